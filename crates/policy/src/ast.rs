@@ -4,7 +4,8 @@
 //! (`Statement` as an object or a list, a value as a string or a one-element
 //! list, the exact spelling of `Effect`, the order of keys) so that two
 //! documents can later be compared both literally and semantically. The
-//! normalised, comparison-friendly views live in [`crate::normalize`].
+//! normalised, comparison-friendly views ([`Statement::principal_set`],
+//! [`Statement::action_set`], [`Statement::resource_set`]) live in `normalize.rs`.
 
 use std::fmt;
 

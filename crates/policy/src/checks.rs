@@ -32,10 +32,14 @@ pub(crate) enum Stage {
     Syntax,
     /// Managed policies must be `2012-10-17`.
     Version,
-    /// Fields a kind forbids or requires. Placement relative to the version
-    /// check is a guess; a Principal in an identity policy does beat missing
-    /// resources (hashicorp/terraform#13449).
-    KindFields,
+    /// Fields a kind forbids. Placement relative to the version check is a
+    /// guess; a Principal in an identity policy does beat missing resources
+    /// (hashicorp/terraform#13449).
+    ProhibitedFields,
+    /// Fields a kind requires. A prohibited field is reported first: an
+    /// identity policy sent to CreateRole gets "Has prohibited field Resource",
+    /// not a complaint about its missing Principal (kubernetes-sigs/external-dns#3085).
+    RequiredFields,
     /// AWS's older second parser.
     Legacy,
     /// `Sid` characters. Placement is a guess.
@@ -220,14 +224,14 @@ pub(crate) fn check(policy: &Policy, indices: &[usize], kind: PolicyKind, issues
 fn check_kind_fields(rules: &Rules, index: usize, statement: &Statement, issues: &mut Vec<Issue>) {
     match (rules.principal, statement.principal()) {
         (PrincipalRule::Forbidden, Some(principal)) => issues.push(Issue::new(
-            Stage::KindFields,
+            Stage::ProhibitedFields,
             Some(index),
             Problem::PrincipalNotAllowed {
                 field: principal.field_name(),
             },
         )),
         (PrincipalRule::Required, None) => issues.push(Issue::new(
-            Stage::KindFields,
+            Stage::RequiredFields,
             Some(index),
             Problem::MissingPrincipal,
         )),
@@ -236,7 +240,7 @@ fn check_kind_fields(rules: &Rules, index: usize, statement: &Statement, issues:
             if let PrincipalValue::Map(entries) = &principal.value {
                 if entries.iter().all(|(_, values)| values.is_empty()) {
                     issues.push(Issue::new(
-                        Stage::KindFields,
+                        Stage::RequiredFields,
                         Some(index),
                         Problem::MissingPrincipal,
                     ));
@@ -248,7 +252,7 @@ fn check_kind_fields(rules: &Rules, index: usize, statement: &Statement, issues:
     if rules.resource == ResourceRule::Prohibited {
         if let Some(resource) = statement.resource() {
             issues.push(Issue::new(
-                Stage::KindFields,
+                Stage::ProhibitedFields,
                 Some(index),
                 Problem::ProhibitedField {
                     field: resource.field_name(),

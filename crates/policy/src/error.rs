@@ -42,7 +42,6 @@ pub enum Severity {
 
 /// Something wrong (or suspicious) in a policy document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum Problem {
     /// The document is not JSON (or nests deeper than the parser allows).
     #[error("document is not valid JSON: {reason}")]
@@ -176,7 +175,6 @@ pub enum Problem {
 
 /// The ways a resource can fail AWS's resource-format rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ResourceIssue {
     /// No colon at all.
     NotArn,

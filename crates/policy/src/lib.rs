@@ -30,6 +30,8 @@
 //! behind it) and returns AWS's exact `MalformedPolicyDocument` message;
 //! [`findings`] returns every problem, including warnings AWS never reports.
 
+#![warn(missing_docs)]
+
 mod ast;
 mod checks;
 mod error;
