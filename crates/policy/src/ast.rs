@@ -2,7 +2,8 @@
 //!
 //! The tree is *faithful*: it remembers every choice of form the author made
 //! (`Statement` as an object or a list, a value as a string or a one-element
-//! list, the exact spelling of `Effect`, the order of keys) so that two
+//! list, the exact spelling of `Effect`, the order of statements, principal
+//! types, condition operators and condition keys) so that two
 //! documents can later be compared both literally and semantically. The
 //! normalised, comparison-friendly views ([`Statement::principal_set`],
 //! [`Statement::action_set`], [`Statement::resource_set`]) live in `normalize.rs`.
