@@ -1,0 +1,120 @@
+//! The IAM entities ironiam stores, as plain data.
+
+use std::collections::BTreeMap;
+
+/// A resource tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// Tag key (unique per resource, case-sensitive as AWS treats it on write).
+    pub key: String,
+    /// Tag value; may be empty.
+    pub value: String,
+}
+
+/// An IAM role: one aggregate with its tags, inline policies and attachments,
+/// stored and replaced as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// Owning account.
+    pub account_id: String,
+    /// `AROA…`.
+    pub role_id: String,
+    /// Name as created; unique per account ignoring case.
+    pub name: String,
+    /// Path such as `/` or `/service-role/`.
+    pub path: String,
+    /// Creation time, epoch seconds.
+    pub create_date: i64,
+    /// The trust policy exactly as the caller sent it.
+    pub assume_role_policy_document: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// Seconds, 3600–43200.
+    pub max_session_duration: i64,
+    /// ARN of the permissions boundary policy.
+    pub permissions_boundary: Option<String>,
+    /// Tags in the order they were added.
+    pub tags: Vec<Tag>,
+    /// Inline policies by name, documents exactly as sent.
+    pub inline_policies: BTreeMap<String, String>,
+    /// ARNs of attached managed policies, in attachment order.
+    pub attached_policies: Vec<String>,
+}
+
+impl Role {
+    /// `arn:aws:iam::ACCOUNT:role/PATH/NAME`.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:role{}{}", self.account_id, self.path, self.name)
+    }
+
+    /// Total characters of inline policy documents, as AWS counts them
+    /// against `RolePolicySizeQuota` (whitespace excluded).
+    pub fn inline_policy_size(&self) -> usize {
+        self.inline_policies.values().map(|d| policy_size(d)).sum()
+    }
+}
+
+/// AWS counts policy size in characters without whitespace
+/// ("IAM doesn't count white space when calculating the size of a policy").
+pub fn policy_size(document: &str) -> usize {
+    document.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// One version of a customer managed policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, …
+    pub version_id: String,
+    /// The document exactly as sent.
+    pub document: String,
+    /// Creation time, epoch seconds.
+    pub create_date: i64,
+}
+
+/// A customer managed policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerPolicy {
+    /// Owning account.
+    pub account_id: String,
+    /// `ANPA…`.
+    pub policy_id: String,
+    /// Name; unique per account ignoring case.
+    pub name: String,
+    /// Path.
+    pub path: String,
+    /// Optional description (immutable after creation, as in AWS).
+    pub description: Option<String>,
+    /// Creation time, epoch seconds.
+    pub create_date: i64,
+    /// Last update time (a version created or the default changed).
+    pub update_date: i64,
+    /// Which version is the default.
+    pub default_version_id: String,
+    /// Versions, oldest first (at most 5).
+    pub versions: Vec<PolicyVersion>,
+    /// Number of the next version to create.
+    pub next_version: u32,
+    /// Tags.
+    pub tags: Vec<Tag>,
+}
+
+impl CustomerPolicy {
+    /// `arn:aws:iam::ACCOUNT:policy/PATH/NAME`.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:policy{}{}", self.account_id, self.path, self.name)
+    }
+
+    /// The default version.
+    pub fn default_version(&self) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.version_id == self.default_version_id)
+    }
+}
+
+/// One page of a listing and how to get the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Present when more items follow: pass it back as `Marker`.
+    pub marker: Option<String>,
+}

@@ -1,0 +1,108 @@
+//! Domain errors. Each variant is one AWS error code; the protocol layer maps
+//! them exhaustively to HTTP statuses, so a new variant cannot silently become a 500.
+
+use std::fmt;
+
+/// An error the IAM/STS domain reports to a caller. The message is AWS's wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IamError {
+    /// `NoSuchEntity` (404).
+    NoSuchEntity(String),
+    /// `EntityAlreadyExists` (409).
+    EntityAlreadyExists(String),
+    /// `LimitExceeded` (409).
+    LimitExceeded(String),
+    /// `DeleteConflict` (409).
+    DeleteConflict(String),
+    /// `MalformedPolicyDocument` (400).
+    MalformedPolicyDocument(String),
+    /// `InvalidInput` (400).
+    InvalidInput(String),
+    /// `ValidationError` (400), for constraints AWS checks beyond the model.
+    Validation(String),
+    /// `UnmodifiableEntity` (400): e.g. changing an AWS managed policy.
+    UnmodifiableEntity(String),
+    /// `PolicyNotAttachable` (400).
+    PolicyNotAttachable(String),
+    /// `ConcurrentModification` (409).
+    ConcurrentModification(String),
+    /// `NotImplemented` (501): an operation of the model ironiam does not serve yet.
+    NotImplemented(String),
+    /// `ServiceFailure` (500). The detail is logged, never sent to the caller.
+    Internal(String),
+}
+
+/// Shorthand for domain results.
+pub type IamResult<T> = Result<T, IamError>;
+
+impl IamError {
+    /// AWS's error code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IamError::NoSuchEntity(_) => "NoSuchEntity",
+            IamError::EntityAlreadyExists(_) => "EntityAlreadyExists",
+            IamError::LimitExceeded(_) => "LimitExceeded",
+            IamError::DeleteConflict(_) => "DeleteConflict",
+            IamError::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+            IamError::InvalidInput(_) => "InvalidInput",
+            IamError::Validation(_) => "ValidationError",
+            IamError::UnmodifiableEntity(_) => "UnmodifiableEntity",
+            IamError::PolicyNotAttachable(_) => "PolicyNotAttachable",
+            IamError::ConcurrentModification(_) => "ConcurrentModification",
+            IamError::NotImplemented(_) => "NotImplemented",
+            IamError::Internal(_) => "ServiceFailure",
+        }
+    }
+
+    /// The HTTP status AWS answers with for this code.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            IamError::NoSuchEntity(_) => 404,
+            IamError::EntityAlreadyExists(_)
+            | IamError::LimitExceeded(_)
+            | IamError::DeleteConflict(_)
+            | IamError::ConcurrentModification(_) => 409,
+            IamError::MalformedPolicyDocument(_)
+            | IamError::InvalidInput(_)
+            | IamError::Validation(_)
+            | IamError::UnmodifiableEntity(_)
+            | IamError::PolicyNotAttachable(_) => 400,
+            IamError::NotImplemented(_) => 501,
+            IamError::Internal(_) => 500,
+        }
+    }
+
+    /// Whether AWS blames the caller (`Sender`) or itself (`Receiver`).
+    pub fn is_sender_fault(&self) -> bool {
+        !matches!(self, IamError::Internal(_) | IamError::NotImplemented(_))
+    }
+
+    /// The message sent to the caller. Internal details are never exposed.
+    pub fn message(&self) -> &str {
+        match self {
+            IamError::Internal(_) => "We encountered an internal error. Please try again.",
+            IamError::NoSuchEntity(m)
+            | IamError::EntityAlreadyExists(m)
+            | IamError::LimitExceeded(m)
+            | IamError::DeleteConflict(m)
+            | IamError::MalformedPolicyDocument(m)
+            | IamError::InvalidInput(m)
+            | IamError::Validation(m)
+            | IamError::UnmodifiableEntity(m)
+            | IamError::PolicyNotAttachable(m)
+            | IamError::ConcurrentModification(m)
+            | IamError::NotImplemented(m) => m,
+        }
+    }
+}
+
+impl fmt::Display for IamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IamError::Internal(detail) => write!(f, "ServiceFailure: {detail}"),
+            other => write!(f, "{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+impl std::error::Error for IamError {}

@@ -1,0 +1,14 @@
+//! The IAM/STS domain of ironiam: entities, AWS's rules and quotas, and the
+//! storage interface every backend implements. No HTTP, no XML here.
+
+pub mod clock;
+pub mod conformance;
+pub mod entities;
+pub mod error;
+pub mod ids;
+pub mod memory;
+pub mod quotas;
+pub mod service;
+pub mod store;
+
+pub use error::{IamError, IamResult};

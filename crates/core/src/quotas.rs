@@ -1,0 +1,38 @@
+//! AWS's IAM quotas, each configurable. Defaults are AWS's documented
+//! defaults ("IAM and AWS STS quotas" in the IAM User Guide).
+
+/// Limits enforced on writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quotas {
+    /// `ACLSizePerRole`: characters of a role trust policy (AWS default 2,048, raisable to 4,096).
+    pub trust_policy_size: usize,
+    /// `PoliciesPerRole`: managed policies attached to one role.
+    pub managed_policies_per_role: usize,
+    /// `RolePolicySizeQuota`: all inline policies of one role together.
+    pub role_inline_policy_size: usize,
+    /// Tags per resource.
+    pub tags_per_resource: usize,
+    /// `RolesPerAccount`.
+    pub roles_per_account: usize,
+    /// `PoliciesPerAccount`: customer managed policies.
+    pub customer_policies_per_account: usize,
+    /// Characters of one managed policy document.
+    pub managed_policy_size: usize,
+    /// Versions kept per managed policy.
+    pub versions_per_policy: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            trust_policy_size: 2048,
+            managed_policies_per_role: 10,
+            role_inline_policy_size: 10_240,
+            tags_per_resource: 50,
+            roles_per_account: 1000,
+            customer_policies_per_account: 1500,
+            managed_policy_size: 6144,
+            versions_per_policy: 5,
+        }
+    }
+}

@@ -1,0 +1,740 @@
+//! The IAM and STS domain: every check AWS makes beyond the API model's
+//! shape constraints (which the protocol layer enforces), then one atomic
+//! store operation.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ironiam_catalog::{catalog, ManagedPolicy};
+use ironiam_policy::PolicyKind;
+
+use crate::clock::{iso8601, Clock};
+use crate::entities::{policy_size, CustomerPolicy, Page, PolicyVersion, Role, Tag};
+use crate::error::{IamError, IamResult};
+use crate::ids::unique_id;
+use crate::memory::{decode_marker, encode_marker};
+use crate::quotas::Quotas;
+use crate::store::{ListRange, PolicyChange, PolicyUsage, RoleChange, Store};
+
+/// Who is calling. Until authentication lands every caller is an account's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The account acted in.
+    pub account_id: String,
+    /// The caller's ARN.
+    pub arn: String,
+    /// The caller's unique id (the account id for root).
+    pub user_id: String,
+}
+
+impl Caller {
+    /// The root user of `account_id`.
+    pub fn root(account_id: &str) -> Self {
+        Caller {
+            account_id: account_id.to_string(),
+            arn: format!("arn:aws:iam::{account_id}:root"),
+            user_id: account_id.to_string(),
+        }
+    }
+}
+
+/// Input of CreateRole.
+#[derive(Debug, Clone, Default)]
+pub struct NewRole {
+    /// RoleName.
+    pub name: String,
+    /// Path (default `/`).
+    pub path: Option<String>,
+    /// AssumeRolePolicyDocument.
+    pub trust_policy: String,
+    /// Description.
+    pub description: Option<String>,
+    /// MaxSessionDuration (default 3600).
+    pub max_session_duration: Option<i64>,
+    /// PermissionsBoundary ARN.
+    pub permissions_boundary: Option<String>,
+    /// Tags.
+    pub tags: Vec<Tag>,
+}
+
+/// Input of CreatePolicy.
+#[derive(Debug, Clone, Default)]
+pub struct NewPolicy {
+    /// PolicyName.
+    pub name: String,
+    /// Path (default `/`).
+    pub path: Option<String>,
+    /// PolicyDocument.
+    pub document: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Tags.
+    pub tags: Vec<Tag>,
+}
+
+/// `Scope` of ListPolicies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyScope {
+    /// AWS managed and customer managed.
+    All,
+    /// AWS managed only.
+    Aws,
+    /// Customer managed only.
+    Local,
+}
+
+/// `PolicyUsageFilter` of ListPolicies / ListEntitiesForPolicy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageFilter {
+    /// Attached as a permissions policy.
+    PermissionsPolicy,
+    /// Used as a permissions boundary.
+    PermissionsBoundary,
+}
+
+/// Filters of ListPolicies.
+#[derive(Debug, Clone)]
+pub struct PolicyFilter {
+    /// Scope.
+    pub scope: PolicyScope,
+    /// OnlyAttached.
+    pub only_attached: bool,
+    /// PathPrefix.
+    pub path_prefix: String,
+    /// PolicyUsageFilter.
+    pub usage: Option<UsageFilter>,
+}
+
+/// A managed policy as GetPolicy / ListPolicies report it, AWS managed or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyInfo {
+    /// PolicyName.
+    pub name: String,
+    /// PolicyId.
+    pub policy_id: String,
+    /// Arn.
+    pub arn: String,
+    /// Path.
+    pub path: String,
+    /// DefaultVersionId.
+    pub default_version_id: String,
+    /// AttachmentCount.
+    pub attachment_count: usize,
+    /// PermissionsBoundaryUsageCount.
+    pub boundary_usage_count: usize,
+    /// IsAttachable.
+    pub is_attachable: bool,
+    /// Description.
+    pub description: Option<String>,
+    /// CreateDate, ISO-8601.
+    pub create_date: String,
+    /// UpdateDate, ISO-8601.
+    pub update_date: String,
+    /// Tags (customer managed only).
+    pub tags: Vec<Tag>,
+}
+
+/// A policy version as GetPolicyVersion / ListPolicyVersions report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionInfo {
+    /// VersionId.
+    pub version_id: String,
+    /// IsDefaultVersion.
+    pub is_default: bool,
+    /// CreateDate, ISO-8601.
+    pub create_date: String,
+    /// Document (None in listings).
+    pub document: Option<String>,
+}
+
+/// An attached policy: name and ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedPolicy {
+    /// PolicyName.
+    pub name: String,
+    /// PolicyArn.
+    pub arn: String,
+}
+
+/// Settings of the service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The account that unauthenticated callers act in.
+    pub default_account: String,
+    /// Quotas.
+    pub quotas: Quotas,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { default_account: "123456789012".to_string(), quotas: Quotas::default() }
+    }
+}
+
+/// The IAM service.
+pub struct IamService {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+const AWS_POLICY_PREFIX: &str = "arn:aws:iam::aws:policy/";
+
+fn paginate_slice<T: Clone>(items: &[T], key: impl Fn(&T) -> String, marker: Option<&str>, max: usize) -> IamResult<Page<T>> {
+    let after = marker.map(decode_marker).transpose()?;
+    let start = match &after {
+        Some(a) => items.iter().position(|i| key(i).as_str() > a.as_str()).unwrap_or(items.len()),
+        None => 0,
+    };
+    let end = (start + max).min(items.len());
+    let page = items[start..end].to_vec();
+    let marker = (end < items.len() && end > start).then(|| encode_marker(&key(&items[end - 1])));
+    Ok(Page { items: page, marker })
+}
+
+fn check_no_duplicate_tag_keys(tags: &[Tag]) -> IamResult<()> {
+    for (i, a) in tags.iter().enumerate() {
+        if tags[..i].iter().any(|b| b.key.eq_ignore_ascii_case(&a.key)) {
+            return Err(IamError::InvalidInput(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.".to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_policy(document: &str, kind: PolicyKind) -> IamResult<()> {
+    ironiam_policy::validate(document, kind)
+        .map(|_| ())
+        .map_err(|e| IamError::MalformedPolicyDocument(e.message().to_string()))
+}
+
+fn aws_policy_info(p: &ManagedPolicy, usage: Option<&PolicyUsage>) -> PolicyInfo {
+    PolicyInfo {
+        name: p.name.to_string(),
+        policy_id: p.policy_id.to_string(),
+        arn: p.arn.to_string(),
+        path: p.path.to_string(),
+        default_version_id: p.default_version_id.to_string(),
+        attachment_count: usage.map_or(0, |u| u.attached_roles.len()),
+        boundary_usage_count: usage.map_or(0, |u| u.boundary_count),
+        is_attachable: p.is_attachable,
+        description: p.description.map(|d| d.to_string()),
+        create_date: p.create_date.to_string(),
+        update_date: p.update_date.to_string(),
+        tags: Vec::new(),
+    }
+}
+
+fn customer_policy_info(p: &CustomerPolicy, usage: Option<&PolicyUsage>) -> PolicyInfo {
+    PolicyInfo {
+        name: p.name.clone(),
+        policy_id: p.policy_id.clone(),
+        arn: p.arn(),
+        path: p.path.clone(),
+        default_version_id: p.default_version_id.clone(),
+        attachment_count: usage.map_or(0, |u| u.attached_roles.len()),
+        boundary_usage_count: usage.map_or(0, |u| u.boundary_count),
+        is_attachable: true,
+        description: p.description.clone(),
+        create_date: iso8601(p.create_date),
+        update_date: iso8601(p.update_date),
+        tags: p.tags.clone(),
+    }
+}
+
+/// `arn:aws:iam::(aws|ACCOUNT):policy/…` — anything else is "not valid" as AWS says.
+fn check_policy_arn(arn: &str) -> IamResult<()> {
+    let invalid = || IamError::InvalidInput(format!("ARN {arn} is not valid."));
+    let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(invalid)?;
+    let (account, resource) = rest.split_once(':').ok_or_else(invalid)?;
+    let account_ok = account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    let name = resource.strip_prefix("policy/").ok_or_else(invalid)?;
+    if !account_ok || name.is_empty() || name.ends_with('/') {
+        return Err(invalid());
+    }
+    Ok(())
+}
+
+impl IamService {
+    /// A service over `store`.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        IamService { store, clock, settings }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The caller for requests without authentication.
+    pub fn default_caller(&self) -> Caller {
+        Caller::root(&self.settings.default_account)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn quotas(&self) -> &Quotas {
+        &self.settings.quotas
+    }
+
+    fn check_trust_policy(&self, document: &str) -> IamResult<()> {
+        let limit = self.quotas().trust_policy_size;
+        if policy_size(document) > limit {
+            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for ACLSizePerRole: {limit}")));
+        }
+        validate_policy(document, PolicyKind::Trust)
+    }
+
+    /// Checks that `arn` names an attachable policy visible to `account`.
+    fn check_attachable(&self, account: &str, arn: &str) -> IamResult<()> {
+        check_policy_arn(arn)?;
+        let not_attachable = || IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."));
+        if arn.starts_with(AWS_POLICY_PREFIX) {
+            match catalog().get(arn) {
+                Some(p) if p.is_attachable => Ok(()),
+                _ => Err(not_attachable()),
+            }
+        } else {
+            self.store.get_policy(account, arn).map(|_| ()).map_err(|_| not_attachable())
+        }
+    }
+
+    // ----- roles -----
+
+    /// CreateRole.
+    pub fn create_role(&self, caller: &Caller, input: NewRole) -> IamResult<Arc<Role>> {
+        self.check_trust_policy(&input.trust_policy)?;
+        check_no_duplicate_tag_keys(&input.tags)?;
+        if input.tags.len() > self.quotas().tags_per_resource {
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for TagsPerRole: {}",
+                self.quotas().tags_per_resource
+            )));
+        }
+        if let Some(b) = &input.permissions_boundary {
+            check_policy_arn(b)?;
+            self.check_attachable(&caller.account_id, b).map_err(|_| {
+                IamError::NoSuchEntity(format!("Scope ARN: {b} does not exist or is not attachable."))
+            })?;
+        }
+        let role = Role {
+            account_id: caller.account_id.clone(),
+            role_id: unique_id("AROA"),
+            name: input.name,
+            path: input.path.unwrap_or_else(|| "/".to_string()),
+            create_date: self.clock.now(),
+            assume_role_policy_document: input.trust_policy,
+            description: input.description,
+            max_session_duration: input.max_session_duration.unwrap_or(3600),
+            permissions_boundary: input.permissions_boundary,
+            tags: input.tags,
+            inline_policies: Default::default(),
+            attached_policies: Vec::new(),
+        };
+        self.store.create_role(role, self.quotas().roles_per_account)
+    }
+
+    /// GetRole.
+    pub fn get_role(&self, caller: &Caller, name: &str) -> IamResult<Arc<Role>> {
+        self.store.get_role(&caller.account_id, name)
+    }
+
+    /// ListRoles.
+    pub fn list_roles(&self, caller: &Caller, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<Arc<Role>>> {
+        self.store.list_roles(
+            &caller.account_id,
+            ListRange { path_prefix: path_prefix.unwrap_or("/"), marker, max_items: max_items.unwrap_or(100).clamp(1, 1000) as usize },
+        )
+    }
+
+    /// UpdateRole / UpdateRoleDescription.
+    pub fn update_role(&self, caller: &Caller, name: &str, description: Option<String>, max_session_duration: Option<i64>) -> IamResult<Arc<Role>> {
+        self.store.update_role(&caller.account_id, name, RoleChange::Update { description, max_session_duration })
+    }
+
+    /// UpdateAssumeRolePolicy.
+    pub fn update_assume_role_policy(&self, caller: &Caller, name: &str, document: String) -> IamResult<()> {
+        self.check_trust_policy(&document)?;
+        self.store.update_role(&caller.account_id, name, RoleChange::TrustPolicy(document)).map(|_| ())
+    }
+
+    /// DeleteRole.
+    pub fn delete_role(&self, caller: &Caller, name: &str) -> IamResult<()> {
+        self.store.delete_role(&caller.account_id, name)
+    }
+
+    /// TagRole.
+    pub fn tag_role(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> IamResult<()> {
+        check_no_duplicate_tag_keys(&tags)?;
+        let max_tags = self.quotas().tags_per_resource;
+        self.store.update_role(&caller.account_id, name, RoleChange::Tag { tags, max_tags }).map(|_| ())
+    }
+
+    /// UntagRole.
+    pub fn untag_role(&self, caller: &Caller, name: &str, keys: Vec<String>) -> IamResult<()> {
+        self.store.update_role(&caller.account_id, name, RoleChange::Untag(keys)).map(|_| ())
+    }
+
+    /// ListRoleTags.
+    pub fn list_role_tags(&self, caller: &Caller, name: &str, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<Tag>> {
+        let role = self.get_role(caller, name)?;
+        // Tags keep their insertion order; the marker is the position reached.
+        paginate_indexed(&role.tags, marker, max_items)
+    }
+
+    /// PutRolePolicy.
+    pub fn put_role_policy(&self, caller: &Caller, role: &str, policy_name: String, document: String) -> IamResult<()> {
+        validate_policy(&document, PolicyKind::Identity)?;
+        let max_total_size = self.quotas().role_inline_policy_size;
+        self.store
+            .update_role(&caller.account_id, role, RoleChange::PutInlinePolicy { name: policy_name, document, max_total_size })
+            .map(|_| ())
+    }
+
+    /// GetRolePolicy: the document as stored.
+    pub fn get_role_policy(&self, caller: &Caller, role: &str, policy_name: &str) -> IamResult<(Arc<Role>, String)> {
+        let r = self.get_role(caller, role)?;
+        let doc = r.inline_policies.get(policy_name).cloned().ok_or_else(|| {
+            IamError::NoSuchEntity(format!("The role policy with name {policy_name} cannot be found."))
+        })?;
+        Ok((r, doc))
+    }
+
+    /// DeleteRolePolicy.
+    pub fn delete_role_policy(&self, caller: &Caller, role: &str, policy_name: &str) -> IamResult<()> {
+        self.store
+            .update_role(&caller.account_id, role, RoleChange::DeleteInlinePolicy(policy_name.to_string()))
+            .map(|_| ())
+    }
+
+    /// ListRolePolicies: inline policy names, sorted.
+    pub fn list_role_policies(&self, caller: &Caller, role: &str, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<String>> {
+        let r = self.get_role(caller, role)?;
+        let names: Vec<String> = r.inline_policies.keys().cloned().collect();
+        paginate_slice(&names, |n| n.clone(), marker, max_items.unwrap_or(100).clamp(1, 1000) as usize)
+    }
+
+    /// AttachRolePolicy.
+    pub fn attach_role_policy(&self, caller: &Caller, role: &str, arn: &str) -> IamResult<()> {
+        self.check_attachable(&caller.account_id, arn)?;
+        let max_attached = self.quotas().managed_policies_per_role;
+        self.store
+            .update_role(&caller.account_id, role, RoleChange::AttachPolicy { arn: arn.to_string(), max_attached })
+            .map(|_| ())
+    }
+
+    /// DetachRolePolicy.
+    pub fn detach_role_policy(&self, caller: &Caller, role: &str, arn: &str) -> IamResult<()> {
+        check_policy_arn(arn)?;
+        self.store.update_role(&caller.account_id, role, RoleChange::DetachPolicy(arn.to_string())).map(|_| ())
+    }
+
+    /// ListAttachedRolePolicies.
+    pub fn list_attached_role_policies(&self, caller: &Caller, role: &str, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<AttachedPolicy>> {
+        let r = self.get_role(caller, role)?;
+        let prefix = path_prefix.unwrap_or("/");
+        let attached: Vec<AttachedPolicy> = r
+            .attached_policies
+            .iter()
+            .filter(|arn| policy_path_of(arn).starts_with(prefix))
+            .map(|arn| AttachedPolicy { name: arn.rsplit('/').next().unwrap_or(arn).to_string(), arn: arn.clone() })
+            .collect();
+        paginate_indexed(&attached, marker, max_items)
+    }
+
+    /// PutRolePermissionsBoundary.
+    pub fn put_role_permissions_boundary(&self, caller: &Caller, role: &str, arn: &str) -> IamResult<()> {
+        check_policy_arn(arn)?;
+        self.check_attachable(&caller.account_id, arn)
+            .map_err(|_| IamError::NoSuchEntity(format!("Scope ARN: {arn} does not exist or is not attachable.")))?;
+        self.store.update_role(&caller.account_id, role, RoleChange::Boundary(Some(arn.to_string()))).map(|_| ())
+    }
+
+    /// DeleteRolePermissionsBoundary.
+    pub fn delete_role_permissions_boundary(&self, caller: &Caller, role: &str) -> IamResult<()> {
+        self.store.update_role(&caller.account_id, role, RoleChange::Boundary(None)).map(|_| ())
+    }
+
+    // ----- managed policies -----
+
+    /// CreatePolicy.
+    pub fn create_policy(&self, caller: &Caller, input: NewPolicy) -> IamResult<PolicyInfo> {
+        let limit = self.quotas().managed_policy_size;
+        if policy_size(&input.document) > limit {
+            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for PolicySize: {limit}")));
+        }
+        validate_policy(&input.document, PolicyKind::Managed)?;
+        check_no_duplicate_tag_keys(&input.tags)?;
+        let now = self.clock.now();
+        let policy = CustomerPolicy {
+            account_id: caller.account_id.clone(),
+            policy_id: unique_id("ANPA"),
+            name: input.name,
+            path: input.path.unwrap_or_else(|| "/".to_string()),
+            description: input.description,
+            create_date: now,
+            update_date: now,
+            default_version_id: "v1".to_string(),
+            versions: vec![PolicyVersion { version_id: "v1".to_string(), document: input.document, create_date: now }],
+            next_version: 2,
+            tags: input.tags,
+        };
+        let p = self.store.create_policy(policy, self.quotas().customer_policies_per_account)?;
+        Ok(customer_policy_info(&p, None))
+    }
+
+    /// GetPolicy.
+    pub fn get_policy(&self, caller: &Caller, arn: &str) -> IamResult<PolicyInfo> {
+        check_policy_arn(arn)?;
+        let usage = self.store.policy_usage(&caller.account_id)?;
+        if arn.starts_with(AWS_POLICY_PREFIX) {
+            let p = catalog().get(arn).ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
+            return Ok(aws_policy_info(p, usage.get(arn)));
+        }
+        let p = self.store.get_policy(&caller.account_id, arn)?;
+        Ok(customer_policy_info(&p, usage.get(arn)))
+    }
+
+    /// GetPolicyVersion.
+    pub fn get_policy_version(&self, caller: &Caller, arn: &str, version_id: &str) -> IamResult<VersionInfo> {
+        check_policy_arn(arn)?;
+        let missing = || IamError::NoSuchEntity(format!("Policy {arn} version {version_id} does not exist."));
+        if arn.starts_with(AWS_POLICY_PREFIX) {
+            let c = catalog();
+            let p = c.get(arn).ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
+            let info = c.versions(p).into_iter().find(|v| v.version_id == version_id).ok_or_else(missing)?;
+            let document = c.version_document(p, version_id).ok_or_else(missing)?;
+            return Ok(VersionInfo {
+                version_id: info.version_id.to_string(),
+                is_default: info.is_default,
+                create_date: info.create_date.to_string(),
+                document: Some(document),
+            });
+        }
+        let p = self.store.get_policy(&caller.account_id, arn)?;
+        let v = p.versions.iter().find(|v| v.version_id == version_id).ok_or_else(missing)?;
+        Ok(VersionInfo {
+            version_id: v.version_id.clone(),
+            is_default: v.version_id == p.default_version_id,
+            create_date: iso8601(v.create_date),
+            document: Some(v.document.clone()),
+        })
+    }
+
+    /// ListPolicyVersions.
+    pub fn list_policy_versions(&self, caller: &Caller, arn: &str, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<VersionInfo>> {
+        check_policy_arn(arn)?;
+        let versions: Vec<VersionInfo> = if arn.starts_with(AWS_POLICY_PREFIX) {
+            let c = catalog();
+            let p = c.get(arn).ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
+            c.versions(p)
+                .into_iter()
+                .map(|v| VersionInfo {
+                    version_id: v.version_id.to_string(),
+                    is_default: v.is_default,
+                    create_date: v.create_date.to_string(),
+                    document: None,
+                })
+                .collect()
+        } else {
+            let p = self.store.get_policy(&caller.account_id, arn)?;
+            // AWS lists the newest version first.
+            p.versions
+                .iter()
+                .rev()
+                .map(|v| VersionInfo {
+                    version_id: v.version_id.clone(),
+                    is_default: v.version_id == p.default_version_id,
+                    create_date: iso8601(v.create_date),
+                    document: None,
+                })
+                .collect()
+        };
+        paginate_indexed(&versions, marker, max_items)
+    }
+
+    /// ListPolicies: AWS managed and customer managed policies, ordered by
+    /// name ignoring case (then ARN), filtered as AWS filters.
+    pub fn list_policies(&self, caller: &Caller, filter: &PolicyFilter, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<PolicyInfo>> {
+        let usage = self.store.policy_usage(&caller.account_id)?;
+        let keep = |arn: &str, path: &str| -> bool {
+            if !path.starts_with(filter.path_prefix.as_str()) {
+                return false;
+            }
+            let u = usage.get(arn);
+            if filter.only_attached && u.is_none_or(|u| u.attached_roles.is_empty() && u.boundary_count == 0) {
+                return false;
+            }
+            match filter.usage {
+                Some(UsageFilter::PermissionsPolicy) => u.is_some_and(|u| !u.attached_roles.is_empty()) || !filter.only_attached,
+                Some(UsageFilter::PermissionsBoundary) => u.is_some_and(|u| u.boundary_count > 0) || !filter.only_attached,
+                None => true,
+            }
+        };
+        let mut all: Vec<(String, PolicyInfo)> = Vec::new();
+        if filter.scope != PolicyScope::Local {
+            for p in catalog().iter() {
+                if keep(p.arn, p.path) {
+                    all.push((format!("{}\u{0}{}", p.name.to_lowercase(), p.arn), aws_policy_info(p, usage.get(p.arn))));
+                }
+            }
+        }
+        if filter.scope != PolicyScope::Aws {
+            for p in self.store.list_policies(&caller.account_id)? {
+                let arn = p.arn();
+                if keep(&arn, &p.path) {
+                    all.push((format!("{}\u{0}{}", p.name.to_lowercase(), arn), customer_policy_info(&p, usage.get(&arn))));
+                }
+            }
+        }
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        let page = paginate_slice(&all, |(k, _)| k.clone(), marker, max_items.unwrap_or(100).clamp(1, 1000) as usize)?;
+        Ok(Page { items: page.items.into_iter().map(|(_, p)| p).collect(), marker: page.marker })
+    }
+
+    /// ListEntitiesForPolicy: the roles a policy is attached to (users and groups come later).
+    pub fn list_entities_for_policy(&self, caller: &Caller, arn: &str, usage_filter: Option<UsageFilter>, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<Arc<Role>>> {
+        // Existence check with AWS's error for an unknown policy.
+        self.get_policy(caller, arn)?;
+        let usage = self.store.policy_usage(&caller.account_id)?;
+        let mut roles: Vec<Arc<Role>> = match usage_filter {
+            Some(UsageFilter::PermissionsBoundary) => Vec::new(),
+            _ => usage.get(arn).map(|u| u.attached_roles.clone()).unwrap_or_default(),
+        };
+        if usage_filter == Some(UsageFilter::PermissionsBoundary) {
+            let all = self.store.list_roles(&caller.account_id, ListRange { path_prefix: "/", marker: None, max_items: usize::MAX })?;
+            roles = all.items.into_iter().filter(|r| r.permissions_boundary.as_deref() == Some(arn)).collect();
+        }
+        paginate_slice(&roles, |r| r.name.to_lowercase(), marker, max_items.unwrap_or(100).clamp(1, 1000) as usize)
+    }
+
+    /// DeletePolicy.
+    pub fn delete_policy(&self, caller: &Caller, arn: &str) -> IamResult<()> {
+        check_policy_arn(arn)?;
+        if arn.starts_with(AWS_POLICY_PREFIX) {
+            return Err(IamError::UnmodifiableEntity(format!("Policy {arn} cannot be deleted.")));
+        }
+        self.store.delete_policy(&caller.account_id, arn)
+    }
+
+    /// CreatePolicyVersion.
+    pub fn create_policy_version(&self, caller: &Caller, arn: &str, document: String, set_as_default: bool) -> IamResult<VersionInfo> {
+        check_policy_arn(arn)?;
+        if arn.starts_with(AWS_POLICY_PREFIX) {
+            return Err(IamError::UnmodifiableEntity(format!("Policy {arn} is an AWS managed policy and cannot be modified.")));
+        }
+        let limit = self.quotas().managed_policy_size;
+        if policy_size(&document) > limit {
+            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for PolicySize: {limit}")));
+        }
+        validate_policy(&document, PolicyKind::Managed)?;
+        let now = self.clock.now();
+        let max_versions = self.quotas().versions_per_policy;
+        let p = self.store.update_policy(&caller.account_id, arn, PolicyChange::AddVersion { document, set_as_default, now, max_versions })?;
+        let v = p.versions.last().ok_or_else(|| IamError::Internal("policy without versions".into()))?;
+        Ok(VersionInfo {
+            version_id: v.version_id.clone(),
+            is_default: v.version_id == p.default_version_id,
+            create_date: iso8601(v.create_date),
+            document: None,
+        })
+    }
+
+    /// SetDefaultPolicyVersion.
+    pub fn set_default_policy_version(&self, caller: &Caller, arn: &str, version_id: &str) -> IamResult<()> {
+        check_policy_arn(arn)?;
+        if arn.starts_with(AWS_POLICY_PREFIX) {
+            return Err(IamError::UnmodifiableEntity(format!("Policy {arn} is an AWS managed policy and cannot be modified.")));
+        }
+        let now = self.clock.now();
+        self.store
+            .update_policy(&caller.account_id, arn, PolicyChange::SetDefault { version_id: version_id.to_string(), now })
+            .map(|_| ())
+    }
+
+    /// DeletePolicyVersion.
+    pub fn delete_policy_version(&self, caller: &Caller, arn: &str, version_id: &str) -> IamResult<()> {
+        check_policy_arn(arn)?;
+        if arn.starts_with(AWS_POLICY_PREFIX) {
+            return Err(IamError::UnmodifiableEntity(format!("Policy {arn} is an AWS managed policy and cannot be modified.")));
+        }
+        self.store
+            .update_policy(&caller.account_id, arn, PolicyChange::DeleteVersion(version_id.to_string()))
+            .map(|_| ())
+    }
+
+    /// Usage counts, for callers that present them (e.g. the console).
+    pub fn policy_usage(&self, caller: &Caller) -> IamResult<HashMap<String, PolicyUsage>> {
+        self.store.policy_usage(&caller.account_id)
+    }
+}
+
+/// The path part of a policy ARN: `/service-role/` for
+/// `arn:aws:iam::aws:policy/service-role/Name`.
+pub fn policy_path_of(arn: &str) -> &str {
+    let Some(start) = arn.find(":policy/") else { return "/" };
+    let path_and_name = &arn[start + ":policy".len()..];
+    match path_and_name.rfind('/') {
+        Some(end) => &path_and_name[..=end],
+        None => "/",
+    }
+}
+
+/// Pages over a list kept in a meaningful order (tags, attachments,
+/// versions): the marker is the index of the next item.
+fn paginate_indexed<T: Clone>(items: &[T], marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<T>> {
+    let start = match marker {
+        Some(m) => decode_marker(m)?
+            .strip_prefix('#')
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= items.len())
+            .ok_or_else(|| IamError::InvalidInput("Invalid Marker.".to_string()))?,
+        None => 0,
+    };
+    let max = max_items.unwrap_or(100).clamp(1, 1000) as usize;
+    let end = (start + max).min(items.len());
+    Ok(Page {
+        items: items[start..end].to_vec(),
+        marker: (end < items.len()).then(|| encode_marker(&format!("#{end}"))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_paths() {
+        assert_eq!(policy_path_of("arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"), "/service-role/");
+        assert_eq!(policy_path_of("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"), "/");
+        assert_eq!(policy_path_of("arn:aws:iam::123456789012:policy/a/b/P"), "/a/b/");
+    }
+
+    #[test]
+    fn policy_arns() {
+        assert!(check_policy_arn("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore").is_ok());
+        assert!(check_policy_arn("arn:aws:iam::123456789012:policy/x/P").is_ok());
+        for bad in ["", "arn:aws:iam::aws:policy", "arn:aws:iam::12345:policy/P", "arn:aws:iam::aws:role/R", "AmazonSSMManagedInstanceCore"] {
+            let e = check_policy_arn(bad).unwrap_err();
+            assert_eq!(e, IamError::InvalidInput(format!("ARN {bad} is not valid.")));
+        }
+    }
+
+    #[test]
+    fn indexed_pages_walk_everything_once() {
+        let items: Vec<u32> = (0..7).collect();
+        let mut seen = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = paginate_indexed(&items, marker.as_deref(), Some(3)).unwrap();
+            seen.extend(page.items);
+            match page.marker { Some(m) => marker = Some(m), None => break }
+        }
+        assert_eq!(seen, items);
+        assert!(paginate_indexed(&items, Some("zz"), None).is_err());
+    }
+}
