@@ -1,0 +1,310 @@
+//! The XML side of the AWS Query protocol: response envelopes, error documents, and the
+//! escaping they need.
+//!
+//! A success is
+//!
+//! ```xml
+//! <CreateRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+//!   <CreateRoleResult>…</CreateRoleResult>
+//!   <ResponseMetadata><RequestId>…</RequestId></ResponseMetadata>
+//! </CreateRoleResponse>
+//! ```
+//!
+//! where the `Result` element is there exactly when the model gives the operation a
+//! `resultWrapper` (operations such as `DeleteRole` have only `ResponseMetadata`). An error
+//! is `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`.
+//! ironiam writes both without whitespace and without an XML declaration, as SDKs accept.
+//!
+//! Text is escaped for `&`, `<`, `>` and `"` (AWS writes `&quot;`, e.g. in STS's
+//! `DecodedMessage`). A carriage return is written `&#xD;` so that parsers, which turn a
+//! raw CR into LF, give it back unchanged. Characters XML 1.0 cannot carry at all (most C0
+//! controls, U+FFFE, U+FFFF) become U+FFFD rather than a document no client can parse.
+
+use std::fmt::Write as _;
+
+use crate::model::{self, Service};
+
+/// A small, fast XML writer: elements are appended to one `String`.
+///
+/// Tags are written as given (they come from the model, never from a request); text is
+/// escaped.
+#[derive(Debug, Default, Clone)]
+pub struct XmlWriter {
+    buf: String,
+}
+
+impl XmlWriter {
+    /// An empty writer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty writer with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        XmlWriter {
+            buf: String::with_capacity(capacity),
+        }
+    }
+
+    /// `<tag>`.
+    pub fn start(&mut self, tag: &str) {
+        self.buf.push('<');
+        self.buf.push_str(tag);
+        self.buf.push('>');
+    }
+
+    /// `<tag xmlns="…">`.
+    pub fn start_with_xmlns(&mut self, tag: &str, xmlns: &str) {
+        self.buf.push('<');
+        self.buf.push_str(tag);
+        self.buf.push_str(" xmlns=\"");
+        escape_into(&mut self.buf, xmlns);
+        self.buf.push_str("\">");
+    }
+
+    /// `</tag>`.
+    pub fn end(&mut self, tag: &str) {
+        self.buf.push_str("</");
+        self.buf.push_str(tag);
+        self.buf.push('>');
+    }
+
+    /// `<tag/>`.
+    pub fn empty(&mut self, tag: &str) {
+        self.buf.push('<');
+        self.buf.push_str(tag);
+        self.buf.push_str("/>");
+    }
+
+    /// Escaped text.
+    pub fn text(&mut self, text: &str) {
+        escape_into(&mut self.buf, text);
+    }
+
+    /// `<tag>text</tag>`, text escaped.
+    pub fn element(&mut self, tag: &str, text: &str) {
+        self.start(tag);
+        self.text(text);
+        self.end(tag);
+    }
+
+    /// [`element`](Self::element) when `text` is `Some`, nothing otherwise: AWS leaves
+    /// absent members out rather than writing them empty.
+    pub fn element_opt(&mut self, tag: &str, text: Option<&str>) {
+        if let Some(text) = text {
+            self.element(tag, text);
+        }
+    }
+
+    /// `<tag>true</tag>` or `<tag>false</tag>`.
+    pub fn bool_element(&mut self, tag: &str, value: bool) {
+        self.element(tag, if value { "true" } else { "false" });
+    }
+
+    /// `<tag>n</tag>`.
+    pub fn int_element(&mut self, tag: &str, value: i64) {
+        self.start(tag);
+        // Writing to a String cannot fail.
+        let _ = write!(self.buf, "{value}");
+        self.end(tag);
+    }
+
+    /// `<tag>` + children written by `f` + `</tag>`.
+    pub fn nested(&mut self, tag: &str, f: impl FnOnce(&mut XmlWriter)) {
+        self.start(tag);
+        f(self);
+        self.end(tag);
+    }
+
+    /// A list as the query protocol writes it: `<tag><member>…</member>…</tag>`, each
+    /// element's content written by `f`; an empty list is `<tag/>`.
+    pub fn list<T>(
+        &mut self,
+        tag: &str,
+        items: impl IntoIterator<Item = T>,
+        mut f: impl FnMut(&mut XmlWriter, T),
+    ) {
+        let mut items = items.into_iter().peekable();
+        if items.peek().is_none() {
+            self.empty(tag);
+            return;
+        }
+        self.start(tag);
+        for item in items {
+            self.start("member");
+            f(self, item);
+            self.end("member");
+        }
+        self.end(tag);
+    }
+
+    /// A list of strings: `<tag><member>a</member><member>b</member></tag>`.
+    pub fn string_list<'a>(&mut self, tag: &str, items: impl IntoIterator<Item = &'a str>) {
+        self.list(tag, items, |w, s| w.text(s));
+    }
+
+    /// The document so far.
+    pub fn as_str(&self) -> &str {
+        &self.buf
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The document.
+    pub fn into_string(self) -> String {
+        self.buf
+    }
+}
+
+/// Appends `text` to `out`, escaped for XML text and attribute values.
+pub fn escape_into(out: &mut String, text: &str) {
+    let mut last = 0;
+    for (i, c) in text.char_indices() {
+        let replacement = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\r' => "&#xD;",
+            '\t' | '\n' => continue,
+            '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => "\u{FFFD}",
+            _ => continue,
+        };
+        out.push_str(&text[last..i]);
+        out.push_str(replacement);
+        last = i + c.len_utf8();
+    }
+    out.push_str(&text[last..]);
+}
+
+/// Writes a success response for `operation` of `service`.
+///
+/// `result` writes the members of the output inside `<{Op}Result>`. Whether that element
+/// exists follows the model: operations with a `resultWrapper` always have it (`<…Result/>`
+/// when `result` writes nothing or is `None`), operations without one never do, and
+/// `result` is then not called. An operation unknown to the model gets `<{Op}Result>` when
+/// `result` is given.
+pub fn write_success(
+    service: Service,
+    operation: &str,
+    request_id: &str,
+    result: Option<&dyn Fn(&mut XmlWriter)>,
+) -> String {
+    let mut w = XmlWriter::with_capacity(256);
+    let mut response_tag = String::with_capacity(operation.len() + 8);
+    response_tag.push_str(operation);
+    response_tag.push_str("Response");
+    w.start_with_xmlns(&response_tag, service.xmlns());
+
+    let wrapper = match model::operation(Some(service), operation) {
+        Some(op) => op.result_wrapper.map(str::to_owned),
+        None => result.map(|_| format!("{operation}Result")),
+    };
+    if let Some(wrapper) = wrapper {
+        w.start(&wrapper);
+        let before = w.len();
+        if let Some(result) = result {
+            result(&mut w);
+        }
+        if w.len() == before {
+            // Nothing inside: `<XResult></XResult>` becomes `<XResult/>`.
+            w.buf.truncate(before - wrapper.len() - 2);
+            w.empty(&wrapper);
+        } else {
+            w.end(&wrapper);
+        }
+    }
+
+    w.start("ResponseMetadata");
+    w.element("RequestId", request_id);
+    w.end("ResponseMetadata");
+    w.end(&response_tag);
+    w.into_string()
+}
+
+/// Writes an error response.
+///
+/// `sender_fault` chooses `<Type>Sender</Type>` (the client's fault) or `Receiver`.
+pub fn write_error(
+    service: Service,
+    sender_fault: bool,
+    code: &str,
+    message: &str,
+    request_id: &str,
+) -> String {
+    let mut w = XmlWriter::with_capacity(200 + message.len());
+    w.start_with_xmlns("ErrorResponse", service.xmlns());
+    w.start("Error");
+    w.element("Type", if sender_fault { "Sender" } else { "Receiver" });
+    w.element("Code", code);
+    w.element("Message", message);
+    w.end("Error");
+    w.element("RequestId", request_id);
+    w.end("ErrorResponse");
+    w.into_string()
+}
+
+/// RFC 3986 unreserved characters, the only ones left as they are.
+const POLICY_ENCODE_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a policy document the way IAM returns them inside XML
+/// (`GetRolePolicy`, `GetRole`'s `AssumeRolePolicyDocument`, `GetPolicyVersion`…).
+///
+/// AWS documents these as "URL-encoded compliant with RFC 3986": only `A-Z a-z 0-9 - . _ ~`
+/// stay as they are, a space is `%20` (never `+`), and `/`, `*` and `:` are encoded
+/// (`arn%3Aaws%3As3%3A%3A%3Abucket%2F%2A`), with upper-case hex digits.
+pub fn url_encode_policy(doc: &str) -> String {
+    percent_encoding::utf8_percent_encode(doc, POLICY_ENCODE_SET).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        let mut s = String::new();
+        escape_into(&mut s, "a<b>&\"c' é\r\n\t\u{1}\u{FFFF}z");
+        assert_eq!(s, "a&lt;b&gt;&amp;&quot;c' é&#xD;\n\t\u{FFFD}\u{FFFD}z");
+    }
+
+    #[test]
+    fn policy_encoding() {
+        assert_eq!(
+            url_encode_policy(r#"{"Version": "2012-10-17", "Resource": "arn:aws:s3:::b/*~"}"#),
+            "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Resource%22%3A%20%22arn%3Aaws%3As3%3A%3A%3Ab%2F%2A~%22%7D"
+        );
+        assert_eq!(url_encode_policy("é\n"), "%C3%A9%0A");
+    }
+
+    #[test]
+    fn writer_helpers() {
+        let mut w = XmlWriter::new();
+        w.nested("Role", |w| {
+            w.element("RoleName", "a&b");
+            w.element_opt("Description", None);
+            w.int_element("MaxSessionDuration", 3600);
+            w.bool_element("IsTruncated", false);
+            w.string_list("Ids", ["x", "y"]);
+            w.string_list("Empty", []);
+        });
+        assert_eq!(
+            w.as_str(),
+            "<Role><RoleName>a&amp;b</RoleName><MaxSessionDuration>3600</MaxSessionDuration>\
+             <IsTruncated>false</IsTruncated><Ids><member>x</member><member>y</member></Ids>\
+             <Empty/></Role>"
+        );
+    }
+}
