@@ -143,6 +143,11 @@ impl XmlWriter {
         self.list(tag, items, |w, s| w.text(s));
     }
 
+    /// Appends XML another `XmlWriter` produced (already escaped and balanced).
+    pub fn append(&mut self, other: &XmlWriter) {
+        self.buf.push_str(&other.buf);
+    }
+
     /// The document so far.
     pub fn as_str(&self) -> &str {
         &self.buf

@@ -1,0 +1,169 @@
+//! The AWS SDK for Rust against the real binary on a free loopback port:
+//! the founding guide's flow, paginators included.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
+
+struct Server {
+    child: Child,
+    endpoint: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ironiam"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let endpoint = line.trim().rsplit(' ').next().unwrap().to_string();
+        assert!(endpoint.starts_with("http://127.0.0.1:"), "{line}");
+        Server { child, endpoint, _dir: dir }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn credentials() -> Credentials {
+    Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None, None, "test")
+}
+
+fn iam(endpoint: &str) -> aws_sdk_iam::Client {
+    let config = aws_sdk_iam::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .build();
+    aws_sdk_iam::Client::from_conf(config)
+}
+
+fn sts(endpoint: &str) -> aws_sdk_sts::Client {
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
+}
+
+const TRUST: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": {
+    "Effect": "Allow",
+    "Principal": {"Service": [
+      "ssm.amazonaws.com"
+    ]},
+    "Action": "sts:AssumeRole"
+  }
+}"#;
+const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+const ECS_EC2: &str = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guide_flow_with_the_rust_sdk() {
+    let server = Server::start();
+    let iam = iam(&server.endpoint);
+
+    let created = iam
+        .create_role()
+        .role_name("ecsAnywhereRole")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
+    let role = created.role().unwrap();
+    assert_eq!(role.role_name(), "ecsAnywhereRole");
+    assert!(role.role_id().starts_with("AROA") && role.role_id().len() == 21);
+    assert_eq!(role.arn(), "arn:aws:iam::123456789012:role/ecsAnywhereRole");
+
+    for arn in [SSM_CORE, ECS_EC2] {
+        iam.attach_role_policy().role_name("ecsAnywhereRole").policy_arn(arn).send().await.unwrap();
+    }
+    let got = iam.get_role().role_name("ecsAnywhereRole").send().await.unwrap();
+    let got = got.role().unwrap();
+    // The SDK leaves the document URL-encoded, as AWS sends it.
+    let decoded = percent_decode(got.assume_role_policy_document().unwrap());
+    assert_eq!(decoded, TRUST);
+    assert_eq!(got.max_session_duration(), Some(3600));
+
+    let attached = iam.list_attached_role_policies().role_name("ecsAnywhereRole").send().await.unwrap();
+    let arns: Vec<&str> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
+    assert_eq!(arns, [SSM_CORE, ECS_EC2]);
+
+    let err = iam.get_role().role_name("missing").send().await.unwrap_err();
+    let service_err = err.into_service_error();
+    assert!(service_err.is_no_such_entity_exception());
+    assert_eq!(service_err.meta().message(), Some("The role with name missing cannot be found."));
+
+    let who = sts(&server.endpoint).get_caller_identity().send().await.unwrap();
+    assert_eq!(who.account(), Some("123456789012"));
+    assert_eq!(who.arn(), Some("arn:aws:iam::123456789012:root"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_paginators_walk_every_page() {
+    let server = Server::start();
+    let iam = iam(&server.endpoint);
+    for i in 0..37 {
+        iam.create_role()
+            .role_name(format!("paged-{i:03}"))
+            .assume_role_policy_document(TRUST)
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut pages = iam.list_roles().max_items(10).into_paginator().send();
+    let mut names = Vec::new();
+    let mut page_count = 0;
+    while let Some(page) = pages.next().await {
+        let page = page.unwrap();
+        page_count += 1;
+        names.extend(page.roles().iter().map(|r| r.role_name().to_string()));
+    }
+    assert_eq!(page_count, 4);
+    let expected: Vec<String> = (0..37).map(|i| format!("paged-{i:03}")).collect();
+    assert_eq!(names, expected);
+
+    let policies: Vec<_> = iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Aws)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    assert!(policies.len() > 1500, "{}", policies.len());
+    assert!(policies.iter().any(|p| p.arn() == Some(ECS_EC2) && p.path() == Some("/service-role/")));
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}

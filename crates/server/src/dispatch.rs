@@ -1,0 +1,102 @@
+//! The pipeline every AWS Query request goes through: decode, authenticate,
+//! handle, encode. Adding an operation means adding a handler arm here and
+//! nothing else; an operation of the model without a handler answers
+//! `NotImplemented`, never a crash.
+
+use ironiam_core::service::IamService;
+use ironiam_core::IamError;
+use ironiam_protocol::{decode_input, parse_form, resolve_operation, Service, XmlWriter};
+
+use crate::handlers::{policies, roles, sts, Ctx};
+
+/// What the pipeline decided; the HTTP layer renders it.
+pub(crate) enum Answer {
+    /// Success: the XML inside `<{Op}Result>`, if the operation has a result.
+    Ok { service: Service, operation: &'static str, result: Option<XmlWriter> },
+    /// An AWS-shaped error.
+    Err { service: Option<Service>, status: u16, sender_fault: bool, code: &'static str, message: String },
+}
+
+impl Answer {
+    pub(crate) fn error(status: u16, sender_fault: bool, code: &'static str, message: &str) -> Self {
+        Answer::Err { service: None, status, sender_fault, code, message: message.to_string() }
+    }
+
+    fn from_domain(service: Service, error: IamError) -> Self {
+        if let IamError::Internal(detail) = &error {
+            // The detail may name files or SQL; it is logged, never sent.
+            tracing::error!(%detail, "internal error");
+        }
+        Answer::Err {
+            service: Some(service),
+            status: error.http_status(),
+            sender_fault: error.is_sender_fault(),
+            code: error.code(),
+            message: error.message().to_string(),
+        }
+    }
+}
+
+/// Runs the pipeline on the request's parameters (form body or query string).
+pub(crate) fn dispatch(service: &IamService, scope: Option<Service>, raw_params: &[u8]) -> Answer {
+    let query_error = |service: Option<Service>, e: ironiam_protocol::QueryError| Answer::Err {
+        service,
+        status: e.status(),
+        sender_fault: e.is_sender_fault(),
+        code: e.code(),
+        message: e.message(),
+    };
+    let params = match parse_form(raw_params) {
+        Ok(p) => p,
+        Err(e) => return query_error(scope, e),
+    };
+    let op = match resolve_operation(scope, &params) {
+        Ok(op) => op,
+        Err(e) => return query_error(scope, e),
+    };
+    let input = match decode_input(op, &params) {
+        Ok(i) => i,
+        Err(e) => return query_error(Some(op.service), e),
+    };
+    // Authentication arrives with its own issue; until then every caller is
+    // the default account's root, whatever credentials it signed with.
+    let caller = service.default_caller();
+    let ctx = Ctx { service, caller: &caller, input: &input };
+    let result = match (op.service, op.name) {
+        (Service::Sts, "GetCallerIdentity") => sts::get_caller_identity(&ctx),
+        (Service::Iam, "CreateRole") => roles::create_role(&ctx),
+        (Service::Iam, "GetRole") => roles::get_role(&ctx),
+        (Service::Iam, "ListRoles") => roles::list_roles(&ctx),
+        (Service::Iam, "UpdateRole") => roles::update_role(&ctx),
+        (Service::Iam, "UpdateRoleDescription") => roles::update_role_description(&ctx),
+        (Service::Iam, "UpdateAssumeRolePolicy") => roles::update_assume_role_policy(&ctx),
+        (Service::Iam, "DeleteRole") => roles::delete_role(&ctx),
+        (Service::Iam, "TagRole") => roles::tag_role(&ctx),
+        (Service::Iam, "UntagRole") => roles::untag_role(&ctx),
+        (Service::Iam, "ListRoleTags") => roles::list_role_tags(&ctx),
+        (Service::Iam, "PutRolePolicy") => roles::put_role_policy(&ctx),
+        (Service::Iam, "GetRolePolicy") => roles::get_role_policy(&ctx),
+        (Service::Iam, "DeleteRolePolicy") => roles::delete_role_policy(&ctx),
+        (Service::Iam, "ListRolePolicies") => roles::list_role_policies(&ctx),
+        (Service::Iam, "AttachRolePolicy") => roles::attach_role_policy(&ctx),
+        (Service::Iam, "DetachRolePolicy") => roles::detach_role_policy(&ctx),
+        (Service::Iam, "ListAttachedRolePolicies") => roles::list_attached_role_policies(&ctx),
+        (Service::Iam, "PutRolePermissionsBoundary") => roles::put_role_permissions_boundary(&ctx),
+        (Service::Iam, "DeleteRolePermissionsBoundary") => roles::delete_role_permissions_boundary(&ctx),
+        (Service::Iam, "CreatePolicy") => policies::create_policy(&ctx),
+        (Service::Iam, "GetPolicy") => policies::get_policy(&ctx),
+        (Service::Iam, "DeletePolicy") => policies::delete_policy(&ctx),
+        (Service::Iam, "GetPolicyVersion") => policies::get_policy_version(&ctx),
+        (Service::Iam, "ListPolicies") => policies::list_policies(&ctx),
+        (Service::Iam, "ListPolicyVersions") => policies::list_policy_versions(&ctx),
+        (Service::Iam, "CreatePolicyVersion") => policies::create_policy_version(&ctx),
+        (Service::Iam, "DeletePolicyVersion") => policies::delete_policy_version(&ctx),
+        (Service::Iam, "SetDefaultPolicyVersion") => policies::set_default_policy_version(&ctx),
+        (Service::Iam, "ListEntitiesForPolicy") => policies::list_entities_for_policy(&ctx),
+        (_, name) => Err(IamError::NotImplemented(format!("ironiam does not implement {name} yet."))),
+    };
+    match result {
+        Ok(result) => Answer::Ok { service: op.service, operation: op.name, result },
+        Err(e) => Answer::from_domain(op.service, e),
+    }
+}

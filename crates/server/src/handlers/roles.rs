@@ -1,0 +1,220 @@
+//! Role operations.
+
+use ironiam_core::entities::Role;
+use ironiam_core::service::NewRole;
+use ironiam_protocol::{url_encode_policy, XmlWriter};
+
+use super::{date, render, write_page_end, write_tags, Ctx, HandlerResult};
+
+/// Which members of a role a response carries: ListRoles omits tags,
+/// boundary and last use, as AWS's does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RoleView {
+    Full,
+    Listing,
+}
+
+fn write_role(w: &mut XmlWriter, tag: &str, role: &Role, view: RoleView) {
+    w.start(tag);
+    w.element("Path", &role.path);
+    w.element("RoleName", &role.name);
+    w.element("RoleId", &role.role_id);
+    w.element("Arn", &role.arn());
+    w.element("CreateDate", &date(role.create_date));
+    w.element("AssumeRolePolicyDocument", &url_encode_policy(&role.assume_role_policy_document));
+    if let Some(d) = &role.description {
+        w.element("Description", d);
+    }
+    w.element("MaxSessionDuration", &role.max_session_duration.to_string());
+    if view == RoleView::Full {
+        if let Some(b) = &role.permissions_boundary {
+            w.start("PermissionsBoundary");
+            w.element("PermissionsBoundaryType", "Policy");
+            w.element("PermissionsBoundaryArn", b);
+            w.end("PermissionsBoundary");
+        }
+        if !role.tags.is_empty() {
+            write_tags(w, &role.tags);
+        }
+        w.start("RoleLastUsed");
+        w.end("RoleLastUsed");
+    }
+    w.end(tag);
+}
+
+fn max_items(ctx: &Ctx) -> Option<i64> {
+    ctx.input.int("MaxItems")
+}
+
+/// CreateRole.
+pub(crate) fn create_role(ctx: &Ctx) -> HandlerResult {
+    let role = ctx.service.create_role(
+        ctx.caller,
+        NewRole {
+            name: ctx.required("RoleName")?.to_string(),
+            path: ctx.opt("Path").map(str::to_string),
+            trust_policy: ctx.required("AssumeRolePolicyDocument")?.to_string(),
+            description: ctx.opt("Description").map(str::to_string),
+            max_session_duration: ctx.input.int("MaxSessionDuration"),
+            permissions_boundary: ctx.opt("PermissionsBoundary").map(str::to_string),
+            tags: ctx.tags("Tags"),
+        },
+    )?;
+    render(|w| write_role(w, "Role", &role, RoleView::Full))
+}
+
+/// GetRole.
+pub(crate) fn get_role(ctx: &Ctx) -> HandlerResult {
+    let role = ctx.service.get_role(ctx.caller, ctx.required("RoleName")?)?;
+    render(|w| write_role(w, "Role", &role, RoleView::Full))
+}
+
+/// ListRoles.
+pub(crate) fn list_roles(ctx: &Ctx) -> HandlerResult {
+    let page = ctx.service.list_roles(ctx.caller, ctx.opt("PathPrefix"), ctx.opt("Marker"), max_items(ctx))?;
+    render(|w| {
+        w.start("Roles");
+        for role in &page.items {
+            write_role(w, "member", role, RoleView::Listing);
+        }
+        w.end("Roles");
+        write_page_end(w, &page);
+    })
+}
+
+/// UpdateRole.
+pub(crate) fn update_role(ctx: &Ctx) -> HandlerResult {
+    ctx.service.update_role(
+        ctx.caller,
+        ctx.required("RoleName")?,
+        ctx.opt("Description").map(str::to_string),
+        ctx.input.int("MaxSessionDuration"),
+    )?;
+    render(|_| {})
+}
+
+/// UpdateRoleDescription: answers the updated role.
+pub(crate) fn update_role_description(ctx: &Ctx) -> HandlerResult {
+    let role = ctx.service.update_role(ctx.caller, ctx.required("RoleName")?, Some(ctx.required("Description")?.to_string()), None)?;
+    render(|w| write_role(w, "Role", &role, RoleView::Full))
+}
+
+/// UpdateAssumeRolePolicy.
+pub(crate) fn update_assume_role_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.update_assume_role_policy(ctx.caller, ctx.required("RoleName")?, ctx.required("PolicyDocument")?.to_string())?;
+    Ok(None)
+}
+
+/// DeleteRole.
+pub(crate) fn delete_role(ctx: &Ctx) -> HandlerResult {
+    ctx.service.delete_role(ctx.caller, ctx.required("RoleName")?)?;
+    Ok(None)
+}
+
+/// TagRole.
+pub(crate) fn tag_role(ctx: &Ctx) -> HandlerResult {
+    ctx.service.tag_role(ctx.caller, ctx.required("RoleName")?, ctx.tags("Tags"))?;
+    Ok(None)
+}
+
+/// UntagRole.
+pub(crate) fn untag_role(ctx: &Ctx) -> HandlerResult {
+    ctx.service.untag_role(ctx.caller, ctx.required("RoleName")?, ctx.strings("TagKeys"))?;
+    Ok(None)
+}
+
+/// ListRoleTags.
+pub(crate) fn list_role_tags(ctx: &Ctx) -> HandlerResult {
+    let page = ctx.service.list_role_tags(ctx.caller, ctx.required("RoleName")?, ctx.opt("Marker"), max_items(ctx))?;
+    render(|w| {
+        write_tags(w, &page.items);
+        write_page_end(w, &page);
+    })
+}
+
+/// PutRolePolicy.
+pub(crate) fn put_role_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.put_role_policy(
+        ctx.caller,
+        ctx.required("RoleName")?,
+        ctx.required("PolicyName")?.to_string(),
+        ctx.required("PolicyDocument")?.to_string(),
+    )?;
+    Ok(None)
+}
+
+/// GetRolePolicy.
+pub(crate) fn get_role_policy(ctx: &Ctx) -> HandlerResult {
+    let policy_name = ctx.required("PolicyName")?;
+    let (role, document) = ctx.service.get_role_policy(ctx.caller, ctx.required("RoleName")?, policy_name)?;
+    render(|w| {
+        w.element("RoleName", &role.name);
+        w.element("PolicyName", policy_name);
+        w.element("PolicyDocument", &url_encode_policy(&document));
+    })
+}
+
+/// DeleteRolePolicy.
+pub(crate) fn delete_role_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.delete_role_policy(ctx.caller, ctx.required("RoleName")?, ctx.required("PolicyName")?)?;
+    Ok(None)
+}
+
+/// ListRolePolicies.
+pub(crate) fn list_role_policies(ctx: &Ctx) -> HandlerResult {
+    let page = ctx.service.list_role_policies(ctx.caller, ctx.required("RoleName")?, ctx.opt("Marker"), max_items(ctx))?;
+    render(|w| {
+        w.start("PolicyNames");
+        for name in &page.items {
+            w.element("member", name);
+        }
+        w.end("PolicyNames");
+        write_page_end(w, &page);
+    })
+}
+
+/// AttachRolePolicy.
+pub(crate) fn attach_role_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.attach_role_policy(ctx.caller, ctx.required("RoleName")?, ctx.required("PolicyArn")?)?;
+    Ok(None)
+}
+
+/// DetachRolePolicy.
+pub(crate) fn detach_role_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.detach_role_policy(ctx.caller, ctx.required("RoleName")?, ctx.required("PolicyArn")?)?;
+    Ok(None)
+}
+
+/// ListAttachedRolePolicies.
+pub(crate) fn list_attached_role_policies(ctx: &Ctx) -> HandlerResult {
+    let page = ctx.service.list_attached_role_policies(
+        ctx.caller,
+        ctx.required("RoleName")?,
+        ctx.opt("PathPrefix"),
+        ctx.opt("Marker"),
+        max_items(ctx),
+    )?;
+    render(|w| {
+        w.start("AttachedPolicies");
+        for p in &page.items {
+            w.start("member");
+            w.element("PolicyName", &p.name);
+            w.element("PolicyArn", &p.arn);
+            w.end("member");
+        }
+        w.end("AttachedPolicies");
+        write_page_end(w, &page);
+    })
+}
+
+/// PutRolePermissionsBoundary.
+pub(crate) fn put_role_permissions_boundary(ctx: &Ctx) -> HandlerResult {
+    ctx.service.put_role_permissions_boundary(ctx.caller, ctx.required("RoleName")?, ctx.required("PermissionsBoundary")?)?;
+    Ok(None)
+}
+
+/// DeleteRolePermissionsBoundary.
+pub(crate) fn delete_role_permissions_boundary(ctx: &Ctx) -> HandlerResult {
+    ctx.service.delete_role_permissions_boundary(ctx.caller, ctx.required("RoleName")?)?;
+    Ok(None)
+}

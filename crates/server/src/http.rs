@@ -1,0 +1,182 @@
+//! HTTP plumbing: body limits, routing of the `/_ironiam/*` endpoints, and
+//! turning the pipeline's answer into a response.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use ironiam_core::ids::request_id;
+use ironiam_core::service::IamService;
+use ironiam_protocol::{write_error, write_success, Service, XmlWriter};
+use tokio::net::TcpListener;
+
+use crate::dispatch::{dispatch, Answer};
+
+/// Largest request body accepted. AWS's own limit for Query requests is not
+/// documented; the largest legitimate IAM body (a 131,072-character policy,
+/// percent-encoded) fits well within 1 MiB.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Settings of the HTTP front.
+#[derive(Debug, Clone, Default)]
+pub struct AppConfig {
+    /// Allow `POST /_ironiam/reset` and `POST /moto-api/reset`.
+    pub enable_reset: bool,
+}
+
+/// Everything a request needs.
+pub struct App {
+    pub(crate) service: Arc<IamService>,
+    config: AppConfig,
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn xml_response(status: u16, request_id: &str, body: String) -> Reply {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-RequestId", v);
+    }
+    response
+}
+
+fn json_response(status: StatusCode, body: &'static str) -> Reply {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The service named by a SigV4 credential scope (`AKID/DATE/REGION/SERVICE/aws4_request`),
+/// from the Authorization header or a presigned URL's `X-Amz-Credential`.
+fn service_from_scope(req_headers: &hyper::HeaderMap, query: Option<&str>) -> Option<Service> {
+    let scope_service = |credential: &str| -> Option<Service> {
+        let mut parts = credential.split('/');
+        match parts.nth(3)? {
+            "iam" => Some(Service::Iam),
+            "sts" => Some(Service::Sts),
+            _ => None,
+        }
+    };
+    if let Some(auth) = req_headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let credential = auth.split("Credential=").nth(1)?.split([',', ' ']).next()?;
+        return scope_service(credential);
+    }
+    let query = query?;
+    let encoded = query.split('&').find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
+    scope_service(&encoded.replace("%2F", "/").replace("%2f", "/"))
+}
+
+impl App {
+    /// An app over `service`.
+    pub fn new(service: Arc<IamService>, config: AppConfig) -> Arc<Self> {
+        Arc::new(App { service, config })
+    }
+
+    /// Answers one HTTP request.
+    pub async fn handle<B>(&self, req: Request<B>) -> Reply
+    where
+        B: hyper::body::Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let path = req.uri().path().to_string();
+        match (req.method(), path.as_str()) {
+            (&Method::GET, "/_ironiam/health") => return json_response(StatusCode::OK, "{\"status\":\"ok\"}"),
+            (&Method::POST, "/_ironiam/reset") | (&Method::POST, "/moto-api/reset") => {
+                if !self.config.enable_reset {
+                    return json_response(StatusCode::FORBIDDEN, "{\"error\":\"reset is disabled\"}");
+                }
+                return match self.service.store().reset() {
+                    Ok(()) => json_response(StatusCode::OK, "{\"status\":\"ok\"}"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "reset failed");
+                        json_response(StatusCode::INTERNAL_SERVER_ERROR, "{\"error\":\"reset failed\"}")
+                    }
+                };
+            }
+            _ => {}
+        }
+        let request_id = request_id();
+        let scope = service_from_scope(req.headers(), req.uri().query());
+        let params_source: Result<Vec<u8>, Answer> = match *req.method() {
+            Method::GET => Ok(req.uri().query().unwrap_or("").as_bytes().to_vec()),
+            Method::POST => {
+                let query = req.uri().query().unwrap_or("").as_bytes().to_vec();
+                match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
+                    Ok(collected) => {
+                        let body = collected.to_bytes();
+                        // Presigned POSTs carry their parameters in the query string.
+                        if body.is_empty() { Ok(query) } else { Ok(body.to_vec()) }
+                    }
+                    Err(e) => {
+                        let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
+                        Err(if too_large {
+                            Answer::error(413, true, "RequestEntityTooLarge", &format!("Request body must be at most {MAX_BODY_BYTES} bytes."))
+                        } else {
+                            Answer::error(400, true, "MalformedQueryString", "The request body could not be read.")
+                        })
+                    }
+                }
+            }
+            _ => Err(Answer::error(405, true, "MethodNotAllowed", "Only GET and POST requests are supported.")),
+        };
+        let answer = match params_source {
+            Ok(bytes) => dispatch(&self.service, scope, &bytes),
+            Err(answer) => answer,
+        };
+        match answer {
+            Answer::Ok { service, operation, result } => {
+                let body = match &result {
+                    Some(xml) => write_success(service, operation, &request_id, Some(&|w: &mut XmlWriter| w.append(xml))),
+                    None => write_success(service, operation, &request_id, None),
+                };
+                xml_response(200, &request_id, body)
+            }
+            Answer::Err { service, status, sender_fault, code, message } => {
+                let body = write_error(service.or(scope).unwrap_or(Service::Iam), sender_fault, code, &message, &request_id);
+                xml_response(status, &request_id, body)
+            }
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let (stream, _) = match accepted {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<Incoming>| {
+                        let app = app.clone();
+                        async move { Ok::<_, Infallible>(app.handle(req).await) }
+                    });
+                    let builder = hyper::server::conn::http1::Builder::new();
+                    if let Err(e) = builder.serve_connection(TokioIo::new(stream), service).await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+        }
+    }
+}

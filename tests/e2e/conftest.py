@@ -1,0 +1,124 @@
+"""Fixtures that start the real ironiam binary on a free loopback port."""
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = Path(os.environ.get("IRONIAM_GUIDE", ROOT.parent / "shared" / "seed" / "ecs-anywhere-iam-role.md"))
+
+
+def binary() -> str:
+    path = os.environ.get("IRONIAM_BIN") or str(ROOT / "target" / "debug" / "ironiam")
+    if not Path(path).exists():
+        pytest.fail(f"ironiam binary not found at {path}; build it first (scripts/test does)")
+    return path
+
+
+class Server:
+    """One ironiam process; `restart()` keeps its data directory."""
+
+    def __init__(self, *extra: str, data_dir: str | None = None, in_memory: bool = False):
+        self.extra = list(extra)
+        self.in_memory = in_memory
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="ironiam-test-")
+        self.proc: subprocess.Popen | None = None
+        self.endpoint = ""
+        self.start()
+
+    def start(self) -> None:
+        args = [binary(), "serve", "--listen", "127.0.0.1:0", *self.extra]
+        args += ["--in-memory"] if self.in_memory else ["--data-dir", self.data_dir]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()  # "ironiam listening on http://127.0.0.1:PORT"
+        if "listening on" not in line:
+            self.proc.kill()
+            raise RuntimeError(f"server did not start: {line!r}")
+        self.endpoint = line.strip().rsplit(" ", 1)[-1]
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.endpoint + "/_ironiam/health", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("server never became healthy")
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.kill9()
+        self.start()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        if not self.in_memory:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def reset(self) -> None:
+        req = urllib.request.Request(self.endpoint + "/_ironiam/reset", method="POST", data=b"")
+        urllib.request.urlopen(req, timeout=5).read()
+
+    def client(self, service: str = "iam", **config):
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+            aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            config=Config(retries={"max_attempts": 1}, **config),
+        )
+
+
+@pytest.fixture(scope="session")
+def server():
+    s = Server()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def iam(server):
+    server.reset()
+    return server.client("iam")
+
+
+@pytest.fixture
+def sts(server):
+    return server.client("sts")
+
+
+@pytest.fixture
+def raw_iam(server):
+    """A client that skips botocore's own parameter checks, so the server's are seen."""
+    server.reset()
+    return server.client("iam", parameter_validation=False)
+
+
+def guide_blocks() -> list[str]:
+    """The fenced code blocks of the founding guide, in order."""
+    text = GUIDE.read_text()
+    blocks, inside, current = [], False, []
+    for line in text.splitlines():
+        if line.strip().startswith("```"):
+            if inside:
+                blocks.append(textwrap.dedent("\n".join(current)))
+                current = []
+            inside = not inside
+        elif inside:
+            current.append(line)
+    return blocks
