@@ -39,6 +39,10 @@ def test_create_role_with_every_member(iam):
     assert got["CreateDate"] == role["CreateDate"]
     assert "RoleLastUsed" in got
     assert iam.get_policy(PolicyArn=boundary)["Policy"]["PermissionsBoundaryUsageCount"] == 1
+    used_as_boundary = iam.list_policies(PolicyUsageFilter="PermissionsBoundary")["Policies"]
+    assert [p["PolicyName"] for p in used_as_boundary] == ["Boundary"]
+    # A boundary is not an attachment.
+    assert iam.list_policies(OnlyAttached=True)["Policies"] == []
 
 
 def test_update_and_describe(iam):

@@ -130,7 +130,7 @@ pub fn encode_marker(key: &str) -> String {
 /// The inverse of [`encode_marker`]; `InvalidInput` for anything else.
 pub fn decode_marker(marker: &str) -> IamResult<String> {
     let invalid = || IamError::InvalidInput("Invalid Marker.".to_string());
-    if marker.len() % 2 != 0 || marker.len() > 2048 {
+    if !marker.len().is_multiple_of(2) || marker.len() > 2048 {
         return Err(invalid());
     }
     let bytes = (0..marker.len())

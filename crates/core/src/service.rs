@@ -561,19 +561,21 @@ impl IamService {
     /// name ignoring case (then ARN), filtered as AWS filters.
     pub fn list_policies(&self, caller: &Caller, filter: &PolicyFilter, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<PolicyInfo>> {
         let usage = self.store.policy_usage(&caller.account_id)?;
+        // AWS: OnlyAttached keeps policies attached to a user, group or role
+        // (a boundary is not an attachment); PolicyUsageFilter keeps "only
+        // permissions policies" or "only the policies used to set permissions
+        // boundaries" — read here as policies currently used that way.
         let keep = |arn: &str, path: &str| -> bool {
-            if !path.starts_with(filter.path_prefix.as_str()) {
-                return false;
-            }
             let u = usage.get(arn);
-            if filter.only_attached && u.is_none_or(|u| u.attached_roles.is_empty() && u.boundary_count == 0) {
-                return false;
-            }
-            match filter.usage {
-                Some(UsageFilter::PermissionsPolicy) => u.is_some_and(|u| !u.attached_roles.is_empty()) || !filter.only_attached,
-                Some(UsageFilter::PermissionsBoundary) => u.is_some_and(|u| u.boundary_count > 0) || !filter.only_attached,
-                None => true,
-            }
+            let attached = u.is_some_and(|u| !u.attached_roles.is_empty());
+            let boundary = u.is_some_and(|u| u.boundary_count > 0);
+            path.starts_with(filter.path_prefix.as_str())
+                && (!filter.only_attached || attached)
+                && match filter.usage {
+                    Some(UsageFilter::PermissionsPolicy) => attached,
+                    Some(UsageFilter::PermissionsBoundary) => boundary,
+                    None => true,
+                }
         };
         let mut all: Vec<(String, PolicyInfo)> = Vec::new();
         if filter.scope != PolicyScope::Local {
