@@ -34,17 +34,26 @@
 
 mod ast;
 mod checks;
+mod compile;
 mod error;
+mod eval;
 mod normalize;
 mod parser;
+mod pattern;
 mod principal;
+mod values;
 
 pub use ast::{
     ActionElement, BaseOperator, Condition, ConditionBlock, ConditionEntry, ConditionOperator,
     ConditionValue, Effect, OneOrMany, Polarity, Policy, PrincipalElement, PrincipalType,
     PrincipalValue, ResourceElement, SetQualifier, Statement, StatementForm, Version,
 };
+pub use compile::CompiledPolicy;
 pub use error::{Finding, PolicyError, Problem, ResourceIssue, Severity};
+pub use eval::{
+    context_keys, evaluate, Context, Decision, EvalDecision, MatchedStatement, PolicyId, PolicySet,
+    PolicyType, Principal, PrincipalKind, Request,
+};
 pub use normalize::{PrincipalSet, ValueSet};
 
 use checks::Issue;
