@@ -16,12 +16,20 @@ pub fn unique_id(prefix: &str) -> String {
     id
 }
 
-/// A request id in AWS's UUID form.
+/// A request id in AWS's UUID form (`8-4-4-4-12` lowercase hex). Runs on
+/// every request, so it is written into one buffer without formatting machinery.
 pub fn request_id() -> String {
-    let v: u128 = rand::thread_rng().gen();
-    let b = v.to_be_bytes();
-    let hex = |r: std::ops::Range<usize>| b[r].iter().map(|x| format!("{x:02x}")).collect::<String>();
-    format!("{}-{}-{}-{}-{}", hex(0..4), hex(4..6), hex(6..8), hex(8..10), hex(10..16))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0x0f)] as char);
+    }
+    out
 }
 
 #[cfg(test)]

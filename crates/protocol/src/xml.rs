@@ -143,9 +143,10 @@ impl XmlWriter {
         self.list(tag, items, |w, s| w.text(s));
     }
 
-    /// Appends XML another `XmlWriter` produced (already escaped and balanced).
-    pub fn append(&mut self, other: &XmlWriter) {
-        self.buf.push_str(&other.buf);
+    /// Appends XML that an `XmlWriter` produced earlier (already escaped and
+    /// balanced), e.g. a cached fragment.
+    pub fn append(&mut self, xml: &str) {
+        self.buf.push_str(xml);
     }
 
     /// The document so far.
@@ -203,18 +204,26 @@ pub fn write_success(
     request_id: &str,
     result: Option<&dyn Fn(&mut XmlWriter)>,
 ) -> String {
-    let mut w = XmlWriter::with_capacity(256);
-    let mut response_tag = String::with_capacity(operation.len() + 8);
-    response_tag.push_str(operation);
-    response_tag.push_str("Response");
-    w.start_with_xmlns(&response_tag, service.xmlns());
+    let mut w = XmlWriter::with_capacity(512);
+    // `<{Op}Response xmlns="…">`, written piecewise: this runs on every request.
+    w.buf.push('<');
+    w.buf.push_str(operation);
+    w.buf.push_str("Response xmlns=\"");
+    w.buf.push_str(service.xmlns());
+    w.buf.push_str("\">");
 
-    let wrapper = match model::operation(Some(service), operation) {
-        Some(op) => op.result_wrapper.map(str::to_owned),
-        None => result.map(|_| format!("{operation}Result")),
+    let known = model::operation(Some(service), operation);
+    let generic_wrapper;
+    let wrapper: Option<&str> = match known {
+        Some(op) => op.result_wrapper,
+        None if result.is_some() => {
+            generic_wrapper = format!("{operation}Result");
+            Some(&generic_wrapper)
+        }
+        None => None,
     };
     if let Some(wrapper) = wrapper {
-        w.start(&wrapper);
+        w.start(wrapper);
         let before = w.len();
         if let Some(result) = result {
             result(&mut w);
@@ -222,16 +231,17 @@ pub fn write_success(
         if w.len() == before {
             // Nothing inside: `<XResult></XResult>` becomes `<XResult/>`.
             w.buf.truncate(before - wrapper.len() - 2);
-            w.empty(&wrapper);
+            w.empty(wrapper);
         } else {
-            w.end(&wrapper);
+            w.end(wrapper);
         }
     }
 
-    w.start("ResponseMetadata");
-    w.element("RequestId", request_id);
-    w.end("ResponseMetadata");
-    w.end(&response_tag);
+    w.buf.push_str("<ResponseMetadata><RequestId>");
+    escape_into(&mut w.buf, request_id);
+    w.buf.push_str("</RequestId></ResponseMetadata></");
+    w.buf.push_str(operation);
+    w.buf.push_str("Response>");
     w.into_string()
 }
 

@@ -8,6 +8,7 @@ use ironiam_core::IamError;
 use ironiam_protocol::{decode_input, parse_form, resolve_operation, Service, XmlWriter};
 
 use crate::handlers::{policies, roles, sts, Ctx};
+use crate::render_cache::RoleXmlCache;
 
 /// What the pipeline decided; the HTTP layer renders it.
 pub(crate) enum Answer {
@@ -38,7 +39,7 @@ impl Answer {
 }
 
 /// Runs the pipeline on the request's parameters (form body or query string).
-pub(crate) fn dispatch(service: &IamService, scope: Option<Service>, raw_params: &[u8]) -> Answer {
+pub(crate) fn dispatch(service: &IamService, roles_xml: &RoleXmlCache, scope: Option<Service>, raw_params: &[u8]) -> Answer {
     let query_error = |service: Option<Service>, e: ironiam_protocol::QueryError| Answer::Err {
         service,
         status: e.status(),
@@ -61,7 +62,7 @@ pub(crate) fn dispatch(service: &IamService, scope: Option<Service>, raw_params:
     // Authentication arrives with its own issue; until then every caller is
     // the default account's root, whatever credentials it signed with.
     let caller = service.default_caller();
-    let ctx = Ctx { service, caller: &caller, input: &input };
+    let ctx = Ctx { service, roles_xml, caller: &caller, input: &input };
     let result = match (op.service, op.name) {
         (Service::Sts, "GetCallerIdentity") => sts::get_caller_identity(&ctx),
         (Service::Iam, "CreateRole") => roles::create_role(&ctx),

@@ -18,6 +18,7 @@ use ironiam_protocol::{write_error, write_success, Service, XmlWriter};
 use tokio::net::TcpListener;
 
 use crate::dispatch::{dispatch, Answer};
+use crate::render_cache::RoleXmlCache;
 
 /// Largest request body accepted. AWS's own limit for Query requests is not
 /// documented; the largest legitimate IAM body (a 131,072-character policy,
@@ -34,6 +35,7 @@ pub struct AppConfig {
 /// Everything a request needs.
 pub struct App {
     pub(crate) service: Arc<IamService>,
+    roles_xml: RoleXmlCache,
     config: AppConfig,
 }
 
@@ -80,7 +82,7 @@ fn service_from_scope(req_headers: &hyper::HeaderMap, query: Option<&str>) -> Op
 impl App {
     /// An app over `service`.
     pub fn new(service: Arc<IamService>, config: AppConfig) -> Arc<Self> {
-        Arc::new(App { service, config })
+        Arc::new(App { service, roles_xml: RoleXmlCache::new(), config })
     }
 
     /// Answers one HTTP request.
@@ -89,8 +91,7 @@ impl App {
         B: hyper::body::Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let path = req.uri().path().to_string();
-        match (req.method(), path.as_str()) {
+        match (req.method(), req.uri().path()) {
             (&Method::GET, "/_ironiam/health") => return json_response(StatusCode::OK, "{\"status\":\"ok\"}"),
             (&Method::POST, "/_ironiam/reset") | (&Method::POST, "/moto-api/reset") => {
                 if !self.config.enable_reset {
@@ -131,13 +132,13 @@ impl App {
             _ => Err(Answer::error(405, true, "MethodNotAllowed", "Only GET and POST requests are supported.")),
         };
         let answer = match params_source {
-            Ok(bytes) => dispatch(&self.service, scope, &bytes),
+            Ok(bytes) => dispatch(&self.service, &self.roles_xml, scope, &bytes),
             Err(answer) => answer,
         };
         match answer {
             Answer::Ok { service, operation, result } => {
                 let body = match &result {
-                    Some(xml) => write_success(service, operation, &request_id, Some(&|w: &mut XmlWriter| w.append(xml))),
+                    Some(xml) => write_success(service, operation, &request_id, Some(&|w: &mut XmlWriter| w.append(xml.as_str()))),
                     None => write_success(service, operation, &request_id, None),
                 };
                 xml_response(200, &request_id, body)

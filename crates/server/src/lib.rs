@@ -7,5 +7,6 @@
 mod dispatch;
 mod handlers;
 mod http;
+mod render_cache;
 
 pub use http::{serve, App, AppConfig, MAX_BODY_BYTES};

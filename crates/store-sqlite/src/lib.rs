@@ -12,6 +12,9 @@
 
 use std::fs::{File, OpenOptions};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use ironiam_core::entities::{CustomerPolicy, PolicyVersion, Role, Tag};
 use ironiam_core::memory::{Change, Journal, MemoryStore};
@@ -36,7 +39,44 @@ pub type SqliteStore = MemoryStore<SqliteJournal>;
 /// Writes changes to SQLite.
 pub struct SqliteJournal {
     conn: Mutex<Connection>,
+    _checkpointer: Option<Checkpointer>,
     _lock: File,
+}
+
+/// Moves WAL frames into the database on a background thread, so that no
+/// request pays for a checkpoint (and its fsync) inline.
+struct Checkpointer {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Option<Checkpointer> {
+        let conn = Connection::open(path).ok()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("ironiam-checkpoint".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(250));
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+            })
+            .ok()?;
+        Some(Checkpointer { stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteJournal {
@@ -105,17 +145,31 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     lock.try_lock().map_err(|_| {
         OpenError(format!("data directory {} is in use by another ironiam process", dir.display()))
     })?;
-    let conn = Connection::open(dir.join("ironiam.sqlite3")).map_err(|e| OpenError(format!("cannot open database: {e}")))?;
+    let db_path = dir.join("ironiam.sqlite3");
+    let conn = Connection::open(&db_path).map_err(|e| OpenError(format!("cannot open database: {e}")))?;
     let sync = match durability {
         Durability::Process => "NORMAL",
         Durability::Full => "FULL",
     };
-    conn.execute_batch(&format!("PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON;"))
+    // Checkpoints run on the background thread, not inside a request's commit.
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;"
+    ))
         .and_then(|_| conn.execute_batch(SCHEMA))
         .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     let roles = load_roles(&conn).map_err(|e| OpenError(format!("cannot read roles: {e}")))?;
     let policies = load_policies(&conn).map_err(|e| OpenError(format!("cannot read policies: {e}")))?;
-    Ok(MemoryStore::with_journal(SqliteJournal { conn: Mutex::new(conn), _lock: lock }, roles, policies))
+    let checkpointer = Checkpointer::start(&db_path);
+    if checkpointer.is_none() {
+        // No background thread: let SQLite checkpoint inline rather than grow the WAL forever.
+        conn.execute_batch("PRAGMA wal_autocheckpoint=1000;")
+            .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
+    }
+    Ok(MemoryStore::with_journal(
+        SqliteJournal { conn: Mutex::new(conn), _checkpointer: checkpointer, _lock: lock },
+        roles,
+        policies,
+    ))
 }
 
 fn tags_json(tags: &[Tag]) -> String {

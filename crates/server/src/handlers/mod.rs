@@ -11,9 +11,12 @@ use ironiam_core::service::{Caller, IamService};
 use ironiam_core::{IamError, IamResult};
 use ironiam_protocol::{Input, Value, XmlWriter};
 
+use crate::render_cache::RoleXmlCache;
+
 /// What a handler gets.
 pub(crate) struct Ctx<'a> {
     pub service: &'a IamService,
+    pub roles_xml: &'a RoleXmlCache,
     pub caller: &'a Caller,
     pub input: &'a Input,
 }

@@ -1,5 +1,7 @@
 //! Role operations.
 
+use std::sync::Arc;
+
 use ironiam_core::entities::Role;
 use ironiam_core::service::NewRole;
 use ironiam_protocol::{url_encode_policy, XmlWriter};
@@ -10,12 +12,20 @@ use super::{date, render, write_page_end, write_tags, Ctx, HandlerResult};
 /// boundary and last use, as AWS's does.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum RoleView {
-    Full,
-    Listing,
+    Full = 0,
+    Listing = 1,
 }
 
-fn write_role(w: &mut XmlWriter, tag: &str, role: &Role, view: RoleView) {
+/// Writes `<tag>…role…</tag>`, from the render cache when this version of the
+/// role was rendered before.
+fn write_role(ctx: &Ctx, w: &mut XmlWriter, tag: &str, role: &Arc<Role>, view: RoleView) {
     w.start(tag);
+    let xml = ctx.roles_xml.get_or_render(role, view as u8, |w| write_role_members(w, role, view));
+    w.append(&xml);
+    w.end(tag);
+}
+
+fn write_role_members(w: &mut XmlWriter, role: &Role, view: RoleView) {
     w.element("Path", &role.path);
     w.element("RoleName", &role.name);
     w.element("RoleId", &role.role_id);
@@ -39,7 +49,6 @@ fn write_role(w: &mut XmlWriter, tag: &str, role: &Role, view: RoleView) {
         w.start("RoleLastUsed");
         w.end("RoleLastUsed");
     }
-    w.end(tag);
 }
 
 fn max_items(ctx: &Ctx) -> Option<i64> {
@@ -60,13 +69,13 @@ pub(crate) fn create_role(ctx: &Ctx) -> HandlerResult {
             tags: ctx.tags("Tags"),
         },
     )?;
-    render(|w| write_role(w, "Role", &role, RoleView::Full))
+    render(|w| write_role(ctx, w, "Role", &role, RoleView::Full))
 }
 
 /// GetRole.
 pub(crate) fn get_role(ctx: &Ctx) -> HandlerResult {
     let role = ctx.service.get_role(ctx.caller, ctx.required("RoleName")?)?;
-    render(|w| write_role(w, "Role", &role, RoleView::Full))
+    render(|w| write_role(ctx, w, "Role", &role, RoleView::Full))
 }
 
 /// ListRoles.
@@ -75,7 +84,7 @@ pub(crate) fn list_roles(ctx: &Ctx) -> HandlerResult {
     render(|w| {
         w.start("Roles");
         for role in &page.items {
-            write_role(w, "member", role, RoleView::Listing);
+            write_role(ctx, w, "member", role, RoleView::Listing);
         }
         w.end("Roles");
         write_page_end(w, &page);
@@ -96,7 +105,7 @@ pub(crate) fn update_role(ctx: &Ctx) -> HandlerResult {
 /// UpdateRoleDescription: answers the updated role.
 pub(crate) fn update_role_description(ctx: &Ctx) -> HandlerResult {
     let role = ctx.service.update_role(ctx.caller, ctx.required("RoleName")?, Some(ctx.required("Description")?.to_string()), None)?;
-    render(|w| write_role(w, "Role", &role, RoleView::Full))
+    render(|w| write_role(ctx, w, "Role", &role, RoleView::Full))
 }
 
 /// UpdateAssumeRolePolicy.
