@@ -1,0 +1,604 @@
+//! `loadgen`: closed-loop, keep-alive, SigV4-signed load against an IAM/STS endpoint on loopback.
+//!
+//! Subcommands:
+//! * `run`: N connections each send one request, wait for the answer, send the next, for a fixed
+//!   time; prints one JSON object with throughput, latency percentiles and errors.
+//! * `setup`: create roles (the harness seeds `bench-role` and the roles ListRoles pages over).
+//! * `request`: send one signed request and print the answer (sanity checks).
+//! * `startup`: spawn a server repeatedly and time spawn → first successful answer to a real call.
+//!
+//! Every loop is bounded in time and count, and only loopback targets are accepted.
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use clap::{Args, Parser, Subcommand};
+use ironiam_bench::client::Conn;
+use ironiam_bench::scenario::{self, Scenario};
+use ironiam_bench::sign::{Service, Signer};
+use ironiam_bench::stats::{self, Latency};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(
+    name = "loadgen",
+    about = "SigV4-signed closed-loop load generator for IAM/STS endpoints on loopback"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run one load scenario and print a JSON summary.
+    Run(RunArgs),
+    /// Create roles on the target (bench-role and/or numbered roles).
+    Setup(SetupArgs),
+    /// Send one signed request; print the body; exit 0 only on a 2xx answer.
+    Request(RequestArgs),
+    /// Time server start-up: spawn → first 2xx answer to a signed GetPolicy of an AWS managed policy.
+    Startup(StartupArgs),
+}
+
+#[derive(Args)]
+struct Target {
+    /// Base URL of the server, e.g. http://127.0.0.1:4566 (loopback only).
+    #[arg(long)]
+    target: String,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    target: Target,
+    #[arg(long, value_enum)]
+    scenario: Scenario,
+    /// Concurrent keep-alive connections (each runs a closed loop).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    connections: u64,
+    /// Measured seconds (at most 120).
+    #[arg(long, default_value_t = 5.0)]
+    duration: f64,
+    /// Unmeasured seconds before the measurement starts (at most 30).
+    #[arg(long, default_value_t = 0.5)]
+    warmup: f64,
+    /// Hard cap on requests sent in the whole run (warm-up included).
+    #[arg(long, default_value_t = 20_000_000)]
+    max_requests: u64,
+    /// Client threads; 1 runs everything on one thread (least client CPU).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    threads: u64,
+}
+
+#[derive(Args)]
+struct SetupArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Create `bench-role` (the GetRole scenario's role).
+    #[arg(long)]
+    bench_role: bool,
+    /// Create this many numbered roles named PREFIX0000, PREFIX0001, ... (at most 100,000).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    roles: u64,
+    #[arg(long, default_value = "bench-list-")]
+    prefix: String,
+    /// Connections used for creating.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    connections: u64,
+}
+
+#[derive(Args)]
+struct RequestArgs {
+    #[command(flatten)]
+    target: Target,
+    #[arg(long, value_enum, default_value = "iam")]
+    service: ServiceArg,
+    /// Form-encoded AWS Query body, e.g. Action=ListRoles&Version=2010-05-08
+    #[arg(long)]
+    body: String,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ServiceArg {
+    Iam,
+    Sts,
+}
+
+#[derive(Args)]
+struct StartupArgs {
+    /// Number of spawns (at most 100).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
+    repeat: u64,
+    /// Give up on one spawn after this many seconds.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+    /// Append the server's stderr here (default: discarded).
+    #[arg(long)]
+    stderr_log: Option<std::path::PathBuf>,
+    /// The server command; `{port}` becomes a free loopback port and `{i}` the spawn's index.
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Run(args) => run(args),
+        Cmd::Setup(args) => block_on(1, setup(args)),
+        Cmd::Request(args) => block_on(1, request(args)),
+        Cmd::Startup(args) => block_on(1, startup(args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, String>;
+
+fn block_on<F: std::future::Future<Output = Result<()>>>(threads: u64, fut: F) -> Result<()> {
+    let runtime = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads as usize)
+            .enable_all()
+            .build()
+    }
+    .map_err(|e| format!("cannot start runtime: {e}"))?;
+    runtime.block_on(fut)
+}
+
+/// `host:port` and the socket address of a loopback `http://` URL.
+fn parse_target(url: &str) -> Result<(String, SocketAddr)> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("target {url}: only http:// URLs"))?;
+    let host = rest.split('/').next().unwrap_or_default().to_string();
+    let addr: SocketAddr = host
+        .parse()
+        .map_err(|_| format!("target {url}: expected http://IP:PORT"))?;
+    if !addr.ip().is_loopback() {
+        return Err(format!(
+            "target {url}: only loopback addresses may be load-tested"
+        ));
+    }
+    Ok((host, addr))
+}
+
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+/// What one connection measured.
+#[derive(Default)]
+struct ConnResult {
+    requests: u64,
+    pairs: u64,
+    errors: u64,
+    latencies_ns: Vec<u64>,
+    error_samples: Vec<String>,
+    reconnects: u64,
+    signatures: u64,
+}
+
+impl ConnResult {
+    fn error(&mut self, what: String) {
+        self.errors += 1;
+        if self.error_samples.len() < 3 {
+            self.error_samples.push(what);
+        }
+    }
+}
+
+fn describe_failure(status: u16, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let snippet: String = text.chars().take(300).collect();
+    format!("HTTP {status}: {snippet}")
+}
+
+struct RunPlan {
+    scenario: Scenario,
+    signer: Signer,
+    addr: SocketAddr,
+    measure_from: Instant,
+    end: Instant,
+    max_requests: u64,
+    issued: AtomicU64,
+    nonce: String,
+}
+
+impl RunPlan {
+    fn may_send(&self) -> bool {
+        Instant::now() < self.end && self.issued.fetch_add(1, Ordering::Relaxed) < self.max_requests
+    }
+
+    fn measured(&self, done: Instant) -> bool {
+        done >= self.measure_from && done <= self.end
+    }
+}
+
+async fn connection_loop(plan: Arc<RunPlan>, id: u64) -> ConnResult {
+    let mut out = ConnResult::default();
+    let mut conn = Conn::new(plan.addr);
+    let presigned = match plan.scenario.read_request() {
+        Some((service, body)) => match plan.signer.signed_post(service, &body, SystemTime::now()) {
+            Ok(r) => {
+                out.signatures += 1;
+                Some(r)
+            }
+            Err(e) => {
+                out.error(e.to_string());
+                return out;
+            }
+        },
+        None => None,
+    };
+    let mut seq: u64 = 0;
+    while plan.may_send() {
+        match &presigned {
+            Some(request) => {
+                let start = Instant::now();
+                let result = conn.send(request).await;
+                let done = Instant::now();
+                // Errors count wherever they happen; successes only inside the measured window.
+                match result {
+                    Ok(status) if is_success(status) => {
+                        if plan.measured(done) {
+                            out.requests += 1;
+                            out.latencies_ns.push((done - start).as_nanos() as u64);
+                        }
+                    }
+                    Ok(status) => out.error(describe_failure(status, conn.body())),
+                    Err(e) => {
+                        out.error(format!("I/O: {e}"));
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            }
+            None => {
+                seq += 1;
+                let name = format!("bench-cd-{}-{id}-{seq}", plan.nonce);
+                let outcome =
+                    create_delete_pair(&plan, &mut conn, &name, &mut out.signatures).await;
+                let done = Instant::now();
+                match outcome {
+                    Ok(elapsed) => {
+                        if plan.measured(done) {
+                            out.pairs += 1;
+                            out.requests += 2;
+                            out.latencies_ns.push(elapsed.as_nanos() as u64);
+                        }
+                    }
+                    Err(e) => {
+                        out.error(e);
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            }
+        }
+    }
+    out.reconnects = conn.reconnects;
+    out
+}
+
+/// CreateRole then DeleteRole of `name`, each freshly signed; the time spent on the wire (signing
+/// excluded) on success.
+async fn create_delete_pair(
+    plan: &RunPlan,
+    conn: &mut Conn,
+    name: &str,
+    signatures: &mut u64,
+) -> std::result::Result<Duration, String> {
+    let mut wire = Duration::ZERO;
+    for body in [scenario::create_role(name), scenario::delete_role(name)] {
+        let request = plan
+            .signer
+            .signed_post(Service::Iam, &body, SystemTime::now())
+            .map_err(|e| e.to_string())?;
+        *signatures += 1;
+        let start = Instant::now();
+        let status = conn.send(&request).await.map_err(|e| format!("I/O: {e}"))?;
+        wire += start.elapsed();
+        if !is_success(status) {
+            return Err(describe_failure(status, conn.body()));
+        }
+    }
+    Ok(wire)
+}
+
+#[derive(Serialize)]
+struct RunReport {
+    scenario: Scenario,
+    target: String,
+    connections: u64,
+    client_threads: u64,
+    warmup_s: f64,
+    measured_s: f64,
+    requests: u64,
+    pairs: Option<u64>,
+    errors: u64,
+    error_samples: Vec<String>,
+    requests_per_s: f64,
+    pairs_per_s: Option<f64>,
+    /// Per request for read scenarios; per CreateRole+DeleteRole pair for create-delete-role.
+    latency: Latency,
+    reconnects: u64,
+    signatures: u64,
+    client_cpu_s: Option<f64>,
+}
+
+fn run(args: RunArgs) -> Result<()> {
+    if !(args.duration > 0.0 && args.duration <= 120.0) {
+        return Err("--duration must be in (0, 120]".into());
+    }
+    if !(0.0..=30.0).contains(&args.warmup) {
+        return Err("--warmup must be in [0, 30]".into());
+    }
+    let (host, addr) = parse_target(&args.target.target)?;
+    let cpu_before = stats::process_cpu_seconds();
+    let threads = args.threads;
+    let connections = args.connections;
+    let scenario = args.scenario;
+    let nonce = format!("{:08x}", rand::random::<u32>());
+    let results = {
+        let runtime = if threads <= 1 {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(threads as usize)
+                .enable_all()
+                .build()
+        }
+        .map_err(|e| format!("cannot start runtime: {e}"))?;
+        runtime.block_on(async move {
+            let now = Instant::now();
+            let measure_from = now + Duration::from_secs_f64(args.warmup);
+            let plan = Arc::new(RunPlan {
+                scenario,
+                signer: Signer::new(&host),
+                addr,
+                measure_from,
+                end: measure_from + Duration::from_secs_f64(args.duration),
+                max_requests: args.max_requests,
+                issued: AtomicU64::new(0),
+                nonce,
+            });
+            let tasks: Vec<_> = (0..connections)
+                .map(|id| tokio::spawn(connection_loop(plan.clone(), id)))
+                .collect();
+            let mut results = Vec::with_capacity(tasks.len());
+            for task in tasks {
+                results.push(
+                    task.await
+                        .map_err(|e| format!("connection task failed: {e}"))?,
+                );
+            }
+            Ok::<_, String>(results)
+        })?
+    };
+    let cpu_after = stats::process_cpu_seconds();
+
+    let mut latencies = Vec::new();
+    let mut report = RunReport {
+        scenario,
+        target: args.target.target.clone(),
+        connections,
+        client_threads: threads,
+        warmup_s: args.warmup,
+        measured_s: args.duration,
+        requests: 0,
+        pairs: None,
+        errors: 0,
+        error_samples: Vec::new(),
+        requests_per_s: 0.0,
+        pairs_per_s: None,
+        latency: stats::latency(&mut []),
+        reconnects: 0,
+        signatures: 0,
+        client_cpu_s: cpu_before.zip(cpu_after).map(|(b, a)| a - b),
+    };
+    let mut pairs = 0;
+    for mut r in results {
+        report.requests += r.requests;
+        pairs += r.pairs;
+        report.errors += r.errors;
+        report.reconnects += r.reconnects;
+        report.signatures += r.signatures;
+        for s in r.error_samples.drain(..) {
+            if report.error_samples.len() < 5 {
+                report.error_samples.push(s);
+            }
+        }
+        latencies.append(&mut r.latencies_ns);
+    }
+    report.latency = stats::latency(&mut latencies);
+    report.requests_per_s = report.requests as f64 / args.duration;
+    if scenario == Scenario::CreateDeleteRole {
+        report.pairs = Some(pairs);
+        report.pairs_per_s = Some(pairs as f64 / args.duration);
+    }
+    let text = serde_json::to_string(&report).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
+async fn setup(args: SetupArgs) -> Result<()> {
+    let (host, addr) = parse_target(&args.target.target)?;
+    let mut names: Vec<String> = Vec::new();
+    if args.bench_role {
+        names.push(scenario::BENCH_ROLE.to_string());
+    }
+    names.extend((0..args.roles).map(|i| format!("{}{i:04}", args.prefix)));
+    let names = Arc::new(names);
+    let signer = Arc::new(Signer::new(&host));
+    let started = Instant::now();
+    let workers = args.connections;
+    let tasks: Vec<_> = (0..workers)
+        .map(|w| {
+            let names = names.clone();
+            let signer = signer.clone();
+            tokio::spawn(async move {
+                let mut conn = Conn::new(addr);
+                let mut created = 0u64;
+                let mut failures = Vec::new();
+                for name in names.iter().skip(w as usize).step_by(workers as usize) {
+                    let request = match signer.signed_post(
+                        Service::Iam,
+                        &scenario::create_role(name),
+                        SystemTime::now(),
+                    ) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            failures.push(e.to_string());
+                            continue;
+                        }
+                    };
+                    match conn.send(&request).await {
+                        Ok(status) if is_success(status) => created += 1,
+                        Ok(status) => failures
+                            .push(format!("{name}: {}", describe_failure(status, conn.body()))),
+                        Err(e) => failures.push(format!("{name}: I/O: {e}")),
+                    }
+                }
+                (created, failures)
+            })
+        })
+        .collect();
+    let mut created = 0;
+    let mut failures = Vec::new();
+    for task in tasks {
+        let (c, f) = task.await.map_err(|e| format!("setup task failed: {e}"))?;
+        created += c;
+        failures.extend(f);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let errors = failures.len();
+    failures.truncate(5);
+    println!(
+        "{}",
+        json!({ "created": created, "errors": errors, "error_samples": failures, "seconds": seconds })
+    );
+    if errors > 0 {
+        return Err(format!("{errors} role creations failed"));
+    }
+    Ok(())
+}
+
+async fn request(args: RequestArgs) -> Result<()> {
+    let (host, addr) = parse_target(&args.target.target)?;
+    let service = match args.service {
+        ServiceArg::Iam => Service::Iam,
+        ServiceArg::Sts => Service::Sts,
+    };
+    let request = Signer::new(&host)
+        .signed_post(service, &args.body, SystemTime::now())
+        .map_err(|e| e.to_string())?;
+    let mut conn = Conn::new(addr);
+    let status = conn.send(&request).await.map_err(|e| format!("I/O: {e}"))?;
+    println!("{}", String::from_utf8_lossy(conn.body()));
+    if !is_success(status) {
+        return Err(format!("HTTP {status}"));
+    }
+    Ok(())
+}
+
+fn free_loopback_port() -> Result<u16> {
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot find a free port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+async fn startup(args: StartupArgs) -> Result<()> {
+    let mut samples_ms = Vec::new();
+    let timeout = Duration::from_secs_f64(args.timeout.clamp(0.1, 300.0));
+    for i in 0..args.repeat {
+        let port = free_loopback_port()?;
+        let argv: Vec<String> = args
+            .command
+            .iter()
+            .map(|a| {
+                a.replace("{port}", &port.to_string())
+                    .replace("{i}", &i.to_string())
+            })
+            .collect();
+        let host = format!("127.0.0.1:{port}");
+        let addr: SocketAddr = host.parse().map_err(|_| "bad address".to_string())?;
+        // Signed before the clock starts: signing is the client's cost, not the server's.
+        let probe = Signer::new(&host)
+            .signed_post(
+                Service::Iam,
+                &scenario::get_probe_policy(),
+                SystemTime::now(),
+            )
+            .map_err(|e| e.to_string())?;
+        let stderr = match &args.stderr_log {
+            Some(path) => Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            ),
+            None => Stdio::null(),
+        };
+        let (program, rest) = argv.split_first().ok_or("empty command")?;
+        let started = Instant::now();
+        let mut child = Command::new(program)
+            .args(rest)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| format!("cannot spawn {program}: {e}"))?;
+        let mut conn = Conn::new(addr);
+        let mut last_failure = String::from("no answer");
+        let outcome = loop {
+            if started.elapsed() > timeout {
+                break Err(format!(
+                    "no 2xx answer within {timeout:?}; last: {last_failure}"
+                ));
+            }
+            match conn.send(&probe).await {
+                Ok(status) if is_success(status) => break Ok(started.elapsed()),
+                Ok(status) => last_failure = describe_failure(status, conn.body()),
+                Err(e) => last_failure = format!("I/O: {e}"),
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                break Err(format!(
+                    "server exited early ({status}); last: {last_failure}"
+                ));
+            }
+            // Poll every 0.2 ms; tokio's timer has 1 ms resolution, so block the (otherwise idle)
+            // current-thread runtime instead.
+            std::thread::sleep(Duration::from_micros(200));
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        let elapsed = outcome.map_err(|e| format!("spawn {i}: {e}"))?;
+        samples_ms.push(elapsed.as_secs_f64() * 1e3);
+    }
+    let median = stats::median(&samples_ms);
+    let min = samples_ms.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = samples_ms.iter().copied().fold(0.0, f64::max);
+    println!(
+        "{}",
+        json!({ "samples_ms": samples_ms, "median_ms": median, "min_ms": min, "max_ms": max })
+    );
+    Ok(())
+}
