@@ -750,6 +750,13 @@ pub fn evaluate(set: &PolicySet<'_>, request: &Request<'_>) -> Decision {
             match resource_allow {
                 Some(PrincipalMatch::Direct) => Ok(()),
                 Some(PrincipalMatch::Issuer) if boundary_allows && session_allows => Ok(()),
+                // The resource-based policy granted to the session's role: what
+                // denies is the boundary or session policy that limits it.
+                Some(PrincipalMatch::Issuer) => Err(if boundary_allows {
+                    PolicyType::Session
+                } else {
+                    PolicyType::PermissionsBoundary
+                }),
                 _ => resource_required().and_then(|()| identity_path()),
             }
         }
