@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Run the IAM/STS server (AWS Query protocol on one port).
     Serve(ServeArgs),
+    /// Check or set up the ECS Anywhere IAM role against any IAM endpoint.
+    EcsAnywhere(ironiam_ecs_anywhere::EcsAnywhereArgs),
 }
 
 #[derive(clap::Args)]
@@ -86,6 +88,7 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Command::Serve(args) => run_server(args),
+        Command::EcsAnywhere(args) => ironiam_ecs_anywhere::run(args),
     }
 }
 
