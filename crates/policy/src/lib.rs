@@ -34,6 +34,7 @@
 
 mod ast;
 mod checks;
+mod compare;
 mod compile;
 mod error;
 mod eval;
@@ -47,6 +48,10 @@ pub use ast::{
     ActionElement, BaseOperator, Condition, ConditionBlock, ConditionEntry, ConditionOperator,
     ConditionValue, Effect, OneOrMany, Polarity, Policy, PrincipalElement, PrincipalType,
     PrincipalValue, ResourceElement, SetQualifier, Statement, StatementForm, Version,
+};
+pub use compare::{
+    diff, grants_at_least, normalize, uncovered_grants, DiffLine, NormalizedOperator,
+    NormalizedPolicy, NormalizedStatement, PolicyDiff, Scope,
 };
 pub use compile::CompiledPolicy;
 pub use error::{Finding, PolicyError, Problem, ResourceIssue, Severity};
