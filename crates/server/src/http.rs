@@ -107,6 +107,9 @@ impl App {
             }
             _ => {}
         }
+        if ironiam_console::is_console_path(req.uri().path()) {
+            return ironiam_console::handle(&self.service, req).await;
+        }
         let request_id = request_id();
         let scope = service_from_scope(req.headers(), req.uri().query());
         let params_source: Result<Vec<u8>, Answer> = match *req.method() {

@@ -1,0 +1,132 @@
+//! The IAM web console of ironiam, served by `ironiam serve` under `/console`.
+//!
+//! Server-rendered HTML over [`IamService`], with one small script
+//! (`assets/app.js`) that only enhances pages that already work without it:
+//! filtering as you type, the policy picker over the whole managed catalog,
+//! trust-policy validation and the semantic difference as you type.
+//!
+//! # Security
+//!
+//! * Authentication is not enforced yet: every action runs as the default
+//!   account's root, exactly as unsigned API calls do. **The console is for
+//!   local use**; do not expose it on a shared network.
+//! * Every state-changing request (every `POST`) carries a CSRF token: the
+//!   browser holds a random nonce in an `HttpOnly; SameSite=Strict` cookie and
+//!   forms carry `HMAC-SHA-256(per-process secret, nonce)`; a request whose
+//!   `Origin` is another site is refused as well (see [`csrf`]).
+//! * Every user-controlled value is escaped where it is written
+//!   ([`html::esc`]); data for the script travels as JSON in
+//!   `<script type="application/json">` with `<`, `>` and `&` escaped; the
+//!   Content-Security-Policy allows scripts from this origin only, so an
+//!   escaping mistake could not run injected script either.
+//! * Input is validated with the same model constraints as the API
+//!   (`ironiam_protocol::decode_input`) before the domain sees it, so the
+//!   console cannot create what the API would refuse.
+
+mod access;
+mod csrf;
+mod diff;
+mod html;
+mod pages;
+mod request;
+mod svg;
+mod trust;
+mod usecases;
+mod validate;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use hyper::{Request, Response, StatusCode};
+use ironiam_core::service::IamService;
+
+use request::Req;
+
+/// The path every console page lives under.
+pub const PREFIX: &str = "/console";
+
+/// Largest form body the console reads (a trust policy is at most a few
+/// kilobytes; an inline policy at most 10,240 characters, percent-encoded).
+const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+/// Whether `path` belongs to the console.
+pub fn is_console_path(path: &str) -> bool {
+    path == PREFIX || path.strip_prefix(PREFIX).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// What a page handler answers; [`finish`] turns it into a response with the
+/// security headers every console response carries.
+pub(crate) enum Out {
+    /// An HTML page.
+    Html(StatusCode, String),
+    /// `303 See Other` to a console URL (post/redirect/get).
+    Redirect(String),
+    /// A JSON answer for the script.
+    Json(StatusCode, String),
+    /// An embedded static file.
+    Asset(&'static str, &'static str),
+}
+
+/// Answers one console request.
+pub async fn handle<B>(service: &IamService, req: Request<B>) -> Response<Full<Bytes>>
+where
+    B: hyper::body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = req.into_parts();
+    let body = if parts.method == hyper::Method::POST {
+        match Limited::new(body, MAX_FORM_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => {
+                return finish(
+                    Out::Html(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.".to_string()),
+                    None,
+                )
+            }
+        }
+    } else {
+        Bytes::new()
+    };
+    let req = Req::from_parts(&parts, body);
+    let new_cookie = req.fresh_nonce.then(|| csrf::cookie(&req.nonce));
+    let out = pages::route(service, &req);
+    finish(out, new_cookie)
+}
+
+/// The Content-Security-Policy of every page: scripts and styles from this
+/// origin only, no plugins, no framing, forms posting back to this origin.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+fn finish(out: Out, cookie: Option<String>) -> Response<Full<Bytes>> {
+    let (status, ctype, body, location, cache) = match out {
+        Out::Html(status, body) => (status, "text/html; charset=utf-8", Bytes::from(body), None, "no-store"),
+        Out::Redirect(to) => (StatusCode::SEE_OTHER, "text/plain; charset=utf-8", Bytes::new(), Some(to), "no-store"),
+        Out::Json(status, body) => (status, "application/json", Bytes::from(body), None, "no-store"),
+        Out::Asset(ctype, body) => (StatusCode::OK, ctype, Bytes::from_static(body.as_bytes()), None, "no-cache"),
+    };
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert("content-security-policy", HeaderValue::from_static(CSP));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if let Some(to) = location {
+        // Locations are built from percent-encoded parts; a value that is
+        // still not a valid header falls back to the console's home.
+        let value = HeaderValue::from_str(&to).unwrap_or_else(|_| HeaderValue::from_static(PREFIX));
+        headers.insert(LOCATION, value);
+    }
+    if let Some(c) = cookie {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            headers.insert(SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests;
