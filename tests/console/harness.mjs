@@ -32,7 +32,7 @@ export const SSM_CORE_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCor
 /** Starts `ironiam serve --listen 127.0.0.1:0 --in-memory`; resolves to {url, stop}. */
 export async function startServer() {
   if (!existsSync(BIN)) throw new Error(`ironiam binary not found at ${BIN}; build it first (cargo build -p ironiam)`);
-  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--in-memory'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--in-memory'], { stdio: ['ignore', 'pipe', process.env.IRONIAM_LOG ? 'inherit' : 'ignore'] });
   const lines = createInterface({ input: proc.stdout });
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('server did not start in 10 s')), 10_000);

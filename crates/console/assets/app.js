@@ -241,6 +241,10 @@
       diffEl.append(d.equal
         ? el('p', { class: 'diff-head same', text: 'No semantic difference: this document grants the same trust as the current one.' })
         : el('p', { class: 'diff-head changed', text: `${d.added} line(s) added, ${d.removed} removed (normalised: order, case of actions and one-element lists ignored).` }));
+      for (const [cls, title, grants] of [['granted', 'Newly allowed', d.granted], ['revoked', 'No longer allowed', d.revoked]]) {
+        if (!grants || !grants.length) continue;
+        diffEl.append(el('div', { class: 'grants ' + cls }, el('b', { text: title }), el('ul', {}, ...grants.map((g) => el('li', { text: g })))));
+      }
       const code = el('code');
       for (const [sign, text] of d.lines) {
         const cls = sign === '+' ? 'add' : sign === '-' ? 'del' : 'same';

@@ -84,6 +84,16 @@ pub(crate) fn diff_html(diff: &PolicyDiff) -> String {
     } else {
         format!("<p class=\"diff-head changed\">{added} line(s) added, {removed} removed (normalised: order, case of actions and one-element lists ignored).</p>")
     };
+    for (class, title, grants) in [("granted", "Newly allowed", &diff.granted), ("revoked", "No longer allowed", &diff.revoked)] {
+        if grants.is_empty() {
+            continue;
+        }
+        let _ = write!(out, "<div class=\"grants {class}\"><b>{title}</b><ul>");
+        for g in grants {
+            let _ = write!(out, "<li>{}</li>", esc(g));
+        }
+        out.push_str("</ul></div>");
+    }
     out.push_str("<pre class=\"diff\"><code>");
     for line in &diff.lines {
         let (class, sign, text) = match line {
