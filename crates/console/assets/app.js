@@ -170,14 +170,17 @@
         renderChips();
         updateInfo();
       });
+      const path = arn.slice(arn.indexOf(':policy') + 7, arn.lastIndexOf('/') + 1);
+      const nameCell = el('td', {},
+        el('a', { href: P + '/policies/view?arn=' + encodeURIComponent(arn), text: name }), ' ',
+        el('button', { type: 'button', class: 'link json-toggle', 'data-arn': arn, 'aria-expanded': 'false', text: 'JSON' }));
+      if (desc) nameCell.append(el('span', { class: 'desc block', text: desc }));
       return el('tr', {},
         el('td', { class: 'check' }, box),
-        el('td', {},
-          el('a', { href: P + '/policies/view?arn=' + encodeURIComponent(arn), text: name }), ' ',
-          el('button', { type: 'button', class: 'link json-toggle', 'data-arn': arn, 'aria-expanded': 'false', text: 'JSON' })),
+        nameCell,
         el('td', { text: KINDS[kind] || '' }),
-        el('td', { text: String(att) }),
-        el('td', { class: 'desc', text: desc }));
+        el('td', {}, el('code', { text: path })),
+        el('td', { text: String(att) }));
     }
 
     function render() {
@@ -270,6 +273,8 @@
     }
 
     ta.addEventListener('input', debounce(check, 200));
+    // A refusal from the last submit no longer describes what is being edited.
+    ta.addEventListener('input', () => document.querySelectorAll('.alert.error').forEach((a) => a.remove()), { once: true });
     ta.addEventListener('keydown', (e) => {
       if (e.key === 'Tab' && !e.shiftKey) {
         e.preventDefault();

@@ -81,11 +81,16 @@ pub(crate) fn semantic_diff(current: &str, proposed: &str) -> Option<PolicyDiff>
         .collect::<Vec<_>>();
     let equal = lines.iter().all(|l| matches!(l, Line::Same(_)));
     let scope = Scope::default();
+    // "not granted: principal Service `x`, action `y`" reads, in a list headed
+    // "Newly allowed", as "principal Service x, action y".
+    let readable = |grants: Vec<String>| -> Vec<String> {
+        grants.into_iter().map(|g| g.strip_prefix("not granted: ").unwrap_or(&g).replace('`', "")).collect()
+    };
     Some(PolicyDiff {
         equal,
         lines,
-        granted: ironiam_policy::uncovered_grants(&a, &b, &scope),
-        revoked: ironiam_policy::uncovered_grants(&b, &a, &scope),
+        granted: readable(ironiam_policy::uncovered_grants(&a, &b, &scope)),
+        revoked: readable(ironiam_policy::uncovered_grants(&b, &a, &scope)),
     })
 }
 

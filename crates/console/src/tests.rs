@@ -184,3 +184,103 @@ async fn wizard_creates_the_guides_role() {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.body.contains("roleName"), "{}", refused.body);
 }
+
+#[tokio::test]
+async fn summary_tags_inline_policies_and_delete() {
+    let s = service();
+    create(&s, "r1", None);
+    let caller = s.default_caller();
+    let mut b = Browser::new(&s);
+    b.get("/console/roles/r1/edit").await;
+    let a = b.post("/console/roles/r1/edit", &[("description", "Runs the nightly job"), ("max_session", "14400")]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let r = s.get_role(&caller, "r1").unwrap();
+    assert_eq!((r.description.as_deref(), r.max_session_duration), (Some("Runs the nightly job"), 14400));
+    // A custom duration outside AWS's range is refused with the model's message.
+    let a = b.post("/console/roles/r1/edit", &[("description", "x"), ("max_session", "custom"), ("max_session_custom", "60")]).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("maxSessionDuration"), "{}", a.body);
+
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
+    let a = b.post("/console/roles/r1/inline", &[("name", "list-buckets"), ("document", doc)]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page = b.get("/console/roles/r1").await.body;
+    assert!(page.contains("data-service=\"s3\""), "the picture shows S3");
+    let a = b.post("/console/roles/r1/inline", &[("name", "bad"), ("document", "{\"Statement\":[]}")]).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("MalformedPolicyDocument"));
+
+    b.post("/console/roles/r1/tags", &[("key", "team"), ("value", "ops")]).await;
+    let a = b.post("/console/roles/r1/untag", &[("key", "team")]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert!(s.get_role(&caller, "r1").unwrap().tags.is_empty());
+
+    let arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+    b.post("/console/roles/r1/attach", &[("arn", arn)]).await;
+    let a = b.post("/console/roles/r1/delete", &[("confirm", "wrong")]).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    let a = b.post("/console/roles/r1/delete", &[("confirm", "r1")]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert!(s.get_role(&caller, "r1").is_err());
+    assert_eq!(s.policy_usage(&caller).unwrap().get(arn).map_or(0, |u| u.attached_roles.len()), 0);
+}
+
+#[tokio::test]
+async fn wizard_account_web_identity_and_custom_trust() {
+    let s = service();
+    let caller = s.default_caller();
+    let mut b = Browser::new(&s);
+    b.get("/console/create-role").await;
+    let cases: [(&str, Vec<(&str, &str)>, &str); 3] = [
+        ("from-account", vec![("entity", "account"), ("account_scope", "other"), ("account_id", "111122223333"), ("external_id", "ext-1"), ("require_mfa", "on")],
+            "arn:aws:iam::111122223333:root"),
+        ("from-google", vec![("entity", "web"), ("provider", "accounts.google.com"), ("audience", "my-app")], "accounts.google.com:aud"),
+        ("custom", vec![("entity", "custom"), ("custom_trust", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)],
+            "lambda.amazonaws.com"),
+    ];
+    for (name, fields, expect) in cases {
+        let mut form = fields.clone();
+        form.extend([("picked", "1"), ("name", name), ("go", "create")]);
+        let a = b.post("/console/create-role", &form).await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{name}: {}", a.body);
+        let role = s.get_role(&caller, name).unwrap();
+        assert!(role.assume_role_policy_document.contains(expect), "{name}: {}", role.assume_role_policy_document);
+    }
+    assert!(s.get_role(&caller, "from-account").unwrap().assume_role_policy_document.contains("aws:MultiFactorAuthPresent"));
+    // A bad account id and a broken custom policy go back to step 1 with the reason.
+    let a = b.post("/console/create-role", &[("entity", "account"), ("account_scope", "other"), ("account_id", "12"), ("go", "permissions")]).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("12-digit"));
+    let a = b.post("/console/create-role", &[("entity", "custom"), ("custom_trust", "{\"Version\":\"2012-10-17\"}"), ("go", "permissions")]).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("MalformedPolicyDocument"), "{}", a.body);
+}
+
+#[tokio::test]
+async fn validate_endpoint_answers_with_awss_messages_and_the_difference() {
+    let s = service();
+    create(&s, "r1", None);
+    let mut b = Browser::new(&s);
+    b.get("/console/roles/r1/trust").await;
+    let post = |body: String, token: String, cookie: String| {
+        Request::post("/console/api/validate")
+            .header("host", "127.0.0.1:1")
+            .header("content-type", "application/json")
+            .header("x-csrf-token", token)
+            .header("cookie", cookie)
+            .body(Full::new(Bytes::from(body)))
+            .unwrap()
+    };
+    let (token, cookie) = (b.token.clone().unwrap(), b.cookie.clone().unwrap());
+    let ssm = TRUST.replace("ec2", "ssm");
+    let body = serde_json::json!({"kind": "trust", "document": ssm, "role": "r1"}).to_string();
+    let a = send(&s, post(body, token.clone(), cookie.clone())).await;
+    let j: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+    assert_eq!(j["valid"], true, "{j}");
+    assert_eq!(j["diff"]["added"], 1);
+    let body = serde_json::json!({"kind": "trust", "document": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\"}]}"}).to_string();
+    let j: serde_json::Value = serde_json::from_str(&send(&s, post(body, token, cookie)).await.body).unwrap();
+    assert_eq!(j["valid"], false);
+    assert_eq!(j["code"], "MalformedPolicyDocument");
+    assert!(j["message"].as_str().unwrap().contains("Principal"), "{j}");
+}

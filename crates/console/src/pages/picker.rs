@@ -178,7 +178,7 @@ pub(crate) fn render(p: &Picker) -> String {
 
     out.push_str(
         "<table class=\"table picker-table\"><thead><tr><th class=\"check\"><span class=\"visually-hidden\">Select</span></th>\
-<th scope=\"col\">Policy name</th><th scope=\"col\">Type</th><th scope=\"col\">Attached entities</th><th scope=\"col\">Description</th></tr></thead><tbody data-picker-rows>",
+<th scope=\"col\">Policy name</th><th scope=\"col\">Type</th><th scope=\"col\">Path</th><th scope=\"col\">Attached entities</th></tr></thead><tbody data-picker-rows>",
     );
     for r in matching.iter().take(SHOWN) {
         row_html(&mut out, r, p.selected.contains(&r.arn));
@@ -215,14 +215,15 @@ fn row_html(out: &mut String, r: &PolicyRow, checked: bool) {
     let _ = write!(
         out,
         "<tr><td class=\"check\"><input type=\"checkbox\" name=\"arn\" value=\"{arn}\" aria-label=\"Select {name}\"{checked}></td>\
-<td><a href=\"{url}\">{name}</a> <button type=\"button\" class=\"link json-toggle\" data-arn=\"{arn}\" aria-expanded=\"false\">JSON</button></td>\
-<td>{kind}</td><td>{att}</td><td class=\"desc\">{desc}</td></tr>",
+<td><a href=\"{url}\">{name}</a> <button type=\"button\" class=\"link json-toggle\" data-arn=\"{arn}\" aria-expanded=\"false\">JSON</button>{desc}</td>\
+<td>{kind}</td><td><code>{path}</code></td><td>{att}</td></tr>",
         arn = esc(&r.arn),
         name = esc(&r.name),
         checked = if checked { " checked" } else { "" },
         url = esc(&policy_url(&r.arn)),
         kind = kind_label(r.kind),
         att = r.attachments,
-        desc = esc(&r.description),
+        path = esc(ironiam_core::service::policy_path_of(&r.arn)),
+        desc = if r.description.is_empty() { String::new() } else { format!("<span class=\"desc block\">{}</span>", esc(&r.description)) },
     );
 }
