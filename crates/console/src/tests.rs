@@ -231,7 +231,8 @@ async fn wizard_account_web_identity_and_custom_trust() {
     let caller = s.default_caller();
     let mut b = Browser::new(&s);
     b.get("/console/create-role").await;
-    let cases: [(&str, Vec<(&str, &str)>, &str); 3] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case; 3] = [
         ("from-account", vec![("entity", "account"), ("account_scope", "other"), ("account_id", "111122223333"), ("external_id", "ext-1"), ("require_mfa", "on")],
             "arn:aws:iam::111122223333:root"),
         ("from-google", vec![("entity", "web"), ("provider", "accounts.google.com"), ("audience", "my-app")], "accounts.google.com:aud"),
