@@ -153,6 +153,7 @@ impl Aws {
             permissions_boundary: role
                 .permissions_boundary
                 .and_then(|b| b.permissions_boundary_arn),
+            region: self.region.clone(),
         }))
     }
 

@@ -5,7 +5,7 @@ use ironiam_policy::Policy;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::trust::{self, TrustAssessment, SSM_SERVICE};
+use crate::trust::{self, Subject, TrustAssessment, SSM_SERVICE};
 
 /// One AWS managed policy the role needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,9 @@ pub struct RoleFacts {
     pub inline_policies: Vec<String>,
     /// The permissions boundary ARN, if any.
     pub permissions_boundary: Option<String>,
+    /// The region the command runs for (not a property of the role, which is
+    /// global): the region SSM is assumed to call from, see [`Subject`].
+    pub region: String,
 }
 
 impl RoleFacts {
@@ -76,8 +79,18 @@ impl RoleFacts {
     }
 
     /// The account field of the role ARN.
-    pub fn account(&self) -> Option<&str> {
-        self.arn.split(':').nth(4).filter(|a| !a.is_empty())
+    pub fn account(&self) -> &str {
+        self.arn.split(':').nth(4).unwrap_or_default()
+    }
+
+    /// The role as the trust assessment sees it.
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            role_arn: &self.arn,
+            account: self.account(),
+            partition: self.partition(),
+            region: &self.region,
+        }
     }
 
     /// Whether `arn` is attached.
@@ -97,7 +110,7 @@ impl RoleFacts {
     pub fn trust_assessment(&self) -> Result<TrustAssessment, String> {
         self.trust()
             .policy
-            .map(|policy| trust::assess(&policy, self.account()))
+            .map(|policy| trust::assess(&policy, &self.subject()))
     }
 }
 
@@ -140,7 +153,7 @@ pub struct Check {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Extra {
     /// `policy`, `look-alike-policy`, `inline-policy`, `trust-principal`,
-    /// `trust-statement`, `permissions-boundary`.
+    /// `permissions-boundary`.
     pub kind: &'static str,
     /// The ARN, name or principal concerned.
     pub value: String,
@@ -334,14 +347,6 @@ pub fn check(role_name: &str, role: Option<&RoleFacts>) -> Report {
                     warning: everyone,
                 });
             }
-            for note in &assessment.notes {
-                extras.push(Extra {
-                    kind: "trust-statement",
-                    value: note.clone(),
-                    message: note.clone(),
-                    warning: false,
-                });
-            }
             if assessment.allows_ssm && !assessment.hardened {
                 recommendations.push(Recommendation {
                     id: "harden-trust",
@@ -408,6 +413,7 @@ mod tests {
                 .collect(),
             inline_policies: vec![],
             permissions_boundary: None,
+            region: "us-east-1".into(),
         }
     }
 

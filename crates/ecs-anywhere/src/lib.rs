@@ -129,7 +129,7 @@ pub fn run(args: EcsAnywhereArgs) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(stopped) => {
-            let global = cli_globals(&connection);
+            let global = cli_globals(&connection, None);
             output::print_failure(&stopped.failure, &stopped.done, &global, args.output);
             ExitCode::from(2)
         }
@@ -159,7 +159,7 @@ async fn run_check(
     let aws = Aws::connect(connection).await?;
     let role = aws.observe(&args.role_name).await?;
     let mut report = checklist::check(&args.role_name, role.as_ref());
-    let global = cli_globals(connection);
+    let global = cli_globals(connection, None);
     if !global.is_empty() {
         for recommendation in &mut report.recommendations {
             recommendation.command = format!("{} {}", recommendation.command, shell::join(&global));
@@ -189,7 +189,9 @@ async fn run_ensure(
         default_partition: plan::partition_for_region(&aws.region).to_owned(),
     };
     let plan = plan::plan(role.as_ref(), &options);
-    let global = cli_globals(connection);
+    // The region is always spelled out: the AWS CLI v1 will not run without one
+    // and ignores AWS_REGION, while this command falls back to us-east-1.
+    let global = cli_globals(connection, Some(&aws.region));
     if args.dry_run {
         output::print_dry_run(&args.role_name, &plan, &global, format);
         return Ok(0);
@@ -205,13 +207,18 @@ async fn run_ensure(
     Ok(0)
 }
 
-/// The connection flags given on the command line, repeated on every printed
-/// `aws iam` command so that it reaches the same account the same way.
-fn cli_globals(connection: &Connection) -> Vec<String> {
+/// The connection flags given on the command line (and `region`, the region
+/// in use, when known), repeated on every printed `aws iam` command so that
+/// it reaches the same account the same way.
+fn cli_globals(connection: &Connection, region: Option<&str>) -> Vec<String> {
     let mut global = Vec::new();
+    let region = connection
+        .region
+        .clone()
+        .or_else(|| region.map(str::to_owned));
     for (flag, value) in [
         ("--endpoint-url", &connection.endpoint_url),
-        ("--region", &connection.region),
+        ("--region", &region),
         ("--profile", &connection.profile),
     ] {
         if let Some(value) = value {

@@ -193,7 +193,7 @@ pub fn plan(role: Option<&RoleFacts>, options: &EnsureOptions) -> Plan {
         .policy
         .as_ref()
         .ok()
-        .map(|p| trust::assess(p, role.account()));
+        .map(|p| trust::assess(p, &role.subject()));
     let allows_ssm = assessment.as_ref().is_some_and(|a| a.allows_ssm);
     let hardened = assessment.as_ref().is_some_and(|a| a.hardened);
     let rewrite = if !allows_ssm {
@@ -207,13 +207,8 @@ pub fn plan(role: Option<&RoleFacts>, options: &EnsureOptions) -> Plan {
         None
     };
     if let Some(keep_others) = rewrite {
-        let (document, mut changed) = trust::rewrite(
-            &parsed.json,
-            parsed.policy.as_ref().ok(),
-            keep_others,
-            harden,
-            role.account(),
-        );
+        let (document, mut changed) =
+            trust::rewrite(&parsed.json, keep_others, harden, &role.subject());
         if !allows_ssm
             && !options.keep_extra
             && assessment
@@ -321,6 +316,7 @@ mod tests {
                 .collect(),
             inline_policies: vec![],
             permissions_boundary: None,
+            region: "us-east-1".into(),
         }
     }
 

@@ -6,17 +6,23 @@
 //! but any document that grants that call is right, and a document can look
 //! right and still block it (a `Deny`, a condition SSM does not meet).
 //!
-//! [`assess`] is the one place that decides; it works on the normalised views
-//! of `ironiam-policy` (sets of principals and lowercased actions), so a
-//! string and a one-element list, `sts:*` and `sts:AssumeRole`, one statement
-//! or three, all compare as AWS would evaluate them. When the policy engine
-//! grows a general "grants at least" comparison, [`assess`] is what swaps to it.
+//! The verdict comes from `ironiam-policy`'s evaluator — the same logic
+//! ironiam uses to decide `AssumeRole` — asked two questions about the request
+//! SSM makes ([`Subject`] describes it):
+//!
+//! * SSM acting for the role's own account: is it allowed? (the guide's check)
+//! * SSM acting for *another* account: is it refused? (the confused-deputy
+//!   hardening AWS recommends, whatever form the condition takes)
+//!
+//! A statement-by-statement reading ([`assess`]'s `problems`) explains a
+//! refusal in the document's own terms, and lists the other principals.
 //!
 //! The rewriting half ([`rewrite`]) works on the JSON itself, so the
 //! statements a user keeps (`--keep-extra`) come back exactly as written.
 
 use ironiam_policy::{
-    BaseOperator, Condition, Effect, Policy, PrincipalSet, PrincipalType, Statement,
+    evaluate, BaseOperator, CompiledPolicy, Condition, Context, Effect, Policy, PolicyId,
+    PolicySet, Principal, PrincipalSet, PrincipalType, Request, Statement,
 };
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -27,75 +33,201 @@ pub const SSM_SERVICE: &str = "ssm.amazonaws.com";
 /// The action SSM calls.
 const ASSUME_ROLE: &str = "sts:assumerole";
 
+/// The role whose trust is assessed, and where SSM calls from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject<'a> {
+    /// The role's ARN (the resource of the `sts:AssumeRole` request).
+    pub role_arn: &'a str,
+    /// The role's account: SSM acts for it (`aws:SourceAccount`).
+    pub account: &'a str,
+    /// The partition, for the `aws:SourceArn` SSM sends.
+    pub partition: &'a str,
+    /// The region the command runs for; activations are regional, so this
+    /// is the region of the `aws:SourceArn` SSM sends (regions named in the
+    /// policy's own `aws:SourceArn` conditions are tried too).
+    pub region: &'a str,
+}
+
 /// What a trust policy means for SSM, and what else it trusts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrustAssessment {
-    /// SSM (from this account) can assume the role.
+    /// SSM acting for the role's account can assume the role.
     pub allows_ssm: bool,
-    /// Every statement that lets SSM in limits it to this account with
-    /// `aws:SourceAccount` or `aws:SourceArn` (AWS's confused-deputy guard).
+    /// SSM acting for any other account cannot (AWS's confused-deputy guard,
+    /// usually an `aws:SourceAccount` or `aws:SourceArn` condition).
     pub hardened: bool,
     /// Why SSM cannot assume the role, one line each; empty when it can.
     pub problems: Vec<String>,
     /// Whom else the policy trusts, e.g. `Service ec2.amazonaws.com`.
     pub other_principals: Vec<String>,
-    /// Statements about SSM that do not decide the outcome but are worth a
-    /// look (a second, conditional grant next to a working one).
-    pub notes: Vec<String>,
 }
 
-/// How one statement bears on SSM assuming the role.
+/// How one statement bears on SSM assuming the role, read from the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum SsmEffect {
     /// It does not mention SSM (or not `sts:AssumeRole`).
     None,
-    /// It allows SSM, with no condition (`hardened: false`) or only with the
-    /// recommended conditions naming this account (`hardened: true`).
-    Allows { hardened: bool },
+    /// It allows SSM, with no condition or only with hardening conditions
+    /// naming this account.
+    Allows,
     /// It would allow SSM, but under a condition SSM does not (or may not) meet.
     AllowsOnlyIf(String),
     /// It denies SSM (`conditional` when a condition decides).
-    Denies { conditional: bool },
+    Denies {
+        /// A condition decides.
+        conditional: bool,
+    },
 }
 
-/// Assesses a trust policy for the role of `account` (the 12 digits of the
-/// role's ARN; `None` skips the account comparison of hardening conditions).
-pub fn assess(policy: &Policy, account: Option<&str>) -> TrustAssessment {
-    let mut allows = Vec::new();
+/// Assesses a trust policy for `subject`.
+pub fn assess(policy: &Policy, subject: &Subject<'_>) -> TrustAssessment {
+    let compiled = policy.compile();
+    let regions = candidate_regions(policy, subject.region);
+    let allowed_for = |account: &str| {
+        regions
+            .iter()
+            .any(|region| ssm_may_assume(&compiled, subject, account, region))
+    };
+    let allows_ssm = allowed_for(subject.account);
+    let hardened = allows_ssm && !allowed_for(other_account(subject.account));
+    let problems = if allows_ssm {
+        Vec::new()
+    } else {
+        explain_refusal(policy, &compiled, subject)
+    };
+    TrustAssessment {
+        allows_ssm,
+        hardened,
+        problems,
+        other_principals: other_principals(policy),
+    }
+}
+
+/// Whether SSM, acting for `source_account` from `region`, may assume the role.
+///
+/// The context is what AWS documents a service principal's request to carry:
+/// `aws:SourceAccount` and `aws:SourceArn` (the resource SSM acts for, here a
+/// managed instance of the activation), `aws:PrincipalServiceName` and
+/// `aws:PrincipalIsAWSService`.
+fn ssm_may_assume(
+    compiled: &CompiledPolicy,
+    subject: &Subject<'_>,
+    source_account: &str,
+    region: &str,
+) -> bool {
+    ssm_decision(compiled, subject, source_account, region).is_allowed()
+}
+
+fn ssm_decision(
+    compiled: &CompiledPolicy,
+    subject: &Subject<'_>,
+    source_account: &str,
+    region: &str,
+) -> ironiam_policy::Decision {
+    let set = PolicySet::new().trust(PolicyId::new("trust policy"), compiled);
+    let context = Context::new()
+        .with("aws:SourceAccount", source_account)
+        .with(
+            "aws:SourceArn",
+            format!(
+                "arn:{}:ssm:{region}:{source_account}:managed-instance/mi-0123456789abcdef0",
+                subject.partition
+            ),
+        )
+        .with("aws:PrincipalServiceName", SSM_SERVICE)
+        .with("aws:PrincipalIsAWSService", "true");
+    evaluate(
+        &set,
+        &Request {
+            principal: Principal::service(SSM_SERVICE),
+            action: "sts:AssumeRole",
+            resource: subject.role_arn,
+            resource_account: Some(subject.account),
+            context: &context,
+        },
+    )
+}
+
+/// An account that is not `account`, to play the confused deputy's victim.
+fn other_account(account: &str) -> &'static str {
+    if account == "999999999999" {
+        "111111111111"
+    } else {
+        "999999999999"
+    }
+}
+
+/// The configured region, then every region literally named in an
+/// `aws:SourceArn` condition value (`arn:aws:ssm:eu-west-1:…`).
+fn candidate_regions(policy: &Policy, configured: &str) -> Vec<String> {
+    let mut regions = vec![configured.to_owned()];
+    for statement in policy.statements() {
+        let Some(condition) = statement.condition() else {
+            continue;
+        };
+        for block in &condition.blocks {
+            for entry in block
+                .entries
+                .iter()
+                .filter(|e| e.key.eq_ignore_ascii_case("aws:SourceArn"))
+            {
+                for value in entry.values.iter() {
+                    let text = value.as_text();
+                    let region = text.split(':').nth(3).unwrap_or_default();
+                    if !region.is_empty()
+                        && !region.contains(['*', '?'])
+                        && !regions.iter().any(|r| r == region)
+                    {
+                        regions.push(region.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    regions
+}
+
+/// Why SSM is refused, statement by statement; the evaluator's own reason
+/// when no single statement explains it.
+fn explain_refusal(
+    policy: &Policy,
+    compiled: &CompiledPolicy,
+    subject: &Subject<'_>,
+) -> Vec<String> {
+    let mut allows = false;
     let mut problems = Vec::new();
-    let mut notes = Vec::new();
     let mut conditional_grants = Vec::new();
     for (index, statement) in policy.statements().iter().enumerate() {
         let name = statement_name(index, statement);
-        match ssm_effect(statement, account) {
+        match ssm_effect(statement, Some(subject.account)) {
             SsmEffect::None => {}
-            SsmEffect::Allows { hardened } => allows.push(hardened),
-            SsmEffect::AllowsOnlyIf(reason) => conditional_grants.push(format!("{name} allows {SSM_SERVICE} only if {reason}")),
+            SsmEffect::Allows => allows = true,
+            SsmEffect::AllowsOnlyIf(reason) => {
+                conditional_grants.push(format!("{name} allows {SSM_SERVICE} only if {reason}"))
+            }
             SsmEffect::Denies { conditional: false } => {
                 problems.push(format!("{name} denies {SSM_SERVICE} sts:AssumeRole"));
             }
             SsmEffect::Denies { conditional: true } => problems.push(format!(
-                "{name} denies {SSM_SERVICE} sts:AssumeRole under a condition, which may well hold for SSM"
+                "{name} denies {SSM_SERVICE} sts:AssumeRole under a condition that holds for SSM"
             )),
         }
     }
-    if allows.is_empty() {
+    if !allows {
         problems.insert(
             0,
             format!("no statement allows {SSM_SERVICE} to call sts:AssumeRole"),
         );
         problems.extend(conditional_grants);
-    } else {
-        notes.extend(conditional_grants);
     }
-    let allows_ssm = problems.is_empty();
-    TrustAssessment {
-        allows_ssm,
-        hardened: allows_ssm && allows.iter().all(|hardened| *hardened),
-        problems,
-        other_principals: other_principals(policy),
-        notes,
+    if problems.is_empty() {
+        let decision = ssm_decision(compiled, subject, subject.account, subject.region);
+        let reason = decision
+            .reason("sts:AssumeRole")
+            .unwrap_or_else(|| "the policy does not allow it".to_owned());
+        problems.push(format!("{SSM_SERVICE} is refused sts:AssumeRole {reason}"));
     }
+    problems
 }
 
 /// `statement 2 ("Sid")`, for messages.
@@ -122,7 +254,7 @@ fn ssm_effect(statement: &Statement, account: Option<&str>) -> SsmEffect {
                 return SsmEffect::None;
             }
             match statement.condition() {
-                None => SsmEffect::Allows { hardened: false },
+                None => SsmEffect::Allows,
                 Some(condition) => condition_for_ssm(condition, account),
             }
         }
@@ -190,7 +322,6 @@ pub(crate) fn glob_matches(pattern: &str, text: &str) -> bool {
 /// An `Allow` for SSM with a condition: only the confused-deputy keys that
 /// SSM sets, compared with this account, leave the grant working.
 fn condition_for_ssm(condition: &Condition, account: Option<&str>) -> SsmEffect {
-    let mut hardened = false;
     for block in &condition.blocks {
         for entry in &block.entries {
             let operator = &block.operator;
@@ -225,7 +356,7 @@ fn condition_for_ssm(condition: &Condition, account: Option<&str>) -> SsmEffect 
                 _ => None,
             };
             match verdict {
-                Some(true) => hardened = true,
+                Some(true) => {}
                 Some(false) => {
                     return SsmEffect::AllowsOnlyIf(format!(
                         "`{}` is {} (the role's account is {})",
@@ -244,7 +375,7 @@ fn condition_for_ssm(condition: &Condition, account: Option<&str>) -> SsmEffect 
             }
         }
     }
-    SsmEffect::Allows { hardened }
+    SsmEffect::Allows
 }
 
 fn account_matches(value: &str, account: Option<&str>, glob: bool) -> bool {
@@ -326,64 +457,86 @@ pub fn guide_trust(harden_account: Option<&str>) -> Value {
 /// A new trust policy: the guide's statement first, then — when `keep_others`
 /// — the statements of `document` that are not about SSM, exactly as written.
 ///
-/// Statements that name SSM among other principals keep the others; statements
-/// that deny SSM are dropped (keeping them would keep SSM out). Returns the new
-/// document and one line per statement dropped or changed.
+/// `ssm.amazonaws.com` is taken out of the statements that name it among
+/// other principals. A statement is dropped when, next to the guide's, it
+/// would still keep SSM out (a `Deny`), or — with `harden_account` — when it
+/// alone would let SSM in for any account (`"Principal": "*"`), which would
+/// defeat the hardening. Returns the new document and one line per statement
+/// dropped or changed.
 pub fn rewrite(
     document: &Value,
-    policy: Option<&Policy>,
     keep_others: bool,
     harden_account: Option<&str>,
-    account: Option<&str>,
+    subject: &Subject<'_>,
 ) -> (Value, Vec<String>) {
-    let mut dropped = Vec::new();
-    let mut statements = vec![ssm_statement(harden_account)];
-    let raw: Vec<&Value> = match document.get("Statement") {
+    let mut changed = Vec::new();
+    let ssm = ssm_statement(harden_account);
+    let mut statements = vec![ssm.clone()];
+    let mut raw: Vec<&Value> = match document.get("Statement") {
         Some(Value::Array(items)) => items.iter().collect(),
         Some(item @ Value::Object(_)) => vec![item],
         _ => Vec::new(),
     };
-    let parsed = policy.map(|p| p.statements()).unwrap_or_default();
+    let version = match document.get("Version") {
+        Some(version) if keep_others => version.clone(),
+        _ => Value::from("2012-10-17"),
+    };
+    let assess_statements = |statements: &[&Value]| -> Option<TrustAssessment> {
+        let text = json!({"Version": version, "Statement": statements}).to_string();
+        ironiam_policy::parse(&text)
+            .ok()
+            .map(|policy| assess(&policy, subject))
+    };
     if !keep_others {
         if !raw.is_empty() {
-            dropped.push(format!(
+            changed.push(format!(
                 "replaced all {} statement(s) of the old trust policy",
                 raw.len()
             ));
         }
-    } else if parsed.len() != raw.len() {
-        // INVARIANT: a document that parsed has as many statements as its JSON;
-        // one that did not parse cannot be kept safely.
-        dropped.push("the old trust policy could not be read, so none of it was kept".to_owned());
-    } else {
-        for (index, (raw, statement)) in raw.into_iter().zip(parsed).enumerate() {
-            let name = statement_name(index, statement);
-            match ssm_effect(statement, account) {
-                SsmEffect::Denies { .. } => {
-                    dropped.push(format!("dropped {name}: it denies {SSM_SERVICE}"))
-                }
-                _ => match without_ssm(raw) {
-                    Some(kept) if kept == *raw => statements.push(kept),
-                    Some(kept) => {
-                        dropped.push(format!(
-                            "{name}: removed {SSM_SERVICE}, kept its other principals"
-                        ));
-                        statements.push(kept);
-                    }
-                    None => dropped.push(format!(
-                        "replaced {name}, which was about {SSM_SERVICE} only"
-                    )),
-                },
+        raw.clear();
+    }
+    for (index, raw) in raw.into_iter().enumerate() {
+        let name = match raw.get("Sid").and_then(Value::as_str) {
+            Some(sid) if !sid.is_empty() => format!("statement {} (`{sid}`)", index + 1),
+            _ => format!("statement {}", index + 1),
+        };
+        let Some(kept) = without_ssm(raw) else {
+            changed.push(format!(
+                "replaced {name}, which was about {SSM_SERVICE} only"
+            ));
+            continue;
+        };
+        match assess_statements(&[&ssm, &kept]) {
+            None => {
+                changed.push(format!("dropped {name}: it could not be read"));
+                continue;
             }
+            Some(together) if !together.allows_ssm => {
+                changed.push(format!("dropped {name}: it keeps {SSM_SERVICE} out"));
+                continue;
+            }
+            Some(_) => {}
         }
+        if harden_account.is_some()
+            && assess_statements(&[&kept]).is_some_and(|alone| alone.allows_ssm && !alone.hardened)
+        {
+            changed.push(format!(
+                "dropped {name}: it lets {SSM_SERVICE} in for any account, which --harden rules out"
+            ));
+            continue;
+        }
+        if kept != *raw {
+            changed.push(format!(
+                "{name}: removed {SSM_SERVICE}, kept its other principals"
+            ));
+        }
+        statements.push(kept);
     }
     let mut out = Map::new();
-    match document.get("Version") {
-        Some(version) if keep_others => out.insert("Version".into(), version.clone()),
-        _ => out.insert("Version".into(), Value::from("2012-10-17")),
-    };
+    out.insert("Version".into(), version);
     out.insert("Statement".into(), Value::Array(statements));
-    (Value::Object(out), dropped)
+    (Value::Object(out), changed)
 }
 
 /// The statement with `ssm.amazonaws.com` taken out of its `Principal`;
@@ -423,9 +576,16 @@ fn without_ssm(statement: &Value) -> Option<Value> {
 mod tests {
     use super::*;
 
+    const SUBJECT: Subject<'static> = Subject {
+        role_arn: "arn:aws:iam::123456789012:role/ecsAnywhereRole",
+        account: "123456789012",
+        partition: "aws",
+        region: "us-east-1",
+    };
+
     fn check(document: &str) -> TrustAssessment {
         let policy = ironiam_policy::parse(document).expect("test documents parse");
-        assess(&policy, Some("123456789012"))
+        assess(&policy, &SUBJECT)
     }
 
     const GUIDE_CONSOLE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ssm.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -581,6 +741,59 @@ mod tests {
     }
 
     #[test]
+    fn the_evaluator_decides_what_a_reading_cannot() {
+        // SSM's requests carry aws:PrincipalIsAWSService; the evaluator knows.
+        let service_only = check(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ssm.amazonaws.com"},"Action":"sts:AssumeRole",
+                "Condition":{"Bool":{"aws:PrincipalIsAWSService":"true"}}}]}"#,
+        );
+        assert!(
+            service_only.allows_ssm && !service_only.hardened,
+            "{service_only:?}"
+        );
+        // "*" lets SSM in too, from any account.
+        let everyone = check(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#,
+        );
+        assert!(everyone.allows_ssm && !everyone.hardened, "{everyone:?}");
+        assert_eq!(
+            everyone.other_principals,
+            vec!["everyone (\"*\")".to_owned()]
+        );
+        // A SourceArn for another region than the configured one is tried in its region.
+        let regional = check(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ssm.amazonaws.com"},"Action":"sts:AssumeRole",
+                "Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:ssm:eu-west-1:123456789012:*"}}}]}"#,
+        );
+        assert!(regional.allows_ssm && regional.hardened, "{regional:?}");
+        // A wildcard SourceAccount is no hardening at all.
+        let any_account = check(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ssm.amazonaws.com"},"Action":"sts:AssumeRole",
+                "Condition":{"StringLike":{"aws:SourceAccount":"*"}}}]}"#,
+        );
+        assert!(
+            any_account.allows_ssm && !any_account.hardened,
+            "{any_account:?}"
+        );
+    }
+
+    #[test]
+    fn hardening_drops_a_statement_that_trusts_everyone() {
+        let text = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Principal":{"Service":"ssm.amazonaws.com"},"Action":"sts:AssumeRole"},
+            {"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#;
+        let (value, _) = doc(text);
+        let (new, changed) = rewrite(&value, true, Some("123456789012"), &SUBJECT);
+        assert_eq!(
+            new["Statement"],
+            json!([ssm_statement(Some("123456789012"))])
+        );
+        assert!(changed[1].contains("--harden"), "{changed:?}");
+        let (kept, _) = rewrite(&value, true, None, &SUBJECT);
+        assert_eq!(kept["Statement"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
     fn glob() {
         assert!(glob_matches("*", ""));
         assert!(glob_matches("sts:*", "sts:assumerole"));
@@ -599,8 +812,8 @@ mod tests {
 
     #[test]
     fn rewrite_without_keep_is_the_guide_trust() {
-        let (value, policy) = doc(EC2);
-        let (new, dropped) = rewrite(&value, Some(&policy), false, None, Some("123456789012"));
+        let (value, _) = doc(EC2);
+        let (new, dropped) = rewrite(&value, false, None, &SUBJECT);
         assert_eq!(new, guide_trust(None));
         assert_eq!(
             dropped,
@@ -614,14 +827,8 @@ mod tests {
             {"Sid":"Ec2","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
             {"Effect":"Allow","Principal":{"Service":["ssm.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}},
             {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
-        let (value, policy) = doc(text);
-        let (new, dropped) = rewrite(
-            &value,
-            Some(&policy),
-            true,
-            Some("123456789012"),
-            Some("123456789012"),
-        );
+        let (value, _) = doc(text);
+        let (new, dropped) = rewrite(&value, true, Some("123456789012"), &SUBJECT);
         let statements = new["Statement"].as_array().unwrap();
         assert_eq!(statements.len(), 3);
         assert_eq!(statements[0], ssm_statement(Some("123456789012")));
@@ -632,7 +839,7 @@ mod tests {
         );
         assert_eq!(dropped.len(), 2, "{dropped:?}");
         let reparsed = ironiam_policy::parse(&new.to_string()).unwrap();
-        let a = assess(&reparsed, Some("123456789012"));
+        let a = assess(&reparsed, &SUBJECT);
         assert!(a.allows_ssm && a.hardened, "{a:?}");
     }
 
