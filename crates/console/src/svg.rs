@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::access::Summary;
+use crate::access::{Level, Summary};
 use crate::html::esc;
 use crate::trust::{Kind, Trusted};
 
@@ -139,8 +139,15 @@ pub(crate) fn role_picture(role: &str, trusted: &[Trusted], summary: &Summary) -
             y + 29
         );
     }
-    let shown = if summary.allowed.len() > MAX_ROWS + 1 { MAX_ROWS } else { summary.allowed.len() };
-    for (i, a) in summary.allowed.iter().take(shown).enumerate() {
+    // The weightiest grants first: full access, then what can change things,
+    // then the most levels; the table under the picture lists them all.
+    let mut ranked: Vec<&crate::access::ServiceAccess> = summary.allowed.iter().collect();
+    ranked.sort_by_key(|a| {
+        let changes = a.levels.contains(&Level::Write) || a.levels.contains(&Level::Permissions);
+        (a.prefix != "*", !a.full, !changes, std::cmp::Reverse(a.levels.len()), a.name.to_lowercase())
+    });
+    let shown = if ranked.len() > MAX_ROWS + 1 { MAX_ROWS } else { ranked.len() };
+    for (i, a) in ranked.into_iter().take(shown).enumerate() {
         let y = row_y(i);
         let cy = y + BOX_H / 2;
         let class = if a.full { "s-full" } else { "s-partial" };
@@ -164,12 +171,12 @@ pub(crate) fn role_picture(role: &str, trusted: &[Trusted], summary: &Summary) -
         );
         let mut cx = RIGHT_X + 14;
         for chip in a.chips() {
-            let w = 10 + chip.len() as i32 * 6;
+            let w = 12 + (chip.len() as i32 * 13) / 2;
             let _ = write!(
                 s,
                 "<g class=\"pic-chip\"><rect x=\"{cx}\" y=\"{}\" width=\"{w}\" height=\"16\" rx=\"8\"/><text x=\"{}\" y=\"{}\">{chip}</text></g>",
                 y + 26,
-                cx + 5,
+                cx + 6,
                 y + 38
             );
             cx += w + 4;
@@ -181,7 +188,7 @@ pub(crate) fn role_picture(role: &str, trusted: &[Trusted], summary: &Summary) -
         let _ = write!(
             s,
             "<g class=\"pic-box p-more\"><rect x=\"{RIGHT_X}\" y=\"{y}\" width=\"{RIGHT_W}\" height=\"{BOX_H}\" rx=\"8\"/>\
-<text class=\"pic-value\" x=\"{}\" y=\"{}\">+ {} more services (see the table below)</text></g>",
+<text class=\"pic-value\" x=\"{}\" y=\"{}\">+ {} more services (table below)</text></g>",
             RIGHT_X + 16,
             y + 29,
             summary.allowed.len() - shown
