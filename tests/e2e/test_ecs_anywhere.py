@@ -698,16 +698,16 @@ def test_unreachable_endpoint_with_default_retries_as_json(empty_file):
     assert f"http://127.0.0.1:{port}" in error["message"]
 
 
-def test_an_endpoint_that_is_not_iam(empty_file):
-    """A web server that is not IAM: exit 2, not a crash or a false 'ready'."""
+def canned_endpoint(status: int, content_type: str, body: bytes):
+    """A loopback HTTP server that answers every request with one canned response."""
     import http.server
     import threading
 
-    class NotIam(http.server.BaseHTTPRequestHandler):
+    class Canned(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html")
-            body = b"<html>not here</html>"
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -715,11 +715,15 @@ def test_an_endpoint_that_is_not_iam(empty_file):
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotIam)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Canned)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def run_against(httpd, empty_file, *args: str) -> subprocess.CompletedProcess:
     try:
-        proc = subprocess.run(
-            [binary(), "ecs-anywhere", "check", "--endpoint-url", f"http://127.0.0.1:{httpd.server_port}"],
+        return subprocess.run(
+            [binary(), "ecs-anywhere", *args, "--endpoint-url", f"http://127.0.0.1:{httpd.server_port}"],
             env=credentials_env(empty_file, AWS_MAX_ATTEMPTS="1"),
             capture_output=True,
             text=True,
@@ -727,5 +731,55 @@ def test_an_endpoint_that_is_not_iam(empty_file):
         )
     finally:
         httpd.shutdown()
+
+
+def test_an_endpoint_that_is_not_iam(empty_file):
+    """A web server that is not IAM: exit 2, not a crash or a false 'ready'."""
+    proc = run_against(canned_endpoint(404, "text/html", b"<html>not here</html>"), empty_file, "check")
     assert proc.returncode == 2, proc
     assert proc.stderr.startswith("ironiam ecs-anywhere: "), proc.stderr
+
+
+ACCESS_DENIED = (
+    b'<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'
+    b"<Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/dev is not authorized to perform: "
+    b"iam:GetRole on resource: role ecsAnywhereRole because no identity-based policy allows the iam:GetRole "
+    b"action</Message></Error><RequestId>4f1b2c3d-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+)
+
+
+@pytest.mark.parametrize("action", ["check", "ensure"])
+def test_access_denied(empty_file, action):
+    """AWS's AccessDenied answer (ironiam does not enforce permissions yet, so a
+    canned endpoint gives the exact error a real account gives): exit 2, the
+    denial's own message, and which permissions the command needs."""
+    proc = run_against(canned_endpoint(403, "text/xml", ACCESS_DENIED), empty_file, action)
+    assert proc.returncode == 2, proc
+    assert proc.stderr.startswith(
+        "ironiam ecs-anywhere: access denied calling iam:GetRole: User: arn:aws:iam::123456789012:user/dev "
+        "is not authorized to perform: iam:GetRole"
+    ), proc.stderr
+    assert "hint: the check needs iam:GetRole, iam:ListAttachedRolePolicies" in proc.stderr
+
+
+def test_a_failure_halfway_says_what_was_changed(empty_file):
+    """ironiam with a quota of one managed policy per role: the second attach fails."""
+    from conftest import Server
+
+    server = Server("--quota", "managed-policies-per-role=1", in_memory=True)
+    try:
+        proc = subprocess.run(
+            [binary(), "ecs-anywhere", "ensure", "--endpoint-url", server.endpoint, "--output", "json"],
+            env=credentials_env(empty_file),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        server.stop()
+    assert proc.returncode == 2, proc
+    out = json.loads(proc.stdout)
+    assert out["error"]["kind"] == "service-error"
+    assert out["error"]["message"].startswith("iam:AttachRolePolicy failed: LimitExceeded: ")
+    assert [c["action"] for c in out["changes_made"]] == ["create-role", "attach-role-policy"]
+    assert "changed before the failure:\n    - create role `ecsAnywhereRole`" in proc.stderr
