@@ -171,7 +171,7 @@ pub(crate) fn role_picture(role: &str, trusted: &[Trusted], summary: &Summary) -
         );
         let mut cx = RIGHT_X + 14;
         for chip in a.chips() {
-            let w = 12 + (chip.len() as i32 * 13) / 2;
+            let w = 12 + (chip.len() as i32 * 29) / 5;
             let _ = write!(
                 s,
                 "<g class=\"pic-chip\"><rect x=\"{cx}\" y=\"{}\" width=\"{w}\" height=\"16\" rx=\"8\"/><text x=\"{}\" y=\"{}\">{chip}</text></g>",

@@ -294,7 +294,7 @@ fn tags_tab(body: &mut String, ctx: &Ctx, role: &Role) {
         body,
         "</tbody></table><form class=\"form-row\" method=\"post\" action=\"{url}/tags\">{csrf}\
 <label>Key <input name=\"key\" id=\"tag-key\" required maxlength=\"128\"></label>\
-<label>Value <span class=\"muted\">– optional</span> <input name=\"value\" id=\"tag-value\" maxlength=\"256\"></label>\
+<label><span>Value <span class=\"muted\">– optional</span></span><input name=\"value\" id=\"tag-value\" maxlength=\"256\"></label>\
 <button type=\"submit\" class=\"button primary\" id=\"add-tag\">Add tag</button></form></section>"
     );
 }
