@@ -63,9 +63,16 @@ pub struct NormalizedStatement {
     pub action: Option<ValueSet>,
     /// Resource patterns, case kept.
     pub resource: Option<ValueSet>,
-    /// Operator → lowercase key → values as text.
-    pub condition: BTreeMap<NormalizedOperator, BTreeMap<String, BTreeSet<String>>>,
+    /// Operator → lowercase key → the value sets tested on that key. Each
+    /// set is one test (its values OR'ed); the tests are AND'ed. A key has
+    /// more than one set only when a block spells it twice in different case
+    /// (`"aws:SourceIp"` and `"AWS:SOURCEIP"`), which AWS evaluates as two
+    /// conditions.
+    pub condition: Conditions,
 }
+
+/// A statement's conditions in normal form; see [`NormalizedStatement::condition`].
+pub type Conditions = BTreeMap<NormalizedOperator, BTreeMap<String, BTreeSet<BTreeSet<String>>>>;
 
 /// A known condition operator split into its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,8 +131,7 @@ fn normalize_statement(statement: &Statement) -> NormalizedStatement {
         }
         set
     });
-    let mut condition: BTreeMap<NormalizedOperator, BTreeMap<String, BTreeSet<String>>> =
-        BTreeMap::new();
+    let mut condition: Conditions = BTreeMap::new();
     for block in statement
         .condition()
         .map(|c| c.blocks.as_slice())
@@ -144,11 +150,12 @@ fn normalize_statement(statement: &Statement) -> NormalizedStatement {
         for entry in &block.entries {
             keys.entry(entry.key.to_ascii_lowercase())
                 .or_default()
-                .extend(
+                .insert(
                     entry
                         .values
                         .iter()
-                        .map(|value| value.as_text().into_owned()),
+                        .map(|value| value.as_text().into_owned())
+                        .collect(),
                 );
         }
     }
@@ -216,9 +223,15 @@ impl NormalizedStatement {
                 .condition
                 .iter()
                 .map(|(operator, keys)| {
+                    // A second test on the same key is written with the key in
+                    // another case, which is how a document can say it.
                     let keys: Map<String, Value> = keys
                         .iter()
-                        .map(|(key, values)| (key.clone(), strings(values)))
+                        .flat_map(|(key, tests)| {
+                            tests.iter().enumerate().map(move |(index, values)| {
+                                (case_variant(key, index), strings(values))
+                            })
+                        })
                         .collect();
                     (operator.to_string(), Value::Object(keys))
                 })
@@ -227,6 +240,26 @@ impl NormalizedStatement {
         }
         Value::Object(statement)
     }
+}
+
+/// `key` with its ASCII letters uppercased where the bits of `index` say,
+/// so that distinct indexes give distinct spellings of one key.
+fn case_variant(key: &str, index: usize) -> String {
+    let mut letter = 0;
+    key.chars()
+        .map(|c| {
+            if !c.is_ascii_alphabetic() {
+                return c;
+            }
+            let upper = letter < usize::BITS && index >> letter & 1 == 1;
+            letter += 1;
+            if upper {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn strings(values: &BTreeSet<String>) -> Value {
@@ -404,7 +437,7 @@ fn uses_variables(statement: &NormalizedStatement) -> bool {
     let values = statement
         .condition
         .values()
-        .flat_map(|keys| keys.values().flatten());
+        .flat_map(|keys| keys.values().flatten().flatten());
     resources.chain(values).any(|value| value.contains("${"))
 }
 
@@ -540,53 +573,63 @@ fn pattern_covers(pattern: &str, covered: &str, lowercase: bool) -> bool {
 
 /// Whether the conditions `weaker` hold whenever `stronger` hold: every
 /// block of `weaker` must be implied by a block of `stronger` on the same key.
-fn condition_weaker(
-    weaker: &BTreeMap<NormalizedOperator, BTreeMap<String, BTreeSet<String>>>,
-    stronger: &BTreeMap<NormalizedOperator, BTreeMap<String, BTreeSet<String>>>,
-) -> bool {
-    use BaseOperator::*;
+fn condition_weaker(weaker: &Conditions, stronger: &Conditions) -> bool {
     weaker.iter().all(|(operator, keys)| {
-        keys.iter().all(|(key, weak_values)| {
-            stronger.iter().any(|(strong_operator, strong_keys)| {
-                let same_test = strong_operator.base == operator.base
-                    && strong_operator.qualifier == operator.qualifier
-                    && (operator.if_exists || !strong_operator.if_exists);
-                let Some(strong_values) = strong_keys.get(key) else {
-                    return false;
-                };
-                same_test
-                    && match operator.base {
-                        // Membership tests: more values accept more requests.
-                        StringEquals
-                        | StringEqualsIgnoreCase
-                        | StringLike
-                        | NumericEquals
-                        | DateEquals
-                        | BinaryEquals
-                        | IpAddress
-                        | ArnEquals
-                        | ArnLike => strong_values.is_subset(weak_values),
-                        // Negated membership: more values accept fewer.
-                        StringNotEquals
-                        | StringNotEqualsIgnoreCase
-                        | StringNotLike
-                        | NumericNotEquals
-                        | DateNotEquals
-                        | NotIpAddress
-                        | ArnNotEquals
-                        | ArnNotLike => weak_values.is_subset(strong_values),
-                        NumericLessThan
-                        | NumericLessThanEquals
-                        | NumericGreaterThan
-                        | NumericGreaterThanEquals
-                        | DateLessThan
-                        | DateLessThanEquals
-                        | DateGreaterThan
-                        | DateGreaterThanEquals
-                        | Bool
-                        | Null => strong_values == weak_values,
-                    }
+        keys.iter().all(|(key, weak_tests)| {
+            weak_tests.iter().all(|weak_values| {
+                stronger.iter().any(|(strong_operator, strong_keys)| {
+                    let same_test = strong_operator.base == operator.base
+                        && strong_operator.qualifier == operator.qualifier
+                        && (operator.if_exists || !strong_operator.if_exists);
+                    same_test
+                        && strong_keys.get(key).is_some_and(|strong_tests| {
+                            strong_tests.iter().any(|strong_values| {
+                                implies(operator.base, strong_values, weak_values)
+                            })
+                        })
+                })
             })
         })
     })
+}
+
+/// Whether a test of `strong_values` passing means one of `weak_values`
+/// (same operator, same key) passes too.
+fn implies(
+    base: BaseOperator,
+    strong_values: &BTreeSet<String>,
+    weak_values: &BTreeSet<String>,
+) -> bool {
+    use BaseOperator::*;
+    match base {
+        // Membership tests: more values accept more requests.
+        StringEquals
+        | StringEqualsIgnoreCase
+        | StringLike
+        | NumericEquals
+        | DateEquals
+        | BinaryEquals
+        | IpAddress
+        | ArnEquals
+        | ArnLike => strong_values.is_subset(weak_values),
+        // Negated membership: more values accept fewer.
+        StringNotEquals
+        | StringNotEqualsIgnoreCase
+        | StringNotLike
+        | NumericNotEquals
+        | DateNotEquals
+        | NotIpAddress
+        | ArnNotEquals
+        | ArnNotLike => weak_values.is_subset(strong_values),
+        NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
+        | DateGreaterThanEquals
+        | Bool
+        | Null => strong_values == weak_values,
+    }
 }

@@ -13,8 +13,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::ast::{
-    BaseOperator, ConditionBlock, ConditionValue, Effect, Policy, PrincipalType, PrincipalValue,
-    SetQualifier, Statement,
+    ActionElement, BaseOperator, ConditionBlock, ConditionValue, Effect, Policy, PrincipalType,
+    PrincipalValue, SetQualifier, Statement,
 };
 use crate::eval::{Context, Principal, PrincipalKind};
 use crate::pattern::{self, Part, Pattern, Token};
@@ -81,6 +81,11 @@ pub(crate) struct CompiledStatement {
 pub(crate) struct Matcher {
     negated: bool,
     patterns: Box<[ValuePattern]>,
+    /// For a positive `Action` list whose every pattern names its service
+    /// (AWS forbids wildcards in the service prefix): the distinct services,
+    /// lowercase, so that a statement about other services is skipped with
+    /// one comparison.
+    services: Option<Box<[Box<str>]>>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +100,15 @@ enum ValuePattern {
 impl Matcher {
     /// Whether `text` is covered. For `Not…`, whether it is *not* listed.
     pub(crate) fn matches(&self, text: &str, case_insensitive: bool, context: &Context) -> bool {
+        if let Some(services) = &self.services {
+            let service = text.split_once(':').map_or(text, |(service, _)| service);
+            if !services
+                .iter()
+                .any(|candidate| candidate.eq_ignore_ascii_case(service))
+            {
+                return false;
+            }
+        }
         let listed = self.patterns.iter().any(|pattern| match pattern {
             ValuePattern::Static(pattern) => pattern.matches(text, case_insensitive),
             ValuePattern::Variables(parts) => match resolve_tokens(parts, context, false) {
@@ -134,6 +148,7 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
             .iter()
             .map(|value| ValuePattern::Static(Pattern::compile(value, true)))
             .collect(),
+        services: action_services(action),
     });
     let resources = statement.resource().map(|resource| Matcher {
         negated: resource.polarity.is_negated(),
@@ -147,6 +162,7 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
                 },
             )
             .collect(),
+        services: None,
     });
     let conditions = statement
         .condition()
@@ -191,6 +207,26 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
 
 // ---------------------------------------------------------------------------
 // Principals
+
+/// The services a positive `Action` list is limited to, when every pattern
+/// has a wildcard-free service prefix.
+fn action_services(action: &ActionElement) -> Option<Box<[Box<str>]>> {
+    if action.polarity.is_negated() {
+        return None;
+    }
+    let mut services: Vec<Box<str>> = Vec::new();
+    for value in action.values.iter() {
+        let (service, _) = value.split_once(':')?;
+        if service.contains(['*', '?']) {
+            return None;
+        }
+        let service = service.to_ascii_lowercase();
+        if !services.iter().any(|known| **known == *service) {
+            services.push(service.into_boxed_str());
+        }
+    }
+    Some(services.into_boxed_slice())
+}
 
 /// A `Principal`/`NotPrincipal` element, ready to compare with a request's
 /// principal.

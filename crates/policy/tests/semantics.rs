@@ -181,6 +181,31 @@ fn containment() {
     assert!(!grants_at_least(&get_only, &many, &Scope::default()));
 }
 
+/// A block that spells one key twice in different case tests it twice (AND),
+/// which is not the same as one test with both values (OR).
+#[test]
+fn a_key_spelled_twice_is_two_tests() {
+    let twice = policy(
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "NotAction": "ec2:RunInstances", "Resource": "*",
+        "Condition": {"Null": {"AWS:principaltag/TEAM": true, "aws:PrincipalTag/team": "blue"}}}}),
+    );
+    let once = policy(
+        json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "NotAction": "ec2:RunInstances", "Resource": "*",
+        "Condition": {"Null": {"aws:PrincipalTag/team": [true, "blue"]}}}}),
+    );
+    assert_ne!(normalize(&twice), normalize(&once));
+    let reparsed = parse(&normalize(&twice).to_json().to_string()).unwrap();
+    assert_eq!(normalize(&reparsed), normalize(&twice));
+    let spec = RequestSpec {
+        action: "s3:GetObject",
+        resource: "*",
+        context: vec![],
+    };
+    assert!(!decide(&[&twice], &spec).is_allowed());
+    assert!(!decide(&[&reparsed], &spec).is_allowed());
+    assert!(decide(&[&once], &spec).is_allowed());
+}
+
 #[test]
 fn normal_form_round_trips() {
     let original = parse(CLI_FORM).unwrap();

@@ -1,0 +1,139 @@
+//! Decisions per second: the guide's role (AmazonSSMManagedInstanceCore and
+//! AmazonEC2ContainerServiceforEC2Role attached) and a 100-statement policy
+//! with conditions and policy variables. `benches/moto_compare.py` times the
+//! same decisions with moto's evaluator and prints the ratio; figures and
+//! commands are in BENCHMARKS.md.
+//!
+//! ```sh
+//! cargo bench -p ironiam-policy --bench evaluate
+//! python3 crates/policy/benches/moto_compare.py
+//! ```
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ironiam_policy::{
+    evaluate, parse, CompiledPolicy, Context, EvalDecision, PolicyId, PolicySet, Principal, Request,
+};
+
+const SSM: &str = include_str!("data/AmazonSSMManagedInstanceCore.json");
+const ECS: &str = include_str!("data/AmazonEC2ContainerServiceforEC2Role.json");
+const HUNDRED: &str = include_str!("data/hundred_statements.json");
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/ecsAnywhereRole";
+const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/ecsAnywhereRole/mi-0abc";
+
+fn compile(document: &str) -> CompiledPolicy {
+    parse(document).expect("benchmark policies parse").compile()
+}
+
+/// The fixtures moto reads must be the catalog's documents.
+fn check_fixtures() {
+    let catalog = ironiam_catalog::catalog();
+    for (name, fixture) in [
+        ("AmazonSSMManagedInstanceCore", SSM),
+        ("AmazonEC2ContainerServiceforEC2Role", ECS),
+    ] {
+        let policy = catalog.get_by_name(name).expect("in the catalog");
+        assert_eq!(
+            catalog.document(policy),
+            fixture.trim_end(),
+            "{name} fixture"
+        );
+    }
+}
+
+fn guide_role(c: &mut Criterion) {
+    check_fixtures();
+    let ssm = compile(SSM);
+    let ecs = compile(ECS);
+    let set = PolicySet::new()
+        .identity(PolicyId::new("AmazonSSMManagedInstanceCore"), &ssm)
+        .identity(PolicyId::new("AmazonEC2ContainerServiceforEC2Role"), &ecs);
+    let empty = Context::new();
+    let tagging = Context::new().with("ecs:CreateAction", "CreateCluster");
+    let cases = [
+        (
+            "ecs:RegisterContainerInstance",
+            &empty,
+            EvalDecision::Allowed,
+        ),
+        (
+            "ssm:UpdateInstanceInformation",
+            &empty,
+            EvalDecision::Allowed,
+        ),
+        ("iam:CreateRole", &empty, EvalDecision::ImplicitDeny),
+        ("ecs:TagResource", &tagging, EvalDecision::Allowed),
+    ];
+    let mut group = c.benchmark_group("guide_role");
+    group.throughput(Throughput::Elements(1));
+    for (action, context, expected) in cases {
+        let request = Request {
+            principal: Principal::assumed_role(SESSION, ROLE),
+            action,
+            resource: "*",
+            resource_account: None,
+            context,
+        };
+        assert_eq!(evaluate(&set, &request).decision, expected, "{action}");
+        group.bench_function(action, |b| {
+            b.iter(|| evaluate(black_box(&set), black_box(&request)))
+        });
+    }
+    group.finish();
+}
+
+fn hundred_statements(c: &mut Criterion) {
+    let policy = compile(HUNDRED);
+    let set = PolicySet::new().identity(PolicyId::new("hundred"), &policy);
+    let context = Context::new()
+        .with_time(1_700_000_000)
+        .with("aws:username", "alice")
+        .with("aws:userid", "AIDAEXAMPLE")
+        .with("aws:PrincipalTag/team", "ops")
+        .with("aws:SourceIp", "192.0.2.10");
+    let cases = [
+        // Matched by the last statement: every statement is looked at.
+        (
+            "ecs:Get99Thing",
+            "arn:aws:ecs:us-east-1:111122223333:res99/alice/x",
+            EvalDecision::Allowed,
+        ),
+        // Matched by none.
+        (
+            "ecs:Get99Thing",
+            "arn:aws:ecs:us-east-1:111122223333:res99/bob/x",
+            EvalDecision::ImplicitDeny,
+        ),
+    ];
+    let mut group = c.benchmark_group("hundred_statements");
+    group.throughput(Throughput::Elements(1));
+    for (action, resource, expected) in cases {
+        let request = Request {
+            principal: Principal::user("arn:aws:iam::111122223333:user/alice"),
+            action,
+            resource,
+            resource_account: None,
+            context: &context,
+        };
+        assert_eq!(evaluate(&set, &request).decision, expected, "{resource}");
+        let name = if expected == EvalDecision::Allowed {
+            "allowed"
+        } else {
+            "implicit_deny"
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| evaluate(black_box(&set), black_box(&request)))
+        });
+    }
+    group.finish();
+
+    c.bench_function("compile/hundred_statements", |b| {
+        let parsed = parse(HUNDRED).expect("parses");
+        b.iter(|| black_box(&parsed).compile())
+    });
+}
+
+criterion_group!(benches, guide_role, hundred_statements);
+criterion_main!(benches);
