@@ -644,10 +644,22 @@ def test_profile_from_config_files(target, cli, tmp_path):
     env.update(
         AWS_CONFIG_FILE=str(config), AWS_SHARED_CREDENTIALS_FILE=str(credentials), AWS_EC2_METADATA_DISABLED="true"
     )
+    dry = cli("ensure", "--dry-run", "--profile", "edge", env=env, endpoint=False)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines()[-1].endswith(" --region eu-west-1 --profile edge"), dry.stdout
     assert cli("ensure", "--profile", "edge", env=env, endpoint=False).returncode == 0
     assert cli("check", "--profile", "edge", env=env, endpoint=False).returncode == 0
     env["AWS_PROFILE"] = "edge"
     assert cli("check", env=env, endpoint=False).returncode == 0
+
+
+def test_no_region_anywhere_is_fine_and_quiet(target, cli, empty_file):
+    """IAM is global: no region configured means us-east-1, without asking the
+    EC2 instance metadata service (IMDS stays enabled here on purpose)."""
+    env = {k: v for k, v in credentials_env(empty_file).items() if k not in ("AWS_REGION", "AWS_EC2_METADATA_DISABLED")}
+    proc = cli("ensure", "--dry-run", env=env)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines()[-1].endswith(" --region us-east-1"), proc.stdout
 
 
 # --- clear failures (exit 2) --------------------------------------------------

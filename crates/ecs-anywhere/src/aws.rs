@@ -1,6 +1,9 @@
 //! The only module that talks to AWS: the SDK for Rust with the standard
 //! configuration chain, reading the role and applying [`Change`]s.
 
+use aws_config::environment::region::EnvironmentVariableRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::BehaviorVersion;
 use aws_sdk_iam::config::{ProvideCredentials, Region};
 
@@ -43,9 +46,22 @@ impl Aws {
         if let Some(profile) = &connection.profile {
             loader = loader.profile_name(profile);
         }
-        if let Some(region) = &connection.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
+        // IAM is global, so the region only names where to sign: look in the
+        // environment and the profile but not at the EC2 instance metadata
+        // service, which off EC2 costs seconds of timeouts and warnings.
+        let region = match &connection.region {
+            Some(region) => RegionProviderChain::first_try(Region::new(region.clone())),
+            None => {
+                let mut profile = ProfileFileRegionProvider::builder();
+                if let Some(name) = &connection.profile {
+                    profile = profile.profile_name(name);
+                }
+                RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+                    .or_else(profile.build())
+                    .or_else(Region::new(FALLBACK_REGION))
+            }
+        };
+        loader = loader.region(region);
         if let Some(url) = &connection.endpoint_url {
             // Set on the loader it counts as code configuration, which beats
             // AWS_ENDPOINT_URL_IAM and the profile's `services` section.

@@ -195,6 +195,12 @@ pub struct Report {
 
 /// Runs the checklist for `role_name`, given what was read (`None`: no such role).
 pub fn check(role_name: &str, role: Option<&RoleFacts>) -> Report {
+    check_with(role_name, role, &[])
+}
+
+/// [`check`], with `global` options (`--endpoint-url URL`…) appended to the
+/// commands it suggests.
+pub fn check_with(role_name: &str, role: Option<&RoleFacts>, global: &[String]) -> Report {
     let mut checks = Vec::new();
     let mut extras = Vec::new();
     let mut recommendations = Vec::new();
@@ -283,11 +289,10 @@ pub fn check(role_name: &str, role: Option<&RoleFacts>) -> Report {
                 kind: "look-alike-policy",
                 value: policy.arn.clone(),
                 message: format!(
-                    "`{}` has the name of the AWS managed policy `{}` but is not it; detach it unless it is needed for something else: aws iam detach-role-policy --role-name {} --policy-arn {}",
+                    "`{}` has the name of the AWS managed policy `{}` but is not it; detach it unless it is needed for something else: {}",
                     policy.arn,
                     required.arn(partition),
-                    crate::shell::quote(&role.name),
-                    crate::shell::quote(&policy.arn)
+                    crate::shell::detach_command(&role.name, &policy.arn, global)
                 ),
                 warning: true,
             },
@@ -353,7 +358,11 @@ pub fn check(role_name: &str, role: Option<&RoleFacts>) -> Report {
                     message: format!(
                         "AWS recommends limiting {SSM_SERVICE} to your own account with an `aws:SourceAccount` (or `aws:SourceArn`) condition, against the confused-deputy problem"
                     ),
-                    command: format!("ironiam ecs-anywhere ensure --role-name {} --harden", crate::shell::quote(&role.name)),
+                    command: crate::shell::join(
+                        ["ironiam", "ecs-anywhere", "ensure", "--role-name", &role.name, "--harden"]
+                            .into_iter()
+                            .chain(global.iter().map(String::as_str)),
+                    ),
                 });
             }
         }

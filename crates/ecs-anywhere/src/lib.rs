@@ -158,13 +158,11 @@ async fn run_check(
 ) -> Result<u8, Stopped> {
     let aws = Aws::connect(connection).await?;
     let role = aws.observe(&args.role_name).await?;
-    let mut report = checklist::check(&args.role_name, role.as_ref());
-    let global = cli_globals(connection, None);
-    if !global.is_empty() {
-        for recommendation in &mut report.recommendations {
-            recommendation.command = format!("{} {}", recommendation.command, shell::join(&global));
-        }
-    }
+    let report = checklist::check_with(
+        &args.role_name,
+        role.as_ref(),
+        &cli_globals(connection, Some(&aws.region)),
+    );
     output::print_report(&report, format);
     Ok(if report.ready { 0 } else { 1 })
 }
@@ -181,17 +179,18 @@ async fn run_ensure(
         None
     };
     let role = aws.observe(&args.role_name).await?;
+    // The region is always spelled out: the AWS CLI v1 will not run without one
+    // and ignores AWS_REGION, while this command falls back to us-east-1.
+    let global = cli_globals(connection, Some(&aws.region));
     let options = EnsureOptions {
         role_name: args.role_name.clone(),
         description: args.description.clone(),
         keep_extra: args.keep_extra,
         harden_account,
         default_partition: plan::partition_for_region(&aws.region).to_owned(),
+        global: global.clone(),
     };
     let plan = plan::plan(role.as_ref(), &options);
-    // The region is always spelled out: the AWS CLI v1 will not run without one
-    // and ignores AWS_REGION, while this command falls back to us-east-1.
-    let global = cli_globals(connection, Some(&aws.region));
     if args.dry_run {
         output::print_dry_run(&args.role_name, &plan, &global, format);
         return Ok(0);

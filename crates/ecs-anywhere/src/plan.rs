@@ -26,6 +26,8 @@ pub struct EnsureOptions {
     pub harden_account: Option<String>,
     /// The partition of the policy ARNs when the role does not exist yet.
     pub default_partition: String,
+    /// Options appended to the `aws iam` commands a note suggests.
+    pub global: Vec<String>,
 }
 
 /// One change, the equivalent of one `aws iam` command.
@@ -255,10 +257,9 @@ pub fn plan(role: Option<&RoleFacts>, options: &EnsureOptions) -> Plan {
                 .any(|r| r.name.eq_ignore_ascii_case(&policy.name))
         {
             notes.push(format!(
-                "look-alike `{}` stays attached (ensure never detaches); detach it unless it is needed: aws iam detach-role-policy --role-name {} --policy-arn {}",
+                "look-alike `{}` stays attached (ensure never detaches); detach it unless it is needed: {}",
                 policy.arn,
-                shell::quote(&role_name),
-                shell::quote(&policy.arn)
+                shell::detach_command(&role_name, &policy.arn, &options.global)
             ));
         }
     }
@@ -298,6 +299,7 @@ mod tests {
             keep_extra: false,
             harden_account: None,
             default_partition: "aws".into(),
+            global: vec![],
         }
     }
 

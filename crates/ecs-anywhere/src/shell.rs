@@ -28,6 +28,21 @@ where
         .join(" ")
 }
 
+/// `aws iam detach-role-policy …` for a policy `ensure` leaves attached.
+pub fn detach_command(role_name: &str, policy_arn: &str, global: &[String]) -> String {
+    let mut words = vec![
+        "aws",
+        "iam",
+        "detach-role-policy",
+        "--role-name",
+        role_name,
+        "--policy-arn",
+        policy_arn,
+    ];
+    words.extend(global.iter().map(String::as_str));
+    join(words)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
