@@ -9,6 +9,7 @@ pub mod ids;
 pub mod memory;
 pub mod quotas;
 pub mod service;
+pub mod simulate;
 pub mod store;
 
 pub use error::{IamError, IamResult};

@@ -688,7 +688,7 @@ pub fn policy_path_of(arn: &str) -> &str {
 
 /// Pages over a list kept in a meaningful order (tags, attachments,
 /// versions): the marker is the index of the next item.
-fn paginate_indexed<T: Clone>(items: &[T], marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<T>> {
+pub fn paginate_indexed<T: Clone>(items: &[T], marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<T>> {
     let start = match marker {
         Some(m) => decode_marker(m)?
             .strip_prefix('#')

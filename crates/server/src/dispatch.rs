@@ -7,7 +7,7 @@ use ironiam_core::service::IamService;
 use ironiam_core::IamError;
 use ironiam_protocol::{decode_input, parse_form, resolve_operation, Service, XmlWriter};
 
-use crate::handlers::{policies, roles, sts, Ctx};
+use crate::handlers::{policies, roles, simulate, sts, Ctx};
 use crate::render_cache::RoleXmlCache;
 
 /// What the pipeline decided; the HTTP layer renders it.
@@ -94,6 +94,10 @@ pub(crate) fn dispatch(service: &IamService, roles_xml: &RoleXmlCache, scope: Op
         (Service::Iam, "DeletePolicyVersion") => policies::delete_policy_version(&ctx),
         (Service::Iam, "SetDefaultPolicyVersion") => policies::set_default_policy_version(&ctx),
         (Service::Iam, "ListEntitiesForPolicy") => policies::list_entities_for_policy(&ctx),
+        (Service::Iam, "SimulateCustomPolicy") => simulate::simulate_custom_policy(&ctx),
+        (Service::Iam, "SimulatePrincipalPolicy") => simulate::simulate_principal_policy(&ctx),
+        (Service::Iam, "GetContextKeysForCustomPolicy") => simulate::get_context_keys_for_custom_policy(&ctx),
+        (Service::Iam, "GetContextKeysForPrincipalPolicy") => simulate::get_context_keys_for_principal_policy(&ctx),
         (_, name) => Err(IamError::NotImplemented(format!("ironiam does not implement {name} yet."))),
     };
     match result {

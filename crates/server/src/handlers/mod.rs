@@ -3,6 +3,7 @@
 
 pub(crate) mod policies;
 pub(crate) mod roles;
+pub(crate) mod simulate;
 pub(crate) mod sts;
 
 use ironiam_core::clock::iso8601;

@@ -1,0 +1,320 @@
+//! The policy simulator: SimulateCustomPolicy / SimulatePrincipalPolicy and
+//! GetContextKeysFor*Policy, over the pure engine in `ironiam-policy`.
+
+use ironiam_catalog::catalog;
+use ironiam_policy::{context_keys, evaluate, CompiledPolicy, Context, EvalDecision, Policy, PolicyId, PolicySet, PolicyType, Principal, Request};
+
+use crate::error::{IamError, IamResult};
+use crate::service::{Caller, IamService};
+
+/// A policy taking part in a simulation, and how results name it.
+#[derive(Debug, Clone)]
+pub struct SourcePolicy {
+    /// `SourcePolicyId`: `PolicyInputList.1`, an inline policy's name, a managed policy's name.
+    pub id: String,
+    /// `SourcePolicyType` (`role`, `aws-managed`, `user-managed`, `resource`, …); `None` for input lists.
+    pub source_type: Option<&'static str>,
+    /// The document as written (positions are reported in it).
+    pub document: String,
+}
+
+/// A line and column (1-based) in a policy document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// `Line`.
+    pub line: usize,
+    /// `Column`.
+    pub column: usize,
+}
+
+/// A statement that decided a simulation result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedStatementRef {
+    /// `SourcePolicyId`.
+    pub source_policy_id: String,
+    /// `SourcePolicyType`.
+    pub source_policy_type: Option<&'static str>,
+    /// `StartPosition`.
+    pub start: Option<Position>,
+    /// `EndPosition`.
+    pub end: Option<Position>,
+}
+
+/// One `EvaluationResult`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationResult {
+    /// `EvalActionName`.
+    pub action: String,
+    /// `EvalResourceName`.
+    pub resource: String,
+    /// `EvalDecision`: `allowed`, `explicitDeny` or `implicitDeny`.
+    pub decision: &'static str,
+    /// `MatchedStatements`.
+    pub matched: Vec<MatchedStatementRef>,
+    /// `MissingContextValues`.
+    pub missing_context_values: Vec<String>,
+    /// `PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary`, when a boundary took part.
+    pub allowed_by_boundary: Option<bool>,
+}
+
+/// What to simulate.
+#[derive(Debug, Clone, Default)]
+pub struct Simulation {
+    /// Identity-based policies.
+    pub policies: Vec<SourcePolicy>,
+    /// Permissions boundaries.
+    pub boundaries: Vec<SourcePolicy>,
+    /// `ActionNames`.
+    pub actions: Vec<String>,
+    /// `ResourceArns` (`*` when empty).
+    pub resources: Vec<String>,
+    /// `ResourcePolicy`.
+    pub resource_policy: Option<String>,
+    /// `ResourceOwner`: the account owning the resources.
+    pub resource_owner: Option<String>,
+    /// `CallerArn`.
+    pub caller_arn: Option<String>,
+    /// `ContextEntries`: key and values.
+    pub context: Vec<(String, Vec<String>)>,
+}
+
+fn parse_input(source: &SourcePolicy) -> IamResult<Policy> {
+    ironiam_policy::parse(&source.document)
+        .map_err(|e| IamError::InvalidInput(format!("Invalid policy document {}: {}", source.id, e.message())))
+}
+
+/// The account of an ARN (`arn:aws:iam::ACCOUNT:…`), or the ARN if it is an account id.
+fn account_of(arn: &str) -> Option<&str> {
+    if arn.len() == 12 && arn.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(arn);
+    }
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// Runs a simulation. Results come per action and resource, in input order.
+pub fn simulate(caller: &Caller, sim: &Simulation) -> IamResult<Vec<EvaluationResult>> {
+    let parsed: Vec<Policy> = sim.policies.iter().map(parse_input).collect::<IamResult<_>>()?;
+    let boundaries: Vec<Policy> = sim.boundaries.iter().map(parse_input).collect::<IamResult<_>>()?;
+    let resource_source = sim.resource_policy.as_ref().map(|doc| SourcePolicy {
+        id: "ResourcePolicy".to_string(),
+        source_type: Some("resource"),
+        document: doc.clone(),
+    });
+    let resource_policy = resource_source.as_ref().map(parse_input).transpose()?;
+    if resource_policy.is_some() && sim.caller_arn.is_none() {
+        return Err(IamError::InvalidInput(
+            "A CallerArn is required when a ResourcePolicy is given.".to_string(),
+        ));
+    }
+    let compiled: Vec<CompiledPolicy> = parsed.iter().map(CompiledPolicy::new).collect();
+    let compiled_boundaries: Vec<CompiledPolicy> = boundaries.iter().map(CompiledPolicy::new).collect();
+    let compiled_resource = resource_policy.as_ref().map(CompiledPolicy::new);
+
+    // Sources by the id the engine reports, to map matches back to documents.
+    let mut sources: Vec<(&SourcePolicy, PolicyType)> = Vec::new();
+    let mut set = PolicySet::new();
+    for (source, policy) in sim.policies.iter().zip(&compiled) {
+        set = set.identity(PolicyId::new(source.id.as_str()), policy);
+        sources.push((source, PolicyType::Identity));
+    }
+    for (source, policy) in sim.boundaries.iter().zip(&compiled_boundaries) {
+        set = set.boundary(PolicyId::new(source.id.as_str()), policy);
+        sources.push((source, PolicyType::PermissionsBoundary));
+    }
+    if let (Some(source), Some(policy)) = (&resource_source, &compiled_resource) {
+        set = set.resource(PolicyId::new(source.id.as_str()), policy);
+        sources.push((source, PolicyType::ResourceBased));
+    }
+
+    // The policies are evaluated as a principal's own: never as the account's
+    // root, which IAM policies do not limit. Without a CallerArn, AWS
+    // simulates an IAM user of the caller's account.
+    let caller_arn = sim
+        .caller_arn
+        .clone()
+        .unwrap_or_else(|| format!("arn:aws:iam::{}:user/SimulatedUser", caller.account_id));
+    let principal = if caller_arn.contains(":role/") {
+        Principal::role(&caller_arn)
+    } else {
+        Principal::user(&caller_arn)
+    };
+    let mut context = Context::new();
+    for (key, values) in &sim.context {
+        context.insert(key, values.clone());
+    }
+    let star = ["*".to_string()];
+    let resources: &[String] = if sim.resources.is_empty() { &star } else { &sim.resources };
+    let resource_account = sim.resource_owner.as_deref().and_then(account_of);
+
+    let mut results = Vec::with_capacity(sim.actions.len() * resources.len());
+    for action in &sim.actions {
+        for resource in resources {
+            let request = Request { principal, action, resource, resource_account, context: &context };
+            let decision = evaluate(&set, &request);
+            let matched = decision
+                .matched
+                .iter()
+                .filter_map(|m| {
+                    let (source, _) = sources.iter().find(|(s, t)| s.id == m.policy.as_str() && *t == m.policy_type)?;
+                    let span = statement_spans(&source.document).get(m.statement_index).copied();
+                    Some(MatchedStatementRef {
+                        source_policy_id: source.id.clone(),
+                        source_policy_type: source.source_type,
+                        start: span.map(|s| s.0),
+                        end: span.map(|s| s.1),
+                    })
+                })
+                .collect();
+            let allowed_by_boundary = (!compiled_boundaries.is_empty()).then(|| {
+                !(decision.decision != EvalDecision::Allowed && decision.denied_by == Some(PolicyType::PermissionsBoundary))
+            });
+            results.push(EvaluationResult {
+                action: action.clone(),
+                resource: resource.clone(),
+                decision: decision.decision.as_str(),
+                matched,
+                missing_context_values: decision.missing_context_keys.clone(),
+                allowed_by_boundary,
+            });
+        }
+    }
+    Ok(results)
+}
+
+/// Every context key the documents use, each once (first spelling), for
+/// GetContextKeysFor*Policy.
+pub fn context_keys_of(documents: &[SourcePolicy]) -> IamResult<Vec<String>> {
+    let mut keys: Vec<String> = Vec::new();
+    for source in documents {
+        for key in context_keys(&parse_input(source)?) {
+            if !keys.iter().any(|k| k.eq_ignore_ascii_case(&key)) {
+                keys.push(key);
+            }
+        }
+    }
+    Ok(keys)
+}
+
+impl IamService {
+    /// The policies of a principal (a role today; users and groups with
+    /// their issue): inline, attached managed, and its permissions boundary.
+    pub fn principal_policies(&self, caller: &Caller, policy_source_arn: &str) -> IamResult<(Vec<SourcePolicy>, Vec<SourcePolicy>)> {
+        let Some(role_name) = policy_source_arn.split_once(":role/").map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest)) else {
+            return Err(IamError::NoSuchEntity(format!("The entity {policy_source_arn} cannot be found.")));
+        };
+        let role = self.get_role(caller, role_name)?;
+        if role.arn() != policy_source_arn {
+            return Err(IamError::NoSuchEntity(format!("The role with name {role_name} cannot be found.")));
+        }
+        let mut identity: Vec<SourcePolicy> = role
+            .inline_policies
+            .iter()
+            .map(|(name, doc)| SourcePolicy { id: name.clone(), source_type: Some("role"), document: doc.clone() })
+            .collect();
+        for arn in &role.attached_policies {
+            identity.push(self.managed_source(caller, arn)?);
+        }
+        let boundaries = match &role.permissions_boundary {
+            Some(arn) => vec![self.managed_source(caller, arn)?],
+            None => Vec::new(),
+        };
+        Ok((identity, boundaries))
+    }
+
+    fn managed_source(&self, caller: &Caller, arn: &str) -> IamResult<SourcePolicy> {
+        let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
+        if let Some(p) = catalog().get(arn) {
+            return Ok(SourcePolicy { id: name, source_type: Some("aws-managed"), document: catalog().document(p) });
+        }
+        let info = self.get_policy(caller, arn)?;
+        let version = self.get_policy_version(caller, arn, &info.default_version_id)?;
+        Ok(SourcePolicy { id: name, source_type: Some("user-managed"), document: version.document.unwrap_or_default() })
+    }
+}
+
+/// Where each statement of a document starts and ends (1-based line and
+/// column of its `{` and `}`), by position in `Statement`. A small JSON
+/// scanner: the document has already parsed, so it only needs to find
+/// structure, not validate it.
+pub fn statement_spans(document: &str) -> Vec<(Position, Position)> {
+    let mut spans = Vec::new();
+    let (mut line, mut column) = (1, 0);
+    let mut depth = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut string = String::new();
+    let mut last_top_key = String::new();
+    // Inside the value of the top-level "Statement" member.
+    let mut in_statement_value = false;
+    // The depth a statement object opens at: 2 for `"Statement": {`, 3 inside `"Statement": [`.
+    let mut statement_depth = 2;
+    let mut start: Option<Position> = None;
+    for c in document.chars() {
+        if c == '\n' {
+            line += 1;
+            column = 0;
+        } else {
+            column += 1;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => {
+                    in_string = false;
+                    if depth == 1 {
+                        last_top_key = std::mem::take(&mut string);
+                    }
+                }
+                (false, c) => string.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                string.clear();
+            }
+            ':' if depth == 1 => in_statement_value = last_top_key == "Statement",
+            ',' if depth == 1 => in_statement_value = false,
+            '[' | '{' => {
+                depth += 1;
+                if in_statement_value && depth == 2 {
+                    statement_depth = if c == '[' { 3 } else { 2 };
+                }
+                if in_statement_value && c == '{' && depth == statement_depth {
+                    start = Some(Position { line, column });
+                }
+            }
+            ']' | '}' => {
+                if in_statement_value && c == '}' && depth == statement_depth {
+                    if let Some(s) = start.take() {
+                        spans.push((s, Position { line, column }));
+                    }
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_of_both_statement_forms() {
+        let list = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"Resource\": \"*\"},\n    {\"Effect\": \"Deny\", \"Action\": \"s3:Delete*\", \"Resource\": \"*\"}\n  ]\n}";
+        let spans = statement_spans(list);
+        assert_eq!(spans.len(), 2);
+        assert_eq!(spans[0].0, Position { line: 4, column: 5 });
+        assert_eq!(spans[1].0, Position { line: 5, column: 5 });
+        assert_eq!(spans[1].1.line, 5);
+        let object = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Condition":{"Bool":{"aws:SecureTransport":"true"}},"Action":"s3:*","Resource":"*"}}"#;
+        let spans = statement_spans(object);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].0, Position { line: 1, column: 37 });
+        assert_eq!(spans[0].1, Position { line: 1, column: object.len() - 1 });
+    }
+}
