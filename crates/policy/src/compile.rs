@@ -32,6 +32,14 @@ use crate::values::{self, Cidr, Instant};
 #[derive(Debug, Clone)]
 pub struct CompiledPolicy {
     pub(crate) statements: Box<[CompiledStatement]>,
+    /// Service prefix (lowercase, sorted) → the positions of the statements
+    /// that can match an action of that service, in document order. AWS
+    /// forbids wildcards in an action's service prefix, so most statements
+    /// name their services and a request only looks at those.
+    by_service: Box<[(Box<str>, Box<[u32]>)]>,
+    /// The statements that can match an action of any service (`*`,
+    /// `NotAction`): the candidates for a service no statement names.
+    any_service: Box<[u32]>,
 }
 
 impl CompiledPolicy {
@@ -39,14 +47,70 @@ impl CompiledPolicy {
     /// date that is not a date) compiles to one that matches nothing.
     pub fn new(policy: &Policy) -> CompiledPolicy {
         let variables = policy.policy_variables_enabled();
+        let statements: Box<[CompiledStatement]> = policy
+            .statements()
+            .iter()
+            .enumerate()
+            .map(|(index, statement)| compile_statement(index, statement, variables))
+            .collect();
+        // Which services each statement can match: `None` for any service.
+        let services: Vec<Option<Box<[Box<str>]>>> = policy
+            .statements()
+            .iter()
+            .map(|statement| {
+                statement
+                    .action()
+                    .map_or(Some(Box::default()), action_services)
+            })
+            .collect();
+        let any_service: Box<[u32]> = (0u32..)
+            .zip(&services)
+            .filter(|(_, services)| services.is_none())
+            .map(|(index, _)| index)
+            .collect();
+        let mut names: Vec<&str> = services
+            .iter()
+            .flatten()
+            .flat_map(|names| names.iter().map(|name| &**name))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let by_service = names
+            .into_iter()
+            .map(|name| {
+                let candidates: Box<[u32]> = (0u32..)
+                    .zip(&services)
+                    .filter(|(_, services)| match services {
+                        None => true,
+                        Some(services) => services.iter().any(|candidate| **candidate == *name),
+                    })
+                    .map(|(index, _)| index)
+                    .collect();
+                (Box::from(name), candidates)
+            })
+            .collect();
         CompiledPolicy {
-            statements: policy
-                .statements()
-                .iter()
-                .enumerate()
-                .map(|(index, statement)| compile_statement(index, statement, variables))
-                .collect(),
+            statements,
+            by_service,
+            any_service,
         }
+    }
+
+    /// The statements that can match `action`, in document order.
+    pub(crate) fn candidates(&self, action: &str) -> impl Iterator<Item = &CompiledStatement> {
+        let service = action
+            .split_once(':')
+            .map_or(action, |(service, _)| service);
+        let indexes = match self
+            .by_service
+            .binary_search_by(|(name, _)| compare_lowercase(name, service))
+        {
+            Ok(found) => &self.by_service[found].1,
+            Err(_) => &self.any_service,
+        };
+        indexes
+            .iter()
+            .filter_map(|&index| self.statements.get(index as usize))
     }
 
     /// The number of statements.
@@ -81,11 +145,6 @@ pub(crate) struct CompiledStatement {
 pub(crate) struct Matcher {
     negated: bool,
     patterns: Box<[ValuePattern]>,
-    /// For a positive `Action` list whose every pattern names its service
-    /// (AWS forbids wildcards in the service prefix): the distinct services,
-    /// lowercase, so that a statement about other services is skipped with
-    /// one comparison.
-    services: Option<Box<[Box<str>]>>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,15 +159,6 @@ enum ValuePattern {
 impl Matcher {
     /// Whether `text` is covered. For `Not…`, whether it is *not* listed.
     pub(crate) fn matches(&self, text: &str, case_insensitive: bool, context: &Context) -> bool {
-        if let Some(services) = &self.services {
-            let service = text.split_once(':').map_or(text, |(service, _)| service);
-            if !services
-                .iter()
-                .any(|candidate| candidate.eq_ignore_ascii_case(service))
-            {
-                return false;
-            }
-        }
         let listed = self.patterns.iter().any(|pattern| match pattern {
             ValuePattern::Static(pattern) => pattern.matches(text, case_insensitive),
             ValuePattern::Variables(parts) => match resolve_tokens(parts, context, false) {
@@ -148,7 +198,6 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
             .iter()
             .map(|value| ValuePattern::Static(Pattern::compile(value, true)))
             .collect(),
-        services: action_services(action),
     });
     let resources = statement.resource().map(|resource| Matcher {
         negated: resource.polarity.is_negated(),
@@ -162,7 +211,6 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
                 },
             )
             .collect(),
-        services: None,
     });
     let conditions = statement
         .condition()
@@ -207,6 +255,12 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
 
 // ---------------------------------------------------------------------------
 // Principals
+
+/// Orders a lowercase `name` against `text` as if `text` were lowercase too.
+fn compare_lowercase(name: &str, text: &str) -> std::cmp::Ordering {
+    name.bytes()
+        .cmp(text.bytes().map(|byte| byte.to_ascii_lowercase()))
+}
 
 /// The services a positive `Action` list is limited to, when every pattern
 /// has a wildcard-free service prefix.

@@ -35,7 +35,6 @@
 //! assert_eq!(delete.decision, EvalDecision::ExplicitDeny);
 //! ```
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -231,8 +230,9 @@ fn account_of_arn(arn: &str) -> Option<&str> {
 /// address…). A key may have several values (`aws:TagKeys`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    values: HashMap<Box<str>, Vec<String>>,
-    written: HashMap<Box<str>, Box<str>>,
+    /// (lowercase key, key as written, values), sorted by the lowercase key:
+    /// a binary search finds a key without hashing or allocating.
+    entries: Vec<(Box<str>, Box<str>, Vec<String>)>,
 }
 
 impl Context {
@@ -303,8 +303,13 @@ impl Context {
     /// Sets `key` to `values`.
     pub fn insert(&mut self, key: &str, values: Vec<String>) {
         let lower: Box<str> = key.to_ascii_lowercase().into();
-        self.written.insert(lower.clone(), key.into());
-        self.values.insert(lower, values);
+        match self
+            .entries
+            .binary_search_by(|(known, _, _)| (**known).cmp(&*lower))
+        {
+            Ok(found) => self.entries[found] = (lower, key.into(), values),
+            Err(position) => self.entries.insert(position, (lower, key.into(), values)),
+        }
     }
 
     /// The values of `key` (any case), if it is present.
@@ -317,14 +322,17 @@ impl Context {
         self.get(key).is_some()
     }
 
-    /// The keys as first written, in no particular order.
+    /// The keys as last written, in order of their lowercase form.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.written.values().map(|key| &**key)
+        self.entries.iter().map(|(_, written, _)| &**written)
     }
 
     /// The values of an already-lowercase key.
     pub(crate) fn values_lowercase(&self, key: &str) -> Option<&[String]> {
-        self.values.get(key).map(Vec::as_slice)
+        self.entries
+            .binary_search_by(|(known, _, _)| (**known).cmp(key))
+            .ok()
+            .map(|found| self.entries[found].2.as_slice())
     }
 }
 
@@ -561,7 +569,7 @@ impl Scan {
     ) -> Option<PrincipalMatch> {
         let mut best = None;
         for (id, policy) in policies {
-            for statement in policy.statements.iter() {
+            for statement in policy.candidates(request.action) {
                 let Some(how) = self.applies(statement, request) else {
                     continue;
                 };
