@@ -218,6 +218,7 @@ pub(crate) fn check(policy: &Policy, indices: &[usize], kind: PolicyKind, issues
             check_trust_actions(index, statement, issues);
         }
         advise(policy, index, statement, issues);
+        advise_from_reference(kind, index, statement, issues);
     }
 }
 
@@ -716,6 +717,141 @@ fn advise(policy: &Policy, index: usize, statement: &Statement, issues: &mut Vec
                 value: value.to_owned(),
             },
         ));
+    }
+}
+
+/// The keys that protect a service's use of a role from the confused deputy
+/// problem (IAM User Guide, "The confused deputy problem"), lowercase.
+const CONFUSED_DEPUTY_KEYS: &[&str] = &[
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+];
+
+/// Warnings in the style of IAM Access Analyzer's policy validation, from
+/// AWS's service authorization reference: unknown services and actions,
+/// wildcards that match nothing, condition keys no named action supports,
+/// and service trust without a confused-deputy condition.
+fn advise_from_reference(
+    kind: PolicyKind,
+    index: usize,
+    statement: &Statement,
+    issues: &mut Vec<Issue>,
+) {
+    let Some(reference) = crate::reference::reference() else {
+        return;
+    };
+    let mut warn = |problem| issues.push(Issue::new(Stage::Advice, Some(index), problem));
+
+    // The actions the statement names; `None` once it names every action
+    // (`*`, `NotAction`, or a service we do not know), when no condition key
+    // can be judged.
+    let mut named: Option<Vec<(&crate::reference::Service, &crate::reference::Action)>> =
+        Some(Vec::new());
+    if let Some(action) = statement.action() {
+        if action.polarity.is_negated() {
+            named = None;
+        }
+        let mut unknown_services: Vec<String> = Vec::new();
+        for value in action.values.iter() {
+            let Some((prefix, name)) = value.split_once(':') else {
+                named = None;
+                continue;
+            };
+            if prefix.contains(['*', '?']) || name.contains(':') {
+                named = None;
+                continue;
+            }
+            let Some(service) = reference.service(prefix) else {
+                if !unknown_services
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(prefix))
+                {
+                    unknown_services.push(prefix.to_owned());
+                    warn(Problem::UnknownService {
+                        service: prefix.to_owned(),
+                    });
+                }
+                named = None;
+                continue;
+            };
+            if name.contains(['*', '?']) {
+                let mut matched = service.matching(name).peekable();
+                if matched.peek().is_none() {
+                    warn(Problem::ActionMatchesNothing {
+                        action: value.clone(),
+                    });
+                }
+                if let Some(named) = named.as_mut() {
+                    named.extend(matched.map(|action| (service, action)));
+                }
+            } else {
+                match service.action(name) {
+                    Some(found) => {
+                        if let Some(named) = named.as_mut() {
+                            named.push((service, found));
+                        }
+                    }
+                    None => warn(Problem::UnknownAction {
+                        action: value.clone(),
+                    }),
+                }
+            }
+        }
+    }
+
+    let condition_keys = statement.condition().into_iter().flat_map(|condition| {
+        condition
+            .blocks
+            .iter()
+            .filter(|block| block.operator.base.is_some())
+            .flat_map(|block| block.entries.iter().map(|entry| entry.key.as_str()))
+    });
+    if let Some(named) = &named {
+        let mut reported: Vec<String> = Vec::new();
+        for key in condition_keys.clone() {
+            let lower = key.to_ascii_lowercase();
+            let Some((prefix, _)) = lower.split_once(':') else {
+                continue;
+            };
+            // Global keys apply to every action; keys of providers and other
+            // non-service prefixes (OIDC, SAML) are not judged.
+            if prefix == "aws" || reference.service(prefix).is_none() || reported.contains(&lower) {
+                continue;
+            }
+            if !named.is_empty()
+                && !named
+                    .iter()
+                    .any(|(service, action)| service.supports(action, &lower))
+            {
+                reported.push(lower);
+                warn(Problem::UnsupportedConditionKey {
+                    key: key.to_owned(),
+                });
+            }
+        }
+    }
+
+    if kind == PolicyKind::Trust && statement.effect() == crate::Effect::Allow {
+        let protected = condition_keys
+            .clone()
+            .any(|key| CONFUSED_DEPUTY_KEYS.contains(&key.to_ascii_lowercase().as_str()));
+        if let (false, Some(principal)) = (protected, statement.principal()) {
+            if let (false, PrincipalValue::Map(entries)) =
+                (principal.polarity.is_negated(), &principal.value)
+            {
+                for (principal_type, values) in entries {
+                    if *principal_type == crate::PrincipalType::Service {
+                        for service in values.iter() {
+                            warn(Problem::MissingConfusedDeputyCondition {
+                                service: service.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

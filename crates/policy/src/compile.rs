@@ -36,11 +36,14 @@ pub struct CompiledPolicy {
     /// that can match an action of that service, in document order. AWS
     /// forbids wildcards in an action's service prefix, so most statements
     /// name their services and a request only looks at those.
-    by_service: Box<[(Box<str>, Box<[u32]>)]>,
+    by_service: Box<[ServiceCandidates]>,
     /// The statements that can match an action of any service (`*`,
     /// `NotAction`): the candidates for a service no statement names.
     any_service: Box<[u32]>,
 }
+
+/// A service prefix and the statements that can match its actions.
+type ServiceCandidates = (Box<str>, Box<[u32]>);
 
 impl CompiledPolicy {
     /// Compiles `policy`. Never fails: a value an operator cannot read (a

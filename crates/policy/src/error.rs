@@ -171,6 +171,40 @@ pub enum Problem {
     /// Warning: `NotPrincipal` with `Allow`, which grants to nearly everyone.
     #[error("`NotPrincipal` with `Allow` grants access to every principal not listed")]
     NotPrincipalWithAllow,
+    /// Warning: an action's service prefix is not in AWS's service
+    /// authorization reference.
+    #[error("service `{service}` is not a known AWS service prefix")]
+    UnknownService {
+        /// The service prefix as written.
+        service: String,
+    },
+    /// Warning: the service is known but has no action of that name.
+    #[error("action `{action}` does not exist")]
+    UnknownAction {
+        /// The action as written.
+        action: String,
+    },
+    /// Warning: a wildcard action pattern that matches no action of its service.
+    #[error("action pattern `{action}` matches no action")]
+    ActionMatchesNothing {
+        /// The pattern as written.
+        action: String,
+    },
+    /// Warning: a service condition key that none of the statement's actions supports.
+    #[error("condition key `{key}` is not supported by any action the statement names")]
+    UnsupportedConditionKey {
+        /// The key as written.
+        key: String,
+    },
+    /// Warning: a trust policy lets a service principal assume the role
+    /// without `aws:SourceAccount`/`aws:SourceArn` (the confused deputy problem).
+    #[error(
+        "trust for service principal `{service}` has no `aws:SourceAccount` or `aws:SourceArn` condition (confused deputy)"
+    )]
+    MissingConfusedDeputyCondition {
+        /// The service principal.
+        service: String,
+    },
 }
 
 /// The ways a resource can fail AWS's resource-format rules.
@@ -203,7 +237,12 @@ impl Problem {
             Problem::VersionMissing
             | Problem::PolicyVariableIsLiteral { .. }
             | Problem::UnknownOperatorIgnored { .. }
-            | Problem::NotPrincipalWithAllow => Severity::Warning,
+            | Problem::NotPrincipalWithAllow
+            | Problem::UnknownService { .. }
+            | Problem::UnknownAction { .. }
+            | Problem::ActionMatchesNothing { .. }
+            | Problem::UnsupportedConditionKey { .. }
+            | Problem::MissingConfusedDeputyCondition { .. } => Severity::Warning,
             Problem::InvalidJson { .. }
             | Problem::NotAnObject
             | Problem::Syntax { .. }
@@ -330,7 +369,12 @@ impl Problem {
             Problem::VersionMissing
             | Problem::PolicyVariableIsLiteral { .. }
             | Problem::UnknownOperatorIgnored { .. }
-            | Problem::NotPrincipalWithAllow => self.to_string(),
+            | Problem::NotPrincipalWithAllow
+            | Problem::UnknownService { .. }
+            | Problem::UnknownAction { .. }
+            | Problem::ActionMatchesNothing { .. }
+            | Problem::UnsupportedConditionKey { .. }
+            | Problem::MissingConfusedDeputyCondition { .. } => self.to_string(),
         }
     }
 }

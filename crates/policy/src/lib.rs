@@ -42,6 +42,7 @@ mod normalize;
 mod parser;
 mod pattern;
 mod principal;
+mod reference;
 mod values;
 
 pub use ast::{
@@ -60,6 +61,7 @@ pub use eval::{
     PolicyType, Principal, PrincipalKind, Request,
 };
 pub use normalize::{PrincipalSet, ValueSet};
+pub use reference::{access_level, AccessLevel, SERVICE_REFERENCE_SOURCE};
 
 use checks::Issue;
 
