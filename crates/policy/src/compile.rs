@@ -99,11 +99,9 @@ impl CompiledPolicy {
         }
     }
 
-    /// The statements that can match `action`, in document order.
-    pub(crate) fn candidates(&self, action: &str) -> impl Iterator<Item = &CompiledStatement> {
-        let service = action
-            .split_once(':')
-            .map_or(action, |(service, _)| service);
+    /// The statements that can match an action of `service` (the part of
+    /// the action before `:`, any case), in document order.
+    pub(crate) fn candidates(&self, service: &str) -> impl Iterator<Item = &CompiledStatement> {
         let indexes = match self
             .by_service
             .binary_search_by(|(name, _)| compare_lowercase(name, service))

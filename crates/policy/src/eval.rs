@@ -36,6 +36,8 @@
 //! ```
 
 use std::fmt;
+
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 use crate::ast::{ConditionValue, Effect, Policy};
@@ -506,6 +508,49 @@ pub struct MatchedStatement {
     pub effect: Effect,
 }
 
+/// The statements a [`Decision`] reports, in evaluation order. Derefs to a
+/// slice. The first two are stored inline: most decisions name one or two
+/// statements, and this keeps a decision free of heap allocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchedStatements(SmallVec<[MatchedStatement; 2]>);
+
+impl MatchedStatements {
+    /// The statements as a `Vec`.
+    pub fn into_vec(self) -> Vec<MatchedStatement> {
+        self.0.into_vec()
+    }
+
+    fn push(&mut self, statement: MatchedStatement) {
+        self.0.push(statement);
+    }
+}
+
+impl std::ops::Deref for MatchedStatements {
+    type Target = [MatchedStatement];
+
+    fn deref(&self) -> &[MatchedStatement] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a MatchedStatements {
+    type Item = &'a MatchedStatement;
+    type IntoIter = std::slice::Iter<'a, MatchedStatement>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl IntoIterator for MatchedStatements {
+    type Item = MatchedStatement;
+    type IntoIter = smallvec::IntoIter<[MatchedStatement; 2]>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 /// A decision and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -517,7 +562,7 @@ pub struct Decision {
     /// For an explicit deny, every applicable `Deny` statement; otherwise
     /// every applicable `Allow` statement (for an implicit deny, the allows
     /// that were not enough), in evaluation order.
-    pub matched: Vec<MatchedStatement>,
+    pub matched: MatchedStatements,
     /// Condition keys (and policy-variable keys) used by statements whose
     /// action matched but absent from the context, as first written.
     pub missing_context_keys: Vec<String>,
@@ -551,14 +596,16 @@ impl Decision {
 
 /// Statements found applicable while scanning the policies.
 #[derive(Default)]
-struct Scan {
-    allows: Vec<MatchedStatement>,
-    denies: Vec<MatchedStatement>,
+struct Scan<'r> {
+    /// The request action's service prefix.
+    service: &'r str,
+    allows: MatchedStatements,
+    denies: MatchedStatements,
     first_deny: Option<PolicyType>,
     missing: Vec<String>,
 }
 
-impl Scan {
+impl Scan<'_> {
     /// Scans `policies`, returning the strongest principal match among the
     /// applicable `Allow` statements (`None` when none applies).
     fn policies(
@@ -569,7 +616,7 @@ impl Scan {
     ) -> Option<PrincipalMatch> {
         let mut best = None;
         for (id, policy) in policies {
-            for statement in policy.candidates(request.action) {
+            for statement in policy.candidates(self.service) {
                 let Some(how) = self.applies(statement, request) else {
                     continue;
                 };
@@ -653,7 +700,7 @@ impl Scan {
 
 /// Whether every level has an applicable `Allow` (true when there are no levels).
 fn every_level_allows(
-    scan: &mut Scan,
+    scan: &mut Scan<'_>,
     policy_type: PolicyType,
     levels: &[Vec<(PolicyId, &CompiledPolicy)>],
     request: &Request<'_>,
@@ -687,7 +734,15 @@ fn every_level_allows(
 /// user of the resource's account is allowed unless denied or limited by an
 /// SCP or RCP.
 pub fn evaluate(set: &PolicySet<'_>, request: &Request<'_>) -> Decision {
-    let mut scan = Scan::default();
+    let action = request.action.as_bytes();
+    let service = match action.iter().position(|&byte| byte == b':') {
+        Some(colon) => &request.action[..colon],
+        None => request.action,
+    };
+    let mut scan = Scan {
+        service,
+        ..Scan::default()
+    };
     let principal = &request.principal;
     let identity_side = principal.has_identity_policies();
 

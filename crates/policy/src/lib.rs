@@ -57,8 +57,8 @@ pub use compare::{
 pub use compile::CompiledPolicy;
 pub use error::{Finding, PolicyError, Problem, ResourceIssue, Severity};
 pub use eval::{
-    context_keys, evaluate, Context, Decision, EvalDecision, MatchedStatement, PolicyId, PolicySet,
-    PolicyType, Principal, PrincipalKind, Request,
+    context_keys, evaluate, Context, Decision, EvalDecision, MatchedStatement, MatchedStatements,
+    PolicyId, PolicySet, PolicyType, Principal, PrincipalKind, Request,
 };
 pub use normalize::{PrincipalSet, ValueSet};
 pub use reference::{access_level, AccessLevel, SERVICE_REFERENCE_SOURCE};
