@@ -1,9 +1,23 @@
-//! The IAM JSON policy language: a faithful parser, a typed AST, and validators
-//! that reject documents the way AWS IAM does, word for word.
+//! The IAM JSON policy language: a faithful parser, a typed AST, validators
+//! that reject documents the way AWS IAM does, word for word, AWS's evaluation
+//! logic, and semantic comparison.
 //!
-//! This crate is pure: no I/O, no clock, no global state. Size quotas and
-//! existence checks (does the role named in a trust policy exist?) belong to
-//! the caller, which has the account store.
+//! This crate is pure: no I/O, no clock, no mutable global state (the
+//! embedded service reference is read-only and built on first use). Time and
+//! the request context are inputs. Size quotas and existence checks (does the
+//! role named in a trust policy exist?) belong to the caller, which has the
+//! account store.
+//!
+//! * [`parse`], [`validate`], [`findings`]: documents in, a [`Policy`] or
+//!   AWS's `MalformedPolicyDocument` message out; `findings` adds Access
+//!   Analyzer-style warnings from AWS's service authorization reference.
+//! * [`Policy::compile`] and [`evaluate`]: decide a [`Request`] against a
+//!   [`PolicySet`] (identity, resource or trust, boundary, session, SCP and
+//!   RCP policies) as AWS documents it, returning a [`Decision`] with the
+//!   statements that made it and the context keys that were missing;
+//!   [`context_keys`] lists the keys a policy uses.
+//! * [`normalize`], [`grants_at_least`], [`diff`]: compare policies by
+//!   meaning rather than spelling.
 //!
 //! ```
 //! use ironiam_policy::{validate, PolicyKind};

@@ -100,3 +100,102 @@ fn the_guide_role() {
         vec!["ecs:CreateAction".to_owned()]
     );
 }
+
+#[test]
+fn keys_derived_from_the_principal() {
+    let session = Principal::assumed_role(SESSION, ROLE);
+    let context = Context::new()
+        .with_principal(&session)
+        .with_time(1_577_836_800);
+    assert_eq!(context.get("AWS:PrincipalArn").unwrap(), [ROLE.to_owned()]);
+    assert_eq!(
+        context.get("aws:principalaccount").unwrap(),
+        ["111122223333".to_owned()]
+    );
+    assert_eq!(
+        context.get("aws:PrincipalType").unwrap(),
+        ["AssumedRole".to_owned()]
+    );
+    assert_eq!(
+        context.get("aws:CurrentTime").unwrap(),
+        ["2020-01-01T00:00:00Z".to_owned()]
+    );
+    assert_eq!(
+        context.get("aws:EpochTime").unwrap(),
+        ["1577836800".to_owned()]
+    );
+    assert!(context.get("aws:username").is_none());
+
+    let user = Principal::user("arn:aws:iam::111122223333:user/division/alice");
+    let context = Context::new().with_principal(&user);
+    assert_eq!(context.get("aws:username").unwrap(), ["alice".to_owned()]);
+    assert_eq!(user.account(), Some("111122223333"));
+}
+
+#[test]
+fn access_denied_wording() {
+    let allow_all = parse(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#)
+        .unwrap()
+        .compile();
+    let deny_iam = parse(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}}"#)
+        .unwrap()
+        .compile();
+    let only_s3 = parse(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}"#)
+        .unwrap()
+        .compile();
+    let context = Context::new();
+    let request = |action| Request {
+        principal: Principal::assumed_role(SESSION, ROLE),
+        action,
+        resource: "*",
+        resource_account: None,
+        context: &context,
+    };
+    let cases = [
+        (
+            PolicySet::new()
+                .identity("id".into(), &allow_all)
+                .scp_level(vec![("scp".into(), &deny_iam)]),
+            "with an explicit deny in a service control policy",
+        ),
+        (
+            PolicySet::new()
+                .identity("id".into(), &allow_all)
+                .scp_level(vec![("scp".into(), &only_s3)]),
+            "because no service control policy allows the iam:CreateRole action",
+        ),
+        (
+            PolicySet::new()
+                .identity("id".into(), &allow_all)
+                .boundary("b".into(), &only_s3),
+            "because no permissions boundary allows the iam:CreateRole action",
+        ),
+        (
+            PolicySet::new()
+                .identity("id".into(), &allow_all)
+                .session("s".into(), &only_s3),
+            "because no session policy allows the iam:CreateRole action",
+        ),
+        (
+            PolicySet::new()
+                .identity("id".into(), &allow_all)
+                .session("s".into(), &deny_iam),
+            "with an explicit deny in a session policy",
+        ),
+        (
+            PolicySet::new().identity("id".into(), &deny_iam),
+            "with an explicit deny in an identity-based policy",
+        ),
+    ];
+    for (set, expected) in cases {
+        let decision = evaluate(&set, &request("iam:CreateRole"));
+        assert_eq!(decision.reason("iam:CreateRole").as_deref(), Some(expected));
+    }
+    let allowed = evaluate(
+        &PolicySet::new().identity("id".into(), &allow_all),
+        &request("iam:CreateRole"),
+    );
+    assert!(allowed.is_allowed());
+    assert_eq!(allowed.reason("iam:CreateRole"), None);
+    assert_eq!(EvalDecision::ImplicitDeny.as_str(), "implicitDeny");
+}
