@@ -122,7 +122,9 @@ fn a_signed_request_verifies() {
 #[test]
 fn missing_authentication_token() {
     // No credentials: anonymous, which the caller refuses with AWS's words.
-    assert!(Sts::unsigned().with(|req| parse(req).map(|s| s.is_none())).unwrap());
+    assert!(Sts::unsigned()
+        .with(|req| parse(req).map(|s| s.is_none()))
+        .unwrap());
     assert_error(
         Sts::unsigned().authenticate(NOW).unwrap_err(),
         "MissingAuthenticationToken",
