@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::thread;
 
-use crate::entities::{CustomerPolicy, PolicyVersion, Role, Tag};
+use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, PolicyVersion, Role, Tag, User};
 use crate::error::IamError;
-use crate::store::{ListRange, PolicyChange, RoleChange, Store};
+use crate::store::{ListRange, PolicyChange, RoleChange, Store, UserChange};
 
 const ACCOUNT: &str = "123456789012";
 const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
@@ -43,6 +43,32 @@ pub fn policy(name: &str) -> CustomerPolicy {
         versions: vec![PolicyVersion { version_id: "v1".into(), document: "{}".into(), create_date: 1_700_000_000 }],
         next_version: 2,
         tags: Vec::new(),
+    }
+}
+
+/// A user named `name` in the test account.
+pub fn user(name: &str) -> User {
+    User {
+        account_id: ACCOUNT.to_string(),
+        user_id: crate::ids::unique_id("AIDA"),
+        name: name.to_string(),
+        path: "/".to_string(),
+        create_date: 1_700_000_000,
+        permissions_boundary: None,
+        tags: Vec::new(),
+        inline_policies: Default::default(),
+        attached_policies: Vec::new(),
+        access_keys: Vec::new(),
+    }
+}
+
+/// An access key with an opaque "sealed" secret (the store never opens it).
+pub fn access_key(id: &str) -> AccessKey {
+    AccessKey {
+        access_key_id: id.to_string(),
+        sealed_secret: vec![0, 1, 2, 255, b'"'],
+        status: AccessKeyStatus::Active,
+        create_date: 1_700_000_000,
     }
 }
 
@@ -234,8 +260,13 @@ pub fn concurrent_writers(store: Arc<dyn Store>) {
 pub fn reset_forgets(store: &dyn Store) {
     store.create_role(role("a"), 1000).unwrap();
     store.create_policy(policy("p"), 10).unwrap();
+    let mut u = user("u");
+    u.access_keys.push(access_key("AKIAAAAAAAAAAAAAAAA1"));
+    store.create_user(u, 10).unwrap();
     store.reset().unwrap();
     assert!(all_roles(store).is_empty());
+    assert!(matches!(store.get_user(ACCOUNT, "u"), Err(IamError::NoSuchEntity(_))));
+    assert!(store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().is_none());
     assert!(store.list_policies(ACCOUNT).unwrap().is_empty());
     store.create_role(role("a"), 1000).unwrap();
 }
@@ -250,6 +281,198 @@ pub fn account_quotas(store: &dyn Store) {
     );
     store.create_policy(policy("p"), 1).unwrap();
     assert!(matches!(store.create_policy(policy("q"), 1), Err(IamError::LimitExceeded(_))));
+}
+
+/// Users: names ignore case, every field round-trips, listing pages with path prefixes.
+pub fn users_round_trip_and_list(store: &dyn Store) {
+    let mut u = user("Alice");
+    u.path = "/team/".into();
+    u.tags = vec![Tag { key: "k".into(), value: "é 🙂".into() }];
+    u.inline_policies.insert("p".into(), "{ \"x\": 1 }".into());
+    u.attached_policies = vec![SSM_CORE.into()];
+    u.permissions_boundary = Some(SSM_CORE.into());
+    u.access_keys = vec![access_key("AKIAAAAAAAAAAAAAAAA1")];
+    store.create_user(u.clone(), 100).unwrap();
+    assert_eq!(*store.get_user(ACCOUNT, "ALICE").unwrap(), u);
+    assert_eq!(
+        store.create_user(user("alice"), 100).unwrap_err(),
+        IamError::EntityAlreadyExists("User with name alice already exists.".into())
+    );
+    assert_eq!(
+        store.get_user(ACCOUNT, "bob").unwrap_err(),
+        IamError::NoSuchEntity("The user with name bob cannot be found.".into())
+    );
+    // A user and a role may share a name.
+    store.create_role(role("Alice"), 100).unwrap();
+    for i in (0..12).rev() {
+        store.create_user(user(&format!("u{i:02}")), 100).unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = store.list_users(ACCOUNT, ListRange { path_prefix: "/", marker: marker.as_deref(), max_items: 5 }).unwrap();
+        seen.extend(page.items.iter().map(|u| u.name.clone()));
+        match page.marker {
+            Some(m) => marker = Some(m),
+            None => break,
+        }
+    }
+    let mut expected = vec!["Alice".to_string()];
+    expected.extend((0..12).map(|i| format!("u{i:02}")));
+    assert_eq!(seen, expected);
+    let team = store.list_users(ACCOUNT, ListRange { path_prefix: "/team/", marker: None, max_items: 100 }).unwrap();
+    assert_eq!(team.items.len(), 1);
+    assert_eq!(
+        store.create_user(user("one-too-many"), 13).unwrap_err(),
+        IamError::LimitExceeded("Cannot exceed quota for UsersPerAccount: 13".into())
+    );
+}
+
+/// Every user change applies, quotas and AWS's messages hold, and a user
+/// with keys or policies cannot be deleted.
+pub fn user_changes(store: &dyn Store) {
+    store.create_user(user("u"), 100).unwrap();
+    let change = |c| store.update_user(ACCOUNT, "U", c);
+    change(UserChange::Tag { tags: vec![Tag { key: "Env".into(), value: "x".into() }], max_tags: 2 }).unwrap();
+    change(UserChange::Tag { tags: vec![Tag { key: "env".into(), value: "y".into() }, Tag { key: "b".into(), value: "".into() }], max_tags: 2 }).unwrap();
+    assert_eq!(
+        change(UserChange::Tag { tags: vec![Tag { key: "c".into(), value: "".into() }], max_tags: 2 }).unwrap_err(),
+        IamError::LimitExceeded("Cannot exceed quota for TagsPerUser: 2".into())
+    );
+    change(UserChange::Untag(vec!["B".into(), "absent".into()])).unwrap();
+    change(UserChange::PutInlinePolicy { name: "p1".into(), document: "0123456789".into(), max_total_size: 15 }).unwrap();
+    assert_eq!(
+        change(UserChange::PutInlinePolicy { name: "p2".into(), document: "0123456789".into(), max_total_size: 15 }).unwrap_err(),
+        IamError::LimitExceeded("Maximum policy size of 15 bytes exceeded for user u".into())
+    );
+    for i in 0..2 {
+        change(UserChange::AttachPolicy { arn: format!("arn:aws:iam::aws:policy/P{i}"), max_attached: 2 }).unwrap();
+    }
+    change(UserChange::AttachPolicy { arn: "arn:aws:iam::aws:policy/P0".into(), max_attached: 2 }).unwrap();
+    assert_eq!(
+        change(UserChange::AttachPolicy { arn: "arn:aws:iam::aws:policy/P9".into(), max_attached: 2 }).unwrap_err(),
+        IamError::LimitExceeded("Cannot exceed quota for PoliciesPerUser: 2".into())
+    );
+    assert!(matches!(
+        change(UserChange::AttachPolicy { arn: format!("arn:aws:iam::{ACCOUNT}:policy/Missing"), max_attached: 10 }),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    change(UserChange::Boundary(Some(SSM_CORE.into()))).unwrap();
+    assert!(matches!(
+        change(UserChange::Boundary(Some(format!("arn:aws:iam::{ACCOUNT}:policy/Missing")))),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    change(UserChange::AddAccessKey { key: access_key("AKIAAAAAAAAAAAAAAAA1"), max_keys: 2 }).unwrap();
+    change(UserChange::AddAccessKey { key: access_key("AKIAAAAAAAAAAAAAAAA2"), max_keys: 2 }).unwrap();
+    assert_eq!(
+        change(UserChange::AddAccessKey { key: access_key("AKIAAAAAAAAAAAAAAAA3"), max_keys: 2 }).unwrap_err(),
+        IamError::LimitExceeded("Cannot exceed quota for AccessKeysPerUser: 2".into())
+    );
+    change(UserChange::SetAccessKeyStatus { access_key_id: "AKIAAAAAAAAAAAAAAAA2".into(), status: AccessKeyStatus::Inactive }).unwrap();
+    assert_eq!(
+        change(UserChange::DeleteAccessKey("AKIAAAAAAAAAAAAAAAA9".into())).unwrap_err(),
+        IamError::NoSuchEntity("The Access Key with id AKIAAAAAAAAAAAAAAAA9 cannot be found.".into())
+    );
+    let u = store.get_user(ACCOUNT, "u").unwrap();
+    assert_eq!(u.tags, vec![Tag { key: "env".into(), value: "y".into() }]);
+    assert_eq!(u.inline_policies.len(), 1);
+    assert_eq!(u.attached_policies.len(), 2);
+    assert_eq!(u.permissions_boundary.as_deref(), Some(SSM_CORE));
+    assert_eq!(u.access_keys.iter().map(|k| k.status).collect::<Vec<_>>(), [AccessKeyStatus::Active, AccessKeyStatus::Inactive]);
+    assert_eq!(store.find_access_key("AKIAAAAAAAAAAAAAAAA2").unwrap().unwrap().name, "u");
+
+    // DeleteUser names the first dependent object, in AWS's order.
+    let conflict = |m: &str| IamError::DeleteConflict(m.to_string());
+    assert_eq!(store.delete_user(ACCOUNT, "u").unwrap_err(), conflict("Cannot delete entity, must delete access keys first."));
+    change(UserChange::DeleteAccessKey("AKIAAAAAAAAAAAAAAAA1".into())).unwrap();
+    change(UserChange::DeleteAccessKey("AKIAAAAAAAAAAAAAAAA2".into())).unwrap();
+    assert!(store.find_access_key("AKIAAAAAAAAAAAAAAAA2").unwrap().is_none());
+    assert_eq!(store.delete_user(ACCOUNT, "u").unwrap_err(), conflict("Cannot delete entity, must detach all policies first."));
+    for i in 0..2 {
+        change(UserChange::DetachPolicy(format!("arn:aws:iam::aws:policy/P{i}"))).unwrap();
+    }
+    assert!(matches!(change(UserChange::DetachPolicy("arn:aws:iam::aws:policy/P0".into())), Err(IamError::NoSuchEntity(_))));
+    assert_eq!(store.delete_user(ACCOUNT, "u").unwrap_err(), conflict("Cannot delete entity, must delete policies first."));
+    change(UserChange::DeleteInlinePolicy("p1".into())).unwrap();
+    assert_eq!(
+        change(UserChange::DeleteInlinePolicy("p1".into())).unwrap_err(),
+        IamError::NoSuchEntity("The user policy with name p1 cannot be found.".into())
+    );
+    // A boundary does not block deletion.
+    store.delete_user(ACCOUNT, "u").unwrap();
+    assert!(matches!(store.get_user(ACCOUNT, "u"), Err(IamError::NoSuchEntity(_))));
+}
+
+/// Renaming keeps access keys findable under the new name; a taken name is refused.
+pub fn user_rename_keeps_keys(store: &dyn Store) {
+    let mut u = user("before");
+    u.access_keys.push(access_key("AKIAAAAAAAAAAAAAAAA1"));
+    store.create_user(u, 100).unwrap();
+    store.create_user(user("taken"), 100).unwrap();
+    assert_eq!(
+        store.update_user(ACCOUNT, "before", UserChange::Rename { new_name: Some("TAKEN".into()), new_path: None }).unwrap_err(),
+        IamError::EntityAlreadyExists("User with name TAKEN already exists.".into())
+    );
+    // A change of case only is a rename to the same slot.
+    store.update_user(ACCOUNT, "before", UserChange::Rename { new_name: Some("Before".into()), new_path: None }).unwrap();
+    let renamed = store
+        .update_user(ACCOUNT, "Before", UserChange::Rename { new_name: Some("after".into()), new_path: Some("/new/".into()) })
+        .unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.path.as_str()), ("after", "/new/"));
+    assert!(matches!(store.get_user(ACCOUNT, "before"), Err(IamError::NoSuchEntity(_))));
+    let owner = store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().unwrap();
+    assert_eq!(owner.name, "after");
+    assert_eq!(owner.arn(), format!("arn:aws:iam::{ACCOUNT}:user/new/after"));
+}
+
+/// Policies attached to users count as attachments: usage, and DeletePolicy conflicts.
+pub fn user_policy_usage(store: &dyn Store) {
+    let p = store.create_policy(policy("Mine"), 10).unwrap();
+    let arn = p.arn();
+    store.create_user(user("u"), 100).unwrap();
+    store.update_user(ACCOUNT, "u", UserChange::AttachPolicy { arn: arn.clone(), max_attached: 10 }).unwrap();
+    store.update_user(ACCOUNT, "u", UserChange::Boundary(Some(arn.clone()))).unwrap();
+    let usage = store.policy_usage(ACCOUNT).unwrap();
+    assert_eq!(usage[&arn].attached_users[0].name, "u");
+    assert_eq!(usage[&arn].attachment_count(), 1);
+    assert_eq!(usage[&arn].boundary_count, 1);
+    assert!(matches!(store.delete_policy(ACCOUNT, &arn), Err(IamError::DeleteConflict(_))));
+    store.update_user(ACCOUNT, "u", UserChange::DetachPolicy(arn.clone())).unwrap();
+    store.update_user(ACCOUNT, "u", UserChange::Boundary(None)).unwrap();
+    store.delete_policy(ACCOUNT, &arn).unwrap();
+}
+
+/// Access key last use is recorded and forgotten with the key's user.
+pub fn access_key_last_use(store: &dyn Store) {
+    let mut u = user("u");
+    u.access_keys.push(access_key("AKIAAAAAAAAAAAAAAAA1"));
+    store.create_user(u, 100).unwrap();
+    assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), None);
+    let used = |date| AccessKeyUse { date, service: "iam".into(), region: "us-east-1".into() };
+    store.record_access_key_use("AKIAAAAAAAAAAAAAAAA1", used(1_800_000_000)).unwrap();
+    store.record_access_key_use("AKIAAAAAAAAAAAAAAAA1", used(1_800_000_005)).unwrap();
+    assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(used(1_800_000_005)));
+    store.update_user(ACCOUNT, "u", UserChange::DeleteAccessKey("AKIAAAAAAAAAAAAAAAA1".into())).unwrap();
+    store.reset().unwrap();
+    assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), None);
+    assert!(store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().is_none());
+}
+
+/// Concurrent key creation never exceeds the per-user quota.
+pub fn concurrent_access_keys(store: Arc<dyn Store>) {
+    store.create_user(user("shared"), 100).unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = store.clone();
+            thread::spawn(move || {
+                let key = access_key(&format!("AKIAAAAAAAAAAAAAAAT{t}"));
+                store.update_user(ACCOUNT, "shared", UserChange::AddAccessKey { key, max_keys: 2 }).is_ok()
+            })
+        })
+        .collect();
+    let created = threads.into_iter().map(|t| t.join().unwrap()).filter(|ok| *ok).count();
+    assert_eq!(created, 2);
+    assert_eq!(store.get_user(ACCOUNT, "shared").unwrap().access_keys.len(), 2);
 }
 
 /// Declares one `#[test]` per conformance check for a backend. `$make` is an
@@ -273,6 +496,18 @@ macro_rules! store_conformance_tests {
         fn conformance_reset_forgets() { $crate::conformance::reset_forgets(&*$make); }
         #[test]
         fn conformance_account_quotas() { $crate::conformance::account_quotas(&*$make); }
+        #[test]
+        fn conformance_users_round_trip_and_list() { $crate::conformance::users_round_trip_and_list(&*$make); }
+        #[test]
+        fn conformance_user_changes() { $crate::conformance::user_changes(&*$make); }
+        #[test]
+        fn conformance_user_rename_keeps_keys() { $crate::conformance::user_rename_keeps_keys(&*$make); }
+        #[test]
+        fn conformance_user_policy_usage() { $crate::conformance::user_policy_usage(&*$make); }
+        #[test]
+        fn conformance_access_key_last_use() { $crate::conformance::access_key_last_use(&*$make); }
+        #[test]
+        fn conformance_concurrent_access_keys() { $crate::conformance::concurrent_access_keys($make); }
     };
 }
 

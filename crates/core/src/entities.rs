@@ -118,3 +118,95 @@ pub struct Page<T> {
     /// Present when more items follow: pass it back as `Marker`.
     pub marker: Option<String>,
 }
+
+/// An IAM user: one aggregate with its tags, policies and access keys,
+/// stored and replaced as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Owning account.
+    pub account_id: String,
+    /// `AIDA…`.
+    pub user_id: String,
+    /// Name as created (or renamed); unique per account ignoring case.
+    pub name: String,
+    /// Path such as `/` or `/division_abc/`.
+    pub path: String,
+    /// Creation time, epoch seconds.
+    pub create_date: i64,
+    /// ARN of the permissions boundary policy.
+    pub permissions_boundary: Option<String>,
+    /// Tags in the order they were added.
+    pub tags: Vec<Tag>,
+    /// Inline policies by name, documents exactly as sent.
+    pub inline_policies: BTreeMap<String, String>,
+    /// ARNs of attached managed policies, in attachment order.
+    pub attached_policies: Vec<String>,
+    /// Access keys, oldest first (at most `AccessKeysPerUser`).
+    pub access_keys: Vec<AccessKey>,
+}
+
+impl User {
+    /// `arn:aws:iam::ACCOUNT:user/PATH/NAME`.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:user{}{}", self.account_id, self.path, self.name)
+    }
+
+    /// Total characters of inline policy documents, as AWS counts them
+    /// against `UserPolicySizeQuota` (whitespace excluded).
+    pub fn inline_policy_size(&self) -> usize {
+        self.inline_policies.values().map(|d| policy_size(d)).sum()
+    }
+}
+
+/// Whether an access key can sign requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessKeyStatus {
+    /// `Active`.
+    Active,
+    /// `Inactive`: kept, but requests signed with it are refused.
+    Inactive,
+}
+
+impl AccessKeyStatus {
+    /// AWS's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessKeyStatus::Active => "Active",
+            AccessKeyStatus::Inactive => "Inactive",
+        }
+    }
+
+    /// Parses AWS's spelling.
+    pub fn parse(text: &str) -> Option<AccessKeyStatus> {
+        match text {
+            "Active" => Some(AccessKeyStatus::Active),
+            "Inactive" => Some(AccessKeyStatus::Inactive),
+            _ => None,
+        }
+    }
+}
+
+/// A user's long-term access key. The secret is only ever held sealed
+/// (AES-GCM under the server key, bound to the key id): see [`crate::crypto`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKey {
+    /// `AKIA…`.
+    pub access_key_id: String,
+    /// The secret access key, sealed.
+    pub sealed_secret: Vec<u8>,
+    /// Active or inactive.
+    pub status: AccessKeyStatus,
+    /// Creation time, epoch seconds.
+    pub create_date: i64,
+}
+
+/// When and where an access key was last used (GetAccessKeyLastUsed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyUse {
+    /// Epoch seconds.
+    pub date: i64,
+    /// The service called, `iam` or `sts`.
+    pub service: String,
+    /// The region of the request's signature.
+    pub region: String,
+}

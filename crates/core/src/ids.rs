@@ -16,6 +16,52 @@ pub fn unique_id(prefix: &str) -> String {
     id
 }
 
+/// An access key id: `prefix` (`AKIA` for long-term keys, `ASIA` for
+/// temporary credentials) and 16 base32 characters that encode the owning
+/// account as AWS's do, so GetAccessKeyInfo can answer for any key id.
+///
+/// AWS's layout (observed, and relied on by tools that decode key ids): the
+/// 10 bytes behind the prefix, read big-endian, carry the account id in bits
+/// 46..7 of their first 6 bytes; the rest is random.
+pub fn access_key_id(prefix: &str, account_id: &str) -> String {
+    let mut rng = rand::thread_rng();
+    let mut bytes: [u8; 10] = rng.gen();
+    let account: u64 = account_id.parse().unwrap_or(0) & ((1 << 40) - 1);
+    let head = (account << 7) | u64::from(bytes[5] & 0x7f);
+    bytes[..6].copy_from_slice(&head.to_be_bytes()[2..]);
+    let mut id = String::with_capacity(prefix.len() + 16);
+    id.push_str(prefix);
+    // 80 bits are exactly 16 base32 characters.
+    let mut acc: u128 = 0;
+    for b in bytes {
+        acc = (acc << 8) | u128::from(b);
+    }
+    for i in (0..16).rev() {
+        id.push(ID_ALPHABET[((acc >> (i * 5)) & 31) as usize] as char);
+    }
+    id
+}
+
+/// The account an access key id encodes (see [`access_key_id`]); `None`
+/// unless it is a 4-character prefix and 16 base32 characters.
+pub fn account_of_access_key(id: &str) -> Option<String> {
+    let body = id.get(4..).filter(|b| b.len() == 16)?;
+    let mut acc: u128 = 0;
+    for c in body.bytes() {
+        let v = ID_ALPHABET.iter().position(|a| *a == c)? as u128;
+        acc = (acc << 5) | v;
+    }
+    let head = (acc >> 32) as u64;
+    Some(format!("{:012}", (head & 0x7fff_ffff_ff80) >> 7))
+}
+
+/// A secret access key: 40 characters of base64's alphabet, as AWS's.
+pub fn secret_access_key() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut rng = rand::rngs::OsRng;
+    (0..40).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
 /// A request id in AWS's UUID form (`8-4-4-4-12` lowercase hex). Runs on
 /// every request, so it is written into one buffer without formatting machinery.
 pub fn request_id() -> String {
@@ -42,6 +88,16 @@ mod tests {
         assert_eq!(id.len(), 21);
         assert!(id.starts_with("AROA"));
         assert!(id[4..].bytes().all(|c| ID_ALPHABET.contains(&c)));
+        let key = access_key_id("AKIA", "123456789012");
+        assert_eq!(key.len(), 20);
+        assert!(key.starts_with("AKIA"));
+        assert_eq!(account_of_access_key(&key).as_deref(), Some("123456789012"));
+        assert_eq!(account_of_access_key(&access_key_id("ASIA", "000000000001")).as_deref(), Some("000000000001"));
+        // AWS's documentation example key decodes as the published tools decode it.
+        assert_eq!(account_of_access_key("ASIAQNZGKIQY56JQ7WML").as_deref(), Some("029608264753"));
+        assert_eq!(account_of_access_key("AKIA"), None);
+        let secret = secret_access_key();
+        assert_eq!(secret.len(), 40);
         let r = request_id();
         assert_eq!(r.len(), 36);
         assert_eq!(r.matches('-').count(), 4);

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod conformance;
+pub mod crypto;
 pub mod entities;
 pub mod error;
 pub mod ids;
@@ -11,5 +12,6 @@ pub mod quotas;
 pub mod service;
 pub mod simulate;
 pub mod store;
+pub mod users;
 
 pub use error::{IamError, IamResult};

@@ -10,9 +10,11 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use crate::entities::{CustomerPolicy, Page, PolicyVersion, Role};
+use parking_lot::Mutex;
+
+use crate::entities::{AccessKeyUse, CustomerPolicy, Page, PolicyVersion, Role, Tag, User};
 use crate::error::{IamError, IamResult};
-use crate::store::{ListRange, PolicyChange, PolicyUsage, RoleChange, Store};
+use crate::store::{ListRange, PolicyChange, PolicyUsage, RoleChange, Store, UserChange};
 
 /// One change to make durable.
 #[derive(Debug)]
@@ -25,6 +27,17 @@ pub enum Change<'a> {
     PutPolicy(&'a CustomerPolicy),
     /// Delete a customer managed policy.
     DeletePolicy(&'a CustomerPolicy),
+    /// Insert or replace a user (keyed by user id), access keys included.
+    PutUser(&'a User),
+    /// Delete a user, its access keys and their recorded uses.
+    DeleteUser(&'a User),
+    /// Record the last use of an access key.
+    AccessKeyUsed {
+        /// The key.
+        access_key_id: &'a str,
+        /// When and where.
+        used: &'a AccessKeyUse,
+    },
     /// Delete everything.
     Reset,
 }
@@ -52,18 +65,56 @@ struct AccountState {
     roles: BTreeMap<String, Arc<Role>>,
     /// Keyed by lowercased name.
     policies: BTreeMap<String, Arc<CustomerPolicy>>,
+    /// Keyed by lowercased name.
+    users: BTreeMap<String, Arc<User>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    accounts: HashMap<String, AccountState>,
+    /// Access key id → (account, lowercased user name), for authentication.
+    keys: HashMap<String, (String, String)>,
+}
+
+/// A recorded key use, and when it was last journaled.
+#[derive(Debug, Clone)]
+struct KeyUse {
+    used: AccessKeyUse,
+    journaled_at: i64,
+}
+
+/// Uses of the same key from the same service and region closer together
+/// than this are journaled once: last use is reported approximately (AWS
+/// documents it as such), and authenticating a request should not cost a
+/// disk write.
+const KEY_USE_JOURNAL_INTERVAL: i64 = 60;
+
+/// The state a backend loads at start.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Customer managed policies.
+    pub policies: Vec<CustomerPolicy>,
+    /// Users, access keys included.
+    pub users: Vec<User>,
+    /// The last recorded use of each access key.
+    pub key_uses: Vec<(String, AccessKeyUse)>,
 }
 
 /// The in-memory store.
 pub struct MemoryStore<J: Journal = NoJournal> {
-    accounts: RwLock<HashMap<String, AccountState>>,
+    state: RwLock<State>,
+    /// Kept apart from `state`: authentication records a use on every
+    /// request and must not wait for, or block, writers.
+    key_uses: Mutex<HashMap<String, KeyUse>>,
     journal: J,
 }
 
 impl MemoryStore<NoJournal> {
     /// An empty, non-durable store.
     pub fn new() -> Self {
-        Self::with_journal(NoJournal, Vec::new(), Vec::new())
+        Self::with_journal(NoJournal, Snapshot::default())
     }
 }
 
@@ -74,10 +125,24 @@ impl Default for MemoryStore<NoJournal> {
 }
 
 impl<J: Journal> MemoryStore<J> {
-    /// A store holding `roles` and `policies` (loaded from disk) that
-    /// journals every later change.
-    pub fn with_journal(journal: J, roles: Vec<Role>, policies: Vec<CustomerPolicy>) -> Self {
+    /// A store holding `snapshot` (loaded from disk) that journals every
+    /// later change.
+    pub fn with_journal(journal: J, snapshot: Snapshot) -> Self {
+        let Snapshot { roles, policies, users, key_uses } = snapshot;
         let mut accounts: HashMap<String, AccountState> = HashMap::new();
+        let mut keys = HashMap::new();
+        for user in users {
+            let name = user.name.to_lowercase();
+            for key in &user.access_keys {
+                keys.insert(key.access_key_id.clone(), (user.account_id.clone(), name.clone()));
+            }
+            accounts.entry(user.account_id.clone()).or_default().users.insert(name, Arc::new(user));
+        }
+        let key_uses = key_uses
+            .into_iter()
+            .filter(|(id, _)| keys.contains_key(id))
+            .map(|(id, used)| (id, KeyUse { journaled_at: used.date, used }))
+            .collect();
         for role in roles {
             accounts
                 .entry(role.account_id.clone())
@@ -92,7 +157,7 @@ impl<J: Journal> MemoryStore<J> {
                 .policies
                 .insert(policy.name.to_lowercase(), Arc::new(policy));
         }
-        MemoryStore { accounts: RwLock::new(accounts), journal }
+        MemoryStore { state: RwLock::new(State { accounts, keys }), key_uses: Mutex::new(key_uses), journal }
     }
 
     /// The journal, for backends that need to reach it.
@@ -168,7 +233,8 @@ pub fn paginate<'a, T: Clone + 'a>(
 
 impl<J: Journal> Store for MemoryStore<J> {
     fn create_role(&self, role: Role, max_roles: usize) -> IamResult<Arc<Role>> {
-        let mut accounts = self.accounts.write();
+        let mut guard = self.state.write();
+        let accounts = &mut guard.accounts;
         let state = accounts.entry(role.account_id.clone()).or_default();
         let key = role.name.to_lowercase();
         if state.roles.contains_key(&key) {
@@ -189,15 +255,17 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn get_role(&self, account: &str, name: &str) -> IamResult<Arc<Role>> {
-        self.accounts
+        self.state
             .read()
+            .accounts
             .get(account)
             .and_then(|s| s.roles.get(&name.to_lowercase()).cloned())
             .ok_or_else(|| no_such_role(name))
     }
 
     fn list_roles(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<Role>>> {
-        let accounts = self.accounts.read();
+        let guard = self.state.read();
+        let accounts = &guard.accounts;
         let Some(state) = accounts.get(account) else {
             return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
         };
@@ -210,7 +278,8 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn update_role(&self, account: &str, name: &str, change: RoleChange) -> IamResult<Arc<Role>> {
-        let mut accounts = self.accounts.write();
+        let mut guard = self.state.write();
+        let accounts = &mut guard.accounts;
         let key = name.to_lowercase();
         let state = accounts.get_mut(account).ok_or_else(|| no_such_role(name))?;
         let current = state.roles.get(&key).ok_or_else(|| no_such_role(name))?;
@@ -300,7 +369,8 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn delete_role(&self, account: &str, name: &str) -> IamResult<()> {
-        let mut accounts = self.accounts.write();
+        let mut guard = self.state.write();
+        let accounts = &mut guard.accounts;
         let key = name.to_lowercase();
         let state = accounts.get_mut(account).ok_or_else(|| no_such_role(name))?;
         let role = state.roles.get(&key).ok_or_else(|| no_such_role(name))?;
@@ -320,7 +390,8 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn create_policy(&self, policy: CustomerPolicy, max_policies: usize) -> IamResult<Arc<CustomerPolicy>> {
-        let mut accounts = self.accounts.write();
+        let mut guard = self.state.write();
+        let accounts = &mut guard.accounts;
         let state = accounts.entry(policy.account_id.clone()).or_default();
         let key = policy.name.to_lowercase();
         if state.policies.contains_key(&key) {
@@ -341,22 +412,24 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn get_policy(&self, account: &str, arn: &str) -> IamResult<Arc<CustomerPolicy>> {
-        find_policy(self.accounts.read().get(account), arn)
+        find_policy(self.state.read().accounts.get(account), arn)
             .cloned()
             .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))
     }
 
     fn list_policies(&self, account: &str) -> IamResult<Vec<Arc<CustomerPolicy>>> {
         Ok(self
-            .accounts
+            .state
             .read()
+            .accounts
             .get(account)
             .map(|s| s.policies.values().cloned().collect())
             .unwrap_or_default())
     }
 
     fn update_policy(&self, account: &str, arn: &str, change: PolicyChange) -> IamResult<Arc<CustomerPolicy>> {
-        let mut accounts = self.accounts.write();
+        let mut guard = self.state.write();
+        let accounts = &mut guard.accounts;
         let state = accounts.get_mut(account);
         let current = find_policy(state.as_deref(), arn)
             .cloned()
@@ -410,13 +483,16 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn delete_policy(&self, account: &str, arn: &str) -> IamResult<()> {
-        let mut accounts = self.accounts.write();
+        let mut guard = self.state.write();
+        let accounts = &mut guard.accounts;
         let state = accounts.get_mut(account);
         let policy = find_policy(state.as_deref(), arn)
             .cloned()
             .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
         let state = accounts.get_mut(account).ok_or_else(|| IamError::Internal("account vanished".into()))?;
-        if state.roles.values().any(|r| r.attached_policies.iter().any(|a| a == arn)) {
+        if state.roles.values().any(|r| r.attached_policies.iter().any(|a| a == arn))
+            || state.users.values().any(|u| u.attached_policies.iter().any(|a| a == arn))
+        {
             return Err(IamError::DeleteConflict(
                 "Cannot delete a policy attached to entities.".to_string(),
             ));
@@ -427,7 +503,8 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn policy_usage(&self, account: &str) -> IamResult<HashMap<String, PolicyUsage>> {
-        let accounts = self.accounts.read();
+        let guard = self.state.read();
+        let accounts = &guard.accounts;
         let mut usage: HashMap<String, PolicyUsage> = HashMap::new();
         if let Some(state) = accounts.get(account) {
             for role in state.roles.values() {
@@ -438,14 +515,243 @@ impl<J: Journal> Store for MemoryStore<J> {
                     usage.entry(arn.clone()).or_default().boundary_count += 1;
                 }
             }
+            for user in state.users.values() {
+                for arn in &user.attached_policies {
+                    usage.entry(arn.clone()).or_default().attached_users.push(user.clone());
+                }
+                if let Some(arn) = &user.permissions_boundary {
+                    usage.entry(arn.clone()).or_default().boundary_count += 1;
+                }
+            }
         }
         Ok(usage)
     }
 
-    fn reset(&self) -> IamResult<()> {
-        let mut accounts = self.accounts.write();
-        self.journal.record(Change::Reset)?;
-        accounts.clear();
+    fn create_user(&self, user: User, max_users: usize) -> IamResult<Arc<User>> {
+        let mut guard = self.state.write();
+        let state = guard.accounts.entry(user.account_id.clone()).or_default();
+        let key = user.name.to_lowercase();
+        if state.users.contains_key(&key) {
+            return Err(IamError::EntityAlreadyExists(format!("User with name {} already exists.", user.name)));
+        }
+        if state.users.len() >= max_users {
+            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for UsersPerAccount: {max_users}")));
+        }
+        self.journal.record(Change::PutUser(&user))?;
+        let user = Arc::new(user);
+        state.users.insert(key.clone(), user.clone());
+        for k in &user.access_keys {
+            guard.keys.insert(k.access_key_id.clone(), (user.account_id.clone(), key.clone()));
+        }
+        Ok(user)
+    }
+
+    fn get_user(&self, account: &str, name: &str) -> IamResult<Arc<User>> {
+        self.state
+            .read()
+            .accounts
+            .get(account)
+            .and_then(|s| s.users.get(&name.to_lowercase()).cloned())
+            .ok_or_else(|| no_such_user(name))
+    }
+
+    fn list_users(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<User>>> {
+        let guard = self.state.read();
+        let Some(state) = guard.accounts.get(account) else {
+            return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
+        };
+        paginate(state.users.iter(), |u: &Arc<User>| u.path.starts_with(range.path_prefix), range.marker, range.max_items)
+    }
+
+    fn update_user(&self, account: &str, name: &str, change: UserChange) -> IamResult<Arc<User>> {
+        let mut guard = self.state.write();
+        let State { accounts, keys } = &mut *guard;
+        let key = name.to_lowercase();
+        let state = accounts.get_mut(account).ok_or_else(|| no_such_user(name))?;
+        let current = state.users.get(&key).ok_or_else(|| no_such_user(name))?;
+        let mut user = User::clone(current);
+        let mut new_key = key.clone();
+        match change {
+            UserChange::Rename { new_name, new_path } => {
+                if let Some(new_name) = new_name {
+                    new_key = new_name.to_lowercase();
+                    if new_key != key && state.users.contains_key(&new_key) {
+                        return Err(IamError::EntityAlreadyExists(format!("User with name {new_name} already exists.")));
+                    }
+                    user.name = new_name;
+                }
+                if let Some(path) = new_path {
+                    user.path = path;
+                }
+            }
+            UserChange::Tag { tags, max_tags } => {
+                merge_tags(&mut user.tags, tags);
+                if user.tags.len() > max_tags {
+                    return Err(IamError::LimitExceeded(format!("Cannot exceed quota for TagsPerUser: {max_tags}")));
+                }
+            }
+            UserChange::Untag(remove) => user.tags.retain(|t| !remove.iter().any(|k| k.eq_ignore_ascii_case(&t.key))),
+            UserChange::PutInlinePolicy { name: policy_name, document, max_total_size } => {
+                user.inline_policies.insert(policy_name, document);
+                if user.inline_policy_size() > max_total_size {
+                    return Err(IamError::LimitExceeded(format!(
+                        "Maximum policy size of {max_total_size} bytes exceeded for user {}",
+                        user.name
+                    )));
+                }
+            }
+            UserChange::DeleteInlinePolicy(policy_name) => {
+                if user.inline_policies.remove(&policy_name).is_none() {
+                    return Err(IamError::NoSuchEntity(format!("The user policy with name {policy_name} cannot be found.")));
+                }
+            }
+            UserChange::AttachPolicy { arn, max_attached } => {
+                let is_aws = arn.starts_with("arn:aws:iam::aws:policy/");
+                if !is_aws && find_policy(Some(state), &arn).is_none() {
+                    return Err(not_attachable(&arn));
+                }
+                if user.attached_policies.contains(&arn) {
+                    // Attaching twice is a no-op in AWS.
+                    return Ok(current.clone());
+                }
+                if user.attached_policies.len() >= max_attached {
+                    return Err(IamError::LimitExceeded(format!("Cannot exceed quota for PoliciesPerUser: {max_attached}")));
+                }
+                user.attached_policies.push(arn);
+            }
+            UserChange::DetachPolicy(arn) => {
+                let before = user.attached_policies.len();
+                user.attached_policies.retain(|a| *a != arn);
+                if user.attached_policies.len() == before {
+                    return Err(IamError::NoSuchEntity(format!("Policy {arn} was not found.")));
+                }
+            }
+            UserChange::Boundary(arn) => {
+                if let Some(arn) = &arn {
+                    let is_aws = arn.starts_with("arn:aws:iam::aws:policy/");
+                    if !is_aws && find_policy(Some(state), arn).is_none() {
+                        return Err(IamError::NoSuchEntity(format!("Scope ARN: {arn} does not exist or is not attachable.")));
+                    }
+                }
+                user.permissions_boundary = arn;
+            }
+            UserChange::AddAccessKey { key: access_key, max_keys } => {
+                if user.access_keys.len() >= max_keys {
+                    return Err(IamError::LimitExceeded(format!("Cannot exceed quota for AccessKeysPerUser: {max_keys}")));
+                }
+                if keys.contains_key(&access_key.access_key_id) {
+                    return Err(IamError::Internal("access key id collision".into()));
+                }
+                user.access_keys.push(access_key);
+            }
+            UserChange::SetAccessKeyStatus { access_key_id, status } => {
+                let k = user
+                    .access_keys
+                    .iter_mut()
+                    .find(|k| k.access_key_id == access_key_id)
+                    .ok_or_else(|| no_such_access_key(&access_key_id))?;
+                k.status = status;
+            }
+            UserChange::DeleteAccessKey(access_key_id) => {
+                let before = user.access_keys.len();
+                user.access_keys.retain(|k| k.access_key_id != access_key_id);
+                if user.access_keys.len() == before {
+                    return Err(no_such_access_key(&access_key_id));
+                }
+            }
+        }
+        self.journal.record(Change::PutUser(&user))?;
+        // Reindex the keys: one may have come or gone, or the name changed.
+        for k in &current.access_keys {
+            keys.remove(&k.access_key_id);
+        }
+        for k in &user.access_keys {
+            keys.insert(k.access_key_id.clone(), (account.to_string(), new_key.clone()));
+        }
+        let user = Arc::new(user);
+        state.users.remove(&key);
+        state.users.insert(new_key, user.clone());
+        Ok(user)
+    }
+
+    fn delete_user(&self, account: &str, name: &str) -> IamResult<()> {
+        let mut guard = self.state.write();
+        let State { accounts, keys } = &mut *guard;
+        let key = name.to_lowercase();
+        let state = accounts.get_mut(account).ok_or_else(|| no_such_user(name))?;
+        let user = state.users.get(&key).ok_or_else(|| no_such_user(name))?;
+        // AWS checks the dependent objects in this order and names the first.
+        if !user.access_keys.is_empty() {
+            return Err(IamError::DeleteConflict("Cannot delete entity, must delete access keys first.".to_string()));
+        }
+        if !user.attached_policies.is_empty() {
+            return Err(IamError::DeleteConflict("Cannot delete entity, must detach all policies first.".to_string()));
+        }
+        if !user.inline_policies.is_empty() {
+            return Err(IamError::DeleteConflict("Cannot delete entity, must delete policies first.".to_string()));
+        }
+        self.journal.record(Change::DeleteUser(user))?;
+        for k in &user.access_keys {
+            keys.remove(&k.access_key_id);
+        }
+        state.users.remove(&key);
         Ok(())
+    }
+
+    fn find_access_key(&self, access_key_id: &str) -> IamResult<Option<Arc<User>>> {
+        let guard = self.state.read();
+        let Some((account, name)) = guard.keys.get(access_key_id) else { return Ok(None) };
+        Ok(guard.accounts.get(account).and_then(|s| s.users.get(name)).cloned())
+    }
+
+    fn record_access_key_use(&self, access_key_id: &str, used: AccessKeyUse) -> IamResult<()> {
+        let mut uses = self.key_uses.lock();
+        let journal = match uses.get(access_key_id) {
+            Some(previous) => {
+                previous.used.service != used.service
+                    || previous.used.region != used.region
+                    || used.date - previous.journaled_at >= KEY_USE_JOURNAL_INTERVAL
+            }
+            None => true,
+        };
+        let journaled_at = if journal {
+            self.journal.record(Change::AccessKeyUsed { access_key_id, used: &used })?;
+            used.date
+        } else {
+            uses.get(access_key_id).map_or(used.date, |p| p.journaled_at)
+        };
+        uses.insert(access_key_id.to_string(), KeyUse { used, journaled_at });
+        Ok(())
+    }
+
+    fn access_key_last_used(&self, access_key_id: &str) -> IamResult<Option<AccessKeyUse>> {
+        Ok(self.key_uses.lock().get(access_key_id).map(|u| u.used.clone()))
+    }
+
+    fn reset(&self) -> IamResult<()> {
+        let mut guard = self.state.write();
+        self.journal.record(Change::Reset)?;
+        guard.accounts.clear();
+        guard.keys.clear();
+        self.key_uses.lock().clear();
+        Ok(())
+    }
+}
+
+fn no_such_user(name: &str) -> IamError {
+    IamError::NoSuchEntity(format!("The user with name {name} cannot be found."))
+}
+
+fn no_such_access_key(id: &str) -> IamError {
+    IamError::NoSuchEntity(format!("The Access Key with id {id} cannot be found."))
+}
+
+/// Adds or overwrites tags; AWS matches an existing key ignoring case.
+fn merge_tags(existing: &mut Vec<Tag>, tags: Vec<Tag>) {
+    for tag in tags {
+        match existing.iter_mut().find(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
+            Some(found) => *found = tag,
+            None => existing.push(tag),
+        }
     }
 }

@@ -20,6 +20,14 @@ pub struct Quotas {
     pub managed_policy_size: usize,
     /// Versions kept per managed policy.
     pub versions_per_policy: usize,
+    /// `UsersPerAccount`.
+    pub users_per_account: usize,
+    /// `PoliciesPerUser`: managed policies attached to one user.
+    pub managed_policies_per_user: usize,
+    /// `UserPolicySizeQuota`: all inline policies of one user together.
+    pub user_inline_policy_size: usize,
+    /// `AccessKeysPerUser`.
+    pub access_keys_per_user: usize,
 }
 
 impl Default for Quotas {
@@ -33,6 +41,10 @@ impl Default for Quotas {
             customer_policies_per_account: 1500,
             managed_policy_size: 6144,
             versions_per_policy: 5,
+            users_per_account: 5000,
+            managed_policies_per_user: 10,
+            user_inline_policy_size: 2048,
+            access_keys_per_user: 2,
         }
     }
 }

@@ -9,6 +9,7 @@ use ironiam_catalog::{catalog, ManagedPolicy};
 use ironiam_policy::PolicyKind;
 
 use crate::clock::{iso8601, Clock};
+use crate::crypto::{SecretKey, ServerKey};
 use crate::entities::{policy_size, CustomerPolicy, Page, PolicyVersion, Role, Tag};
 use crate::error::{IamError, IamResult};
 use crate::ids::unique_id;
@@ -16,15 +17,31 @@ use crate::memory::{decode_marker, encode_marker};
 use crate::quotas::Quotas;
 use crate::store::{ListRange, PolicyChange, PolicyUsage, RoleChange, Store};
 
-/// Who is calling. Until authentication lands every caller is an account's root.
+/// Who is calling: the principal that authentication established (with
+/// `--auth off`, the default account's root for unknown credentials).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// The account acted in.
     pub account_id: String,
-    /// The caller's ARN.
+    /// The caller's ARN, as GetCallerIdentity reports it.
     pub arn: String,
-    /// The caller's unique id (the account id for root).
+    /// The caller's unique id, as GetCallerIdentity reports it (the account
+    /// id for root, `AIDA…` for a user, `AROA…:SESSION` for a role session).
     pub user_id: String,
+    /// What kind of principal it is.
+    pub identity: Identity,
+}
+
+/// The kinds of principal that call ironiam.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// An account's root user.
+    Root,
+    /// An IAM user.
+    User {
+        /// UserName (as stored when the credentials were resolved).
+        name: String,
+    },
 }
 
 impl Caller {
@@ -34,6 +51,17 @@ impl Caller {
             account_id: account_id.to_string(),
             arn: format!("arn:aws:iam::{account_id}:root"),
             user_id: account_id.to_string(),
+            identity: Identity::Root,
+        }
+    }
+
+    /// An IAM user.
+    pub fn user(user: &crate::entities::User) -> Self {
+        Caller {
+            account_id: user.account_id.clone(),
+            arn: user.arn(),
+            user_id: user.user_id.clone(),
+            identity: Identity::User { name: user.name.clone() },
         }
     }
 }
@@ -163,24 +191,46 @@ pub struct Settings {
     pub default_account: String,
     /// Quotas.
     pub quotas: Quotas,
+    /// Seals access-key secrets at rest and session tokens.
+    pub server_key: Arc<ServerKey>,
+    /// The root users' access keys, configured at start.
+    pub root_keys: Vec<RootKey>,
+}
+
+/// One access key of an account's root user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootKey {
+    /// The account (12 digits).
+    pub account_id: String,
+    /// AccessKeyId.
+    pub access_key_id: String,
+    /// SecretAccessKey.
+    pub secret: SecretKey,
 }
 
 impl Default for Settings {
+    /// The default account, AWS's quotas and a random server key.
     fn default() -> Self {
-        Settings { default_account: "123456789012".to_string(), quotas: Quotas::default() }
+        Settings {
+            default_account: "123456789012".to_string(),
+            quotas: Quotas::default(),
+            server_key: Arc::new(ServerKey::generate()),
+            root_keys: Vec::new(),
+        }
     }
 }
 
 /// The IAM service.
 pub struct IamService {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
     settings: Settings,
+    started_at: i64,
 }
 
 const AWS_POLICY_PREFIX: &str = "arn:aws:iam::aws:policy/";
 
-fn paginate_slice<T: Clone>(items: &[T], key: impl Fn(&T) -> String, marker: Option<&str>, max: usize) -> IamResult<Page<T>> {
+pub(crate) fn paginate_slice<T: Clone>(items: &[T], key: impl Fn(&T) -> String, marker: Option<&str>, max: usize) -> IamResult<Page<T>> {
     let after = marker.map(decode_marker).transpose()?;
     let start = match &after {
         Some(a) => items.iter().position(|i| key(i).as_str() > a.as_str()).unwrap_or(items.len()),
@@ -192,7 +242,7 @@ fn paginate_slice<T: Clone>(items: &[T], key: impl Fn(&T) -> String, marker: Opt
     Ok(Page { items: page, marker })
 }
 
-fn check_no_duplicate_tag_keys(tags: &[Tag]) -> IamResult<()> {
+pub(crate) fn check_no_duplicate_tag_keys(tags: &[Tag]) -> IamResult<()> {
     for (i, a) in tags.iter().enumerate() {
         if tags[..i].iter().any(|b| b.key.eq_ignore_ascii_case(&a.key)) {
             return Err(IamError::InvalidInput(
@@ -203,7 +253,7 @@ fn check_no_duplicate_tag_keys(tags: &[Tag]) -> IamResult<()> {
     Ok(())
 }
 
-fn validate_policy(document: &str, kind: PolicyKind) -> IamResult<()> {
+pub(crate) fn validate_policy(document: &str, kind: PolicyKind) -> IamResult<()> {
     ironiam_policy::validate(document, kind)
         .map(|_| ())
         .map_err(|e| IamError::MalformedPolicyDocument(e.message().to_string()))
@@ -216,7 +266,7 @@ fn aws_policy_info(p: &ManagedPolicy, usage: Option<&PolicyUsage>) -> PolicyInfo
         arn: p.arn.to_string(),
         path: p.path.to_string(),
         default_version_id: p.default_version_id.to_string(),
-        attachment_count: usage.map_or(0, |u| u.attached_roles.len()),
+        attachment_count: usage.map_or(0, PolicyUsage::attachment_count),
         boundary_usage_count: usage.map_or(0, |u| u.boundary_count),
         is_attachable: p.is_attachable,
         description: p.description.map(|d| d.to_string()),
@@ -233,7 +283,7 @@ fn customer_policy_info(p: &CustomerPolicy, usage: Option<&PolicyUsage>) -> Poli
         arn: p.arn(),
         path: p.path.clone(),
         default_version_id: p.default_version_id.clone(),
-        attachment_count: usage.map_or(0, |u| u.attached_roles.len()),
+        attachment_count: usage.map_or(0, PolicyUsage::attachment_count),
         boundary_usage_count: usage.map_or(0, |u| u.boundary_count),
         is_attachable: true,
         description: p.description.clone(),
@@ -244,7 +294,7 @@ fn customer_policy_info(p: &CustomerPolicy, usage: Option<&PolicyUsage>) -> Poli
 }
 
 /// `arn:aws:iam::(aws|ACCOUNT):policy/…` — anything else is "not valid" as AWS says.
-fn check_policy_arn(arn: &str) -> IamResult<()> {
+pub(crate) fn check_policy_arn(arn: &str) -> IamResult<()> {
     let invalid = || IamError::InvalidInput(format!("ARN {arn} is not valid."));
     let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(invalid)?;
     let (account, resource) = rest.split_once(':').ok_or_else(invalid)?;
@@ -259,7 +309,24 @@ fn check_policy_arn(arn: &str) -> IamResult<()> {
 impl IamService {
     /// A service over `store`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        IamService { store, clock, settings }
+        let started_at = clock.now();
+        IamService { store, clock, settings, started_at }
+    }
+
+    /// When the service started, epoch seconds (the root user's CreateDate:
+    /// ironiam does not track when an account was created).
+    pub fn started_at(&self) -> i64 {
+        self.started_at
+    }
+
+    /// The clock in use.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The root access key ids of `account`, as configured.
+    pub fn root_access_key_ids(&self, account: &str) -> Vec<String> {
+        self.settings.root_keys.iter().filter(|k| k.account_id == account).map(|k| k.access_key_id.clone()).collect()
     }
 
     /// The settings in force.
@@ -277,7 +344,7 @@ impl IamService {
         &self.store
     }
 
-    fn quotas(&self) -> &Quotas {
+    pub(crate) fn quotas(&self) -> &Quotas {
         &self.settings.quotas
     }
 
@@ -290,7 +357,7 @@ impl IamService {
     }
 
     /// Checks that `arn` names an attachable policy visible to `account`.
-    fn check_attachable(&self, account: &str, arn: &str) -> IamResult<()> {
+    pub(crate) fn check_attachable(&self, account: &str, arn: &str) -> IamResult<()> {
         check_policy_arn(arn)?;
         let not_attachable = || IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."));
         if arn.starts_with(AWS_POLICY_PREFIX) {
@@ -567,7 +634,7 @@ impl IamService {
         // boundaries" — read here as policies currently used that way.
         let keep = |arn: &str, path: &str| -> bool {
             let u = usage.get(arn);
-            let attached = u.is_some_and(|u| !u.attached_roles.is_empty());
+            let attached = u.is_some_and(|u| u.attachment_count() > 0);
             let boundary = u.is_some_and(|u| u.boundary_count > 0);
             path.starts_with(filter.path_prefix.as_str())
                 && (!filter.only_attached || attached)

@@ -196,25 +196,35 @@ pub fn context_keys_of(documents: &[SourcePolicy]) -> IamResult<Vec<String>> {
 }
 
 impl IamService {
-    /// The policies of a principal (a role today; users and groups with
-    /// their issue): inline, attached managed, and its permissions boundary.
+    /// The policies of a principal (a role or a user; groups with their
+    /// issue): inline, attached managed, and its permissions boundary.
     pub fn principal_policies(&self, caller: &Caller, policy_source_arn: &str) -> IamResult<(Vec<SourcePolicy>, Vec<SourcePolicy>)> {
-        let Some(role_name) = policy_source_arn.split_once(":role/").map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest)) else {
+        let name_after = |marker: &str| {
+            policy_source_arn.split_once(marker).map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest).to_string())
+        };
+        let (inline, attached, boundary, source_type) = if let Some(role_name) = name_after(":role/") {
+            let role = self.get_role(caller, &role_name)?;
+            if role.arn() != policy_source_arn {
+                return Err(IamError::NoSuchEntity(format!("The role with name {role_name} cannot be found.")));
+            }
+            (role.inline_policies.clone(), role.attached_policies.clone(), role.permissions_boundary.clone(), "role")
+        } else if let Some(user_name) = name_after(":user/") {
+            let user = self.user(caller, &user_name)?;
+            if user.arn() != policy_source_arn {
+                return Err(IamError::NoSuchEntity(format!("The user with name {user_name} cannot be found.")));
+            }
+            (user.inline_policies.clone(), user.attached_policies.clone(), user.permissions_boundary.clone(), "user")
+        } else {
             return Err(IamError::NoSuchEntity(format!("The entity {policy_source_arn} cannot be found.")));
         };
-        let role = self.get_role(caller, role_name)?;
-        if role.arn() != policy_source_arn {
-            return Err(IamError::NoSuchEntity(format!("The role with name {role_name} cannot be found.")));
-        }
-        let mut identity: Vec<SourcePolicy> = role
-            .inline_policies
-            .iter()
-            .map(|(name, doc)| SourcePolicy { id: name.clone(), source_type: Some("role"), document: doc.clone() })
+        let mut identity: Vec<SourcePolicy> = inline
+            .into_iter()
+            .map(|(name, document)| SourcePolicy { id: name, source_type: Some(source_type), document })
             .collect();
-        for arn in &role.attached_policies {
+        for arn in &attached {
             identity.push(self.managed_source(caller, arn)?);
         }
-        let boundaries = match &role.permissions_boundary {
+        let boundaries = match &boundary {
             Some(arn) => vec![self.managed_source(caller, arn)?],
             None => Vec::new(),
         };

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::entities::{CustomerPolicy, Page, Role, Tag};
+use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, Page, Role, Tag, User};
 use crate::error::IamResult;
 
 /// A change to one role, applied atomically by the store.
@@ -80,13 +80,82 @@ pub enum PolicyChange {
     DeleteVersion(String),
 }
 
+/// A change to one user, applied atomically by the store.
+#[derive(Debug, Clone)]
+pub enum UserChange {
+    /// UpdateUser: a new name and/or path. A new name must be free
+    /// (ignoring case) in the account.
+    Rename {
+        /// NewUserName.
+        new_name: Option<String>,
+        /// NewPath.
+        new_path: Option<String>,
+    },
+    /// TagUser: adds or overwrites, failing past `max_tags`.
+    Tag {
+        /// Tags to add or overwrite.
+        tags: Vec<Tag>,
+        /// Quota of tags per user.
+        max_tags: usize,
+    },
+    /// UntagUser: removes keys; absent keys are ignored as AWS does.
+    Untag(Vec<String>),
+    /// PutUserPolicy: creates or replaces, failing past `max_total_size`.
+    PutInlinePolicy {
+        /// Policy name.
+        name: String,
+        /// Document as sent.
+        document: String,
+        /// `UserPolicySizeQuota`.
+        max_total_size: usize,
+    },
+    /// DeleteUserPolicy.
+    DeleteInlinePolicy(String),
+    /// AttachUserPolicy; a customer policy must exist in the same store.
+    AttachPolicy {
+        /// Policy ARN.
+        arn: String,
+        /// `PoliciesPerUser`.
+        max_attached: usize,
+    },
+    /// DetachUserPolicy.
+    DetachPolicy(String),
+    /// PutUserPermissionsBoundary / DeleteUserPermissionsBoundary.
+    Boundary(Option<String>),
+    /// CreateAccessKey, failing past `max_keys`.
+    AddAccessKey {
+        /// The new key (secret sealed).
+        key: AccessKey,
+        /// `AccessKeysPerUser`.
+        max_keys: usize,
+    },
+    /// UpdateAccessKey.
+    SetAccessKeyStatus {
+        /// AccessKeyId.
+        access_key_id: String,
+        /// Status.
+        status: AccessKeyStatus,
+    },
+    /// DeleteAccessKey.
+    DeleteAccessKey(String),
+}
+
 /// How much a policy is used in one account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolicyUsage {
-    /// Roles (later users and groups) it is attached to.
+    /// Roles it is attached to.
     pub attached_roles: Vec<Arc<Role>>,
-    /// Entities using it as permissions boundary.
+    /// Users it is attached to.
+    pub attached_users: Vec<Arc<User>>,
+    /// Entities (roles and users) using it as permissions boundary.
     pub boundary_count: usize,
+}
+
+impl PolicyUsage {
+    /// `AttachmentCount`: users, groups and roles it is attached to.
+    pub fn attachment_count(&self) -> usize {
+        self.attached_roles.len() + self.attached_users.len()
+    }
 }
 
 /// Where a role listing starts and how long it is.
@@ -124,6 +193,25 @@ pub trait Store: Send + Sync + 'static {
     fn update_policy(&self, account: &str, arn: &str, change: PolicyChange) -> IamResult<Arc<CustomerPolicy>>;
     /// Deletes a policy attached nowhere (`DeleteConflict` otherwise).
     fn delete_policy(&self, account: &str, arn: &str) -> IamResult<()>;
+
+    /// Inserts a new user; `EntityAlreadyExists` if the name is taken ignoring case,
+    /// `LimitExceeded` past `max_users`.
+    fn create_user(&self, user: User, max_users: usize) -> IamResult<Arc<User>>;
+    /// A user by name, ignoring case.
+    fn get_user(&self, account: &str, name: &str) -> IamResult<Arc<User>>;
+    /// Users ordered by name ignoring case.
+    fn list_users(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<User>>>;
+    /// Applies one change atomically and returns the new user.
+    fn update_user(&self, account: &str, name: &str, change: UserChange) -> IamResult<Arc<User>>;
+    /// Deletes a user with no access keys and no policies (`DeleteConflict` otherwise).
+    fn delete_user(&self, account: &str, name: &str) -> IamResult<()>;
+    /// The user owning access key `access_key_id`, in any account.
+    fn find_access_key(&self, access_key_id: &str) -> IamResult<Option<Arc<User>>>;
+    /// Notes that an access key was used. Best effort: AWS itself reports
+    /// last use approximately, so a backend may coalesce frequent uses.
+    fn record_access_key_use(&self, access_key_id: &str, used: AccessKeyUse) -> IamResult<()>;
+    /// The last recorded use of an access key.
+    fn access_key_last_used(&self, access_key_id: &str) -> IamResult<Option<AccessKeyUse>>;
 
     /// Usage of every policy (managed or AWS) that is attached or used as a boundary.
     fn policy_usage(&self, account: &str) -> IamResult<HashMap<String, PolicyUsage>>;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use ironiam_core::clock::SystemClock;
+use ironiam_core::crypto::ServerKey;
 use ironiam_core::memory::MemoryStore;
 use ironiam_core::quotas::Quotas;
 use ironiam_core::service::{IamService, Settings};
@@ -52,9 +53,41 @@ struct ServeArgs {
     /// Override a quota: NAME=VALUE, e.g. `trust-policy-size=4096`. Names:
     /// trust-policy-size, managed-policies-per-role, role-inline-policy-size,
     /// tags-per-resource, roles-per-account, customer-policies-per-account,
-    /// managed-policy-size, versions-per-policy.
+    /// managed-policy-size, versions-per-policy, users-per-account,
+    /// managed-policies-per-user, user-inline-policy-size, access-keys-per-user.
     #[arg(long = "quota", value_name = "NAME=VALUE")]
     quotas: Vec<String>,
+    /// The 256-bit key that seals access-key secrets at rest and session
+    /// tokens (base64 or 64 hex digits). Default: `<data-dir>/server.key`,
+    /// created (mode 0600) on first start; with `--in-memory`, a random key
+    /// per process unless this is given. Servers that share this key accept
+    /// each other's session tokens.
+    #[arg(long, value_name = "PATH", env = "IRONIAM_SERVER_KEY_FILE")]
+    server_key_file: Option<PathBuf>,
+}
+
+/// Reads the server key from `path`, creating it (readable by the owner
+/// only) if it does not exist.
+fn load_or_create_server_key(path: &std::path::Path) -> Result<ServerKey, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => ServerKey::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = ServerKey::generate();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            std::io::Write::write_all(&mut file, key.to_text().as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(key)
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
 }
 
 fn parse_quotas(overrides: &[String]) -> Result<Quotas, String> {
@@ -71,6 +104,10 @@ fn parse_quotas(overrides: &[String]) -> Result<Quotas, String> {
             "customer-policies-per-account" => &mut q.customer_policies_per_account,
             "managed-policy-size" => &mut q.managed_policy_size,
             "versions-per-policy" => &mut q.versions_per_policy,
+            "users-per-account" => &mut q.users_per_account,
+            "managed-policies-per-user" => &mut q.managed_policies_per_user,
+            "user-inline-policy-size" => &mut q.user_inline_policy_size,
+            "access-keys-per-user" => &mut q.access_keys_per_user,
             other => return Err(format!("--quota: unknown quota {other}")),
         };
         *slot = value;
@@ -112,7 +149,19 @@ fn run_server(args: ServeArgs) -> ExitCode {
             }
         }
     };
-    let settings = Settings { default_account: args.account_id, quotas };
+    let server_key = match (&args.server_key_file, args.in_memory) {
+        (Some(path), _) => load_or_create_server_key(path),
+        (None, true) => Ok(ServerKey::generate()),
+        (None, false) => load_or_create_server_key(&args.data_dir.join("server.key")),
+    };
+    let server_key = match server_key {
+        Ok(k) => Arc::new(k),
+        Err(e) => {
+            eprintln!("ironiam: server key: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let settings = Settings { default_account: args.account_id, quotas, server_key, root_keys: Vec::new() };
     let service = Arc::new(IamService::new(store, Arc::new(SystemClock), settings));
     let app = App::new(service, AppConfig { enable_reset: !args.no_reset });
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

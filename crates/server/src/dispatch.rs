@@ -7,7 +7,7 @@ use ironiam_core::service::IamService;
 use ironiam_core::IamError;
 use ironiam_protocol::{decode_input, parse_form, resolve_operation, Service, XmlWriter};
 
-use crate::handlers::{policies, roles, simulate, sts, Ctx};
+use crate::handlers::{policies, roles, simulate, sts, users, Ctx};
 use crate::render_cache::RoleXmlCache;
 
 /// What the pipeline decided; the HTTP layer renders it.
@@ -94,6 +94,28 @@ pub(crate) fn dispatch(service: &IamService, roles_xml: &RoleXmlCache, scope: Op
         (Service::Iam, "DeletePolicyVersion") => policies::delete_policy_version(&ctx),
         (Service::Iam, "SetDefaultPolicyVersion") => policies::set_default_policy_version(&ctx),
         (Service::Iam, "ListEntitiesForPolicy") => policies::list_entities_for_policy(&ctx),
+        (Service::Iam, "CreateUser") => users::create_user(&ctx),
+        (Service::Iam, "GetUser") => users::get_user(&ctx),
+        (Service::Iam, "ListUsers") => users::list_users(&ctx),
+        (Service::Iam, "UpdateUser") => users::update_user(&ctx),
+        (Service::Iam, "DeleteUser") => users::delete_user(&ctx),
+        (Service::Iam, "TagUser") => users::tag_user(&ctx),
+        (Service::Iam, "UntagUser") => users::untag_user(&ctx),
+        (Service::Iam, "ListUserTags") => users::list_user_tags(&ctx),
+        (Service::Iam, "PutUserPolicy") => users::put_user_policy(&ctx),
+        (Service::Iam, "GetUserPolicy") => users::get_user_policy(&ctx),
+        (Service::Iam, "DeleteUserPolicy") => users::delete_user_policy(&ctx),
+        (Service::Iam, "ListUserPolicies") => users::list_user_policies(&ctx),
+        (Service::Iam, "AttachUserPolicy") => users::attach_user_policy(&ctx),
+        (Service::Iam, "DetachUserPolicy") => users::detach_user_policy(&ctx),
+        (Service::Iam, "ListAttachedUserPolicies") => users::list_attached_user_policies(&ctx),
+        (Service::Iam, "PutUserPermissionsBoundary") => users::put_user_permissions_boundary(&ctx),
+        (Service::Iam, "DeleteUserPermissionsBoundary") => users::delete_user_permissions_boundary(&ctx),
+        (Service::Iam, "CreateAccessKey") => users::create_access_key(&ctx),
+        (Service::Iam, "ListAccessKeys") => users::list_access_keys(&ctx),
+        (Service::Iam, "UpdateAccessKey") => users::update_access_key(&ctx),
+        (Service::Iam, "DeleteAccessKey") => users::delete_access_key(&ctx),
+        (Service::Iam, "GetAccessKeyLastUsed") => users::get_access_key_last_used(&ctx),
         (Service::Iam, "SimulateCustomPolicy") => simulate::simulate_custom_policy(&ctx),
         (Service::Iam, "SimulatePrincipalPolicy") => simulate::simulate_principal_policy(&ctx),
         (Service::Iam, "GetContextKeysForCustomPolicy") => simulate::get_context_keys_for_custom_policy(&ctx),

@@ -16,8 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ironiam_core::entities::{CustomerPolicy, PolicyVersion, Role, Tag};
-use ironiam_core::memory::{Change, Journal, MemoryStore};
+use ironiam_core::crypto::{base64_decode, base64_encode};
+use ironiam_core::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, PolicyVersion, Role, Tag, User};
+use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
 use ironiam_core::{IamError, IamResult};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection};
@@ -126,7 +127,27 @@ CREATE TABLE IF NOT EXISTS policies (
     tags TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS policies_by_name ON policies (account_id, lower(name));
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    create_date INTEGER NOT NULL,
+    permissions_boundary TEXT,
+    tags TEXT NOT NULL,
+    inline_policies TEXT NOT NULL,
+    attached_policies TEXT NOT NULL,
+    -- JSON list of {id, secret (sealed under the server key, base64), status, created}
+    access_keys TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS users_by_name ON users (account_id, lower(name));
+CREATE TABLE IF NOT EXISTS access_key_uses (
+    access_key_id TEXT PRIMARY KEY,
+    date INTEGER NOT NULL,
+    service TEXT NOT NULL,
+    region TEXT NOT NULL
+);
+PRAGMA user_version = 2;
 ";
 
 fn sql_err(e: rusqlite::Error) -> IamError {
@@ -159,6 +180,8 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
         .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     let roles = load_roles(&conn).map_err(|e| OpenError(format!("cannot read roles: {e}")))?;
     let policies = load_policies(&conn).map_err(|e| OpenError(format!("cannot read policies: {e}")))?;
+    let users = load_users(&conn).map_err(|e| OpenError(format!("cannot read users: {e}")))?;
+    let key_uses = load_key_uses(&conn).map_err(|e| OpenError(format!("cannot read access key uses: {e}")))?;
     let checkpointer = Checkpointer::start(&db_path);
     if checkpointer.is_none() {
         // No background thread: let SQLite checkpoint inline rather than grow the WAL forever.
@@ -167,8 +190,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     }
     Ok(MemoryStore::with_journal(
         SqliteJournal { conn: Mutex::new(conn), _checkpointer: checkpointer, _lock: lock },
-        roles,
-        policies,
+        Snapshot { roles, policies, users, key_uses },
     ))
 }
 
@@ -248,6 +270,74 @@ fn load_policies(conn: &Connection) -> rusqlite::Result<Vec<CustomerPolicy>> {
     rows.collect()
 }
 
+#[derive(serde::Deserialize, serde::Serialize)]
+struct StoredAccessKey {
+    id: String,
+    /// Sealed under the server key, base64.
+    secret: String,
+    status: String,
+    created: i64,
+}
+
+fn access_keys_json(keys: &[AccessKey]) -> String {
+    let stored: Vec<StoredAccessKey> = keys
+        .iter()
+        .map(|k| StoredAccessKey {
+            id: k.access_key_id.clone(),
+            secret: base64_encode(&k.sealed_secret),
+            status: k.status.as_str().to_string(),
+            created: k.create_date,
+        })
+        .collect();
+    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_string())
+}
+
+fn corrupt(column: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, what.to_string().into())
+}
+
+fn load_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
+    let mut stmt = conn.prepare(
+        "SELECT account_id, user_id, name, path, create_date, permissions_boundary, tags, inline_policies,
+                attached_policies, access_keys FROM users",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        let stored: Vec<StoredAccessKey> = json_column(9, &row.get::<_, String>(9)?)?;
+        let access_keys = stored
+            .into_iter()
+            .map(|k| {
+                Ok(AccessKey {
+                    sealed_secret: base64_decode(&k.secret).ok_or_else(|| corrupt(9, "sealed secret is not base64"))?,
+                    status: AccessKeyStatus::parse(&k.status).ok_or_else(|| corrupt(9, "unknown access key status"))?,
+                    access_key_id: k.id,
+                    create_date: k.created,
+                })
+            })
+            .collect::<rusqlite::Result<Vec<AccessKey>>>()?;
+        Ok(User {
+            account_id: row.get(0)?,
+            user_id: row.get(1)?,
+            name: row.get(2)?,
+            path: row.get(3)?,
+            create_date: row.get(4)?,
+            permissions_boundary: row.get(5)?,
+            tags: parse_tags(6, &row.get::<_, String>(6)?)?,
+            inline_policies: json_column(7, &row.get::<_, String>(7)?)?,
+            attached_policies: json_column(8, &row.get::<_, String>(8)?)?,
+            access_keys,
+        })
+    })?;
+    rows.collect()
+}
+
+fn load_key_uses(conn: &Connection) -> rusqlite::Result<Vec<(String, AccessKeyUse)>> {
+    let mut stmt = conn.prepare("SELECT access_key_id, date, service, region FROM access_key_uses")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get(0)?, AccessKeyUse { date: row.get(1)?, service: row.get(2)?, region: row.get(3)? }))
+    })?;
+    rows.collect()
+}
+
 impl Journal for SqliteJournal {
     fn record(&self, change: Change<'_>) -> IamResult<()> {
         let conn = self.conn.lock();
@@ -306,7 +396,42 @@ impl Journal for SqliteJournal {
             Change::DeletePolicy(p) => conn
                 .prepare_cached("DELETE FROM policies WHERE policy_id = ?1")
                 .and_then(|mut s| s.execute(params![p.policy_id])),
-            Change::Reset => conn.execute_batch("DELETE FROM roles; DELETE FROM policies;").map(|_| 0),
+            Change::PutUser(u) => conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO users (user_id, account_id, name, path, create_date, permissions_boundary,
+                     tags, inline_policies, attached_policies, access_keys)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        u.user_id,
+                        u.account_id,
+                        u.name,
+                        u.path,
+                        u.create_date,
+                        u.permissions_boundary,
+                        tags_json(&u.tags),
+                        json!(u.inline_policies).to_string(),
+                        json!(u.attached_policies).to_string(),
+                        access_keys_json(&u.access_keys),
+                    ])
+                }),
+            Change::DeleteUser(u) => conn.prepare_cached("DELETE FROM users WHERE user_id = ?1").and_then(|mut s| {
+                let n = s.execute(params![u.user_id])?;
+                let mut uses = conn.prepare_cached("DELETE FROM access_key_uses WHERE access_key_id = ?1")?;
+                for k in &u.access_keys {
+                    uses.execute(params![k.access_key_id])?;
+                }
+                Ok(n)
+            }),
+            Change::AccessKeyUsed { access_key_id, used } => conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO access_key_uses (access_key_id, date, service, region) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .and_then(|mut s| s.execute(params![access_key_id, used.date, used.service, used.region])),
+            Change::Reset => conn
+                .execute_batch("DELETE FROM roles; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses;")
+                .map(|_| 0),
         }
         .map(|_| ())
         .map_err(sql_err)
@@ -352,5 +477,26 @@ mod tests {
         assert_eq!(policies.len(), 1);
         assert_eq!(policies[0].tags[0].key, "a");
         assert_eq!(policies[0].versions[0].document, "{}");
+    }
+
+    #[test]
+    fn users_and_key_uses_survive_reopen() {
+        use ironiam_core::store::UserChange;
+        let dir = tempfile::tempdir().unwrap();
+        let mut user = ironiam_core::conformance::user("Durable");
+        user.tags.push(Tag { key: "k".into(), value: "v".into() });
+        let used = AccessKeyUse { date: 1_800_000_000, service: "sts".into(), region: "eu-west-1".into() };
+        {
+            let store = open(dir.path(), Durability::Full).unwrap();
+            store.create_user(user.clone(), 10).unwrap();
+            let key = ironiam_core::conformance::access_key("AKIAAAAAAAAAAAAAAAA1");
+            user.access_keys.push(key.clone());
+            store.update_user("123456789012", "durable", UserChange::AddAccessKey { key, max_keys: 2 }).unwrap();
+            store.record_access_key_use("AKIAAAAAAAAAAAAAAAA1", used.clone()).unwrap();
+        }
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert_eq!(*store.get_user("123456789012", "DURABLE").unwrap(), user);
+        assert_eq!(store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().unwrap().name, "Durable");
+        assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(used));
     }
 }

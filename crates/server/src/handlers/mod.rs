@@ -5,6 +5,7 @@ pub(crate) mod policies;
 pub(crate) mod roles;
 pub(crate) mod simulate;
 pub(crate) mod sts;
+pub(crate) mod users;
 
 use ironiam_core::clock::iso8601;
 use ironiam_core::entities::{Page, Tag};

@@ -1,6 +1,7 @@
 //! Managed policy operations, over the AWS catalog and customer policies alike.
 
 use ironiam_core::service::{NewPolicy, PolicyFilter, PolicyInfo, PolicyScope, UsageFilter, VersionInfo};
+use ironiam_core::users::{EntityFilter, PolicyEntity};
 use ironiam_core::IamError;
 use ironiam_protocol::{url_encode_policy, XmlWriter};
 
@@ -142,13 +143,19 @@ pub(crate) fn set_default_policy_version(ctx: &Ctx) -> HandlerResult {
     Ok(None)
 }
 
-/// ListEntitiesForPolicy: roles only until users and groups exist.
+/// ListEntitiesForPolicy: users and roles (ironiam has no groups yet).
 pub(crate) fn list_entities_for_policy(ctx: &Ctx) -> HandlerResult {
-    let entity_filter = ctx.opt("EntityFilter");
-    let wants_roles = matches!(entity_filter, None | Some("Role") | Some("LocalManagedPolicy") | Some("AWSManagedPolicy"));
-    let page = ctx.service.list_entities_for_policy(
+    let entity_filter = match ctx.opt("EntityFilter") {
+        Some("User") => Some(EntityFilter::User),
+        Some("Role") => Some(EntityFilter::Role),
+        Some("Group") => Some(EntityFilter::Group),
+        // LocalManagedPolicy and AWSManagedPolicy filter policies, not entities.
+        _ => None,
+    };
+    let page = ctx.service.policy_entities(
         ctx.caller,
         ctx.required("PolicyArn")?,
+        entity_filter,
         usage_filter(ctx),
         ctx.opt("Marker"),
         ctx.input.int("MaxItems"),
@@ -157,10 +164,18 @@ pub(crate) fn list_entities_for_policy(ctx: &Ctx) -> HandlerResult {
         w.start("PolicyGroups");
         w.end("PolicyGroups");
         w.start("PolicyUsers");
+        for e in &page.items {
+            if let PolicyEntity::User(u) = e {
+                w.start("member");
+                w.element("UserName", &u.name);
+                w.element("UserId", &u.user_id);
+                w.end("member");
+            }
+        }
         w.end("PolicyUsers");
         w.start("PolicyRoles");
-        if wants_roles {
-            for r in &page.items {
+        for e in &page.items {
+            if let PolicyEntity::Role(r) = e {
                 w.start("member");
                 w.element("RoleName", &r.name);
                 w.element("RoleId", &r.role_id);

@@ -1,0 +1,421 @@
+//! IAM users and their access keys: every check AWS makes beyond the API
+//! model's shape constraints, then one atomic store operation.
+
+use std::sync::Arc;
+
+use ironiam_policy::PolicyKind;
+
+use crate::clock::iso8601;
+use crate::crypto::{Purpose, SecretKey};
+use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, Page, Role, Tag, User};
+use crate::error::{IamError, IamResult};
+use crate::ids::{access_key_id, secret_access_key, unique_id};
+use crate::service::{
+    check_no_duplicate_tag_keys, check_policy_arn, paginate_indexed, paginate_slice, policy_path_of, validate_policy,
+    AttachedPolicy, Caller, IamService, Identity, UsageFilter,
+};
+use crate::store::{ListRange, UserChange};
+
+/// Input of CreateUser.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    /// UserName.
+    pub name: String,
+    /// Path (default `/`).
+    pub path: Option<String>,
+    /// PermissionsBoundary ARN.
+    pub permissions_boundary: Option<String>,
+    /// Tags.
+    pub tags: Vec<Tag>,
+}
+
+/// What GetUser answers: a user, or, for the root user's own credentials
+/// without a UserName, the account's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserView {
+    /// An IAM user.
+    User(Arc<User>),
+    /// The root user: AWS answers its ARN and the account id as UserId.
+    Root {
+        /// The account.
+        account_id: String,
+        /// CreateDate (the server's start: ironiam does not track account creation).
+        create_date: i64,
+    },
+}
+
+/// A key's metadata as ListAccessKeys reports it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyInfo {
+    /// UserName.
+    pub user_name: String,
+    /// AccessKeyId.
+    pub access_key_id: String,
+    /// Status.
+    pub status: AccessKeyStatus,
+    /// CreateDate, ISO-8601.
+    pub create_date: String,
+}
+
+/// CreateAccessKey's answer: the only time the secret is shown.
+#[derive(Debug, Clone)]
+pub struct NewAccessKey {
+    /// The key's metadata.
+    pub info: AccessKeyInfo,
+    /// SecretAccessKey.
+    pub secret: SecretKey,
+}
+
+/// One entity a managed policy is attached to (ListEntitiesForPolicy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyEntity {
+    /// A user (`PolicyUsers`).
+    User(Arc<User>),
+    /// A role (`PolicyRoles`).
+    Role(Arc<Role>),
+}
+
+/// `EntityFilter` of ListEntitiesForPolicy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityFilter {
+    /// Users only.
+    User,
+    /// Roles only.
+    Role,
+    /// Groups only (ironiam has none yet, so nothing).
+    Group,
+}
+
+/// Whose keys an access-key operation concerns.
+enum KeyOwner {
+    User(String),
+    Root,
+}
+
+const MAX_ITEMS_DEFAULT: i64 = 100;
+
+fn max_items(max_items: Option<i64>) -> usize {
+    max_items.unwrap_or(MAX_ITEMS_DEFAULT).clamp(1, 1000) as usize
+}
+
+impl IamService {
+    /// The user an operation names, or the caller when it names none, as
+    /// AWS resolves an absent UserName.
+    fn key_owner(&self, caller: &Caller, name: Option<&str>) -> IamResult<KeyOwner> {
+        match (name, &caller.identity) {
+            (Some(name), _) => Ok(KeyOwner::User(name.to_string())),
+            (None, Identity::User { name }) => Ok(KeyOwner::User(name.clone())),
+            (None, Identity::Root) => Ok(KeyOwner::Root),
+        }
+    }
+
+    fn check_boundary(&self, caller: &Caller, arn: &str) -> IamResult<()> {
+        check_policy_arn(arn)?;
+        self.check_attachable(&caller.account_id, arn)
+            .map_err(|_| IamError::NoSuchEntity(format!("Scope ARN: {arn} does not exist or is not attachable.")))
+    }
+
+    fn check_user_tags(&self, tags: &[Tag]) -> IamResult<()> {
+        check_no_duplicate_tag_keys(tags)?;
+        let max = self.quotas().tags_per_resource;
+        if tags.len() > max {
+            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for TagsPerUser: {max}")));
+        }
+        Ok(())
+    }
+
+    /// CreateUser.
+    pub fn create_user(&self, caller: &Caller, input: NewUser) -> IamResult<Arc<User>> {
+        self.check_user_tags(&input.tags)?;
+        if let Some(b) = &input.permissions_boundary {
+            self.check_boundary(caller, b)?;
+        }
+        let user = User {
+            account_id: caller.account_id.clone(),
+            user_id: unique_id("AIDA"),
+            name: input.name,
+            path: input.path.unwrap_or_else(|| "/".to_string()),
+            create_date: self.clock.now(),
+            permissions_boundary: input.permissions_boundary,
+            tags: input.tags,
+            inline_policies: Default::default(),
+            attached_policies: Vec::new(),
+            access_keys: Vec::new(),
+        };
+        self.store.create_user(user, self.quotas().users_per_account)
+    }
+
+    /// GetUser: the named user, or the caller's own identity when no name is given.
+    pub fn get_user(&self, caller: &Caller, name: Option<&str>) -> IamResult<UserView> {
+        match self.key_owner(caller, name)? {
+            KeyOwner::User(name) => self.store.get_user(&caller.account_id, &name).map(UserView::User),
+            KeyOwner::Root => Ok(UserView::Root { account_id: caller.account_id.clone(), create_date: self.started_at() }),
+        }
+    }
+
+    /// A user by name.
+    pub fn user(&self, caller: &Caller, name: &str) -> IamResult<Arc<User>> {
+        self.store.get_user(&caller.account_id, name)
+    }
+
+    /// ListUsers.
+    pub fn list_users(&self, caller: &Caller, path_prefix: Option<&str>, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<Arc<User>>> {
+        self.store.list_users(
+            &caller.account_id,
+            ListRange { path_prefix: path_prefix.unwrap_or("/"), marker, max_items: max_items(max) },
+        )
+    }
+
+    /// UpdateUser: a new name and/or path.
+    pub fn update_user(&self, caller: &Caller, name: &str, new_name: Option<String>, new_path: Option<String>) -> IamResult<Arc<User>> {
+        self.store.update_user(&caller.account_id, name, UserChange::Rename { new_name, new_path })
+    }
+
+    /// DeleteUser.
+    pub fn delete_user(&self, caller: &Caller, name: &str) -> IamResult<()> {
+        self.store.delete_user(&caller.account_id, name)
+    }
+
+    /// TagUser.
+    pub fn tag_user(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> IamResult<()> {
+        check_no_duplicate_tag_keys(&tags)?;
+        let max_tags = self.quotas().tags_per_resource;
+        self.store.update_user(&caller.account_id, name, UserChange::Tag { tags, max_tags }).map(|_| ())
+    }
+
+    /// UntagUser.
+    pub fn untag_user(&self, caller: &Caller, name: &str, keys: Vec<String>) -> IamResult<()> {
+        self.store.update_user(&caller.account_id, name, UserChange::Untag(keys)).map(|_| ())
+    }
+
+    /// ListUserTags.
+    pub fn list_user_tags(&self, caller: &Caller, name: &str, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<Tag>> {
+        let user = self.user(caller, name)?;
+        paginate_indexed(&user.tags, marker, max)
+    }
+
+    /// PutUserPolicy.
+    pub fn put_user_policy(&self, caller: &Caller, user: &str, policy_name: String, document: String) -> IamResult<()> {
+        validate_policy(&document, PolicyKind::Identity)?;
+        let max_total_size = self.quotas().user_inline_policy_size;
+        self.store
+            .update_user(&caller.account_id, user, UserChange::PutInlinePolicy { name: policy_name, document, max_total_size })
+            .map(|_| ())
+    }
+
+    /// GetUserPolicy: the document as stored.
+    pub fn get_user_policy(&self, caller: &Caller, user: &str, policy_name: &str) -> IamResult<(Arc<User>, String)> {
+        let u = self.user(caller, user)?;
+        let doc = u
+            .inline_policies
+            .get(policy_name)
+            .cloned()
+            .ok_or_else(|| IamError::NoSuchEntity(format!("The user policy with name {policy_name} cannot be found.")))?;
+        Ok((u, doc))
+    }
+
+    /// DeleteUserPolicy.
+    pub fn delete_user_policy(&self, caller: &Caller, user: &str, policy_name: &str) -> IamResult<()> {
+        self.store
+            .update_user(&caller.account_id, user, UserChange::DeleteInlinePolicy(policy_name.to_string()))
+            .map(|_| ())
+    }
+
+    /// ListUserPolicies: inline policy names, sorted.
+    pub fn list_user_policies(&self, caller: &Caller, user: &str, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<String>> {
+        let u = self.user(caller, user)?;
+        let names: Vec<String> = u.inline_policies.keys().cloned().collect();
+        paginate_slice(&names, |n| n.clone(), marker, max_items(max))
+    }
+
+    /// AttachUserPolicy.
+    pub fn attach_user_policy(&self, caller: &Caller, user: &str, arn: &str) -> IamResult<()> {
+        self.check_attachable(&caller.account_id, arn)?;
+        let max_attached = self.quotas().managed_policies_per_user;
+        self.store
+            .update_user(&caller.account_id, user, UserChange::AttachPolicy { arn: arn.to_string(), max_attached })
+            .map(|_| ())
+    }
+
+    /// DetachUserPolicy.
+    pub fn detach_user_policy(&self, caller: &Caller, user: &str, arn: &str) -> IamResult<()> {
+        check_policy_arn(arn)?;
+        self.store.update_user(&caller.account_id, user, UserChange::DetachPolicy(arn.to_string())).map(|_| ())
+    }
+
+    /// ListAttachedUserPolicies.
+    pub fn list_attached_user_policies(&self, caller: &Caller, user: &str, path_prefix: Option<&str>, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<AttachedPolicy>> {
+        let u = self.user(caller, user)?;
+        let prefix = path_prefix.unwrap_or("/");
+        let attached: Vec<AttachedPolicy> = u
+            .attached_policies
+            .iter()
+            .filter(|arn| policy_path_of(arn).starts_with(prefix))
+            .map(|arn| AttachedPolicy { name: arn.rsplit('/').next().unwrap_or(arn).to_string(), arn: arn.clone() })
+            .collect();
+        paginate_indexed(&attached, marker, max)
+    }
+
+    /// PutUserPermissionsBoundary.
+    pub fn put_user_permissions_boundary(&self, caller: &Caller, user: &str, arn: &str) -> IamResult<()> {
+        self.check_boundary(caller, arn)?;
+        self.store.update_user(&caller.account_id, user, UserChange::Boundary(Some(arn.to_string()))).map(|_| ())
+    }
+
+    /// DeleteUserPermissionsBoundary.
+    pub fn delete_user_permissions_boundary(&self, caller: &Caller, user: &str) -> IamResult<()> {
+        self.store.update_user(&caller.account_id, user, UserChange::Boundary(None)).map(|_| ())
+    }
+
+    // ----- access keys -----
+
+    fn root_keys_are_configured(&self) -> IamError {
+        IamError::InvalidInput(
+            "The root user's access keys are configured when ironiam starts (--root-access-key); they cannot be created, changed or deleted through the API.".to_string(),
+        )
+    }
+
+    /// CreateAccessKey: a new `AKIA…` key whose secret is returned this once
+    /// and stored only sealed under the server key.
+    pub fn create_access_key(&self, caller: &Caller, user: Option<&str>) -> IamResult<NewAccessKey> {
+        let KeyOwner::User(user) = self.key_owner(caller, user)? else {
+            return Err(self.root_keys_are_configured());
+        };
+        let id = access_key_id("AKIA", &caller.account_id);
+        let secret = SecretKey::new(secret_access_key());
+        let sealed_secret = self.settings().server_key.seal(Purpose::AccessKeySecret, id.as_bytes(), secret.expose().as_bytes());
+        let key = AccessKey { access_key_id: id, sealed_secret, status: AccessKeyStatus::Active, create_date: self.clock.now() };
+        let info = AccessKeyInfo {
+            user_name: String::new(),
+            access_key_id: key.access_key_id.clone(),
+            status: key.status,
+            create_date: iso8601(key.create_date),
+        };
+        let max_keys = self.quotas().access_keys_per_user;
+        let updated = self.store.update_user(&caller.account_id, &user, UserChange::AddAccessKey { key, max_keys })?;
+        Ok(NewAccessKey { info: AccessKeyInfo { user_name: updated.name.clone(), ..info }, secret })
+    }
+
+    /// ListAccessKeys: a user's keys (the caller's own when no user is named;
+    /// for the root user, the root keys ironiam was started with).
+    pub fn list_access_keys(&self, caller: &Caller, user: Option<&str>, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<AccessKeyInfo>> {
+        let keys: Vec<AccessKeyInfo> = match self.key_owner(caller, user)? {
+            KeyOwner::User(user) => {
+                let u = self.user(caller, &user)?;
+                u.access_keys
+                    .iter()
+                    .map(|k| AccessKeyInfo {
+                        user_name: u.name.clone(),
+                        access_key_id: k.access_key_id.clone(),
+                        status: k.status,
+                        create_date: iso8601(k.create_date),
+                    })
+                    .collect()
+            }
+            KeyOwner::Root => self
+                .root_access_key_ids(&caller.account_id)
+                .into_iter()
+                .map(|id| AccessKeyInfo {
+                    user_name: String::new(),
+                    access_key_id: id,
+                    status: AccessKeyStatus::Active,
+                    create_date: iso8601(self.started_at()),
+                })
+                .collect(),
+        };
+        paginate_indexed(&keys, marker, max)
+    }
+
+    /// UpdateAccessKey.
+    pub fn update_access_key(&self, caller: &Caller, user: Option<&str>, access_key_id: &str, status: AccessKeyStatus) -> IamResult<()> {
+        let KeyOwner::User(user) = self.key_owner(caller, user)? else {
+            return Err(self.root_keys_are_configured());
+        };
+        self.store
+            .update_user(&caller.account_id, &user, UserChange::SetAccessKeyStatus { access_key_id: access_key_id.to_string(), status })
+            .map(|_| ())
+    }
+
+    /// DeleteAccessKey.
+    pub fn delete_access_key(&self, caller: &Caller, user: Option<&str>, access_key_id: &str) -> IamResult<()> {
+        let KeyOwner::User(user) = self.key_owner(caller, user)? else {
+            return Err(self.root_keys_are_configured());
+        };
+        self.store
+            .update_user(&caller.account_id, &user, UserChange::DeleteAccessKey(access_key_id.to_string()))
+            .map(|_| ())
+    }
+
+    /// GetAccessKeyLastUsed: the owner's name and the last recorded use.
+    pub fn get_access_key_last_used(&self, caller: &Caller, access_key_id: &str) -> IamResult<(String, Option<AccessKeyUse>)> {
+        let missing = || IamError::NoSuchEntity(format!("The Access Key with id {access_key_id} cannot be found."));
+        let owner = self.store.find_access_key(access_key_id)?.ok_or_else(missing)?;
+        if owner.account_id != caller.account_id {
+            return Err(missing());
+        }
+        Ok((owner.name.clone(), self.store.access_key_last_used(access_key_id)?))
+    }
+
+    /// Opens the sealed secret of one of a user's access keys.
+    pub fn access_key_secret(&self, key: &AccessKey) -> IamResult<SecretKey> {
+        let plain = self
+            .settings()
+            .server_key
+            .open(Purpose::AccessKeySecret, key.access_key_id.as_bytes(), &key.sealed_secret)
+            .ok_or_else(|| {
+                IamError::Internal(format!(
+                    "the secret of access key {} does not open with this server key (was the key file replaced?)",
+                    key.access_key_id
+                ))
+            })?;
+        String::from_utf8(plain)
+            .map(SecretKey::new)
+            .map_err(|_| IamError::Internal("a sealed secret is not UTF-8".to_string()))
+    }
+
+    /// ListEntitiesForPolicy over users and roles: users first, then roles,
+    /// each by name ignoring case, paginated together.
+    pub fn policy_entities(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        entity_filter: Option<EntityFilter>,
+        usage_filter: Option<UsageFilter>,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> IamResult<Page<PolicyEntity>> {
+        // Existence check with AWS's error for an unknown policy.
+        self.get_policy(caller, arn)?;
+        let account = &caller.account_id;
+        let everything = |prefix| ListRange { path_prefix: prefix, marker: None, max_items: usize::MAX };
+        let mut entities: Vec<(String, PolicyEntity)> = Vec::new();
+        let boundary = usage_filter == Some(UsageFilter::PermissionsBoundary);
+        let wants = |kind: EntityFilter| entity_filter.is_none() || entity_filter == Some(kind);
+        if wants(EntityFilter::User) {
+            for u in self.store.list_users(account, everything("/"))?.items {
+                let uses = if boundary {
+                    u.permissions_boundary.as_deref() == Some(arn)
+                } else {
+                    u.attached_policies.iter().any(|a| a == arn)
+                };
+                if uses {
+                    entities.push((format!("u\u{0}{}", u.name.to_lowercase()), PolicyEntity::User(u)));
+                }
+            }
+        }
+        if wants(EntityFilter::Role) {
+            for r in self.store.list_roles(account, everything("/"))?.items {
+                let uses = if boundary {
+                    r.permissions_boundary.as_deref() == Some(arn)
+                } else {
+                    r.attached_policies.iter().any(|a| a == arn)
+                };
+                if uses {
+                    entities.push((format!("r\u{0}{}", r.name.to_lowercase()), PolicyEntity::Role(r)));
+                }
+            }
+        }
+        let page = paginate_slice(&entities, |(k, _)| k.clone(), marker, max_items(max))?;
+        Ok(Page { items: page.items.into_iter().map(|(_, e)| e).collect(), marker: page.marker })
+    }
+}

@@ -1,0 +1,284 @@
+//! User and access key operations.
+
+use ironiam_core::clock::iso8601;
+use ironiam_core::entities::{AccessKeyStatus, User};
+use ironiam_core::users::{NewUser, UserView};
+use ironiam_core::IamError;
+use ironiam_protocol::{url_encode_policy, XmlWriter};
+
+use super::{date, render, write_page_end, write_tags, Ctx, HandlerResult};
+
+/// Which members of a user a response carries: ListUsers omits tags and
+/// the boundary, as AWS's does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UserShape {
+    Full,
+    Listing,
+}
+
+fn write_user(w: &mut XmlWriter, tag: &str, user: &User, view: UserShape) {
+    w.start(tag);
+    w.element("Path", &user.path);
+    w.element("UserName", &user.name);
+    w.element("UserId", &user.user_id);
+    w.element("Arn", &user.arn());
+    w.element("CreateDate", &date(user.create_date));
+    if view == UserShape::Full {
+        if let Some(b) = &user.permissions_boundary {
+            w.start("PermissionsBoundary");
+            w.element("PermissionsBoundaryType", "Policy");
+            w.element("PermissionsBoundaryArn", b);
+            w.end("PermissionsBoundary");
+        }
+        if !user.tags.is_empty() {
+            write_tags(w, &user.tags);
+        }
+    }
+    w.end(tag);
+}
+
+fn max_items(ctx: &Ctx) -> Option<i64> {
+    ctx.input.int("MaxItems")
+}
+
+/// CreateUser.
+pub(crate) fn create_user(ctx: &Ctx) -> HandlerResult {
+    let user = ctx.service.create_user(
+        ctx.caller,
+        NewUser {
+            name: ctx.required("UserName")?.to_string(),
+            path: ctx.opt("Path").map(str::to_string),
+            permissions_boundary: ctx.opt("PermissionsBoundary").map(str::to_string),
+            tags: ctx.tags("Tags"),
+        },
+    )?;
+    render(|w| write_user(w, "User", &user, UserShape::Full))
+}
+
+/// GetUser: the named user, or the caller.
+pub(crate) fn get_user(ctx: &Ctx) -> HandlerResult {
+    match ctx.service.get_user(ctx.caller, ctx.opt("UserName"))? {
+        UserView::User(user) => render(|w| write_user(w, "User", &user, UserShape::Full)),
+        // AWS answers the root user with its ARN and the account id, and
+        // no name or path.
+        UserView::Root { account_id, create_date } => render(|w| {
+            w.start("User");
+            w.element("UserId", &account_id);
+            w.element("Arn", &format!("arn:aws:iam::{account_id}:root"));
+            w.element("CreateDate", &date(create_date));
+            w.end("User");
+        }),
+    }
+}
+
+/// ListUsers.
+pub(crate) fn list_users(ctx: &Ctx) -> HandlerResult {
+    let page = ctx.service.list_users(ctx.caller, ctx.opt("PathPrefix"), ctx.opt("Marker"), max_items(ctx))?;
+    render(|w| {
+        w.start("Users");
+        for user in &page.items {
+            write_user(w, "member", user, UserShape::Listing);
+        }
+        w.end("Users");
+        write_page_end(w, &page);
+    })
+}
+
+/// UpdateUser.
+pub(crate) fn update_user(ctx: &Ctx) -> HandlerResult {
+    ctx.service.update_user(
+        ctx.caller,
+        ctx.required("UserName")?,
+        ctx.opt("NewUserName").map(str::to_string),
+        ctx.opt("NewPath").map(str::to_string),
+    )?;
+    Ok(None)
+}
+
+/// DeleteUser.
+pub(crate) fn delete_user(ctx: &Ctx) -> HandlerResult {
+    ctx.service.delete_user(ctx.caller, ctx.required("UserName")?)?;
+    Ok(None)
+}
+
+/// TagUser.
+pub(crate) fn tag_user(ctx: &Ctx) -> HandlerResult {
+    ctx.service.tag_user(ctx.caller, ctx.required("UserName")?, ctx.tags("Tags"))?;
+    Ok(None)
+}
+
+/// UntagUser.
+pub(crate) fn untag_user(ctx: &Ctx) -> HandlerResult {
+    ctx.service.untag_user(ctx.caller, ctx.required("UserName")?, ctx.strings("TagKeys"))?;
+    Ok(None)
+}
+
+/// ListUserTags.
+pub(crate) fn list_user_tags(ctx: &Ctx) -> HandlerResult {
+    let page = ctx.service.list_user_tags(ctx.caller, ctx.required("UserName")?, ctx.opt("Marker"), max_items(ctx))?;
+    render(|w| {
+        write_tags(w, &page.items);
+        write_page_end(w, &page);
+    })
+}
+
+/// PutUserPolicy.
+pub(crate) fn put_user_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.put_user_policy(
+        ctx.caller,
+        ctx.required("UserName")?,
+        ctx.required("PolicyName")?.to_string(),
+        ctx.required("PolicyDocument")?.to_string(),
+    )?;
+    Ok(None)
+}
+
+/// GetUserPolicy.
+pub(crate) fn get_user_policy(ctx: &Ctx) -> HandlerResult {
+    let policy_name = ctx.required("PolicyName")?;
+    let (user, document) = ctx.service.get_user_policy(ctx.caller, ctx.required("UserName")?, policy_name)?;
+    render(|w| {
+        w.element("UserName", &user.name);
+        w.element("PolicyName", policy_name);
+        w.element("PolicyDocument", &url_encode_policy(&document));
+    })
+}
+
+/// DeleteUserPolicy.
+pub(crate) fn delete_user_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.delete_user_policy(ctx.caller, ctx.required("UserName")?, ctx.required("PolicyName")?)?;
+    Ok(None)
+}
+
+/// ListUserPolicies.
+pub(crate) fn list_user_policies(ctx: &Ctx) -> HandlerResult {
+    let page = ctx.service.list_user_policies(ctx.caller, ctx.required("UserName")?, ctx.opt("Marker"), max_items(ctx))?;
+    render(|w| {
+        w.start("PolicyNames");
+        for name in &page.items {
+            w.element("member", name);
+        }
+        w.end("PolicyNames");
+        write_page_end(w, &page);
+    })
+}
+
+/// AttachUserPolicy.
+pub(crate) fn attach_user_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.attach_user_policy(ctx.caller, ctx.required("UserName")?, ctx.required("PolicyArn")?)?;
+    Ok(None)
+}
+
+/// DetachUserPolicy.
+pub(crate) fn detach_user_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.detach_user_policy(ctx.caller, ctx.required("UserName")?, ctx.required("PolicyArn")?)?;
+    Ok(None)
+}
+
+/// ListAttachedUserPolicies.
+pub(crate) fn list_attached_user_policies(ctx: &Ctx) -> HandlerResult {
+    let page = ctx.service.list_attached_user_policies(
+        ctx.caller,
+        ctx.required("UserName")?,
+        ctx.opt("PathPrefix"),
+        ctx.opt("Marker"),
+        max_items(ctx),
+    )?;
+    render(|w| {
+        w.start("AttachedPolicies");
+        for p in &page.items {
+            w.start("member");
+            w.element("PolicyName", &p.name);
+            w.element("PolicyArn", &p.arn);
+            w.end("member");
+        }
+        w.end("AttachedPolicies");
+        write_page_end(w, &page);
+    })
+}
+
+/// PutUserPermissionsBoundary.
+pub(crate) fn put_user_permissions_boundary(ctx: &Ctx) -> HandlerResult {
+    ctx.service.put_user_permissions_boundary(ctx.caller, ctx.required("UserName")?, ctx.required("PermissionsBoundary")?)?;
+    Ok(None)
+}
+
+/// DeleteUserPermissionsBoundary.
+pub(crate) fn delete_user_permissions_boundary(ctx: &Ctx) -> HandlerResult {
+    ctx.service.delete_user_permissions_boundary(ctx.caller, ctx.required("UserName")?)?;
+    Ok(None)
+}
+
+/// CreateAccessKey: the only response that ever carries the secret.
+pub(crate) fn create_access_key(ctx: &Ctx) -> HandlerResult {
+    let key = ctx.service.create_access_key(ctx.caller, ctx.opt("UserName"))?;
+    render(|w| {
+        w.start("AccessKey");
+        w.element("UserName", &key.info.user_name);
+        w.element("AccessKeyId", &key.info.access_key_id);
+        w.element("Status", key.info.status.as_str());
+        w.element("SecretAccessKey", key.secret.expose());
+        w.element("CreateDate", &key.info.create_date);
+        w.end("AccessKey");
+    })
+}
+
+/// ListAccessKeys.
+pub(crate) fn list_access_keys(ctx: &Ctx) -> HandlerResult {
+    let page = ctx.service.list_access_keys(ctx.caller, ctx.opt("UserName"), ctx.opt("Marker"), max_items(ctx))?;
+    render(|w| {
+        w.start("AccessKeyMetadata");
+        for k in &page.items {
+            w.start("member");
+            if !k.user_name.is_empty() {
+                w.element("UserName", &k.user_name);
+            }
+            w.element("AccessKeyId", &k.access_key_id);
+            w.element("Status", k.status.as_str());
+            w.element("CreateDate", &k.create_date);
+            w.end("member");
+        }
+        w.end("AccessKeyMetadata");
+        write_page_end(w, &page);
+    })
+}
+
+/// UpdateAccessKey.
+pub(crate) fn update_access_key(ctx: &Ctx) -> HandlerResult {
+    let status_text = ctx.required("Status")?;
+    let status = AccessKeyStatus::parse(status_text).ok_or_else(|| {
+        IamError::Validation(format!(
+            "1 validation error detected: Value '{status_text}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]"
+        ))
+    })?;
+    ctx.service.update_access_key(ctx.caller, ctx.opt("UserName"), ctx.required("AccessKeyId")?, status)?;
+    Ok(None)
+}
+
+/// DeleteAccessKey.
+pub(crate) fn delete_access_key(ctx: &Ctx) -> HandlerResult {
+    ctx.service.delete_access_key(ctx.caller, ctx.opt("UserName"), ctx.required("AccessKeyId")?)?;
+    Ok(None)
+}
+
+/// GetAccessKeyLastUsed. A key never used reports `N/A` for service and
+/// region and no date, as AWS does.
+pub(crate) fn get_access_key_last_used(ctx: &Ctx) -> HandlerResult {
+    let (user_name, used) = ctx.service.get_access_key_last_used(ctx.caller, ctx.required("AccessKeyId")?)?;
+    render(|w| {
+        w.element("UserName", &user_name);
+        w.start("AccessKeyLastUsed");
+        match &used {
+            Some(u) => {
+                w.element("LastUsedDate", &iso8601(u.date));
+                w.element("ServiceName", &u.service);
+                w.element("Region", &u.region);
+            }
+            None => {
+                w.element("ServiceName", "N/A");
+                w.element("Region", "N/A");
+            }
+        }
+        w.end("AccessKeyLastUsed");
+    })
+}
