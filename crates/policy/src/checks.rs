@@ -138,7 +138,21 @@ fn rules(kind: PolicyKind) -> Rules {
 
 /// Runs every post-grammar check on `policy` for `kind`. `indices[i]` is the
 /// document index of `policy.statements()[i]`.
-pub(crate) fn check(policy: &Policy, indices: &[usize], kind: PolicyKind, issues: &mut Vec<Issue>) {
+/// Whether [`check`] runs the warnings that need AWS's service reference
+/// (loading it costs a few milliseconds once; `validate` never reports them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Advice {
+    With,
+    Without,
+}
+
+pub(crate) fn check(
+    policy: &Policy,
+    indices: &[usize],
+    kind: PolicyKind,
+    advice: Advice,
+    issues: &mut Vec<Issue>,
+) {
     let rules = rules(kind);
     let statements: Vec<(usize, &Statement)> =
         indices.iter().copied().zip(policy.statements()).collect();
@@ -218,7 +232,9 @@ pub(crate) fn check(policy: &Policy, indices: &[usize], kind: PolicyKind, issues
             check_trust_actions(index, statement, issues);
         }
         advise(policy, index, statement, issues);
-        advise_from_reference(kind, index, statement, issues);
+        if advice == Advice::With {
+            advise_from_reference(kind, index, statement, issues);
+        }
     }
 }
 

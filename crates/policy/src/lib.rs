@@ -131,7 +131,8 @@ pub fn parse(document: &str) -> Result<Policy, PolicyError> {
 /// Validates `document` as a policy of `kind`, returning the parsed policy or
 /// the first problem AWS would report, with AWS's exact message.
 pub fn validate(document: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
-    let (policy, issues) = analyse(document, kind);
+    // Warnings are never reported here: skip the service-reference checks.
+    let (policy, issues) = analyse(document, kind, checks::Advice::Without);
     if let Some(first_error) = issues
         .into_iter()
         .find(|issue| issue.problem.severity() == Severity::Error)
@@ -153,7 +154,7 @@ pub fn validate(document: &str, kind: PolicyKind) -> Result<Policy, PolicyError>
 /// After a grammar error the later checks still run on the statements that
 /// parsed, so one call shows as much as can be found.
 pub fn findings(document: &str, kind: PolicyKind) -> Vec<Finding> {
-    analyse(document, kind)
+    analyse(document, kind, checks::Advice::With)
         .1
         .into_iter()
         .map(|issue| render(issue, Some(kind)))
@@ -162,11 +163,15 @@ pub fn findings(document: &str, kind: PolicyKind) -> Vec<Finding> {
 
 /// Parses and checks, returning the (possibly partial) policy and all issues
 /// sorted by stage.
-fn analyse(document: &str, kind: PolicyKind) -> (Option<Policy>, Vec<Issue>) {
+fn analyse(
+    document: &str,
+    kind: PolicyKind,
+    advice: checks::Advice,
+) -> (Option<Policy>, Vec<Issue>) {
     let parsed = parser::parse_document(document);
     let mut issues = parsed.issues;
     if let Some(policy) = &parsed.policy {
-        checks::check(policy, &parsed.statement_indices, kind, &mut issues);
+        checks::check(policy, &parsed.statement_indices, kind, advice, &mut issues);
     }
     // Stable: document order is kept within a stage.
     issues.sort_by_key(|issue| issue.stage);
