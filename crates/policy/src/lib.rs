@@ -65,7 +65,7 @@ pub use ast::{
     PrincipalValue, ResourceElement, SetQualifier, Statement, StatementForm, Version,
 };
 pub use compare::{
-    diff, grants_at_least, normalize, uncovered_grants, DiffLine, NormalizedOperator,
+    diff, grants_at_least, normalize, uncovered_grants, Conditions, DiffLine, NormalizedOperator,
     NormalizedPolicy, NormalizedStatement, PolicyDiff, Scope,
 };
 pub use compile::CompiledPolicy;
