@@ -1,6 +1,7 @@
 //! The IAM/STS domain of ironiam: entities, AWS's rules and quotas, and the
 //! storage interface every backend implements. No HTTP, no XML here.
 
+pub mod accounts;
 pub mod clock;
 pub mod conformance;
 pub mod crypto;

@@ -10,7 +10,8 @@ use ironiam_core::clock::SystemClock;
 use ironiam_core::crypto::ServerKey;
 use ironiam_core::memory::MemoryStore;
 use ironiam_core::quotas::Quotas;
-use ironiam_core::service::{IamService, Settings};
+use ironiam_core::accounts;
+use ironiam_core::service::{IamService, RootKey, Settings};
 use ironiam_core::store::Store;
 use ironiam_server::{serve, App, AppConfig};
 use ironiam_store_sqlite::Durability;
@@ -64,6 +65,34 @@ struct ServeArgs {
     /// each other's session tokens.
     #[arg(long, value_name = "PATH", env = "IRONIAM_SERVER_KEY_FILE")]
     server_key_file: Option<PathBuf>,
+    /// A root user's access key: `AKID:SECRET` for the `--account-id`
+    /// account, or `ACCOUNT=AKID:SECRET` for another account. Repeatable.
+    /// Also read from `IRONIAM_ROOT_CREDENTIALS` (specs separated by commas
+    /// or spaces), which keeps secrets out of the process list.
+    #[arg(long = "root-access-key", value_name = "[ACCOUNT=]AKID:SECRET")]
+    root_access_keys: Vec<String>,
+    /// A JSON file of accounts and their root access keys:
+    /// `{"accounts": [{"id": "111122223333", "root_access_keys":
+    /// [{"access_key_id": "AKIA…", "secret_access_key": "…"}]}]}`.
+    #[arg(long, value_name = "PATH", env = "IRONIAM_ACCOUNTS_FILE")]
+    accounts_file: Option<PathBuf>,
+}
+
+/// Every root access key from the flags, the environment and the accounts file.
+fn root_keys(args: &ServeArgs) -> Result<Vec<RootKey>, String> {
+    let mut keys = Vec::new();
+    for spec in &args.root_access_keys {
+        keys.push(accounts::parse_spec(spec, &args.account_id).map_err(|e| format!("--root-access-key: {e}"))?);
+    }
+    if let Ok(list) = std::env::var("IRONIAM_ROOT_CREDENTIALS") {
+        keys.extend(accounts::parse_specs(&list, &args.account_id).map_err(|e| format!("IRONIAM_ROOT_CREDENTIALS: {e}"))?);
+    }
+    if let Some(path) = &args.accounts_file {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        keys.extend(accounts::parse_accounts_file(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    accounts::check_unique(&keys)?;
+    Ok(keys)
 }
 
 /// Reads the server key from `path`, creating it (readable by the owner
@@ -137,6 +166,13 @@ fn run_server(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let root_keys = match root_keys(&args) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("ironiam: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let store: Arc<dyn Store> = if args.in_memory {
         Arc::new(MemoryStore::new())
     } else {
@@ -161,7 +197,7 @@ fn run_server(args: ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let settings = Settings { default_account: args.account_id, quotas, server_key, root_keys: Vec::new() };
+    let settings = Settings { default_account: args.account_id, quotas, server_key, root_keys };
     let service = Arc::new(IamService::new(store, Arc::new(SystemClock), settings));
     let app = App::new(service, AppConfig { enable_reset: !args.no_reset });
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
