@@ -59,11 +59,6 @@ impl Sts {
         self
     }
 
-    fn remove(mut self, name: &str) -> Self {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self
-    }
-
     fn query(mut self, query: &str) -> Self {
         self.query = query.into();
         self
