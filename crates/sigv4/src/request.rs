@@ -1,6 +1,7 @@
 //! Reading a request's SigV4 authentication: the `Authorization` header or a presigned query.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use percent_encoding::percent_decode_str;
 
@@ -20,7 +21,10 @@ pub const MAX_PRESIGNED_EXPIRES_SECONDS: u32 = 604_800;
 /// `path` and `query` are the request target split at the first `?`, still percent-encoded.
 /// `headers` must include `Host` (an HTTP/2 server passes `:authority` as `host`), and repeated
 /// headers appear once per occurrence, in the order received.
-#[derive(Debug, Clone, Copy)]
+///
+/// `Debug` shows the method, path and header names only: the query, header values and body
+/// may hold a session token or a password.
+#[derive(Clone, Copy)]
 pub struct HttpRequest<'a> {
     /// The method, e.g. `POST`.
     pub method: &'a str,
@@ -32,6 +36,21 @@ pub struct HttpRequest<'a> {
     pub headers: &'a [(&'a str, &'a str)],
     /// The body.
     pub body: &'a [u8],
+}
+
+impl fmt::Debug for HttpRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query_len", &self.query.len())
+            .field(
+                "header_names",
+                &self.headers.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            )
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl<'a> HttpRequest<'a> {
@@ -63,8 +82,8 @@ pub enum AuthLocation {
 /// session token and, for a presigned URL, its lifetime.
 ///
 /// Only [`parse`] makes one, so the credential always has its five parts and the date its
-/// valid form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// valid form. `Debug` does not show the session token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedRequest<'a> {
     location: AuthLocation,
     /// `AKID/20150830/us-east-1/service/aws4_request`, trailing slashes removed.
@@ -77,6 +96,24 @@ pub struct SignedRequest<'a> {
     security_token: Option<Cow<'a, str>>,
     expires: Option<u32>,
     content_sha256: Option<Cow<'a, str>>,
+}
+
+impl fmt::Debug for SignedRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedRequest")
+            .field("location", &self.location)
+            .field("credential", &self.credential)
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &self.signature)
+            .field("amz_date", &self.amz_date())
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "***"),
+            )
+            .field("expires", &self.expires)
+            .field("content_sha256", &self.content_sha256)
+            .finish()
+    }
 }
 
 impl<'a> SignedRequest<'a> {

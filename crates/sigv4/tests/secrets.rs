@@ -58,6 +58,40 @@ fn secret_debug_is_opaque() {
 }
 
 #[test]
+fn debug_hides_session_tokens_and_bodies() {
+    let headers = [
+        ("Host", "iam.amazonaws.com"),
+        ("X-Amz-Date", "20231114T221320Z"),
+        ("X-Amz-Security-Token", "FwoGZXIvYXdzTOKEN"),
+    ];
+    let req = HttpRequest {
+        method: "POST",
+        path: "/",
+        query: "X-Amz-Security-Token=FwoGZXIvYXdzQUERY",
+        headers: &headers,
+        body: b"Password=hunter2",
+    };
+    let shown = format!("{req:?}");
+    assert!(
+        !shown.contains("FwoGZXIvYXdz") && !shown.contains("hunter2"),
+        "{shown}"
+    );
+    let with_auth = [
+        ("Host", "iam.amazonaws.com"),
+        ("X-Amz-Date", "20231114T221320Z"),
+        ("X-Amz-Security-Token", "FwoGZXIvYXdzTOKEN"),
+        ("Authorization", "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE/20231114/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00"),
+    ];
+    let req = HttpRequest {
+        headers: &with_auth,
+        ..req
+    };
+    let shown = format!("{:?}", parse(&req).unwrap().unwrap());
+    assert!(!shown.contains("FwoGZXIvYXdz"), "{shown}");
+    assert!(shown.contains("ASIAEXAMPLE"), "{shown}");
+}
+
+#[test]
 fn no_error_or_explanation_contains_the_secret() {
     let secret = Secret::new(SECRET);
     let params = SigningParams {
@@ -88,6 +122,7 @@ fn no_error_or_explanation_contains_the_secret() {
     };
     let signed = parse(&req).unwrap().unwrap();
     assert_clean(&format!("{signed:?}"));
+    assert_clean(&format!("{req:?}"));
     let (creq, sts) = explain(&req, &signed);
     assert_clean(&creq);
     assert_clean(&sts);
