@@ -28,8 +28,10 @@
 //! ```
 //!
 //! Errors carry AWS's code, HTTP status and message ([`AuthError::code`],
-//! [`AuthError::http_status`], [`AuthError::message`]); the order of the checks is the order
-//! in which AWS reports them, so the first error is the one AWS would answer.
+//! [`AuthError::http_status`], [`AuthError::message`]). Called in the order above, the checks
+//! run in the order AWS reports them, so the first error is the one AWS would answer, with one
+//! exception: AWS rejects a stale date before an unsigned `host`, an unknown algorithm or a
+//! malformed credential, which [`parse`] reports without knowing the time.
 //!
 //! # Canonicalisation
 //!

@@ -334,7 +334,8 @@ impl<'a> QueryAuth<'a> {
 /// `Ok(None)` means the request is unsigned (anonymous): no `Authorization` header and no
 /// `X-Amz-Algorithm` query parameter. The checks follow the order in which AWS reports them:
 /// header and query both present; another `Authorization` scheme; missing parts; the date's
-/// form; `host` signed; the algorithm; the credential's five parts. Nothing here needs the
+/// form; (AWS checks the date's age here;) `host` signed; the algorithm; the credential's five
+/// parts. Nothing here needs the
 /// clock or the secret: see [`SignedRequest::check_time`], [`SignedRequest::check_scope`] and
 /// [`verify`](crate::verify).
 pub fn parse<'a>(req: &HttpRequest<'a>) -> Result<Option<SignedRequest<'a>>, AuthError> {
