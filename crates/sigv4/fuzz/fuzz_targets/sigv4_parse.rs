@@ -3,7 +3,7 @@
 //! The input is read as a request: the first line is the query string, the second the path,
 //! then `Name: value` header lines up to an empty line, then the body. Whatever it is,
 //! `parse`, `check_time`, `check_scope` and `verify` must not panic, and every error must
-//! carry a code, a 400/403 status and a message without the secret. Seeds are in `seeds/`.
+//! carry a code, a 400/403 status and a message without the secret. Seeds: `corpus/sigv4_parse/`.
 #![no_main]
 
 use ironiam_sigv4::{parse, verify, AuthError, HttpRequest, Secret};
