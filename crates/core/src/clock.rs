@@ -45,6 +45,34 @@ impl Clock for FixedClock {
     }
 }
 
+/// The system clock shifted by an adjustable number of seconds: what
+/// `ironiam serve --clock-offset` and the test-suite endpoint
+/// `POST /_ironiam/clock?offset=SECONDS` move, so end-to-end tests can see
+/// temporary credentials expire without waiting.
+#[derive(Debug, Default)]
+pub struct OffsetClock(AtomicI64);
+
+impl OffsetClock {
+    /// The system clock shifted by `offset_seconds`.
+    pub fn new(offset_seconds: i64) -> Self {
+        OffsetClock(AtomicI64::new(offset_seconds))
+    }
+    /// The current shift.
+    pub fn offset(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+    /// Sets the shift.
+    pub fn set_offset(&self, offset_seconds: i64) {
+        self.0.store(offset_seconds, Ordering::SeqCst);
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> i64 {
+        SystemClock.now().saturating_add(self.offset())
+    }
+}
+
 /// Formats epoch seconds as AWS prints dates in IAM responses: `2026-11-30T00:21:20Z`.
 pub fn iso8601(epoch_seconds: i64) -> String {
     let days = epoch_seconds.div_euclid(86_400);

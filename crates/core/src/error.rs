@@ -28,6 +28,12 @@ pub enum IamError {
     ConcurrentModification(String),
     /// `NotImplemented` (501): an operation of the model ironiam does not serve yet.
     NotImplemented(String),
+    /// `AccessDenied` (403): the caller's policies (or a role's trust policy) do not allow it.
+    AccessDenied(String),
+    /// STS `PackedPolicyTooLarge` (400): session policies and tags too large.
+    PackedPolicyTooLarge(String),
+    /// STS `InvalidAuthorizationMessageException` (400).
+    InvalidAuthorizationMessage(String),
     /// `ServiceFailure` (500). The detail is logged, never sent to the caller.
     Internal(String),
 }
@@ -50,6 +56,9 @@ impl IamError {
             IamError::PolicyNotAttachable(_) => "PolicyNotAttachable",
             IamError::ConcurrentModification(_) => "ConcurrentModification",
             IamError::NotImplemented(_) => "NotImplemented",
+            IamError::AccessDenied(_) => "AccessDenied",
+            IamError::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
+            IamError::InvalidAuthorizationMessage(_) => "InvalidAuthorizationMessageException",
             IamError::Internal(_) => "ServiceFailure",
         }
     }
@@ -66,7 +75,10 @@ impl IamError {
             | IamError::InvalidInput(_)
             | IamError::Validation(_)
             | IamError::UnmodifiableEntity(_)
-            | IamError::PolicyNotAttachable(_) => 400,
+            | IamError::PolicyNotAttachable(_)
+            | IamError::PackedPolicyTooLarge(_)
+            | IamError::InvalidAuthorizationMessage(_) => 400,
+            IamError::AccessDenied(_) => 403,
             IamError::NotImplemented(_) => 501,
             IamError::Internal(_) => 500,
         }
@@ -91,7 +103,10 @@ impl IamError {
             | IamError::UnmodifiableEntity(m)
             | IamError::PolicyNotAttachable(m)
             | IamError::ConcurrentModification(m)
-            | IamError::NotImplemented(m) => m,
+            | IamError::NotImplemented(m)
+            | IamError::AccessDenied(m)
+            | IamError::PackedPolicyTooLarge(m)
+            | IamError::InvalidAuthorizationMessage(m) => m,
         }
     }
 }

@@ -2,7 +2,9 @@
 //! storage interface every backend implements. No HTTP, no XML here.
 
 pub mod accounts;
+pub mod authorize;
 pub mod clock;
+pub mod credentials;
 pub mod conformance;
 pub mod crypto;
 pub mod entities;
@@ -11,6 +13,7 @@ pub mod ids;
 pub mod memory;
 pub mod quotas;
 pub mod service;
+pub mod session;
 pub mod simulate;
 pub mod store;
 pub mod users;

@@ -10,6 +10,7 @@ use ironiam_policy::PolicyKind;
 
 use crate::clock::{iso8601, Clock};
 use crate::crypto::{SecretKey, ServerKey};
+use crate::session::{SessionClaims, SessionKind};
 use crate::entities::{policy_size, CustomerPolicy, Page, PolicyVersion, Role, Tag};
 use crate::error::{IamError, IamResult};
 use crate::ids::unique_id;
@@ -30,6 +31,8 @@ pub struct Caller {
     pub user_id: String,
     /// What kind of principal it is.
     pub identity: Identity,
+    /// The temporary credentials' claims, when the caller signed with them.
+    pub session: Option<Arc<SessionClaims>>,
 }
 
 /// The kinds of principal that call ironiam.
@@ -42,6 +45,13 @@ pub enum Identity {
         /// UserName (as stored when the credentials were resolved).
         name: String,
     },
+    /// A role session (AssumeRole); the claims are in [`Caller::session`].
+    AssumedRole {
+        /// The role's name.
+        role_name: String,
+        /// The role's ARN, path included.
+        role_arn: String,
+    },
 }
 
 impl Caller {
@@ -52,6 +62,7 @@ impl Caller {
             arn: format!("arn:aws:iam::{account_id}:root"),
             user_id: account_id.to_string(),
             identity: Identity::Root,
+            session: None,
         }
     }
 
@@ -62,6 +73,26 @@ impl Caller {
             arn: user.arn(),
             user_id: user.user_id.clone(),
             identity: Identity::User { name: user.name.clone() },
+            session: None,
+        }
+    }
+
+    /// The bearer of temporary credentials.
+    pub fn from_session(claims: Arc<SessionClaims>) -> Self {
+        let identity = match claims.kind {
+            SessionKind::AssumedRole => Identity::AssumedRole {
+                role_name: claims.principal_arn.rsplit('/').next().unwrap_or(&claims.principal_arn).to_string(),
+                role_arn: claims.principal_arn.clone(),
+            },
+            SessionKind::SessionToken if claims.session_name.is_empty() => Identity::Root,
+            SessionKind::SessionToken => Identity::User { name: claims.session_name.clone() },
+        };
+        Caller {
+            account_id: claims.account_id.clone(),
+            arn: claims.caller_arn(),
+            user_id: claims.caller_user_id(),
+            identity,
+            session: Some(claims),
         }
     }
 }
@@ -226,6 +257,7 @@ pub struct IamService {
     pub(crate) clock: Arc<dyn Clock>,
     settings: Settings,
     started_at: i64,
+    pub(crate) policy_cache: crate::authorize::PolicyCache,
 }
 
 const AWS_POLICY_PREFIX: &str = "arn:aws:iam::aws:policy/";
@@ -310,7 +342,7 @@ impl IamService {
     /// A service over `store`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let started_at = clock.now();
-        IamService { store, clock, settings, started_at }
+        IamService { store, clock, settings, started_at, policy_cache: Default::default() }
     }
 
     /// When the service started, epoch seconds (the root user's CreateDate:

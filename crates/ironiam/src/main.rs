@@ -6,15 +6,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use ironiam_core::clock::SystemClock;
+use ironiam_core::clock::OffsetClock;
 use ironiam_core::crypto::ServerKey;
 use ironiam_core::memory::MemoryStore;
 use ironiam_core::quotas::Quotas;
 use ironiam_core::accounts;
 use ironiam_core::service::{IamService, RootKey, Settings};
 use ironiam_core::store::Store;
-use ironiam_server::{serve, App, AppConfig};
+use ironiam_server::{serve, App, AppConfig, AuthMode};
 use ironiam_store_sqlite::Durability;
+
+mod policy_cli;
 
 #[derive(Parser)]
 #[command(name = "ironiam", version, about = "AWS IAM and STS, as one fast program")]
@@ -29,6 +31,8 @@ enum Command {
     Serve(ServeArgs),
     /// Check or set up the ECS Anywhere IAM role against any IAM endpoint.
     EcsAnywhere(ironiam_ecs_anywhere::EcsAnywhereArgs),
+    /// Validate, compare and simulate IAM policies, offline.
+    Policy(policy_cli::PolicyArgs),
 }
 
 #[derive(clap::Args)]
@@ -76,6 +80,22 @@ struct ServeArgs {
     /// [{"access_key_id": "AKIA…", "secret_access_key": "…"}]}]}`.
     #[arg(long, value_name = "PATH", env = "IRONIAM_ACCOUNTS_FILE")]
     accounts_file: Option<PathBuf>,
+    /// `off`: no checks (known credentials act as their principal, any
+    /// others as the default account's root). `verify`: SigV4 signatures are
+    /// verified. `enforce`: also every request is authorized with the
+    /// caller's policies (AccessDenied as AWS words it). `soft`: as enforce,
+    /// but denials are logged and allowed.
+    #[arg(long, default_value = "off", value_parser = ["off", "verify", "soft", "enforce"], env = "IRONIAM_AUTH")]
+    auth: String,
+    /// Serve the web console although it has no sign-in (it acts as the
+    /// default account's root) while `--auth` is not `off`.
+    #[arg(long)]
+    console_without_sign_in: bool,
+    /// For tests: run the service clock this many seconds ahead of (or, if
+    /// negative, behind) the system clock. With the reset endpoints on,
+    /// `POST /_ironiam/clock?offset=SECONDS` changes it while running.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    clock_offset: i64,
 }
 
 /// Every root access key from the flags, the environment and the accounts file.
@@ -155,6 +175,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => run_server(args),
         Command::EcsAnywhere(args) => ironiam_ecs_anywhere::run(args),
+        Command::Policy(args) => policy_cli::run(args),
     }
 }
 
@@ -198,8 +219,22 @@ fn run_server(args: ServeArgs) -> ExitCode {
         }
     };
     let settings = Settings { default_account: args.account_id, quotas, server_key, root_keys };
-    let service = Arc::new(IamService::new(store, Arc::new(SystemClock), settings));
-    let app = App::new(service, AppConfig { enable_reset: !args.no_reset });
+    let clock = Arc::new(OffsetClock::new(args.clock_offset));
+    let service = Arc::new(IamService::new(store, clock.clone(), settings));
+    let auth: AuthMode = match args.auth.parse() {
+        Ok(mode) => mode,
+        Err(e) => {
+            eprintln!("ironiam: --auth: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = AppConfig {
+        enable_reset: !args.no_reset,
+        auth,
+        console_without_sign_in: args.console_without_sign_in,
+        test_clock: Some(clock),
+    };
+    let app = App::new(service, config);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -218,7 +253,7 @@ fn run_server(args: ServeArgs) -> ExitCode {
         let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
         // Tests and scripts read this line to find the port.
         println!("ironiam listening on http://{addr}");
-        tracing::info!(%addr, "listening");
+        tracing::info!(%addr, %auth, "listening");
         // Build the managed-policy index off the request path.
         tokio::task::spawn_blocking(|| ironiam_catalog::catalog().len());
         serve(listener, app, async {

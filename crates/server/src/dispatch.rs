@@ -1,5 +1,5 @@
-//! The pipeline every AWS Query request goes through: decode, authenticate,
-//! handle, encode. Adding an operation means adding a handler arm here and
+//! The pipeline every AWS Query request goes through: decode, authenticate
+//! (done by the HTTP layer, which has the headers), authorize, handle, encode. Adding an operation means adding a handler arm here and
 //! nothing else; an operation of the model without a handler answers
 //! `NotImplemented`, never a crash.
 
@@ -7,6 +7,8 @@ use ironiam_core::service::IamService;
 use ironiam_core::IamError;
 use ironiam_protocol::{decode_input, parse_form, resolve_operation, Service, XmlWriter};
 
+use crate::auth::{AuthMode, Authenticated};
+use crate::authz::authorize;
 use crate::handlers::{policies, roles, simulate, sts, users, Ctx};
 use crate::render_cache::RoleXmlCache;
 
@@ -38,8 +40,16 @@ impl Answer {
     }
 }
 
-/// Runs the pipeline on the request's parameters (form body or query string).
-pub(crate) fn dispatch(service: &IamService, roles_xml: &RoleXmlCache, scope: Option<Service>, raw_params: &[u8]) -> Answer {
+/// Runs the pipeline on an authenticated request's parameters (form body
+/// or query string).
+pub(crate) fn dispatch(
+    service: &IamService,
+    roles_xml: &RoleXmlCache,
+    mode: AuthMode,
+    authenticated: &Authenticated,
+    scope: Option<Service>,
+    raw_params: &[u8],
+) -> Answer {
     let query_error = |service: Option<Service>, e: ironiam_protocol::QueryError| Answer::Err {
         service,
         status: e.status(),
@@ -59,10 +69,12 @@ pub(crate) fn dispatch(service: &IamService, roles_xml: &RoleXmlCache, scope: Op
         Ok(i) => i,
         Err(e) => return query_error(Some(op.service), e),
     };
-    // Authentication arrives with its own issue; until then every caller is
-    // the default account's root, whatever credentials it signed with.
-    let caller = service.default_caller();
-    let ctx = Ctx { service, roles_xml, caller: &caller, input: &input };
+    let caller = &authenticated.caller;
+    let region = authenticated.region.as_deref();
+    if let Err(denied) = authorize(service, mode, caller, op, &input, region) {
+        return Answer::from_domain(op.service, denied);
+    }
+    let ctx = Ctx { service, roles_xml, caller, input: &input, mode, region };
     let result = match (op.service, op.name) {
         (Service::Sts, "GetCallerIdentity") => sts::get_caller_identity(&ctx),
         (Service::Iam, "CreateRole") => roles::create_role(&ctx),

@@ -12,11 +12,14 @@ use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use ironiam_core::clock::OffsetClock;
 use ironiam_core::ids::request_id;
 use ironiam_core::service::IamService;
 use ironiam_protocol::{write_error, write_success, Service, XmlWriter};
+use ironiam_sigv4::HttpRequest;
 use tokio::net::TcpListener;
 
+use crate::auth::{AuthMode, Authenticator};
 use crate::dispatch::{dispatch, Answer};
 use crate::render_cache::RoleXmlCache;
 
@@ -28,14 +31,24 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Settings of the HTTP front.
 #[derive(Debug, Clone, Default)]
 pub struct AppConfig {
-    /// Allow `POST /_ironiam/reset` and `POST /moto-api/reset`.
+    /// Allow `POST /_ironiam/reset` and `POST /moto-api/reset` (and the
+    /// other test-suite endpoints under `/_ironiam/`).
     pub enable_reset: bool,
+    /// How requests are authenticated and authorized.
+    pub auth: AuthMode,
+    /// Serve the web console even though it has no sign-in while
+    /// authentication is on (it always acts as the default account's root).
+    pub console_without_sign_in: bool,
+    /// The service's clock, when it may be moved through
+    /// `POST /_ironiam/clock?offset=SECONDS` (with `enable_reset`).
+    pub test_clock: Option<Arc<OffsetClock>>,
 }
 
 /// Everything a request needs.
 pub struct App {
     pub(crate) service: Arc<IamService>,
     roles_xml: RoleXmlCache,
+    authenticator: Authenticator,
     config: AppConfig,
 }
 
@@ -82,7 +95,23 @@ fn service_from_scope(req_headers: &hyper::HeaderMap, query: Option<&str>) -> Op
 impl App {
     /// An app over `service`.
     pub fn new(service: Arc<IamService>, config: AppConfig) -> Arc<Self> {
-        Arc::new(App { service, roles_xml: RoleXmlCache::new(), config })
+        Arc::new(App { service, roles_xml: RoleXmlCache::new(), authenticator: Authenticator::default(), config })
+    }
+
+    /// `POST /_ironiam/clock?offset=SECONDS`: shifts the service clock from
+    /// the system clock (test suites: see credentials expire).
+    fn move_clock(&self, query: &str) -> Reply {
+        let (Some(clock), true) = (&self.config.test_clock, self.config.enable_reset) else {
+            return json_response(StatusCode::FORBIDDEN, "{\"error\":\"the clock endpoint is disabled\"}");
+        };
+        let offset = query.split('&').find_map(|p| p.strip_prefix("offset=")).and_then(|v| v.parse::<i64>().ok());
+        match offset {
+            Some(offset) => {
+                clock.set_offset(offset);
+                json_response(StatusCode::OK, "{\"status\":\"ok\"}")
+            }
+            None => json_response(StatusCode::BAD_REQUEST, "{\"error\":\"expected ?offset=SECONDS\"}"),
+        }
     }
 
     /// Answers one HTTP request.
@@ -105,38 +134,56 @@ impl App {
                     }
                 };
             }
+            (&Method::POST, "/_ironiam/clock") => return self.move_clock(req.uri().query().unwrap_or("")),
             _ => {}
         }
         if ironiam_console::is_console_path(req.uri().path()) {
+            // The console has no sign-in: it acts as the default account's
+            // root, so with authentication on it is only served when asked.
+            if self.config.auth.verifies() && !self.config.console_without_sign_in {
+                return json_response(
+                    StatusCode::FORBIDDEN,
+                    "{\"error\":\"the console has no sign-in; with --auth on it is served only with --console-without-sign-in\"}",
+                );
+            }
             return ironiam_console::handle(&self.service, req).await;
         }
         let request_id = request_id();
-        let scope = service_from_scope(req.headers(), req.uri().query());
-        let params_source: Result<Vec<u8>, Answer> = match *req.method() {
-            Method::GET => Ok(req.uri().query().unwrap_or("").as_bytes().to_vec()),
-            Method::POST => {
-                let query = req.uri().query().unwrap_or("").as_bytes().to_vec();
-                match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
-                    Ok(collected) => {
-                        let body = collected.to_bytes();
-                        // Presigned POSTs carry their parameters in the query string.
-                        if body.is_empty() { Ok(query) } else { Ok(body.to_vec()) }
-                    }
-                    Err(e) => {
-                        let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
-                        Err(if too_large {
-                            Answer::error(413, true, "RequestEntityTooLarge", &format!("Request body must be at most {MAX_BODY_BYTES} bytes."))
-                        } else {
-                            Answer::error(400, true, "MalformedQueryString", "The request body could not be read.")
-                        })
+        let (parts, body) = req.into_parts();
+        let scope = service_from_scope(&parts.headers, parts.uri.query());
+        let query = parts.uri.query().unwrap_or("");
+        let body: Result<Bytes, Answer> = match parts.method {
+            Method::GET => Ok(Bytes::new()),
+            Method::POST => match Limited::new(body, MAX_BODY_BYTES).collect().await {
+                Ok(collected) => Ok(collected.to_bytes()),
+                Err(e) => {
+                    let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
+                    Err(if too_large {
+                        Answer::error(413, true, "RequestEntityTooLarge", &format!("Request body must be at most {MAX_BODY_BYTES} bytes."))
+                    } else {
+                        Answer::error(400, true, "MalformedQueryString", "The request body could not be read.")
+                    })
+                }
+            },
+            _ => Err(Answer::error(405, true, "MethodNotAllowed", "Only GET and POST requests are supported.")),
+        };
+        let answer = match body {
+            Err(answer) => answer,
+            Ok(body) => {
+                // Header values that are not text cannot have been signed by
+                // an AWS client; they take no part in the signature.
+                let headers: Vec<(&str, &str)> =
+                    parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect();
+                let http = HttpRequest { method: parts.method.as_str(), path: parts.uri.path(), query, headers: &headers, body: &body };
+                match self.authenticator.authenticate(&self.service, self.config.auth, &http) {
+                    Err(e) => Answer::Err { service: scope, status: e.http_status(), sender_fault: e.is_sender_fault(), code: e.code(), message: e.message() },
+                    Ok(authenticated) => {
+                        // GET and presigned POST requests carry their parameters in the query string.
+                        let params: &[u8] = if body.is_empty() { query.as_bytes() } else { &body };
+                        dispatch(&self.service, &self.roles_xml, self.config.auth, &authenticated, scope, params)
                     }
                 }
             }
-            _ => Err(Answer::error(405, true, "MethodNotAllowed", "Only GET and POST requests are supported.")),
-        };
-        let answer = match params_source {
-            Ok(bytes) => dispatch(&self.service, &self.roles_xml, scope, &bytes),
-            Err(answer) => answer,
         };
         match answer {
             Answer::Ok { service, operation, result } => {

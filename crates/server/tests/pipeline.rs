@@ -14,7 +14,7 @@ use ironiam_server::{App, AppConfig};
 
 fn app() -> Arc<App> {
     let service = IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_795_998_080)), Settings::default());
-    App::new(Arc::new(service), AppConfig { enable_reset: true })
+    App::new(Arc::new(service), AppConfig { enable_reset: true, ..Default::default() })
 }
 
 async fn post(app: &App, body: &str) -> (u16, String) {
@@ -70,9 +70,13 @@ fn domain_errors_map_as_the_model_says() {
         IamError::PolicyNotAttachable(m()),
         IamError::ConcurrentModification(m()),
         IamError::Internal(m()),
+        IamError::AccessDenied(m()),
+        IamError::PackedPolicyTooLarge(m()),
+        IamError::InvalidAuthorizationMessage(m()),
     ];
     for e in errors {
         let expected = error_status(Service::Iam, e.code())
+            .or_else(|| error_status(Service::Sts, e.code()))
             .or_else(|| common_error_status(e.code()))
             .unwrap_or_else(|| panic!("{} is in neither the model nor AWS's common errors", e.code()));
         assert_eq!((e.http_status(), e.is_sender_fault()), expected, "{}", e.code());

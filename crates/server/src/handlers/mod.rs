@@ -13,6 +13,7 @@ use ironiam_core::service::{Caller, IamService};
 use ironiam_core::{IamError, IamResult};
 use ironiam_protocol::{Input, Value, XmlWriter};
 
+use crate::auth::AuthMode;
 use crate::render_cache::RoleXmlCache;
 
 /// What a handler gets.
@@ -21,6 +22,12 @@ pub(crate) struct Ctx<'a> {
     pub roles_xml: &'a RoleXmlCache,
     pub caller: &'a Caller,
     pub input: &'a Input,
+    /// The authentication mode (STS decides AssumeRole by it).
+    #[allow(dead_code)]
+    pub mode: AuthMode,
+    /// The region the request was signed for, if signed.
+    #[allow(dead_code)]
+    pub region: Option<&'a str>,
 }
 
 /// A handler's result: the XML inside `<{Op}Result>`, or none for operations without output.

@@ -1,0 +1,279 @@
+//! Authorizing a caller's request with the policy engine, as AWS's
+//! enforcement code does: the caller's identity-based policies, its
+//! permissions boundary and its session policies, and AWS's AccessDenied
+//! wording when they do not allow.
+//!
+//! Compiled policies are cached (AWS managed policies by ARN, customer
+//! managed policies by id and version, inline and session policies by
+//! text), so a request compiles nothing once the policies it needs have been
+//! seen: authorization costs one evaluation, not a parse.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ironiam_catalog::catalog;
+use ironiam_policy::{evaluate, CompiledPolicy, Context, Decision, PolicyId, PolicySet, Principal, Request};
+use parking_lot::RwLock;
+
+use crate::entities::Tag;
+use crate::error::{IamError, IamResult};
+use crate::service::{Caller, IamService, Identity};
+
+/// Compiled policies, shared by every request. Bounded: it starts afresh
+/// past [`PolicyCache::CAPACITY`] entries (a policy's entry is keyed by its
+/// content or version, so a stale entry is never used, only left behind).
+#[derive(Default)]
+pub struct PolicyCache {
+    compiled: RwLock<HashMap<String, Arc<CompiledPolicy>>>,
+}
+
+impl PolicyCache {
+    /// Entries kept before the cache starts afresh.
+    pub const CAPACITY: usize = 8192;
+
+    fn get_or_compile(&self, key: String, document: impl FnOnce() -> IamResult<String>) -> IamResult<Arc<CompiledPolicy>> {
+        if let Some(hit) = self.compiled.read().get(&key) {
+            return Ok(hit.clone());
+        }
+        let text = document()?;
+        // A stored document always parsed when it was written; one that no
+        // longer does (a stricter parser) grants nothing rather than failing
+        // every request.
+        let compiled = Arc::new(match ironiam_policy::parse(&text) {
+            Ok(policy) => policy.compile(),
+            Err(e) => {
+                tracing::warn!(policy = %key, error = %e.message(), "a stored policy no longer parses; it grants nothing");
+                ironiam_policy::parse(r#"{"Version":"2012-10-17","Statement":[]}"#)
+                    .map(|p| p.compile())
+                    .map_err(|_| IamError::Internal("empty policy does not parse".into()))?
+            }
+        });
+        let mut map = self.compiled.write();
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        map.insert(key, compiled.clone());
+        Ok(compiled)
+    }
+}
+
+/// The policies that apply to one caller.
+struct CallerPolicies {
+    identity: Vec<(String, Arc<CompiledPolicy>)>,
+    boundary: Option<(String, Arc<CompiledPolicy>)>,
+    session: Vec<(String, Arc<CompiledPolicy>)>,
+    /// Tags of the principal (the user's, or the role's and the session's).
+    tags: Vec<Tag>,
+}
+
+/// What to decide: an action on a resource, with the request's own
+/// condition keys (the principal's keys are added here).
+#[derive(Debug, Clone)]
+pub struct AuthzRequest {
+    /// `service:Action`.
+    pub action: String,
+    /// The resource ARN, or `*`.
+    pub resource: String,
+    /// The account owning the resource, when it is not the caller's.
+    pub resource_account: Option<String>,
+    /// Request condition keys (`aws:RequestTag/…`, `iam:PolicyARN`, …).
+    pub context: Context,
+}
+
+impl IamService {
+    /// A managed policy (AWS or customer) compiled, from the cache.
+    pub(crate) fn compiled_managed(&self, account: &str, arn: &str) -> IamResult<Arc<CompiledPolicy>> {
+        if let Some(p) = catalog().get(arn) {
+            return self.policy_cache.get_or_compile(format!("aws|{arn}"), || Ok(catalog().document(p)));
+        }
+        let p = self.store.get_policy(account, arn)?;
+        let version = p.default_version().ok_or_else(|| IamError::Internal(format!("{arn} has no default version")))?;
+        self.policy_cache
+            .get_or_compile(format!("customer|{}|{}", p.policy_id, version.version_id), || Ok(version.document.clone()))
+    }
+
+    fn compiled_inline(&self, document: &str) -> IamResult<Arc<CompiledPolicy>> {
+        self.policy_cache.get_or_compile(format!("inline|{document}"), || Ok(document.to_string()))
+    }
+
+    fn caller_policies(&self, caller: &Caller) -> IamResult<CallerPolicies> {
+        let account = &caller.account_id;
+        let (inline, attached, boundary, mut tags) = match &caller.identity {
+            Identity::Root => return Ok(CallerPolicies { identity: Vec::new(), boundary: None, session: Vec::new(), tags: Vec::new() }),
+            // A user or role deleted while its credentials live on has no
+            // policies any more: everything it asks is implicitly denied.
+            Identity::User { name } => match self.store.get_user(account, name) {
+                Ok(u) => (u.inline_policies.clone(), u.attached_policies.clone(), u.permissions_boundary.clone(), u.tags.clone()),
+                Err(IamError::NoSuchEntity(_)) => Default::default(),
+                Err(e) => return Err(e),
+            },
+            Identity::AssumedRole { role_name, .. } => match self.store.get_role(account, role_name) {
+                Ok(r) => (r.inline_policies.clone(), r.attached_policies.clone(), r.permissions_boundary.clone(), r.tags.clone()),
+                Err(IamError::NoSuchEntity(_)) => Default::default(),
+                Err(e) => return Err(e),
+            },
+        };
+        let mut identity = Vec::with_capacity(inline.len() + attached.len());
+        for (name, document) in &inline {
+            identity.push((name.clone(), self.compiled_inline(document)?));
+        }
+        for arn in &attached {
+            // A policy deleted since it was attached cannot be: the store
+            // refuses to delete attached policies. Skip rather than fail.
+            if let Ok(p) = self.compiled_managed(account, arn) {
+                identity.push((arn.clone(), p));
+            }
+        }
+        let boundary = match &boundary {
+            Some(arn) => Some((arn.clone(), self.compiled_managed(account, arn)?)),
+            None => None,
+        };
+        let mut session = Vec::new();
+        if let Some(claims) = &caller.session {
+            if let Some(document) = &claims.policy {
+                session.push(("session-policy".to_string(), self.compiled_inline(document)?));
+            }
+            for arn in &claims.policy_arns {
+                match self.compiled_managed(account, arn) {
+                    Ok(p) => session.push((arn.clone(), p)),
+                    // A managed session policy deleted since: AWS would no
+                    // longer find it, and a session policy that is missing
+                    // allows nothing.
+                    Err(_) => session.push((arn.clone(), self.compiled_inline(r#"{"Version":"2012-10-17","Statement":[]}"#)?)),
+                }
+            }
+            // Session tags override the role's tags of the same key.
+            for t in &claims.tags {
+                tags.retain(|existing| !existing.key.eq_ignore_ascii_case(&t.key));
+                tags.push(t.clone());
+            }
+        }
+        Ok(CallerPolicies { identity, boundary, session, tags })
+    }
+
+    /// The condition keys AWS derives from the caller and the clock.
+    pub fn principal_context(&self, caller: &Caller, mut context: Context, principal_tags: &[Tag]) -> Context {
+        let principal = evaluation_principal(caller);
+        context = context.with_principal(&principal).with_time(self.clock.now()).with("aws:userid", caller.user_id.clone());
+        for t in principal_tags {
+            context = context.with(&format!("aws:PrincipalTag/{}", t.key), t.value.clone());
+        }
+        if let Some(claims) = &caller.session {
+            context = context.with("aws:TokenIssueTime", crate::clock::iso8601(claims.issued));
+            if let Some(source) = &claims.source_identity {
+                context = context.with("aws:SourceIdentity", source.clone());
+            }
+            if claims.kind == crate::session::SessionKind::AssumedRole {
+                context = context.with("aws:RoleSessionName", claims.session_name.clone());
+            }
+        }
+        context
+    }
+
+    /// Decides `request` for `caller`. The root user is allowed without
+    /// evaluation (IAM policies do not limit it); every other principal
+    /// needs its policies to allow.
+    pub fn authorize(&self, caller: &Caller, request: &AuthzRequest) -> IamResult<Decision> {
+        let policies = self.caller_policies(caller)?;
+        let context = self.principal_context(caller, request.context.clone(), &policies.tags);
+        let principal = evaluation_principal(caller);
+        let mut set = PolicySet::new();
+        for (id, policy) in &policies.identity {
+            set = set.identity(PolicyId::new(id.as_str()), policy);
+        }
+        if let Some((id, policy)) = &policies.boundary {
+            set = set.boundary(PolicyId::new(id.as_str()), policy);
+        }
+        for (id, policy) in &policies.session {
+            set = set.session(PolicyId::new(id.as_str()), policy);
+        }
+        Ok(evaluate(
+            &set,
+            &Request {
+                principal,
+                action: &request.action,
+                resource: &request.resource,
+                resource_account: request.resource_account.as_deref(),
+                context: &context,
+            },
+        ))
+    }
+}
+
+/// The engine's view of a caller.
+pub fn evaluation_principal(caller: &Caller) -> Principal<'_> {
+    match &caller.identity {
+        Identity::Root => Principal::root(&caller.account_id),
+        Identity::User { .. } => Principal::user(&caller.arn),
+        Identity::AssumedRole { role_arn, .. } => Principal::assumed_role(&caller.arn, role_arn),
+    }
+}
+
+/// AWS's AccessDenied message: "User: ARN is not authorized to perform:
+/// ACTION on resource: RESOURCE because no identity-based policy allows the
+/// ACTION action".
+pub fn access_denied_message(caller_arn: &str, action: &str, resource: &str, decision: &Decision) -> String {
+    let mut message = format!("User: {caller_arn} is not authorized to perform: {action} on resource: {resource}");
+    if let Some(reason) = decision.reason(action) {
+        message.push(' ');
+        message.push_str(&reason);
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::memory::MemoryStore;
+    use crate::service::Settings;
+    use crate::users::NewUser;
+
+    fn service() -> IamService {
+        IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_800_000_000)), Settings::default())
+    }
+
+    fn request(action: &str, resource: &str) -> AuthzRequest {
+        AuthzRequest { action: action.into(), resource: resource.into(), resource_account: None, context: Context::new() }
+    }
+
+    #[test]
+    fn a_user_needs_a_policy_and_a_boundary_narrows_it() {
+        let s = service();
+        let root = s.default_caller();
+        let user = s.create_user(&root, NewUser { name: "alice".into(), ..Default::default() }).unwrap();
+        let alice = Caller::user(&user);
+        let create_role = request("iam:CreateRole", "arn:aws:iam::123456789012:role/x");
+        let d = s.authorize(&alice, &create_role).unwrap();
+        assert!(!d.is_allowed());
+        assert_eq!(
+            access_denied_message(&alice.arn, "iam:CreateRole", &create_role.resource, &d),
+            "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::123456789012:role/x because no identity-based policy allows the iam:CreateRole action"
+        );
+        s.attach_user_policy(&root, "alice", "arn:aws:iam::aws:policy/IAMFullAccess").unwrap();
+        assert!(s.authorize(&alice, &create_role).unwrap().is_allowed());
+        s.put_user_permissions_boundary(&root, "alice", "arn:aws:iam::aws:policy/IAMReadOnlyAccess").unwrap();
+        let d = s.authorize(&alice, &create_role).unwrap();
+        assert_eq!(d.reason("iam:CreateRole").unwrap(), "because no permissions boundary allows the iam:CreateRole action");
+        assert!(s.authorize(&alice, &request("iam:GetRole", "arn:aws:iam::123456789012:role/x")).unwrap().is_allowed());
+    }
+
+    #[test]
+    fn principal_keys_reach_conditions() {
+        let s = service();
+        let root = s.default_caller();
+        let user = s
+            .create_user(&root, NewUser { name: "bob".into(), tags: vec![Tag { key: "team".into(), value: "blue".into() }], ..Default::default() })
+            .unwrap();
+        s.put_user_policy(
+            &root,
+            "bob",
+            "p".into(),
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::123456789012:user/${aws:username}","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}}"#.into(),
+        )
+        .unwrap();
+        let bob = Caller::user(&user);
+        assert!(s.authorize(&bob, &request("iam:GetUser", "arn:aws:iam::123456789012:user/bob")).unwrap().is_allowed());
+        assert!(!s.authorize(&bob, &request("iam:GetUser", "arn:aws:iam::123456789012:user/eve")).unwrap().is_allowed());
+    }
+}

@@ -1,0 +1,161 @@
+//! The authorize step of the pipeline: what a request asks to do, in the
+//! policy engine's terms — the action (`iam:CreateRole`), the resource ARN
+//! the operation acts on, and the request's condition keys — and AWS's
+//! AccessDenied answer when the caller's policies do not allow it.
+
+use ironiam_core::authorize::{access_denied_message, AuthzRequest};
+use ironiam_core::service::{Caller, IamService, Identity};
+use ironiam_core::IamError;
+use ironiam_policy::Context;
+use ironiam_protocol::{Input, OperationDef, Service, Value};
+
+use crate::auth::AuthMode;
+
+/// Operations whose `UserName` may be left out, meaning the caller itself.
+const USER_DEFAULTS_TO_CALLER: &[&str] = &[
+    "GetUser",
+    "CreateAccessKey",
+    "ListAccessKeys",
+    "UpdateAccessKey",
+    "DeleteAccessKey",
+    "ListMFADevices",
+    "ListSigningCertificates",
+    "UploadSigningCertificate",
+    "UpdateSigningCertificate",
+    "DeleteSigningCertificate",
+];
+
+fn role_arn(service: &IamService, caller: &Caller, name: &str, path: Option<&str>) -> String {
+    match service.get_role(caller, name) {
+        Ok(role) if path.is_none() => role.arn(),
+        _ => format!("arn:aws:iam::{}:role{}{}", caller.account_id, path.unwrap_or("/"), name),
+    }
+}
+
+fn user_arn(service: &IamService, caller: &Caller, name: &str, path: Option<&str>) -> String {
+    match service.user(caller, name) {
+        Ok(user) if path.is_none() => user.arn(),
+        _ => format!("arn:aws:iam::{}:user{}{}", caller.account_id, path.unwrap_or("/"), name),
+    }
+}
+
+/// Whether the operation's input has `member` at all (asking `Input` for a
+/// member its shape lacks is a programming error).
+fn has(input: &Input, member: &str) -> bool {
+    input.shape().is_some_and(|s| s.member(member).is_some())
+}
+
+fn str_of<'a>(input: &'a Input, member: &str) -> Option<&'a str> {
+    if has(input, member) {
+        input.str(member)
+    } else {
+        None
+    }
+}
+
+fn tags_of(input: &Input, member: &str) -> Vec<(String, String)> {
+    if !has(input, member) {
+        return Vec::new();
+    }
+    input
+        .list(member)
+        .iter()
+        .filter_map(|v| match v {
+            Value::Structure(t) => Some((t.str("Key")?.to_string(), t.str("Value").unwrap_or_default().to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The request's resource and condition keys, or `None` for operations
+/// that are never denied (GetCallerIdentity, as in AWS) or that decide
+/// access themselves (AssumeRole: the trust policy and the caller's
+/// policies together, see the STS handlers).
+pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDef, input: &Input, region: Option<&str>) -> Option<AuthzRequest> {
+    let prefix = match op.service {
+        Service::Iam => "iam",
+        Service::Sts => "sts",
+    };
+    if op.service == Service::Sts && matches!(op.name, "GetCallerIdentity" | "AssumeRole") {
+        return None;
+    }
+    let path = str_of(input, "Path");
+    let mut context = Context::new().with("aws:SecureTransport", "false");
+    if let Some(region) = region {
+        context = context.with("aws:RequestedRegion", region);
+    }
+    let mut resource_tags = Vec::new();
+    let resource = if op.name == "CreatePolicy" {
+        format!("arn:aws:iam::{}:policy{}{}", caller.account_id, path.unwrap_or("/"), str_of(input, "PolicyName").unwrap_or_default())
+    } else if let Some(name) = str_of(input, "RoleName") {
+        if let Ok(role) = service.get_role(caller, name) {
+            resource_tags = role.tags.clone();
+        }
+        role_arn(service, caller, name, (op.name == "CreateRole").then_some(path).flatten())
+    } else if let Some(name) = str_of(input, "UserName") {
+        if let Ok(user) = service.user(caller, name) {
+            resource_tags = user.tags.clone();
+        }
+        user_arn(service, caller, name, (op.name == "CreateUser").then_some(path).flatten())
+    } else if USER_DEFAULTS_TO_CALLER.contains(&op.name) && matches!(caller.identity, Identity::User { .. }) {
+        caller.arn.clone()
+    } else if let Some(arn) = str_of(input, "PolicyArn").or_else(|| str_of(input, "PolicySourceArn")) {
+        arn.to_string()
+    } else if op.name == "GetAccessKeyLastUsed" {
+        // AWS authorizes against the user who owns the key.
+        input
+            .str("AccessKeyId")
+            .and_then(|id| service.store().find_access_key(id).ok().flatten())
+            .filter(|owner| owner.account_id == caller.account_id)
+            .map_or_else(|| "*".to_string(), |owner| owner.arn())
+    } else {
+        "*".to_string()
+    };
+    for t in &resource_tags {
+        context = context
+            .with(&format!("aws:ResourceTag/{}", t.key), t.value.clone())
+            .with(&format!("iam:ResourceTag/{}", t.key), t.value.clone());
+    }
+    let request_tags = tags_of(input, "Tags");
+    if !request_tags.is_empty() {
+        for (k, v) in &request_tags {
+            context = context.with(&format!("aws:RequestTag/{k}"), v.clone());
+        }
+        context = context.with_values("aws:TagKeys", request_tags.iter().map(|(k, _)| k.clone()));
+    }
+    let removed: Vec<&str> = if has(input, "TagKeys") { input.strings("TagKeys").collect() } else { Vec::new() };
+    if !removed.is_empty() {
+        context = context.with_values("aws:TagKeys", removed);
+    }
+    if op.name.starts_with("Attach") || op.name.starts_with("Detach") {
+        if let Some(arn) = str_of(input, "PolicyArn") {
+            context = context.with("iam:PolicyARN", arn);
+        }
+    }
+    if let Some(boundary) = str_of(input, "PermissionsBoundary") {
+        context = context.with("iam:PermissionsBoundary", boundary);
+    }
+    Some(AuthzRequest { action: format!("{prefix}:{}", op.name), resource, resource_account: None, context })
+}
+
+/// Authorizes a request for `mode`: `Ok` to go on, `Err(AccessDenied)` to
+/// refuse it. The root user is never denied; in soft mode a denial is
+/// logged and the request goes on.
+pub(crate) fn authorize(service: &IamService, mode: AuthMode, caller: &Caller, op: &OperationDef, input: &Input, region: Option<&str>) -> Result<(), IamError> {
+    if !mode.authorizes() || caller.identity == Identity::Root {
+        return Ok(());
+    }
+    let Some(request) = request_of(service, caller, op, input, region) else {
+        return Ok(());
+    };
+    let decision = service.authorize(caller, &request)?;
+    if decision.is_allowed() {
+        return Ok(());
+    }
+    let message = access_denied_message(&caller.arn, &request.action, &request.resource, &decision);
+    if mode == AuthMode::Soft {
+        tracing::warn!(target: "ironiam::audit", caller = %caller.arn, action = %request.action, resource = %request.resource, "soft mode: allowed a request enforce mode denies: {message}");
+        return Ok(());
+    }
+    Err(IamError::AccessDenied(message))
+}
