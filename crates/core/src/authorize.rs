@@ -58,12 +58,29 @@ impl PolicyCache {
 }
 
 /// The policies that apply to one caller.
-struct CallerPolicies {
+pub(crate) struct CallerPolicies {
     identity: Vec<(String, Arc<CompiledPolicy>)>,
     boundary: Option<(String, Arc<CompiledPolicy>)>,
     session: Vec<(String, Arc<CompiledPolicy>)>,
     /// Tags of the principal (the user's, or the role's and the session's).
-    tags: Vec<Tag>,
+    pub(crate) tags: Vec<Tag>,
+}
+
+impl CallerPolicies {
+    /// The caller's identity-based, boundary and session policies as a set.
+    pub(crate) fn policy_set(&self) -> PolicySet<'_> {
+        let mut set = PolicySet::new();
+        for (id, policy) in &self.identity {
+            set = set.identity(PolicyId::new(id.as_str()), policy);
+        }
+        if let Some((id, policy)) = &self.boundary {
+            set = set.boundary(PolicyId::new(id.as_str()), policy);
+        }
+        for (id, policy) in &self.session {
+            set = set.session(PolicyId::new(id.as_str()), policy);
+        }
+        set
+    }
 }
 
 /// What to decide: an action on a resource, with the request's own
@@ -92,11 +109,16 @@ impl IamService {
             .get_or_compile(format!("customer|{}|{}", p.policy_id, version.version_id), || Ok(version.document.clone()))
     }
 
-    fn compiled_inline(&self, document: &str) -> IamResult<Arc<CompiledPolicy>> {
+    /// A role's trust policy compiled, from the cache.
+    pub(crate) fn compiled_trust(&self, document: &str) -> IamResult<Arc<CompiledPolicy>> {
+        self.compiled_inline(document)
+    }
+
+    pub(crate) fn compiled_inline(&self, document: &str) -> IamResult<Arc<CompiledPolicy>> {
         self.policy_cache.get_or_compile(format!("inline|{document}"), || Ok(document.to_string()))
     }
 
-    fn caller_policies(&self, caller: &Caller) -> IamResult<CallerPolicies> {
+    pub(crate) fn caller_policies(&self, caller: &Caller) -> IamResult<CallerPolicies> {
         let account = &caller.account_id;
         let (inline, attached, boundary, mut tags) = match &caller.identity {
             Identity::Root => return Ok(CallerPolicies { identity: Vec::new(), boundary: None, session: Vec::new(), tags: Vec::new() }),
@@ -177,16 +199,7 @@ impl IamService {
         let policies = self.caller_policies(caller)?;
         let context = self.principal_context(caller, request.context.clone(), &policies.tags);
         let principal = evaluation_principal(caller);
-        let mut set = PolicySet::new();
-        for (id, policy) in &policies.identity {
-            set = set.identity(PolicyId::new(id.as_str()), policy);
-        }
-        if let Some((id, policy)) = &policies.boundary {
-            set = set.boundary(PolicyId::new(id.as_str()), policy);
-        }
-        for (id, policy) in &policies.session {
-            set = set.session(PolicyId::new(id.as_str()), policy);
-        }
+        let set = policies.policy_set();
         Ok(evaluate(
             &set,
             &Request {

@@ -16,6 +16,7 @@ pub mod service;
 pub mod session;
 pub mod simulate;
 pub mod store;
+pub mod sts;
 pub mod users;
 
 pub use error::{IamError, IamResult};

@@ -96,6 +96,12 @@ struct ServeArgs {
     /// `POST /_ironiam/clock?offset=SECONDS` changes it while running.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     clock_offset: i64,
+    /// End each AccessDenied message of `--auth enforce` with an "Encoded
+    /// authorization failure message" (as EC2 does), which
+    /// `aws sts decode-authorization-message` explains: the caller, action,
+    /// resource, matched statements and context keys.
+    #[arg(long)]
+    encode_denials: bool,
 }
 
 /// Every root access key from the flags, the environment and the accounts file.
@@ -233,6 +239,7 @@ fn run_server(args: ServeArgs) -> ExitCode {
         auth,
         console_without_sign_in: args.console_without_sign_in,
         test_clock: Some(clock),
+        encode_denials: args.encode_denials,
     };
     let app = App::new(service, config);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use ironiam_core::credentials::CredentialError;
 use ironiam_core::service::{Caller, IamService};
+use ironiam_core::session::SessionKind;
 use ironiam_sigv4::{AuthError, HttpRequest, Secret, SigningKeyCache};
 
 /// How much of AWS's access control ironiam applies.
@@ -114,6 +115,14 @@ impl Authenticator {
             .map_err(credential_error)?;
         let secret = Secret::new(credentials.secret.expose());
         self.keys.verify(req, &signed, &secret, service.clock().now())?;
+        // AWS: credentials from GetSessionToken "cannot call any IAM API
+        // operations unless MFA authentication information is included";
+        // ironiam has no MFA devices, so they never can, and IAM answers
+        // such requests as it answers an invalid token.
+        let from_get_session_token = credentials.caller.session.as_ref().is_some_and(|s| s.kind == SessionKind::SessionToken);
+        if from_get_session_token && signed.service() == "iam" {
+            return Err(AuthError::InvalidClientTokenId);
+        }
         if credentials.is_user_key {
             if let Err(e) = service.note_access_key_use(signed.access_key_id(), signed.service(), signed.region()) {
                 tracing::warn!(error = %e, "could not record an access key's use");

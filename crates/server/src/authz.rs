@@ -68,7 +68,7 @@ fn tags_of(input: &Input, member: &str) -> Vec<(String, String)> {
 }
 
 /// The request's resource and condition keys, or `None` for operations
-/// that are never denied (GetCallerIdentity, as in AWS) or that decide
+/// that are never denied (GetCallerIdentity, GetSessionToken) or that decide
 /// access themselves (AssumeRole: the trust policy and the caller's
 /// policies together, see the STS handlers).
 pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDef, input: &Input, region: Option<&str>) -> Option<AuthzRequest> {
@@ -76,7 +76,9 @@ pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDe
         Service::Iam => "iam",
         Service::Sts => "sts",
     };
-    if op.service == Service::Sts && matches!(op.name, "GetCallerIdentity" | "AssumeRole") {
+    // AWS: GetCallerIdentity and GetSessionToken need no permission ("you
+    // cannot use policies to control authentication operations").
+    if op.service == Service::Sts && matches!(op.name, "GetCallerIdentity" | "GetSessionToken" | "AssumeRole") {
         return None;
     }
     let path = str_of(input, "Path");
@@ -141,7 +143,17 @@ pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDe
 /// Authorizes a request for `mode`: `Ok` to go on, `Err(AccessDenied)` to
 /// refuse it. The root user is never denied; in soft mode a denial is
 /// logged and the request goes on.
-pub(crate) fn authorize(service: &IamService, mode: AuthMode, caller: &Caller, op: &OperationDef, input: &Input, region: Option<&str>) -> Result<(), IamError> {
+/// With `encode`, a denial's message ends with an encoded authorization
+/// failure message that DecodeAuthorizationMessage explains.
+pub(crate) fn authorize(
+    service: &IamService,
+    mode: AuthMode,
+    encode: bool,
+    caller: &Caller,
+    op: &OperationDef,
+    input: &Input,
+    region: Option<&str>,
+) -> Result<(), IamError> {
     if !mode.authorizes() || caller.identity == Identity::Root {
         return Ok(());
     }
@@ -152,10 +164,10 @@ pub(crate) fn authorize(service: &IamService, mode: AuthMode, caller: &Caller, o
     if decision.is_allowed() {
         return Ok(());
     }
-    let message = access_denied_message(&caller.arn, &request.action, &request.resource, &decision);
     if mode == AuthMode::Soft {
+        let message = access_denied_message(&caller.arn, &request.action, &request.resource, &decision);
         tracing::warn!(target: "ironiam::audit", caller = %caller.arn, action = %request.action, resource = %request.resource, "soft mode: allowed a request enforce mode denies: {message}");
         return Ok(());
     }
-    Err(IamError::AccessDenied(message))
+    Err(service.access_denied(caller, &request, &decision, encode))
 }

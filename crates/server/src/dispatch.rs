@@ -46,6 +46,7 @@ pub(crate) fn dispatch(
     service: &IamService,
     roles_xml: &RoleXmlCache,
     mode: AuthMode,
+    encode_denials: bool,
     authenticated: &Authenticated,
     scope: Option<Service>,
     raw_params: &[u8],
@@ -71,12 +72,16 @@ pub(crate) fn dispatch(
     };
     let caller = &authenticated.caller;
     let region = authenticated.region.as_deref();
-    if let Err(denied) = authorize(service, mode, caller, op, &input, region) {
+    if let Err(denied) = authorize(service, mode, encode_denials, caller, op, &input, region) {
         return Answer::from_domain(op.service, denied);
     }
     let ctx = Ctx { service, roles_xml, caller, input: &input, mode, region };
     let result = match (op.service, op.name) {
         (Service::Sts, "GetCallerIdentity") => sts::get_caller_identity(&ctx),
+        (Service::Sts, "AssumeRole") => sts::assume_role(&ctx),
+        (Service::Sts, "GetSessionToken") => sts::get_session_token(&ctx),
+        (Service::Sts, "GetAccessKeyInfo") => sts::get_access_key_info(&ctx),
+        (Service::Sts, "DecodeAuthorizationMessage") => sts::decode_authorization_message(&ctx),
         (Service::Iam, "CreateRole") => roles::create_role(&ctx),
         (Service::Iam, "GetRole") => roles::get_role(&ctx),
         (Service::Iam, "ListRoles") => roles::list_roles(&ctx),

@@ -42,6 +42,9 @@ pub struct AppConfig {
     /// The service's clock, when it may be moved through
     /// `POST /_ironiam/clock?offset=SECONDS` (with `enable_reset`).
     pub test_clock: Option<Arc<OffsetClock>>,
+    /// End AccessDenied messages with an encoded authorization failure
+    /// message (as EC2 does), which DecodeAuthorizationMessage decodes.
+    pub encode_denials: bool,
 }
 
 /// Everything a request needs.
@@ -180,7 +183,7 @@ impl App {
                     Ok(authenticated) => {
                         // GET and presigned POST requests carry their parameters in the query string.
                         let params: &[u8] = if body.is_empty() { query.as_bytes() } else { &body };
-                        dispatch(&self.service, &self.roles_xml, self.config.auth, &authenticated, scope, params)
+                        dispatch(&self.service, &self.roles_xml, self.config.auth, self.config.encode_denials, &authenticated, scope, params)
                     }
                 }
             }

@@ -23,7 +23,6 @@ pub(crate) struct Ctx<'a> {
     pub caller: &'a Caller,
     pub input: &'a Input,
     /// The authentication mode (STS decides AssumeRole by it).
-    #[allow(dead_code)]
     pub mode: AuthMode,
     /// The region the request was signed for, if signed.
     #[allow(dead_code)]
