@@ -213,6 +213,61 @@ impl IamService {
     }
 }
 
+impl IamService {
+    /// The caller a principal ARN stands for, if it exists.
+    pub fn caller_for_arn(&self, arn: &str) -> IamResult<Caller> {
+        let missing = || IamError::NoSuchEntity(format!("The principal {arn} cannot be found."));
+        let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(missing)?;
+        let (account, resource) = rest.split_once(':').ok_or_else(missing)?;
+        if resource == "root" {
+            return Ok(Caller::root(account));
+        }
+        let name = resource.rsplit('/').next().ok_or_else(missing)?;
+        if resource.starts_with("user/") {
+            let user = self.store.get_user(account, name).map_err(|_| missing())?;
+            return if user.arn() == arn { Ok(Caller::user(&user)) } else { Err(missing()) };
+        }
+        if resource.starts_with("role/") {
+            let role = self.store.get_role(account, name).map_err(|_| missing())?;
+            if role.arn() != arn {
+                return Err(missing());
+            }
+            return Ok(Caller {
+                account_id: role.account_id.clone(),
+                arn: role.arn(),
+                user_id: role.role_id.clone(),
+                identity: Identity::AssumedRole { role_name: role.name.clone(), role_arn: role.arn() },
+                session: None,
+            });
+        }
+        Err(missing())
+    }
+
+    /// Decides `request` for `caller`, with an optional resource-based
+    /// policy of the resource (for services that have their own).
+    pub fn authorize_with_resource_policy(&self, caller: &Caller, request: &AuthzRequest, resource_policy: Option<&str>) -> IamResult<Decision> {
+        let Some(document) = resource_policy else {
+            return self.authorize(caller, request);
+        };
+        let resource = ironiam_policy::validate(document, ironiam_policy::PolicyKind::ResourceBased)
+            .map_err(|e| IamError::MalformedPolicyDocument(e.message().to_string()))?
+            .compile();
+        let policies = self.caller_policies(caller)?;
+        let context = self.principal_context(caller, request.context.clone(), &policies.tags);
+        let set = policies.policy_set().resource(PolicyId::new("ResourcePolicy"), &resource);
+        Ok(evaluate(
+            &set,
+            &Request {
+                principal: evaluation_principal(caller),
+                action: &request.action,
+                resource: &request.resource,
+                resource_account: request.resource_account.as_deref(),
+                context: &context,
+            },
+        ))
+    }
+}
+
 /// The engine's view of a caller.
 pub fn evaluation_principal(caller: &Caller) -> Principal<'_> {
     match &caller.identity {

@@ -75,6 +75,23 @@ impl IssuedCredentials {
     }
 }
 
+/// ironiam's "assume a role as an AWS service" request.
+#[derive(Debug, Clone)]
+pub struct ServiceAssumeRole {
+    /// The service principal, e.g. `ssm.amazonaws.com`.
+    pub service: String,
+    /// The role to assume.
+    pub role_arn: String,
+    /// The session name (SSM uses the managed instance id).
+    pub session_name: String,
+    /// `aws:SourceAccount`: the account the service acts for.
+    pub source_account: Option<String>,
+    /// `aws:SourceArn`: the resource the service acts for.
+    pub source_arn: Option<String>,
+    /// Seconds (default 3600, up to the role's MaxSessionDuration).
+    pub duration_seconds: Option<i64>,
+}
+
 /// What AssumeRole decided, for soft mode's log.
 #[derive(Debug, Clone)]
 pub struct SoftDenial {
@@ -311,6 +328,70 @@ impl IamService {
             chained,
         };
         Ok((self.issue(claims, has_session_extras.then_some(packed)), soft))
+    }
+
+    /// ironiam only: assume a role *as an AWS service* — what SSM does for a
+    /// registered on-premises server. The role's trust policy decides, with
+    /// the service principal and `aws:SourceAccount`/`aws:SourceArn` as the
+    /// service sets them (the confused-deputy guard), evaluated by the
+    /// engine like any AssumeRole.
+    pub fn assume_role_as_service(&self, request: &ServiceAssumeRole) -> IamResult<IssuedCredentials> {
+        let denied = |reason: Option<String>| {
+            let mut message =
+                format!("Service: {} is not authorized to perform: sts:AssumeRole on resource: {}", request.service, request.role_arn);
+            if let Some(reason) = reason {
+                message.push(' ');
+                message.push_str(&reason);
+            }
+            IamError::AccessDenied(message)
+        };
+        let role = self.role_to_assume(&request.role_arn).ok_or_else(|| denied(None))?;
+        let trust = self.compiled_trust(&role.assume_role_policy_document)?;
+        let mut context = Context::new().with_time(self.clock.now()).with("aws:PrincipalServiceName", request.service.clone());
+        if let Some(account) = &request.source_account {
+            context = context.with("aws:SourceAccount", account.clone());
+        }
+        if let Some(arn) = &request.source_arn {
+            context = context.with("aws:SourceArn", arn.clone());
+        }
+        let set = PolicySet::new().trust(PolicyId::new("TrustPolicy"), &trust);
+        let decision = evaluate(
+            &set,
+            &Request {
+                principal: Principal::service(&request.service),
+                action: "sts:AssumeRole",
+                resource: &request.role_arn,
+                resource_account: Some(&role.account_id),
+                context: &context,
+            },
+        );
+        if !decision.is_allowed() {
+            return Err(denied(decision.reason("sts:AssumeRole")));
+        }
+        let duration = request.duration_seconds.unwrap_or(3600);
+        if !(900..=role.max_session_duration).contains(&duration) {
+            return Err(validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role."));
+        }
+        let now = self.clock.now();
+        let (id, secret) = self.new_key(&role.account_id);
+        let claims = SessionClaims {
+            kind: SessionKind::AssumedRole,
+            account_id: role.account_id.clone(),
+            access_key_id: id,
+            secret,
+            issued: now,
+            expires: now + duration,
+            principal_arn: role.arn(),
+            principal_id: role.role_id.clone(),
+            session_name: request.session_name.clone(),
+            policy: None,
+            policy_arns: Vec::new(),
+            tags: Vec::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            chained: false,
+        };
+        Ok(self.issue(claims, None))
     }
 
     /// GetSessionToken: temporary credentials for the calling user or root.

@@ -19,6 +19,7 @@ use ironiam_protocol::{write_error, write_success, Service, XmlWriter};
 use ironiam_sigv4::HttpRequest;
 use tokio::net::TcpListener;
 
+use crate::admin;
 use crate::auth::{AuthMode, Authenticator};
 use crate::dispatch::{dispatch, Answer};
 use crate::render_cache::RoleXmlCache;
@@ -117,6 +118,30 @@ impl App {
         }
     }
 
+    /// ironiam's JSON endpoints (see [`crate::admin`]), enabled with the reset endpoints.
+    async fn admin<B>(&self, path: &str, body: B) -> Reply
+    where
+        B: hyper::body::Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        if !self.config.enable_reset {
+            return json_response(StatusCode::FORBIDDEN, "{\"error\":\"ironiam's own endpoints are disabled (--no-reset)\"}");
+        }
+        let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return json_response(StatusCode::PAYLOAD_TOO_LARGE, "{\"error\":\"the body could not be read\"}"),
+        };
+        let (status, text) = if path == "/_ironiam/authorize" {
+            admin::authorize(&self.service, &self.authenticator, &body)
+        } else {
+            admin::assume_role_as_service(&self.service, &body)
+        };
+        let mut response = Response::new(Full::new(Bytes::from(text)));
+        *response.status_mut() = status;
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    }
+
     /// Answers one HTTP request.
     pub async fn handle<B>(&self, req: Request<B>) -> Reply
     where
@@ -138,6 +163,10 @@ impl App {
                 };
             }
             (&Method::POST, "/_ironiam/clock") => return self.move_clock(req.uri().query().unwrap_or("")),
+            (&Method::POST, path @ ("/_ironiam/assume-role-as-service" | "/_ironiam/authorize")) => {
+                let path = path.to_string();
+                return self.admin(&path, req.into_body()).await;
+            }
             _ => {}
         }
         if ironiam_console::is_console_path(req.uri().path()) {

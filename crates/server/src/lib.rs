@@ -5,6 +5,7 @@
 //! [`serve`] runs on any listener until `shutdown` resolves; [`App::handle`]
 //! answers one request without a socket, for tests.
 
+mod admin;
 mod auth;
 mod authz;
 mod dispatch;
