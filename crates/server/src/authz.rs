@@ -25,20 +25,6 @@ const USER_DEFAULTS_TO_CALLER: &[&str] = &[
     "DeleteSigningCertificate",
 ];
 
-fn role_arn(service: &IamService, caller: &Caller, name: &str, path: Option<&str>) -> String {
-    match service.get_role(caller, name) {
-        Ok(role) if path.is_none() => role.arn(),
-        _ => format!("arn:aws:iam::{}:role{}{}", caller.account_id, path.unwrap_or("/"), name),
-    }
-}
-
-fn user_arn(service: &IamService, caller: &Caller, name: &str, path: Option<&str>) -> String {
-    match service.user(caller, name) {
-        Ok(user) if path.is_none() => user.arn(),
-        _ => format!("arn:aws:iam::{}:user{}{}", caller.account_id, path.unwrap_or("/"), name),
-    }
-}
-
 /// Whether the operation's input has `member` at all (asking `Input` for a
 /// member its shape lacks is a programming error).
 fn has(input: &Input, member: &str) -> bool {
@@ -90,15 +76,22 @@ pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDe
     let resource = if op.name == "CreatePolicy" {
         format!("arn:aws:iam::{}:policy{}{}", caller.account_id, path.unwrap_or("/"), str_of(input, "PolicyName").unwrap_or_default())
     } else if let Some(name) = str_of(input, "RoleName") {
-        if let Ok(role) = service.get_role(caller, name) {
-            resource_tags = role.tags.clone();
+        match service.get_role(caller, name) {
+            // An existing role: its ARN (path included) and its tags.
+            Ok(role) if op.name != "CreateRole" => {
+                resource_tags = role.tags.clone();
+                role.arn()
+            }
+            _ => format!("arn:aws:iam::{}:role{}{}", caller.account_id, path.unwrap_or("/"), name),
         }
-        role_arn(service, caller, name, (op.name == "CreateRole").then_some(path).flatten())
     } else if let Some(name) = str_of(input, "UserName") {
-        if let Ok(user) = service.user(caller, name) {
-            resource_tags = user.tags.clone();
+        match service.user(caller, name) {
+            Ok(user) if op.name != "CreateUser" => {
+                resource_tags = user.tags.clone();
+                user.arn()
+            }
+            _ => format!("arn:aws:iam::{}:user{}{}", caller.account_id, path.unwrap_or("/"), name),
         }
-        user_arn(service, caller, name, (op.name == "CreateUser").then_some(path).flatten())
     } else if USER_DEFAULTS_TO_CALLER.contains(&op.name) && matches!(caller.identity, Identity::User { .. }) {
         caller.arn.clone()
     } else if let Some(arn) = str_of(input, "PolicyArn").or_else(|| str_of(input, "PolicySourceArn")) {
