@@ -121,7 +121,9 @@ impl IamService {
     pub(crate) fn caller_policies(&self, caller: &Caller) -> IamResult<CallerPolicies> {
         let account = &caller.account_id;
         let (inline, attached, boundary, mut tags) = match &caller.identity {
-            Identity::Root => return Ok(CallerPolicies { identity: Vec::new(), boundary: None, session: Vec::new(), tags: Vec::new() }),
+            Identity::Root | Identity::Anonymous => {
+                return Ok(CallerPolicies { identity: Vec::new(), boundary: None, session: Vec::new(), tags: Vec::new() })
+            }
             // A user or role deleted while its credentials live on has no
             // policies any more: everything it asks is implicitly denied.
             Identity::User { name } => match self.store.get_user(account, name) {
@@ -272,6 +274,7 @@ impl IamService {
 pub fn evaluation_principal(caller: &Caller) -> Principal<'_> {
     match &caller.identity {
         Identity::Root => Principal::root(&caller.account_id),
+        Identity::Anonymous => Principal::anonymous(),
         Identity::User { .. } => Principal::user(&caller.arn),
         Identity::AssumedRole { role_arn, .. } => Principal::assumed_role(&caller.arn, role_arn),
     }

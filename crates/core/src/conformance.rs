@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::thread;
 
-use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, PolicyVersion, Role, Tag, User};
+use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, OidcProvider, PolicyVersion, Role, Tag, User};
 use crate::error::IamError;
-use crate::store::{ListRange, PolicyChange, RoleChange, Store, UserChange};
+use crate::store::{ListRange, OidcChange, PolicyChange, RoleChange, Store, UserChange};
 
 const ACCOUNT: &str = "123456789012";
 const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
@@ -475,6 +475,46 @@ pub fn concurrent_access_keys(store: Arc<dyn Store>) {
     assert_eq!(store.get_user(ACCOUNT, "shared").unwrap().access_keys.len(), 2);
 }
 
+/// An OpenID Connect provider for `url` in the test account.
+pub fn oidc_provider(url: &str) -> OidcProvider {
+    OidcProvider {
+        account_id: ACCOUNT.to_string(),
+        url: url.to_string(),
+        client_ids: vec!["sts.amazonaws.com".into()],
+        thumbprints: vec!["0123456789abcdef0123456789abcdef01234567".into()],
+        tags: vec![Tag { key: "k".into(), value: "v".into() }],
+        create_date: 1_700_000_000,
+    }
+}
+
+/// OpenID Connect providers: one per URL, changes, deletion.
+pub fn oidc_providers(store: &dyn Store) {
+    let p = store.create_oidc_provider(oidc_provider("https://token.example.com/path")).unwrap();
+    let arn = p.arn();
+    assert_eq!(arn, format!("arn:aws:iam::{ACCOUNT}:oidc-provider/token.example.com/path"));
+    assert_eq!(
+        store.create_oidc_provider(oidc_provider("https://token.example.com/path")).unwrap_err(),
+        IamError::EntityAlreadyExists("Provider with url https://token.example.com/path already exists.".into())
+    );
+    store.create_oidc_provider(oidc_provider("https://accounts.example.org")).unwrap();
+    assert_eq!(*store.get_oidc_provider(ACCOUNT, &arn).unwrap(), oidc_provider("https://token.example.com/path"));
+    assert_eq!(store.list_oidc_providers(ACCOUNT).unwrap().len(), 2);
+    store.update_oidc_provider(ACCOUNT, &arn, OidcChange::AddClientId("app".into())).unwrap();
+    store.update_oidc_provider(ACCOUNT, &arn, OidcChange::AddClientId("app".into())).unwrap();
+    store.update_oidc_provider(ACCOUNT, &arn, OidcChange::RemoveClientId("sts.amazonaws.com".into())).unwrap();
+    store.update_oidc_provider(ACCOUNT, &arn, OidcChange::Thumbprints(vec![])).unwrap();
+    let p = store.get_oidc_provider(ACCOUNT, &arn).unwrap();
+    assert_eq!((p.client_ids.clone(), p.thumbprints.len()), (vec!["app".to_string()], 0));
+    store.delete_oidc_provider(ACCOUNT, &arn).unwrap();
+    assert_eq!(
+        store.get_oidc_provider(ACCOUNT, &arn).unwrap_err(),
+        IamError::NoSuchEntity(format!("OpenIDConnect Provider not found for arn {arn}"))
+    );
+    assert!(matches!(store.delete_oidc_provider(ACCOUNT, &arn), Err(IamError::NoSuchEntity(_))));
+    store.reset().unwrap();
+    assert!(store.list_oidc_providers(ACCOUNT).unwrap().is_empty());
+}
+
 /// Declares one `#[test]` per conformance check for a backend. `$make` is an
 /// expression giving a fresh, empty `Arc<dyn Store>` each time it is evaluated.
 #[macro_export]
@@ -506,6 +546,8 @@ macro_rules! store_conformance_tests {
         fn conformance_user_policy_usage() { $crate::conformance::user_policy_usage(&*$make); }
         #[test]
         fn conformance_access_key_last_use() { $crate::conformance::access_key_last_use(&*$make); }
+        #[test]
+        fn conformance_oidc_providers() { $crate::conformance::oidc_providers(&*$make); }
         #[test]
         fn conformance_concurrent_access_keys() { $crate::conformance::concurrent_access_keys($make); }
     };

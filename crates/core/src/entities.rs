@@ -210,3 +210,38 @@ pub struct AccessKeyUse {
     /// The region of the request's signature.
     pub region: String,
 }
+
+/// An IAM OpenID Connect identity provider (CreateOpenIDConnectProvider).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcProvider {
+    /// Owning account.
+    pub account_id: String,
+    /// `Url` as created, e.g. `https://token.actions.githubusercontent.com`.
+    pub url: String,
+    /// `ClientIDList`: the audiences a web identity token may name.
+    pub client_ids: Vec<String>,
+    /// `ThumbprintList`.
+    pub thumbprints: Vec<String>,
+    /// Tags.
+    pub tags: Vec<Tag>,
+    /// Creation time, epoch seconds.
+    pub create_date: i64,
+}
+
+impl OidcProvider {
+    /// The URL without its scheme: `token.actions.githubusercontent.com`,
+    /// as ARNs and condition keys (`HOST/PATH:aud`) spell it.
+    pub fn host_path(&self) -> &str {
+        oidc_host_path(&self.url)
+    }
+
+    /// `arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:oidc-provider/{}", self.account_id, self.host_path())
+    }
+}
+
+/// An issuer URL without `https://` and without a trailing `/`.
+pub fn oidc_host_path(url: &str) -> &str {
+    url.strip_prefix("https://").unwrap_or(url).trim_end_matches('/')
+}

@@ -34,6 +34,10 @@ pub enum IamError {
     PackedPolicyTooLarge(String),
     /// STS `InvalidAuthorizationMessageException` (400).
     InvalidAuthorizationMessage(String),
+    /// STS `InvalidIdentityToken` (400): a web identity token that does not verify.
+    InvalidIdentityToken(String),
+    /// STS `ExpiredTokenException` (400): an expired web identity token.
+    ExpiredIdentityToken(String),
     /// `ServiceFailure` (500). The detail is logged, never sent to the caller.
     Internal(String),
 }
@@ -59,6 +63,8 @@ impl IamError {
             IamError::AccessDenied(_) => "AccessDenied",
             IamError::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
             IamError::InvalidAuthorizationMessage(_) => "InvalidAuthorizationMessageException",
+            IamError::InvalidIdentityToken(_) => "InvalidIdentityToken",
+            IamError::ExpiredIdentityToken(_) => "ExpiredTokenException",
             IamError::Internal(_) => "ServiceFailure",
         }
     }
@@ -77,7 +83,9 @@ impl IamError {
             | IamError::UnmodifiableEntity(_)
             | IamError::PolicyNotAttachable(_)
             | IamError::PackedPolicyTooLarge(_)
-            | IamError::InvalidAuthorizationMessage(_) => 400,
+            | IamError::InvalidAuthorizationMessage(_)
+            | IamError::InvalidIdentityToken(_)
+            | IamError::ExpiredIdentityToken(_) => 400,
             IamError::AccessDenied(_) => 403,
             IamError::NotImplemented(_) => 501,
             IamError::Internal(_) => 500,
@@ -106,7 +114,9 @@ impl IamError {
             | IamError::NotImplemented(m)
             | IamError::AccessDenied(m)
             | IamError::PackedPolicyTooLarge(m)
-            | IamError::InvalidAuthorizationMessage(m) => m,
+            | IamError::InvalidAuthorizationMessage(m)
+            | IamError::InvalidIdentityToken(m)
+            | IamError::ExpiredIdentityToken(m) => m,
         }
     }
 }

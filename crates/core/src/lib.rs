@@ -11,6 +11,7 @@ pub mod entities;
 pub mod error;
 pub mod ids;
 pub mod memory;
+pub mod oidc;
 pub mod quotas;
 pub mod service;
 pub mod session;

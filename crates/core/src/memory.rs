@@ -12,9 +12,9 @@ use parking_lot::RwLock;
 
 use parking_lot::Mutex;
 
-use crate::entities::{AccessKeyUse, CustomerPolicy, Page, PolicyVersion, Role, Tag, User};
+use crate::entities::{AccessKeyUse, CustomerPolicy, OidcProvider, Page, PolicyVersion, Role, Tag, User};
 use crate::error::{IamError, IamResult};
-use crate::store::{ListRange, PolicyChange, PolicyUsage, RoleChange, Store, UserChange};
+use crate::store::{ListRange, OidcChange, PolicyChange, PolicyUsage, RoleChange, Store, UserChange};
 
 /// One change to make durable.
 #[derive(Debug)]
@@ -31,6 +31,10 @@ pub enum Change<'a> {
     PutUser(&'a User),
     /// Delete a user, its access keys and their recorded uses.
     DeleteUser(&'a User),
+    /// Insert or replace an OpenID Connect provider (keyed by ARN).
+    PutOidcProvider(&'a OidcProvider),
+    /// Delete an OpenID Connect provider.
+    DeleteOidcProvider(&'a OidcProvider),
     /// Record the last use of an access key.
     AccessKeyUsed {
         /// The key.
@@ -67,6 +71,8 @@ struct AccountState {
     policies: BTreeMap<String, Arc<CustomerPolicy>>,
     /// Keyed by lowercased name.
     users: BTreeMap<String, Arc<User>>,
+    /// OpenID Connect providers by ARN.
+    oidc_providers: BTreeMap<String, Arc<OidcProvider>>,
 }
 
 #[derive(Debug, Default)]
@@ -100,6 +106,8 @@ pub struct Snapshot {
     pub users: Vec<User>,
     /// The last recorded use of each access key.
     pub key_uses: Vec<(String, AccessKeyUse)>,
+    /// OpenID Connect providers.
+    pub oidc_providers: Vec<OidcProvider>,
 }
 
 /// The in-memory store.
@@ -128,7 +136,7 @@ impl<J: Journal> MemoryStore<J> {
     /// A store holding `snapshot` (loaded from disk) that journals every
     /// later change.
     pub fn with_journal(journal: J, snapshot: Snapshot) -> Self {
-        let Snapshot { roles, policies, users, key_uses } = snapshot;
+        let Snapshot { roles, policies, users, key_uses, oidc_providers } = snapshot;
         let mut accounts: HashMap<String, AccountState> = HashMap::new();
         let mut keys = HashMap::new();
         for user in users {
@@ -143,6 +151,13 @@ impl<J: Journal> MemoryStore<J> {
             .filter(|(id, _)| keys.contains_key(id))
             .map(|(id, used)| (id, KeyUse { journaled_at: used.date, used }))
             .collect();
+        for provider in oidc_providers {
+            accounts
+                .entry(provider.account_id.clone())
+                .or_default()
+                .oidc_providers
+                .insert(provider.arn(), Arc::new(provider));
+        }
         for role in roles {
             accounts
                 .entry(role.account_id.clone())
@@ -728,6 +743,61 @@ impl<J: Journal> Store for MemoryStore<J> {
         Ok(self.key_uses.lock().get(access_key_id).map(|u| u.used.clone()))
     }
 
+    fn create_oidc_provider(&self, provider: OidcProvider) -> IamResult<Arc<OidcProvider>> {
+        let mut guard = self.state.write();
+        let state = guard.accounts.entry(provider.account_id.clone()).or_default();
+        let arn = provider.arn();
+        if state.oidc_providers.contains_key(&arn) {
+            return Err(IamError::EntityAlreadyExists(format!("Provider with url {} already exists.", provider.url)));
+        }
+        self.journal.record(Change::PutOidcProvider(&provider))?;
+        let provider = Arc::new(provider);
+        state.oidc_providers.insert(arn, provider.clone());
+        Ok(provider)
+    }
+
+    fn get_oidc_provider(&self, account: &str, arn: &str) -> IamResult<Arc<OidcProvider>> {
+        self.state
+            .read()
+            .accounts
+            .get(account)
+            .and_then(|s| s.oidc_providers.get(arn).cloned())
+            .ok_or_else(|| no_such_oidc_provider(arn))
+    }
+
+    fn list_oidc_providers(&self, account: &str) -> IamResult<Vec<Arc<OidcProvider>>> {
+        Ok(self.state.read().accounts.get(account).map(|s| s.oidc_providers.values().cloned().collect()).unwrap_or_default())
+    }
+
+    fn update_oidc_provider(&self, account: &str, arn: &str, change: OidcChange) -> IamResult<Arc<OidcProvider>> {
+        let mut guard = self.state.write();
+        let state = guard.accounts.get_mut(account).ok_or_else(|| no_such_oidc_provider(arn))?;
+        let current = state.oidc_providers.get(arn).ok_or_else(|| no_such_oidc_provider(arn))?;
+        let mut provider = OidcProvider::clone(current);
+        match change {
+            OidcChange::AddClientId(id) => {
+                if !provider.client_ids.contains(&id) {
+                    provider.client_ids.push(id);
+                }
+            }
+            OidcChange::RemoveClientId(id) => provider.client_ids.retain(|c| *c != id),
+            OidcChange::Thumbprints(list) => provider.thumbprints = list,
+        }
+        self.journal.record(Change::PutOidcProvider(&provider))?;
+        let provider = Arc::new(provider);
+        state.oidc_providers.insert(arn.to_string(), provider.clone());
+        Ok(provider)
+    }
+
+    fn delete_oidc_provider(&self, account: &str, arn: &str) -> IamResult<()> {
+        let mut guard = self.state.write();
+        let state = guard.accounts.get_mut(account).ok_or_else(|| no_such_oidc_provider(arn))?;
+        let provider = state.oidc_providers.get(arn).ok_or_else(|| no_such_oidc_provider(arn))?;
+        self.journal.record(Change::DeleteOidcProvider(provider))?;
+        state.oidc_providers.remove(arn);
+        Ok(())
+    }
+
     fn reset(&self) -> IamResult<()> {
         let mut guard = self.state.write();
         self.journal.record(Change::Reset)?;
@@ -736,6 +806,10 @@ impl<J: Journal> Store for MemoryStore<J> {
         self.key_uses.lock().clear();
         Ok(())
     }
+}
+
+fn no_such_oidc_provider(arn: &str) -> IamError {
+    IamError::NoSuchEntity(format!("OpenIDConnect Provider not found for arn {arn}"))
 }
 
 fn no_such_user(name: &str) -> IamError {

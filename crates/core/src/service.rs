@@ -45,6 +45,8 @@ pub enum Identity {
         /// UserName (as stored when the credentials were resolved).
         name: String,
     },
+    /// An unsigned request (only AssumeRoleWithWebIdentity accepts one).
+    Anonymous,
     /// A role session (AssumeRole); the claims are in [`Caller::session`].
     AssumedRole {
         /// The role's name.
@@ -64,6 +66,11 @@ impl Caller {
             identity: Identity::Root,
             session: None,
         }
+    }
+
+    /// The caller of an unsigned request.
+    pub fn anonymous() -> Self {
+        Caller { account_id: String::new(), arn: String::new(), user_id: String::new(), identity: Identity::Anonymous, session: None }
     }
 
     /// An IAM user.
@@ -226,6 +233,8 @@ pub struct Settings {
     pub server_key: Arc<ServerKey>,
     /// The root users' access keys, configured at start.
     pub root_keys: Vec<RootKey>,
+    /// OpenID Connect issuers' signing keys, configured at start.
+    pub oidc_keys: Vec<crate::oidc::IssuerKeys>,
 }
 
 /// One access key of an account's root user.
@@ -247,6 +256,7 @@ impl Default for Settings {
             quotas: Quotas::default(),
             server_key: Arc::new(ServerKey::generate()),
             root_keys: Vec::new(),
+            oidc_keys: Vec::new(),
         }
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, Page, Role, Tag, User};
+use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, OidcProvider, Page, Role, Tag, User};
 use crate::error::IamResult;
 
 /// A change to one role, applied atomically by the store.
@@ -140,6 +140,17 @@ pub enum UserChange {
     DeleteAccessKey(String),
 }
 
+/// A change to one OpenID Connect provider.
+#[derive(Debug, Clone)]
+pub enum OidcChange {
+    /// AddClientIDToOpenIDConnectProvider (adding a present id changes nothing).
+    AddClientId(String),
+    /// RemoveClientIDFromOpenIDConnectProvider (removing an absent id changes nothing).
+    RemoveClientId(String),
+    /// UpdateOpenIDConnectProviderThumbprint.
+    Thumbprints(Vec<String>),
+}
+
 /// How much a policy is used in one account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolicyUsage {
@@ -212,6 +223,18 @@ pub trait Store: Send + Sync + 'static {
     fn record_access_key_use(&self, access_key_id: &str, used: AccessKeyUse) -> IamResult<()>;
     /// The last recorded use of an access key.
     fn access_key_last_used(&self, access_key_id: &str) -> IamResult<Option<AccessKeyUse>>;
+
+    /// Inserts an OpenID Connect provider; `EntityAlreadyExists` if one
+    /// with the same URL exists in the account.
+    fn create_oidc_provider(&self, provider: OidcProvider) -> IamResult<Arc<OidcProvider>>;
+    /// A provider by ARN.
+    fn get_oidc_provider(&self, account: &str, arn: &str) -> IamResult<Arc<OidcProvider>>;
+    /// Every provider of an account, by ARN.
+    fn list_oidc_providers(&self, account: &str) -> IamResult<Vec<Arc<OidcProvider>>>;
+    /// Applies one change to a provider.
+    fn update_oidc_provider(&self, account: &str, arn: &str, change: OidcChange) -> IamResult<Arc<OidcProvider>>;
+    /// Deletes a provider.
+    fn delete_oidc_provider(&self, account: &str, arn: &str) -> IamResult<()>;
 
     /// Usage of every policy (managed or AWS) that is attached or used as a boundary.
     fn policy_usage(&self, account: &str) -> IamResult<HashMap<String, PolicyUsage>>;

@@ -127,12 +127,12 @@ fn validation(message: &str) -> IamError {
 }
 
 impl IamService {
-    fn issue(&self, claims: SessionClaims, packed_policy_size: Option<u32>) -> IssuedCredentials {
+    pub(crate) fn issue(&self, claims: SessionClaims, packed_policy_size: Option<u32>) -> IssuedCredentials {
         let session_token = claims.seal(&self.settings().server_key);
         IssuedCredentials { claims: Arc::new(claims), session_token, packed_policy_size }
     }
 
-    fn new_key(&self, account: &str) -> (String, SecretKey) {
+    pub(crate) fn new_key(&self, account: &str) -> (String, SecretKey) {
         (access_key_id("ASIA", account), SecretKey::new(secret_access_key()))
     }
 
@@ -400,6 +400,7 @@ impl IamService {
             return Err(IamError::AccessDenied("Cannot call GetSessionToken with session credentials".to_string()));
         }
         let (principal_id, session_name) = match &caller.identity {
+            Identity::Anonymous => return Err(IamError::AccessDenied("Request is missing Authentication Token".to_string())),
             // AWS: "sessions for AWS account owners are restricted to a maximum of 3,600 seconds".
             Identity::Root => (caller.account_id.clone(), String::new()),
             Identity::User { name } => (caller.user_id.clone(), name.clone()),

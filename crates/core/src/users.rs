@@ -106,7 +106,7 @@ impl IamService {
             (Some(name), _) => Ok(KeyOwner::User(name.to_string())),
             (None, Identity::User { name }) => Ok(KeyOwner::User(name.clone())),
             (None, Identity::Root) => Ok(KeyOwner::Root),
-            (None, Identity::AssumedRole { .. }) => Err(IamError::Validation(
+            (None, Identity::AssumedRole { .. } | Identity::Anonymous) => Err(IamError::Validation(
                 "Must specify userName when calling with non-User credentials".to_string(),
             )),
         }

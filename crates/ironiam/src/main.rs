@@ -102,6 +102,24 @@ struct ServeArgs {
     /// resource, matched statements and context keys.
     #[arg(long)]
     encode_denials: bool,
+    /// The signing keys of an OpenID Connect issuer, for
+    /// AssumeRoleWithWebIdentity: `ISSUER_URL=JWKS_FILE` (the issuer's
+    /// `jwks_uri` document, saved locally: ironiam fetches nothing).
+    /// Repeatable.
+    #[arg(long = "oidc-jwks", value_name = "ISSUER_URL=JWKS_FILE")]
+    oidc_jwks: Vec<String>,
+}
+
+/// The configured issuers' signing keys.
+fn oidc_keys(specs: &[String]) -> Result<Vec<ironiam_core::oidc::IssuerKeys>, String> {
+    specs
+        .iter()
+        .map(|spec| {
+            let (url, path) = spec.split_once('=').ok_or_else(|| format!("--oidc-jwks {spec}: expected ISSUER_URL=JWKS_FILE"))?;
+            let text = std::fs::read_to_string(path).map_err(|e| format!("--oidc-jwks: cannot read {path}: {e}"))?;
+            ironiam_core::oidc::parse_jwks(url, &text).map_err(|e| format!("--oidc-jwks {path}: {e}"))
+        })
+        .collect()
 }
 
 /// Every root access key from the flags, the environment and the accounts file.
@@ -200,6 +218,13 @@ fn run_server(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let oidc_keys = match oidc_keys(&args.oidc_jwks) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("ironiam: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let store: Arc<dyn Store> = if args.in_memory {
         Arc::new(MemoryStore::new())
     } else {
@@ -224,7 +249,7 @@ fn run_server(args: ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let settings = Settings { default_account: args.account_id, quotas, server_key, root_keys };
+    let settings = Settings { default_account: args.account_id, quotas, server_key, root_keys, oidc_keys };
     let clock = Arc::new(OffsetClock::new(args.clock_offset));
     let service = Arc::new(IamService::new(store, clock.clone(), settings));
     let auth: AuthMode = match args.auth.parse() {

@@ -64,7 +64,9 @@ pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDe
     };
     // AWS: GetCallerIdentity and GetSessionToken need no permission ("you
     // cannot use policies to control authentication operations").
-    if op.service == Service::Sts && matches!(op.name, "GetCallerIdentity" | "GetSessionToken" | "AssumeRole") {
+    if op.service == Service::Sts
+        && matches!(op.name, "GetCallerIdentity" | "GetSessionToken" | "AssumeRole" | "AssumeRoleWithWebIdentity")
+    {
         return None;
     }
     let path = str_of(input, "Path");
@@ -73,7 +75,10 @@ pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDe
         context = context.with("aws:RequestedRegion", region);
     }
     let mut resource_tags = Vec::new();
-    let resource = if op.name == "CreatePolicy" {
+    let resource = if op.name == "CreateOpenIDConnectProvider" {
+        let url = str_of(input, "Url").unwrap_or_default();
+        format!("arn:aws:iam::{}:oidc-provider/{}", caller.account_id, ironiam_core::entities::oidc_host_path(url))
+    } else if op.name == "CreatePolicy" {
         format!("arn:aws:iam::{}:policy{}{}", caller.account_id, path.unwrap_or("/"), str_of(input, "PolicyName").unwrap_or_default())
     } else if let Some(name) = str_of(input, "RoleName") {
         match service.get_role(caller, name) {
@@ -94,7 +99,10 @@ pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDe
         }
     } else if USER_DEFAULTS_TO_CALLER.contains(&op.name) && matches!(caller.identity, Identity::User { .. }) {
         caller.arn.clone()
-    } else if let Some(arn) = str_of(input, "PolicyArn").or_else(|| str_of(input, "PolicySourceArn")) {
+    } else if let Some(arn) = str_of(input, "PolicyArn")
+        .or_else(|| str_of(input, "PolicySourceArn"))
+        .or_else(|| str_of(input, "OpenIDConnectProviderArn"))
+    {
         arn.to_string()
     } else if op.name == "GetAccessKeyLastUsed" {
         // AWS authorizes against the user who owns the key.

@@ -9,7 +9,7 @@ use ironiam_protocol::{decode_input, parse_form, resolve_operation, Service, Xml
 
 use crate::auth::{AuthMode, Authenticated};
 use crate::authz::authorize;
-use crate::handlers::{policies, roles, simulate, sts, users, Ctx};
+use crate::handlers::{oidc, policies, roles, simulate, sts, users, Ctx};
 use crate::render_cache::RoleXmlCache;
 
 /// What the pipeline decided; the HTTP layer renders it.
@@ -80,6 +80,14 @@ pub(crate) fn dispatch(
         (Service::Sts, "GetCallerIdentity") => sts::get_caller_identity(&ctx),
         (Service::Sts, "AssumeRole") => sts::assume_role(&ctx),
         (Service::Sts, "GetSessionToken") => sts::get_session_token(&ctx),
+        (Service::Sts, "AssumeRoleWithWebIdentity") => sts::assume_role_with_web_identity(&ctx),
+        (Service::Iam, "CreateOpenIDConnectProvider") => oidc::create_oidc_provider(&ctx),
+        (Service::Iam, "GetOpenIDConnectProvider") => oidc::get_oidc_provider(&ctx),
+        (Service::Iam, "ListOpenIDConnectProviders") => oidc::list_oidc_providers(&ctx),
+        (Service::Iam, "DeleteOpenIDConnectProvider") => oidc::delete_oidc_provider(&ctx),
+        (Service::Iam, "AddClientIDToOpenIDConnectProvider") => oidc::add_client_id(&ctx),
+        (Service::Iam, "RemoveClientIDFromOpenIDConnectProvider") => oidc::remove_client_id(&ctx),
+        (Service::Iam, "UpdateOpenIDConnectProviderThumbprint") => oidc::update_thumbprint(&ctx),
         (Service::Sts, "GetAccessKeyInfo") => sts::get_access_key_info(&ctx),
         (Service::Sts, "DecodeAuthorizationMessage") => sts::decode_authorization_message(&ctx),
         (Service::Iam, "CreateRole") => roles::create_role(&ctx),

@@ -16,11 +16,12 @@ use ironiam_core::clock::OffsetClock;
 use ironiam_core::ids::request_id;
 use ironiam_core::service::IamService;
 use ironiam_protocol::{write_error, write_success, Service, XmlWriter};
-use ironiam_sigv4::HttpRequest;
+use ironiam_core::service::Caller;
+use ironiam_sigv4::{AuthError, HttpRequest};
 use tokio::net::TcpListener;
 
 use crate::admin;
-use crate::auth::{AuthMode, Authenticator};
+use crate::auth::{AuthMode, Authenticated, Authenticator};
 use crate::dispatch::{dispatch, Answer};
 use crate::render_cache::RoleXmlCache;
 
@@ -207,11 +208,18 @@ impl App {
                 let headers: Vec<(&str, &str)> =
                     parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect();
                 let http = HttpRequest { method: parts.method.as_str(), path: parts.uri.path(), query, headers: &headers, body: &body };
-                match self.authenticator.authenticate(&self.service, self.config.auth, &http) {
+                // GET and presigned POST requests carry their parameters in the query string.
+                let params: &[u8] = if body.is_empty() { query.as_bytes() } else { &body };
+                let authenticated = match self.authenticator.authenticate(&self.service, self.config.auth, &http) {
+                    // The web identity token is the credential: AWS takes this one call unsigned.
+                    Err(AuthError::MissingAuthenticationToken) if is_unsigned_operation(params) => {
+                        Ok(Authenticated { caller: Caller::anonymous(), region: None })
+                    }
+                    other => other,
+                };
+                match authenticated {
                     Err(e) => Answer::Err { service: scope, status: e.http_status(), sender_fault: e.is_sender_fault(), code: e.code(), message: e.message() },
                     Ok(authenticated) => {
-                        // GET and presigned POST requests carry their parameters in the query string.
-                        let params: &[u8] = if body.is_empty() { query.as_bytes() } else { &body };
                         dispatch(&self.service, &self.roles_xml, self.config.auth, self.config.encode_denials, &authenticated, scope, params)
                     }
                 }
@@ -231,6 +239,13 @@ impl App {
             }
         }
     }
+}
+
+/// Whether the request is `AssumeRoleWithWebIdentity`, which AWS accepts unsigned.
+fn is_unsigned_operation(params: &[u8]) -> bool {
+    ironiam_protocol::parse_form(params)
+        .map(|pairs| pairs.iter().any(|(k, v)| k == "Action" && v == "AssumeRoleWithWebIdentity"))
+        .unwrap_or(false)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

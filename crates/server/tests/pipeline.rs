@@ -73,6 +73,8 @@ fn domain_errors_map_as_the_model_says() {
         IamError::AccessDenied(m()),
         IamError::PackedPolicyTooLarge(m()),
         IamError::InvalidAuthorizationMessage(m()),
+        IamError::InvalidIdentityToken(m()),
+        IamError::ExpiredIdentityToken(m()),
     ];
     for e in errors {
         let expected = error_status(Service::Iam, e.code())

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ironiam_core::crypto::{base64_decode, base64_encode};
-use ironiam_core::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, PolicyVersion, Role, Tag, User};
+use ironiam_core::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, OidcProvider, PolicyVersion, Role, Tag, User};
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
 use ironiam_core::{IamError, IamResult};
 use parking_lot::Mutex;
@@ -147,7 +147,16 @@ CREATE TABLE IF NOT EXISTS access_key_uses (
     service TEXT NOT NULL,
     region TEXT NOT NULL
 );
-PRAGMA user_version = 2;
+CREATE TABLE IF NOT EXISTS oidc_providers (
+    arn TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    client_ids TEXT NOT NULL,
+    thumbprints TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    create_date INTEGER NOT NULL
+);
+PRAGMA user_version = 3;
 ";
 
 fn sql_err(e: rusqlite::Error) -> IamError {
@@ -182,6 +191,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     let policies = load_policies(&conn).map_err(|e| OpenError(format!("cannot read policies: {e}")))?;
     let users = load_users(&conn).map_err(|e| OpenError(format!("cannot read users: {e}")))?;
     let key_uses = load_key_uses(&conn).map_err(|e| OpenError(format!("cannot read access key uses: {e}")))?;
+    let oidc_providers = load_oidc_providers(&conn).map_err(|e| OpenError(format!("cannot read OpenID Connect providers: {e}")))?;
     let checkpointer = Checkpointer::start(&db_path);
     if checkpointer.is_none() {
         // No background thread: let SQLite checkpoint inline rather than grow the WAL forever.
@@ -190,7 +200,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     }
     Ok(MemoryStore::with_journal(
         SqliteJournal { conn: Mutex::new(conn), _checkpointer: checkpointer, _lock: lock },
-        Snapshot { roles, policies, users, key_uses },
+        Snapshot { roles, policies, users, key_uses, oidc_providers },
     ))
 }
 
@@ -338,6 +348,21 @@ fn load_key_uses(conn: &Connection) -> rusqlite::Result<Vec<(String, AccessKeyUs
     rows.collect()
 }
 
+fn load_oidc_providers(conn: &Connection) -> rusqlite::Result<Vec<OidcProvider>> {
+    let mut stmt = conn.prepare("SELECT account_id, url, client_ids, thumbprints, tags, create_date FROM oidc_providers")?;
+    let rows = stmt.query_map([], |row| {
+        Ok(OidcProvider {
+            account_id: row.get(0)?,
+            url: row.get(1)?,
+            client_ids: json_column(2, &row.get::<_, String>(2)?)?,
+            thumbprints: json_column(3, &row.get::<_, String>(3)?)?,
+            tags: parse_tags(4, &row.get::<_, String>(4)?)?,
+            create_date: row.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
 impl Journal for SqliteJournal {
     fn record(&self, change: Change<'_>) -> IamResult<()> {
         let conn = self.conn.lock();
@@ -424,13 +449,32 @@ impl Journal for SqliteJournal {
                 }
                 Ok(n)
             }),
+            Change::PutOidcProvider(p) => conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO oidc_providers (arn, account_id, url, client_ids, thumbprints, tags, create_date)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        p.arn(),
+                        p.account_id,
+                        p.url,
+                        json!(p.client_ids).to_string(),
+                        json!(p.thumbprints).to_string(),
+                        tags_json(&p.tags),
+                        p.create_date,
+                    ])
+                }),
+            Change::DeleteOidcProvider(p) => conn
+                .prepare_cached("DELETE FROM oidc_providers WHERE arn = ?1")
+                .and_then(|mut s| s.execute(params![p.arn()])),
             Change::AccessKeyUsed { access_key_id, used } => conn
                 .prepare_cached(
                     "INSERT OR REPLACE INTO access_key_uses (access_key_id, date, service, region) VALUES (?1, ?2, ?3, ?4)",
                 )
                 .and_then(|mut s| s.execute(params![access_key_id, used.date, used.service, used.region])),
             Change::Reset => conn
-                .execute_batch("DELETE FROM roles; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses;")
+                .execute_batch("DELETE FROM roles; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers;")
                 .map(|_| 0),
         }
         .map(|_| ())
@@ -498,5 +542,14 @@ mod tests {
         assert_eq!(*store.get_user("123456789012", "DURABLE").unwrap(), user);
         assert_eq!(store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().unwrap().name, "Durable");
         assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(used));
+    }
+
+    #[test]
+    fn oidc_providers_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let provider = ironiam_core::conformance::oidc_provider("https://token.example.com");
+        open(dir.path(), Durability::Full).unwrap().create_oidc_provider(provider.clone()).unwrap();
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert_eq!(*store.get_oidc_provider("123456789012", &provider.arn()).unwrap(), provider);
     }
 }

@@ -1,6 +1,7 @@
 //! One function per operation: typed input in, XML result out. Handlers know
 //! AWS's response shapes; the domain knows AWS's rules.
 
+pub(crate) mod oidc;
 pub(crate) mod policies;
 pub(crate) mod roles;
 pub(crate) mod simulate;

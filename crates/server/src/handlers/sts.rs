@@ -1,5 +1,6 @@
 //! STS operations.
 
+use ironiam_core::oidc::WebIdentityInput;
 use ironiam_core::sts::{AssumeCheck, AssumeRoleInput, IssuedCredentials};
 use ironiam_protocol::{Value, XmlWriter};
 
@@ -34,6 +35,18 @@ pub(crate) fn assume_check(mode: AuthMode) -> AssumeCheck {
     }
 }
 
+/// `PolicyArns.member.N.arn`.
+fn policy_arns(ctx: &Ctx) -> Vec<String> {
+    ctx.input
+        .list("PolicyArns")
+        .iter()
+        .filter_map(|v| match v {
+            Value::Structure(p) => p.str("arn").map(str::to_string),
+            _ => None,
+        })
+        .collect()
+}
+
 /// AssumeRole.
 pub(crate) fn assume_role(ctx: &Ctx) -> HandlerResult {
     let input = AssumeRoleInput {
@@ -41,15 +54,7 @@ pub(crate) fn assume_role(ctx: &Ctx) -> HandlerResult {
         session_name: ctx.required("RoleSessionName")?.to_string(),
         duration_seconds: ctx.input.int("DurationSeconds"),
         policy: ctx.opt("Policy").map(str::to_string),
-        policy_arns: ctx
-            .input
-            .list("PolicyArns")
-            .iter()
-            .filter_map(|v| match v {
-                Value::Structure(p) => p.str("arn").map(str::to_string),
-                _ => None,
-            })
-            .collect(),
+        policy_arns: policy_arns(ctx),
         tags: ctx.tags("Tags"),
         transitive_tag_keys: ctx.strings("TransitiveTagKeys"),
         external_id: ctx.opt("ExternalId").map(str::to_string),
@@ -71,6 +76,29 @@ pub(crate) fn assume_role(ctx: &Ctx) -> HandlerResult {
         if let Some(source) = &issued.claims.source_identity {
             w.element("SourceIdentity", source);
         }
+    })
+}
+
+/// AssumeRoleWithWebIdentity: no signature needed; the token is the credential.
+pub(crate) fn assume_role_with_web_identity(ctx: &Ctx) -> HandlerResult {
+    let input = WebIdentityInput {
+        role_arn: ctx.required("RoleArn")?.to_string(),
+        session_name: ctx.required("RoleSessionName")?.to_string(),
+        token: ctx.required("WebIdentityToken")?.to_string(),
+        duration_seconds: ctx.input.int("DurationSeconds"),
+        policy: ctx.opt("Policy").map(str::to_string),
+        policy_arns: policy_arns(ctx),
+    };
+    let out = ctx.service.assume_role_with_web_identity(input, assume_check(ctx.mode))?;
+    render(|w| {
+        write_credentials(w, &out.issued);
+        w.element("SubjectFromWebIdentityToken", &out.subject);
+        w.start("AssumedRoleUser");
+        w.element("AssumedRoleId", &out.issued.claims.caller_user_id());
+        w.element("Arn", &out.issued.claims.caller_arn());
+        w.end("AssumedRoleUser");
+        w.element("Provider", &out.provider);
+        w.element("Audience", &out.audience);
     })
 }
 
