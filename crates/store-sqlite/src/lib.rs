@@ -44,6 +44,9 @@ pub struct SqliteJournal {
     _lock: File,
 }
 
+/// WAL size past which the checkpointer empties it.
+const WAL_TRUNCATE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Moves WAL frames into the database on a background thread, so that no
 /// request pays for a checkpoint (and its fsync) inline.
 struct Checkpointer {
@@ -54,6 +57,8 @@ struct Checkpointer {
 impl Checkpointer {
     fn start(path: &Path) -> Option<Checkpointer> {
         let conn = Connection::open(path).ok()?;
+        conn.busy_timeout(Duration::from_secs(5)).ok()?;
+        let wal = path.with_extension("sqlite3-wal");
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -61,7 +66,13 @@ impl Checkpointer {
             .spawn(move || {
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(250));
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    // PASSIVE never blocks the writer, but under a steady stream of
+                    // writes it never catches up, and the WAL only grows. Past a
+                    // size, TRUNCATE waits for the writer, briefly holds new writes
+                    // back, and empties the WAL.
+                    let big = std::fs::metadata(&wal).map(|m| m.len() > WAL_TRUNCATE_BYTES).unwrap_or(false);
+                    let mode = if big { "TRUNCATE" } else { "PASSIVE" };
+                    if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
                         tracing::warn!(error = %e, "WAL checkpoint failed");
                     }
                 }
@@ -192,6 +203,8 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     let users = load_users(&conn).map_err(|e| OpenError(format!("cannot read users: {e}")))?;
     let key_uses = load_key_uses(&conn).map_err(|e| OpenError(format!("cannot read access key uses: {e}")))?;
     let oidc_providers = load_oidc_providers(&conn).map_err(|e| OpenError(format!("cannot read OpenID Connect providers: {e}")))?;
+    // The writer waits (rather than fails) while a TRUNCATE checkpoint holds the lock.
+    conn.busy_timeout(Duration::from_secs(5)).map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     let checkpointer = Checkpointer::start(&db_path);
     if checkpointer.is_none() {
         // No background thread: let SQLite checkpoint inline rather than grow the WAL forever.
