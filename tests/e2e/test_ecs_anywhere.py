@@ -762,9 +762,9 @@ ACCESS_DENIED = (
 
 @pytest.mark.parametrize("action", ["check", "ensure"])
 def test_access_denied(empty_file, action):
-    """AWS's AccessDenied answer (ironiam does not enforce permissions yet, so a
-    canned endpoint gives the exact error a real account gives): exit 2, the
-    denial's own message, and which permissions the command needs."""
+    """AWS's AccessDenied answer, byte for byte as a real account gives it
+    (a canned endpoint): exit 2, the denial's own message, and which
+    permissions the command needs. ironiam's own enforce mode is tested below."""
     proc = run_against(canned_endpoint(403, "text/xml", ACCESS_DENIED), empty_file, action)
     assert proc.returncode == 2, proc
     assert proc.stderr.startswith(
@@ -795,3 +795,33 @@ def test_a_failure_halfway_says_what_was_changed(empty_file):
     assert out["error"]["message"].startswith("iam:AttachRolePolicy failed: LimitExceeded: ")
     assert [c["action"] for c in out["changes_made"]] == ["create-role", "attach-role-policy"]
     assert "changed before the failure:\n    - create role `ecsAnywhereRole`" in proc.stderr
+
+
+@pytest.mark.parametrize("action", ["check", "ensure"])
+def test_access_denied_by_ironiam_in_enforce_mode(empty_file, action):
+    """A real account where the caller may not read IAM: ironiam enforcing,
+    a user with keys but no policy. Exit 2 with the denial's own words."""
+    import boto3
+    from conftest import Server
+
+    root_id, root_secret = "AKIAROOTECSANYWHERE1", "root/Secret+EcsAnywhere"
+    server = Server("--auth", "enforce", "--root-access-key", f"{root_id}:{root_secret}", in_memory=True)
+    try:
+        root = boto3.client("iam", endpoint_url=server.endpoint, region_name="us-east-1",
+                            aws_access_key_id=root_id, aws_secret_access_key=root_secret)
+        root.create_user(UserName="dev")
+        key = root.create_access_key(UserName="dev")["AccessKey"]
+        env = clean_env(empty_file, AWS_ACCESS_KEY_ID=key["AccessKeyId"],
+                        AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"], AWS_REGION="us-east-1")
+        proc = subprocess.run([binary(), "ecs-anywhere", action, "--endpoint-url", server.endpoint],
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, proc
+        assert proc.stderr.startswith(
+            "ironiam ecs-anywhere: access denied calling iam:GetRole: User: arn:aws:iam::123456789012:user/dev "
+            "is not authorized to perform: iam:GetRole on resource: arn:aws:iam::123456789012:role/ecsAnywhereRole "
+            "because no identity-based policy allows the iam:GetRole action"
+        ), proc.stderr
+        # Nothing was created by the denied ensure.
+        assert root.list_roles()["Roles"] == []
+    finally:
+        server.stop()
