@@ -4,6 +4,10 @@ use crate::sign::Service;
 
 /// The role the `get-role` scenario reads; the harness creates it before the run.
 pub const BENCH_ROLE: &str = "bench-role";
+/// The ARN of [`BENCH_ROLE`] in the default account (what the `assume-role` scenario assumes).
+pub const BENCH_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/bench-role";
+/// The session name the `assume-role` scenario asks for.
+pub const BENCH_SESSION_NAME: &str = "bench-session";
 /// The managed policy whose availability marks "ready" in the start-up measurement.
 pub const PROBE_POLICY_ARN: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 /// The trust policy every created role carries: EC2 may assume it.
@@ -22,6 +26,9 @@ pub enum Scenario {
     ListRoles,
     /// STS `GetCallerIdentity`, pre-signed once per connection.
     GetCallerIdentity,
+    /// STS `AssumeRole` of `bench-role` (session `bench-session`), pre-signed once per connection
+    /// (the body is constant); the caller must be allowed by the role's trust policy.
+    AssumeRole,
     /// `CreateRole` of a unique name then `DeleteRole` of it: one pair; every request signed.
     CreateDeleteRole,
 }
@@ -39,6 +46,7 @@ impl Scenario {
                 Service::Sts,
                 form(&[("Action", "GetCallerIdentity"), ("Version", STS_VERSION)]),
             )),
+            Scenario::AssumeRole => Some((Service::Sts, assume_role(BENCH_ROLE_ARN, BENCH_SESSION_NAME))),
             Scenario::CreateDeleteRole => None,
         }
     }
@@ -59,6 +67,16 @@ pub fn get_role(name: &str) -> String {
         ("Action", "GetRole"),
         ("Version", IAM_VERSION),
         ("RoleName", name),
+    ])
+}
+
+/// STS `AssumeRole` of `role_arn` with session name `session`.
+pub fn assume_role(role_arn: &str, session: &str) -> String {
+    form(&[
+        ("Action", "AssumeRole"),
+        ("Version", STS_VERSION),
+        ("RoleArn", role_arn),
+        ("RoleSessionName", session),
     ])
 }
 

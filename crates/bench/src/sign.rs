@@ -7,9 +7,9 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
-/// Dummy credentials: emulators accept any key, and real AWS is never a target.
-const ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
-const SECRET_ACCESS_KEY: &str = "wJalrXUtnr/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/// Dummy credentials (the default): emulators accept any key, and real AWS is never a target.
+pub const ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+pub const SECRET_ACCESS_KEY: &str = "wJalrXUtnr/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const REGION: &str = "us-east-1";
 const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 
@@ -31,7 +31,7 @@ impl Service {
     }
 }
 
-/// Signs requests for one target host with fixed dummy credentials.
+/// Signs requests for one target host with one access key (dummy by default).
 pub struct Signer {
     identity: Identity,
     host: String,
@@ -52,9 +52,15 @@ impl std::error::Error for SignError {}
 impl Signer {
     /// A signer for requests to `host` (`127.0.0.1:PORT`, sent as the `Host` header).
     pub fn new(host: &str) -> Self {
+        Self::with_credentials(host, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+    }
+
+    /// A signer for requests to `host` with the given access key (e.g. one the target created,
+    /// for servers that verify signatures).
+    pub fn with_credentials(host: &str, access_key_id: &str, secret_access_key: &str) -> Self {
         let credentials = Credentials::new(
-            ACCESS_KEY_ID,
-            SECRET_ACCESS_KEY,
+            access_key_id.to_string(),
+            secret_access_key.to_string(),
             None,
             None,
             "ironiam-bench",

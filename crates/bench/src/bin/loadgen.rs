@@ -50,6 +50,18 @@ struct Target {
     /// Base URL of the server, e.g. http://127.0.0.1:4566 (loopback only).
     #[arg(long)]
     target: String,
+    /// Access key id the requests are signed with (default: a dummy key emulators accept).
+    #[arg(long, default_value = ironiam_bench::sign::ACCESS_KEY_ID)]
+    access_key_id: String,
+    /// Secret access key the requests are signed with (default: the dummy key's secret).
+    #[arg(long, default_value = ironiam_bench::sign::SECRET_ACCESS_KEY, hide_default_value = true)]
+    secret_access_key: String,
+}
+
+impl Target {
+    fn signer(&self, host: &str) -> Signer {
+        Signer::with_credentials(host, &self.access_key_id, &self.secret_access_key)
+    }
 }
 
 #[derive(Args)]
@@ -351,6 +363,7 @@ fn run(args: RunArgs) -> Result<()> {
     let connections = args.connections;
     let scenario = args.scenario;
     let nonce = format!("{:08x}", rand::random::<u32>());
+    let signer = args.target.signer(&host);
     let results = {
         let runtime = if threads <= 1 {
             tokio::runtime::Builder::new_current_thread()
@@ -368,7 +381,7 @@ fn run(args: RunArgs) -> Result<()> {
             let measure_from = now + Duration::from_secs_f64(args.warmup);
             let plan = Arc::new(RunPlan {
                 scenario,
-                signer: Signer::new(&host),
+                signer,
                 addr,
                 measure_from,
                 end: measure_from + Duration::from_secs_f64(args.duration),
@@ -443,7 +456,7 @@ async fn setup(args: SetupArgs) -> Result<()> {
     }
     names.extend((0..args.roles).map(|i| format!("{}{i:04}", args.prefix)));
     let names = Arc::new(names);
-    let signer = Arc::new(Signer::new(&host));
+    let signer = Arc::new(args.target.signer(&host));
     let started = Instant::now();
     let workers = args.connections;
     let tasks: Vec<_> = (0..workers)
@@ -503,7 +516,9 @@ async fn request(args: RequestArgs) -> Result<()> {
         ServiceArg::Iam => Service::Iam,
         ServiceArg::Sts => Service::Sts,
     };
-    let request = Signer::new(&host)
+    let request = args
+        .target
+        .signer(&host)
         .signed_post(service, &args.body, SystemTime::now())
         .map_err(|e| e.to_string())?;
     let mut conn = Conn::new(addr);
