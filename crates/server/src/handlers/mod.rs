@@ -10,7 +10,7 @@ pub(crate) mod users;
 
 use ironiam_core::clock::iso8601;
 use ironiam_core::entities::{Page, Tag};
-use ironiam_core::service::{Caller, IamService};
+use ironiam_core::service::{AttachedPolicy, Caller, IamService};
 use ironiam_core::{IamError, IamResult};
 use ironiam_protocol::{Input, Value, XmlWriter};
 
@@ -98,6 +98,29 @@ pub(crate) fn write_page_end<T>(w: &mut XmlWriter, page: &Page<T>) {
     if let Some(m) = &page.marker {
         w.element("Marker", m);
     }
+}
+
+/// The body of ListRolePolicies / ListUserPolicies: inline policy names and the page end.
+pub(crate) fn write_policy_names(w: &mut XmlWriter, page: &Page<String>) {
+    w.start("PolicyNames");
+    for name in &page.items {
+        w.element("member", name);
+    }
+    w.end("PolicyNames");
+    write_page_end(w, page);
+}
+
+/// The body of ListAttachedRolePolicies / ListAttachedUserPolicies.
+pub(crate) fn write_attached_policies(w: &mut XmlWriter, page: &Page<AttachedPolicy>) {
+    w.start("AttachedPolicies");
+    for p in &page.items {
+        w.start("member");
+        w.element("PolicyName", &p.name);
+        w.element("PolicyArn", &p.arn);
+        w.end("member");
+    }
+    w.end("AttachedPolicies");
+    write_page_end(w, page);
 }
 
 pub(crate) fn date(epoch: i64) -> String {

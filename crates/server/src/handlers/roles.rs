@@ -6,7 +6,7 @@ use ironiam_core::entities::Role;
 use ironiam_core::service::NewRole;
 use ironiam_protocol::{url_encode_policy, XmlWriter};
 
-use super::{date, render, write_page_end, write_tags, Ctx, HandlerResult};
+use super::{write_attached_policies, write_policy_names, date, render, write_page_end, write_tags, Ctx, HandlerResult};
 
 /// Which members of a role a response carries: ListRoles omits tags,
 /// boundary and last use, as AWS's does.
@@ -172,14 +172,7 @@ pub(crate) fn delete_role_policy(ctx: &Ctx) -> HandlerResult {
 /// ListRolePolicies.
 pub(crate) fn list_role_policies(ctx: &Ctx) -> HandlerResult {
     let page = ctx.service.list_role_policies(ctx.caller, ctx.required("RoleName")?, ctx.opt("Marker"), max_items(ctx))?;
-    render(|w| {
-        w.start("PolicyNames");
-        for name in &page.items {
-            w.element("member", name);
-        }
-        w.end("PolicyNames");
-        write_page_end(w, &page);
-    })
+    render(|w| write_policy_names(w, &page))
 }
 
 /// AttachRolePolicy.
@@ -203,17 +196,7 @@ pub(crate) fn list_attached_role_policies(ctx: &Ctx) -> HandlerResult {
         ctx.opt("Marker"),
         max_items(ctx),
     )?;
-    render(|w| {
-        w.start("AttachedPolicies");
-        for p in &page.items {
-            w.start("member");
-            w.element("PolicyName", &p.name);
-            w.element("PolicyArn", &p.arn);
-            w.end("member");
-        }
-        w.end("AttachedPolicies");
-        write_page_end(w, &page);
-    })
+    render(|w| write_attached_policies(w, &page))
 }
 
 /// PutRolePermissionsBoundary.

@@ -6,7 +6,7 @@ use ironiam_core::users::{NewUser, UserView};
 use ironiam_core::IamError;
 use ironiam_protocol::{url_encode_policy, XmlWriter};
 
-use super::{date, render, write_page_end, write_tags, Ctx, HandlerResult};
+use super::{write_attached_policies, write_policy_names, date, render, write_page_end, write_tags, Ctx, HandlerResult};
 
 /// Which members of a user a response carries: ListUsers omits tags and
 /// the boundary, as AWS's does.
@@ -153,14 +153,7 @@ pub(crate) fn delete_user_policy(ctx: &Ctx) -> HandlerResult {
 /// ListUserPolicies.
 pub(crate) fn list_user_policies(ctx: &Ctx) -> HandlerResult {
     let page = ctx.service.list_user_policies(ctx.caller, ctx.required("UserName")?, ctx.opt("Marker"), max_items(ctx))?;
-    render(|w| {
-        w.start("PolicyNames");
-        for name in &page.items {
-            w.element("member", name);
-        }
-        w.end("PolicyNames");
-        write_page_end(w, &page);
-    })
+    render(|w| write_policy_names(w, &page))
 }
 
 /// AttachUserPolicy.
@@ -184,17 +177,7 @@ pub(crate) fn list_attached_user_policies(ctx: &Ctx) -> HandlerResult {
         ctx.opt("Marker"),
         max_items(ctx),
     )?;
-    render(|w| {
-        w.start("AttachedPolicies");
-        for p in &page.items {
-            w.start("member");
-            w.element("PolicyName", &p.name);
-            w.element("PolicyArn", &p.arn);
-            w.end("member");
-        }
-        w.end("AttachedPolicies");
-        write_page_end(w, &page);
-    })
+    render(|w| write_attached_policies(w, &page))
 }
 
 /// PutUserPermissionsBoundary.
