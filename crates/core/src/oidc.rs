@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::entities::{oidc_host_path, OidcProvider, Tag};
 use crate::error::{IamError, IamResult};
 use crate::service::{check_no_duplicate_tag_keys, Caller, IamService};
-use crate::session::{SessionClaims, SessionKind};
+use crate::session::SessionClaims;
 use crate::store::OidcChange;
 use crate::sts::{AssumeCheck, IssuedCredentials};
 
@@ -279,24 +279,10 @@ impl IamService {
             ironiam_policy::validate(policy, ironiam_policy::PolicyKind::Session)
                 .map_err(|e| IamError::MalformedPolicyDocument(e.message().to_string()))?;
         }
-        let now = self.clock.now();
-        let (id, secret) = self.new_key(&role.account_id);
         let claims = SessionClaims {
-            kind: SessionKind::AssumedRole,
-            account_id: role.account_id.clone(),
-            access_key_id: id,
-            secret,
-            issued: now,
-            expires: now + duration,
-            principal_arn: role.arn(),
-            principal_id: role.role_id.clone(),
-            session_name: input.session_name,
             policy: input.policy,
             policy_arns: input.policy_arns,
-            tags: Vec::new(),
-            transitive_tag_keys: Vec::new(),
-            source_identity: None,
-            chained: false,
+            ..self.role_session(&role, input.session_name, duration)
         };
         Ok(WebIdentityCredentials { issued: self.issue(claims, None), subject, audience, provider: issuer })
     }

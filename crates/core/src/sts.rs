@@ -136,6 +136,30 @@ impl IamService {
         (access_key_id("ASIA", account), SecretKey::new(secret_access_key()))
     }
 
+    /// The claims of a new session of `role`, starting now, with a fresh
+    /// key and nothing else; callers add session policies, tags and so on.
+    pub(crate) fn role_session(&self, role: &Role, session_name: String, duration: i64) -> SessionClaims {
+        let now = self.clock.now();
+        let (access_key_id, secret) = self.new_key(&role.account_id);
+        SessionClaims {
+            kind: SessionKind::AssumedRole,
+            account_id: role.account_id.clone(),
+            access_key_id,
+            secret,
+            issued: now,
+            expires: now + duration,
+            principal_arn: role.arn(),
+            principal_id: role.role_id.clone(),
+            session_name,
+            policy: None,
+            policy_arns: Vec::new(),
+            tags: Vec::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            chained: false,
+        }
+    }
+
     /// The role an AssumeRole names, if it exists with exactly that ARN.
     fn role_to_assume(&self, arn: &str) -> Option<Arc<Role>> {
         let (account, name) = parse_role_arn(arn)?;
@@ -308,24 +332,14 @@ impl IamService {
                 "Packed policy consumes {packed}% of allotted space, please use smaller policy for session."
             )));
         }
-        let now = self.clock.now();
-        let (id, secret) = self.new_key(&role.account_id);
         let claims = SessionClaims {
-            kind: SessionKind::AssumedRole,
-            account_id: role.account_id.clone(),
-            access_key_id: id,
-            secret,
-            issued: now,
-            expires: now + duration,
-            principal_arn: role.arn(),
-            principal_id: role.role_id.clone(),
-            session_name: input.session_name,
             policy: input.policy,
             policy_arns: input.policy_arns,
             tags,
             transitive_tag_keys: transitive,
             source_identity,
             chained,
+            ..self.role_session(&role, input.session_name, duration)
         };
         Ok((self.issue(claims, has_session_extras.then_some(packed)), soft))
     }
@@ -372,25 +386,7 @@ impl IamService {
         if !(900..=role.max_session_duration).contains(&duration) {
             return Err(validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role."));
         }
-        let now = self.clock.now();
-        let (id, secret) = self.new_key(&role.account_id);
-        let claims = SessionClaims {
-            kind: SessionKind::AssumedRole,
-            account_id: role.account_id.clone(),
-            access_key_id: id,
-            secret,
-            issued: now,
-            expires: now + duration,
-            principal_arn: role.arn(),
-            principal_id: role.role_id.clone(),
-            session_name: request.session_name.clone(),
-            policy: None,
-            policy_arns: Vec::new(),
-            tags: Vec::new(),
-            transitive_tag_keys: Vec::new(),
-            source_identity: None,
-            chained: false,
-        };
+        let claims = self.role_session(&role, request.session_name.clone(), duration);
         Ok(self.issue(claims, None))
     }
 
