@@ -75,7 +75,7 @@ pub use eval::{
     PolicyId, PolicySet, PolicyType, Principal, PrincipalKind, Request,
 };
 pub use normalize::{PrincipalSet, ValueSet};
-pub use reference::{access_level, AccessLevel, SERVICE_REFERENCE_SOURCE};
+pub use reference::{access_level, access_levels_matching, AccessLevel, SERVICE_REFERENCE_SOURCE};
 
 use checks::Issue;
 

@@ -75,6 +75,23 @@ pub fn access_level(action: &str) -> Option<AccessLevel> {
     service.action(name).map(|action| action.level)
 }
 
+/// The access levels of every action `pattern` (`service:Name`, wildcards
+/// `*` and `?` allowed in the name, any case) matches: what the AWS
+/// console's policy summary shows for a grant like `ssm:Get*`. Empty when
+/// the service is unknown or the pattern matches no action.
+///
+/// ```
+/// use ironiam_policy::{access_levels_matching, AccessLevel};
+/// let levels = access_levels_matching("iam:*Role");
+/// assert!(levels.contains(&AccessLevel::Write) && levels.contains(&AccessLevel::Read));
+/// assert!(access_levels_matching("iam:NoSuch*").is_empty());
+/// ```
+pub fn access_levels_matching(pattern: &str) -> std::collections::BTreeSet<AccessLevel> {
+    let Some((service, name)) = pattern.split_once(':') else { return Default::default() };
+    let Some(service) = reference().and_then(|r| r.service(service)) else { return Default::default() };
+    service.matching(&name.to_ascii_lowercase()).map(|action| action.level).collect()
+}
+
 pub(crate) struct Reference {
     /// Sorted by prefix.
     services: Box<[Service]>,
