@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::thread;
 
-use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, OidcProvider, PolicyVersion, Role, Tag, User};
+use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, Role, Tag, User};
 use crate::error::IamError;
+use crate::password::{PasswordHash, PasswordPolicy};
 use crate::store::{ListRange, OidcChange, PolicyChange, RoleChange, Store, UserChange};
 
 const ACCOUNT: &str = "123456789012";
@@ -59,6 +60,7 @@ pub fn user(name: &str) -> User {
         inline_policies: Default::default(),
         attached_policies: Vec::new(),
         access_keys: Vec::new(),
+        login_profile: None,
     }
 }
 
@@ -70,6 +72,12 @@ pub fn access_key(id: &str) -> AccessKey {
         status: AccessKeyStatus::Active,
         create_date: 1_700_000_000,
     }
+}
+
+/// A login profile whose "hash" is the opaque text `phc` (the store never
+/// hashes or verifies).
+pub fn login_profile(phc: &str) -> LoginProfile {
+    LoginProfile { create_date: 1_700_000_000, password_hash: PasswordHash::from_phc(phc), password_reset_required: true }
 }
 
 fn all_roles(store: &dyn Store) -> Vec<Arc<Role>> {
@@ -515,6 +523,84 @@ pub fn oidc_providers(store: &dyn Store) {
     assert!(store.list_oidc_providers(ACCOUNT).unwrap().is_empty());
 }
 
+/// Login profiles: one per user, updated and deleted only when present,
+/// changed only from the hash the old password was verified against, and
+/// blocking DeleteUser.
+pub fn login_profiles(store: &dyn Store) {
+    store.create_user(user("Pat"), 10).unwrap();
+    let missing = IamError::NoSuchEntity("Login Profile for User pat cannot be found.".into());
+    let update = |password_hash: Option<&str>, password_reset_required| UserChange::UpdateLoginProfile {
+        password_hash: password_hash.map(PasswordHash::from_phc),
+        password_reset_required,
+    };
+    assert_eq!(store.update_user(ACCOUNT, "pat", update(Some("$h2"), None)).unwrap_err(), missing);
+    assert_eq!(store.update_user(ACCOUNT, "pat", UserChange::DeleteLoginProfile).unwrap_err(), missing);
+    let profile = login_profile("$h1");
+    let u = store.update_user(ACCOUNT, "pat", UserChange::CreateLoginProfile(profile.clone())).unwrap();
+    assert_eq!(u.login_profile.as_ref(), Some(&profile));
+    assert_eq!(
+        store.update_user(ACCOUNT, "PAT", UserChange::CreateLoginProfile(login_profile("$other"))).unwrap_err(),
+        IamError::EntityAlreadyExists("Login Profile for user PAT already exists.".into())
+    );
+    assert_eq!(store.get_user(ACCOUNT, "pat").unwrap().login_profile.as_ref(), Some(&profile));
+    // Only the members given change.
+    let u = store.update_user(ACCOUNT, "pat", update(None, Some(false))).unwrap();
+    assert_eq!(u.login_profile.as_ref().map(|p| (p.password_hash.phc(), p.password_reset_required)), Some(("$h1", false)));
+    let u = store.update_user(ACCOUNT, "pat", update(Some("$h2"), None)).unwrap();
+    assert_eq!(u.login_profile.as_ref().map(|p| (p.password_hash.phc(), p.password_reset_required)), Some(("$h2", false)));
+    store.update_user(ACCOUNT, "pat", update(None, Some(true))).unwrap();
+    // ChangePassword applies only over the verified hash, and clears the reset flag.
+    let change = |verified: &str, new: &str| UserChange::ChangePassword {
+        verified: PasswordHash::from_phc(verified),
+        new_hash: PasswordHash::from_phc(new),
+    };
+    assert_eq!(store.update_user(ACCOUNT, "pat", change("$h1", "$h3")).unwrap_err().code(), "InvalidUserType");
+    let u = store.update_user(ACCOUNT, "pat", change("$h2", "$h3")).unwrap();
+    assert_eq!(u.login_profile.as_ref().map(|p| (p.password_hash.phc(), p.password_reset_required)), Some(("$h3", false)));
+    // A rename keeps the profile.
+    store.update_user(ACCOUNT, "pat", UserChange::Rename { new_name: Some("Patricia".into()), new_path: None }).unwrap();
+    assert!(store.get_user(ACCOUNT, "patricia").unwrap().login_profile.is_some());
+    assert_eq!(
+        store.delete_user(ACCOUNT, "patricia").unwrap_err(),
+        IamError::DeleteConflict("Cannot delete entity, must delete login profile first.".into())
+    );
+    store.update_user(ACCOUNT, "patricia", UserChange::DeleteLoginProfile).unwrap();
+    assert!(store.get_user(ACCOUNT, "patricia").unwrap().login_profile.is_none());
+    store.delete_user(ACCOUNT, "patricia").unwrap();
+}
+
+/// Password policies: one per account, replaced whole, deleted once, reset.
+pub fn password_policies(store: &dyn Store) {
+    const OTHER: &str = "210987654321";
+    assert_eq!(store.get_password_policy(ACCOUNT).unwrap(), None);
+    assert_eq!(
+        store.delete_password_policy(ACCOUNT).unwrap_err(),
+        IamError::NoSuchEntity("The account policy with name PasswordPolicy cannot be found.".into())
+    );
+    let strict = PasswordPolicy {
+        minimum_password_length: 14,
+        require_symbols: true,
+        require_numbers: true,
+        require_uppercase_characters: true,
+        require_lowercase_characters: true,
+        allow_users_to_change_password: true,
+        max_password_age: Some(90),
+        password_reuse_prevention: Some(24),
+        hard_expiry: Some(true),
+    };
+    store.put_password_policy(ACCOUNT, strict.clone()).unwrap();
+    assert_eq!(store.get_password_policy(ACCOUNT).unwrap(), Some(strict));
+    assert_eq!(store.get_password_policy(OTHER).unwrap(), None);
+    store.put_password_policy(ACCOUNT, PasswordPolicy::default()).unwrap();
+    assert_eq!(store.get_password_policy(ACCOUNT).unwrap(), Some(PasswordPolicy::default()));
+    store.delete_password_policy(ACCOUNT).unwrap();
+    assert_eq!(store.get_password_policy(ACCOUNT).unwrap(), None);
+    assert!(store.delete_password_policy(ACCOUNT).is_err());
+    store.put_password_policy(OTHER, PasswordPolicy::default()).unwrap();
+    store.reset().unwrap();
+    assert_eq!(store.get_password_policy(OTHER).unwrap(), None);
+}
+
 /// Declares one `#[test]` per conformance check for a backend. `$make` is an
 /// expression giving a fresh, empty `Arc<dyn Store>` each time it is evaluated.
 #[macro_export]
@@ -550,6 +636,10 @@ macro_rules! store_conformance_tests {
         fn conformance_oidc_providers() { $crate::conformance::oidc_providers(&*$make); }
         #[test]
         fn conformance_concurrent_access_keys() { $crate::conformance::concurrent_access_keys($make); }
+        #[test]
+        fn conformance_login_profiles() { $crate::conformance::login_profiles(&*$make); }
+        #[test]
+        fn conformance_password_policies() { $crate::conformance::password_policies(&*$make); }
     };
 }
 

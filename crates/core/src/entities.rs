@@ -143,6 +143,20 @@ pub struct User {
     pub attached_policies: Vec<String>,
     /// Access keys, oldest first (at most `AccessKeysPerUser`).
     pub access_keys: Vec<AccessKey>,
+    /// The console password, if the user has one (CreateLoginProfile).
+    pub login_profile: Option<LoginProfile>,
+}
+
+/// A user's console password (a "login profile"). Only its Argon2id hash is
+/// held; `Debug` redacts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginProfile {
+    /// Creation time, epoch seconds.
+    pub create_date: i64,
+    /// The password's PHC string.
+    pub password_hash: crate::password::PasswordHash,
+    /// PasswordResetRequired: the user must choose a new password at next sign-in.
+    pub password_reset_required: bool,
 }
 
 impl User {

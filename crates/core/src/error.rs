@@ -38,6 +38,11 @@ pub enum IamError {
     InvalidIdentityToken(String),
     /// STS `ExpiredTokenException` (400): an expired web identity token.
     ExpiredIdentityToken(String),
+    /// `PasswordPolicyViolation` (400): a password the account's password
+    /// policy (or AWS's default one) refuses.
+    PasswordPolicyViolation(String),
+    /// `InvalidUserType` (400): ChangePassword by anything but an IAM user.
+    InvalidUserType(String),
     /// `ServiceFailure` (500). The detail is logged, never sent to the caller.
     Internal(String),
 }
@@ -65,6 +70,8 @@ impl IamError {
             IamError::InvalidAuthorizationMessage(_) => "InvalidAuthorizationMessageException",
             IamError::InvalidIdentityToken(_) => "InvalidIdentityToken",
             IamError::ExpiredIdentityToken(_) => "ExpiredTokenException",
+            IamError::PasswordPolicyViolation(_) => "PasswordPolicyViolation",
+            IamError::InvalidUserType(_) => "InvalidUserType",
             IamError::Internal(_) => "ServiceFailure",
         }
     }
@@ -85,7 +92,9 @@ impl IamError {
             | IamError::PackedPolicyTooLarge(_)
             | IamError::InvalidAuthorizationMessage(_)
             | IamError::InvalidIdentityToken(_)
-            | IamError::ExpiredIdentityToken(_) => 400,
+            | IamError::ExpiredIdentityToken(_)
+            | IamError::PasswordPolicyViolation(_)
+            | IamError::InvalidUserType(_) => 400,
             IamError::AccessDenied(_) => 403,
             IamError::NotImplemented(_) => 501,
             IamError::Internal(_) => 500,
@@ -116,7 +125,9 @@ impl IamError {
             | IamError::PackedPolicyTooLarge(m)
             | IamError::InvalidAuthorizationMessage(m)
             | IamError::InvalidIdentityToken(m)
-            | IamError::ExpiredIdentityToken(m) => m,
+            | IamError::ExpiredIdentityToken(m)
+            | IamError::PasswordPolicyViolation(m)
+            | IamError::InvalidUserType(m) => m,
         }
     }
 }

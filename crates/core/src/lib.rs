@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod memory;
 pub mod oidc;
+pub mod password;
 pub mod quotas;
 pub mod service;
 pub mod session;
@@ -19,5 +20,6 @@ pub mod simulate;
 pub mod store;
 pub mod sts;
 pub mod users;
+pub mod login;
 
 pub use error::{IamError, IamResult};

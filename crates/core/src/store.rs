@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, OidcProvider, Page, Role, Tag, User};
+use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, Page, Role, Tag, User};
 use crate::error::IamResult;
+use crate::password::{PasswordHash, PasswordPolicy};
 
 /// A change to one role, applied atomically by the store.
 #[derive(Debug, Clone)]
@@ -138,6 +139,28 @@ pub enum UserChange {
     },
     /// DeleteAccessKey.
     DeleteAccessKey(String),
+    /// CreateLoginProfile: `EntityAlreadyExists` if the user has one.
+    CreateLoginProfile(LoginProfile),
+    /// UpdateLoginProfile: `NoSuchEntity` if the user has no login profile.
+    UpdateLoginProfile {
+        /// A new password's hash, if given.
+        password_hash: Option<PasswordHash>,
+        /// A new PasswordResetRequired, if given.
+        password_reset_required: Option<bool>,
+    },
+    /// DeleteLoginProfile: `NoSuchEntity` if the user has no login profile.
+    DeleteLoginProfile,
+    /// ChangePassword, after the caller verified the old password against
+    /// `verified` (outside the store's lock: hashing is slow). Applies only
+    /// if the stored hash is still `verified`; otherwise the password changed
+    /// meanwhile and the old one is no longer right. Clears
+    /// PasswordResetRequired.
+    ChangePassword {
+        /// The hash the old password was verified against.
+        verified: PasswordHash,
+        /// The new password's hash.
+        new_hash: PasswordHash,
+    },
 }
 
 /// A change to one OpenID Connect provider.
@@ -214,7 +237,8 @@ pub trait Store: Send + Sync + 'static {
     fn list_users(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<User>>>;
     /// Applies one change atomically and returns the new user.
     fn update_user(&self, account: &str, name: &str, change: UserChange) -> IamResult<Arc<User>>;
-    /// Deletes a user with no access keys and no policies (`DeleteConflict` otherwise).
+    /// Deletes a user with no login profile, no access keys and no policies
+    /// (`DeleteConflict` otherwise).
     fn delete_user(&self, account: &str, name: &str) -> IamResult<()>;
     /// The user owning access key `access_key_id`, in any account.
     fn find_access_key(&self, access_key_id: &str) -> IamResult<Option<Arc<User>>>;
@@ -235,6 +259,13 @@ pub trait Store: Send + Sync + 'static {
     fn update_oidc_provider(&self, account: &str, arn: &str, change: OidcChange) -> IamResult<Arc<OidcProvider>>;
     /// Deletes a provider.
     fn delete_oidc_provider(&self, account: &str, arn: &str) -> IamResult<()>;
+
+    /// The account's password policy, if one is set.
+    fn get_password_policy(&self, account: &str) -> IamResult<Option<PasswordPolicy>>;
+    /// Sets (replaces) the account's password policy.
+    fn put_password_policy(&self, account: &str, policy: PasswordPolicy) -> IamResult<()>;
+    /// Removes the account's password policy (`NoSuchEntity` if none is set).
+    fn delete_password_policy(&self, account: &str) -> IamResult<()>;
 
     /// Usage of every policy (managed or AWS) that is attached or used as a boundary.
     fn policy_usage(&self, account: &str) -> IamResult<HashMap<String, PolicyUsage>>;

@@ -144,6 +144,7 @@ impl IamService {
             inline_policies: Default::default(),
             attached_policies: Vec::new(),
             access_keys: Vec::new(),
+            login_profile: None,
         };
         self.store.create_user(user, self.quotas().users_per_account)
     }

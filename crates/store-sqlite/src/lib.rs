@@ -17,8 +17,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ironiam_core::crypto::{base64_decode, base64_encode};
-use ironiam_core::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, OidcProvider, PolicyVersion, Role, Tag, User};
+use ironiam_core::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, Role, Tag, User};
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
+use ironiam_core::password::{PasswordHash, PasswordPolicy};
 use ironiam_core::{IamError, IamResult};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection};
@@ -151,7 +152,9 @@ CREATE TABLE IF NOT EXISTS users (
     inline_policies TEXT NOT NULL,
     attached_policies TEXT NOT NULL,
     -- JSON list of {id, secret (sealed under the server key, base64), status, created}
-    access_keys TEXT NOT NULL
+    access_keys TEXT NOT NULL,
+    -- JSON {hash (Argon2id PHC string, never the password), created, reset_required}, or NULL
+    login_profile TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS users_by_name ON users (account_id, lower(name));
 CREATE TABLE IF NOT EXISTS access_key_uses (
@@ -169,8 +172,25 @@ CREATE TABLE IF NOT EXISTS oidc_providers (
     tags TEXT NOT NULL,
     create_date INTEGER NOT NULL
 );
-PRAGMA user_version = 3;
+CREATE TABLE IF NOT EXISTS password_policies (
+    account_id TEXT PRIMARY KEY,
+    -- JSON of the policy's members
+    policy TEXT NOT NULL
+);
+PRAGMA user_version = 4;
 ";
+
+/// Brings a database made by an older ironiam up to [`SCHEMA`]: `CREATE …
+/// IF NOT EXISTS` adds new tables, but columns added to existing tables need
+/// an `ALTER TABLE`. Runs after `SCHEMA`, so every table exists.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_login_profile: bool =
+        conn.query_row("SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'login_profile'", [], |r| r.get::<_, i64>(0))? > 0;
+    if !has_login_profile {
+        conn.execute_batch("ALTER TABLE users ADD COLUMN login_profile TEXT;")?;
+    }
+    Ok(())
+}
 
 fn sql_err(e: rusqlite::Error) -> IamError {
     IamError::Internal(format!("sqlite: {e}"))
@@ -200,12 +220,14 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
          PRAGMA journal_size_limit=67108864;"
     ))
         .and_then(|_| conn.execute_batch(SCHEMA))
+        .and_then(|_| migrate(&conn))
         .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     let roles = load_roles(&conn).map_err(|e| OpenError(format!("cannot read roles: {e}")))?;
     let policies = load_policies(&conn).map_err(|e| OpenError(format!("cannot read policies: {e}")))?;
     let users = load_users(&conn).map_err(|e| OpenError(format!("cannot read users: {e}")))?;
     let key_uses = load_key_uses(&conn).map_err(|e| OpenError(format!("cannot read access key uses: {e}")))?;
     let oidc_providers = load_oidc_providers(&conn).map_err(|e| OpenError(format!("cannot read OpenID Connect providers: {e}")))?;
+    let password_policies = load_password_policies(&conn).map_err(|e| OpenError(format!("cannot read password policies: {e}")))?;
     // The writer waits (rather than fails) while a TRUNCATE checkpoint holds the lock.
     conn.busy_timeout(Duration::from_secs(5)).map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     let checkpointer = Checkpointer::start(&db_path);
@@ -216,7 +238,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     }
     Ok(MemoryStore::with_journal(
         SqliteJournal { conn: Mutex::new(conn), _checkpointer: checkpointer, _lock: lock },
-        Snapshot { roles, policies, users, key_uses, oidc_providers },
+        Snapshot { roles, policies, users, key_uses, oidc_providers, password_policies },
     ))
 }
 
@@ -318,6 +340,70 @@ fn access_keys_json(keys: &[AccessKey]) -> String {
     serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_string())
 }
 
+#[derive(serde::Deserialize, serde::Serialize)]
+struct StoredLoginProfile {
+    /// The Argon2id PHC string.
+    hash: String,
+    created: i64,
+    reset_required: bool,
+}
+
+fn login_profile_json(profile: Option<&LoginProfile>) -> Option<String> {
+    profile.map(|p| {
+        json!({"hash": p.password_hash.phc(), "created": p.create_date, "reset_required": p.password_reset_required}).to_string()
+    })
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+struct StoredPasswordPolicy {
+    minimum_password_length: i64,
+    require_symbols: bool,
+    require_numbers: bool,
+    require_uppercase_characters: bool,
+    require_lowercase_characters: bool,
+    allow_users_to_change_password: bool,
+    max_password_age: Option<i64>,
+    password_reuse_prevention: Option<i64>,
+    hard_expiry: Option<bool>,
+}
+
+fn password_policy_json(p: &PasswordPolicy) -> String {
+    let stored = StoredPasswordPolicy {
+        minimum_password_length: p.minimum_password_length,
+        require_symbols: p.require_symbols,
+        require_numbers: p.require_numbers,
+        require_uppercase_characters: p.require_uppercase_characters,
+        require_lowercase_characters: p.require_lowercase_characters,
+        allow_users_to_change_password: p.allow_users_to_change_password,
+        max_password_age: p.max_password_age,
+        password_reuse_prevention: p.password_reuse_prevention,
+        hard_expiry: p.hard_expiry,
+    };
+    serde_json::to_string(&stored).unwrap_or_default()
+}
+
+fn load_password_policies(conn: &Connection) -> rusqlite::Result<Vec<(String, PasswordPolicy)>> {
+    let mut stmt = conn.prepare("SELECT account_id, policy FROM password_policies")?;
+    let rows = stmt.query_map([], |row| {
+        let p: StoredPasswordPolicy = json_column(1, &row.get::<_, String>(1)?)?;
+        Ok((
+            row.get(0)?,
+            PasswordPolicy {
+                minimum_password_length: p.minimum_password_length,
+                require_symbols: p.require_symbols,
+                require_numbers: p.require_numbers,
+                require_uppercase_characters: p.require_uppercase_characters,
+                require_lowercase_characters: p.require_lowercase_characters,
+                allow_users_to_change_password: p.allow_users_to_change_password,
+                max_password_age: p.max_password_age,
+                password_reuse_prevention: p.password_reuse_prevention,
+                hard_expiry: p.hard_expiry,
+            },
+        ))
+    })?;
+    rows.collect()
+}
+
 fn corrupt(column: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, what.to_string().into())
 }
@@ -325,7 +411,7 @@ fn corrupt(column: usize, what: &str) -> rusqlite::Error {
 fn load_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
     let mut stmt = conn.prepare(
         "SELECT account_id, user_id, name, path, create_date, permissions_boundary, tags, inline_policies,
-                attached_policies, access_keys FROM users",
+                attached_policies, access_keys, login_profile FROM users",
     )?;
     let rows = stmt.query_map([], |row| {
         let stored: Vec<StoredAccessKey> = json_column(9, &row.get::<_, String>(9)?)?;
@@ -340,6 +426,15 @@ fn load_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
                 })
             })
             .collect::<rusqlite::Result<Vec<AccessKey>>>()?;
+        let login_profile = row
+            .get::<_, Option<String>>(10)?
+            .map(|text| json_column::<StoredLoginProfile>(10, &text))
+            .transpose()?
+            .map(|p| LoginProfile {
+                create_date: p.created,
+                password_hash: PasswordHash::from_phc(p.hash),
+                password_reset_required: p.reset_required,
+            });
         Ok(User {
             account_id: row.get(0)?,
             user_id: row.get(1)?,
@@ -351,6 +446,7 @@ fn load_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
             inline_policies: json_column(7, &row.get::<_, String>(7)?)?,
             attached_policies: json_column(8, &row.get::<_, String>(8)?)?,
             access_keys,
+            login_profile,
         })
     })?;
     rows.collect()
@@ -440,8 +536,8 @@ impl Journal for SqliteJournal {
             Change::PutUser(u) => conn
                 .prepare_cached(
                     "INSERT OR REPLACE INTO users (user_id, account_id, name, path, create_date, permissions_boundary,
-                     tags, inline_policies, attached_policies, access_keys)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     tags, inline_policies, attached_policies, access_keys, login_profile)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -455,6 +551,7 @@ impl Journal for SqliteJournal {
                         json!(u.inline_policies).to_string(),
                         json!(u.attached_policies).to_string(),
                         access_keys_json(&u.access_keys),
+                        login_profile_json(u.login_profile.as_ref()),
                     ])
                 }),
             Change::DeleteUser(u) => conn.prepare_cached("DELETE FROM users WHERE user_id = ?1").and_then(|mut s| {
@@ -484,13 +581,19 @@ impl Journal for SqliteJournal {
             Change::DeleteOidcProvider(p) => conn
                 .prepare_cached("DELETE FROM oidc_providers WHERE arn = ?1")
                 .and_then(|mut s| s.execute(params![p.arn()])),
+            Change::PutPasswordPolicy { account_id, policy } => conn
+                .prepare_cached("INSERT OR REPLACE INTO password_policies (account_id, policy) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(params![account_id, password_policy_json(policy)])),
+            Change::DeletePasswordPolicy { account_id } => conn
+                .prepare_cached("DELETE FROM password_policies WHERE account_id = ?1")
+                .and_then(|mut s| s.execute(params![account_id])),
             Change::AccessKeyUsed { access_key_id, used } => conn
                 .prepare_cached(
                     "INSERT OR REPLACE INTO access_key_uses (access_key_id, date, service, region) VALUES (?1, ?2, ?3, ?4)",
                 )
                 .and_then(|mut s| s.execute(params![access_key_id, used.date, used.service, used.region])),
             Change::Reset => conn
-                .execute_batch("DELETE FROM roles; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers;")
+                .execute_batch("DELETE FROM roles; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers; DELETE FROM password_policies;")
                 .map(|_| 0),
         }
         .map(|_| ())
@@ -558,6 +661,69 @@ mod tests {
         assert_eq!(*store.get_user("123456789012", "DURABLE").unwrap(), user);
         assert_eq!(store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().unwrap().name, "Durable");
         assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(used));
+    }
+
+    #[test]
+    fn login_profiles_and_password_policies_survive_reopen() {
+        use ironiam_core::store::UserChange;
+        let dir = tempfile::tempdir().unwrap();
+        let mut user = ironiam_core::conformance::user("Console");
+        let profile = ironiam_core::conformance::login_profile("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA");
+        let policy = PasswordPolicy {
+            minimum_password_length: 12,
+            require_symbols: true,
+            allow_users_to_change_password: true,
+            max_password_age: Some(90),
+            hard_expiry: Some(false),
+            ..PasswordPolicy::default()
+        };
+        {
+            let store = open(dir.path(), Durability::Full).unwrap();
+            store.create_user(user.clone(), 10).unwrap();
+            store.update_user("123456789012", "console", UserChange::CreateLoginProfile(profile.clone())).unwrap();
+            store.put_password_policy("123456789012", policy.clone()).unwrap();
+            store.put_password_policy("210987654321", PasswordPolicy::default()).unwrap();
+            store.delete_password_policy("210987654321").unwrap();
+        }
+        let store = open(dir.path(), Durability::Process).unwrap();
+        user.login_profile = Some(profile);
+        assert_eq!(*store.get_user("123456789012", "console").unwrap(), user);
+        assert_eq!(store.get_password_policy("123456789012").unwrap(), Some(policy));
+        assert_eq!(store.get_password_policy("210987654321").unwrap(), None);
+        // Deleting the profile is durable too.
+        store.update_user("123456789012", "console", UserChange::DeleteLoginProfile).unwrap();
+        drop(store);
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert!(store.get_user("123456789012", "console").unwrap().login_profile.is_none());
+    }
+
+    /// A data directory written before login profiles existed (schema 3, no
+    /// `login_profile` column) opens, keeps its users, and takes profiles.
+    #[test]
+    fn a_schema_3_database_is_migrated() {
+        use ironiam_core::store::UserChange;
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join("ironiam.sqlite3")).unwrap();
+            let old_schema = SCHEMA
+                .replace(",\n    -- JSON {hash (Argon2id PHC string, never the password), created, reset_required}, or NULL\n    login_profile TEXT", "")
+                .replace("PRAGMA user_version = 4;", "PRAGMA user_version = 3;");
+            assert!(!old_schema.contains("login_profile"));
+            conn.execute_batch(&old_schema).unwrap();
+            conn.execute(
+                "INSERT INTO users (user_id, account_id, name, path, create_date, tags, inline_policies, attached_policies, access_keys)
+                 VALUES ('AIDAOLD', '123456789012', 'old', '/', 1, '[]', '{}', '[]', '[]')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert!(store.get_user("123456789012", "old").unwrap().login_profile.is_none());
+        let profile = ironiam_core::conformance::login_profile("$phc");
+        store.update_user("123456789012", "old", UserChange::CreateLoginProfile(profile.clone())).unwrap();
+        drop(store);
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert_eq!(store.get_user("123456789012", "old").unwrap().login_profile, Some(profile));
     }
 
     #[test]
