@@ -29,10 +29,10 @@ export const GUIDE_TRUST = `{
 export const EC2_ROLE_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role';
 export const SSM_CORE_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
 
-/** Starts `ironiam serve --listen 127.0.0.1:0 --in-memory`; resolves to {url, stop}. */
-export async function startServer() {
+/** Starts `ironiam serve --listen 127.0.0.1:0 --in-memory ...extra`; resolves to {url, stop}. */
+export async function startServer(extra = []) {
   if (!existsSync(BIN)) throw new Error(`ironiam binary not found at ${BIN}; build it first (cargo build -p ironiam)`);
-  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--in-memory'], { stdio: ['ignore', 'pipe', process.env.IRONIAM_LOG ? 'inherit' : 'ignore'] });
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--in-memory', ...extra], { stdio: ['ignore', 'pipe', process.env.IRONIAM_LOG ? 'inherit' : 'ignore'] });
   const lines = createInterface({ input: proc.stdout });
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('server did not start in 10 s')), 10_000);
@@ -75,16 +75,17 @@ export async function newPage(browser, problems) {
   return page;
 }
 
-/** Runs IAM calls through boto3; returns one {ok}|{error} per call. */
-export function iam(url, calls) {
-  const r = spawnSync('python3', [join(HERE, 'iam_api.py'), url], { input: JSON.stringify(calls), encoding: 'utf8', maxBuffer: 64 << 20 });
+/** Runs IAM calls through boto3 (signed with `credentials`, "AKID:SECRET", when given); returns one {ok}|{error} per call. */
+export function iam(url, calls, credentials) {
+  const args = [join(HERE, 'iam_api.py'), url, ...(credentials ? [credentials] : [])];
+  const r = spawnSync('python3', args, { input: JSON.stringify(calls), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`iam_api.py failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
 /** The single result of one IAM call, throwing on an error. */
-export function iam1(url, op, args = {}) {
-  const [r] = iam(url, [{ op, args }]);
+export function iam1(url, op, args = {}, credentials) {
+  const [r] = iam(url, [{ op, args }], credentials);
   if (r.error) throw new Error(`${op}: ${r.error.Code}: ${r.error.Message}`);
   return r.ok;
 }

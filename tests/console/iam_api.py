@@ -1,6 +1,6 @@
 """Runs IAM API calls with boto3 for the console tests.
 
-Usage: python3 iam_api.py ENDPOINT < calls.json, where calls.json is a list of
+Usage: python3 iam_api.py ENDPOINT [AKID:SECRET] < calls.json, where calls.json is a list of
 {"op": "get_role", "args": {...}, "quiet": false}. Prints a JSON list with
 {"ok": response} or {"error": {"Code", "Message"}} per call ("quiet" calls
 answer {"ok": true} on success).
@@ -15,12 +15,13 @@ from botocore.exceptions import ClientError
 
 
 def main() -> None:
+    akid, secret = sys.argv[2].split(":", 1) if len(sys.argv) > 2 else ("AKIAIOSFODNN7EXAMPLE", "console-tests")
     client = boto3.client(
         "iam",
         endpoint_url=sys.argv[1],
         region_name="us-east-1",
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="console-tests",
+        aws_access_key_id=akid,
+        aws_secret_access_key=secret,
         config=Config(retries={"max_attempts": 1}),
     )
     out = []

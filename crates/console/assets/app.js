@@ -121,6 +121,8 @@
     const lower = rows.map((r) => r[0].toLowerCase());
     const byArn = new Map(rows.map((r) => [r[1], r]));
     const selected = new Set(data.selected);
+    // A permissions boundary is one policy: choosing one drops the others.
+    const single = root.dataset.single === 'true';
     const filter = root.querySelector('[data-picker-filter]');
     const type = root.querySelector('[data-picker-type]');
     const tbody = root.querySelector('[data-picker-rows]');
@@ -166,6 +168,10 @@
       const box = el('input', { type: 'checkbox', name: 'arn', value: arn, 'aria-label': 'Select ' + name });
       box.checked = selected.has(arn);
       box.addEventListener('change', () => {
+        if (box.checked && single) {
+          selected.clear();
+          for (const other of tbody.querySelectorAll('input[name="arn"]')) if (other !== box) other.checked = false;
+        }
         if (box.checked) selected.add(arn); else selected.delete(arn);
         renderChips();
         updateInfo();

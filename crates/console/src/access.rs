@@ -1,17 +1,15 @@
 //! What a role can do, summarised from its policies the way the AWS console's
 //! policy summary does: per service, the access levels its actions fall in.
 //!
-//! AWS classifies each of its ~17,000 actions by hand (the Service
-//! Authorization Reference). ironiam does not ship that table yet, so an
-//! action's level is read from its verb, which agrees with AWS for the common
-//! verbs: `List*` is List; `Get*`, `Describe*`, `BatchGet*`… are Read;
-//! `Tag*`/`Untag*` are Tagging; verbs that change policies, permissions,
-//! grants or ACLs are Permissions management; the rest is Write.
-//! [`classify`] is the one place to swap for the real table.
+//! An action's level comes from AWS's Service Authorization Reference (the
+//! snapshot `ironiam_policy` embeds): a wildcard grant such as `ssm:Get*`
+//! counts the levels of every action it matches. Actions the reference does
+//! not know are reported as unrecognised, as the AWS console does, rather
+//! than guessed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ironiam_policy::Effect;
+use ironiam_policy::{access_levels_matching, AccessLevel, Effect};
 
 /// An access level, in the order the AWS console lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,27 +41,22 @@ impl Level {
     const ALL: [Level; 5] = [Level::List, Level::Read, Level::Write, Level::Permissions, Level::Tagging];
 }
 
-/// The access level of `action` (the part after `service:`), wildcards allowed.
-pub(crate) fn classify(action: &str) -> Level {
-    let a = action.trim_start_matches('*').to_ascii_lowercase();
-    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| a.starts_with(p));
-    if starts(&["tag", "untag"]) {
-        return Level::Tagging;
+impl From<AccessLevel> for Level {
+    fn from(level: AccessLevel) -> Level {
+        match level {
+            AccessLevel::List => Level::List,
+            AccessLevel::Read => Level::Read,
+            AccessLevel::Write => Level::Write,
+            AccessLevel::Tagging => Level::Tagging,
+            AccessLevel::PermissionsManagement => Level::Permissions,
+        }
     }
-    if starts(&["list"]) {
-        return Level::List;
-    }
-    let changes = starts(&["put", "attach", "detach", "delete", "create", "set", "update", "replace", "add", "remove", "revoke", "retire", "grant"]);
-    if changes && (a.contains("policy") || a.contains("permission") || a.contains("grant") || a.contains("acl")) {
-        return Level::Permissions;
-    }
-    if starts(&[
-        "get", "describe", "batchget", "head", "query", "scan", "select", "search", "lookup", "read", "view", "download",
-        "preview", "estimate", "detect", "filter",
-    ]) {
-        return Level::Read;
-    }
-    Level::Write
+}
+
+/// The levels of every action `action` (`service:Name`, wildcards allowed)
+/// matches; empty for an action the reference does not know.
+pub(crate) fn levels_of(action: &str) -> BTreeSet<Level> {
+    access_levels_matching(action).into_iter().map(Level::from).collect()
 }
 
 /// What one service grants.
@@ -81,6 +74,8 @@ pub(crate) struct ServiceAccess {
     pub conditional: bool,
     /// Whether some grant is limited to particular resources.
     pub limited: bool,
+    /// Whether some granted action is not in the service reference.
+    pub unrecognized: bool,
 }
 
 impl ServiceAccess {
@@ -89,7 +84,11 @@ impl ServiceAccess {
         if self.full {
             return "Full access".to_string();
         }
-        self.levels.iter().map(|l| l.label()).collect::<Vec<_>>().join(", ")
+        let mut labels: Vec<&str> = self.levels.iter().map(|l| l.label()).collect();
+        if self.unrecognized {
+            labels.push("Unrecognized actions");
+        }
+        labels.join(", ")
     }
 
     /// The levels, short, for the picture's chips.
@@ -159,6 +158,7 @@ pub(crate) fn summarise<'a>(documents: impl IntoIterator<Item = &'a str>) -> Sum
         levels: BTreeSet<Level>,
         conditional: bool,
         limited: bool,
+        unrecognized: bool,
     }
     let mut by_prefix: BTreeMap<String, Acc> = BTreeMap::new();
     let mut denied = BTreeSet::new();
@@ -178,17 +178,18 @@ pub(crate) fn summarise<'a>(documents: impl IntoIterator<Item = &'a str>) -> Sum
             let limited = statement
                 .resource()
                 .is_some_and(|r| r.polarity.is_negated() || r.values.iter().all(|v| v != "*"));
-            let mut grant = |prefix: &str, level: Option<Level>| {
+            // `levels`: `None` for every action of the service.
+            let mut grant = |prefix: &str, levels: Option<BTreeSet<Level>>| {
                 let acc = by_prefix.entry(prefix.to_ascii_lowercase()).or_insert(Acc {
                     full: false,
                     levels: BTreeSet::new(),
                     conditional: false,
                     limited: false,
+                    unrecognized: false,
                 });
-                match level {
-                    Some(l) => {
-                        acc.levels.insert(l);
-                    }
+                match levels {
+                    Some(l) if l.is_empty() => acc.unrecognized = true,
+                    Some(l) => acc.levels.extend(l),
                     None => {
                         acc.full = true;
                         acc.levels.extend(Level::ALL);
@@ -206,7 +207,7 @@ pub(crate) fn summarise<'a>(documents: impl IntoIterator<Item = &'a str>) -> Sum
                 match action.split_once(':') {
                     None => grant("*", None),
                     Some((prefix, name)) if name.chars().all(|c| c == '*') => grant(prefix, None),
-                    Some((prefix, name)) => grant(prefix, Some(classify(name))),
+                    Some((prefix, _)) => grant(prefix, Some(levels_of(action))),
                 }
             }
         }
@@ -220,6 +221,7 @@ pub(crate) fn summarise<'a>(documents: impl IntoIterator<Item = &'a str>) -> Sum
             levels: acc.levels,
             conditional: acc.conditional,
             limited: acc.limited,
+            unrecognized: acc.unrecognized && !acc.full,
         })
         .collect();
     allowed.sort_by_key(|a| (a.prefix != "*", a.name.to_lowercase()));
@@ -231,14 +233,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verbs() {
-        assert_eq!(classify("ListRoles"), Level::List);
-        assert_eq!(classify("DescribeTags"), Level::Read);
-        assert_eq!(classify("Get*"), Level::Read);
-        assert_eq!(classify("PutRolePolicy"), Level::Permissions);
-        assert_eq!(classify("TagResource"), Level::Tagging);
-        assert_eq!(classify("RegisterContainerInstance"), Level::Write);
-        assert_eq!(classify("Submit*"), Level::Write);
+    fn levels_come_from_the_service_reference() {
+        assert_eq!(levels_of("iam:ListRoles"), BTreeSet::from([Level::List]));
+        assert_eq!(levels_of("iam:PutRolePolicy"), BTreeSet::from([Level::Permissions]));
+        assert_eq!(levels_of("ecs:TagResource"), BTreeSet::from([Level::Tagging]));
+        assert_eq!(levels_of("ecs:RegisterContainerInstance"), BTreeSet::from([Level::Write]));
+        assert_eq!(levels_of("ssm:GetParameters"), BTreeSet::from([Level::Read]));
+        // Where a verb would mislead: CreateTags only tags, and a log
+        // group's retention "policy" is not a permission.
+        assert_eq!(levels_of("ec2:CreateTags"), BTreeSet::from([Level::Tagging]));
+        assert_eq!(levels_of("logs:PutRetentionPolicy"), BTreeSet::from([Level::Write]));
+        assert!(levels_of("ssm:Get*").contains(&Level::Read));
+        assert!(levels_of("ecs:Submit*").iter().all(|l| *l == Level::Write));
+        assert!(levels_of("ecs:NoSuchAction").is_empty());
+    }
+
+    #[test]
+    fn unknown_actions_are_unrecognized_not_guessed() {
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ecs:ListClusters","ecs:MadeUpThing"],"Resource":"*"}]}"#;
+        let s = summarise([doc]);
+        let ecs = s.allowed.iter().find(|a| a.prefix == "ecs").unwrap();
+        assert_eq!(ecs.levels, BTreeSet::from([Level::List]));
+        assert!(ecs.unrecognized);
+        assert_eq!(ecs.levels_label(), "List, Unrecognized actions");
     }
 
     #[test]

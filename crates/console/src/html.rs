@@ -81,6 +81,17 @@ pub(crate) enum Nav {
     Policies,
 }
 
+/// Who the top bar says is using the console.
+#[derive(Clone, Copy)]
+pub(crate) enum Who<'a> {
+    /// No sign-in: every action runs as the default account's root.
+    Local,
+    /// Sign-in is required and nobody is signed in yet.
+    SignedOut,
+    /// Signed in as the principal with this ARN.
+    SignedIn(&'a str),
+}
+
 /// A page: title, navigation, breadcrumbs and body.
 pub(crate) struct Page<'a> {
     /// The `<title>` and the main heading's context.
@@ -95,7 +106,7 @@ pub(crate) struct Page<'a> {
 
 impl Page<'_> {
     /// The whole document.
-    pub(crate) fn render(self, req: &Req, account: &str) -> String {
+    pub(crate) fn render(self, req: &Req, account: &str, who: Who<'_>) -> String {
         let mut out = String::with_capacity(self.body.len() + 4096);
         let _ = write!(
             out,
@@ -108,13 +119,26 @@ impl Page<'_> {
 <script src=\"{p}/static/app.js\" defer></script></head><body>\
 <header class=\"topbar\"><a class=\"brand\" href=\"{p}\"><span class=\"logo\" aria-hidden=\"true\">◆</span> ironiam</a>\
 <span class=\"service\">Identity and Access Management</span><span class=\"spacer\"></span>\
-<span class=\"local-badge\" title=\"Sign-in is not enforced yet: every action runs as the account's root user. Use this console on your own machine only.\">Local use only · no sign-in</span>\
-<span class=\"account\">Account <b>{account}</b></span></header>\
+{who}</header>\
 <div class=\"shell\"><nav class=\"sidenav\" aria-label=\"IAM\"><div class=\"sidenav-title\">Identity and Access Management (IAM)</div>",
             token = esc(&req.token()),
             title = esc(self.title),
             p = crate::PREFIX,
-            account = esc(account),
+            who = match who {
+                Who::Local => format!(
+                    "<span class=\"local-badge\" title=\"Authentication is off: every action runs as the account's root user. Use this console on your own machine only.\">Local use only · no sign-in</span>\
+<span class=\"account\">Account <b>{}</b></span>",
+                    esc(account)
+                ),
+                Who::SignedOut => String::new(),
+                Who::SignedIn(arn) => format!(
+                    "<span class=\"account\" id=\"signed-in-as\" title=\"{arn}\">Signed in as <b>{arn}</b></span>\
+<form method=\"post\" action=\"{p}/signout\" class=\"signout\">{csrf}<button type=\"submit\" class=\"button small\" id=\"sign-out\">Sign out</button></form>",
+                    arn = esc(arn),
+                    p = crate::PREFIX,
+                    csrf = csrf_field(req),
+                ),
+            },
         );
         let link = |out: &mut String, nav: Nav, href: &str, label: &str| {
             let current = if nav == self.nav { " aria-current=\"page\" class=\"current\"" } else { "" };

@@ -7,13 +7,21 @@
 //!
 //! # Security
 //!
-//! * Authentication is not enforced yet: every action runs as the default
-//!   account's root, exactly as unsigned API calls do. **The console is for
-//!   local use**; do not expose it on a shared network.
+//! * **Sign-in.** With authentication on (`--auth verify|soft|enforce`) the
+//!   console signs in — an IAM user with its password (its login profile),
+//!   or an account's root user with one of its root access keys, since
+//!   ironiam has no root e-mail address — and keeps the session in an
+//!   `HttpOnly; SameSite=Strict` cookie (see [`session`]). Every action then
+//!   runs as that principal and is authorized by the server's own API
+//!   authorization step ([`Authorizer`]), so the console can do exactly what
+//!   the same principal could do through the API. With `--auth off` there is
+//!   no sign-in and every action runs as the default account's root, as
+//!   unsigned API calls do: **that console is for local use**.
 //! * Every state-changing request (every `POST`) carries a CSRF token: the
 //!   browser holds a random nonce in an `HttpOnly; SameSite=Strict` cookie and
 //!   forms carry `HMAC-SHA-256(per-process secret, nonce)`; a request whose
-//!   `Origin` is another site is refused as well (see [`csrf`]).
+//!   `Origin` is another site is refused as well (see [`csrf`]). The sign-in
+//!   form is protected the same way, and a new nonce is minted at sign-in.
 //! * Every user-controlled value is escaped where it is written
 //!   ([`html::esc`]); data for the script travels as JSON in
 //!   `<script type="application/json">` with `<`, `>` and `&` escaped; the
@@ -29,6 +37,7 @@ mod diff;
 mod html;
 mod pages;
 mod request;
+mod session;
 mod svg;
 mod trust;
 mod usecases;
@@ -38,7 +47,8 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use hyper::{Request, Response, StatusCode};
-use ironiam_core::service::IamService;
+use ironiam_core::service::{Caller, IamService};
+use ironiam_core::IamError;
 
 use request::Req;
 
@@ -67,30 +77,82 @@ pub(crate) enum Out {
     Asset(&'static str, &'static str),
 }
 
-/// Answers one console request.
+/// Decides whether a signed-in principal may call an IAM operation. The
+/// server implements it with the API's own authorization step, so the
+/// console and the API can never disagree about what a principal may do.
+pub trait Authorizer: Send + Sync {
+    /// `Ok` when `caller` may call the IAM operation `operation` with
+    /// `params` (API parameter names: `RoleName`, `PolicyArn`,
+    /// `Tags.member.1.Key`…); AWS's `AccessDenied` otherwise.
+    fn authorize(&self, service: &IamService, caller: &Caller, operation: &str, params: &[(&str, &str)]) -> Result<(), IamError>;
+}
+
+/// An [`Authorizer`] that allows everything: the console of `--auth off`.
+pub struct AllowAll;
+
+impl Authorizer for AllowAll {
+    fn authorize(&self, _: &IamService, _: &Caller, _: &str, _: &[(&str, &str)]) -> Result<(), IamError> {
+        Ok(())
+    }
+}
+
+/// The console: its sessions and how it authorizes.
+pub struct Console {
+    sign_in: bool,
+    authorizer: Box<dyn Authorizer>,
+    sessions: session::Sessions,
+}
+
+impl Console {
+    /// A console without sign-in: every action runs as the default
+    /// account's root (`--auth off`, or `--console-without-sign-in`).
+    pub fn local() -> Console {
+        Console { sign_in: false, authorizer: Box::new(AllowAll), sessions: session::Sessions::default() }
+    }
+
+    /// A console that requires sign-in and authorizes every action of the
+    /// signed-in principal with `authorizer`.
+    pub fn with_sign_in(authorizer: Box<dyn Authorizer>) -> Console {
+        Console { sign_in: true, authorizer, sessions: session::Sessions::default() }
+    }
+
+    /// Answers one console request.
+    pub async fn handle<B>(&self, service: &IamService, req: Request<B>) -> Response<Full<Bytes>>
+    where
+        B: hyper::body::Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (parts, body) = req.into_parts();
+        let body = if parts.method == hyper::Method::POST {
+            match Limited::new(body, MAX_FORM_BYTES).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(_) => {
+                    return finish(
+                        Out::Html(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.".to_string()),
+                        Vec::new(),
+                    )
+                }
+            }
+        } else {
+            Bytes::new()
+        };
+        let req = Req::from_parts(&parts, body);
+        let mut cookies = Vec::new();
+        if req.fresh_nonce {
+            cookies.push(csrf::cookie(&req.nonce));
+        }
+        let out = pages::route(self, service, &req, &mut cookies);
+        finish(out, cookies)
+    }
+}
+
+/// Answers one console request without sign-in (as the default account's root).
 pub async fn handle<B>(service: &IamService, req: Request<B>) -> Response<Full<Bytes>>
 where
     B: hyper::body::Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let (parts, body) = req.into_parts();
-    let body = if parts.method == hyper::Method::POST {
-        match Limited::new(body, MAX_FORM_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => {
-                return finish(
-                    Out::Html(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.".to_string()),
-                    None,
-                )
-            }
-        }
-    } else {
-        Bytes::new()
-    };
-    let req = Req::from_parts(&parts, body);
-    let new_cookie = req.fresh_nonce.then(|| csrf::cookie(&req.nonce));
-    let out = pages::route(service, &req);
-    finish(out, new_cookie)
+    Console::local().handle(service, req).await
 }
 
 /// The Content-Security-Policy of every page: scripts and styles from this
@@ -98,7 +160,7 @@ where
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-fn finish(out: Out, cookie: Option<String>) -> Response<Full<Bytes>> {
+fn finish(out: Out, cookies: Vec<String>) -> Response<Full<Bytes>> {
     let (status, ctype, body, location, cache) = match out {
         Out::Html(status, body) => (status, "text/html; charset=utf-8", Bytes::from(body), None, "no-store"),
         Out::Redirect(to) => (StatusCode::SEE_OTHER, "text/plain; charset=utf-8", Bytes::new(), Some(to), "no-store"),
@@ -120,9 +182,9 @@ fn finish(out: Out, cookie: Option<String>) -> Response<Full<Bytes>> {
         let value = HeaderValue::from_str(&to).unwrap_or_else(|_| HeaderValue::from_static(PREFIX));
         headers.insert(LOCATION, value);
     }
-    if let Some(c) = cookie {
+    for c in cookies {
         if let Ok(v) = HeaderValue::from_str(&c) {
-            headers.insert(SET_COOKIE, v);
+            headers.append(SET_COOKIE, v);
         }
     }
     response

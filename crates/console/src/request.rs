@@ -31,6 +31,10 @@ pub(crate) struct Req {
     pub host: Option<String>,
     /// `Sec-Fetch-Site`, when the browser sent one.
     pub fetch_site: Option<String>,
+    /// `X-Forwarded-Proto`, set by a TLS-terminating proxy in front.
+    pub forwarded_proto: Option<String>,
+    /// Every cookie the browser sent, in order.
+    pub cookies: Vec<(String, String)>,
 }
 
 fn header(parts: &Parts, name: &str) -> Option<String> {
@@ -49,16 +53,17 @@ impl Req {
         let is_form = header(parts, "content-type")
             .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
         let form = if parts.method == Method::POST && is_form { decode_pairs(&body) } else { Vec::new() };
-        let cookie_nonce = parts
+        let cookies: Vec<(String, String)> = parts
             .headers
             .get_all(hyper::header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|c| c.trim().split_once('='))
-            .find(|(k, _)| *k == csrf::COOKIE)
-            .map(|(_, v)| v.to_string())
-            .filter(|v| csrf::is_nonce(v));
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let cookie_nonce =
+            cookies.iter().find(|(k, _)| k == csrf::COOKIE).map(|(_, v)| v.to_string()).filter(|v| csrf::is_nonce(v));
         let (nonce, fresh_nonce) = match cookie_nonce {
             Some(n) => (n, false),
             None => (csrf::new_nonce(), true),
@@ -75,7 +80,14 @@ impl Req {
             origin: header(parts, "origin"),
             host: header(parts, "host"),
             fetch_site: header(parts, "sec-fetch-site"),
+            forwarded_proto: header(parts, "x-forwarded-proto"),
+            cookies,
         }
+    }
+
+    /// The first cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// The first query parameter `name`.

@@ -17,7 +17,11 @@ fn service() -> IamService {
 
 struct Browser<'a> {
     service: &'a IamService,
+    /// The console answering; `None` for the one of `--auth off`.
+    console: Option<&'a crate::Console>,
+    /// The `Cookie` header the browser sends, built from `jar`.
     cookie: Option<String>,
+    jar: Vec<(String, String)>,
     token: Option<String>,
 }
 
@@ -28,7 +32,10 @@ struct Answer {
 }
 
 async fn send(service: &IamService, req: Request<Full<Bytes>>) -> Answer {
-    let response: Response<Full<Bytes>> = crate::handle(service, req).await;
+    answer(crate::handle(service, req).await).await
+}
+
+async fn answer(response: Response<Full<Bytes>>) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.map(|c| c.to_bytes()).unwrap_or_default();
@@ -37,7 +44,34 @@ async fn send(service: &IamService, req: Request<Full<Bytes>>) -> Answer {
 
 impl<'a> Browser<'a> {
     fn new(service: &'a IamService) -> Self {
-        Browser { service, cookie: None, token: None }
+        Browser { service, console: None, cookie: None, jar: Vec::new(), token: None }
+    }
+
+    fn with_console(service: &'a IamService, console: &'a crate::Console) -> Self {
+        Browser { console: Some(console), ..Browser::new(service) }
+    }
+
+    async fn send(&mut self, req: Request<Full<Bytes>>) -> Answer {
+        let a = match self.console {
+            Some(c) => answer(c.handle(self.service, req).await).await,
+            None => send(self.service, req).await,
+        };
+        // Keep every cookie set, as a browser does; Max-Age=0 removes one.
+        for set in a.headers.get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (name, value) = set.split(';').next().unwrap().split_once('=').unwrap();
+            self.jar.retain(|(n, _)| n != name);
+            if !set.contains("Max-Age=0") {
+                self.jar.push((name.to_string(), value.to_string()));
+            }
+        }
+        self.cookie = (!self.jar.is_empty()).then(|| self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; "));
+        let marker = "name=\"csrf-token\" content=\"";
+        if let Some(start) = a.body.find(marker) {
+            let rest = &a.body[start + marker.len()..];
+            self.token = Some(rest[..rest.find('"').unwrap()].to_string());
+        }
+        a
     }
 
     async fn get(&mut self, uri: &str) -> Answer {
@@ -45,16 +79,7 @@ impl<'a> Browser<'a> {
         if let Some(c) = &self.cookie {
             b = b.header("cookie", c.as_str());
         }
-        let a = send(self.service, b.body(Full::new(Bytes::new())).unwrap()).await;
-        if let Some(set) = a.headers.get("set-cookie") {
-            self.cookie = Some(set.to_str().unwrap().split(';').next().unwrap().to_string());
-        }
-        let marker = "name=\"csrf-token\" content=\"";
-        if let Some(start) = a.body.find(marker) {
-            let rest = &a.body[start + marker.len()..];
-            self.token = Some(rest[..rest.find('"').unwrap()].to_string());
-        }
-        a
+        self.send(b.body(Full::new(Bytes::new())).unwrap()).await
     }
 
     async fn post(&mut self, uri: &str, form: &[(&str, &str)]) -> Answer {
@@ -69,7 +94,7 @@ impl<'a> Browser<'a> {
         if let Some(c) = &self.cookie {
             b = b.header("cookie", c.as_str());
         }
-        send(self.service, b.body(Full::new(Bytes::from(body))).unwrap()).await
+        self.send(b.body(Full::new(Bytes::from(body))).unwrap()).await
     }
 }
 
@@ -284,4 +309,163 @@ async fn validate_endpoint_answers_with_awss_messages_and_the_difference() {
     assert_eq!(j["valid"], false);
     assert_eq!(j["code"], "MalformedPolicyDocument");
     assert!(j["message"].as_str().unwrap().contains("Principal"), "{j}");
+}
+
+/// Denies the IAM operations it lists, allows the rest: the console's
+/// authorization plumbing without the server's policy engine (the e2e tests
+/// drive the real one).
+struct DenyOps(Vec<&'static str>);
+
+impl crate::Authorizer for DenyOps {
+    fn authorize(&self, _: &IamService, caller: &ironiam_core::service::Caller, op: &str, _: &[(&str, &str)]) -> Result<(), ironiam_core::IamError> {
+        if self.0.contains(&op) {
+            return Err(ironiam_core::IamError::AccessDenied(format!("User: {} is not authorized to perform: iam:{op}", caller.arn)));
+        }
+        Ok(())
+    }
+}
+
+const PASSWORD: &str = "Corr3ct-Horse-Battery";
+
+fn service_with_user() -> IamService {
+    let mut settings = Settings::default();
+    let account = IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_795_998_080)), Settings::default())
+        .default_caller()
+        .account_id;
+    settings.root_keys.push(
+        ironiam_core::accounts::parse_spec("AKIAROOTKEY000000001:root-secret-value", &account).unwrap(),
+    );
+    let s = IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_795_998_080)), settings);
+    let root = s.default_caller();
+    s.create_user(&root, ironiam_core::users::NewUser { name: "alice".into(), ..Default::default() }).unwrap();
+    s.create_login_profile(&root, Some("alice"), PASSWORD, false).unwrap();
+    create(&s, "ecsAnywhereRole", None);
+    s
+}
+
+#[tokio::test]
+async fn sign_in_is_required_and_a_wrong_password_says_only_what_aws_says() {
+    let s = service_with_user();
+    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec![])));
+    let mut b = Browser::with_console(&s, &console);
+    // Every page sends a stranger to the sign-in page, and back afterwards.
+    let a = b.get("/console/roles/ecsAnywhereRole?tab=trust").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.headers["location"], "/console/signin?next=%2Froles%2FecsAnywhereRole%3Ftab%3Dtrust");
+    assert_eq!(b.get("/console/api/policy?arn=x").await.status, StatusCode::UNAUTHORIZED);
+    let a = b.get("/console/signin?next=%2Froles%2FecsAnywhereRole%3Ftab%3Dtrust").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(!a.body.contains("Local use only"), "a console that signs in is not the local one");
+    let account = s.default_caller().account_id;
+    let next = "/roles/ecsAnywhereRole?tab=trust";
+    for (user, password) in [("alice", "wrong-Passw0rd!"), ("nobody", PASSWORD), ("alice", "Zq9-unlikely-PASSWORD")] {
+        let a = b.post("/console/signin", &[("kind", "user"), ("account", &account), ("username", user), ("password", password), ("next", next)]).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{user}");
+        assert!(a.body.contains(crate::pages::signin_incorrect()), "{user}");
+        assert!(!a.body.contains(password), "the password never comes back");
+    }
+    let a = b.post("/console/signin", &[("kind", "user"), ("account", &account), ("username", "alice"), ("password", PASSWORD), ("next", next)]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(a.headers["location"], "/console/roles/ecsAnywhereRole?tab=trust");
+    let cookies: Vec<&str> = a.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    let session = cookies.iter().find(|c| c.starts_with("ironiam_session=")).expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(session.contains(attribute), "{session}");
+    }
+    assert!(!session.contains("Secure"), "plain HTTP on loopback keeps the cookie usable: {session}");
+    assert!(cookies.iter().any(|c| c.starts_with("ironiam_console=")), "a fresh CSRF nonce at sign-in");
+    let a = b.get("/console/roles/ecsAnywhereRole").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.contains(&format!("arn:aws:iam::{account}:user/alice")), "the top bar names the principal");
+    // Sign out ends the session on the server, not only in the browser.
+    let stolen = b.cookie.clone().unwrap();
+    let a = b.post("/console/signout", &[]).await;
+    assert_eq!(a.headers["location"], "/console/signin?done=signedout");
+    b.jar.clear();
+    b.cookie = Some(stolen);
+    assert_eq!(b.get("/console/roles").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn root_signs_in_with_a_root_key_and_next_never_leaves_the_console() {
+    let s = service_with_user();
+    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec![])));
+    let mut b = Browser::with_console(&s, &console);
+    b.get("/console/signin").await;
+    let account = s.default_caller().account_id;
+    let a = b.post("/console/signin", &[("kind", "root"), ("account", &account), ("access_key_id", "AKIAROOTKEY000000001"), ("secret_access_key", "nope")]).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(!a.body.contains("nope\""), "the secret is not echoed");
+    for next in ["//evil.example/x", "https://evil.example", "/\\evil.example"] {
+        let a = b
+            .post("/console/signin", &[("kind", "root"), ("account", &account), ("access_key_id", "AKIAROOTKEY000000001"), ("secret_access_key", "root-secret-value"), ("next", next)])
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER);
+        assert_eq!(a.headers["location"], "/console", "{next}");
+        let a = b.get("/console").await;
+        assert!(a.body.contains(&format!("arn:aws:iam::{account}:root")), "signed in as root");
+        b.post("/console/signout", &[]).await;
+        b.get("/console/signin").await;
+    }
+    assert_eq!(console_sessions(&console), 0, "every sign-out ended its session");
+}
+
+fn console_sessions(console: &crate::Console) -> usize {
+    console.sessions.len()
+}
+
+async fn sign_in_alice<'a>(s: &'a IamService, console: &'a crate::Console) -> Browser<'a> {
+    let account = s.default_caller().account_id;
+    let mut b = Browser::with_console(s, console);
+    b.get("/console/signin").await;
+    let a = b.post("/console/signin", &[("kind", "user"), ("account", &account), ("username", "alice"), ("password", PASSWORD)]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    b
+}
+
+#[tokio::test]
+async fn each_action_is_authorized_as_the_signed_in_principal() {
+    let s = service_with_user();
+    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec!["AttachRolePolicy", "DeleteRole"])));
+    let mut b = sign_in_alice(&s, &console).await;
+    assert_eq!(b.get("/console/roles/ecsAnywhereRole").await.status, StatusCode::OK);
+    let arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+    let a = b.post("/console/roles/ecsAnywhereRole/attach", &[("arn", arn)]).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("is not authorized to perform: iam:AttachRolePolicy"), "{}", a.body);
+    let a = b.post("/console/roles/ecsAnywhereRole/delete", &[("confirm", "ecsAnywhereRole")]).await;
+    assert!(a.body.contains("is not authorized to perform: iam:DeleteRole"), "{}", a.body);
+    let role = s.get_role(&s.default_caller(), "ecsAnywhereRole").unwrap();
+    assert!(role.attached_policies.is_empty(), "nothing was attached");
+
+    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec!["ListPolicies", "GetRole"])));
+    let mut b = sign_in_alice(&s, &console).await;
+    let a = b.get("/console/policies").await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(a.body.contains("AccessDenied"));
+    assert_eq!(b.get("/console/roles/ecsAnywhereRole").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_required_password_reset_comes_first() {
+    let s = service_with_user();
+    let root = s.default_caller();
+    s.update_login_profile(&root, Some("alice"), None, Some(true)).unwrap();
+    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec![])));
+    let mut b = Browser::with_console(&s, &console);
+    b.get("/console/signin").await;
+    let account = root.account_id.clone();
+    let a = b.post("/console/signin", &[("kind", "user"), ("account", &account), ("username", "alice"), ("password", PASSWORD)]).await;
+    assert_eq!(a.headers["location"], "/console/change-password?required=1");
+    assert_eq!(b.get("/console/roles").await.headers["location"], "/console/change-password?required=1");
+    b.get("/console/change-password?required=1").await;
+    let a = b.post("/console/change-password", &[("old", PASSWORD), ("new", "short"), ("confirm", "short")]).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains("PasswordPolicyViolation"), "{}", a.body);
+    let new = "N3w-and-Much-Longer";
+    let a = b.post("/console/change-password", &[("old", PASSWORD), ("new", new), ("confirm", new)]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(b.get("/console/roles").await.status, StatusCode::OK);
+    assert!(s.sign_in_user(&account, "alice", new).is_ok());
+    assert!(s.sign_in_user(&account, "alice", PASSWORD).is_err());
 }

@@ -87,8 +87,9 @@ struct ServeArgs {
     /// but denials are logged and allowed.
     #[arg(long, default_value = "off", value_parser = ["off", "verify", "soft", "enforce"], env = "IRONIAM_AUTH")]
     auth: String,
-    /// Serve the web console although it has no sign-in (it acts as the
-    /// default account's root) while `--auth` is not `off`.
+    /// Serve the web console without sign-in (every action as the default
+    /// account's root) although `--auth` is not `off`. Without this flag the
+    /// console signs in and authorizes each action as the API does.
     #[arg(long)]
     console_without_sign_in: bool,
     /// For tests: run the service clock this many seconds ahead of (or, if

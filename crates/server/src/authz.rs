@@ -23,6 +23,12 @@ const USER_DEFAULTS_TO_CALLER: &[&str] = &[
     "UploadSigningCertificate",
     "UpdateSigningCertificate",
     "DeleteSigningCertificate",
+    "CreateLoginProfile",
+    "GetLoginProfile",
+    "DeleteLoginProfile",
+    // ChangePassword has no UserName: it always acts on the caller
+    // (policies grant it on `arn:aws:iam::*:user/${aws:username}`).
+    "ChangePassword",
 ];
 
 /// Whether the operation's input has `member` at all (asking `Input` for a
@@ -141,6 +147,27 @@ pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDe
     Some(AuthzRequest { action: format!("{prefix}:{}", op.name), resource, resource_account: None, context })
 }
 
+/// The console's [`ironiam_console::Authorizer`]: each console action is
+/// the IAM API call it stands for, decoded and authorized by the same code
+/// as a signed API request, so the console and the API always agree.
+pub(crate) struct ConsoleAuthorizer {
+    pub(crate) mode: AuthMode,
+}
+
+impl ironiam_console::Authorizer for ConsoleAuthorizer {
+    fn authorize(&self, service: &IamService, caller: &Caller, operation: &str, params: &[(&str, &str)]) -> Result<(), IamError> {
+        if !self.mode.authorizes() || caller.identity == Identity::Root {
+            return Ok(());
+        }
+        let Some(def) = ironiam_protocol::operation(Some(Service::Iam), operation) else {
+            return Err(IamError::Internal(format!("the console asked about unknown operation {operation}")));
+        };
+        let owned: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let input = ironiam_protocol::decode_input(def, &owned).map_err(|e| IamError::Validation(e.message()))?;
+        authorize(service, self.mode, false, caller, def, &input, None)
+    }
+}
+
 /// Authorizes a request for `mode`: `Ok` to go on, `Err(AccessDenied)` to
 /// refuse it. The root user is never denied; in soft mode a denial is
 /// logged and the request goes on.
@@ -161,6 +188,15 @@ pub(crate) fn authorize(
     let Some(request) = request_of(service, caller, op, input, region) else {
         return Ok(());
     };
+    // AWS: the password policy's AllowUsersToChangePassword lets every IAM
+    // user in the account change their own password, without a policy
+    // granting iam:ChangePassword.
+    if op.name == "ChangePassword"
+        && matches!(caller.identity, Identity::User { .. })
+        && service.users_may_change_own_password(&caller.account_id)?
+    {
+        return Ok(());
+    }
     let decision = service.authorize(caller, &request)?;
     if decision.is_allowed() {
         return Ok(());

@@ -38,8 +38,8 @@ pub struct AppConfig {
     pub enable_reset: bool,
     /// How requests are authenticated and authorized.
     pub auth: AuthMode,
-    /// Serve the web console even though it has no sign-in while
-    /// authentication is on (it always acts as the default account's root).
+    /// Serve the web console without sign-in even though authentication is
+    /// on (it then acts as the default account's root, as with `--auth off`).
     pub console_without_sign_in: bool,
     /// The service's clock, when it may be moved through
     /// `POST /_ironiam/clock?offset=SECONDS` (with `enable_reset`).
@@ -54,6 +54,7 @@ pub struct App {
     pub(crate) service: Arc<IamService>,
     roles_xml: RoleXmlCache,
     authenticator: Authenticator,
+    console: ironiam_console::Console,
     config: AppConfig,
 }
 
@@ -100,7 +101,14 @@ fn service_from_scope(req_headers: &hyper::HeaderMap, query: Option<&str>) -> Op
 impl App {
     /// An app over `service`.
     pub fn new(service: Arc<IamService>, config: AppConfig) -> Arc<Self> {
-        Arc::new(App { service, roles_xml: RoleXmlCache::new(), authenticator: Authenticator::default(), config })
+        // With authentication on, the console signs in and authorizes each
+        // action as the API would; otherwise it acts as the default root.
+        let console = if config.auth.verifies() && !config.console_without_sign_in {
+            ironiam_console::Console::with_sign_in(Box::new(crate::authz::ConsoleAuthorizer { mode: config.auth }))
+        } else {
+            ironiam_console::Console::local()
+        };
+        Arc::new(App { service, roles_xml: RoleXmlCache::new(), authenticator: Authenticator::default(), console, config })
     }
 
     /// `POST /_ironiam/clock?offset=SECONDS`: shifts the service clock from
@@ -171,15 +179,7 @@ impl App {
             _ => {}
         }
         if ironiam_console::is_console_path(req.uri().path()) {
-            // The console has no sign-in: it acts as the default account's
-            // root, so with authentication on it is only served when asked.
-            if self.config.auth.verifies() && !self.config.console_without_sign_in {
-                return json_response(
-                    StatusCode::FORBIDDEN,
-                    "{\"error\":\"the console has no sign-in; with --auth on it is served only with --console-without-sign-in\"}",
-                );
-            }
-            return ironiam_console::handle(&self.service, req).await;
+            return self.console.handle(&self.service, req).await;
         }
         let request_id = request_id();
         let (parts, body) = req.into_parts();

@@ -33,7 +33,7 @@ pub(crate) fn validate(ctx: &Ctx) -> Out {
         .get("role")
         .and_then(Value::as_str)
         .filter(|_| kind == PolicyKind::Trust)
-        .and_then(|role| ctx.service.get_role(&ctx.caller, role).ok())
+        .and_then(|role| ctx.call("GetRole", &[("RoleName", role)], |s, c| s.get_role(c, role)).ok())
         .and_then(|role| semantic_diff(&role.assume_role_policy_document, document))
         .map(|d| d.to_json());
     let body = json!({

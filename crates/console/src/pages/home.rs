@@ -9,6 +9,7 @@ use crate::validate::ApiError;
 use crate::Out;
 
 fn customer_policy_count(ctx: &Ctx) -> Result<usize, ApiError> {
+    ctx.allow("ListPolicies", &[("Scope", "Local")])?;
     let filter = PolicyFilter { scope: PolicyScope::Local, only_attached: false, path_prefix: "/".into(), usage: None };
     let mut n = 0;
     let mut marker: Option<String> = None;
@@ -46,11 +47,17 @@ pub(crate) fn page(ctx: &Ctx) -> Out {
 <li><a href=\"{p}/create-role\">Create a role</a> — for an AWS service, another account, or a web identity</li>\
 <li><a href=\"{p}/roles\">Find a role</a> and check its permissions and trust relationships</li>\
 <li><a href=\"{p}/policies\">Browse the {aws} AWS managed policies</a> and your own</li></ul></section>",
-        notice = alert(
-            Alert::Info,
-            "This console is for local use",
-            "Sign-in is not enforced yet, so every action runs as this account's root user, exactly as unsigned API calls do. Run it on your own machine; do not expose it on a shared network."
-        ),
+        notice = if ctx.req.q("done") == Some("password") {
+            alert(Alert::Success, "Password changed", "Your new password is in effect.")
+        } else if ctx.session.is_none() {
+            alert(
+                Alert::Info,
+                "This console is for local use",
+                "Authentication is off, so every action runs as this account's root user, exactly as unsigned API calls do. Run it on your own machine; do not expose it on a shared network (start the server with --auth enforce for a console that signs in).",
+            )
+        } else {
+            String::new()
+        },
         roles = count(roles),
         customer = count(customer),
         aws = count(aws),

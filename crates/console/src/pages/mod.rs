@@ -4,8 +4,16 @@ mod api;
 mod home;
 mod picker;
 mod policies;
+mod policy_edit;
 mod role;
 mod roles;
+mod signin;
+
+/// AWS's sign-in failure message (tests).
+#[cfg(test)]
+pub(crate) fn signin_incorrect() -> &'static str {
+    signin::INCORRECT
+}
 mod trust_edit;
 mod wizard;
 
@@ -15,28 +23,59 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hyper::{Method, StatusCode};
 use ironiam_core::entities::Role;
 use ironiam_core::service::{Caller, IamService};
+use ironiam_core::IamResult;
 use percent_encoding::percent_decode_str;
 
 use crate::csrf::{self, Refusal};
-use crate::html::{alert, esc, Alert, Nav, Page};
+use crate::html::{alert, esc, Alert, Nav, Page, Who};
 use crate::request::Req;
+use crate::session::Session;
 use crate::validate::ApiError;
-use crate::Out;
+use crate::{Console, Out};
 
 /// What a handler gets.
 pub(crate) struct Ctx<'a> {
     /// The domain.
     pub service: &'a IamService,
-    /// Who acts: until sign-in lands, the default account's root.
+    /// Who acts: the signed-in principal, or without sign-in the default
+    /// account's root.
     pub caller: Caller,
     /// The request.
     pub req: &'a Req,
+    /// The console (sessions, authorizer).
+    pub console: &'a Console,
+    /// The sign-in session, when there is one.
+    pub session: Option<Session>,
 }
 
 impl Ctx<'_> {
     /// A whole page.
     pub(crate) fn page(&self, status: StatusCode, page: Page<'_>) -> Out {
-        Out::Html(status, page.render(self.req, &self.caller.account_id))
+        let who = match (&self.session, self.console.sign_in) {
+            (Some(s), _) => Who::SignedIn(&s.caller.arn),
+            (None, true) => Who::SignedOut,
+            (None, false) => Who::Local,
+        };
+        Out::Html(status, page.render(self.req, &self.caller.account_id, who))
+    }
+
+    /// Whether the caller may call IAM operation `op` with `params`: the
+    /// server's own authorization of the same API call.
+    pub(crate) fn allow(&self, op: &str, params: &[(&str, &str)]) -> Result<(), ApiError> {
+        self.console.authorizer.authorize(self.service, &self.caller, op, params).map_err(ApiError::from)
+    }
+
+    /// Performs `f` as the caller once the API operation it stands for
+    /// (`op` with `params`) passes the model's shape checks and is authorized.
+    pub(crate) fn call<T>(
+        &self,
+        op: &str,
+        params: &[(&str, &str)],
+        f: impl FnOnce(&IamService, &Caller) -> IamResult<T>,
+    ) -> Result<T, ApiError> {
+        crate::validate::shape(op, params)?;
+        self.allow(op, params)?;
+        f(self.service, &self.caller).map_err(ApiError::from)
     }
 
     /// A page whose body is only an error.
@@ -54,15 +93,19 @@ impl Ctx<'_> {
 
     /// The role `name`, or the error page AWS's NoSuchEntity makes.
     pub(crate) fn role(&self, name: &str) -> Result<Arc<Role>, Out> {
-        self.service.get_role(&self.caller, name).map_err(|e| {
-            let e = ApiError::from(e);
-            let status = if e.code == "NoSuchEntity" { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
+        self.call("GetRole", &[("RoleName", name)], |s, c| s.get_role(c, name)).map_err(|e| {
+            let status = match e.code.as_str() {
+                "NoSuchEntity" => StatusCode::NOT_FOUND,
+                "AccessDenied" => StatusCode::FORBIDDEN,
+                _ => StatusCode::BAD_REQUEST,
+            };
             self.error_page(status, Nav::Roles, &e)
         })
     }
 
     /// Every role of the account, in name order.
     pub(crate) fn all_roles(&self) -> Result<Vec<Arc<Role>>, ApiError> {
+        self.allow("ListRoles", &[])?;
         let mut roles = Vec::new();
         let mut marker: Option<String> = None;
         loop {
@@ -121,24 +164,67 @@ fn refused(ctx: &Ctx, why: Refusal) -> Out {
     )
 }
 
-/// Answers one request.
-pub(crate) fn route(service: &IamService, req: &Req) -> Out {
-    let ctx = Ctx { service, caller: service.default_caller(), req };
+/// Where an unauthenticated browser is sent: the sign-in page, coming back
+/// to `path` (and its query) afterwards.
+fn to_sign_in(req: &Req) -> Out {
+    let mut back = req.path.clone();
+    if !req.query.is_empty() {
+        back.push('?');
+        back.push_str(&form_urlencoded::Serializer::new(String::new()).extend_pairs(&req.query).finish());
+    }
+    if back.is_empty() || back == "/signout" {
+        return Out::Redirect(format!("{}/signin", crate::PREFIX));
+    }
+    Out::Redirect(format!("{}/signin?next={}", crate::PREFIX, crate::html::enc(&back)))
+}
+
+/// Answers one request. `cookies` collects the `Set-Cookie` values.
+pub(crate) fn route(console: &Console, service: &IamService, req: &Req, cookies: &mut Vec<String>) -> Out {
     let post = req.method == Method::POST;
     if req.method != Method::GET && !post {
         return Out::Json(StatusCode::METHOD_NOT_ALLOWED, "{\"error\":\"MethodNotAllowed\"}".into());
     }
+    let segments: Vec<String> = req.path.trim_start_matches('/').split('/').map(decode_segment).collect();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match (post, segs.as_slice()) {
+        (false, ["static", "app.css"]) => return Out::Asset("text/css; charset=utf-8", include_str!("../../assets/app.css")),
+        (false, ["static", "app.js"]) => return Out::Asset("text/javascript; charset=utf-8", include_str!("../../assets/app.js")),
+        _ => {}
+    }
+    let session = if console.sign_in { console.sessions.of(req) } else { None };
+    let caller = session.as_ref().map_or_else(|| service.default_caller(), |s| s.caller.clone());
+    let ctx = Ctx { service, caller, req, console, session };
     if post {
         if let Err(why) = csrf::check(req) {
             return refused(&ctx, why);
         }
     }
-    let segments: Vec<String> = req.path.trim_start_matches('/').split('/').map(decode_segment).collect();
-    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if console.sign_in {
+        match (post, segs.as_slice()) {
+            (false, ["signin"]) => return signin::form(&ctx),
+            (true, ["signin"]) => return signin::submit(&ctx, cookies),
+            (true, ["signout"]) => return signin::sign_out(&ctx, cookies),
+            _ => {}
+        }
+        let Some(session) = &ctx.session else {
+            if segs.first() == Some(&"api") {
+                return Out::Json(
+                    StatusCode::UNAUTHORIZED,
+                    serde_json::json!({"error": "NotSignedIn", "message": "Sign in to the console first."}).to_string(),
+                );
+            }
+            return to_sign_in(req);
+        };
+        match (post, segs.as_slice()) {
+            (_, ["change-password"]) => return signin::change_password(&ctx),
+            _ if session.password_reset_required => {
+                return Out::Redirect(format!("{}/change-password?required=1", crate::PREFIX))
+            }
+            _ => {}
+        }
+    }
     match (post, segs.as_slice()) {
         (false, [""]) => home::page(&ctx),
-        (false, ["static", "app.css"]) => Out::Asset("text/css; charset=utf-8", include_str!("../../assets/app.css")),
-        (false, ["static", "app.js"]) => Out::Asset("text/javascript; charset=utf-8", include_str!("../../assets/app.js")),
         (false, ["roles"]) => roles::list(&ctx),
         (_, ["create-role"]) => wizard::handle(&ctx),
         (false, ["roles", name]) => role::page(&ctx, name),
@@ -155,6 +241,11 @@ pub(crate) fn route(service: &IamService, req: &Req) -> Out {
         (_, ["roles", name, "delete"]) => role::delete(&ctx, name),
         (false, ["policies"]) => policies::list(&ctx),
         (false, ["policies", "view"]) => policies::view(&ctx),
+        (_, ["policies", "create"]) => policy_edit::create(&ctx),
+        (_, ["policies", "edit"]) => policy_edit::edit(&ctx),
+        (true, ["policies", "version"]) => policy_edit::version(&ctx),
+        (_, ["policies", "delete"]) => policy_edit::delete(&ctx),
+        (_, ["roles", name, "boundary"]) => role::boundary(&ctx, name),
         (true, ["api", "validate"]) => api::validate(&ctx),
         (false, ["api", "policy"]) => api::policy_document(&ctx),
         _ => not_found(&ctx),

@@ -67,6 +67,7 @@ fn shorten(s: &str) -> String {
 
 /// Every attachable managed policy, in name order.
 pub(crate) fn all_policies(ctx: &Ctx) -> Result<Vec<PolicyRow>, ApiError> {
+    ctx.allow("ListPolicies", &[])?;
     let filter = PolicyFilter { scope: PolicyScope::All, only_attached: false, path_prefix: "/".into(), usage: None };
     let mut rows = Vec::with_capacity(1700);
     let mut marker: Option<String> = None;
@@ -119,6 +120,8 @@ pub(crate) struct Picker<'a> {
     pub filter_form: &'a str,
     /// The heading.
     pub heading: &'a str,
+    /// Choose exactly one policy (a permissions boundary) instead of several.
+    pub single: bool,
 }
 
 /// The picker's HTML (to be placed inside the form that posts `arn`s).
@@ -131,13 +134,15 @@ pub(crate) fn render(p: &Picker) -> String {
     let mut out = String::with_capacity(32 * 1024 + offered.len() * 200);
     let _ = write!(
         out,
-        "<div class=\"picker\" data-policy-picker=\"policy-data\">\
+        "<div class=\"picker\" data-policy-picker=\"policy-data\"{single}>\
 <div class=\"picker-head\"><h2>{heading} <span class=\"count\">(<span data-picker-total>{total}</span>)</span></h2>\
-<p class=\"muted\">Choose one or more policies to attach. Type in the Filter box to narrow the list.</p></div>\
+<p class=\"muted\">{hint} Type in the Filter box to narrow the list.</p></div>\
 <div class=\"toolbar\"><label class=\"search\"><span class=\"visually-hidden\">Filter policies</span>\
 <input type=\"search\" name=\"filter\" form=\"{form}\" id=\"policy-filter\" value=\"{filter}\" placeholder=\"Filter policies by name\" autocomplete=\"off\" data-picker-filter></label>\
 <label class=\"inline-field\">Type <select name=\"type\" form=\"{form}\" id=\"policy-type\" data-picker-type>",
         heading = esc(p.heading),
+        single = if p.single { " data-single=\"true\"" } else { "" },
+        hint = if p.single { "Choose one policy." } else { "Choose one or more policies to attach." },
         total = count(offered.len()),
         form = esc(p.filter_form),
         filter = esc(p.filter),

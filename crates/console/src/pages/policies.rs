@@ -7,9 +7,9 @@ use hyper::StatusCode;
 use ironiam_core::service::{PolicyFilter, PolicyScope, UsageFilter};
 
 use super::picker::{kind_label, kind_of};
-use super::{now, Ctx};
+use super::{now, policy_edit, Ctx};
 use crate::access;
-use crate::html::{code_block, count, date, enc, esc, pagination, policy_url, role_url, tabs, Nav, Page};
+use crate::html::{alert, code_block, count, csrf_field, date, enc, esc, pagination, policy_url, role_url, tabs, Alert, Nav, Page};
 use crate::validate::ApiError;
 use crate::Out;
 
@@ -31,6 +31,9 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
         path_prefix: if kind == "job" { "/job-function/".into() } else { "/".into() },
         usage: None,
     };
+    if let Err(e) = ctx.allow("ListPolicies", &[]) {
+        return ctx.error_page(StatusCode::FORBIDDEN, Nav::Policies, &e);
+    }
     let mut all = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -101,12 +104,19 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
     }
 
     let mut body = format!(
-        "<div class=\"page-head\"><h1>Policies <span class=\"count\">({})</span></h1></div>\
+        "{}<div class=\"page-head\"><h1>Policies <span class=\"count\">({})</span></h1>\
+<div class=\"actions\"><a class=\"button primary\" id=\"create-policy\" href=\"{}/policies/create\">Create policy</a></div></div>\
 <p class=\"lead\">A policy is an object that defines permissions. AWS managed policies are maintained by AWS; customer managed policies are yours.</p>\
 <section class=\"card\"><form class=\"toolbar\" method=\"get\" action=\"{}/policies\" data-live-search=\"results\" role=\"search\">\
 <label class=\"search\"><span class=\"visually-hidden\">Filter policies</span><input type=\"search\" id=\"policy-search\" name=\"q\" value=\"{}\" placeholder=\"Filter policies by name or description\" autocomplete=\"off\"></label>\
 <label class=\"inline-field\">Type <select name=\"type\" id=\"policy-type-filter\">",
+        if ctx.req.q("done") == Some("deleted") {
+            alert(Alert::Success, "Policy deleted", "The policy was deleted.")
+        } else {
+            String::new()
+        },
         count(all.len()),
+        crate::PREFIX,
         crate::PREFIX,
         esc(q)
     );
@@ -125,25 +135,57 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
 
 /// `GET /console/policies/view?arn=…&tab=permissions|entities|versions&version=v1`.
 pub(crate) fn view(ctx: &Ctx) -> Out {
-    let arn = ctx.req.q_or_empty("arn");
-    let info = match ctx.service.get_policy(&ctx.caller, arn) {
+    render(ctx, ctx.req.q_or_empty("arn"), ctx.req.q_or_empty("tab"), None)
+}
+
+fn done_notice(ctx: &Ctx) -> Option<String> {
+    let (title, text) = match ctx.req.q("done")? {
+        "created" => ("Policy created", "The policy was created."),
+        "version" => ("Policy updated", "A new version was saved and made the default."),
+        "default" => ("Default version changed", "The chosen version is now the default."),
+        "version-deleted" => ("Version deleted", "The version was deleted."),
+        _ => return None,
+    };
+    Some(alert(Alert::Success, title, &esc(text)))
+}
+
+/// The page of policy `arn` on tab `tab`, with `problem` above it when an
+/// action failed.
+pub(crate) fn render(ctx: &Ctx, arn: &str, tab: &str, problem: Option<ApiError>) -> Out {
+    let info = match ctx.call("GetPolicy", &[("PolicyArn", arn)], |s, c| s.get_policy(c, arn)) {
         Ok(i) => i,
         Err(e) => {
-            let e = ApiError::from(e);
-            let status = if e.code == "NoSuchEntity" { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
+            let status = match e.code.as_str() {
+                "NoSuchEntity" => StatusCode::NOT_FOUND,
+                "AccessDenied" => StatusCode::FORBIDDEN,
+                _ => StatusCode::BAD_REQUEST,
+            };
             return ctx.error_page(status, Nav::Policies, &e);
         }
     };
-    let tab = match ctx.req.q("tab") {
-        Some("entities") => "entities",
-        Some("versions") => "versions",
+    let tab = match tab {
+        "entities" | "versions" => tab,
         _ => "permissions",
     };
     let url = policy_url(&info.arn);
     let kind = kind_of(&info.arn, &info.path);
     let now = now();
+    let notice = match &problem {
+        Some(e) => crate::html::error_alert(&e.code, &e.message),
+        None => done_notice(ctx).unwrap_or_default(),
+    };
+    let actions = if policy_edit::is_customer(&info.arn) {
+        format!(
+            "<div class=\"actions\"><a class=\"button danger-outline\" id=\"delete-policy\" href=\"{p}/policies/delete?arn={a}\">Delete</a>\
+<a class=\"button primary\" id=\"edit-policy\" href=\"{p}/policies/edit?arn={a}\">Edit</a></div>",
+            p = crate::PREFIX,
+            a = esc(&enc(&info.arn)),
+        )
+    } else {
+        String::new()
+    };
     let mut body = format!(
-        "<div class=\"page-head\"><h1 id=\"policy-name\">{name}</h1></div>\
+        "{notice}<div class=\"page-head\"><h1 id=\"policy-name\">{name}</h1>{actions}</div>\
 <section class=\"card\"><div class=\"card-head\"><h2>Policy details</h2></div><dl class=\"summary\">\
 <div><dt>Type</dt><dd>{kind}</dd></div>\
 <div><dt>Creation time</dt><dd>{created}</dd></div>\
@@ -179,7 +221,7 @@ pub(crate) fn view(ctx: &Ctx) -> Out {
     }
     body.push_str("</div>");
     ctx.page(
-        StatusCode::OK,
+        if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
         Page {
             title: &info.name,
             nav: Nav::Policies,
@@ -189,11 +231,19 @@ pub(crate) fn view(ctx: &Ctx) -> Out {
     )
 }
 
+/// The document of version `version` of policy `arn`, as GetPolicyVersion.
+fn version_document(ctx: &Ctx, arn: &str, version: &str) -> Result<String, ApiError> {
+    let v = ctx.call("GetPolicyVersion", &[("PolicyArn", arn), ("VersionId", version)], |s, c| s.get_policy_version(c, arn, version))?;
+    v.document.ok_or_else(|| ApiError { code: "NoSuchEntity".into(), message: format!("Policy {arn} version {version} has no document.") })
+}
+
 fn permissions_tab(ctx: &Ctx, body: &mut String, arn: &str, version: &str) {
-    let document = ctx.service.get_policy_version(&ctx.caller, arn, version).ok().and_then(|v| v.document);
-    let Some(document) = document else {
-        body.push_str("<p class=\"muted\">The document is unavailable.</p>");
-        return;
+    let document = match version_document(ctx, arn, version) {
+        Ok(d) => d,
+        Err(e) => {
+            body.push_str(&crate::html::error_alert(&e.code, &e.message));
+            return;
+        }
     };
     let summary = access::summarise([document.as_str()]);
     body.push_str(
@@ -219,6 +269,12 @@ fn entities_tab(ctx: &Ctx, body: &mut String, arn: &str) {
         "<section class=\"card\"><div class=\"card-head\"><h2>Entities attached</h2></div>\
 <table class=\"table\" id=\"entities-table\" data-sortable><thead><tr><th scope=\"col\">Entity name</th><th scope=\"col\">Entity type</th><th scope=\"col\">Attached as</th></tr></thead><tbody>",
     );
+    if let Err(e) = ctx.allow("ListEntitiesForPolicy", &[("PolicyArn", arn)]) {
+        body.push_str("</tbody></table>");
+        body.push_str(&crate::html::error_alert(&e.code, &e.message));
+        body.push_str("</section>");
+        return;
+    }
     let mut n = 0;
     for (filter, label) in [(UsageFilter::PermissionsPolicy, "Permissions policy"), (UsageFilter::PermissionsBoundary, "Permissions boundary")] {
         let mut marker: Option<String> = None;
@@ -245,9 +301,12 @@ fn entities_tab(ctx: &Ctx, body: &mut String, arn: &str) {
 }
 
 fn versions_tab(ctx: &Ctx, body: &mut String, arn: &str, url: &str) {
-    let versions = match ctx.service.list_policy_versions(&ctx.caller, arn, None, Some(1000)) {
+    let versions = match ctx.call("ListPolicyVersions", &[("PolicyArn", arn)], |s, c| s.list_policy_versions(c, arn, None, Some(1000))) {
         Ok(p) => p.items,
-        Err(_) => Vec::new(),
+        Err(e) => {
+            body.push_str(&crate::html::error_alert(&e.code, &e.message));
+            return;
+        }
     };
     let chosen = ctx
         .req
@@ -258,23 +317,41 @@ fn versions_tab(ctx: &Ctx, body: &mut String, arn: &str, url: &str) {
     let now = now();
     body.push_str(
         "<section class=\"card\"><div class=\"card-head\"><h2>Policy versions</h2></div>\
-<table class=\"table\" id=\"versions-table\"><thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Creation time</th><th scope=\"col\"></th></tr></thead><tbody>",
+<table class=\"table\" id=\"versions-table\"><thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Creation time</th><th scope=\"col\"></th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>",
     );
+    let customer = policy_edit::is_customer(arn);
     for v in &versions {
         let current = v.version_id == chosen;
+        let actions = if customer && !v.is_default {
+            let form = |op: &str, label: &str, class: &str| {
+                format!(
+                    "<form method=\"post\" action=\"{p}/policies/version\">{csrf}<input type=\"hidden\" name=\"arn\" value=\"{a}\">\
+<input type=\"hidden\" name=\"version\" value=\"{v}\"><input type=\"hidden\" name=\"op\" value=\"{op}\">\
+<button type=\"submit\" class=\"button small {class}\" aria-label=\"{label} {v}\">{label}</button></form>",
+                    p = crate::PREFIX,
+                    csrf = csrf_field(ctx.req),
+                    a = esc(arn),
+                    v = esc(&v.version_id),
+                )
+            };
+            format!("<div class=\"row-actions\">{}{}</div>", form("default", "Set as default", ""), form("delete", "Delete", "danger-outline"))
+        } else {
+            String::new()
+        };
         let _ = write!(
             body,
-            "<tr{}><td><a href=\"{}\">{}</a>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{}><td><a href=\"{}\">{}</a>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if current { " class=\"selected\"" } else { "" },
             esc(&format!("{url}&tab=versions&version={}", enc(&v.version_id))),
             esc(&v.version_id),
             if v.is_default { " <span class=\"badge\">Default</span>" } else { "" },
             date(&v.create_date, now, None),
-            if current { "Shown below" } else { "" }
+            if current { "Shown below" } else { "" },
+            actions
         );
     }
     body.push_str("</tbody></table>");
-    match ctx.service.get_policy_version(&ctx.caller, arn, &chosen).ok().and_then(|v| v.document) {
+    match version_document(ctx, arn, &chosen).ok() {
         Some(doc) => {
             let _ = write!(body, "<h3>Version {}</h3><div id=\"version-document\">{}</div>", esc(&chosen), code_block(&doc, "Version document"));
         }

@@ -34,8 +34,11 @@ pub(crate) fn duration(seconds: i64) -> String {
 
 /// The default version's document of the managed policy `arn`.
 pub(crate) fn managed_document(ctx: &Ctx, arn: &str) -> Option<String> {
-    let info = ctx.service.get_policy(&ctx.caller, arn).ok()?;
-    ctx.service.get_policy_version(&ctx.caller, arn, &info.default_version_id).ok()?.document
+    let info = ctx.call("GetPolicy", &[("PolicyArn", arn)], |s, c| s.get_policy(c, arn)).ok()?;
+    let version = info.default_version_id.as_str();
+    ctx.call("GetPolicyVersion", &[("PolicyArn", arn), ("VersionId", version)], |s, c| s.get_policy_version(c, arn, version))
+        .ok()?
+        .document
 }
 
 fn redirect_role(name: &str, tab: &str, done: &str) -> Out {
@@ -66,6 +69,8 @@ fn done_notice(ctx: &Ctx) -> Option<String> {
         "untagged" => ("Tag removed", "The tag was removed.".to_string()),
         "inline" => ("Inline policy saved", "The inline policy was saved.".to_string()),
         "inline-deleted" => ("Inline policy removed", "The inline policy was removed.".to_string()),
+        "boundary" => ("Permissions boundary set", "The role's permissions boundary was set.".to_string()),
+        "boundary-removed" => ("Permissions boundary removed", "The role no longer has a permissions boundary.".to_string()),
         _ => return None,
     };
     Some(alert(Alert::Success, title, &esc(&text)))
@@ -94,6 +99,12 @@ fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: St
 
     // Summary.
     let arn = role.arn();
+    let boundary = role
+        .permissions_boundary
+        .as_deref()
+        .map(|b| format!("<a id=\"role-boundary\" href=\"{}\">{}</a>", esc(&policy_url(b)), esc(policy_name(b))))
+        .unwrap_or_else(|| "<span class=\"muted\" id=\"role-boundary\">Not set</span>".into());
+    let boundary_action = if role.permissions_boundary.is_some() { "Change" } else { "Set boundary" };
     let created = ironiam_core::clock::iso8601(role.create_date);
     let _ = write!(
         body,
@@ -107,7 +118,7 @@ fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: St
 <div><dt>Maximum session duration</dt><dd id=\"role-max-session\">{max}</dd></div>\
 <div><dt>Path</dt><dd><code>{path}</code></dd></div>\
 <div class=\"wide\"><dt>Description</dt><dd id=\"role-description\">{description}</dd></div>\
-<div class=\"wide\"><dt>Permissions boundary</dt><dd>{boundary}</dd></div>\
+<div class=\"wide\"><dt>Permissions boundary</dt><dd>{boundary} <a class=\"button small\" id=\"edit-boundary\" href=\"{url}/boundary\">{boundary_action}</a></dd></div>\
 </dl></section>",
         url = esc(&url),
         created = date(&created, now(), Some(role.create_date)),
@@ -116,11 +127,7 @@ fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: St
         max = esc(&duration(role.max_session_duration)),
         path = esc(&role.path),
         description = role.description.as_deref().filter(|d| !d.is_empty()).map(esc).unwrap_or_else(|| "<span class=\"muted\">—</span>".into()),
-        boundary = role
-            .permissions_boundary
-            .as_deref()
-            .map(|b| format!("<a href=\"{}\">{}</a>", esc(&policy_url(b)), esc(policy_name(b))))
-            .unwrap_or_else(|| "<span class=\"muted\">Not set</span>".into()),
+
     );
 
     // Documents of every policy, for the picture and the Permissions tab.
@@ -316,8 +323,9 @@ fn with_role(ctx: &Ctx, name: &str, f: impl FnOnce(Arc<Role>) -> Out) -> Out {
 pub(crate) fn detach(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
         let arn = ctx.req.f_or_empty("arn");
-        let result = shape("DetachRolePolicy", &[("RoleName", &role.name), ("PolicyArn", arn)])
-            .and_then(|()| ctx.service.detach_role_policy(&ctx.caller, &role.name, arn).map_err(ApiError::from));
+        let result = ctx.call("DetachRolePolicy", &[("RoleName", &role.name), ("PolicyArn", arn)], |s, c| {
+            s.detach_role_policy(c, &role.name, arn)
+        });
         match result {
             Ok(()) => redirect_role(&role.name, "permissions", "detached"),
             Err(e) => fail(ctx, &role, "permissions", e),
@@ -330,12 +338,10 @@ pub(crate) fn add_tag(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
         let key = ctx.req.f_or_empty("key").trim();
         let value = ctx.req.f_or_empty("value");
-        let result = shape("TagRole", &[("RoleName", &role.name), ("Tags.member.1.Key", key), ("Tags.member.1.Value", value)])
-            .and_then(|()| {
-                ctx.service
-                    .tag_role(&ctx.caller, &role.name, vec![Tag { key: key.to_string(), value: value.to_string() }])
-                    .map_err(ApiError::from)
-            });
+        let params = [("RoleName", role.name.as_str()), ("Tags.member.1.Key", key), ("Tags.member.1.Value", value)];
+        let result = ctx.call("TagRole", &params, |s, c| {
+            s.tag_role(c, &role.name, vec![Tag { key: key.to_string(), value: value.to_string() }])
+        });
         match result {
             Ok(()) => redirect_role(&role.name, "tags", "tagged"),
             Err(e) => fail(ctx, &role, "tags", e),
@@ -347,8 +353,9 @@ pub(crate) fn add_tag(ctx: &Ctx, name: &str) -> Out {
 pub(crate) fn remove_tag(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
         let key = ctx.req.f_or_empty("key");
-        let result = shape("UntagRole", &[("RoleName", &role.name), ("TagKeys.member.1", key)])
-            .and_then(|()| ctx.service.untag_role(&ctx.caller, &role.name, vec![key.to_string()]).map_err(ApiError::from));
+        let result = ctx.call("UntagRole", &[("RoleName", &role.name), ("TagKeys.member.1", key)], |s, c| {
+            s.untag_role(c, &role.name, vec![key.to_string()])
+        });
         match result {
             Ok(()) => redirect_role(&role.name, "tags", "untagged"),
             Err(e) => fail(ctx, &role, "tags", e),
@@ -360,9 +367,11 @@ pub(crate) fn remove_tag(ctx: &Ctx, name: &str) -> Out {
 pub(crate) fn inline_delete(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
         let policy = ctx.req.f_or_empty("name");
-        match ctx.service.delete_role_policy(&ctx.caller, &role.name, policy) {
+        match ctx.call("DeleteRolePolicy", &[("RoleName", &role.name), ("PolicyName", policy)], |s, c| {
+            s.delete_role_policy(c, &role.name, policy)
+        }) {
             Ok(()) => redirect_role(&role.name, "permissions", "inline-deleted"),
-            Err(e) => fail(ctx, &role, "permissions", e.into()),
+            Err(e) => fail(ctx, &role, "permissions", e),
         }
     })
 }
@@ -410,6 +419,7 @@ fn attach_page(ctx: &Ctx, role: &Role, selected: &BTreeSet<String>, problem: Opt
             kind: ctx.req.q_or_empty("type"),
             filter_form: "picker-filter",
             heading: "Other permissions policies",
+            single: false,
         }),
     );
     let status = if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -439,8 +449,9 @@ pub(crate) fn attach(ctx: &Ctx, name: &str) -> Out {
         }
         let mut done = 0;
         for arn in &selected {
-            let result = shape("AttachRolePolicy", &[("RoleName", &role.name), ("PolicyArn", arn)])
-                .and_then(|()| ctx.service.attach_role_policy(&ctx.caller, &role.name, arn).map_err(ApiError::from));
+            let result = ctx.call("AttachRolePolicy", &[("RoleName", &role.name), ("PolicyArn", arn)], |s, c| {
+                s.attach_role_policy(c, &role.name, arn)
+            });
             if let Err(e) = result {
                 let role = ctx.service.get_role(&ctx.caller, &role.name).unwrap_or(role.clone());
                 let rest: BTreeSet<String> = selected.iter().skip(done).cloned().collect();
@@ -449,6 +460,93 @@ pub(crate) fn attach(ctx: &Ctx, name: &str) -> Out {
             done += 1;
         }
         Out::Redirect(format!("{}?tab=permissions&done=attached&n={done}", role_url(&role.name)))
+    })
+}
+
+/// `GET|POST /console/roles/{name}/boundary`: set (`op=set`, one `arn`) or
+/// remove (`op=remove`) the role's permissions boundary.
+pub(crate) fn boundary(ctx: &Ctx, name: &str) -> Out {
+    with_role(ctx, name, |role| {
+        let mut problem = None;
+        let mut selected: BTreeSet<String> = role.permissions_boundary.iter().cloned().collect();
+        if ctx.req.method == hyper::Method::POST {
+            let r = role.name.as_str();
+            let result = if ctx.req.f("op") == Some("remove") {
+                ctx.call("DeleteRolePermissionsBoundary", &[("RoleName", r)], |s, c| s.delete_role_permissions_boundary(c, r))
+                    .map(|()| "boundary-removed")
+            } else {
+                selected = ctx.req.f_all("arn").into_iter().map(str::to_string).collect();
+                match selected.iter().next() {
+                    Some(arn) if selected.len() == 1 => ctx
+                        .call("PutRolePermissionsBoundary", &[("RoleName", r), ("PermissionsBoundary", arn)], |s, c| {
+                            s.put_role_permissions_boundary(c, r, arn)
+                        })
+                        .map(|()| "boundary"),
+                    _ => Err(ApiError { code: "ValidationError".into(), message: "Choose exactly one policy as the permissions boundary.".into() }),
+                }
+            };
+            match result {
+                Ok(done) => return redirect_role(&role.name, "permissions", done),
+                Err(e) => problem = Some(e),
+            }
+        }
+        let rows = match picker::all_policies(ctx) {
+            Ok(r) => r,
+            Err(e) => return ctx.error_page(StatusCode::FORBIDDEN, Nav::Roles, &e),
+        };
+        let url = role_url(&role.name);
+        let mut body = String::with_capacity(64 * 1024);
+        if let Some(e) = &problem {
+            body.push_str(&error_alert(&e.code, &e.message));
+        }
+        let current = match role.permissions_boundary.as_deref() {
+            Some(b) => format!(
+                "<p>Current boundary: <a href=\"{}\">{}</a></p>\
+<form method=\"post\" action=\"{}/boundary\">{}<input type=\"hidden\" name=\"op\" value=\"remove\">\
+<button type=\"submit\" class=\"button danger-outline\" id=\"remove-boundary\">Remove boundary</button></form>",
+                esc(&policy_url(b)),
+                esc(policy_name(b)),
+                esc(&url),
+                csrf_field(ctx.req)
+            ),
+            None => "<p class=\"muted\">This role has no permissions boundary.</p>".to_string(),
+        };
+        let _ = write!(
+            body,
+            "<div class=\"page-head\"><h1>Permissions boundary of {name}</h1></div>\
+<section class=\"card\"><p>A permissions boundary is a managed policy that sets the most this role's identity-based policies can grant: \
+an action is allowed only when both allow it.</p>{current}</section>\
+<form id=\"picker-filter\" method=\"get\" action=\"{url}/boundary\"></form>\
+<form method=\"post\" action=\"{url}/boundary\" id=\"boundary-form\" class=\"card\">{csrf}<input type=\"hidden\" name=\"op\" value=\"set\">{picker}\
+<div class=\"form-actions\"><a class=\"button\" href=\"{url}\">Cancel</a>\
+<button type=\"submit\" class=\"button primary\" id=\"set-boundary\">Set boundary</button></div></form>",
+            name = esc(&role.name),
+            url = esc(&url),
+            csrf = csrf_field(ctx.req),
+            picker = picker::render(&Picker {
+                rows: &rows,
+                selected: &selected,
+                exclude: &BTreeSet::new(),
+                filter: ctx.req.q_or_empty("filter"),
+                kind: ctx.req.q_or_empty("type"),
+                filter_form: "picker-filter",
+                heading: "Choose a permissions boundary",
+                single: true,
+            }),
+        );
+        ctx.page(
+            if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
+            Page {
+                title: "Permissions boundary",
+                nav: Nav::Roles,
+                crumbs: vec![
+                    ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
+                    (role.name.clone(), Some(url.clone())),
+                    ("Permissions boundary".into(), None),
+                ],
+                body,
+            },
+        )
     })
 }
 
@@ -467,16 +565,14 @@ pub(crate) fn edit(ctx: &Ctx, name: &str) -> Out {
                 "custom" => ctx.req.f_or_empty("max_session_custom").trim().to_string(),
                 v => v.to_string(),
             };
-            let result = shape("UpdateRole", &[("RoleName", &role.name), ("Description", &description), ("MaxSessionDuration", &max)])
-                .and_then(|()| {
-                    let seconds = max.parse::<i64>().map_err(|_| ApiError {
-                        code: "ValidationError".into(),
-                        message: "Maximum session duration must be a number of seconds.".into(),
-                    })?;
-                    ctx.service
-                        .update_role(&ctx.caller, &role.name, Some(description.clone()), Some(seconds))
-                        .map_err(ApiError::from)
-                });
+            let params = [("RoleName", role.name.as_str()), ("Description", &description), ("MaxSessionDuration", &max)];
+            let result = shape("UpdateRole", &params).and_then(|()| {
+                let seconds = max.parse::<i64>().map_err(|_| ApiError {
+                    code: "ValidationError".into(),
+                    message: "Maximum session duration must be a number of seconds.".into(),
+                })?;
+                ctx.call("UpdateRole", &params, |s, c| s.update_role(c, &role.name, Some(description.clone()), Some(seconds)))
+            });
             match result {
                 Ok(_) => return redirect_role(&role.name, "permissions", "updated"),
                 Err(e) => problem = Some(e),
@@ -549,12 +645,10 @@ pub(crate) fn inline(ctx: &Ctx, name: &str) -> Out {
         if ctx.req.method == hyper::Method::POST {
             policy_name = ctx.req.f_or_empty("name").trim().to_string();
             document = ctx.req.f_or_empty("document").to_string();
-            let result = shape("PutRolePolicy", &[("RoleName", &role.name), ("PolicyName", &policy_name), ("PolicyDocument", &document)])
-                .and_then(|()| {
-                    ctx.service
-                        .put_role_policy(&ctx.caller, &role.name, policy_name.clone(), document.clone())
-                        .map_err(ApiError::from)
-                });
+            let params = [("RoleName", role.name.as_str()), ("PolicyName", &policy_name), ("PolicyDocument", &document)];
+            let result = ctx.call("PutRolePolicy", &params, |s, c| {
+                s.put_role_policy(c, &role.name, policy_name.clone(), document.clone())
+            });
             match result {
                 Ok(()) => return redirect_role(&role.name, "permissions", "inline"),
                 Err(e) => problem = Some(e),
@@ -607,14 +701,14 @@ pub(crate) fn delete(ctx: &Ctx, name: &str) -> Out {
                 problem = Some(ApiError { code: "ValidationError".into(), message: "Type the role name exactly to confirm.".into() });
             } else {
                 let result: Result<(), ApiError> = (|| {
+                    let r = role.name.as_str();
                     for arn in &role.attached_policies {
-                        ctx.service.detach_role_policy(&ctx.caller, &role.name, arn)?;
+                        ctx.call("DetachRolePolicy", &[("RoleName", r), ("PolicyArn", arn)], |s, c| s.detach_role_policy(c, r, arn))?;
                     }
                     for policy in role.inline_policies.keys() {
-                        ctx.service.delete_role_policy(&ctx.caller, &role.name, policy)?;
+                        ctx.call("DeleteRolePolicy", &[("RoleName", r), ("PolicyName", policy)], |s, c| s.delete_role_policy(c, r, policy))?;
                     }
-                    ctx.service.delete_role(&ctx.caller, &role.name)?;
-                    Ok(())
+                    ctx.call("DeleteRole", &[("RoleName", r)], |s, c| s.delete_role(c, r))
                 })();
                 match result {
                     Ok(()) => return Out::Redirect(format!("{}/roles?done=deleted&role={}", crate::PREFIX, enc(&role.name))),

@@ -168,7 +168,7 @@ fn done_notice(ctx: &Ctx) -> Option<String> {
     match ctx.req.q("done")? {
         "created" => {
             // Only a role that exists is announced, so the message cannot be forged.
-            let r = ctx.service.get_role(&ctx.caller, role).ok()?;
+            let r = ctx.call("GetRole", &[("RoleName", role)], |s, c| s.get_role(c, role)).ok()?;
             Some(alert(
                 Alert::Success,
                 "Role created",

@@ -130,12 +130,9 @@ pub(crate) fn submit(ctx: &Ctx, name: &str) -> Out {
     if ctx.req.f("action") == Some("preview") {
         return editor(ctx, &role, document, None, true, StatusCode::OK);
     }
-    let result = shape("UpdateAssumeRolePolicy", &[("RoleName", &role.name), ("PolicyDocument", document)])
-        .and_then(|()| {
-            ctx.service
-                .update_assume_role_policy(&ctx.caller, &role.name, document.to_string())
-                .map_err(ApiError::from)
-        });
+    let result = ctx.call("UpdateAssumeRolePolicy", &[("RoleName", &role.name), ("PolicyDocument", document)], |s, c| {
+        s.update_assume_role_policy(c, &role.name, document.to_string())
+    });
     match result {
         Ok(()) => Out::Redirect(format!("{}?tab=trust&done=trust", role_url(&role.name))),
         Err(e) => editor(ctx, &role, document, Some(e), true, StatusCode::BAD_REQUEST),

@@ -333,6 +333,7 @@ fn permissions_step(d: &Draft, problem: Option<ApiError>) -> Out {
         csrf = csrf_field(ctx.req),
         hidden = d.hidden(&["arn", "picked"]),
         picker = picker::render(&Picker {
+            single: false,
             rows: &rows,
             selected: &selected,
             exclude: &BTreeSet::new(),
@@ -445,13 +446,15 @@ fn create(d: &Draft, trust: &str) -> Out {
     let borrowed: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let checked: Result<(), ApiError> = (|| {
         shape("CreateRole", &borrowed)?;
+        ctx.allow("CreateRole", &borrowed)?;
         let max = ctx.service.settings().quotas.managed_policies_per_role;
         if selected.len() > max {
             return Err(ApiError { code: "LimitExceeded".into(), message: format!("Cannot exceed quota for PoliciesPerRole: {max}") });
         }
         for arn in &selected {
             shape("AttachRolePolicy", &[("RoleName", &name), ("PolicyArn", arn)])?;
-            let info = ctx.service.get_policy(&ctx.caller, arn)?;
+            ctx.allow("AttachRolePolicy", &[("RoleName", &name), ("PolicyArn", arn)])?;
+            let info = ctx.call("GetPolicy", &[("PolicyArn", arn)], |s, c| s.get_policy(c, arn))?;
             if !info.is_attachable {
                 return Err(ApiError { code: "NoSuchEntity".into(), message: format!("Policy {arn} does not exist or is not attachable.") });
             }
