@@ -59,6 +59,23 @@ impl Ctx<'_> {
         Out::Html(status, page.render(self.req, &self.caller.account_id, who))
     }
 
+    /// A form page: when the last submit failed, AWS's error above `body`
+    /// and 400; otherwise 200.
+    pub(crate) fn form_page(
+        &self,
+        title: &str,
+        nav: Nav,
+        crumbs: Vec<(String, Option<String>)>,
+        problem: Option<&ApiError>,
+        body: String,
+    ) -> Out {
+        let (status, body) = match problem {
+            Some(e) => (StatusCode::BAD_REQUEST, format!("{}{body}", crate::html::error_alert(&e.code, &e.message))),
+            None => (StatusCode::OK, body),
+        };
+        self.page(status, Page { title, nav, crumbs, body })
+    }
+
     /// Whether the caller may call IAM operation `op` with `params`: the
     /// server's own authorization of the same API call.
     pub(crate) fn allow(&self, op: &str, params: &[(&str, &str)]) -> Result<(), ApiError> {

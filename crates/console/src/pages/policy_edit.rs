@@ -8,7 +8,7 @@ use hyper::StatusCode;
 use ironiam_core::service::{NewPolicy, UsageFilter};
 
 use super::Ctx;
-use crate::html::{csrf_field, error_alert, esc, policy_url, Nav, Page};
+use crate::html::{csrf_field, esc, policy_url, Nav};
 use crate::validate::ApiError;
 use crate::Out;
 
@@ -25,10 +25,6 @@ fn view_url(arn: &str, tab: &str, done: &str) -> String {
     format!("{}&tab={tab}&done={done}", policy_url(arn))
 }
 
-fn form_page(ctx: &Ctx, title: &str, crumbs: Vec<(String, Option<String>)>, body: String, problem: bool) -> Out {
-    let status = if problem { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    ctx.page(status, Page { title, nav: Nav::Policies, crumbs, body })
-}
 
 /// `GET|POST /console/policies/create`.
 pub(crate) fn create(ctx: &Ctx) -> Out {
@@ -57,9 +53,6 @@ pub(crate) fn create(ctx: &Ctx) -> Out {
         }
     }
     let mut body = String::new();
-    if let Some(e) = &problem {
-        body.push_str(&error_alert(&e.code, &e.message));
-    }
     let _ = write!(
         body,
         "<div class=\"page-head\"><h1>Create policy</h1></div>\
@@ -82,7 +75,7 @@ pub(crate) fn create(ctx: &Ctx) -> Out {
         document = esc(&document),
     );
     let crumbs = vec![("Policies".into(), Some(format!("{}/policies", crate::PREFIX))), ("Create policy".into(), None)];
-    form_page(ctx, "Create policy", crumbs, body, problem.is_some())
+    ctx.form_page("Create policy", Nav::Policies, crumbs, problem.as_ref(), body)
 }
 
 /// `GET|POST /console/policies/edit?arn=…`: saves the document as a new
@@ -115,7 +108,6 @@ pub(crate) fn edit(ctx: &Ctx) -> Out {
     let url = policy_url(&arn);
     let mut body = String::new();
     if let Some(e) = &problem {
-        body.push_str(&error_alert(&e.code, &e.message));
         if e.code == "LimitExceeded" {
             let _ = write!(
                 body,
@@ -145,7 +137,7 @@ pub(crate) fn edit(ctx: &Ctx) -> Out {
         (info.name.clone(), Some(url.clone())),
         ("Edit".into(), None),
     ];
-    form_page(ctx, "Edit policy", crumbs, body, problem.is_some())
+    ctx.form_page("Edit policy", Nav::Policies, crumbs, problem.as_ref(), body)
 }
 
 /// `POST /console/policies/version` with `arn`, `version` and `op=default|delete`.
@@ -204,9 +196,6 @@ pub(crate) fn delete(ctx: &Ctx) -> Out {
     }
     let url = policy_url(&arn);
     let mut body = String::new();
-    if let Some(e) = &problem {
-        body.push_str(&error_alert(&e.code, &e.message));
-    }
     let _ = write!(
         body,
         "<div class=\"page-head\"><h1>Delete {name}?</h1></div>\
@@ -227,5 +216,5 @@ pub(crate) fn delete(ctx: &Ctx) -> Out {
         (info.name.clone(), Some(url.clone())),
         ("Delete".into(), None),
     ];
-    form_page(ctx, "Delete policy", crumbs, body, problem.is_some())
+    ctx.form_page("Delete policy", Nav::Policies, crumbs, problem.as_ref(), body)
 }

@@ -376,6 +376,17 @@ pub(crate) fn inline_delete(ctx: &Ctx, name: &str) -> Out {
     })
 }
 
+/// A page under a role (`Roles › role › crumb`), with the failed submit's
+/// error above it.
+fn role_form_page(ctx: &Ctx, role: &Role, title: &str, crumb: &str, problem: Option<&ApiError>, body: String) -> Out {
+    let crumbs = vec![
+        ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
+        (role.name.clone(), Some(role_url(&role.name))),
+        (crumb.into(), None),
+    ];
+    ctx.form_page(title, Nav::Roles, crumbs, problem, body)
+}
+
 /// `GET /console/roles/{name}/attach`.
 pub(crate) fn attach_form(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| attach_page(ctx, &role, &BTreeSet::new(), None))
@@ -389,9 +400,6 @@ fn attach_page(ctx: &Ctx, role: &Role, selected: &BTreeSet<String>, problem: Opt
     let url = role_url(&role.name);
     let exclude: BTreeSet<String> = role.attached_policies.iter().cloned().collect();
     let mut body = String::with_capacity(64 * 1024);
-    if let Some(e) = &problem {
-        body.push_str(&error_alert(&e.code, &e.message));
-    }
     let _ = write!(
         body,
         "<div class=\"page-head\"><h1>Attach policy to {name}</h1></div>\
@@ -422,20 +430,7 @@ fn attach_page(ctx: &Ctx, role: &Role, selected: &BTreeSet<String>, problem: Opt
             single: false,
         }),
     );
-    let status = if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    ctx.page(
-        status,
-        Page {
-            title: "Attach policies",
-            nav: Nav::Roles,
-            crumbs: vec![
-                ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
-                (role.name.clone(), Some(url.clone())),
-                ("Attach policies".into(), None),
-            ],
-            body,
-        },
-    )
+    role_form_page(ctx, role, "Attach policies", "Attach policies", problem.as_ref(), body)
 }
 
 /// `POST /console/roles/{name}/attach`: attaches every selected policy, in
@@ -496,9 +491,6 @@ pub(crate) fn boundary(ctx: &Ctx, name: &str) -> Out {
         };
         let url = role_url(&role.name);
         let mut body = String::with_capacity(64 * 1024);
-        if let Some(e) = &problem {
-            body.push_str(&error_alert(&e.code, &e.message));
-        }
         let current = match role.permissions_boundary.as_deref() {
             Some(b) => format!(
                 "<p>Current boundary: <a href=\"{}\">{}</a></p>\
@@ -534,19 +526,7 @@ an action is allowed only when both allow it.</p>{current}</section>\
                 single: true,
             }),
         );
-        ctx.page(
-            if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
-            Page {
-                title: "Permissions boundary",
-                nav: Nav::Roles,
-                crumbs: vec![
-                    ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
-                    (role.name.clone(), Some(url.clone())),
-                    ("Permissions boundary".into(), None),
-                ],
-                body,
-            },
-        )
+        role_form_page(ctx, &role, "Permissions boundary", "Permissions boundary", problem.as_ref(), body)
     })
 }
 
@@ -580,9 +560,6 @@ pub(crate) fn edit(ctx: &Ctx, name: &str) -> Out {
         }
         let url = role_url(&role.name);
         let mut body = String::new();
-        if let Some(e) = &problem {
-            body.push_str(&error_alert(&e.code, &e.message));
-        }
         let custom = !SESSIONS.iter().any(|(s, _)| s.to_string() == max);
         let _ = write!(
             body,
@@ -612,19 +589,7 @@ pub(crate) fn edit(ctx: &Ctx, name: &str) -> Out {
             custom_value = if custom { esc(&max) } else { String::new() },
             url = esc(&url),
         );
-        ctx.page(
-            if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
-            Page {
-                title: "Edit role",
-                nav: Nav::Roles,
-                crumbs: vec![
-                    ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
-                    (role.name.clone(), Some(url.clone())),
-                    ("Edit".into(), None),
-                ],
-                body,
-            },
-        )
+        role_form_page(ctx, &role, "Edit role", "Edit", problem.as_ref(), body)
     })
 }
 
@@ -656,9 +621,6 @@ pub(crate) fn inline(ctx: &Ctx, name: &str) -> Out {
         }
         let url = role_url(&role.name);
         let mut body = String::new();
-        if let Some(e) = &problem {
-            body.push_str(&error_alert(&e.code, &e.message));
-        }
         let _ = write!(
             body,
             "<div class=\"page-head\"><h1>Inline policy for {name}</h1></div>\
@@ -675,19 +637,7 @@ pub(crate) fn inline(ctx: &Ctx, name: &str) -> Out {
             policy_name = esc(&policy_name),
             document = esc(&document),
         );
-        ctx.page(
-            if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
-            Page {
-                title: "Inline policy",
-                nav: Nav::Roles,
-                crumbs: vec![
-                    ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
-                    (role.name.clone(), Some(url.clone())),
-                    ("Inline policy".into(), None),
-                ],
-                body,
-            },
-        )
+        role_form_page(ctx, &role, "Inline policy", "Inline policy", problem.as_ref(), body)
     })
 }
 
@@ -718,9 +668,6 @@ pub(crate) fn delete(ctx: &Ctx, name: &str) -> Out {
         }
         let url = role_url(&role.name);
         let mut body = String::new();
-        if let Some(e) = &problem {
-            body.push_str(&error_alert(&e.code, &e.message));
-        }
         let _ = write!(
             body,
             "<div class=\"page-head\"><h1>Delete {name}?</h1></div>\
@@ -736,18 +683,6 @@ pub(crate) fn delete(ctx: &Ctx, name: &str) -> Out {
             inline = count(role.inline_policies.len()),
             ip = if role.inline_policies.len() == 1 { "policy" } else { "policies" },
         );
-        ctx.page(
-            if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
-            Page {
-                title: "Delete role",
-                nav: Nav::Roles,
-                crumbs: vec![
-                    ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
-                    (role.name.clone(), Some(url.clone())),
-                    ("Delete".into(), None),
-                ],
-                body,
-            },
-        )
+        role_form_page(ctx, &role, "Delete role", "Delete", problem.as_ref(), body)
     })
 }
