@@ -75,6 +75,8 @@ fn domain_errors_map_as_the_model_says() {
         IamError::InvalidAuthorizationMessage(m()),
         IamError::InvalidIdentityToken(m()),
         IamError::ExpiredIdentityToken(m()),
+        IamError::PasswordPolicyViolation(m()),
+        IamError::InvalidUserType(m()),
     ];
     for e in errors {
         let expected = error_status(Service::Iam, e.code())

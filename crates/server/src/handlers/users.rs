@@ -2,6 +2,8 @@
 
 use ironiam_core::clock::iso8601;
 use ironiam_core::entities::{AccessKeyStatus, User};
+use ironiam_core::login::LoginProfileInfo;
+use ironiam_core::password::PasswordPolicy;
 use ironiam_core::users::{NewUser, UserView};
 use ironiam_core::IamError;
 use ironiam_protocol::{url_encode_policy, XmlWriter};
@@ -264,4 +266,109 @@ pub(crate) fn get_access_key_last_used(ctx: &Ctx) -> HandlerResult {
         }
         w.end("AccessKeyLastUsed");
     })
+}
+
+// ----- login profiles and the account password policy -----
+//
+// Passwords go from the decoded input straight to the domain, which keeps
+// only their hashes; no response carries one.
+
+fn write_login_profile(w: &mut XmlWriter, profile: &LoginProfileInfo) {
+    w.start("LoginProfile");
+    w.element("UserName", &profile.user_name);
+    w.element("CreateDate", &date(profile.create_date));
+    w.bool_element("PasswordResetRequired", profile.password_reset_required);
+    w.end("LoginProfile");
+}
+
+/// CreateLoginProfile.
+pub(crate) fn create_login_profile(ctx: &Ctx) -> HandlerResult {
+    let profile = ctx.service.create_login_profile(
+        ctx.caller,
+        ctx.opt("UserName"),
+        ctx.required("Password")?,
+        ctx.input.bool("PasswordResetRequired").unwrap_or(false),
+    )?;
+    render(|w| write_login_profile(w, &profile))
+}
+
+/// GetLoginProfile: never the password.
+pub(crate) fn get_login_profile(ctx: &Ctx) -> HandlerResult {
+    let profile = ctx.service.get_login_profile(ctx.caller, ctx.opt("UserName"))?;
+    render(|w| write_login_profile(w, &profile))
+}
+
+/// UpdateLoginProfile.
+pub(crate) fn update_login_profile(ctx: &Ctx) -> HandlerResult {
+    ctx.service.update_login_profile(
+        ctx.caller,
+        Some(ctx.required("UserName")?),
+        ctx.opt("Password"),
+        ctx.input.bool("PasswordResetRequired"),
+    )?;
+    Ok(None)
+}
+
+/// DeleteLoginProfile.
+pub(crate) fn delete_login_profile(ctx: &Ctx) -> HandlerResult {
+    ctx.service.delete_login_profile(ctx.caller, ctx.opt("UserName"))?;
+    Ok(None)
+}
+
+/// ChangePassword: the calling IAM user's own password.
+pub(crate) fn change_password(ctx: &Ctx) -> HandlerResult {
+    ctx.service.change_password(ctx.caller, ctx.required("OldPassword")?, ctx.required("NewPassword")?)?;
+    Ok(None)
+}
+
+/// GetAccountPasswordPolicy. Like AWS, the optional members appear only
+/// when set.
+pub(crate) fn get_account_password_policy(ctx: &Ctx) -> HandlerResult {
+    let p = ctx.service.get_account_password_policy(ctx.caller)?;
+    render(|w| {
+        w.start("PasswordPolicy");
+        w.int_element("MinimumPasswordLength", p.minimum_password_length);
+        w.bool_element("RequireSymbols", p.require_symbols);
+        w.bool_element("RequireNumbers", p.require_numbers);
+        w.bool_element("RequireUppercaseCharacters", p.require_uppercase_characters);
+        w.bool_element("RequireLowercaseCharacters", p.require_lowercase_characters);
+        w.bool_element("AllowUsersToChangePassword", p.allow_users_to_change_password);
+        w.bool_element("ExpirePasswords", p.expire_passwords());
+        if let Some(days) = p.max_password_age {
+            w.int_element("MaxPasswordAge", days);
+        }
+        if let Some(n) = p.password_reuse_prevention {
+            w.int_element("PasswordReusePrevention", n);
+        }
+        if let Some(hard) = p.hard_expiry {
+            w.bool_element("HardExpiry", hard);
+        }
+        w.end("PasswordPolicy");
+    })
+}
+
+/// UpdateAccountPasswordPolicy: no partial updates; a member left out takes
+/// its default (the model's ranges were checked on decoding).
+pub(crate) fn update_account_password_policy(ctx: &Ctx) -> HandlerResult {
+    let defaults = PasswordPolicy::default();
+    let flag = |member: &str| ctx.input.bool(member).unwrap_or(false);
+    let policy = PasswordPolicy {
+        minimum_password_length: ctx.input.int("MinimumPasswordLength").unwrap_or(defaults.minimum_password_length),
+        require_symbols: flag("RequireSymbols"),
+        require_numbers: flag("RequireNumbers"),
+        require_uppercase_characters: flag("RequireUppercaseCharacters"),
+        require_lowercase_characters: flag("RequireLowercaseCharacters"),
+        allow_users_to_change_password: flag("AllowUsersToChangePassword"),
+        max_password_age: ctx.input.int("MaxPasswordAge"),
+        password_reuse_prevention: ctx.input.int("PasswordReusePrevention"),
+        hard_expiry: ctx.input.bool("HardExpiry"),
+    };
+    ctx.service.update_account_password_policy(ctx.caller, policy)?;
+    Ok(None)
+}
+
+/// DeleteAccountPasswordPolicy.
+pub(crate) fn delete_account_password_policy(ctx: &Ctx) -> HandlerResult {
+    ctx.service.delete_account_password_policy(ctx.caller)?;
+    Ok(None)
 }
