@@ -462,6 +462,7 @@ async fn a_required_password_reset_comes_first() {
     let a = b.post("/console/change-password", &[("old", PASSWORD), ("new", "short"), ("confirm", "short")]).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(a.body.contains("PasswordPolicyViolation"), "{}", a.body);
+    assert!(a.body.contains("<li>at least 8 characters</li>"), "the console names the unmet rules: {}", a.body);
     let new = "N3w-and-Much-Longer";
     let a = b.post("/console/change-password", &[("old", PASSWORD), ("new", new), ("confirm", new)]).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);

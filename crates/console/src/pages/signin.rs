@@ -137,6 +137,18 @@ fn change_password_page(ctx: &Ctx, status: StatusCode, problem: Option<ApiError>
     let mut body = String::from("<div class=\"signin\"><h1>Change password</h1>");
     if let Some(e) = problem {
         body.push_str(&crate::html::error_alert(&e.code, &e.message));
+        // AWS's PasswordPolicyViolation names no rule; the console lists
+        // the ones the new password breaks, as AWS's console does.
+        if e.code == "PasswordPolicyViolation" {
+            let unmet = ctx.service.unmet_password_requirements(&ctx.caller.account_id, ctx.req.f_or_empty("new")).unwrap_or_default();
+            if !unmet.is_empty() {
+                body.push_str("<p>The new password needs:</p><ul class=\"plain\" id=\"unmet-requirements\">");
+                for rule in unmet {
+                    let _ = write!(body, "<li>{}</li>", esc(&rule.to_string()));
+                }
+                body.push_str("</ul>");
+            }
+        }
     } else if ctx.req.q("required").is_some() {
         body.push_str(&alert(Alert::Info, "New password required", "Your administrator requires you to choose a new password before you continue."));
     }
