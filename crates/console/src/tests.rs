@@ -470,3 +470,43 @@ async fn a_required_password_reset_comes_first() {
     assert!(s.sign_in_user(&account, "alice", new).is_ok());
     assert!(s.sign_in_user(&account, "alice", PASSWORD).is_err());
 }
+
+#[tokio::test]
+async fn hostile_values_on_policy_and_sign_in_pages_are_escaped() {
+    let s = service_with_user();
+    let root = s.default_caller();
+    let markup = "<img src=x onerror=alert(1)>";
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Sid":"x","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/<script>alert(1)</script>"}]}"#;
+    let info = s
+        .create_policy(
+            &root,
+            ironiam_core::service::NewPolicy { name: "hostile".into(), path: None, document: document.into(), description: Some(markup.into()), tags: vec![] },
+        )
+        .unwrap();
+    let arn = crate::html::enc(&info.arn);
+    let mut b = Browser::new(&s);
+    for uri in [
+        format!("/console/policies/view?arn={arn}"),
+        format!("/console/policies/view?arn={arn}&tab=versions"),
+        format!("/console/policies/edit?arn={arn}"),
+        format!("/console/policies/delete?arn={arn}"),
+        "/console/policies?type=customer".to_string(),
+    ] {
+        let a = b.get(&uri).await;
+        assert_eq!(a.status, StatusCode::OK, "{uri}");
+        assert!(!a.body.contains("<img src=x") && !a.body.contains("<script>alert"), "{uri}: unescaped");
+    }
+    // A new policy whose name the model refuses: the refusal echoes it escaped.
+    b.get("/console/policies/create").await;
+    let a = b.post("/console/policies/create", &[("name", markup), ("path", "/"), ("document", document)]).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(!a.body.contains("<img src=x"), "{}", a.body);
+    // The sign-in page echoes the user name and `next` it was given, escaped.
+    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec![])));
+    let mut b = Browser::with_console(&s, &console);
+    b.get("/console/signin").await;
+    let a = b.post("/console/signin", &[("kind", "user"), ("account", markup), ("username", markup), ("password", "x"), ("next", "\"><script>alert(1)</script>")]).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(!a.body.contains("<img src=x") && !a.body.contains("<script>alert"), "{}", a.body);
+    assert!(a.body.contains("&lt;img src=x onerror=alert(1)&gt;"));
+}
