@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::thread;
 
-use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, Role, Tag, User};
+use crate::entities::{
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, Role, RoleLastUsed, Tag, User,
+};
 use crate::error::IamError;
 use crate::password::{PasswordHash, PasswordPolicy};
 use crate::store::{ListRange, OidcChange, PolicyChange, RoleChange, Store, UserChange};
@@ -466,6 +468,38 @@ pub fn access_key_last_use(store: &dyn Store) {
     assert!(store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().is_none());
 }
 
+/// Role last use is recorded by role id, only for a role that exists, is
+/// forgotten with the role, and is never inherited by a role re-created
+/// under the same name (AWS gives it a new RoleId and no history).
+pub fn role_last_use(store: &dyn Store) {
+    let used = |date, region: &str| RoleLastUsed { date, region: region.to_string() };
+    let first = store.create_role(role("Worker"), 100).unwrap();
+    assert_eq!(store.role_last_used(&first.role_id).unwrap(), None);
+    // Names are matched ignoring case, as everywhere.
+    store.record_role_use(ACCOUNT, "WORKER", &first.role_id, used(1_800_000_000, "us-east-1")).unwrap();
+    assert_eq!(store.role_last_used(&first.role_id).unwrap(), Some(used(1_800_000_000, "us-east-1")));
+    store.record_role_use(ACCOUNT, "Worker", &first.role_id, used(1_800_000_005, "eu-west-1")).unwrap();
+    assert_eq!(store.role_last_used(&first.role_id).unwrap(), Some(used(1_800_000_005, "eu-west-1")));
+    // A session of a role that does not exist (any more) records nothing.
+    store.record_role_use(ACCOUNT, "Missing", "AROAMISSING", used(1_800_000_006, "us-east-1")).unwrap();
+    assert_eq!(store.role_last_used("AROAMISSING").unwrap(), None);
+
+    store.delete_role(ACCOUNT, "worker").unwrap();
+    assert_eq!(store.role_last_used(&first.role_id).unwrap(), None);
+    let second = store.create_role(role("Worker"), 100).unwrap();
+    assert_ne!(second.role_id, first.role_id);
+    assert_eq!(store.role_last_used(&second.role_id).unwrap(), None);
+    // The old role's sessions still sign requests: they do not count for the new role.
+    store.record_role_use(ACCOUNT, "Worker", &first.role_id, used(1_800_000_100, "us-east-1")).unwrap();
+    assert_eq!(store.role_last_used(&first.role_id).unwrap(), None);
+    assert_eq!(store.role_last_used(&second.role_id).unwrap(), None);
+
+    store.record_role_use(ACCOUNT, "Worker", &second.role_id, used(1_800_000_200, "ap-south-1")).unwrap();
+    assert_eq!(store.role_last_used(&second.role_id).unwrap(), Some(used(1_800_000_200, "ap-south-1")));
+    store.reset().unwrap();
+    assert_eq!(store.role_last_used(&second.role_id).unwrap(), None);
+}
+
 /// Concurrent key creation never exceeds the per-user quota.
 pub fn concurrent_access_keys(store: Arc<dyn Store>) {
     store.create_user(user("shared"), 100).unwrap();
@@ -632,6 +666,8 @@ macro_rules! store_conformance_tests {
         fn conformance_user_policy_usage() { $crate::conformance::user_policy_usage(&*$make); }
         #[test]
         fn conformance_access_key_last_use() { $crate::conformance::access_key_last_use(&*$make); }
+        #[test]
+        fn conformance_role_last_use() { $crate::conformance::role_last_use(&*$make); }
         #[test]
         fn conformance_oidc_providers() { $crate::conformance::oidc_providers(&*$make); }
         #[test]

@@ -5,10 +5,14 @@
 use std::sync::Arc;
 
 use crate::crypto::SecretKey;
-use crate::entities::{AccessKeyStatus, AccessKeyUse};
+use crate::entities::{AccessKeyStatus, AccessKeyUse, Role, RoleLastUsed};
 use crate::error::IamResult;
 use crate::service::{Caller, IamService};
-use crate::session::SessionClaims;
+use crate::session::{SessionClaims, SessionKind};
+
+/// The region recorded for a use when the request names none (an unsigned
+/// request): the region of STS's global endpoint, and of IAM.
+pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Whose credentials a request carries, and the secret to verify it with.
 #[derive(Debug, Clone)]
@@ -72,5 +76,40 @@ impl IamService {
             access_key_id,
             AccessKeyUse { date: self.clock.now(), service: service.to_string(), region: region.to_string() },
         )
+    }
+
+    /// Records a use of the role behind `session` (nothing for a
+    /// GetSessionToken session) in `region` (the request's signing region;
+    /// [`DEFAULT_REGION`] when it carries none), for GetRole's `RoleLastUsed`.
+    ///
+    /// What counts as use is ironiam's choice: AWS documents `RoleLastUsed`
+    /// only as "the date and time … and the Region in which the role was
+    /// last used", not what triggers it. ironiam counts two things:
+    /// * issuing a session of the role (AssumeRole,
+    ///   AssumeRoleWithWebIdentity, assume-role-as-service), in the region of
+    ///   that STS request — the server calls this once the credentials are issued;
+    /// * every request signed with the session's credentials that ironiam
+    ///   authenticates (`--auth verify|soft|enforce`; like access key use,
+    ///   nothing is recorded for the unverified signatures of `--auth off`),
+    ///   whether or not it is then authorized.
+    ///
+    /// A session outlives its role; uses after the role is deleted (or
+    /// re-created under the same name, with a new id) are not recorded.
+    pub fn note_role_session_use(&self, session: &SessionClaims, region: Option<&str>) -> IamResult<()> {
+        if session.kind != SessionKind::AssumedRole {
+            return Ok(());
+        }
+        let role_name = session.principal_arn.rsplit('/').next().unwrap_or(&session.principal_arn);
+        self.store.record_role_use(
+            &session.account_id,
+            role_name,
+            &session.principal_id,
+            RoleLastUsed { date: self.clock.now(), region: region.unwrap_or(DEFAULT_REGION).to_string() },
+        )
+    }
+
+    /// The last recorded use of `role` (a role the caller was allowed to get).
+    pub fn role_last_used(&self, role: &Role) -> IamResult<Option<RoleLastUsed>> {
+        self.store.role_last_used(&role.role_id)
     }
 }

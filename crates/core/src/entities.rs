@@ -225,6 +225,18 @@ pub struct AccessKeyUse {
     pub region: String,
 }
 
+/// When and in which region a role was last used (`RoleLastUsed` of GetRole).
+///
+/// Kept apart from [`Role`]: it changes on nearly every use, and a role's
+/// version (and its cached XML) must not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleLastUsed {
+    /// Epoch seconds.
+    pub date: i64,
+    /// The region of the request that used the role.
+    pub region: String,
+}
+
 /// An IAM OpenID Connect identity provider (CreateOpenIDConnectProvider).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OidcProvider {

@@ -12,7 +12,7 @@ use parking_lot::RwLock;
 
 use parking_lot::Mutex;
 
-use crate::entities::{AccessKeyUse, CustomerPolicy, OidcProvider, Page, PolicyVersion, Role, Tag, User};
+use crate::entities::{AccessKeyUse, CustomerPolicy, OidcProvider, Page, PolicyVersion, Role, RoleLastUsed, Tag, User};
 use crate::error::{IamError, IamResult};
 use crate::password::PasswordPolicy;
 use crate::store::{ListRange, OidcChange, PolicyChange, PolicyUsage, RoleChange, Store, UserChange};
@@ -22,7 +22,7 @@ use crate::store::{ListRange, OidcChange, PolicyChange, PolicyUsage, RoleChange,
 pub enum Change<'a> {
     /// Insert or replace a role (keyed by role id).
     PutRole(&'a Role),
-    /// Delete a role.
+    /// Delete a role and its recorded last use.
     DeleteRole(&'a Role),
     /// Insert or replace a customer managed policy (keyed by policy id).
     PutPolicy(&'a CustomerPolicy),
@@ -54,6 +54,14 @@ pub enum Change<'a> {
         access_key_id: &'a str,
         /// When and where.
         used: &'a AccessKeyUse,
+    },
+    /// Record the last use of a role (keyed by role id, never by name: a
+    /// role re-created under the same name must not inherit it).
+    RoleUsed {
+        /// The role's `AROA…` id.
+        role_id: &'a str,
+        /// When and where.
+        used: &'a RoleLastUsed,
     },
     /// Delete everything.
     Reset,
@@ -110,6 +118,29 @@ struct KeyUse {
 /// disk write.
 const KEY_USE_JOURNAL_INTERVAL: i64 = 60;
 
+/// A recorded role use, and when it was last journaled.
+#[derive(Debug, Clone)]
+struct RoleUse {
+    used: RoleLastUsed,
+    journaled_at: i64,
+}
+
+impl RoleUse {
+    /// Whether a use at `date` should reach the journal.
+    fn journal_due(&self, date: i64) -> bool {
+        date.abs_diff(self.journaled_at) >= ROLE_USE_JOURNAL_INTERVAL.unsigned_abs()
+    }
+}
+
+/// A role is journaled at most once per this many seconds, whatever the
+/// region: every request signed with a role session is a use, and a busy
+/// role must not cost one commit per request. Memory always holds the
+/// latest use; what survives a crash is at most this old (AWS itself
+/// reports last use approximately, with a delay of hours). Unlike key use,
+/// a change of region alone does not force a write, so a role used from two
+/// regions in turn still writes once per interval.
+const ROLE_USE_JOURNAL_INTERVAL: i64 = 60;
+
 /// The state a backend loads at start.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -121,6 +152,8 @@ pub struct Snapshot {
     pub users: Vec<User>,
     /// The last recorded use of each access key.
     pub key_uses: Vec<(String, AccessKeyUse)>,
+    /// The last recorded use of each role, by role id.
+    pub role_uses: Vec<(String, RoleLastUsed)>,
     /// OpenID Connect providers.
     pub oidc_providers: Vec<OidcProvider>,
     /// Password policies by account.
@@ -133,6 +166,9 @@ pub struct MemoryStore<J: Journal = NoJournal> {
     /// Kept apart from `state`: authentication records a use on every
     /// request and must not wait for, or block, writers.
     key_uses: Mutex<HashMap<String, KeyUse>>,
+    /// Role id → last use; apart from `state` for the same reason. Lock
+    /// order: `state` before `role_uses`, never the other way round.
+    role_uses: Mutex<HashMap<String, RoleUse>>,
     journal: J,
 }
 
@@ -153,7 +189,7 @@ impl<J: Journal> MemoryStore<J> {
     /// A store holding `snapshot` (loaded from disk) that journals every
     /// later change.
     pub fn with_journal(journal: J, snapshot: Snapshot) -> Self {
-        let Snapshot { roles, policies, users, key_uses, oidc_providers, password_policies } = snapshot;
+        let Snapshot { roles, policies, users, key_uses, role_uses, oidc_providers, password_policies } = snapshot;
         let mut accounts: HashMap<String, AccountState> = HashMap::new();
         let mut keys = HashMap::new();
         for user in users {
@@ -178,6 +214,12 @@ impl<J: Journal> MemoryStore<J> {
         for (account, policy) in password_policies {
             accounts.entry(account).or_default().password_policy = Some(policy);
         }
+        let role_ids: std::collections::HashSet<&str> = roles.iter().map(|r| r.role_id.as_str()).collect();
+        let role_uses = role_uses
+            .into_iter()
+            .filter(|(id, _)| role_ids.contains(id.as_str()))
+            .map(|(id, used)| (id, RoleUse { journaled_at: used.date, used }))
+            .collect();
         for role in roles {
             accounts
                 .entry(role.account_id.clone())
@@ -192,7 +234,12 @@ impl<J: Journal> MemoryStore<J> {
                 .policies
                 .insert(policy.name.to_lowercase(), Arc::new(policy));
         }
-        MemoryStore { state: RwLock::new(State { accounts, keys }), key_uses: Mutex::new(key_uses), journal }
+        MemoryStore {
+            state: RwLock::new(State { accounts, keys }),
+            key_uses: Mutex::new(key_uses),
+            role_uses: Mutex::new(role_uses),
+            journal,
+        }
     }
 
     /// The journal, for backends that need to reach it.
@@ -420,8 +467,46 @@ impl<J: Journal> Store for MemoryStore<J> {
             ));
         }
         self.journal.record(Change::DeleteRole(role))?;
+        self.role_uses.lock().remove(&role.role_id);
         state.roles.remove(&key);
         Ok(())
+    }
+
+    fn record_role_use(&self, account: &str, role_name: &str, role_id: &str, used: RoleLastUsed) -> IamResult<()> {
+        // The common case: a role already in use, journaled recently.
+        if let Some(entry) = self.role_uses.lock().get_mut(role_id) {
+            if !entry.journal_due(used.date) {
+                entry.used = used;
+                return Ok(());
+            }
+        }
+        // A first use, or one to journal: the role must exist, and the read
+        // lock keeps DeleteRole (which removes the entry under the write
+        // lock) from slipping in between this check and the journal write,
+        // which would leave the use of a deleted role behind.
+        let guard = self.state.read();
+        let exists = guard
+            .accounts
+            .get(account)
+            .and_then(|s| s.roles.get(&role_name.to_lowercase()))
+            .is_some_and(|r| r.role_id == role_id);
+        if !exists {
+            return Ok(());
+        }
+        let mut uses = self.role_uses.lock();
+        let journaled_at = match uses.get(role_id) {
+            Some(previous) if !previous.journal_due(used.date) => previous.journaled_at,
+            _ => {
+                self.journal.record(Change::RoleUsed { role_id, used: &used })?;
+                used.date
+            }
+        };
+        uses.insert(role_id.to_string(), RoleUse { used, journaled_at });
+        Ok(())
+    }
+
+    fn role_last_used(&self, role_id: &str) -> IamResult<Option<RoleLastUsed>> {
+        Ok(self.role_uses.lock().get(role_id).map(|u| u.used.clone()))
     }
 
     fn create_policy(&self, policy: CustomerPolicy, max_policies: usize) -> IamResult<Arc<CustomerPolicy>> {
@@ -881,6 +966,7 @@ impl<J: Journal> Store for MemoryStore<J> {
         guard.accounts.clear();
         guard.keys.clear();
         self.key_uses.lock().clear();
+        self.role_uses.lock().clear();
         Ok(())
     }
 }
@@ -911,5 +997,48 @@ fn merge_tags(existing: &mut Vec<Tag>, tags: Vec<Tag>) {
             Some(found) => *found = tag,
             None => existing.push(tag),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts what reaches the journal.
+    #[derive(Default)]
+    struct Counting(Mutex<Vec<String>>);
+
+    impl Journal for Counting {
+        fn record(&self, change: Change<'_>) -> IamResult<()> {
+            if let Change::RoleUsed { used, .. } = change {
+                self.0.lock().push(format!("{}@{}", used.date, used.region));
+            }
+            Ok(())
+        }
+    }
+
+    /// A role used on every request writes once per interval, even when the
+    /// region keeps changing; memory always has the latest use.
+    #[test]
+    fn role_use_is_journaled_at_most_once_per_interval() {
+        let store = MemoryStore::with_journal(Counting::default(), Snapshot::default());
+        let role = store.create_role(crate::conformance::role("Hot"), 10).unwrap();
+        let use_at = |date: i64, region: &str| {
+            store
+                .record_role_use(&role.account_id, "hot", &role.role_id, RoleLastUsed { date, region: region.into() })
+                .unwrap()
+        };
+        let start = 1_800_000_000;
+        for i in 0..ROLE_USE_JOURNAL_INTERVAL {
+            use_at(start + i, if i % 2 == 0 { "us-east-1" } else { "eu-west-1" });
+        }
+        assert_eq!(*store.journal().0.lock(), vec![format!("{start}@us-east-1")]);
+        let latest = RoleLastUsed { date: start + ROLE_USE_JOURNAL_INTERVAL - 1, region: "eu-west-1".into() };
+        assert_eq!(store.role_last_used(&role.role_id).unwrap(), Some(latest));
+        use_at(start + ROLE_USE_JOURNAL_INTERVAL, "eu-west-1");
+        assert_eq!(store.journal().0.lock().len(), 2);
+        // A clock set back by more than the interval is journaled too.
+        use_at(start - ROLE_USE_JOURNAL_INTERVAL, "us-east-1");
+        assert_eq!(store.journal().0.lock().len(), 3);
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, Page, Role, Tag, User};
+use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, Page, Role, RoleLastUsed, Tag, User};
 use crate::error::IamResult;
 use crate::password::{PasswordHash, PasswordPolicy};
 
@@ -214,8 +214,18 @@ pub trait Store: Send + Sync + 'static {
     fn list_roles(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<Role>>>;
     /// Applies one change atomically and returns the new role.
     fn update_role(&self, account: &str, name: &str, change: RoleChange) -> IamResult<Arc<Role>>;
-    /// Deletes a role with no policies attached or embedded (`DeleteConflict` otherwise).
+    /// Deletes a role with no policies attached or embedded (`DeleteConflict`
+    /// otherwise), and its recorded last use.
     fn delete_role(&self, account: &str, name: &str) -> IamResult<()>;
+    /// Notes that a session of the role `role_id` (named `role_name` in
+    /// `account`) was used. Nothing is recorded unless that very role exists:
+    /// a session outlives its role, and a role re-created under the same
+    /// name is a new role (a new id) with no history, as in AWS. Best
+    /// effort, like [`Store::record_access_key_use`]: a backend may
+    /// coalesce frequent uses.
+    fn record_role_use(&self, account: &str, role_name: &str, role_id: &str, used: RoleLastUsed) -> IamResult<()>;
+    /// The last recorded use of the role with id `role_id`.
+    fn role_last_used(&self, role_id: &str) -> IamResult<Option<RoleLastUsed>>;
 
     /// Inserts a customer managed policy.
     fn create_policy(&self, policy: CustomerPolicy, max_policies: usize) -> IamResult<Arc<CustomerPolicy>>;

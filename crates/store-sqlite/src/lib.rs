@@ -17,7 +17,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ironiam_core::crypto::{base64_decode, base64_encode};
-use ironiam_core::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, Role, Tag, User};
+use ironiam_core::entities::{
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, Role, RoleLastUsed, Tag, User,
+};
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
 use ironiam_core::password::{PasswordHash, PasswordPolicy};
 use ironiam_core::{IamError, IamResult};
@@ -163,6 +165,12 @@ CREATE TABLE IF NOT EXISTS access_key_uses (
     service TEXT NOT NULL,
     region TEXT NOT NULL
 );
+-- keyed by role id, not name: a role re-created under the same name starts with no history
+CREATE TABLE IF NOT EXISTS role_uses (
+    role_id TEXT PRIMARY KEY,
+    date INTEGER NOT NULL,
+    region TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS oidc_providers (
     arn TEXT PRIMARY KEY,
     account_id TEXT NOT NULL,
@@ -177,7 +185,7 @@ CREATE TABLE IF NOT EXISTS password_policies (
     -- JSON of the policy's members
     policy TEXT NOT NULL
 );
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 ";
 
 /// Brings a database made by an older ironiam up to [`SCHEMA`]: `CREATE …
@@ -226,6 +234,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     let policies = load_policies(&conn).map_err(|e| OpenError(format!("cannot read policies: {e}")))?;
     let users = load_users(&conn).map_err(|e| OpenError(format!("cannot read users: {e}")))?;
     let key_uses = load_key_uses(&conn).map_err(|e| OpenError(format!("cannot read access key uses: {e}")))?;
+    let role_uses = load_role_uses(&conn).map_err(|e| OpenError(format!("cannot read role uses: {e}")))?;
     let oidc_providers = load_oidc_providers(&conn).map_err(|e| OpenError(format!("cannot read OpenID Connect providers: {e}")))?;
     let password_policies = load_password_policies(&conn).map_err(|e| OpenError(format!("cannot read password policies: {e}")))?;
     // The writer waits (rather than fails) while a TRUNCATE checkpoint holds the lock.
@@ -238,7 +247,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     }
     Ok(MemoryStore::with_journal(
         SqliteJournal { conn: Mutex::new(conn), _checkpointer: checkpointer, _lock: lock },
-        Snapshot { roles, policies, users, key_uses, oidc_providers, password_policies },
+        Snapshot { roles, policies, users, key_uses, role_uses, oidc_providers, password_policies },
     ))
 }
 
@@ -460,6 +469,12 @@ fn load_key_uses(conn: &Connection) -> rusqlite::Result<Vec<(String, AccessKeyUs
     rows.collect()
 }
 
+fn load_role_uses(conn: &Connection) -> rusqlite::Result<Vec<(String, RoleLastUsed)>> {
+    let mut stmt = conn.prepare("SELECT role_id, date, region FROM role_uses")?;
+    let rows = stmt.query_map([], |row| Ok((row.get(0)?, RoleLastUsed { date: row.get(1)?, region: row.get(2)? })))?;
+    rows.collect()
+}
+
 fn load_oidc_providers(conn: &Connection) -> rusqlite::Result<Vec<OidcProvider>> {
     let mut stmt = conn.prepare("SELECT account_id, url, client_ids, thumbprints, tags, create_date FROM oidc_providers")?;
     let rows = stmt.query_map([], |row| {
@@ -501,9 +516,13 @@ impl Journal for SqliteJournal {
                         json!(r.attached_policies).to_string(),
                     ])
                 }),
-            Change::DeleteRole(r) => conn
-                .prepare_cached("DELETE FROM roles WHERE role_id = ?1")
-                .and_then(|mut s| s.execute(params![r.role_id])),
+            // One transaction: one commit, and no last use outlives its role.
+            Change::DeleteRole(r) => conn.unchecked_transaction().and_then(|tx| {
+                let n = tx.prepare_cached("DELETE FROM roles WHERE role_id = ?1")?.execute(params![r.role_id])?;
+                tx.prepare_cached("DELETE FROM role_uses WHERE role_id = ?1")?.execute(params![r.role_id])?;
+                tx.commit()?;
+                Ok(n)
+            }),
             Change::PutPolicy(p) => conn
                 .prepare_cached(
                     "INSERT OR REPLACE INTO policies (policy_id, account_id, name, path, description, create_date,
@@ -592,8 +611,11 @@ impl Journal for SqliteJournal {
                     "INSERT OR REPLACE INTO access_key_uses (access_key_id, date, service, region) VALUES (?1, ?2, ?3, ?4)",
                 )
                 .and_then(|mut s| s.execute(params![access_key_id, used.date, used.service, used.region])),
+            Change::RoleUsed { role_id, used } => conn
+                .prepare_cached("INSERT OR REPLACE INTO role_uses (role_id, date, region) VALUES (?1, ?2, ?3)")
+                .and_then(|mut s| s.execute(params![role_id, used.date, used.region])),
             Change::Reset => conn
-                .execute_batch("DELETE FROM roles; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers; DELETE FROM password_policies;")
+                .execute_batch("DELETE FROM roles; DELETE FROM role_uses; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers; DELETE FROM password_policies;")
                 .map(|_| 0),
         }
         .map(|_| ())
@@ -663,6 +685,48 @@ mod tests {
         assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(used));
     }
 
+    /// Role last use survives a restart as last journaled (uses within the
+    /// journal interval are coalesced in memory), and goes with its role.
+    #[test]
+    fn role_uses_survive_reopen_and_go_with_their_role() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |date, region: &str| RoleLastUsed { date, region: region.to_string() };
+        let role = ironiam_core::conformance::role("Busy");
+        let id = role.role_id.clone();
+        {
+            let store = open(dir.path(), Durability::Process).unwrap();
+            store.create_role(role.clone(), 10).unwrap();
+            store.record_role_use("123456789012", "Busy", &id, at(1_800_000_000, "eu-west-1")).unwrap();
+            // Coalesced: memory only.
+            store.record_role_use("123456789012", "Busy", &id, at(1_800_000_010, "us-west-2")).unwrap();
+            assert_eq!(store.role_last_used(&id).unwrap(), Some(at(1_800_000_010, "us-west-2")));
+        }
+        {
+            let store = open(dir.path(), Durability::Process).unwrap();
+            assert_eq!(store.role_last_used(&id).unwrap(), Some(at(1_800_000_000, "eu-west-1")));
+            store.record_role_use("123456789012", "Busy", &id, at(1_800_000_090, "us-west-2")).unwrap();
+        }
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert_eq!(store.role_last_used(&id).unwrap(), Some(at(1_800_000_090, "us-west-2")));
+        store.delete_role("123456789012", "Busy").unwrap();
+        let count = |store: &SqliteStore| -> i64 {
+            store.journal().conn.lock().query_row("SELECT COUNT(*) FROM role_uses", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(count(&store), 0);
+        // A row left behind for a role that is gone (written by hand here) is not loaded.
+        store
+            .journal()
+            .conn
+            .lock()
+            .execute("INSERT INTO role_uses (role_id, date, region) VALUES (?1, 1, 'us-east-1')", params![id])
+            .unwrap();
+        let recreated = store.create_role(ironiam_core::conformance::role("Busy"), 10).unwrap();
+        drop(store);
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert_eq!(store.role_last_used(&id).unwrap(), None);
+        assert_eq!(store.role_last_used(&recreated.role_id).unwrap(), None);
+    }
+
     #[test]
     fn login_profiles_and_password_policies_survive_reopen() {
         use ironiam_core::store::UserChange;
@@ -707,7 +771,7 @@ mod tests {
             let conn = Connection::open(dir.path().join("ironiam.sqlite3")).unwrap();
             let old_schema = SCHEMA
                 .replace(",\n    -- JSON {hash (Argon2id PHC string, never the password), created, reset_required}, or NULL\n    login_profile TEXT", "")
-                .replace("PRAGMA user_version = 4;", "PRAGMA user_version = 3;");
+                .replace("PRAGMA user_version = 5;", "PRAGMA user_version = 3;");
             assert!(!old_schema.contains("login_profile"));
             conn.execute_batch(&old_schema).unwrap();
             conn.execute(
