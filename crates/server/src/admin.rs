@@ -56,7 +56,9 @@ fn required(doc: &Value, field: &str) -> Result<String, JsonAnswer> {
 ///
 /// Body: `{"service": "ssm.amazonaws.com", "role_arn": "arn:aws:iam::…:role/…",
 /// "session_name": "mi-…", "source_account": "…", "source_arn": "…",
-/// "duration_seconds": 3600}` (only `service` and `role_arn` required).
+/// "duration_seconds": 3600, "region": "eu-west-1"}` (only `service` and
+/// `role_arn` required; `region`, where the service acts, is recorded as the
+/// role's last use, `us-east-1` by default).
 /// Answers what `aws sts assume-role --output json` prints: `Credentials`
 /// and `AssumedRoleUser`.
 pub(crate) fn assume_role_as_service(service: &IamService, body: &Bytes) -> JsonAnswer {
@@ -70,7 +72,15 @@ pub(crate) fn assume_role_as_service(service: &IamService, body: &Bytes) -> Json
             source_arn: string(&doc, "source_arn"),
             duration_seconds: doc.get("duration_seconds").and_then(Value::as_i64),
         };
+        let region = string(&doc, "region");
+        let is_region = |r: &str| (1..=32).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if region.as_deref().is_some_and(|r| !is_region(r)) {
+            return Err(bad_request("\"region\" must be a region name such as us-east-1"));
+        }
         let issued = service.assume_role_as_service(&request).map_err(domain_error)?;
+        if let Err(e) = service.note_role_session_use(&issued.claims, region.as_deref()) {
+            tracing::warn!(error = %e, "could not record a role's use");
+        }
         Ok((
             StatusCode::OK,
             json!({

@@ -128,6 +128,13 @@ impl Authenticator {
                 tracing::warn!(error = %e, "could not record an access key's use");
             }
         }
+        if let Some(session) = &credentials.caller.session {
+            // A role session's request, authenticated: a use of the role
+            // (see `IamService::note_role_session_use` for what counts).
+            if let Err(e) = service.note_role_session_use(session, Some(signed.region())) {
+                tracing::warn!(error = %e, "could not record a role's use");
+            }
+        }
         Ok(Authenticated { caller: credentials.caller, region: Some(signed.region().to_string()) })
     }
 }

@@ -39,6 +39,11 @@ fn root() -> Signer<'static> {
 }
 
 async fn call(app: &App, signer: Option<&Signer<'_>>, service: &str, body: &str) -> (u16, String) {
+    call_in(app, signer, service, "us-east-1", body).await
+}
+
+/// [`call`], signed for `region`.
+async fn call_in(app: &App, signer: Option<&Signer<'_>>, service: &str, region: &str, body: &str) -> (u16, String) {
     let date = amz_date(signer.map_or(NOW, |s| s.at));
     let mut headers: Vec<(String, String)> = vec![
         ("host".into(), "localhost".into()),
@@ -52,7 +57,7 @@ async fn call(app: &App, signer: Option<&Signer<'_>>, service: &str, body: &str)
         let borrowed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let req = HttpRequest { method: "POST", path: "/", query: "", headers: &borrowed, body: body.as_bytes() };
         let secret = Secret::new(s.secret);
-        let params = SigningParams { access_key_id: s.id, secret_access_key: &secret, region: "us-east-1", service };
+        let params = SigningParams { access_key_id: s.id, secret_access_key: &secret, region, service };
         let authorization = sign(&req, &params).unwrap();
         headers.push(("authorization".into(), authorization));
     }
@@ -220,6 +225,52 @@ async fn off_mode_identifies_known_keys_without_verifying() {
     assert_eq!(between(&body, "Arn"), "arn:aws:iam::123456789012:root");
     let (_, body) = call(&app, None, "sts", WHO).await;
     assert_eq!(between(&body, "Arn"), "arn:aws:iam::123456789012:root");
+}
+
+/// RoleLastUsed: nothing for a fresh role; AssumeRole counts, in the STS
+/// request's region; a request signed with the session's credentials moves
+/// it forward, past the render cache; a role re-created under the same name
+/// starts with nothing, even when the old role's session is used again.
+#[tokio::test]
+async fn role_last_used_follows_assume_role_and_session_requests() {
+    let (app, clock) = app(AuthMode::Verify);
+    let (id, secret) = user_with_key(&app, "alice").await;
+    let alice = Signer { id: &id, secret: &secret, token: None, at: NOW };
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+    let create = format!("Action=CreateRole&Version=2010-05-08&RoleName=worker&AssumeRolePolicyDocument={}", urlencode(trust));
+    let get = "Action=GetRole&Version=2010-05-08&RoleName=worker";
+    let (status, body) = call(&app, Some(&root()), "iam", &create).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = call(&app, Some(&root()), "iam", get).await;
+    assert!(!body.contains("LastUsedDate") && body.contains("RoleLastUsed"), "{body}");
+
+    let assume = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fworker&RoleSessionName=build";
+    let (status, body) = call_in(&app, Some(&alice), "sts", "eu-west-1", assume).await;
+    assert_eq!(status, 200, "{body}");
+    let (key, key_secret, token) =
+        (between(&body, "AccessKeyId").to_string(), between(&body, "SecretAccessKey").to_string(), between(&body, "SessionToken").to_string());
+    let (_, body) = call(&app, Some(&root()), "iam", get).await;
+    assert_eq!(between(&body, "RoleLastUsed"), "<LastUsedDate>2026-11-30T00:21:20Z</LastUsedDate><Region>eu-west-1</Region>");
+
+    clock.advance(125);
+    let session = Signer { id: &key, secret: &key_secret, token: Some(&token), at: NOW + 125 };
+    let (status, body) = call_in(&app, Some(&session), "sts", "ap-southeast-2", WHO).await;
+    assert_eq!(status, 200, "{body}");
+    let now = Signer { at: NOW + 125, ..root() };
+    let (_, body) = call(&app, Some(&now), "iam", get).await;
+    assert_eq!(between(&body, "RoleLastUsed"), "<LastUsedDate>2026-11-30T00:23:25Z</LastUsedDate><Region>ap-southeast-2</Region>");
+    // ListRoles never carries it, as in AWS.
+    let (_, body) = call(&app, Some(&now), "iam", "Action=ListRoles&Version=2010-05-08").await;
+    assert!(body.contains("<RoleName>worker</RoleName>") && !body.contains("RoleLastUsed"), "{body}");
+
+    let (status, _) = call(&app, Some(&now), "iam", "Action=DeleteRole&Version=2010-05-08&RoleName=worker").await;
+    assert_eq!(status, 200);
+    let (status, _) = call(&app, Some(&now), "iam", &create).await;
+    assert_eq!(status, 200);
+    let (status, _) = call_in(&app, Some(&session), "sts", "ap-southeast-2", WHO).await;
+    assert_eq!(status, 200);
+    let (_, body) = call(&app, Some(&now), "iam", get).await;
+    assert!(!body.contains("LastUsedDate"), "{body}");
 }
 
 fn urlencode(text: &str) -> String {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ironiam_core::entities::Role;
+use ironiam_core::entities::{Role, RoleLastUsed};
 use ironiam_core::service::NewRole;
 use ironiam_protocol::{url_encode_policy, XmlWriter};
 
@@ -23,6 +23,31 @@ fn write_role(ctx: &Ctx, w: &mut XmlWriter, tag: &str, role: &Arc<Role>, view: R
     let xml = ctx.roles_xml.get_or_render(role, view as u8, |w| write_role_members(w, role, view));
     w.append(&xml);
     w.end(tag);
+}
+
+/// A response whose result is one whole role: the cached XML of this version
+/// of the role, then `RoleLastUsed` (AWS's last member of `Role`), which
+/// changes on every use without making a new version and so is never cached.
+fn render_full_role(ctx: &Ctx, role: &Arc<Role>) -> HandlerResult {
+    let last_used = ctx.service.role_last_used(role)?;
+    render(|w| {
+        w.start("Role");
+        let xml = ctx.roles_xml.get_or_render(role, RoleView::Full as u8, |w| write_role_members(w, role, RoleView::Full));
+        w.append(&xml);
+        write_role_last_used(w, last_used.as_ref());
+        w.end("Role");
+    })
+}
+
+/// `RoleLastUsed`: empty for a role not used (as AWS answers for a role not
+/// used within its tracking period), else `LastUsedDate` and `Region`.
+fn write_role_last_used(w: &mut XmlWriter, last_used: Option<&RoleLastUsed>) {
+    w.start("RoleLastUsed");
+    if let Some(used) = last_used {
+        w.element("LastUsedDate", &date(used.date));
+        w.element("Region", &used.region);
+    }
+    w.end("RoleLastUsed");
 }
 
 fn write_role_members(w: &mut XmlWriter, role: &Role, view: RoleView) {
@@ -46,8 +71,6 @@ fn write_role_members(w: &mut XmlWriter, role: &Role, view: RoleView) {
         if !role.tags.is_empty() {
             write_tags(w, &role.tags);
         }
-        w.start("RoleLastUsed");
-        w.end("RoleLastUsed");
     }
 }
 
@@ -69,13 +92,13 @@ pub(crate) fn create_role(ctx: &Ctx) -> HandlerResult {
             tags: ctx.tags("Tags"),
         },
     )?;
-    render(|w| write_role(ctx, w, "Role", &role, RoleView::Full))
+    render_full_role(ctx, &role)
 }
 
 /// GetRole.
 pub(crate) fn get_role(ctx: &Ctx) -> HandlerResult {
     let role = ctx.service.get_role(ctx.caller, ctx.required("RoleName")?)?;
-    render(|w| write_role(ctx, w, "Role", &role, RoleView::Full))
+    render_full_role(ctx, &role)
 }
 
 /// ListRoles.
@@ -105,7 +128,7 @@ pub(crate) fn update_role(ctx: &Ctx) -> HandlerResult {
 /// UpdateRoleDescription: answers the updated role.
 pub(crate) fn update_role_description(ctx: &Ctx) -> HandlerResult {
     let role = ctx.service.update_role(ctx.caller, ctx.required("RoleName")?, Some(ctx.required("Description")?.to_string()), None)?;
-    render(|w| write_role(ctx, w, "Role", &role, RoleView::Full))
+    render_full_role(ctx, &role)
 }
 
 /// UpdateAssumeRolePolicy.

@@ -25,6 +25,15 @@ fn write_credentials(w: &mut XmlWriter, issued: &IssuedCredentials) {
     w.end("Credentials");
 }
 
+/// Issuing a role session is a use of the role, in the region of the STS
+/// request (see `IamService::note_role_session_use`). The credentials are
+/// issued either way: failing to record a use fails nothing.
+fn note_assumed(ctx: &Ctx, issued: &IssuedCredentials) {
+    if let Err(e) = ctx.service.note_role_session_use(&issued.claims, ctx.region) {
+        tracing::warn!(error = %e, "could not record a role's use");
+    }
+}
+
 /// How much AssumeRole checks in each mode.
 pub(crate) fn assume_check(mode: AuthMode) -> AssumeCheck {
     match mode {
@@ -61,6 +70,7 @@ pub(crate) fn assume_role(ctx: &Ctx) -> HandlerResult {
         source_identity: ctx.opt("SourceIdentity").map(str::to_string),
     };
     let (issued, soft_denial) = ctx.service.assume_role(ctx.caller, input, assume_check(ctx.mode))?;
+    note_assumed(ctx, &issued);
     if let Some(denial) = soft_denial {
         tracing::warn!(target: "ironiam::audit", caller = %ctx.caller.arn, action = "sts:AssumeRole", "soft mode: allowed a request enforce mode denies: {}", denial.message);
     }
@@ -90,6 +100,7 @@ pub(crate) fn assume_role_with_web_identity(ctx: &Ctx) -> HandlerResult {
         policy_arns: policy_arns(ctx),
     };
     let out = ctx.service.assume_role_with_web_identity(input, assume_check(ctx.mode))?;
+    note_assumed(ctx, &out.issued);
     render(|w| {
         write_credentials(w, &out.issued);
         w.element("SubjectFromWebIdentityToken", &out.subject);
