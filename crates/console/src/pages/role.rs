@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use hyper::StatusCode;
-use ironiam_core::entities::{Role, Tag};
+use ironiam_core::entities::{Role, RoleLastUsed, Tag};
 
 use super::picker::{self, Picker};
 use super::{now, Ctx};
@@ -29,6 +29,24 @@ pub(crate) fn duration(seconds: i64) -> String {
         (_, 0) => hours,
         (true, m) => format!("{m} minutes"),
         (false, m) => format!("{hours} {m} minutes"),
+    }
+}
+
+/// "Last activity" as the AWS console words it: "3 minutes ago (us-east-1)",
+/// or "None" for a role not used (AWS's roles list shows "None"). `now` is the
+/// service's clock, which recorded the use.
+pub(crate) fn last_activity(used: Option<&RoleLastUsed>, now: i64) -> String {
+    match used {
+        Some(u) => {
+            let iso = ironiam_core::clock::iso8601(u.date);
+            format!(
+                "<time datetime=\"{iso}\" title=\"{iso}\">{ago}</time> ({region})",
+                iso = esc(&iso),
+                ago = esc(&crate::html::ago(now - u.date)),
+                region = esc(&u.region),
+            )
+        }
+        None => "<span class=\"muted\">None</span>".to_string(),
     }
 }
 
@@ -113,7 +131,7 @@ fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: St
 <dl class=\"summary\">\
 <div><dt>Creation date</dt><dd>{created}</dd></div>\
 <div><dt>ARN</dt><dd><code id=\"role-arn\">{arn}</code> <button type=\"button\" class=\"link copy\" data-copy=\"{arn}\">Copy</button></dd></div>\
-<div><dt>Last activity</dt><dd class=\"muted\">Not recorded by ironiam yet</dd></div>\
+<div><dt>Last activity</dt><dd id=\"role-last-activity\">{last_activity}</dd></div>\
 <div><dt>Role ID</dt><dd><code id=\"role-id\">{id}</code></dd></div>\
 <div><dt>Maximum session duration</dt><dd id=\"role-max-session\">{max}</dd></div>\
 <div><dt>Path</dt><dd><code>{path}</code></dd></div>\
@@ -122,6 +140,8 @@ fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: St
 </dl></section>",
         url = esc(&url),
         created = date(&created, now(), Some(role.create_date)),
+        // GetRole's RoleLastUsed: the role itself came from GetRole.
+        last_activity = last_activity(ctx.service.role_last_used(role).ok().flatten().as_ref(), ctx.service.clock().now()),
         arn = esc(&arn),
         id = esc(&role.role_id),
         max = esc(&duration(role.max_session_duration)),
@@ -685,4 +705,69 @@ pub(crate) fn delete(ctx: &Ctx, name: &str) -> Out {
         );
         role_form_page(ctx, &role, "Delete role", "Delete", problem.as_ref(), body)
     })
+}
+
+/// Request-level: the role page and the roles list show GetRole's last use.
+/// (Beside the page rather than in `crate::tests`, which another change has
+/// open; it uses only `crate::handle`.)
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::Request;
+    use ironiam_core::clock::FixedClock;
+    use ironiam_core::memory::MemoryStore;
+    use ironiam_core::service::{IamService, NewRole, Settings};
+    use ironiam_core::sts::ServiceAssumeRole;
+
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    async fn get(service: &IamService, uri: &str) -> String {
+        let req = Request::get(uri).header("host", "127.0.0.1:1").body(Full::new(Bytes::new())).unwrap();
+        let response = crate::handle(service, req).await;
+        assert_eq!(response.status(), hyper::StatusCode::OK, "{uri}");
+        String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn role_page_and_list_show_last_activity() {
+        let clock = Arc::new(FixedClock::new(1_795_998_080));
+        let s = IamService::new(Arc::new(MemoryStore::new()), clock.clone(), Settings::default());
+        for name in ["idle", "worker"] {
+            let role = NewRole { name: name.into(), trust_policy: TRUST.into(), ..NewRole::default() };
+            s.create_role(&s.default_caller(), role).unwrap();
+        }
+        let page = get(&s, "/console/roles/worker").await;
+        assert!(page.contains("<dd id=\"role-last-activity\"><span class=\"muted\">None</span></dd>"), "{page}");
+
+        let arn = s.get_role(&s.default_caller(), "worker").unwrap().arn();
+        let request = ServiceAssumeRole {
+            service: "ec2.amazonaws.com".into(),
+            role_arn: arn,
+            session_name: "i-0abc".into(),
+            source_account: None,
+            source_arn: None,
+            duration_seconds: None,
+        };
+        let issued = s.assume_role_as_service(&request).unwrap();
+        s.note_role_session_use(&issued.claims, Some("eu-west-1")).unwrap();
+        clock.advance(180);
+        let page = get(&s, "/console/roles/worker").await;
+        assert!(
+            page.contains("<dd id=\"role-last-activity\"><time datetime=\"2026-11-30T00:21:20Z\" title=\"2026-11-30T00:21:20Z\">3 minutes ago</time> (eu-west-1)</dd>"),
+            "{page}"
+        );
+
+        // The list shows it too, and sorts by it: never used first, then by date.
+        let list = get(&s, "/console/roles?sort=activity").await;
+        let idle = list.find(">idle</a>").unwrap();
+        let worker = list.find(">worker</a>").unwrap();
+        assert!(idle < worker, "{list}");
+        assert!(list.contains("3 minutes ago</time> (eu-west-1)"), "{list}");
+        assert!(list.contains("<td class=\"last-activity\"><span class=\"muted\">None</span></td>"), "{list}");
+        let list = get(&s, "/console/roles?sort=activity&order=desc").await;
+        assert!(list.find(">worker</a>").unwrap() < list.find(">idle</a>").unwrap(), "{list}");
+    }
 }

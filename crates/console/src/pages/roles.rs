@@ -8,6 +8,9 @@ use std::fmt::Write as _;
 
 use hyper::StatusCode;
 
+use ironiam_core::entities::RoleLastUsed;
+
+use super::role::last_activity;
 use super::{now, Ctx};
 use crate::html::{alert, count, date, enc, esc, pagination, role_url, Alert, Nav, Page};
 use crate::Out;
@@ -17,10 +20,13 @@ const SIZES: [usize; 3] = [25, 50, 100];
 
 struct Row {
     name: String,
+    role_id: String,
     path: String,
     trusted: String,
     created: i64,
     created_iso: String,
+    /// `None` inside: never used. `None` outside: the caller may not see it.
+    last_used: Option<Option<RoleLastUsed>>,
 }
 
 #[derive(Clone)]
@@ -39,6 +45,7 @@ impl View {
             Some("path") => "path",
             Some("trusted") => "trusted",
             Some("created") => "created",
+            Some("activity") => "activity",
             _ => "name",
         };
         let size = ctx.req.q("size").and_then(|s| s.parse().ok()).filter(|s| SIZES.contains(s)).unwrap_or(50);
@@ -95,10 +102,12 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
         .filter(|r| view.path.is_empty() || r.path.starts_with(&view.path))
         .map(|r| Row {
             name: r.name.clone(),
+            role_id: r.role_id.clone(),
             path: r.path.clone(),
             trusted: crate::trust::summary(&r.assume_role_policy_document),
             created: r.create_date,
             created_iso: ironiam_core::clock::iso8601(r.create_date),
+            last_used: None,
         })
         .filter(|r| {
             needle.is_empty()
@@ -107,10 +116,19 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
                 || r.path.to_lowercase().contains(&needle)
         })
         .collect();
+    // Last use is GetRole's (ListRoles does not return it), so it is shown
+    // only for the roles the caller may get, as the API would answer.
+    for row in &mut rows {
+        if ctx.allow("GetRole", &[("RoleName", &row.name)]).is_ok() {
+            row.last_used = Some(ctx.service.store().role_last_used(&row.role_id).ok().flatten());
+        }
+    }
     match view.sort {
         "path" => rows.sort_by(|a, b| (&a.path, a.name.to_lowercase()).cmp(&(&b.path, b.name.to_lowercase()))),
         "trusted" => rows.sort_by(|a, b| (&a.trusted, a.name.to_lowercase()).cmp(&(&b.trusted, b.name.to_lowercase()))),
         "created" => rows.sort_by_key(|r| (r.created, r.name.to_lowercase())),
+        // Never used (or not visible) first, then oldest use to latest.
+        "activity" => rows.sort_by_key(|r| (r.last_used.clone().flatten().map(|u| u.date), r.name.to_lowercase())),
         _ => rows.sort_by_key(|r| r.name.to_lowercase()),
     }
     if view.desc {
@@ -119,7 +137,7 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
     let pages = rows.len().div_ceil(view.size).max(1);
     let mut view = view;
     view.page = view.page.min(pages);
-    let results = results_html(&view, &rows);
+    let results = results_html(&view, &rows, ctx.service.clock().now());
     if ctx.req.q("fragment").is_some() {
         return Out::Html(StatusCode::OK, results);
     }
@@ -182,7 +200,8 @@ fn done_notice(ctx: &Ctx) -> Option<String> {
     }
 }
 
-fn results_html(view: &View, rows: &[Row]) -> String {
+/// The table; `clock_now` is the service's clock, which recorded last uses.
+fn results_html(view: &View, rows: &[Row], clock_now: i64) -> String {
     let start = (view.page - 1) * view.size;
     let shown = rows.iter().skip(start).take(view.size);
     let now = now();
@@ -191,7 +210,7 @@ fn results_html(view: &View, rows: &[Row]) -> String {
     for (key, label) in [("name", "Role name"), ("path", "Path"), ("trusted", "Trusted entities")] {
         header(&mut out, view, key, label);
     }
-    out.push_str("<th scope=\"col\">Last activity</th>");
+    header(&mut out, view, "activity", "Last activity");
     header(&mut out, view, "created", "Creation date");
     out.push_str("</tr></thead><tbody>");
     if rows.is_empty() {
@@ -203,11 +222,15 @@ fn results_html(view: &View, rows: &[Row]) -> String {
         let _ = write!(
             out,
             "<tr><td><a class=\"role-link\" href=\"{}\">{}</a></td><td><code>{}</code></td><td>{}</td>\
-<td class=\"muted\" title=\"ironiam does not record role use yet\">—</td><td>{}</td></tr>",
+<td class=\"last-activity\">{}</td><td>{}</td></tr>",
             esc(&role_url(&r.name)),
             esc(&r.name),
             esc(&r.path),
             esc(&r.trusted),
+            match &r.last_used {
+                Some(used) => last_activity(used.as_ref(), clock_now),
+                None => "<span class=\"muted\" title=\"Needs iam:GetRole\">—</span>".to_string(),
+            },
             date(&r.created_iso, now, Some(r.created)),
         );
     }
