@@ -1,13 +1,18 @@
 //! A policy compiled for evaluation: every decision-time cost that depends
 //! only on the policy is paid once, here.
 //!
-//! Actions are lowercased and split into exact/prefix/general patterns,
-//! resources likewise (keeping their case), condition keys are lowercased,
-//! and condition values are parsed into the type their operator compares
-//! (numbers, instants, CIDR blocks, decoded base64, per-field ARN patterns).
-//! Values with policy variables are kept as parts and resolved against the
-//! request context at evaluation time, which is the only allocation the
-//! evaluator makes on a hot path.
+//! Actions are lowercased and indexed: each action a statement names
+//! exactly maps, through a hash table, to the statements that match it
+//! (worked out here, so a request naming it runs no pattern at all); other
+//! actions are matched against the statements' wildcard patterns only, looked
+//! up by service prefix. Resources are split into exact/prefix/wildcard
+//! patterns (keeping their case), condition keys are lowercased and hashed,
+//! the context keys whose absence a decision reports are listed per
+//! statement, and condition values are parsed into the type their operator
+//! compares (numbers, instants, CIDR blocks, decoded base64, per-field ARN
+//! patterns). Policy variables in resources are compared in place; condition
+//! values with variables are resolved against the request context at
+//! evaluation time, the only allocation the evaluator makes on a hot path.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -16,8 +21,8 @@ use crate::ast::{
     ActionElement, BaseOperator, ConditionBlock, ConditionValue, Effect, Policy, PrincipalType,
     PrincipalValue, SetQualifier, Statement,
 };
-use crate::eval::{Context, Principal, PrincipalKind};
-use crate::pattern::{self, Part, Pattern, Token};
+use crate::eval::{hash_key, Context, ContextKey, LowerAction, Principal, PrincipalKind};
+use crate::pattern::{self, Glob, Part, Token};
 use crate::values::{self, Cidr, Instant};
 
 /// A [`Policy`] prepared for [`crate::evaluate`]. Build it once per policy
@@ -32,18 +37,233 @@ use crate::values::{self, Cidr, Instant};
 #[derive(Debug, Clone)]
 pub struct CompiledPolicy {
     pub(crate) statements: Box<[CompiledStatement]>,
-    /// Service prefix (lowercase, sorted) → the positions of the statements
-    /// that can match an action of that service, in document order. AWS
-    /// forbids wildcards in an action's service prefix, so most statements
-    /// name their services and a request only looks at those.
-    by_service: Box<[ServiceCandidates]>,
+    actions: ActionIndex,
+}
+
+/// Which statements an action can match.
+#[derive(Debug, Clone, Default)]
+struct ActionIndex {
+    /// Every action written without wildcards (lowercase) → the statements
+    /// whose `Action`/`NotAction` matches it, in document order.
+    exact: StatementTable,
+    /// Service prefix (lowercase) → the statements that can match an action
+    /// of that service that is not in `exact`: those with a wildcard pattern
+    /// for the service, and the `any_service` ones. AWS forbids wildcards in
+    /// an action's service prefix, so most statements name their services.
+    by_service: StatementTable,
     /// The statements that can match an action of any service (`*`,
-    /// `NotAction`): the candidates for a service no statement names.
+    /// `NotAction`): the candidates for a service no wildcard names.
     any_service: Box<[u32]>,
 }
 
-/// A service prefix and the statements that can match its actions.
-type ServiceCandidates = (Box<str>, Box<[u32]>);
+/// A hash table from lowercase text to statement positions: open
+/// addressing, a power-of-two number of slots, at most half full.
+#[derive(Debug, Clone, Default)]
+struct StatementTable {
+    /// The hash and position in `entries` of each entry, or [`EMPTY_SLOT`]
+    /// as position.
+    slots: Box<[(u64, u32)]>,
+    entries: Box<[TableEntry]>,
+}
+
+/// A key of a [`StatementTable`] and its statement positions.
+type TableEntry = (Box<[u8]>, Box<[u32]>);
+
+const EMPTY_SLOT: u32 = u32::MAX;
+
+/// The first slot to probe for `hash`: its high bits, the best mixed.
+fn slot_of(hash: u64, mask: usize) -> usize {
+    (hash >> 40) as usize & mask
+}
+
+impl StatementTable {
+    /// `entries` must have distinct keys.
+    fn new(entries: Vec<TableEntry>) -> StatementTable {
+        let mut slots = vec![(0, EMPTY_SLOT); (entries.len() * 2).next_power_of_two().max(2)];
+        let mask = slots.len() - 1;
+        for (position, (key, _)) in (0u32..).zip(&entries) {
+            let hash = hash_key(key);
+            let mut slot = slot_of(hash, mask);
+            while slots[slot].1 != EMPTY_SLOT {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = (hash, position);
+        }
+        StatementTable {
+            slots: slots.into_boxed_slice(),
+            entries: entries.into_boxed_slice(),
+        }
+    }
+
+    /// The statements of `key`, whose [`hash_key`] is `hash`.
+    fn get(&self, key: &[u8], hash: u64) -> Option<&[u32]> {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut slot = slot_of(hash, mask);
+        while let Some(&(candidate, position)) = self.slots.get(slot) {
+            if position == EMPTY_SLOT {
+                return None;
+            }
+            if candidate == hash {
+                if let Some((known, statements)) = self.entries.get(position as usize) {
+                    if bytes_eq(known, key) {
+                        return Some(statements);
+                    }
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+        None
+    }
+}
+
+/// Byte equality without a call to `memcmp`, for the short strings of
+/// policies (actions, keys, ARN fragments).
+#[inline]
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut a_words = a.chunks_exact(8);
+    let mut b_words = b.chunks_exact(8);
+    for (x, y) in (&mut a_words).zip(&mut b_words) {
+        if x != y {
+            return false;
+        }
+    }
+    a_words
+        .remainder()
+        .iter()
+        .zip(b_words.remainder())
+        .all(|(x, y)| x == y)
+}
+
+/// The statements to look at for one action.
+pub(crate) struct Candidates<'p> {
+    /// Positions in the policy's statements, in document order.
+    pub(crate) statements: &'p [u32],
+    /// Whether every one of them is already known to match the action;
+    /// otherwise each statement's wildcard patterns decide.
+    pub(crate) action_matched: bool,
+}
+
+impl ActionIndex {
+    fn new(statements: &[CompiledStatement], policy: &Policy) -> ActionIndex {
+        // Which services each statement can match: `None` for any service.
+        let services: Vec<Option<Box<[Box<str>]>>> = policy
+            .statements()
+            .iter()
+            .map(|statement| {
+                statement
+                    .action()
+                    .map_or(Some(Box::default()), action_services)
+            })
+            .collect();
+        let can_match = |index: usize, service: &[u8]| match &services[index] {
+            None => true,
+            Some(names) => names.iter().any(|name| name.as_bytes() == service),
+        };
+
+        let mut keys: Vec<Box<[u8]>> = statements
+            .iter()
+            .filter_map(|statement| statement.actions.as_ref())
+            .flat_map(|matcher| matcher.patterns.iter())
+            .filter_map(|pattern| match pattern {
+                ValuePattern::Exact(action) => Some(action.clone()),
+                _ => None,
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let empty = Context::new();
+        let exact = keys
+            .into_iter()
+            .map(|action| {
+                let service = service_of(&action);
+                let matching: Box<[u32]> = (0u32..)
+                    .zip(statements)
+                    .filter(|(index, statement)| {
+                        can_match(*index as usize, service)
+                            && statement
+                                .actions
+                                .as_ref()
+                                .is_some_and(|matcher| matcher.matches(&action, &empty))
+                    })
+                    .map(|(index, _)| index)
+                    .collect();
+                (action, matching)
+            })
+            .collect();
+
+        let any_service: Box<[u32]> = (0u32..)
+            .zip(&services)
+            .filter(|(_, services)| services.is_none())
+            .map(|(index, _)| index)
+            .collect();
+        // The services some statement names with a wildcard.
+        let wildcard_services = |statement: &CompiledStatement| -> Vec<Box<[u8]>> {
+            statement
+                .wild_actions
+                .iter()
+                .flat_map(|matcher| matcher.patterns.iter())
+                .filter_map(|pattern| pattern.literal_prefix())
+                .filter_map(|prefix| {
+                    let colon = prefix.iter().position(|&byte| byte == b':')?;
+                    Some(Box::from(&prefix[..colon]))
+                })
+                .collect()
+        };
+        let per_statement: Vec<Vec<Box<[u8]>>> = statements.iter().map(wildcard_services).collect();
+        let mut names: Vec<&[u8]> = per_statement.iter().flatten().map(|name| &**name).collect();
+        names.sort_unstable();
+        names.dedup();
+        let by_service: Vec<TableEntry> = names
+            .into_iter()
+            .map(|name| {
+                let candidates: Box<[u32]> = (0u32..)
+                    .zip(&services)
+                    .filter(|(index, services)| {
+                        services.is_none()
+                            || per_statement[*index as usize]
+                                .iter()
+                                .any(|candidate| **candidate == *name)
+                    })
+                    .map(|(index, _)| index)
+                    .collect();
+                (Box::from(name), candidates)
+            })
+            .collect();
+        ActionIndex {
+            exact: StatementTable::new(exact),
+            by_service: StatementTable::new(by_service),
+            any_service,
+        }
+    }
+
+    fn candidates(&self, action: &LowerAction<'_>) -> Candidates<'_> {
+        if let Some(statements) = self.exact.get(action.bytes(), action.hash) {
+            return Candidates {
+                statements,
+                action_matched: true,
+            };
+        }
+        let statements = self
+            .by_service
+            .get(action.service(), action.service_hash)
+            .unwrap_or(&self.any_service);
+        Candidates {
+            statements,
+            action_matched: false,
+        }
+    }
+}
+
+/// The service prefix of a lowercase action: the text before `:`, or all of it.
+pub(crate) fn service_of(action: &[u8]) -> &[u8] {
+    match action.iter().position(|&byte| byte == b':') {
+        Some(colon) => &action[..colon],
+        None => action,
+    }
+}
 
 impl CompiledPolicy {
     /// Compiles `policy`. Never fails: a value an operator cannot read (a
@@ -56,62 +276,16 @@ impl CompiledPolicy {
             .enumerate()
             .map(|(index, statement)| compile_statement(index, statement, variables))
             .collect();
-        // Which services each statement can match: `None` for any service.
-        let services: Vec<Option<Box<[Box<str>]>>> = policy
-            .statements()
-            .iter()
-            .map(|statement| {
-                statement
-                    .action()
-                    .map_or(Some(Box::default()), action_services)
-            })
-            .collect();
-        let any_service: Box<[u32]> = (0u32..)
-            .zip(&services)
-            .filter(|(_, services)| services.is_none())
-            .map(|(index, _)| index)
-            .collect();
-        let mut names: Vec<&str> = services
-            .iter()
-            .flatten()
-            .flat_map(|names| names.iter().map(|name| &**name))
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        let by_service = names
-            .into_iter()
-            .map(|name| {
-                let candidates: Box<[u32]> = (0u32..)
-                    .zip(&services)
-                    .filter(|(_, services)| match services {
-                        None => true,
-                        Some(services) => services.iter().any(|candidate| **candidate == *name),
-                    })
-                    .map(|(index, _)| index)
-                    .collect();
-                (Box::from(name), candidates)
-            })
-            .collect();
+        let actions = ActionIndex::new(&statements, policy);
         CompiledPolicy {
             statements,
-            by_service,
-            any_service,
+            actions,
         }
     }
 
-    /// The statements that can match an action of `service` (the part of
-    /// the action before `:`, any case), in document order.
-    pub(crate) fn candidates(&self, service: &str) -> impl Iterator<Item = &CompiledStatement> {
-        let indexes = match self
-            .by_service
-            .binary_search_by(|(name, _)| compare_lowercase(name, service))
-        {
-            Ok(found) => &self.by_service[found].1,
-            Err(_) => &self.any_service,
-        };
-        indexes
-            .iter()
-            .filter_map(|&index| self.statements.get(index as usize))
+    /// The statements to look at for `action`.
+    pub(crate) fn candidates(&self, action: &LowerAction<'_>) -> Candidates<'_> {
+        self.actions.candidates(action)
     }
 
     /// The number of statements.
@@ -133,12 +307,20 @@ pub(crate) struct CompiledStatement {
     pub sid: Option<Arc<str>>,
     pub effect: Effect,
     pub principal: Option<CompiledPrincipal>,
-    /// `None` when the statement has no `Action`/`NotAction` (it matches no action).
-    pub actions: Option<Matcher>,
+    /// `None` when the statement has no `Action`/`NotAction` (it matches no
+    /// action). Patterns lowercase. Used to build the action index.
+    actions: Option<Matcher>,
+    /// The wildcard patterns of `actions` (exact ones left out): what decides
+    /// for an action that no statement of the policy names exactly.
+    pub wild_actions: Option<Matcher>,
     /// `None` when the statement has no `Resource`/`NotResource`, as in a
     /// trust policy: it applies to the resource the policy is attached to.
     pub resources: Option<Matcher>,
     pub conditions: Box<[Block]>,
+    /// The context keys the statement reads without a default (condition
+    /// keys, then variables in condition values, then variables in
+    /// resources), once each: reported when absent and the action matched.
+    pub missing_keys: Box<[ContextKey]>,
 }
 
 /// A list of patterns under `Action`/`Resource` or their `Not…` twins.
@@ -150,44 +332,79 @@ pub(crate) struct Matcher {
 
 #[derive(Debug, Clone)]
 enum ValuePattern {
-    Static(Pattern),
-    /// A resource with policy variables (2012-10-17 only).
-    Variables(Box<[Part]>),
+    /// `*`.
+    Everything,
+    /// No wildcard.
+    Exact(Box<[u8]>),
+    /// A literal prefix followed by one trailing `*`.
+    Prefix(Box<[u8]>),
+    /// Anything else, including resources with policy variables (2012-10-17 only).
+    Glob(Glob),
 }
 
-/// The result of matching, keeping track of variables that could not be
-/// resolved so that the caller can report their keys.
-impl Matcher {
-    /// Whether `text` is covered. For `Not…`, whether it is *not* listed.
-    pub(crate) fn matches(&self, text: &str, case_insensitive: bool, context: &Context) -> bool {
-        let listed = self.patterns.iter().any(|pattern| match pattern {
-            ValuePattern::Static(pattern) => pattern.matches(text, case_insensitive),
-            ValuePattern::Variables(parts) => match resolve_tokens(parts, context, false) {
-                Some(tokens) => pattern::glob(&tokens, text.as_bytes(), false),
-                // An unresolved variable matches nothing (IAM User Guide,
-                // "Policy variables with no value").
-                None => false,
-            },
-        });
-        listed != self.negated
+impl ValuePattern {
+    /// Compiles a pattern without variables.
+    fn new(text: &str) -> ValuePattern {
+        if text == "*" {
+            return ValuePattern::Everything;
+        }
+        let wildcards = text.bytes().filter(|b| matches!(b, b'*' | b'?')).count();
+        match text.strip_suffix('*') {
+            _ if wildcards == 0 => ValuePattern::Exact(text.as_bytes().into()),
+            Some(prefix) if wildcards == 1 => ValuePattern::Prefix(prefix.as_bytes().into()),
+            _ => ValuePattern::Glob(Glob::from_tokens(&pattern::tokens_of(text))),
+        }
     }
 
-    /// Keys of the policy variables in these patterns, as written.
-    pub(crate) fn variable_keys(&self) -> impl Iterator<Item = (&str, &str, bool)> {
-        self.patterns
+    /// For a pattern that begins with literal text, that text (at least up
+    /// to its first wildcard); `None` when it begins with a wildcard or a variable.
+    fn literal_prefix(&self) -> Option<&[u8]> {
+        match self {
+            ValuePattern::Everything => None,
+            ValuePattern::Exact(text) | ValuePattern::Prefix(text) => Some(text),
+            ValuePattern::Glob(glob) => glob.literal_prefix(),
+        }
+    }
+
+    fn matches(&self, text: &[u8], context: &Context) -> bool {
+        match self {
+            ValuePattern::Everything => true,
+            ValuePattern::Exact(exact) => bytes_eq(exact, text),
+            ValuePattern::Prefix(prefix) => text
+                .get(..prefix.len())
+                .is_some_and(|start| bytes_eq(start, prefix)),
+            ValuePattern::Glob(glob) => {
+                let variables = glob.variables();
+                if variables.is_empty() {
+                    return glob.matches(text, &[]);
+                }
+                let mut values: smallvec::SmallVec<[&str; 4]> =
+                    smallvec::SmallVec::with_capacity(variables.len());
+                for variable in variables {
+                    let found = context.lookup_hashed(&variable.key, variable.hash);
+                    match single_or_default(found, variable.default.as_deref()) {
+                        Some(value) => values.push(value),
+                        // An unresolved variable matches nothing (IAM User
+                        // Guide, "Policy variables with no value").
+                        None => return false,
+                    }
+                }
+                glob.matches(text, &values)
+            }
+        }
+    }
+}
+
+impl Matcher {
+    /// Whether `text` is covered. For `Not…`, whether it is *not* listed.
+    /// Action matchers are lowercase and take a lowercase action; resources
+    /// compare exactly.
+    pub(crate) fn matches(&self, text: &[u8], context: &Context) -> bool {
+        let listed = self
+            .patterns
             .iter()
-            .flat_map(|pattern| match pattern {
-                ValuePattern::Static(_) => [].iter(),
-                ValuePattern::Variables(parts) => parts.iter(),
-            })
-            .filter_map(|part| match part {
-                Part::Variable {
-                    key,
-                    written,
-                    default,
-                } => Some((&**key, &**written, default.is_some())),
-                Part::Text(_) | Part::Literal(_) => None,
-            })
+            .any(|pattern| pattern.matches(text, context));
+        listed != self.negated
     }
 }
 
@@ -197,9 +414,19 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
         patterns: action
             .values
             .iter()
-            .map(|value| ValuePattern::Static(Pattern::compile(value, true)))
+            .map(|value| ValuePattern::new(&value.to_ascii_lowercase()))
             .collect(),
     });
+    let wild_actions = actions.as_ref().map(|actions| Matcher {
+        negated: actions.negated,
+        patterns: actions
+            .patterns
+            .iter()
+            .filter(|pattern| !matches!(pattern, ValuePattern::Exact(_)))
+            .cloned()
+            .collect(),
+    });
+    let mut resource_variables: Vec<(Box<str>, Box<str>, bool)> = Vec::new();
     let resources = statement.resource().map(|resource| Matcher {
         negated: resource.polarity.is_negated(),
         patterns: resource
@@ -207,13 +434,23 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
             .iter()
             .map(
                 |value| match variables.then(|| pattern::parse_variables(value)).flatten() {
-                    Some(parts) => ValuePattern::Variables(parts.into_boxed_slice()),
-                    None => ValuePattern::Static(Pattern::compile(value, false)),
+                    Some(parts) => {
+                        resource_variables.extend(parts.iter().filter_map(|part| match part {
+                            Part::Variable {
+                                key,
+                                written,
+                                default,
+                            } => Some((key.clone(), written.clone(), default.is_some())),
+                            Part::Text(_) | Part::Literal(_) => None,
+                        }));
+                        ValuePattern::Glob(Glob::from_parts(&parts))
+                    }
+                    None => ValuePattern::new(value),
                 },
             )
             .collect(),
     });
-    let conditions = statement
+    let conditions: Box<[Block]> = statement
         .condition()
         .map(|condition| {
             condition
@@ -223,6 +460,23 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
                 .collect()
         })
         .unwrap_or_default();
+    // In the order the evaluator used to report them: each condition key
+    // and the variables of its values, then the resources' variables.
+    let mut missing_keys: Vec<ContextKey> = Vec::new();
+    let condition_keys = conditions.iter().flat_map(|block| {
+        block.entries.iter().flat_map(|entry| {
+            std::iter::once((&*entry.key.lower, &*entry.key.written, false))
+                .chain(entry.variable_keys())
+        })
+    });
+    let resource_keys = resource_variables
+        .iter()
+        .map(|(key, written, has_default)| (&**key, &**written, *has_default));
+    for (key, written, has_default) in condition_keys.chain(resource_keys) {
+        if !has_default && !missing_keys.iter().any(|known| *known.lower == *key) {
+            missing_keys.push(ContextKey::new(key, written));
+        }
+    }
     CompiledStatement {
         index,
         sid: statement.sid().map(Arc::from),
@@ -249,19 +503,15 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
             },
         }),
         actions,
+        wild_actions,
         resources,
         conditions,
+        missing_keys: missing_keys.into_boxed_slice(),
     }
 }
 
 // ---------------------------------------------------------------------------
 // Principals
-
-/// Orders a lowercase `name` against `text` as if `text` were lowercase too.
-fn compare_lowercase(name: &str, text: &str) -> std::cmp::Ordering {
-    name.bytes()
-        .cmp(text.bytes().map(|byte| byte.to_ascii_lowercase()))
-}
 
 /// The services a positive `Action` list is limited to, when every pattern
 /// has a wildcard-free service prefix.
@@ -490,11 +740,11 @@ pub(crate) struct Block {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    /// The condition key, lowercase (keys are case-insensitive).
-    pub(crate) key: Box<str>,
-    /// The key as written, for reports.
-    pub(crate) written: Box<str>,
+    /// The condition key (keys are case-insensitive).
+    pub(crate) key: ContextKey,
     operands: Box<[Operand]>,
+    /// Whether every operand was parsed at compile time (no variables).
+    ready: bool,
 }
 
 impl Entry {
@@ -528,14 +778,14 @@ enum Operand {
 #[derive(Debug, Clone)]
 enum Value {
     Text(Box<str>),
-    Glob(Box<[Token]>),
+    Glob(Glob),
     Number(f64),
     Date(Instant),
     Bool(bool),
     Binary(Box<[u8]>),
     Cidr(Cidr),
     /// The six `:`-separated fields of an ARN pattern, each matched alone.
-    Arn(Box<[Box<[Token]>]>),
+    Arn(Box<[Glob]>),
     /// `Null`: `true` means "the key must be absent".
     Null(bool),
     /// Text the operator cannot read; matches nothing.
@@ -570,14 +820,19 @@ fn compile_block(block: &ConditionBlock, variables: bool) -> Option<Block> {
         entries: block
             .entries
             .iter()
-            .map(|entry| Entry {
-                key: entry.key.to_ascii_lowercase().into_boxed_str(),
-                written: entry.key.as_str().into(),
-                operands: entry
+            .map(|entry| {
+                let operands: Box<[Operand]> = entry
                     .values
                     .iter()
                     .map(|value| compile_operand(positive, value, variables))
-                    .collect(),
+                    .collect();
+                Entry {
+                    key: ContextKey::new(&entry.key.to_ascii_lowercase(), &entry.key),
+                    ready: operands
+                        .iter()
+                        .all(|operand| matches!(operand, Operand::Ready(_))),
+                    operands,
+                }
             })
             .collect(),
     })
@@ -602,7 +857,7 @@ fn parse_value(operator: BaseOperator, text: &str, tokens: Option<Vec<Token>>) -
     let tokens = || tokens.clone().unwrap_or_else(|| pattern::tokens_of(text));
     match operator {
         StringEquals | StringEqualsIgnoreCase => Value::Text(text.into()),
-        StringLike => Value::Glob(tokens().into_boxed_slice()),
+        StringLike => Value::Glob(Glob::from_tokens(&tokens())),
         NumericEquals
         | NumericLessThan
         | NumericLessThanEquals
@@ -622,9 +877,9 @@ fn parse_value(operator: BaseOperator, text: &str, tokens: Option<Vec<Token>>) -
         IpAddress => Cidr::parse(text).map_or(Value::Invalid, Value::Cidr),
         ArnEquals | ArnLike => {
             let tokens = tokens();
-            let fields: Vec<Box<[Token]>> = tokens
+            let fields: Vec<Glob> = tokens
                 .splitn(6, |token| *token == Token::Byte(b':'))
-                .map(|field| field.to_vec().into_boxed_slice())
+                .map(Glob::from_tokens)
                 .collect();
             if fields.len() == 6 {
                 Value::Arn(fields.into_boxed_slice())
@@ -708,9 +963,7 @@ fn positive_match(operator: BaseOperator, value: &Value, subject: &Subject<'_>) 
             StringEqualsIgnoreCase => equals_ignore_case(expected, actual),
             _ => **expected == **actual,
         },
-        (Value::Glob(tokens), Subject::Text(actual)) => {
-            pattern::glob(tokens, actual.as_bytes(), false)
-        }
+        (Value::Glob(glob), Subject::Text(actual)) => glob.matches(actual.as_bytes(), &[]),
         (Value::Number(expected), Subject::Number(actual)) => {
             compare(operator, actual.partial_cmp(expected))
         }
@@ -723,7 +976,7 @@ fn positive_match(operator: BaseOperator, value: &Value, subject: &Subject<'_>) 
         (Value::Arn(fields), Subject::Arn(actual)) => fields
             .iter()
             .zip(actual)
-            .all(|(pattern, field)| pattern::glob(pattern, field.as_bytes(), false)),
+            .all(|(pattern, field)| pattern.matches(field.as_bytes(), &[])),
         _ => false,
     }
 }
@@ -758,7 +1011,7 @@ impl Block {
     /// makes the condition false, except for negated operators (true),
     /// `…IfExists` (true), `ForAllValues:` (true) and `Null`.
     fn entry_holds(&self, entry: &Entry, context: &Context) -> bool {
-        let values = context.values_lowercase(&entry.key);
+        let values = context.lookup(&entry.key);
         if self.positive == BaseOperator::Null {
             let present = values.is_some_and(|values| !values.is_empty());
             return entry.operands.iter().any(|operand| match operand {
@@ -781,11 +1034,7 @@ impl Block {
         };
         // Values with variables are resolved once per decision; the others
         // were parsed at compile time.
-        let resolved: Option<Vec<Value>> = if entry
-            .operands
-            .iter()
-            .all(|operand| matches!(operand, Operand::Ready(_)))
-        {
+        let resolved: Option<Vec<Value>> = if entry.ready {
             None
         } else {
             let mut resolved = Vec::with_capacity(entry.operands.len());
@@ -881,7 +1130,15 @@ fn variable_value<'c>(
     default: Option<&'c str>,
     context: &'c Context,
 ) -> Option<&'c str> {
-    match context.values_lowercase(key) {
+    single_or_default(context.values_lowercase(key), default)
+}
+
+/// The value a variable takes: the key's single value, else the default.
+fn single_or_default<'c>(
+    values: Option<&'c [String]>,
+    default: Option<&'c str>,
+) -> Option<&'c str> {
+    match values {
         Some([single]) => Some(single.as_str()),
         _ => default,
     }

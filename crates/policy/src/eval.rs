@@ -232,9 +232,153 @@ fn account_of_arn(arn: &str) -> Option<&str> {
 /// address…). A key may have several values (`aws:TagKeys`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    /// (lowercase key, key as written, values), sorted by the lowercase key:
-    /// a binary search finds a key without hashing or allocating.
+    /// (lowercase key, key as written, values), sorted by the lowercase key.
     entries: Vec<(Box<str>, Box<str>, Vec<String>)>,
+    /// [`hash_key`] of each entry's lowercase key, in the same order: the
+    /// evaluator finds a key it hashed at compile time by scanning these.
+    hashes: Vec<u64>,
+}
+
+/// A hash of a lowercase context key or action, computed once at compile
+/// time for the policy's side and once per context entry or request for the
+/// request's side. Not for untrusted-input hash tables: a collision only
+/// costs a string comparison.
+pub(crate) fn hash_key(bytes: &[u8]) -> u64 {
+    let mut hash = KeyHasher::new(bytes.len());
+    for word in bytes.chunks(8) {
+        hash.word(load_word(word));
+    }
+    hash.finish()
+}
+
+/// Reads up to 8 bytes as a little-endian word, zero-padded, without a
+/// round trip through memory (which would stall store forwarding).
+fn load_word(bytes: &[u8]) -> u64 {
+    if let Ok(word) = <[u8; 8]>::try_from(bytes) {
+        return u64::from_le_bytes(word);
+    }
+    bytes
+        .iter()
+        .take(8)
+        .rev()
+        .fold(0u64, |word, &byte| (word << 8) | u64::from(byte))
+}
+
+/// ASCII-lowercases the eight bytes of a word at once (as
+/// `u8::to_ascii_lowercase` does each: only `A`–`Z` change).
+fn lowercase_word(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = word & !HIGH;
+    let at_least_a = low7 + ONES * u64::from(0x80 - b'A');
+    let above_z = low7 + ONES * u64::from(0x7f - b'Z');
+    let upper = at_least_a & !above_z & !word & HIGH;
+    word | (upper >> 2)
+}
+
+struct KeyHasher(u64);
+
+impl KeyHasher {
+    fn new(len: usize) -> KeyHasher {
+        KeyHasher(len as u64)
+    }
+
+    fn word(&mut self, word: u64) {
+        const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(MULTIPLIER);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+/// A context key a policy reads, lowercased and hashed at compile time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ContextKey {
+    /// The key, lowercase.
+    pub(crate) lower: Box<str>,
+    /// The key as first written, for reports.
+    pub(crate) written: Box<str>,
+    hash: u64,
+}
+
+impl ContextKey {
+    /// `lower` must be `written` lowercased (ASCII).
+    pub(crate) fn new(lower: &str, written: &str) -> ContextKey {
+        ContextKey {
+            lower: lower.into(),
+            written: written.into(),
+            hash: hash_key(lower.as_bytes()),
+        }
+    }
+}
+
+/// The request's action lowercased once per decision, with its hash, for
+/// the policies' action indexes.
+pub(crate) struct LowerAction<'b> {
+    bytes: &'b [u8],
+    pub(crate) hash: u64,
+    service_len: usize,
+    /// [`hash_key`] of the service prefix.
+    pub(crate) service_hash: u64,
+}
+
+/// Where [`LowerAction`] writes the lowercase action: on the stack when it
+/// fits (AWS action names are far shorter), else on the heap.
+pub(crate) struct ActionBuffer {
+    inline: [u8; ActionBuffer::INLINE],
+    spilled: Vec<u8>,
+}
+
+impl ActionBuffer {
+    const INLINE: usize = 136;
+
+    fn new() -> ActionBuffer {
+        ActionBuffer {
+            inline: [0; ActionBuffer::INLINE],
+            spilled: Vec::new(),
+        }
+    }
+}
+
+impl<'b> LowerAction<'b> {
+    fn new(action: &str, buffer: &'b mut ActionBuffer) -> LowerAction<'b> {
+        let action = action.as_bytes();
+        // Room for the last word written whole.
+        let (bytes, hash): (&[u8], u64) = if action.len() + 8 <= ActionBuffer::INLINE {
+            let mut hash = KeyHasher::new(action.len());
+            for (word, out) in action.chunks(8).zip(buffer.inline.chunks_exact_mut(8)) {
+                let word = lowercase_word(load_word(word));
+                hash.word(word);
+                out.copy_from_slice(&word.to_le_bytes());
+            }
+            (
+                buffer.inline.get(..action.len()).unwrap_or_default(),
+                hash.finish(),
+            )
+        } else {
+            buffer.spilled = action.to_ascii_lowercase();
+            (&buffer.spilled, hash_key(&buffer.spilled))
+        };
+        let service = crate::compile::service_of(bytes);
+        LowerAction {
+            bytes,
+            hash,
+            service_len: service.len(),
+            service_hash: hash_key(service),
+        }
+    }
+
+    /// The action, lowercase (ASCII letters only, so still UTF-8).
+    pub(crate) fn bytes(&self) -> &'b [u8] {
+        self.bytes
+    }
+
+    /// The service prefix: the text before `:`, or all of it.
+    pub(crate) fn service(&self) -> &'b [u8] {
+        self.bytes.get(..self.service_len).unwrap_or_default()
+    }
 }
 
 impl Context {
@@ -305,12 +449,16 @@ impl Context {
     /// Sets `key` to `values`.
     pub fn insert(&mut self, key: &str, values: Vec<String>) {
         let lower: Box<str> = key.to_ascii_lowercase().into();
+        let hash = hash_key(lower.as_bytes());
         match self
             .entries
             .binary_search_by(|(known, _, _)| (**known).cmp(&*lower))
         {
             Ok(found) => self.entries[found] = (lower, key.into(), values),
-            Err(position) => self.entries.insert(position, (lower, key.into(), values)),
+            Err(position) => {
+                self.entries.insert(position, (lower, key.into(), values));
+                self.hashes.insert(position, hash);
+            }
         }
     }
 
@@ -327,6 +475,30 @@ impl Context {
     /// The keys as last written, in order of their lowercase form.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(_, written, _)| &**written)
+    }
+
+    /// The values of a key a policy reads, if it is present.
+    pub(crate) fn lookup(&self, key: &ContextKey) -> Option<&[String]> {
+        self.lookup_hashed(&key.lower, key.hash)
+    }
+
+    /// The values of a lowercase key whose [`hash_key`] is `hash`.
+    pub(crate) fn lookup_hashed(&self, lower: &str, hash: u64) -> Option<&[String]> {
+        let mut from = 0;
+        while let Some(offset) = self
+            .hashes
+            .get(from..)?
+            .iter()
+            .position(|&known| known == hash)
+        {
+            let found = from + offset;
+            let (known, _, values) = self.entries.get(found)?;
+            if crate::compile::bytes_eq(known.as_bytes(), lower.as_bytes()) {
+                return Some(values);
+            }
+            from = found + 1;
+        }
+        None
     }
 
     /// The values of an already-lowercase key.
@@ -519,10 +691,6 @@ impl MatchedStatements {
     pub fn into_vec(self) -> Vec<MatchedStatement> {
         self.0.into_vec()
     }
-
-    fn push(&mut self, statement: MatchedStatement) {
-        self.0.push(statement);
-    }
 }
 
 impl std::ops::Deref for MatchedStatements {
@@ -594,47 +762,75 @@ impl Decision {
     }
 }
 
+/// A statement found applicable while scanning the policies; turned into a
+/// [`MatchedStatement`] only if the decision reports it.
+#[derive(Clone, Copy)]
+struct Hit<'s> {
+    policy_type: PolicyType,
+    policy: &'s PolicyId,
+    statement: &'s CompiledStatement,
+}
+
+impl Hit<'_> {
+    fn report(self) -> MatchedStatement {
+        MatchedStatement {
+            policy_type: self.policy_type,
+            policy: self.policy.clone(),
+            statement_index: self.statement.index,
+            sid: self.statement.sid.clone(),
+            effect: self.statement.effect,
+        }
+    }
+}
+
 /// Statements found applicable while scanning the policies.
-#[derive(Default)]
-struct Scan<'r> {
-    /// The request action's service prefix.
-    service: &'r str,
-    allows: MatchedStatements,
-    denies: MatchedStatements,
+struct Scan<'s, 'r> {
+    request: &'r Request<'r>,
+    action: LowerAction<'r>,
+    allows: SmallVec<[Hit<'s>; 4]>,
+    denies: SmallVec<[Hit<'s>; 2]>,
     first_deny: Option<PolicyType>,
     missing: Vec<String>,
 }
 
-impl Scan<'_> {
+impl<'s> Scan<'s, '_> {
     /// Scans `policies`, returning the strongest principal match among the
     /// applicable `Allow` statements (`None` when none applies).
     fn policies(
         &mut self,
         policy_type: PolicyType,
-        policies: &[(PolicyId, &CompiledPolicy)],
-        request: &Request<'_>,
+        policies: &'s [(PolicyId, &'s CompiledPolicy)],
     ) -> Option<PrincipalMatch> {
         let mut best = None;
         for (id, policy) in policies {
-            for statement in policy.candidates(self.service) {
-                let Some(how) = self.applies(statement, request) else {
+            let candidates = policy.candidates(&self.action);
+            for &index in candidates.statements {
+                let Some(statement) = policy.statements.get(index as usize) else {
                     continue;
                 };
-                let matched = MatchedStatement {
+                if !candidates.action_matched
+                    && !statement.wild_actions.as_ref().is_some_and(|actions| {
+                        actions.matches(self.action.bytes(), self.request.context)
+                    })
+                {
+                    continue;
+                }
+                let Some(how) = self.applies(statement) else {
+                    continue;
+                };
+                let hit = Hit {
                     policy_type,
-                    policy: id.clone(),
-                    statement_index: statement.index,
-                    sid: statement.sid.clone(),
-                    effect: statement.effect,
+                    policy: id,
+                    statement,
                 };
                 match statement.effect {
                     Effect::Allow => {
                         best = best.max(Some(how));
-                        self.allows.push(matched);
+                        self.allows.push(hit);
                     }
                     Effect::Deny => {
                         self.first_deny.get_or_insert(policy_type);
-                        self.denies.push(matched);
+                        self.denies.push(hit);
                     }
                 }
             }
@@ -642,24 +838,14 @@ impl Scan<'_> {
         best
     }
 
-    /// Whether `statement` applies to the request: action, resource,
-    /// principal and every condition block (blocks are AND'ed).
-    fn applies(
-        &mut self,
-        statement: &CompiledStatement,
-        request: &Request<'_>,
-    ) -> Option<PrincipalMatch> {
+    /// Whether `statement`, whose action matches, applies to the request:
+    /// resource, principal and every condition block (blocks are AND'ed).
+    fn applies(&mut self, statement: &CompiledStatement) -> Option<PrincipalMatch> {
+        let request = self.request;
         let context = request.context;
-        if !statement
-            .actions
-            .as_ref()?
-            .matches(request.action, true, context)
-        {
-            return None;
-        }
         self.note_missing_keys(statement, context);
         if let Some(resources) = &statement.resources {
-            if !resources.matches(request.resource, false, context) {
+            if !resources.matches(request.resource.as_bytes(), context) {
                 return None;
             }
         }
@@ -675,42 +861,31 @@ impl Scan<'_> {
     }
 
     fn note_missing_keys(&mut self, statement: &CompiledStatement, context: &Context) {
-        let condition_keys = statement.conditions.iter().flat_map(|block| {
-            block.entries.iter().flat_map(|entry| {
-                std::iter::once((&*entry.key, &*entry.written, false)).chain(entry.variable_keys())
-            })
-        });
-        let resource_keys = statement
-            .resources
-            .iter()
-            .flat_map(|resources| resources.variable_keys());
-        for (key, written, has_default) in condition_keys.chain(resource_keys) {
-            if !has_default
-                && context.values_lowercase(key).is_none()
+        for key in statement.missing_keys.iter() {
+            if context.lookup(key).is_none()
                 && !self
                     .missing
                     .iter()
-                    .any(|seen| seen.eq_ignore_ascii_case(written))
+                    .any(|seen| seen.eq_ignore_ascii_case(&key.written))
             {
-                self.missing.push(written.to_owned());
+                self.missing.push(key.written.to_string());
             }
         }
     }
-}
 
-/// Whether every level has an applicable `Allow` (true when there are no levels).
-fn every_level_allows(
-    scan: &mut Scan<'_>,
-    policy_type: PolicyType,
-    levels: &[Vec<(PolicyId, &CompiledPolicy)>],
-    request: &Request<'_>,
-) -> bool {
-    let mut all = true;
-    for level in levels {
-        // Scan every level, even after one fails, so explicit denies anywhere are seen.
-        all &= scan.policies(policy_type, level, request).is_some();
+    /// Whether every level has an applicable `Allow` (true when there are no levels).
+    fn every_level_allows(
+        &mut self,
+        policy_type: PolicyType,
+        levels: &'s [Vec<(PolicyId, &'s CompiledPolicy)>],
+    ) -> bool {
+        let mut all = true;
+        for level in levels {
+            // Scan every level, even after one fails, so explicit denies anywhere are seen.
+            all &= self.policies(policy_type, level).is_some();
+        }
+        all
     }
-    all
 }
 
 /// Decides `request` against `set` the way AWS's enforcement code does
@@ -734,40 +909,35 @@ fn every_level_allows(
 /// user of the resource's account is allowed unless denied or limited by an
 /// SCP or RCP.
 pub fn evaluate(set: &PolicySet<'_>, request: &Request<'_>) -> Decision {
-    let action = request.action.as_bytes();
-    let service = match action.iter().position(|&byte| byte == b':') {
-        Some(colon) => &request.action[..colon],
-        None => request.action,
-    };
+    let mut buffer = ActionBuffer::new();
     let mut scan = Scan {
-        service,
-        ..Scan::default()
+        request,
+        action: LowerAction::new(request.action, &mut buffer),
+        allows: SmallVec::new(),
+        denies: SmallVec::new(),
+        first_deny: None,
+        missing: Vec::new(),
     };
     let principal = &request.principal;
     let identity_side = principal.has_identity_policies();
 
-    let identity_allows = identity_side
-        && scan
-            .policies(PolicyType::Identity, &set.identity, request)
-            .is_some();
-    let resource_allow = scan.policies(PolicyType::ResourceBased, &set.resource, request);
+    let identity_allows =
+        identity_side && scan.policies(PolicyType::Identity, &set.identity).is_some();
+    let resource_allow = scan.policies(PolicyType::ResourceBased, &set.resource);
     let boundary_allows = match &set.boundary {
         Some(boundary) if identity_side => scan
             .policies(
                 PolicyType::PermissionsBoundary,
                 std::slice::from_ref(boundary),
-                request,
             )
             .is_some(),
         _ => true,
     };
     let session_allows = !identity_side
         || set.session.is_empty()
-        || scan
-            .policies(PolicyType::Session, &set.session, request)
-            .is_some();
-    let rcps_allow = every_level_allows(&mut scan, PolicyType::ResourceControl, &set.rcps, request);
-    let scps_allow = every_level_allows(&mut scan, PolicyType::ServiceControl, &set.scps, request);
+        || scan.policies(PolicyType::Session, &set.session).is_some();
+    let rcps_allow = scan.every_level_allows(PolicyType::ResourceControl, &set.rcps);
+    let scps_allow = scan.every_level_allows(PolicyType::ServiceControl, &set.scps);
 
     let verdict: Result<(), PolicyType> = if let Some(policy_type) = scan.first_deny {
         Err(policy_type)
@@ -825,17 +995,23 @@ pub fn evaluate(set: &PolicySet<'_>, request: &Request<'_>) -> Decision {
         }
     };
 
-    let (decision, denied_by, matched) = match verdict {
-        Ok(()) => (EvalDecision::Allowed, None, scan.allows),
-        Err(policy_type) if scan.first_deny.is_some() => {
-            (EvalDecision::ExplicitDeny, Some(policy_type), scan.denies)
-        }
-        Err(policy_type) => (EvalDecision::ImplicitDeny, Some(policy_type), scan.allows),
+    let (decision, denied_by, hits) = match verdict {
+        Ok(()) => (EvalDecision::Allowed, None, &scan.allows[..]),
+        Err(policy_type) if scan.first_deny.is_some() => (
+            EvalDecision::ExplicitDeny,
+            Some(policy_type),
+            &scan.denies[..],
+        ),
+        Err(policy_type) => (
+            EvalDecision::ImplicitDeny,
+            Some(policy_type),
+            &scan.allows[..],
+        ),
     };
     Decision {
         decision,
         denied_by,
-        matched,
+        matched: MatchedStatements(hits.iter().map(|hit| hit.report()).collect()),
         missing_context_keys: scan.missing,
     }
 }
@@ -883,4 +1059,40 @@ pub fn context_keys(policy: &Policy) -> Vec<String> {
     }
     keys.sort_by_key(|key| key.to_ascii_lowercase());
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowercasing_words_is_ascii_lowercasing() {
+        let samples: [&[u8]; 5] = [
+            b"ABCXYZ@[`{",
+            b"ecs:RegisterContainerInstance",
+            "S3:GÉTé\u{80}\u{ff}Z".as_bytes(),
+            &[0x41, 0x5a, 0x40, 0x5b, 0xc1, 0xda, 0x80, 0xff],
+            b"",
+        ];
+        for sample in samples {
+            let action = String::from_utf8_lossy(sample);
+            let mut buffer = ActionBuffer::new();
+            let lower = LowerAction::new(&action, &mut buffer);
+            let expected = action.to_ascii_lowercase();
+            assert_eq!(lower.bytes(), expected.as_bytes());
+            assert_eq!(lower.hash, hash_key(expected.as_bytes()));
+        }
+        for byte in 0..=255u8 {
+            let word = u64::from_le_bytes([byte; 8]);
+            assert_eq!(
+                lowercase_word(word),
+                u64::from_le_bytes([byte.to_ascii_lowercase(); 8])
+            );
+        }
+        let long = "A".repeat(300);
+        let mut buffer = ActionBuffer::new();
+        let lower = LowerAction::new(&long, &mut buffer);
+        assert_eq!(lower.bytes(), "a".repeat(300).as_bytes());
+        assert_eq!(lower.hash, hash_key("a".repeat(300).as_bytes()));
+    }
 }

@@ -163,6 +163,271 @@ pub(crate) fn glob(tokens: &[Token], text: &[u8], case_insensitive: bool) -> boo
     tokens[p..].iter().all(|token| *token == Token::AnyRun)
 }
 
+/// Whether `byte` continues a UTF-8 sequence rather than starting one.
+fn is_continuation(byte: u8) -> bool {
+    (0x80..=0xbf).contains(&byte)
+}
+
+/// One piece of a [`Glob`] chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    /// Bytes that must appear as is (whole characters).
+    Bytes(Box<[u8]>),
+    /// `?`: exactly one character.
+    AnyChar,
+    /// The value of the glob's variable at this position, always literal.
+    Variable(usize),
+}
+
+/// A policy variable of a [`Glob`]: `${key}` or `${key, 'default'}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GlobVariable {
+    /// The context key, lowercase.
+    pub(crate) key: Box<str>,
+    /// The value used when the key has no single value.
+    pub(crate) default: Option<Box<str>>,
+    /// [`crate::eval::hash_key`] of `key`.
+    pub(crate) hash: u64,
+}
+
+/// A wildcard pattern, possibly with policy variables, split at its `*`s
+/// into chunks matched without backtracking.
+///
+/// A chunk (literal text, `?`s and variable values) matches a fixed number
+/// of characters, so the first chunk is anchored at the start of the text,
+/// the last at its end, and each chunk in between is matched at its
+/// leftmost position after the previous one: taking the leftmost match
+/// leaves the most text to the chunks that follow, so it never loses a match
+/// that backtracking would find. Variable values are compared in place, not
+/// substituted into a new pattern, so matching never allocates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Glob {
+    /// The text between `*`s. Without `*`, one chunk anchored at both ends.
+    chunks: Box<[Box<[Piece]>]>,
+    starred: bool,
+    variables: Box<[GlobVariable]>,
+}
+
+/// Builds a [`Glob`] piece by piece.
+#[derive(Default)]
+struct GlobBuilder {
+    chunks: Vec<Box<[Piece]>>,
+    chunk: Vec<Piece>,
+    bytes: Vec<u8>,
+    starred: bool,
+    variables: Vec<GlobVariable>,
+}
+
+impl GlobBuilder {
+    fn flush_bytes(&mut self) {
+        if !self.bytes.is_empty() {
+            let bytes = std::mem::take(&mut self.bytes);
+            self.chunk.push(Piece::Bytes(bytes.into_boxed_slice()));
+        }
+    }
+
+    fn token(&mut self, token: Token) {
+        match token {
+            Token::Byte(byte) => self.bytes.push(byte),
+            Token::AnyChar => {
+                self.flush_bytes();
+                self.chunk.push(Piece::AnyChar);
+            }
+            Token::AnyRun => {
+                self.flush_bytes();
+                let chunk = std::mem::take(&mut self.chunk);
+                self.chunks.push(chunk.into_boxed_slice());
+                self.starred = true;
+            }
+        }
+    }
+
+    fn finish(mut self) -> Glob {
+        self.flush_bytes();
+        self.chunks.push(self.chunk.into_boxed_slice());
+        Glob {
+            chunks: self.chunks.into_boxed_slice(),
+            starred: self.starred,
+            variables: self.variables.into_boxed_slice(),
+        }
+    }
+}
+
+impl Glob {
+    /// A glob of compiled tokens (no variables).
+    pub(crate) fn from_tokens(tokens: &[Token]) -> Glob {
+        let mut builder = GlobBuilder::default();
+        for &token in tokens {
+            builder.token(token);
+        }
+        builder.finish()
+    }
+
+    /// A glob of text (`*`, `?` wildcards) with variables: written text keeps
+    /// its wildcards, variable values and `${*}`/`${?}`/`${$}` are literal.
+    pub(crate) fn from_parts(parts: &[Part]) -> Glob {
+        let mut builder = GlobBuilder::default();
+        for part in parts {
+            match part {
+                Part::Text(text) => {
+                    for token in tokens_of(text) {
+                        builder.token(token);
+                    }
+                }
+                Part::Literal(c) => {
+                    let mut buffer = [0u8; 4];
+                    let encoded = c.encode_utf8(&mut buffer);
+                    builder.bytes.extend_from_slice(encoded.as_bytes());
+                }
+                Part::Variable { key, default, .. } => {
+                    builder.flush_bytes();
+                    builder.chunk.push(Piece::Variable(builder.variables.len()));
+                    builder.variables.push(GlobVariable {
+                        key: key.clone(),
+                        default: default.clone(),
+                        hash: crate::eval::hash_key(key.as_bytes()),
+                    });
+                }
+            }
+        }
+        builder.finish()
+    }
+
+    /// The literal text the pattern starts with, if it starts with some.
+    pub(crate) fn literal_prefix(&self) -> Option<&[u8]> {
+        match self.chunks.first()?.first()? {
+            Piece::Bytes(bytes) => Some(bytes),
+            Piece::AnyChar | Piece::Variable(_) => None,
+        }
+    }
+
+    /// The policy variables, in order; [`Glob::matches`] takes their values.
+    pub(crate) fn variables(&self) -> &[GlobVariable] {
+        &self.variables
+    }
+
+    /// Whether `text` (valid UTF-8) matches, comparing bytes exactly, with
+    /// `values[i]` standing for the `i`-th variable.
+    pub(crate) fn matches(&self, text: &[u8], values: &[&str]) -> bool {
+        let Some((first, rest)) = self.chunks.split_first() else {
+            return text.is_empty();
+        };
+        let Some(mut at) = match_chunk(first, text, 0, values) else {
+            return false;
+        };
+        if !self.starred {
+            return at == text.len();
+        }
+        let Some((last, middle)) = rest.split_last() else {
+            return false;
+        };
+        for chunk in middle {
+            match find_chunk(chunk, text, at, values) {
+                Some(end) => at = end,
+                None => return false,
+            }
+        }
+        match_suffix(last, text, at, values)
+    }
+}
+
+/// The bytes a variable or literal piece stands for.
+fn piece_bytes<'v>(piece: &'v Piece, values: &[&'v str]) -> Option<&'v [u8]> {
+    match piece {
+        Piece::Bytes(bytes) => Some(bytes),
+        Piece::Variable(index) => values.get(*index).map(|value| value.as_bytes()),
+        Piece::AnyChar => None,
+    }
+}
+
+/// Matches `chunk` at `start`, returning where it ends.
+fn match_chunk(chunk: &[Piece], text: &[u8], start: usize, values: &[&str]) -> Option<usize> {
+    let mut at = start;
+    for piece in chunk {
+        match piece {
+            Piece::AnyChar => {
+                let &lead = text.get(at)?;
+                at = (at + char_len(lead)).min(text.len());
+            }
+            literal => {
+                let bytes = piece_bytes(literal, values)?;
+                let end = at.checked_add(bytes.len())?;
+                if !crate::compile::bytes_eq(text.get(at..end)?, bytes) {
+                    return None;
+                }
+                at = end;
+            }
+        }
+    }
+    Some(at)
+}
+
+/// The leftmost match of `chunk` starting at a character boundary at or
+/// after `from`, returning where it ends.
+fn find_chunk(chunk: &[Piece], text: &[u8], from: usize, values: &[&str]) -> Option<usize> {
+    let first = chunk
+        .first()
+        .and_then(|piece| piece_bytes(piece, values))
+        .and_then(|bytes| bytes.first().copied());
+    let mut start = from;
+    while start <= text.len() {
+        if let Some(first) = first {
+            // Skip to the next occurrence of the chunk's first byte (never a
+            // continuation byte, so always at a character boundary).
+            start += text.get(start..)?.iter().position(|&byte| byte == first)?;
+        }
+        if text.get(start).is_none_or(|&byte| !is_continuation(byte)) {
+            if let Some(end) = match_chunk(chunk, text, start, values) {
+                return Some(end);
+            }
+        }
+        start += 1;
+    }
+    None
+}
+
+/// Whether `chunk` matches at the very end of `text`, starting at or after `from`.
+fn match_suffix(chunk: &[Piece], text: &[u8], from: usize, values: &[&str]) -> bool {
+    // A chunk matches a fixed number of characters: find where that many
+    // characters before the end start.
+    let mut characters = 0usize;
+    let mut fixed_bytes = Some(0usize);
+    for piece in chunk {
+        match piece_bytes(piece, values) {
+            Some(bytes) => {
+                characters += bytes.iter().filter(|&&byte| !is_continuation(byte)).count();
+                fixed_bytes = fixed_bytes.map(|total| total + bytes.len());
+            }
+            None if matches!(piece, Piece::AnyChar) => {
+                characters += 1;
+                fixed_bytes = None;
+            }
+            // A variable without a value matches nothing.
+            None => return false,
+        }
+    }
+    let start = match fixed_bytes {
+        Some(length) => match text.len().checked_sub(length) {
+            Some(start) => start,
+            None => return false,
+        },
+        None => {
+            let mut start = text.len();
+            for _ in 0..characters {
+                if start == 0 {
+                    return false;
+                }
+                start -= 1;
+                while start > 0 && is_continuation(text[start]) {
+                    start -= 1;
+                }
+            }
+            start
+        }
+    };
+    start >= from && match_chunk(chunk, text, start, values) == Some(text.len())
+}
+
 /// A piece of a value that may hold policy variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Part {

@@ -18,6 +18,14 @@ const NANOS_PER_SECOND: i128 = 1_000_000_000;
 /// negative or with a fraction.
 pub(crate) fn parse_date(text: &str) -> Option<Instant> {
     let text = text.trim();
+    if let Some(instant) = parse_plain_utc(text.as_bytes()) {
+        return Some(instant);
+    }
+    parse_date_general(text)
+}
+
+/// [`parse_date`] without its shortcut for the common spelling.
+fn parse_date_general(text: &str) -> Option<Instant> {
     if text.is_empty() {
         return None;
     }
@@ -250,7 +258,72 @@ impl Cidr {
 pub(crate) fn parse_ip(text: &str) -> Option<IpAddr> {
     let text = text.trim();
     let address = text.split_once('/').map_or(text, |(address, _)| address);
+    if let Some(address) = parse_plain_ipv4(address.as_bytes()) {
+        return Some(IpAddr::V4(address));
+    }
     address.parse().ok()
+}
+
+/// The common spelling of an IPv4 address, `192.0.2.10` (four decimal
+/// octets without leading zeros), read without the general parser; `None`
+/// for anything else, which the general parser then reads. Accepts only
+/// what `Ipv4Addr::from_str` accepts, with the same value.
+fn parse_plain_ipv4(text: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut fields = text.split(|&byte| byte == b'.');
+    for octet in &mut octets {
+        let field = fields.next()?;
+        if field.is_empty() || field.len() > 3 || (field.len() > 1 && field[0] == b'0') {
+            return None;
+        }
+        let value = field.iter().try_fold(0u16, |value, &byte| {
+            byte.is_ascii_digit()
+                .then(|| value * 10 + u16::from(byte - b'0'))
+        })?;
+        *octet = u8::try_from(value).ok()?;
+    }
+    if fields.next().is_some() {
+        return None;
+    }
+    Some(std::net::Ipv4Addr::from(octets))
+}
+
+/// The common spelling of an instant, `2023-11-14T22:13:20Z` (what
+/// `aws:CurrentTime` holds), read without the general parser; `None` for
+/// anything else, which [`parse_date`] then reads with the same checks.
+fn parse_plain_utc(text: &[u8]) -> Option<Instant> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', n0, n1, b':', s0, s1, b'Z'] =
+        *text
+    else {
+        return None;
+    };
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0i64, |value, &byte| {
+            byte.is_ascii_digit()
+                .then(|| value * 10 + i64::from(byte - b'0'))
+        })
+    };
+    let year = number(&[y0, y1, y2, y3])?;
+    let month = number(&[m0, m1])?;
+    let day = number(&[d0, d1])?;
+    let hours = number(&[h0, h1])?;
+    let minutes = number(&[n0, n1])?;
+    let seconds = number(&[s0, s1])?;
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hours > 24
+        || minutes > 59
+        || seconds > 60
+        || (hours == 24 && (minutes, seconds) != (0, 0))
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(
+        (i128::from(days) * 86_400 + i128::from(hours * 3600 + minutes * 60 + seconds))
+            * NANOS_PER_SECOND,
+    )
 }
 
 /// Decodes standard base64 (padding optional, whitespace not allowed).
@@ -312,6 +385,64 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortcuts_agree_with_the_general_parsers() {
+        let mut dates: Vec<String> = [
+            "2023-11-14T22:13:20Z",
+            "2024-02-29T24:00:00Z",
+            "2024-02-29T24:00:01Z",
+            "2023-02-29T00:00:00Z",
+            "2023-13-01T00:00:00Z",
+            "2023-00-01T00:00:00Z",
+            "2023-01-00T00:00:00Z",
+            "2023-01-01T23:59:60Z",
+            "2023-01-01T23:60:00Z",
+            "0000-01-01T00:00:00Z",
+            "2023-1a-01T00:00:00Z",
+            "2023-11-14T22:13:20z",
+            "2023-11-14t22:13:20Z",
+        ]
+        .map(String::from)
+        .to_vec();
+        for hour in 0..26 {
+            dates.push(format!("1999-12-31T{hour:02}:00:00Z"));
+        }
+        for date in &dates {
+            let shortcut = parse_plain_utc(date.as_bytes());
+            assert!(
+                shortcut.is_none() || shortcut == parse_date_general(date),
+                "{date}"
+            );
+            assert_eq!(parse_date(date), parse_date_general(date), "{date}");
+        }
+        let mut addresses: Vec<String> = [
+            "192.0.2.10",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "1.2.3.4 ",
+            "",
+            "1.2.3.-4",
+            "1.2.3.1000",
+            "::1",
+            "0.00.0.0",
+        ]
+        .map(String::from)
+        .to_vec();
+        for octet in 0..300 {
+            addresses.push(format!("10.{octet}.0.{octet:03}"));
+        }
+        for address in &addresses {
+            let shortcut = parse_plain_ipv4(address.as_bytes());
+            let general = address.parse::<std::net::Ipv4Addr>().ok();
+            assert!(shortcut.is_none() || shortcut == general, "{address}");
+        }
+    }
 
     fn seconds(text: &str) -> Option<i128> {
         parse_date(text).map(|nanos| nanos / NANOS_PER_SECOND)
