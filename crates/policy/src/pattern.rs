@@ -598,6 +598,62 @@ mod tests {
         assert!(Pattern::compile("S3:Get?bject", true).matches("s3:getobject", true));
     }
 
+    proptest::proptest! {
+        /// The chunked glob decides as the backtracking one does, including
+        /// for `?` over multi-byte characters and literal variable values.
+        #[test]
+        fn chunked_glob_agrees_with_backtracking(
+            pattern in "[ab*?é:/]{0,10}",
+            text in "[ab*?é:/]{0,12}",
+            value in "[ab*?é]{0,3}",
+        ) {
+            let tokens = tokens_of(&pattern);
+            proptest::prop_assert_eq!(
+                Glob::from_tokens(&tokens).matches(text.as_bytes(), &[]),
+                glob(&tokens, text.as_bytes(), false)
+            );
+            // The same pattern with a variable in the middle, against the
+            // tokens the value substitutes to.
+            let middle = pattern
+                .char_indices()
+                .nth(pattern.chars().count() / 2)
+                .map_or(pattern.len(), |(at, _)| at);
+            let (head, tail) = pattern.split_at(middle);
+            if let Some(head_parts) = parse_variables(&format!("{head}${{v}}{tail}")) {
+                let mut substituted = tokens_of(head);
+                push_literal(&mut substituted, &value, false);
+                substituted.extend(tokens_of(tail));
+                proptest::prop_assert_eq!(
+                    Glob::from_parts(&head_parts).matches(text.as_bytes(), &[value.as_str()]),
+                    glob(&substituted, text.as_bytes(), false)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn chunked_glob_examples() {
+        let g = |pattern: &str, text: &str| {
+            Glob::from_tokens(&tokens_of(pattern)).matches(text.as_bytes(), &[])
+        };
+        assert!(g(
+            "arn:aws:ecs:*:*:task/*/*",
+            "arn:aws:ecs:us-east-1:1:task/c/t"
+        ));
+        assert!(!g(
+            "arn:aws:ecs:*:*:task/*/*",
+            "arn:aws:ecs:us-east-1:1:task/c"
+        ));
+        assert!(g("*é", "xxé"));
+        assert!(g("a?c", "aéc"));
+        assert!(!g("a?c", "ac"));
+        assert!(g("", ""));
+        assert!(!g("", "a"));
+        assert!(g("**", ""));
+        assert!(g("a*?", "aé"));
+        assert!(!g("a*??", "aé"));
+    }
+
     #[test]
     fn variables() {
         assert_eq!(parse_variables("plain"), None);
