@@ -328,6 +328,10 @@ pub(crate) struct CompiledStatement {
 pub(crate) struct Matcher {
     negated: bool,
     patterns: Box<[ValuePattern]>,
+    /// The literal text each pattern starts with (empty when it starts with
+    /// a wildcard or a variable): a text that does not start with it cannot
+    /// match, which rules most patterns out with one comparison.
+    prefixes: Box<[Box<[u8]>]>,
 }
 
 #[derive(Debug, Clone)]
@@ -396,40 +400,60 @@ impl ValuePattern {
 }
 
 impl Matcher {
+    fn new(negated: bool, patterns: Box<[ValuePattern]>) -> Matcher {
+        let prefixes = patterns
+            .iter()
+            .map(|pattern| Box::from(pattern.literal_prefix().unwrap_or_default()))
+            .collect();
+        Matcher {
+            negated,
+            patterns,
+            prefixes,
+        }
+    }
+
     /// Whether `text` is covered. For `Not…`, whether it is *not* listed.
     /// Action matchers are lowercase and take a lowercase action; resources
     /// compare exactly.
     pub(crate) fn matches(&self, text: &[u8], context: &Context) -> bool {
         let listed = self
-            .patterns
+            .prefixes
             .iter()
-            .any(|pattern| pattern.matches(text, context));
+            .zip(self.patterns.iter())
+            .any(|(prefix, pattern)| {
+                text.get(..prefix.len())
+                    .is_some_and(|start| bytes_eq(start, prefix))
+                    && pattern.matches(text, context)
+            });
         listed != self.negated
     }
 }
 
 fn compile_statement(index: usize, statement: &Statement, variables: bool) -> CompiledStatement {
-    let actions = statement.action().map(|action| Matcher {
-        negated: action.polarity.is_negated(),
-        patterns: action
-            .values
-            .iter()
-            .map(|value| ValuePattern::new(&value.to_ascii_lowercase()))
-            .collect(),
+    let actions = statement.action().map(|action| {
+        Matcher::new(
+            action.polarity.is_negated(),
+            action
+                .values
+                .iter()
+                .map(|value| ValuePattern::new(&value.to_ascii_lowercase()))
+                .collect(),
+        )
     });
-    let wild_actions = actions.as_ref().map(|actions| Matcher {
-        negated: actions.negated,
-        patterns: actions
-            .patterns
-            .iter()
-            .filter(|pattern| !matches!(pattern, ValuePattern::Exact(_)))
-            .cloned()
-            .collect(),
+    let wild_actions = actions.as_ref().map(|actions| {
+        Matcher::new(
+            actions.negated,
+            actions
+                .patterns
+                .iter()
+                .filter(|pattern| !matches!(pattern, ValuePattern::Exact(_)))
+                .cloned()
+                .collect(),
+        )
     });
     let mut resource_variables: Vec<(Box<str>, Box<str>, bool)> = Vec::new();
-    let resources = statement.resource().map(|resource| Matcher {
-        negated: resource.polarity.is_negated(),
-        patterns: resource
+    let resources = statement.resource().map(|resource| {
+        let patterns = resource
             .values
             .iter()
             .map(
@@ -448,7 +472,8 @@ fn compile_statement(index: usize, statement: &Statement, variables: bool) -> Co
                     None => ValuePattern::new(value),
                 },
             )
-            .collect(),
+            .collect();
+        Matcher::new(resource.polarity.is_negated(), patterns)
     });
     let conditions: Box<[Block]> = statement
         .condition()

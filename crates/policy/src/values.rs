@@ -257,7 +257,10 @@ impl Cidr {
 /// Parses a request's IP address (`aws:SourceIp`); a `/n` suffix is ignored.
 pub(crate) fn parse_ip(text: &str) -> Option<IpAddr> {
     let text = text.trim();
-    let address = text.split_once('/').map_or(text, |(address, _)| address);
+    let address = match text.bytes().position(|byte| byte == b'/') {
+        Some(slash) => text.get(..slash).unwrap_or(text),
+        None => text,
+    };
     if let Some(address) = parse_plain_ipv4(address.as_bytes()) {
         return Some(IpAddr::V4(address));
     }
