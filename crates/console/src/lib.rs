@@ -38,6 +38,7 @@ mod html;
 mod pages;
 mod request;
 mod session;
+mod throttle;
 mod svg;
 mod trust;
 mod usecases;
@@ -101,19 +102,20 @@ pub struct Console {
     sign_in: bool,
     authorizer: Box<dyn Authorizer>,
     sessions: session::Sessions,
+    throttle: throttle::Throttle,
 }
 
 impl Console {
     /// A console without sign-in: every action runs as the default
     /// account's root (`--auth off`, or `--console-without-sign-in`).
     pub fn local() -> Console {
-        Console { sign_in: false, authorizer: Box::new(AllowAll), sessions: session::Sessions::default() }
+        Console { sign_in: false, authorizer: Box::new(AllowAll), sessions: Default::default(), throttle: Default::default() }
     }
 
     /// A console that requires sign-in and authorizes every action of the
     /// signed-in principal with `authorizer`.
     pub fn with_sign_in(authorizer: Box<dyn Authorizer>) -> Console {
-        Console { sign_in: true, authorizer, sessions: session::Sessions::default() }
+        Console { sign_in: true, authorizer, sessions: Default::default(), throttle: Default::default() }
     }
 
     /// Answers one console request.

@@ -510,3 +510,25 @@ async fn hostile_values_on_policy_and_sign_in_pages_are_escaped() {
     assert!(!a.body.contains("<img src=x") && !a.body.contains("<script>alert"), "{}", a.body);
     assert!(a.body.contains("&lt;img src=x onerror=alert(1)&gt;"));
 }
+
+#[tokio::test]
+async fn repeated_failures_brake_sign_in_for_that_name_only() {
+    let s = service_with_user();
+    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec![])));
+    let mut b = Browser::with_console(&s, &console);
+    b.get("/console/signin").await;
+    let account = s.default_caller().account_id;
+    for _ in 0..crate::throttle::MAX_FAILURES {
+        let a = b.post("/console/signin", &[("kind", "user"), ("account", &account), ("username", "alice"), ("password", "Guess-12345")]).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password is refused, with the same message.
+    let a = b.post("/console/signin", &[("kind", "user"), ("account", &account), ("username", "alice"), ("password", PASSWORD)]).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(a.body.contains(crate::pages::signin_incorrect()));
+    // The root user's key is another name: not braked.
+    let a = b
+        .post("/console/signin", &[("kind", "root"), ("account", &account), ("access_key_id", "AKIAROOTKEY000000001"), ("secret_access_key", "root-secret-value")])
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+}

@@ -90,21 +90,22 @@ pub(crate) fn submit(ctx: &Ctx, cookies: &mut Vec<String>) -> Out {
     let req = ctx.req;
     let account = req.f_or_empty("account").trim();
     let kind = req.f_or_empty("kind");
-    let signed_in = match kind {
-        "user" => {
-            let name = req.f_or_empty("username").trim();
-            ctx.service
-                .sign_in_user(account, name, req.f_or_empty("password"))
-                .map(|s| (s.caller, s.password_reset_required))
-        }
-        "root" => ctx
-            .service
-            .sign_in_root(account, req.f_or_empty("access_key_id").trim(), req.f_or_empty("secret_access_key"))
-            .map(|caller| (caller, false)),
+    let name = match kind {
+        "user" => req.f_or_empty("username").trim(),
+        "root" => req.f_or_empty("access_key_id").trim(),
         _ => return sign_in_page(ctx, StatusCode::BAD_REQUEST, Some("Choose how to sign in."), ""),
+    };
+    let throttle = &ctx.console.throttle;
+    let signed_in = if throttle.is_braked(account, name) {
+        Err(ironiam_core::IamError::AccessDenied("too many failed sign-ins".into()))
+    } else if kind == "user" {
+        ctx.service.sign_in_user(account, name, req.f_or_empty("password")).map(|s| (s.caller, s.password_reset_required))
+    } else {
+        ctx.service.sign_in_root(account, name, req.f_or_empty("secret_access_key")).map(|caller| (caller, false))
     };
     match signed_in {
         Ok((caller, reset)) => {
+            throttle.succeeded(account, name);
             tracing::info!(target: "ironiam::audit", principal = %caller.arn, "console sign-in");
             ctx.console.sessions.end(req);
             let token = ctx.console.sessions.start(caller, reset);
@@ -118,9 +119,10 @@ pub(crate) fn submit(ctx: &Ctx, cookies: &mut Vec<String>) -> Out {
             Out::Redirect(destination(req.f_or_empty("next")))
         }
         Err(e) => {
+            throttle.failed(account, name);
             // The reason stays in the log (never the password or secret);
             // the page says only what AWS's says.
-            tracing::warn!(target: "ironiam::audit", account = %account, kind = %kind, reason = %e.code(), "console sign-in refused");
+            tracing::warn!(target: "ironiam::audit", account = %account, kind = %kind, reason = %e.message(), "console sign-in refused");
             sign_in_page(ctx, StatusCode::UNAUTHORIZED, Some(INCORRECT), kind)
         }
     }
