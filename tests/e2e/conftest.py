@@ -28,9 +28,13 @@ def binary() -> str:
 class Server:
     """One ironiam process; `restart()` keeps its data directory."""
 
-    def __init__(self, *extra: str, data_dir: str | None = None, in_memory: bool = False):
+    def __init__(self, *extra: str, data_dir: str | None = None, in_memory: bool = False,
+                 log_path: str | None = None, env: dict | None = None):
         self.extra = list(extra)
         self.in_memory = in_memory
+        # Where the server's log (stderr) goes, and extra environment (RUST_LOG…).
+        self.log_path = log_path
+        self.env = env
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ironiam-test-")
         self.proc: subprocess.Popen | None = None
         self.endpoint = ""
@@ -39,7 +43,12 @@ class Server:
     def start(self) -> None:
         args = [binary(), "serve", "--listen", "127.0.0.1:0", *self.extra]
         args += ["--in-memory"] if self.in_memory else ["--data-dir", self.data_dir]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        env = dict(os.environ, **self.env) if self.env else None
+        if self.log_path:
+            with open(self.log_path, "a") as log:
+                self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
+        else:
+            self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         line = self.proc.stdout.readline()  # "ironiam listening on http://127.0.0.1:PORT"
         if "listening on" not in line:
             self.proc.kill()

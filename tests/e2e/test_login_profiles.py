@@ -5,17 +5,14 @@ user's own keys in `--auth enforce`, and passwords never coming back out
 
 import json
 import os
-import subprocess
 import tempfile
-import time
-import urllib.request
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import Server, binary
+from conftest import Server
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTLOGIN0000001", "root/Secret+Login"
@@ -144,37 +141,12 @@ def test_password_policy_range_comes_from_the_model(raw_iam):
     assert error(e)[2] == 400
 
 
-class LoggedServer(Server):
-    """A server whose log (every level) is kept, to look for passwords in it."""
-
-    def __init__(self, *extra: str, log_path: str):
-        self.log_path = log_path
-        super().__init__(*extra, in_memory=True)
-
-    def start(self) -> None:
-        with open(self.log_path, "a") as log:
-            self.proc = subprocess.Popen([binary(), "serve", "--listen", "127.0.0.1:0", "--in-memory", *self.extra],
-                                         stdout=subprocess.PIPE, stderr=log, text=True,
-                                         env=dict(os.environ, RUST_LOG="trace"))
-        line = self.proc.stdout.readline()
-        if "listening on" not in line:
-            self.proc.kill()
-            raise RuntimeError(f"server did not start: {line!r}")
-        self.endpoint = line.strip().rsplit(" ", 1)[-1]
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(self.endpoint + "/_ironiam/health", timeout=1).read()
-                return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError("server never became healthy")
-
-
 @pytest.fixture(scope="module")
 def enforcing():
     fd, log_path = tempfile.mkstemp(prefix="ironiam-login-", suffix=".log")
     os.close(fd)
-    s = LoggedServer("--auth", "enforce", "--root-access-key", f"{ROOT_ID}:{ROOT_SECRET}", log_path=log_path)
+    s = Server("--auth", "enforce", "--root-access-key", f"{ROOT_ID}:{ROOT_SECRET}", in_memory=True,
+               log_path=log_path, env={"RUST_LOG": "trace"})
     yield s
     s.stop()
     os.unlink(log_path)
