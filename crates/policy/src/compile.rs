@@ -45,29 +45,110 @@ pub struct CompiledPolicy {
 struct ActionIndex {
     /// Every action written without wildcards (lowercase) → the statements
     /// whose `Action`/`NotAction` matches it, in document order.
-    exact: StatementTable,
+    exact: StatementTable<Statements>,
     /// Service prefix (lowercase) → the statements that can match an action
     /// of that service that is not in `exact`: those with a wildcard pattern
     /// for the service, and the `any_service` ones. AWS forbids wildcards in
     /// an action's service prefix, so most statements name their services.
-    by_service: StatementTable,
+    by_service: StatementTable<Fallback>,
     /// The statements that can match an action of any service (`*`,
     /// `NotAction`): the candidates for a service no wildcard names.
-    any_service: Box<[u32]>,
+    any_service: Fallback,
+}
+
+/// Positions of statements in a policy, in document order.
+type Statements = Box<[u32]>;
+
+/// The statements to try for an action no statement names exactly, with a
+/// quick test of each.
+#[derive(Debug, Clone, Default)]
+struct Fallback {
+    statements: Box<[u32]>,
+    /// One per statement.
+    filters: Box<[PrefixFilter]>,
+}
+
+/// A necessary condition for a statement's wildcard patterns of one service
+/// to match an action: the first 8 bytes after `service:` of one of its
+/// patterns' literal prefixes must be the action's. Checked on a word the
+/// request computes once, so most candidates are ruled out without looking
+/// at the statement.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PrefixFilter {
+    /// No filter: the statement is always tried (any service, `NotAction`,
+    /// or more patterns than `words` holds).
+    always: bool,
+    count: u8,
+    /// (bytes, mask) of the literal text after `service:`, little-endian.
+    words: [(u64, u64); 2],
+}
+
+impl PrefixFilter {
+    const ALWAYS: PrefixFilter = PrefixFilter {
+        always: true,
+        count: 0,
+        words: [(0, 0); 2],
+    };
+
+    /// Whether an action whose first 8 lowercase bytes after `service:` are
+    /// `word` (zero-padded) may match.
+    #[inline]
+    pub(crate) fn may_match(&self, word: u64) -> bool {
+        self.always
+            || self
+                .words
+                .iter()
+                .take(usize::from(self.count))
+                .any(|&(bytes, mask)| word & mask == bytes)
+    }
+
+    /// The filter of `statement`'s wildcard patterns for `service`.
+    fn new(statement: &CompiledStatement, service: &[u8]) -> PrefixFilter {
+        let Some(actions) = &statement.wild_actions else {
+            return PrefixFilter::ALWAYS;
+        };
+        if actions.negated {
+            return PrefixFilter::ALWAYS;
+        }
+        let mut filter = PrefixFilter::default();
+        for prefix in actions.prefixes.iter() {
+            let Some(rest) = prefix
+                .strip_prefix(service)
+                .and_then(|rest| rest.strip_prefix(b":"))
+            else {
+                // Another service's pattern cannot match this service's
+                // actions, unless its prefix stops before the service ends.
+                if service.starts_with(prefix) || prefix.len() <= service.len() {
+                    return PrefixFilter::ALWAYS;
+                }
+                continue;
+            };
+            let Some(slot) = filter.words.get_mut(usize::from(filter.count)) else {
+                return PrefixFilter::ALWAYS;
+            };
+            let literal = rest.get(..8).unwrap_or(rest);
+            *slot = (
+                crate::eval::load_word(literal),
+                crate::eval::load_word(&[0xff; 8][..literal.len()]),
+            );
+            filter.count += 1;
+        }
+        if filter.count == 0 {
+            return PrefixFilter::ALWAYS;
+        }
+        filter
+    }
 }
 
 /// A hash table from lowercase text to statement positions: open
 /// addressing, a power-of-two number of slots, at most half full.
 #[derive(Debug, Clone, Default)]
-struct StatementTable {
+struct StatementTable<V> {
     /// The hash and position in `entries` of each entry, or [`EMPTY_SLOT`]
     /// as position.
     slots: Box<[(u64, u32)]>,
-    entries: Box<[TableEntry]>,
+    entries: Box<[(Box<[u8]>, V)]>,
 }
-
-/// A key of a [`StatementTable`] and its statement positions.
-type TableEntry = (Box<[u8]>, Box<[u32]>);
 
 const EMPTY_SLOT: u32 = u32::MAX;
 
@@ -76,9 +157,9 @@ fn slot_of(hash: u64, mask: usize) -> usize {
     (hash >> 40) as usize & mask
 }
 
-impl StatementTable {
+impl<V> StatementTable<V> {
     /// `entries` must have distinct keys.
-    fn new(entries: Vec<TableEntry>) -> StatementTable {
+    fn new(entries: Vec<(Box<[u8]>, V)>) -> StatementTable<V> {
         let mut slots = vec![(0, EMPTY_SLOT); (entries.len() * 2).next_power_of_two().max(2)];
         let mask = slots.len() - 1;
         for (position, (key, _)) in (0u32..).zip(&entries) {
@@ -96,7 +177,7 @@ impl StatementTable {
     }
 
     /// The statements of `key`, whose [`hash_key`] is `hash`.
-    fn get(&self, key: &[u8], hash: u64) -> Option<&[u32]> {
+    fn get(&self, key: &[u8], hash: u64) -> Option<&V> {
         let mask = self.slots.len().wrapping_sub(1);
         let mut slot = slot_of(hash, mask);
         while let Some(&(candidate, position)) = self.slots.get(slot) {
@@ -141,9 +222,10 @@ pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 pub(crate) struct Candidates<'p> {
     /// Positions in the policy's statements, in document order.
     pub(crate) statements: &'p [u32],
-    /// Whether every one of them is already known to match the action;
-    /// otherwise each statement's wildcard patterns decide.
-    pub(crate) action_matched: bool,
+    /// `None` when every one of them is already known to match the action;
+    /// otherwise a quick test per statement, after which the statement's
+    /// wildcard patterns decide.
+    pub(crate) filters: Option<&'p [PrefixFilter]>,
 }
 
 impl ActionIndex {
@@ -175,7 +257,7 @@ impl ActionIndex {
         keys.sort_unstable();
         keys.dedup();
         let empty = Context::new();
-        let exact = keys
+        let exact: Vec<(Box<[u8]>, Statements)> = keys
             .into_iter()
             .map(|action| {
                 let service = service_of(&action);
@@ -194,11 +276,18 @@ impl ActionIndex {
             })
             .collect();
 
-        let any_service: Box<[u32]> = (0u32..)
+        let any_statements: Box<[u32]> = (0u32..)
             .zip(&services)
             .filter(|(_, services)| services.is_none())
             .map(|(index, _)| index)
             .collect();
+        let any_service = Fallback {
+            filters: any_statements
+                .iter()
+                .map(|_| PrefixFilter::ALWAYS)
+                .collect(),
+            statements: any_statements,
+        };
         // The services some statement names with a wildcard.
         let wildcard_services = |statement: &CompiledStatement| -> Vec<Box<[u8]>> {
             statement
@@ -216,7 +305,7 @@ impl ActionIndex {
         let mut names: Vec<&[u8]> = per_statement.iter().flatten().map(|name| &**name).collect();
         names.sort_unstable();
         names.dedup();
-        let by_service: Vec<TableEntry> = names
+        let by_service: Vec<(Box<[u8]>, Fallback)> = names
             .into_iter()
             .map(|name| {
                 let candidates: Box<[u32]> = (0u32..)
@@ -229,7 +318,24 @@ impl ActionIndex {
                     })
                     .map(|(index, _)| index)
                     .collect();
-                (Box::from(name), candidates)
+                let filters = candidates
+                    .iter()
+                    .map(|&index| match &services[index as usize] {
+                        None => PrefixFilter::ALWAYS,
+                        Some(_) => statements
+                            .get(index as usize)
+                            .map_or(PrefixFilter::ALWAYS, |statement| {
+                                PrefixFilter::new(statement, name)
+                            }),
+                    })
+                    .collect();
+                (
+                    Box::from(name),
+                    Fallback {
+                        statements: candidates,
+                        filters,
+                    },
+                )
             })
             .collect();
         ActionIndex {
@@ -243,16 +349,16 @@ impl ActionIndex {
         if let Some(statements) = self.exact.get(action.bytes(), action.hash) {
             return Candidates {
                 statements,
-                action_matched: true,
+                filters: None,
             };
         }
-        let statements = self
+        let fallback = self
             .by_service
             .get(action.service(), action.service_hash)
             .unwrap_or(&self.any_service);
         Candidates {
-            statements,
-            action_matched: false,
+            statements: &fallback.statements,
+            filters: Some(&fallback.filters),
         }
     }
 }

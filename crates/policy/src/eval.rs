@@ -253,7 +253,7 @@ pub(crate) fn hash_key(bytes: &[u8]) -> u64 {
 
 /// Reads up to 8 bytes as a little-endian word, zero-padded, without a
 /// round trip through memory (which would stall store forwarding).
-fn load_word(bytes: &[u8]) -> u64 {
+pub(crate) fn load_word(bytes: &[u8]) -> u64 {
     if let Ok(word) = <[u8; 8]>::try_from(bytes) {
         return u64::from_le_bytes(word);
     }
@@ -322,6 +322,8 @@ pub(crate) struct LowerAction<'b> {
     service_len: usize,
     /// [`hash_key`] of the service prefix.
     pub(crate) service_hash: u64,
+    /// The first 8 bytes after `service:`, zero-padded, for [`crate::compile::PrefixFilter`].
+    pub(crate) after_service: u64,
 }
 
 /// Where [`LowerAction`] writes the lowercase action: on the stack when it
@@ -362,11 +364,13 @@ impl<'b> LowerAction<'b> {
             (&buffer.spilled, hash_key(&buffer.spilled))
         };
         let service = crate::compile::service_of(bytes);
+        let after = bytes.get(service.len() + 1..).unwrap_or_default();
         LowerAction {
             bytes,
             hash,
             service_len: service.len(),
             service_hash: hash_key(service),
+            after_service: load_word(after.get(..8).unwrap_or(after)),
         }
     }
 
@@ -804,11 +808,19 @@ impl<'s> Scan<'s, '_> {
         let mut best = None;
         for (id, policy) in policies {
             let candidates = policy.candidates(&self.action);
-            for &index in candidates.statements {
+            for (position, &index) in candidates.statements.iter().enumerate() {
+                if let Some(filters) = candidates.filters {
+                    if filters
+                        .get(position)
+                        .is_some_and(|filter| !filter.may_match(self.action.after_service))
+                    {
+                        continue;
+                    }
+                }
                 let Some(statement) = policy.statements.get(index as usize) else {
                     continue;
                 };
-                if !candidates.action_matched
+                if candidates.filters.is_some()
                     && !statement.wild_actions.as_ref().is_some_and(|actions| {
                         actions.matches(self.action.bytes(), self.request.context)
                     })
