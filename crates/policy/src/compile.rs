@@ -438,6 +438,8 @@ pub(crate) struct Matcher {
     /// a wildcard or a variable): a text that does not start with it cannot
     /// match, which rules most patterns out with one comparison.
     prefixes: Box<[Box<[u8]>]>,
+    /// Whether the list holds `*` and is not negated: everything matches.
+    everything: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -512,6 +514,10 @@ impl Matcher {
             .map(|pattern| Box::from(pattern.literal_prefix().unwrap_or_default()))
             .collect();
         Matcher {
+            everything: !negated
+                && patterns
+                    .iter()
+                    .any(|pattern| matches!(pattern, ValuePattern::Everything)),
             negated,
             patterns,
             prefixes,
@@ -522,6 +528,9 @@ impl Matcher {
     /// Action matchers are lowercase and take a lowercase action; resources
     /// compare exactly.
     pub(crate) fn matches(&self, text: &[u8], context: &Context) -> bool {
+        if self.everything {
+            return true;
+        }
         let listed = self
             .prefixes
             .iter()
