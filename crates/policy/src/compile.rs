@@ -46,14 +46,26 @@ struct ActionIndex {
     /// Every action written without wildcards (lowercase) → the statements
     /// whose `Action`/`NotAction` matches it, in document order.
     exact: StatementTable<Statements>,
-    /// Service prefix (lowercase) → the statements that can match an action
-    /// of that service that is not in `exact`: those with a wildcard pattern
-    /// for the service, and the `any_service` ones. AWS forbids wildcards in
-    /// an action's service prefix, so most statements name their services.
-    by_service: StatementTable<Fallback>,
+    /// Service prefix (lowercase) of every action the policy names, exactly
+    /// or with wildcards → whether `exact` holds actions of the service, and
+    /// the statements that can match an action of that service that is not
+    /// in `exact`: those with a wildcard pattern for the service, and the
+    /// `any_service` ones. AWS forbids wildcards in an action's service
+    /// prefix, so most statements name their services, and a policy that
+    /// does not name a request's service costs one lookup.
+    by_service: StatementTable<ServiceEntry>,
     /// The statements that can match an action of any service (`*`,
     /// `NotAction`): the candidates for a service no wildcard names.
     any_service: Fallback,
+}
+
+/// What a policy holds about one service.
+#[derive(Debug, Clone, Default)]
+struct ServiceEntry {
+    /// Whether some statement names an action of the service exactly.
+    named_exactly: bool,
+    /// The statements to try for its other actions.
+    fallback: Fallback,
 }
 
 /// Positions of statements in a policy, in document order.
@@ -276,6 +288,17 @@ impl ActionIndex {
             })
             .collect();
 
+        let mut exact_service_names: Vec<Box<[u8]>> = exact
+            .iter()
+            .map(|(action, _)| Box::from(service_of(action)))
+            .collect();
+        exact_service_names.sort_unstable();
+        exact_service_names.dedup();
+        let has_exact = |name: &[u8]| {
+            exact_service_names
+                .binary_search_by(|known| (**known).cmp(name))
+                .is_ok()
+        };
         let any_statements: Box<[u32]> = (0u32..)
             .zip(&services)
             .filter(|(_, services)| services.is_none())
@@ -305,7 +328,7 @@ impl ActionIndex {
         let mut names: Vec<&[u8]> = per_statement.iter().flatten().map(|name| &**name).collect();
         names.sort_unstable();
         names.dedup();
-        let by_service: Vec<(Box<[u8]>, Fallback)> = names
+        let mut by_service: Vec<(Box<[u8]>, ServiceEntry)> = names
             .into_iter()
             .map(|name| {
                 let candidates: Box<[u32]> = (0u32..)
@@ -329,15 +352,27 @@ impl ActionIndex {
                             }),
                     })
                     .collect();
-                (
-                    Box::from(name),
-                    Fallback {
+                let entry = ServiceEntry {
+                    named_exactly: has_exact(name),
+                    fallback: Fallback {
                         statements: candidates,
                         filters,
                     },
-                )
+                };
+                (Box::from(name), entry)
             })
             .collect();
+        // Services named only exactly: their other actions fall back to the
+        // statements of any service.
+        for service in &exact_service_names {
+            if !by_service.iter().any(|(known, _)| *known == *service) {
+                let entry = ServiceEntry {
+                    named_exactly: true,
+                    fallback: any_service.clone(),
+                };
+                by_service.push((service.clone(), entry));
+            }
+        }
         ActionIndex {
             exact: StatementTable::new(exact),
             by_service: StatementTable::new(by_service),
@@ -346,16 +381,23 @@ impl ActionIndex {
     }
 
     fn candidates(&self, action: &LowerAction<'_>) -> Candidates<'_> {
-        if let Some(statements) = self.exact.get(action.bytes(), action.hash) {
-            return Candidates {
-                statements,
-                filters: None,
-            };
-        }
-        let fallback = self
-            .by_service
-            .get(action.service(), action.service_hash)
-            .unwrap_or(&self.any_service);
+        let fallback = match self.by_service.get(action.service(), action.service_hash) {
+            None => &self.any_service,
+            Some(ServiceEntry {
+                named_exactly,
+                fallback,
+            }) => {
+                if *named_exactly {
+                    if let Some(statements) = self.exact.get(action.bytes(), action.hash) {
+                        return Candidates {
+                            statements,
+                            filters: None,
+                        };
+                    }
+                }
+                fallback
+            }
+        };
         Candidates {
             statements: &fallback.statements,
             filters: Some(&fallback.filters),
