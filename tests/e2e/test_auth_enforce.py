@@ -152,10 +152,16 @@ def test_bad_credentials_each_answer_aws_error(enforcing, root):
     assert used["ServiceName"] == "sts" and used["Region"] == "us-east-1" and "LastUsedDate" in used
 
 
-def test_console_is_off_while_enforcing(enforcing):
+def test_console_asks_for_sign_in_while_enforcing(enforcing):
+    # Every console page sends a stranger to the sign-in page; its JSON
+    # endpoints answer 401. (Signing in is driven in Chromium: tests/console.)
+    with urllib.request.urlopen(enforcing.endpoint + "/console/roles") as page:
+        assert page.url.endswith("/console/signin?next=%2Froles")
+        body = page.read().decode()
+    assert "Your authentication information" not in body and 'id="user-sign-in"' in body
     with pytest.raises(urllib.error.HTTPError) as e:
-        urllib.request.urlopen(enforcing.endpoint + "/console")
-    assert e.value.code == 403
+        urllib.request.urlopen(enforcing.endpoint + "/console/api/policy?arn=x")
+    assert e.value.code == 401
 
 
 def test_soft_mode_logs_and_allows(tmp_path):
