@@ -766,41 +766,20 @@ impl Decision {
     }
 }
 
-/// A statement found applicable while scanning the policies; turned into a
-/// [`MatchedStatement`] only if the decision reports it.
-#[derive(Clone, Copy)]
-struct Hit<'s> {
-    policy_type: PolicyType,
-    policy: &'s PolicyId,
-    statement: &'s CompiledStatement,
-}
-
-impl Hit<'_> {
-    fn report(self) -> MatchedStatement {
-        MatchedStatement {
-            policy_type: self.policy_type,
-            policy: self.policy.clone(),
-            statement_index: self.statement.index,
-            sid: self.statement.sid.clone(),
-            effect: self.statement.effect,
-        }
-    }
-}
-
 /// Statements found applicable while scanning the policies.
-struct Scan<'s, 'r> {
+struct Scan<'r> {
     request: &'r Request<'r>,
     action: LowerAction<'r>,
-    allows: SmallVec<[Hit<'s>; 4]>,
-    denies: SmallVec<[Hit<'s>; 2]>,
+    allows: MatchedStatements,
+    denies: MatchedStatements,
     first_deny: Option<PolicyType>,
     missing: Vec<String>,
 }
 
-impl<'s> Scan<'s, '_> {
+impl Scan<'_> {
     /// Scans `policies`, returning the strongest principal match among the
     /// applicable `Allow` statements (`None` when none applies).
-    fn policies(
+    fn policies<'s>(
         &mut self,
         policy_type: PolicyType,
         policies: &'s [(PolicyId, &'s CompiledPolicy)],
@@ -830,19 +809,24 @@ impl<'s> Scan<'s, '_> {
                 let Some(how) = self.applies(statement) else {
                     continue;
                 };
-                let hit = Hit {
+                // Reported as found: the lists are then written well before
+                // they are moved into the decision (moving memory written an
+                // instant earlier stalls store forwarding).
+                let matched = MatchedStatement {
                     policy_type,
-                    policy: id,
-                    statement,
+                    policy: id.clone(),
+                    statement_index: statement.index,
+                    sid: statement.sid.clone(),
+                    effect: statement.effect,
                 };
                 match statement.effect {
                     Effect::Allow => {
                         best = best.max(Some(how));
-                        self.allows.push(hit);
+                        self.allows.0.push(matched);
                     }
                     Effect::Deny => {
                         self.first_deny.get_or_insert(policy_type);
-                        self.denies.push(hit);
+                        self.denies.0.push(matched);
                     }
                 }
             }
@@ -886,7 +870,7 @@ impl<'s> Scan<'s, '_> {
     }
 
     /// Whether every level has an applicable `Allow` (true when there are no levels).
-    fn every_level_allows(
+    fn every_level_allows<'s>(
         &mut self,
         policy_type: PolicyType,
         levels: &'s [Vec<(PolicyId, &'s CompiledPolicy)>],
@@ -925,8 +909,8 @@ pub fn evaluate(set: &PolicySet<'_>, request: &Request<'_>) -> Decision {
     let mut scan = Scan {
         request,
         action: LowerAction::new(request.action, &mut buffer),
-        allows: SmallVec::new(),
-        denies: SmallVec::new(),
+        allows: MatchedStatements::default(),
+        denies: MatchedStatements::default(),
         first_deny: None,
         missing: Vec::new(),
     };
@@ -1007,23 +991,17 @@ pub fn evaluate(set: &PolicySet<'_>, request: &Request<'_>) -> Decision {
         }
     };
 
-    let (decision, denied_by, hits) = match verdict {
-        Ok(()) => (EvalDecision::Allowed, None, &scan.allows[..]),
-        Err(policy_type) if scan.first_deny.is_some() => (
-            EvalDecision::ExplicitDeny,
-            Some(policy_type),
-            &scan.denies[..],
-        ),
-        Err(policy_type) => (
-            EvalDecision::ImplicitDeny,
-            Some(policy_type),
-            &scan.allows[..],
-        ),
+    let (decision, denied_by, matched) = match verdict {
+        Ok(()) => (EvalDecision::Allowed, None, scan.allows),
+        Err(policy_type) if scan.first_deny.is_some() => {
+            (EvalDecision::ExplicitDeny, Some(policy_type), scan.denies)
+        }
+        Err(policy_type) => (EvalDecision::ImplicitDeny, Some(policy_type), scan.allows),
     };
     Decision {
         decision,
         denied_by,
-        matched: MatchedStatements(hits.iter().map(|hit| hit.report()).collect()),
+        matched,
         missing_context_keys: scan.missing,
     }
 }
