@@ -67,6 +67,12 @@ class Server:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
 
+    def terminate(self) -> int:
+        """A clean stop (SIGTERM, as service managers send); the exit status."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=10)
+
     def restart(self) -> None:
         self.kill9()
         self.start()

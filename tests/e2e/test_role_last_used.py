@@ -109,3 +109,19 @@ def test_assume_role_as_service_records_its_region(server, root):
                        "region": "eu-central-1"}).encode()
     post(server, "/_ironiam/assume-role-as-service", body)
     assert last_used(root, "ssm-role")["Region"] == "eu-central-1"
+
+
+def test_a_clean_stop_keeps_the_last_use_the_journal_interval_held_back(server, root):
+    # Uses within a minute of the last journaled one live in memory only;
+    # SIGTERM journals them before the process exits.
+    root.create_role(RoleName="ssm-role", AssumeRolePolicyDocument=trust({"Service": "ssm.amazonaws.com"}))
+    for offset, region in [(0, "eu-central-1"), (10, "us-west-2")]:
+        set_clock(server, offset)
+        body = json.dumps({"service": "ssm.amazonaws.com", "role_arn": f"arn:aws:iam::{ACCOUNT}:role/ssm-role",
+                           "region": region}).encode()
+        post(server, "/_ironiam/assume-role-as-service", body)
+    held_back = last_used(root, "ssm-role")
+    assert held_back["Region"] == "us-west-2"
+    assert server.terminate() == 0
+    server.start()
+    assert last_used(client(server, "iam", ROOT_ID, ROOT_SECRET), "ssm-role") == held_back

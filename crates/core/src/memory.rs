@@ -883,6 +883,24 @@ impl<J: Journal> Store for MemoryStore<J> {
         Ok(self.key_uses.lock().get(access_key_id).map(|u| u.used.clone()))
     }
 
+    fn flush_uses(&self) -> IamResult<()> {
+        for (access_key_id, entry) in self.key_uses.lock().iter_mut() {
+            if entry.used.date != entry.journaled_at {
+                self.journal.record(Change::AccessKeyUsed { access_key_id, used: &entry.used })?;
+                entry.journaled_at = entry.used.date;
+            }
+        }
+        // A role's entry is removed when the role is deleted, so only live
+        // roles are here.
+        for (role_id, entry) in self.role_uses.lock().iter_mut() {
+            if entry.used.date != entry.journaled_at {
+                self.journal.record(Change::RoleUsed { role_id, used: &entry.used })?;
+                entry.journaled_at = entry.used.date;
+            }
+        }
+        Ok(())
+    }
+
     fn create_oidc_provider(&self, provider: OidcProvider) -> IamResult<Arc<OidcProvider>> {
         let mut guard = self.state.write();
         let state = guard.accounts.entry(provider.account_id.clone()).or_default();

@@ -267,7 +267,7 @@ fn run_server(args: ServeArgs) -> ExitCode {
         test_clock: Some(clock),
         encode_denials: args.encode_denials,
     };
-    let app = App::new(service, config);
+    let app = App::new(service.clone(), config);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -289,10 +289,38 @@ fn run_server(args: ServeArgs) -> ExitCode {
         tracing::info!(%addr, %auth, "listening");
         // Build the managed-policy index off the request path.
         tokio::task::spawn_blocking(|| ironiam_catalog::catalog().len());
-        serve(listener, app, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+        serve(listener, app, shutdown_signal()).await;
+        // Last uses of keys and roles are journaled at most once a minute
+        // while serving; a clean stop journals the rest.
+        if let Err(e) = service.store().flush_uses() {
+            tracing::error!(error = %e.message(), "could not record the last uses of keys and roles at shutdown");
+            return ExitCode::from(1);
+        }
+        tracing::info!("stopped");
         ExitCode::SUCCESS
     })
+}
+
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what service managers
+/// and `docker stop` send).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

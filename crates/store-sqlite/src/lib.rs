@@ -685,6 +685,33 @@ mod tests {
         assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(used));
     }
 
+    /// A clean shutdown (`flush_uses`) journals the uses that the journal
+    /// interval kept in memory only.
+    #[test]
+    fn flushed_uses_survive_reopen() {
+        use ironiam_core::store::UserChange;
+        let dir = tempfile::tempdir().unwrap();
+        let role = ironiam_core::conformance::role("Busy");
+        let id = role.role_id.clone();
+        let key_use = |date| AccessKeyUse { date, service: "iam".into(), region: "eu-west-1".into() };
+        let role_use = |date| RoleLastUsed { date, region: "eu-west-1".into() };
+        {
+            let store = open(dir.path(), Durability::Process).unwrap();
+            store.create_role(role, 10).unwrap();
+            store.create_user(ironiam_core::conformance::user("u"), 10).unwrap();
+            let key = ironiam_core::conformance::access_key("AKIAAAAAAAAAAAAAAAA1");
+            store.update_user("123456789012", "u", UserChange::AddAccessKey { key, max_keys: 2 }).unwrap();
+            for date in [1_800_000_000, 1_800_000_010] {
+                store.record_access_key_use("AKIAAAAAAAAAAAAAAAA1", key_use(date)).unwrap();
+                store.record_role_use("123456789012", "Busy", &id, role_use(date)).unwrap();
+            }
+            store.flush_uses().unwrap();
+        }
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(key_use(1_800_000_010)));
+        assert_eq!(store.role_last_used(&id).unwrap(), Some(role_use(1_800_000_010)));
+    }
+
     /// Role last use survives a restart as last journaled (uses within the
     /// journal interval are coalesced in memory), and goes with its role.
     #[test]
