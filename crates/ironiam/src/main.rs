@@ -289,6 +289,11 @@ fn run_server(args: ServeArgs) -> ExitCode {
         tracing::info!(%addr, %auth, "listening");
         // Build the managed-policy index off the request path.
         tokio::task::spawn_blocking(|| ironiam_catalog::catalog().len());
+        if auth.verifies() {
+            // The console's sign-in compares failures for unknown users
+            // against a dummy hash; make it now, not on the first failure.
+            tokio::task::spawn_blocking(ironiam_core::password::PasswordHash::dummy);
+        }
         serve(listener, app, shutdown_signal()).await;
         // Last uses of keys and roles are journaled at most once a minute
         // while serving; a clean stop journals the rest.
