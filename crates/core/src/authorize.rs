@@ -19,49 +19,93 @@ use crate::entities::Tag;
 use crate::error::{IamError, IamResult};
 use crate::service::{Caller, IamService, Identity};
 
-/// Compiled policies, shared by every request. Bounded: it starts afresh
-/// past [`PolicyCache::CAPACITY`] entries (a policy's entry is keyed by its
-/// content or version, so a stale entry is never used, only left behind).
+/// Compiled policies, shared by every request. A request looks its
+/// policies up without allocating: inline, trust and session documents by
+/// their text, managed policies by ARN (with the default version the entry
+/// was compiled from, so a new default version recompiles). Bounded: a map
+/// starts afresh past [`PolicyCache::CAPACITY`] entries.
 #[derive(Default)]
 pub struct PolicyCache {
-    compiled: RwLock<HashMap<String, Arc<CompiledPolicy>>>,
+    by_text: RwLock<HashMap<Box<str>, Arc<CompiledPolicy>>>,
+    by_arn: RwLock<HashMap<Box<str>, ManagedEntry>>,
+}
+
+/// How every AWS managed policy's ARN starts (no customer policy's can).
+const AWS_MANAGED_PREFIX: &str = "arn:aws:iam::aws:policy/";
+
+/// A managed policy compiled from one of its versions.
+#[derive(Clone)]
+struct ManagedEntry {
+    /// The PolicyId of the customer policy compiled: a policy deleted and
+    /// created again under the same ARN is another policy, whose versions
+    /// restart at v1 (`""` for AWS managed policies, which never change here).
+    policy_id: Box<str>,
+    /// The version compiled (`""` for AWS managed policies).
+    version: Box<str>,
+    /// The policy's id in decisions: its ARN, made once.
+    id: PolicyId,
+    compiled: Arc<CompiledPolicy>,
+}
+
+/// Compiles a stored document. A stored document always parsed when it was
+/// written; one that no longer does (a stricter parser) grants nothing
+/// rather than failing every request.
+fn compile_stored(what: &str, text: &str) -> IamResult<Arc<CompiledPolicy>> {
+    Ok(Arc::new(match ironiam_policy::parse(text) {
+        Ok(policy) => policy.compile(),
+        Err(e) => {
+            tracing::warn!(policy = %what, error = %e.message(), "a stored policy no longer parses; it grants nothing");
+            ironiam_policy::parse(r#"{"Version":"2012-10-17","Statement":[]}"#)
+                .map(|p| p.compile())
+                .map_err(|_| IamError::Internal("empty policy does not parse".into()))?
+        }
+    }))
+}
+
+fn insert_bounded<V>(map: &mut HashMap<Box<str>, V>, key: &str, value: V) {
+    if map.len() >= PolicyCache::CAPACITY {
+        map.clear();
+    }
+    map.insert(key.into(), value);
 }
 
 impl PolicyCache {
-    /// Entries kept before the cache starts afresh.
+    /// Entries kept per map before it starts afresh.
     pub const CAPACITY: usize = 8192;
 
-    fn get_or_compile(&self, key: String, document: impl FnOnce() -> IamResult<String>) -> IamResult<Arc<CompiledPolicy>> {
-        if let Some(hit) = self.compiled.read().get(&key) {
+    /// The document `text` (inline, trust or session policy) compiled.
+    fn by_text(&self, text: &str) -> IamResult<Arc<CompiledPolicy>> {
+        if let Some(hit) = self.by_text.read().get(text) {
             return Ok(hit.clone());
         }
-        let text = document()?;
-        // A stored document always parsed when it was written; one that no
-        // longer does (a stricter parser) grants nothing rather than failing
-        // every request.
-        let compiled = Arc::new(match ironiam_policy::parse(&text) {
-            Ok(policy) => policy.compile(),
-            Err(e) => {
-                tracing::warn!(policy = %key, error = %e.message(), "a stored policy no longer parses; it grants nothing");
-                ironiam_policy::parse(r#"{"Version":"2012-10-17","Statement":[]}"#)
-                    .map(|p| p.compile())
-                    .map_err(|_| IamError::Internal("empty policy does not parse".into()))?
-            }
-        });
-        let mut map = self.compiled.write();
-        if map.len() >= Self::CAPACITY {
-            map.clear();
-        }
-        map.insert(key, compiled.clone());
+        let compiled = compile_stored("inline", text)?;
+        insert_bounded(&mut self.by_text.write(), text, compiled.clone());
         Ok(compiled)
+    }
+
+    /// The managed policy `arn` (PolicyId `policy_id`) compiled from
+    /// `version`, whose text `document` gives on a miss.
+    fn by_arn(&self, arn: &str, policy_id: &str, version: &str, document: impl FnOnce() -> IamResult<String>) -> IamResult<ManagedEntry> {
+        let current = |e: &&ManagedEntry| &*e.policy_id == policy_id && &*e.version == version;
+        if let Some(hit) = self.by_arn.read().get(arn).filter(current) {
+            return Ok(hit.clone());
+        }
+        let entry = ManagedEntry {
+            policy_id: policy_id.into(),
+            version: version.into(),
+            id: PolicyId::new(arn),
+            compiled: compile_stored(arn, &document()?)?,
+        };
+        insert_bounded(&mut self.by_arn.write(), arn, entry.clone());
+        Ok(entry)
     }
 }
 
 /// The policies that apply to one caller.
 pub(crate) struct CallerPolicies {
-    identity: Vec<(String, Arc<CompiledPolicy>)>,
-    boundary: Option<(String, Arc<CompiledPolicy>)>,
-    session: Vec<(String, Arc<CompiledPolicy>)>,
+    identity: Vec<(PolicyId, Arc<CompiledPolicy>)>,
+    boundary: Option<(PolicyId, Arc<CompiledPolicy>)>,
+    session: Vec<(PolicyId, Arc<CompiledPolicy>)>,
     /// Tags of the principal (the user's, or the role's and the session's).
     pub(crate) tags: Vec<Tag>,
 }
@@ -71,13 +115,13 @@ impl CallerPolicies {
     pub(crate) fn policy_set(&self) -> PolicySet<'_> {
         let mut set = PolicySet::new();
         for (id, policy) in &self.identity {
-            set = set.identity(PolicyId::new(id.as_str()), policy);
+            set = set.identity(id.clone(), policy);
         }
         if let Some((id, policy)) = &self.boundary {
-            set = set.boundary(PolicyId::new(id.as_str()), policy);
+            set = set.boundary(id.clone(), policy);
         }
         for (id, policy) in &self.session {
-            set = set.session(PolicyId::new(id.as_str()), policy);
+            set = set.session(id.clone(), policy);
         }
         set
     }
@@ -98,15 +142,21 @@ pub struct AuthzRequest {
 }
 
 impl IamService {
-    /// A managed policy (AWS or customer) compiled, from the cache.
-    pub(crate) fn compiled_managed(&self, account: &str, arn: &str) -> IamResult<Arc<CompiledPolicy>> {
+    /// A managed policy (AWS or customer) compiled, with its id, from the cache.
+    fn managed_entry(&self, account: &str, arn: &str) -> IamResult<ManagedEntry> {
+        // AWS managed policies never change while ironiam runs: a cached
+        // one needs no look-up in the catalog.
+        if arn.starts_with(AWS_MANAGED_PREFIX) {
+            if let Some(hit) = self.policy_cache.by_arn.read().get(arn) {
+                return Ok(hit.clone());
+            }
+        }
         if let Some(p) = catalog().get(arn) {
-            return self.policy_cache.get_or_compile(format!("aws|{arn}"), || Ok(catalog().document(p)));
+            return self.policy_cache.by_arn(arn, "", "", || Ok(catalog().document(p)));
         }
         let p = self.store.get_policy(account, arn)?;
         let version = p.default_version().ok_or_else(|| IamError::Internal(format!("{arn} has no default version")))?;
-        self.policy_cache
-            .get_or_compile(format!("customer|{}|{}", p.policy_id, version.version_id), || Ok(version.document.clone()))
+        self.policy_cache.by_arn(arn, &p.policy_id, &version.version_id, || Ok(version.document.clone()))
     }
 
     /// A role's trust policy compiled, from the cache.
@@ -115,55 +165,67 @@ impl IamService {
     }
 
     pub(crate) fn compiled_inline(&self, document: &str) -> IamResult<Arc<CompiledPolicy>> {
-        self.policy_cache.get_or_compile(format!("inline|{document}"), || Ok(document.to_string()))
+        self.policy_cache.by_text(document)
     }
 
     pub(crate) fn caller_policies(&self, caller: &Caller) -> IamResult<CallerPolicies> {
         let account = &caller.account_id;
-        let (inline, attached, boundary, mut tags) = match &caller.identity {
+        let mut identity = Vec::new();
+        let mut boundary = None;
+        // The policies of the user or role, borrowed from the stored entity.
+        let mut add = |inline: &std::collections::BTreeMap<String, String>, attached: &[String], bound: Option<&str>| -> IamResult<()> {
+            identity.reserve(inline.len() + attached.len());
+            for (name, document) in inline {
+                identity.push((PolicyId::new(name.as_str()), self.compiled_inline(document)?));
+            }
+            for arn in attached {
+                // A policy deleted since it was attached cannot be: the store
+                // refuses to delete attached policies. Skip rather than fail.
+                if let Ok(e) = self.managed_entry(account, arn) {
+                    identity.push((e.id, e.compiled));
+                }
+            }
+            if let Some(arn) = bound {
+                let e = self.managed_entry(account, arn)?;
+                boundary = Some((e.id, e.compiled));
+            }
+            Ok(())
+        };
+        let mut tags = match &caller.identity {
             Identity::Root | Identity::Anonymous => {
                 return Ok(CallerPolicies { identity: Vec::new(), boundary: None, session: Vec::new(), tags: Vec::new() })
             }
             // A user or role deleted while its credentials live on has no
             // policies any more: everything it asks is implicitly denied.
             Identity::User { name } => match self.store.get_user(account, name) {
-                Ok(u) => (u.inline_policies.clone(), u.attached_policies.clone(), u.permissions_boundary.clone(), u.tags.clone()),
-                Err(IamError::NoSuchEntity(_)) => Default::default(),
+                Ok(u) => {
+                    add(&u.inline_policies, &u.attached_policies, u.permissions_boundary.as_deref())?;
+                    u.tags.clone()
+                }
+                Err(IamError::NoSuchEntity(_)) => Vec::new(),
                 Err(e) => return Err(e),
             },
             Identity::AssumedRole { role_name, .. } => match self.store.get_role(account, role_name) {
-                Ok(r) => (r.inline_policies.clone(), r.attached_policies.clone(), r.permissions_boundary.clone(), r.tags.clone()),
-                Err(IamError::NoSuchEntity(_)) => Default::default(),
+                Ok(r) => {
+                    add(&r.inline_policies, &r.attached_policies, r.permissions_boundary.as_deref())?;
+                    r.tags.clone()
+                }
+                Err(IamError::NoSuchEntity(_)) => Vec::new(),
                 Err(e) => return Err(e),
             },
-        };
-        let mut identity = Vec::with_capacity(inline.len() + attached.len());
-        for (name, document) in &inline {
-            identity.push((name.clone(), self.compiled_inline(document)?));
-        }
-        for arn in &attached {
-            // A policy deleted since it was attached cannot be: the store
-            // refuses to delete attached policies. Skip rather than fail.
-            if let Ok(p) = self.compiled_managed(account, arn) {
-                identity.push((arn.clone(), p));
-            }
-        }
-        let boundary = match &boundary {
-            Some(arn) => Some((arn.clone(), self.compiled_managed(account, arn)?)),
-            None => None,
         };
         let mut session = Vec::new();
         if let Some(claims) = &caller.session {
             if let Some(document) = &claims.policy {
-                session.push(("session-policy".to_string(), self.compiled_inline(document)?));
+                session.push((PolicyId::new("session-policy"), self.compiled_inline(document)?));
             }
             for arn in &claims.policy_arns {
-                match self.compiled_managed(account, arn) {
-                    Ok(p) => session.push((arn.clone(), p)),
+                match self.managed_entry(account, arn) {
+                    Ok(e) => session.push((e.id, e.compiled)),
                     // A managed session policy deleted since: AWS would no
                     // longer find it, and a session policy that is missing
                     // allows nothing.
-                    Err(_) => session.push((arn.clone(), self.compiled_inline(r#"{"Version":"2012-10-17","Statement":[]}"#)?)),
+                    Err(_) => session.push((PolicyId::new(arn.as_str()), self.compiled_inline(r#"{"Version":"2012-10-17","Statement":[]}"#)?)),
                 }
             }
             // Session tags override the role's tags of the same key.
@@ -306,6 +368,35 @@ mod tests {
 
     fn request(action: &str, resource: &str) -> AuthzRequest {
         AuthzRequest { action: action.into(), resource: resource.into(), resource_account: None, context: Context::new() }
+    }
+
+    /// The compiled-policy cache never answers with a document that is no
+    /// longer the policy's: a new default version, or a policy deleted and
+    /// created again under the same ARN (whose versions restart at v1).
+    #[test]
+    fn customer_policies_are_recompiled_when_their_document_changes() {
+        use crate::service::NewPolicy;
+        let s = service();
+        let root = s.default_caller();
+        let user = s.create_user(&root, NewUser { name: "alice".into(), ..Default::default() }).unwrap();
+        let alice = Caller::user(&user);
+        let allow = |action: &str| format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#);
+        let new_policy = |document: String| NewPolicy { name: "p".into(), path: None, document, description: None, tags: vec![] };
+        let get_role = request("iam:GetRole", "arn:aws:iam::123456789012:role/x");
+        let arn = s.create_policy(&root, new_policy(allow("iam:GetRole"))).unwrap().arn;
+        s.attach_user_policy(&root, "alice", &arn).unwrap();
+        assert!(s.authorize(&alice, &get_role).unwrap().is_allowed());
+        s.create_policy_version(&root, &arn, allow("iam:ListRoles"), true).unwrap();
+        assert!(!s.authorize(&alice, &get_role).unwrap().is_allowed(), "v2 is the default now");
+        s.set_default_policy_version(&root, &arn, "v1").unwrap();
+        assert!(s.authorize(&alice, &get_role).unwrap().is_allowed(), "back to v1");
+        s.detach_user_policy(&root, "alice", &arn).unwrap();
+        s.delete_policy_version(&root, &arn, "v2").unwrap();
+        s.delete_policy(&root, &arn).unwrap();
+        let again = s.create_policy(&root, new_policy(allow("iam:ListRoles"))).unwrap().arn;
+        assert_eq!(again, arn);
+        s.attach_user_policy(&root, "alice", &arn).unwrap();
+        assert!(!s.authorize(&alice, &get_role).unwrap().is_allowed(), "the new policy's v1 is not the old one's");
     }
 
     #[test]
