@@ -14,23 +14,13 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import Server, binary
+from helpers import client, error
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTENFORCE00001", "root/Secret+Enforce"
 IAM_FULL = "arn:aws:iam::aws:policy/IAMFullAccess"
 IAM_READ = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}})
-
-
-def client(server, service, key_id, secret, token=None):
-    return boto3.client(service, endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=key_id, aws_secret_access_key=secret, aws_session_token=token,
-                        config=Config(retries={"max_attempts": 1}))
-
-
-def error(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["Error"]["Message"], e["ResponseMetadata"]["HTTPStatusCode"]
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ def create(iam, name, **kw):
 def test_create_role_with_every_member(iam):
     iam.create_policy(PolicyName="Boundary", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
-    boundary = f"arn:aws:iam::123456789012:policy/Boundary"
+    boundary = "arn:aws:iam::123456789012:policy/Boundary"
     role = create(
         iam, "ecsAnywhereRole", Path="/ecs/", Description="Allows on-premises servers to access ECS.",
         MaxSessionDuration=43200, PermissionsBoundary=boundary,

@@ -6,7 +6,6 @@ import os
 import re
 import shlex
 import subprocess
-from urllib.parse import unquote
 
 from conftest import guide_blocks
 

@@ -13,6 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import Server
+from helpers import error
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTLOGIN0000001", "root/Secret+Login"
@@ -20,11 +21,6 @@ GOOD = "Correct-Horse-1"
 NEW = "Battery-Staple-2"
 # AWS's PasswordPolicyViolation message, verbatim (it names no rule).
 VIOLATION = "Password does not conform to the account password policy."
-
-
-def error(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["Error"]["Message"], e["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def test_login_profile_create_get_update_delete(iam):

@@ -7,25 +7,14 @@ import json
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from conftest import Server
+from helpers import client, doc, set_clock
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTLASTUSED0001", "root/Secret+LastUsed"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/worker"
-
-
-def client(server, service, key_id, secret, token=None, region="us-east-1"):
-    return boto3.client(service, endpoint_url=server.endpoint, region_name=region,
-                        aws_access_key_id=key_id, aws_secret_access_key=secret, aws_session_token=token,
-                        config=Config(retries={"max_attempts": 1}))
-
-
-def doc(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def trust(principal):
@@ -36,10 +25,6 @@ def post(server, path, body=b""):
     req = urllib.request.Request(f"{server.endpoint}{path}", method="POST", data=body,
                                  headers={"content-type": "application/json"})
     return urllib.request.urlopen(req, timeout=5).read()
-
-
-def set_clock(server, offset):
-    post(server, f"/_ironiam/clock?offset={offset}")
 
 
 def last_used(root, name="worker"):

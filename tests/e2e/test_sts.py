@@ -6,7 +6,6 @@ DecodeAuthorizationMessage, expiry and tampering."""
 import base64
 import json
 import re
-import urllib.request
 
 import boto3
 import pytest
@@ -14,24 +13,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import Server
+from helpers import client, doc, error, set_clock
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTSTSTEST00001", "root/Secret+Sts"
-
-
-def client(server, service, key_id, secret, token=None):
-    return boto3.client(service, endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=key_id, aws_secret_access_key=secret, aws_session_token=token,
-                        config=Config(retries={"max_attempts": 1}))
-
-
-def error(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["Error"]["Message"], e["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def doc(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def allow(action, resource="*", **extra):
@@ -40,10 +25,6 @@ def allow(action, resource="*", **extra):
 
 def trust(principal, **extra):
     return doc({"Effect": "Allow", "Principal": principal, "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"], **extra})
-
-
-def set_clock(server, offset):
-    urllib.request.urlopen(urllib.request.Request(f"{server.endpoint}/_ironiam/clock?offset={offset}", method="POST", data=b""))
 
 
 @pytest.fixture(scope="module")

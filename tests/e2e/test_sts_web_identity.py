@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from conftest import Server
+from helpers import error
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTWEBIDENTITY1", "root/Secret+Oidc"
@@ -42,11 +43,6 @@ def token(claims=None, key=KEY, kid="k1"):
     body = {"iss": ISSUER, "sub": SUBJECT, "aud": "sts.amazonaws.com", "iat": now, "exp": now + 300, **(claims or {})}
     signing = b64u(json.dumps({"alg": "RS256", "typ": "JWT", "kid": kid}).encode()) + "." + b64u(json.dumps(body).encode())
     return signing + "." + b64u(key.sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256()))
-
-
-def error(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["Error"]["Message"], e["ResponseMetadata"]["HTTPStatusCode"]
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import Server
+from helpers import error
 
 ACCOUNT = "123456789012"
 S3_READ = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-
-
-def error(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["Error"]["Message"], e["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def test_create_get_update_delete(iam):
