@@ -148,15 +148,6 @@ impl Console {
     }
 }
 
-/// Answers one console request without sign-in (as the default account's root).
-pub async fn handle<B>(service: &IamService, req: Request<B>) -> Response<Full<Bytes>>
-where
-    B: hyper::body::Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    Console::local().handle(service, req).await
-}
-
 /// The Content-Security-Policy of every page: scripts and styles from this
 /// origin only, no plugins, no framing, forms posting back to this origin.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

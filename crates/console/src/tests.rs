@@ -32,7 +32,7 @@ struct Answer {
 }
 
 async fn send(service: &IamService, req: Request<Full<Bytes>>) -> Answer {
-    answer(crate::handle(service, req).await).await
+    answer(crate::Console::local().handle(service, req).await).await
 }
 
 async fn answer(response: Response<Full<Bytes>>) -> Answer {

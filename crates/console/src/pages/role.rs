@@ -708,8 +708,6 @@ pub(crate) fn delete(ctx: &Ctx, name: &str) -> Out {
 }
 
 /// Request-level: the role page and the roles list show GetRole's last use.
-/// (Beside the page rather than in `crate::tests`, which another change has
-/// open; it uses only `crate::handle`.)
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -726,7 +724,7 @@ mod tests {
 
     async fn get(service: &IamService, uri: &str) -> String {
         let req = Request::get(uri).header("host", "127.0.0.1:1").body(Full::new(Bytes::new())).unwrap();
-        let response = crate::handle(service, req).await;
+        let response = crate::Console::local().handle(service, req).await;
         assert_eq!(response.status(), hyper::StatusCode::OK, "{uri}");
         String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
     }
