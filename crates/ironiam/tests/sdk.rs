@@ -1,41 +1,10 @@
 //! The AWS SDK for Rust against the real binary on a free loopback port:
 //! the founding guide's flow, paginators included.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
 use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
-
-struct Server {
-    child: Child,
-    endpoint: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ironiam"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let endpoint = line.trim().rsplit(' ').next().unwrap().to_string();
-        assert!(endpoint.starts_with("http://127.0.0.1:"), "{line}");
-        Server { child, endpoint, _dir: dir }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::Server;
 
 fn credentials() -> Credentials {
     Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None, None, "test")
@@ -76,7 +45,7 @@ const ECS_EC2: &str = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerSe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guide_flow_with_the_rust_sdk() {
-    let server = Server::start();
+    let server = Server::on_disk();
     let iam = iam(&server.endpoint);
 
     let created = iam
@@ -117,7 +86,7 @@ async fn guide_flow_with_the_rust_sdk() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sdk_paginators_walk_every_page() {
-    let server = Server::start();
+    let server = Server::on_disk();
     let iam = iam(&server.endpoint);
     for i in 0..37 {
         iam.create_role()

@@ -3,56 +3,15 @@
 //! assumed-role credentials it obtains — allowed, denied in AWS's words, and
 //! refused once expired.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod common;
 
 use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_iam::error::ProvideErrorMetadata;
+use common::Server;
 
 const ACCOUNT: &str = "123456789012";
 const ROOT_ID: &str = "AKIAROOTRUSTSDK00001";
 const ROOT_SECRET: &str = "root/Secret+RustSdk";
-
-struct Server {
-    child: Child,
-    endpoint: String,
-}
-
-impl Server {
-    fn start() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ironiam"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--in-memory", "--auth", "enforce"])
-            .arg("--root-access-key")
-            .arg(format!("{ROOT_ID}:{ROOT_SECRET}"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let endpoint = line.trim().rsplit(' ').next().unwrap().to_string();
-        assert!(endpoint.starts_with("http://127.0.0.1:"), "{line}");
-        Server { child, endpoint }
-    }
-
-    /// `POST /_ironiam/clock?offset=SECONDS`, over a plain socket.
-    fn set_clock(&self, offset: i64) {
-        let address = self.endpoint.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address).unwrap();
-        write!(stream, "POST /_ironiam/clock?offset={offset} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply).unwrap();
-        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn credentials(id: &str, secret: &str, token: Option<String>) -> Credentials {
     Credentials::new(id, secret, token, None, "ironiam-test")
@@ -84,7 +43,7 @@ const READ_ROLES: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assumed_role_credentials_with_the_rust_sdk() {
-    let server = Server::start();
+    let server = Server::in_memory(&["--auth", "enforce", "--root-access-key", &format!("{ROOT_ID}:{ROOT_SECRET}")]);
     let root = iam(&server.endpoint, credentials(ROOT_ID, ROOT_SECRET, None));
     root.create_role().role_name("reader").assume_role_policy_document(TRUST_ACCOUNT).send().await.unwrap();
     root.put_role_policy().role_name("reader").policy_name("read").policy_document(READ_ROLES).send().await.unwrap();
