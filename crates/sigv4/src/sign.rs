@@ -42,6 +42,14 @@ fn day(amz_date: &str) -> &str {
     amz_date.get(..8).unwrap_or_default()
 }
 
+/// The signature of string-to-sign `sts` under `params`' secret, for the
+/// day of `amz_date`.
+fn signature_of(params: &SigningParams<'_>, amz_date: &str, sts: &str) -> Result<String, AuthError> {
+    signing_key(params.secret_access_key, day(amz_date), params.region, params.service)
+        .and_then(|key| signature_hex(&key, sts))
+        .ok_or(AuthError::SignatureDoesNotMatch)
+}
+
 /// Formats Unix seconds as an `X-Amz-Date` value (`20150830T123600Z`).
 pub fn amz_date(epoch_seconds: i64) -> String {
     format_amz_date(epoch_seconds)
@@ -74,14 +82,7 @@ pub fn sign(req: &HttpRequest<'_>, params: &SigningParams<'_>) -> Result<String,
     };
     let creq = canonical_request(req, &signed_headers, &payload, false);
     let sts = string_to_sign(&amz_date, &scope, &creq);
-    let signature = signing_key(
-        params.secret_access_key,
-        day(&amz_date),
-        params.region,
-        params.service,
-    )
-    .and_then(|key| signature_hex(&key, &sts))
-    .ok_or(AuthError::SignatureDoesNotMatch)?;
+    let signature = signature_of(params, &amz_date, &sts)?;
     Ok(format!(
         "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
         params.access_key_id
@@ -139,14 +140,7 @@ pub fn presign(
     };
     let creq = canonical_request(&presigned, &signed_headers, &sha256_hex(req.body), true);
     let sts = string_to_sign(&amz_date, &scope, &creq);
-    let signature = signing_key(
-        params.secret_access_key,
-        day(&amz_date),
-        params.region,
-        params.service,
-    )
-    .and_then(|key| signature_hex(&key, &sts))
-    .ok_or(AuthError::SignatureDoesNotMatch)?;
+    let signature = signature_of(params, &amz_date, &sts)?;
     query.push_str("&X-Amz-Signature=");
     query.push_str(&signature);
     Ok(query)
