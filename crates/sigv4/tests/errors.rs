@@ -53,6 +53,11 @@ impl Sts {
         }
     }
 
+    /// The `Authorization` header it carries.
+    fn authorization(&self) -> String {
+        self.headers.iter().find(|(n, _)| n == "Authorization").unwrap().1.clone()
+    }
+
     fn set(mut self, name: &str, value: &str) -> Self {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.headers.push((name.into(), value.into()));
@@ -192,14 +197,7 @@ fn incomplete_signature_bad_date_algorithm_and_credential() {
         "Date must be in ISO-8601 'basic format'. Got 'zzzzzzzzz'. See http://en.wikipedia.org/wiki/ISO_8601",
     );
 
-    let signed = Sts::signed_at(NOW);
-    let header = signed
-        .headers
-        .iter()
-        .find(|(n, _)| n == "Authorization")
-        .unwrap()
-        .1
-        .clone();
+    let header = Sts::signed_at(NOW).authorization();
     let err = Sts::signed_at(NOW)
         .set(
             "Authorization",
@@ -271,14 +269,7 @@ fn invalid_signature_messages() {
     );
 
     // `host` not signed.
-    let signed = Sts::signed_at(NOW);
-    let header = signed
-        .headers
-        .iter()
-        .find(|(n, _)| n == "Authorization")
-        .unwrap()
-        .1
-        .clone();
+    let header = Sts::signed_at(NOW).authorization();
     let err = Sts::signed_at(NOW)
         .set(
             "Authorization",
@@ -409,14 +400,7 @@ fn signature_does_not_match() {
     assert_eq!(err, AuthError::SignatureDoesNotMatch);
     // Too short, too long, upper-case: compared as sent, never a panic.
     for bad in ["", "00", &"A".repeat(64), &"0".repeat(65)] {
-        let signed = Sts::signed_at(NOW);
-        let header = signed
-            .headers
-            .iter()
-            .find(|(n, _)| n == "Authorization")
-            .unwrap()
-            .1
-            .clone();
+        let header = Sts::signed_at(NOW).authorization();
         let sig_at = header.find("Signature=").unwrap() + "Signature=".len();
         let forged = format!("{}{bad}", &header[..sig_at]);
         let result = Sts::signed_at(NOW)
