@@ -13,7 +13,8 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ironiam_policy::{
-    evaluate, parse, CompiledPolicy, Context, EvalDecision, PolicyId, PolicySet, Principal, Request,
+    decide, evaluate, parse, CompiledPolicy, Context, EvalDecision, PolicyId, PolicySet, Principal,
+    Request,
 };
 
 const SSM: &str = include_str!("data/AmazonSSMManagedInstanceCore.json");
@@ -66,9 +67,7 @@ fn guide_role(c: &mut Criterion) {
         ("iam:CreateRole", &empty, EvalDecision::ImplicitDeny),
         ("ecs:TagResource", &tagging, EvalDecision::Allowed),
     ];
-    let mut group = c.benchmark_group("guide_role");
-    group.throughput(Throughput::Elements(1));
-    for (action, context, expected) in cases {
+    let requests = cases.map(|(action, context, expected)| {
         let request = Request {
             principal: Principal::assumed_role(SESSION, ROLE),
             action,
@@ -77,8 +76,22 @@ fn guide_role(c: &mut Criterion) {
             context,
         };
         assert_eq!(evaluate(&set, &request).decision, expected, "{action}");
-        group.bench_function(action, |b| {
-            b.iter(|| evaluate(black_box(&set), black_box(&request)))
+        assert_eq!(decide(&set, &request).decision, expected, "{action}");
+        request
+    });
+    let mut group = c.benchmark_group("guide_role");
+    group.throughput(Throughput::Elements(1));
+    for request in &requests {
+        group.bench_function(request.action, |b| {
+            b.iter(|| evaluate(black_box(&set), black_box(request)))
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("guide_role_verdict");
+    group.throughput(Throughput::Elements(1));
+    for request in &requests {
+        group.bench_function(request.action, |b| {
+            b.iter(|| decide(black_box(&set), black_box(request)))
         });
     }
     group.finish();
@@ -107,9 +120,7 @@ fn hundred_statements(c: &mut Criterion) {
             EvalDecision::ImplicitDeny,
         ),
     ];
-    let mut group = c.benchmark_group("hundred_statements");
-    group.throughput(Throughput::Elements(1));
-    for (action, resource, expected) in cases {
+    let requests = cases.map(|(action, resource, expected)| {
         let request = Request {
             principal: Principal::user("arn:aws:iam::111122223333:user/alice"),
             action,
@@ -118,13 +129,27 @@ fn hundred_statements(c: &mut Criterion) {
             context: &context,
         };
         assert_eq!(evaluate(&set, &request).decision, expected, "{resource}");
+        assert_eq!(decide(&set, &request).decision, expected, "{resource}");
         let name = if expected == EvalDecision::Allowed {
             "allowed"
         } else {
             "implicit_deny"
         };
-        group.bench_function(name, |b| {
-            b.iter(|| evaluate(black_box(&set), black_box(&request)))
+        (name, request)
+    });
+    let mut group = c.benchmark_group("hundred_statements");
+    group.throughput(Throughput::Elements(1));
+    for (name, request) in &requests {
+        group.bench_function(*name, |b| {
+            b.iter(|| evaluate(black_box(&set), black_box(request)))
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("hundred_statements_verdict");
+    group.throughput(Throughput::Elements(1));
+    for (name, request) in &requests {
+        group.bench_function(*name, |b| {
+            b.iter(|| decide(black_box(&set), black_box(request)))
         });
     }
     group.finish();

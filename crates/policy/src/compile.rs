@@ -45,31 +45,39 @@ pub struct CompiledPolicy {
 struct ActionIndex {
     /// Every action written without wildcards (lowercase) → the statements
     /// whose `Action`/`NotAction` matches it, in document order.
-    exact: StatementTable<Statements>,
-    /// Service prefix (lowercase) of every action the policy names, exactly
-    /// or with wildcards → whether `exact` holds actions of the service, and
-    /// the statements that can match an action of that service that is not
-    /// in `exact`: those with a wildcard pattern for the service, and the
-    /// `any_service` ones. AWS forbids wildcards in an action's service
-    /// prefix, so most statements name their services, and a policy that
-    /// does not name a request's service costs one lookup.
-    by_service: StatementTable<ServiceEntry>,
+    exact: StatementTable<ExactEntry>,
+    /// Service prefix (lowercase) of every action the policy names with a
+    /// wildcard → the statements that can match an action of that service
+    /// that is not in `exact`: those with a wildcard pattern for the
+    /// service, and the `any_service` ones.
+    by_service: StatementTable<Fallback>,
     /// The statements that can match an action of any service (`*`,
     /// `NotAction`): the candidates for a service no wildcard names.
     any_service: Fallback,
+    /// One bit (of [`service_bit`]) per service the policy names, exactly or
+    /// with a wildcard. AWS forbids wildcards in an action's service prefix,
+    /// so most statements name their services, and for a service the policy
+    /// does not name (most policies, for most requests) one bit test rules
+    /// out both tables.
+    named_services: u64,
 }
 
-/// What a policy holds about one service.
+/// The bit of [`ActionIndex::named_services`] for a service prefix's hash.
+fn service_bit(service_hash: u64) -> u64 {
+    1 << (service_hash >> 58)
+}
+
+/// The statements that match one action the policy names exactly.
 #[derive(Debug, Clone, Default)]
-struct ServiceEntry {
-    /// Whether some statement names an action of the service exactly.
-    named_exactly: bool,
-    /// The statements to try for its other actions.
-    fallback: Fallback,
+struct ExactEntry {
+    /// Their positions in the policy, in document order.
+    statements: Box<[u32]>,
+    /// Whether one of them is an `Allow` that applies to every request for
+    /// the action (no `Principal`, `Resource` `*`, no `Condition`) and none
+    /// is a `Deny`: the policy's answer for the action is then known without
+    /// looking at the request, which a verdict without explanation uses.
+    settled: bool,
 }
-
-/// Positions of statements in a policy, in document order.
-type Statements = Box<[u32]>;
 
 /// The statements to try for an action no statement names exactly, with a
 /// quick test of each.
@@ -238,6 +246,9 @@ pub(crate) struct Candidates<'p> {
     /// otherwise a quick test per statement, after which the statement's
     /// wildcard patterns decide.
     pub(crate) filters: Option<&'p [PrefixFilter]>,
+    /// The policy allows every request for the action and denies none; see
+    /// [`ExactEntry::settled`].
+    pub(crate) settled: bool,
 }
 
 impl ActionIndex {
@@ -269,7 +280,7 @@ impl ActionIndex {
         keys.sort_unstable();
         keys.dedup();
         let empty = Context::new();
-        let exact: Vec<(Box<[u8]>, Statements)> = keys
+        let exact: Vec<(Box<[u8]>, ExactEntry)> = keys
             .into_iter()
             .map(|action| {
                 let service = service_of(&action);
@@ -284,21 +295,25 @@ impl ActionIndex {
                     })
                     .map(|(index, _)| index)
                     .collect();
-                (action, matching)
+                let of = |index: &u32| statements.get(*index as usize);
+                let settled = !matching
+                    .iter()
+                    .filter_map(of)
+                    .any(|statement| statement.effect == Effect::Deny)
+                    && matching.iter().filter_map(of).any(|statement| {
+                        statement.effect == Effect::Allow && statement.applies_to_every_request()
+                    });
+                let entry = ExactEntry {
+                    statements: matching,
+                    settled,
+                };
+                (action, entry)
             })
             .collect();
 
-        let mut exact_service_names: Vec<Box<[u8]>> = exact
+        let mut named_services = exact
             .iter()
-            .map(|(action, _)| Box::from(service_of(action)))
-            .collect();
-        exact_service_names.sort_unstable();
-        exact_service_names.dedup();
-        let has_exact = |name: &[u8]| {
-            exact_service_names
-                .binary_search_by(|known| (**known).cmp(name))
-                .is_ok()
-        };
+            .fold(0, |bits, (action, _)| bits | service_bit(hash_key(service_of(action))));
         let any_statements: Box<[u32]> = (0u32..)
             .zip(&services)
             .filter(|(_, services)| services.is_none())
@@ -328,9 +343,10 @@ impl ActionIndex {
         let mut names: Vec<&[u8]> = per_statement.iter().flatten().map(|name| &**name).collect();
         names.sort_unstable();
         names.dedup();
-        let mut by_service: Vec<(Box<[u8]>, ServiceEntry)> = names
+        let by_service: Vec<(Box<[u8]>, Fallback)> = names
             .into_iter()
             .map(|name| {
+                named_services |= service_bit(hash_key(name));
                 let candidates: Box<[u32]> = (0u32..)
                     .zip(&services)
                     .filter(|(index, services)| {
@@ -352,55 +368,46 @@ impl ActionIndex {
                             }),
                     })
                     .collect();
-                let entry = ServiceEntry {
-                    named_exactly: has_exact(name),
-                    fallback: Fallback {
-                        statements: candidates,
-                        filters,
-                    },
+                let fallback = Fallback {
+                    statements: candidates,
+                    filters,
                 };
-                (Box::from(name), entry)
+                (Box::from(name), fallback)
             })
             .collect();
-        // Services named only exactly: their other actions fall back to the
-        // statements of any service.
-        for service in &exact_service_names {
-            if !by_service.iter().any(|(known, _)| *known == *service) {
-                let entry = ServiceEntry {
-                    named_exactly: true,
-                    fallback: any_service.clone(),
-                };
-                by_service.push((service.clone(), entry));
-            }
-        }
         ActionIndex {
             exact: StatementTable::new(exact),
             by_service: StatementTable::new(by_service),
             any_service,
+            named_services,
         }
     }
 
+    /// The statements to look at for `action`. An action the policy names
+    /// exactly is in `exact` with every statement that matches it; another
+    /// action of a service the policy names with a wildcard has that
+    /// service's statements; any other action only the `any_service` ones.
+    // Inlined, as is its caller: a returned `Candidates` went through
+    // memory and stalled store forwarding when read back.
+    #[inline(always)]
     fn candidates(&self, action: &LowerAction<'_>) -> Candidates<'_> {
-        let fallback = match self.by_service.get(action.service(), action.service_hash) {
-            None => &self.any_service,
-            Some(ServiceEntry {
-                named_exactly,
-                fallback,
-            }) => {
-                if *named_exactly {
-                    if let Some(statements) = self.exact.get(action.bytes(), action.hash) {
-                        return Candidates {
-                            statements,
-                            filters: None,
-                        };
-                    }
-                }
-                fallback
+        let mut fallback = &self.any_service;
+        if self.named_services & service_bit(action.service_hash) != 0 {
+            if let Some(entry) = self.exact.get(action.bytes(), action.hash) {
+                return Candidates {
+                    statements: &entry.statements,
+                    filters: None,
+                    settled: entry.settled,
+                };
             }
-        };
+            if let Some(service) = self.by_service.get(action.service(), action.service_hash) {
+                fallback = service;
+            }
+        }
         Candidates {
             statements: &fallback.statements,
             filters: Some(&fallback.filters),
+            settled: false,
         }
     }
 }
@@ -432,6 +439,7 @@ impl CompiledPolicy {
     }
 
     /// The statements to look at for `action`.
+    #[inline(always)]
     pub(crate) fn candidates(&self, action: &LowerAction<'_>) -> Candidates<'_> {
         self.actions.candidates(action)
     }
@@ -469,6 +477,19 @@ pub(crate) struct CompiledStatement {
     /// keys, then variables in condition values, then variables in
     /// resources), once each: reported when absent and the action matched.
     pub missing_keys: Box<[ContextKey]>,
+}
+
+impl CompiledStatement {
+    /// Whether the statement applies to every request its action matches:
+    /// any principal, any resource, any context.
+    fn applies_to_every_request(&self) -> bool {
+        self.principal.is_none()
+            && self.conditions.is_empty()
+            && self
+                .resources
+                .as_ref()
+                .is_none_or(|resources| resources.everything)
+    }
 }
 
 /// A list of patterns under `Action`/`Resource` or their `Not…` twins.

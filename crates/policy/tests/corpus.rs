@@ -32,7 +32,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use ironiam_policy::{
-    evaluate, parse, BaseOperator, CompiledPolicy, Context, EvalDecision, PolicyId, PolicySet,
+    decide, evaluate, parse, BaseOperator, CompiledPolicy, Context, EvalDecision, PolicyId, PolicySet,
     PolicyType, Principal, Request,
 };
 use serde_json::Value;
@@ -132,18 +132,23 @@ fn run_check(set: &PolicySet<'_>, check: &Value) -> Result<(), String> {
     let action = request["action"]
         .as_str()
         .ok_or("a request needs an action")?;
-    let decision = evaluate(
-        set,
-        &Request {
-            principal: principal_of(&request["principal"]),
-            action,
-            resource: request["resource"].as_str().unwrap_or("*"),
-            resource_account: request["resource_account"].as_str(),
-            context: &context,
-        },
-    );
+    let request = Request {
+        principal: principal_of(&request["principal"]),
+        action,
+        resource: request["resource"].as_str().unwrap_or("*"),
+        resource_account: request["resource_account"].as_str(),
+        context: &context,
+    };
+    let decision = evaluate(set, &request);
     let expect = &check["expect"];
     let mut problems = Vec::new();
+    let verdict = decide(set, &request);
+    if verdict != decision.verdict() {
+        problems.push(format!(
+            "decide says {verdict:?}, evaluate {:?}",
+            decision.verdict()
+        ));
+    }
     let expected_decision = expect["decision"]
         .as_str()
         .ok_or("expect.decision is required")?;

@@ -436,16 +436,17 @@ fn decide(policies: &[&Policy], spec: &RequestSpec) -> Decision {
     for (key, values) in &spec.context {
         context = context.with_values(key, values.iter().copied());
     }
-    evaluate(
-        &set,
-        &Request {
-            principal: Principal::user("arn:aws:iam::111122223333:user/alice"),
-            action: spec.action,
-            resource: spec.resource,
-            resource_account: None,
-            context: &context,
-        },
-    )
+    let request = Request {
+        principal: Principal::user("arn:aws:iam::111122223333:user/alice"),
+        action: spec.action,
+        resource: spec.resource,
+        resource_account: None,
+        context: &context,
+    };
+    let decision = evaluate(&set, &request);
+    // Every property below also checks the verdict-only path.
+    assert_eq!(ironiam_policy::decide(&set, &request), decision.verdict());
+    decision
 }
 
 proptest! {
@@ -505,5 +506,49 @@ proptest! {
             prop_assert!(decide(&[&a], &spec).is_allowed());
         }
         prop_assert!(grants_at_least(&b, &b, &Scope::default()), "containment is reflexive");
+    }
+}
+
+proptest! {
+    // More cases than the others: a deny hidden behind an unconditional
+    // allow of the same action, which `decide` must still see, is rare.
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    /// `decide` reaches `evaluate`'s verdict with policies of every type,
+    /// several identity policies, and sessions as well as users.
+    #[test]
+    fn a_verdict_is_the_explained_decisions_verdict(
+        documents in prop::collection::vec(policy_document(), 5),
+        spec in request_spec(),
+        session in any::<bool>(),
+        cross_account in any::<bool>(),
+    ) {
+        let compiled: Vec<_> = documents.into_iter().map(|document| policy(document).compile()).collect();
+        let set = PolicySet::new()
+            .identity(PolicyId::new("first"), &compiled[0])
+            .identity(PolicyId::new("second"), &compiled[1])
+            .resource(PolicyId::new("resource"), &compiled[2])
+            .boundary(PolicyId::new("boundary"), &compiled[3])
+            .session(PolicyId::new("session"), &compiled[4]);
+        let mut context = Context::new();
+        for (key, values) in &spec.context {
+            context = context.with_values(key, values.iter().copied());
+        }
+        let principal = if session {
+            Principal::assumed_role(
+                "arn:aws:sts::111122223333:assumed-role/ops/alice",
+                "arn:aws:iam::111122223333:role/ops",
+            )
+        } else {
+            Principal::user("arn:aws:iam::111122223333:user/alice")
+        };
+        let request = Request {
+            principal,
+            action: spec.action,
+            resource: spec.resource,
+            resource_account: cross_account.then_some("444455556666"),
+            context: &context,
+        };
+        prop_assert_eq!(ironiam_policy::decide(&set, &request), evaluate(&set, &request).verdict());
     }
 }

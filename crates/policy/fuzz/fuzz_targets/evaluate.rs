@@ -3,12 +3,12 @@
 //! The input is split at NUL bytes: a policy document, then the action, the
 //! resource, and `key=value` context lines. The same policy is used as an
 //! identity policy, a resource policy and a boundary, for a user and for an
-//! assumed-role session. Nothing may panic, and normalising the policy must
-//! not change the decision.
+//! assumed-role session. Nothing may panic, normalising the policy must
+//! not change the decision, and `decide` must reach `evaluate`'s verdict.
 #![no_main]
 
 use ironiam_policy::{
-    evaluate, normalize, parse, Context, PolicyId, PolicySet, Principal, Request,
+    decide, evaluate, normalize, parse, Context, PolicyId, PolicySet, Principal, Request,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -50,16 +50,16 @@ fuzz_target!(|data: &[u8]| {
                     .identity(PolicyId::new("identity"), policy)
                     .resource(PolicyId::new("resource"), policy)
                     .boundary(PolicyId::new("boundary"), policy);
-                evaluate(
-                    &set,
-                    &Request {
-                        principal,
-                        action,
-                        resource,
-                        resource_account,
-                        context: &context,
-                    },
-                )
+                let request = Request {
+                    principal,
+                    action,
+                    resource,
+                    resource_account,
+                    context: &context,
+                };
+                let decision = evaluate(&set, &request);
+                assert_eq!(decide(&set, &request), decision.verdict());
+                decision
             };
             let original = decide(compiled);
             let normalised = decide(normal);
