@@ -298,24 +298,42 @@ fn lowercase_word(word: u64) -> u64 {
 }
 
 /// Hashes words; the length comes last, so that the evaluator can hash a
-/// service prefix in the same pass that finds where it ends.
-struct KeyHasher(u64);
+/// service prefix in the same pass that finds where it ends. Each word is
+/// mixed on its own (a folded 64×64→128-bit multiply) and the results are
+/// summed, so the multiplies of a long key run side by side instead of one
+/// after another: the hash is on the critical path of every decision.
+struct KeyHasher {
+    sum: u64,
+    index: u64,
+}
 
 impl KeyHasher {
     const MULTIPLIER: u64 = 0x517c_c1b7_2722_0a95;
+    /// Makes the same word at another position mix differently.
+    const POSITION: u64 = 0x9e37_79b9_7f4a_7c15;
 
     fn new() -> KeyHasher {
-        KeyHasher(0)
+        KeyHasher { sum: 0, index: 0 }
     }
 
     fn word(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(KeyHasher::MULTIPLIER);
+        self.index += 1;
+        let seed = self.index.wrapping_mul(KeyHasher::POSITION);
+        self.sum = self
+            .sum
+            .wrapping_add(folded_multiply(word ^ seed, KeyHasher::MULTIPLIER));
     }
 
     fn finish(&self, len: usize) -> u64 {
-        let hash = (self.0 ^ len as u64).wrapping_mul(KeyHasher::MULTIPLIER);
-        hash ^ (hash >> 29)
+        folded_multiply(self.sum ^ len as u64, KeyHasher::POSITION)
     }
+}
+
+/// The high and low halves of a 128-bit product, XORed: every input bit
+/// reaches every output bit.
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
 }
 
 /// A context key a policy reads, lowercased and hashed at compile time.
@@ -339,122 +357,128 @@ impl ContextKey {
     }
 }
 
-/// The request's action lowercased once per decision, with its hash, for
-/// the policies' action indexes.
-pub(crate) struct LowerAction<'b> {
-    bytes: &'b [u8],
+/// The request's action as the policies' action indexes look it up: hashed
+/// as if lowercase, once per decision. The action itself is not copied:
+/// lookups compare it with the indexes' lowercase keys ignoring ASCII case,
+/// and only a wildcard pattern, which needs the lowercase text, asks for it.
+pub(crate) struct RequestAction<'r> {
+    /// As written in the request.
+    text: &'r [u8],
+    /// [`hash_key`] of the lowercase action.
     pub(crate) hash: u64,
     service_len: usize,
-    /// [`hash_key`] of the service prefix.
+    /// [`service_hash`] of the lowercase service prefix.
     pub(crate) service_hash: u64,
-    /// The first 8 bytes after `service:`, zero-padded, for [`crate::compile::PrefixFilter`].
+    /// The first 8 bytes after `service:`, lowercase and zero-padded, for
+    /// [`crate::compile::PrefixFilter`].
     pub(crate) after_service: u64,
+    /// The lowercase action, once [`RequestAction::lowercase`] has been asked.
+    lowercase: SmallVec<[u8; 96]>,
 }
 
-/// Where [`LowerAction`] writes the lowercase action: on the stack when it
-/// fits (AWS action names are far shorter), else on the heap.
-pub(crate) struct ActionBuffer {
-    inline: [u8; ActionBuffer::INLINE],
-    spilled: Vec<u8>,
-}
-
-impl ActionBuffer {
-    const INLINE: usize = 136;
-
-    fn new() -> ActionBuffer {
-        ActionBuffer {
-            inline: [0; ActionBuffer::INLINE],
-            spilled: Vec::new(),
-        }
-    }
-}
-
-impl<'b> LowerAction<'b> {
+impl<'r> RequestAction<'r> {
     // Inlined so the value is built where the scan keeps it: returned
     // through memory, it was copied with wider loads than the stores that
     // wrote it, which stalls store forwarding (a third of a denied decision).
     #[inline(always)]
-    fn new(action: &str, buffer: &'b mut ActionBuffer) -> LowerAction<'b> {
-        let action = action.as_bytes();
-        // Room for the last word written whole.
-        if action.len() + 8 > ActionBuffer::INLINE {
-            return LowerAction::spilled(action, buffer);
-        }
-        // One pass over the words: lowercase, store, hash the action, and
-        // hash the service prefix up to the first `:`.
-        let mut words = [0u64; ActionBuffer::INLINE / 8 + 1];
+    fn new(action: &'r str) -> RequestAction<'r> {
+        let text = action.as_bytes();
+        // One pass over the words: hash the lowercase action and find the
+        // first `:`.
         let mut hash = KeyHasher::new();
-        let mut service_hash = KeyHasher::new();
+        let mut first_word = None;
         let mut service_len = None;
-        let whole = action.len() / 8;
-        for (index, out) in buffer.inline.chunks_exact_mut(8).enumerate() {
-            let word = match action.get(index * 8..index * 8 + 8) {
-                Some(bytes) => load_word(bytes),
-                None if index == whole && action.len() % 8 > 0 => load_tail(action),
-                None => break,
-            };
-            let word = lowercase_word(word);
+        let tail = (text.len() % 8 > 0).then(|| load_tail(text));
+        let words = text.chunks_exact(8).map(load_word).chain(tail);
+        for (index, word) in (0..).zip(words.map(lowercase_word)) {
             hash.word(word);
-            out.copy_from_slice(&word.to_le_bytes());
-            if let Some(slot) = words.get_mut(index) {
-                *slot = word;
-            }
+            first_word.get_or_insert(word);
             if service_len.is_none() {
-                match colon_in(word) {
-                    None => service_hash.word(word),
-                    Some(at) => {
-                        if at > 0 {
-                            service_hash.word(word & (u64::MAX >> (64 - 8 * at)));
-                        }
-                        service_len = Some(index * 8 + at);
-                    }
-                }
+                service_len = colon_in(word).map(|at| index * 8 + at);
             }
         }
-        let service_len = service_len.unwrap_or(action.len());
-        // The 8 bytes after `service:`, from the words (zero past the end).
-        let start = service_len + 1;
-        let (first, shift) = (start / 8, 8 * (start % 8));
-        let low = words.get(first).copied().unwrap_or(0) >> shift;
-        let high = match shift {
-            0 => 0,
-            _ => words.get(first + 1).copied().unwrap_or(0) << (64 - shift),
-        };
-        LowerAction {
-            bytes: buffer.inline.get(..action.len()).unwrap_or_default(),
-            hash: hash.finish(action.len()),
+        let first_word = first_word.unwrap_or(0);
+        let service_len = service_len.unwrap_or(text.len());
+        RequestAction {
+            text,
+            hash: hash.finish(text.len()),
             service_len,
-            service_hash: service_hash.finish(service_len),
-            after_service: low | high,
+            service_hash: service_hash_of(first_word, service_len),
+            after_service: lowercase_word(word_at(text, service_len + 1)),
+            lowercase: SmallVec::new(),
         }
     }
 
-    /// An action too long for the inline buffer (no AWS action is).
-    #[cold]
-    fn spilled(action: &[u8], buffer: &'b mut ActionBuffer) -> LowerAction<'b> {
-        buffer.spilled = action.to_ascii_lowercase();
-        let bytes: &'b [u8] = &buffer.spilled;
-        let service = crate::compile::service_of(bytes);
-        let after = bytes.get(service.len() + 1..).unwrap_or_default();
-        LowerAction {
-            bytes,
-            hash: hash_key(bytes),
-            service_len: service.len(),
-            service_hash: hash_key(service),
-            after_service: load_word(after.get(..8).unwrap_or(after)),
-        }
+    /// The service prefix as written: the text before `:`, or all of it.
+    pub(crate) fn service(&self) -> &'r [u8] {
+        self.text.get(..self.service_len).unwrap_or_default()
+    }
+
+    /// The action as written.
+    pub(crate) fn text(&self) -> &'r [u8] {
+        self.text
     }
 
     /// The action, lowercase (ASCII letters only, so still UTF-8).
-    pub(crate) fn bytes(&self) -> &'b [u8] {
-        self.bytes
-    }
-
-    /// The service prefix: the text before `:`, or all of it.
-    pub(crate) fn service(&self) -> &'b [u8] {
-        self.bytes.get(..self.service_len).unwrap_or_default()
+    pub(crate) fn lowercase(&mut self) -> &[u8] {
+        if self.lowercase.len() != self.text.len() {
+            self.lowercase = self.text.iter().map(u8::to_ascii_lowercase).collect();
+        }
+        &self.lowercase
     }
 }
+
+/// A hash of a lowercase service prefix (`ecs`, `ec2messages`) that reads
+/// only its first 8 bytes and its length: enough to tell apart the services
+/// one policy names (a collision costs a comparison), and one multiply
+/// where [`hash_key`] needs one per word.
+pub(crate) fn service_hash(service: &[u8]) -> u64 {
+    let first = service.get(..8).unwrap_or(service);
+    service_hash_of(load_word(first), service.len())
+}
+
+/// [`service_hash`] from the first word of the text, which may run on past
+/// the service's end.
+fn service_hash_of(first_word: u64, len: usize) -> u64 {
+    let first_word = match len {
+        0 => 0,
+        1..=7 => first_word & (u64::MAX >> (64 - 8 * len)),
+        _ => first_word,
+    };
+    folded_multiply(first_word ^ (len as u64).wrapping_mul(KeyHasher::POSITION), KeyHasher::MULTIPLIER)
+}
+
+/// Whether `text` is `lower` (lowercase) ignoring ASCII case, a word at a time.
+#[inline]
+pub(crate) fn eq_ignoring_case(lower: &[u8], text: &[u8]) -> bool {
+    if lower.len() != text.len() {
+        return false;
+    }
+    let mut lower_words = lower.chunks_exact(8);
+    let mut text_words = text.chunks_exact(8);
+    for (known, word) in (&mut lower_words).zip(&mut text_words) {
+        if load_word(known) != lowercase_word(load_word(word)) {
+            return false;
+        }
+    }
+    lower.len() % 8 == 0 || load_tail(lower) == lowercase_word(load_tail(text))
+}
+
+/// The 8 bytes of `text` from `start`, zero-padded past its end, as
+/// [`load_word`] reads them.
+fn word_at(text: &[u8], start: usize) -> u64 {
+    match text.get(start..start + 8) {
+        Some(word) => load_word(word),
+        None if start >= text.len() => 0,
+        // Fewer than 8 bytes left: one load of the last 8 when there are
+        // that many, shifted down.
+        None => match text.len().checked_sub(8).and_then(|last| text.get(last..)) {
+            Some(last) => load_word(last) >> (8 * (start + 8 - text.len())),
+            None => load_word(text.get(start..).unwrap_or_default()),
+        },
+    }
+}
+
 
 impl Context {
     /// An empty context.
@@ -946,7 +970,7 @@ impl Record for () {
 /// Statements found applicable while scanning the policies.
 struct Scan<'r, R> {
     request: &'r Request<'r>,
-    action: LowerAction<'r>,
+    action: RequestAction<'r>,
     first_deny: Option<PolicyType>,
     record: R,
 }
@@ -991,7 +1015,7 @@ impl<R: Record> Scan<'_, R> {
                 }
                 if candidates.filters.is_some()
                     && !statement.wild_actions.as_ref().is_some_and(|actions| {
-                        actions.matches(self.action.bytes(), self.request.context)
+                        actions.matches(self.action.lowercase(), self.request.context)
                     })
                 {
                     continue;
@@ -1113,10 +1137,9 @@ pub fn decide(set: &PolicySet<'_>, request: &Request<'_>) -> Verdict {
 // Inlined into both callers so the record is built in place, not copied out.
 #[inline(always)]
 fn scan_and_judge<R: Record>(set: &PolicySet<'_>, request: &Request<'_>) -> (Verdict, R) {
-    let mut buffer = ActionBuffer::new();
     let mut scan = Scan {
         request,
-        action: LowerAction::new(request.action, &mut buffer),
+        action: RequestAction::new(request.action),
         first_deny: None,
         record: R::default(),
     };
@@ -1263,25 +1286,24 @@ pub fn context_keys(policy: &Policy) -> Vec<String> {
 mod tests {
     use super::*;
 
-    /// The one-pass inline path agrees with the plain one ([`LowerAction::spilled`])
-    /// wherever the colon falls, whatever the case and length.
+    /// The one-pass hashes agree with hashing the lowercased text, wherever
+    /// the colon falls, whatever the case and length.
     fn assert_same_as_plain(action: &str) {
-        let mut buffer = ActionBuffer::new();
-        let lower = LowerAction::new(action, &mut buffer);
-        let mut plain_buffer = ActionBuffer::new();
-        let plain = LowerAction::spilled(action.as_bytes(), &mut plain_buffer);
+        let mut request = RequestAction::new(action);
         let expected = action.to_ascii_lowercase();
         let service = expected.split(':').next().unwrap_or_default();
-        assert_eq!(lower.bytes(), expected.as_bytes(), "{action:?}");
-        assert_eq!(lower.hash, hash_key(expected.as_bytes()), "{action:?}");
-        assert_eq!(lower.service(), service.as_bytes(), "{action:?}");
-        assert_eq!(lower.service_hash, hash_key(service.as_bytes()), "{action:?}");
-        assert_eq!(lower.after_service, plain.after_service, "{action:?}");
-        assert_eq!(
-            (plain.bytes(), plain.hash, plain.service(), plain.service_hash),
-            (lower.bytes(), lower.hash, lower.service(), lower.service_hash),
-            "{action:?}"
-        );
+        let after = expected.get(service.len() + 1..).unwrap_or_default().as_bytes();
+        assert_eq!(request.hash, hash_key(expected.as_bytes()), "{action:?}");
+        assert_eq!(request.service().to_ascii_lowercase(), service.as_bytes(), "{action:?}");
+        assert_eq!(request.service_hash, service_hash(service.as_bytes()), "{action:?}");
+        assert_eq!(request.after_service, load_word(after.get(..8).unwrap_or(after)), "{action:?}");
+        assert_eq!(request.lowercase(), expected.as_bytes(), "{action:?}");
+        assert!(eq_ignoring_case(expected.as_bytes(), action.as_bytes()), "{action:?}");
+        let mut other = expected.clone().into_bytes();
+        if let Some(last) = other.last_mut() {
+            *last ^= 1;
+            assert!(!eq_ignoring_case(&other, action.as_bytes()), "{action:?}");
+        }
     }
 
     #[test]
@@ -1303,17 +1325,13 @@ mod tests {
                 u64::from_le_bytes([byte.to_ascii_lowercase(); 8])
             );
         }
-        let long = "A".repeat(300);
-        let mut buffer = ActionBuffer::new();
-        let lower = LowerAction::new(&long, &mut buffer);
-        assert_eq!(lower.bytes(), "a".repeat(300).as_bytes());
-        assert_eq!(lower.hash, hash_key("a".repeat(300).as_bytes()));
+        assert_same_as_plain(&"A".repeat(300));
     }
 
     #[test]
     fn every_colon_position_and_length_agrees_with_the_plain_path() {
         let letters = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789".repeat(4);
-        for len in 0..=ActionBuffer::INLINE + 2 {
+        for len in 0..=letters.len() {
             let text = &letters[..len];
             assert_same_as_plain(text);
             for colon in 0..text.len() {
