@@ -316,9 +316,9 @@ impl ActionIndex {
             })
             .collect();
 
-        let mut named_services = exact
-            .iter()
-            .fold(0, |bits, (action, _)| bits | service_bits(service_hash(service_of(action))));
+        let mut named_services = exact.iter().fold(0, |bits, (action, _)| {
+            bits | service_bits(service_hash(service_of(action)))
+        });
         let any_statements: Box<[u32]> = (0u32..)
             .zip(&services)
             .filter(|(_, services)| services.is_none())
@@ -945,6 +945,10 @@ pub(crate) struct Block {
     qualifier: Option<SetQualifier>,
     if_exists: bool,
     pub(crate) entries: Box<[Entry]>,
+    /// A plain `StringEquals` (no `IfExists`, no set operator) without policy
+    /// variables, the most common condition: decided by comparing text,
+    /// without the general path's dispatch on operator and value types.
+    plain_string_equals: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -1021,29 +1025,34 @@ fn compile_block(block: &ConditionBlock, variables: bool) -> Option<Block> {
     // An unknown operator only parses with an empty block, which tests nothing.
     let base = block.operator.base?;
     let (positive, negated) = positive_of(base);
+    let entries: Box<[Entry]> = block
+        .entries
+        .iter()
+        .map(|entry| {
+            let operands: Box<[Operand]> = entry
+                .values
+                .iter()
+                .map(|value| compile_operand(positive, value, variables))
+                .collect();
+            Entry {
+                key: ContextKey::new(&entry.key.to_ascii_lowercase(), &entry.key),
+                ready: operands
+                    .iter()
+                    .all(|operand| matches!(operand, Operand::Ready(_))),
+                operands,
+            }
+        })
+        .collect();
     Some(Block {
         positive,
         negated,
         qualifier: block.operator.qualifier,
         if_exists: block.operator.if_exists,
-        entries: block
-            .entries
-            .iter()
-            .map(|entry| {
-                let operands: Box<[Operand]> = entry
-                    .values
-                    .iter()
-                    .map(|value| compile_operand(positive, value, variables))
-                    .collect();
-                Entry {
-                    key: ContextKey::new(&entry.key.to_ascii_lowercase(), &entry.key),
-                    ready: operands
-                        .iter()
-                        .all(|operand| matches!(operand, Operand::Ready(_))),
-                    operands,
-                }
-            })
-            .collect(),
+        plain_string_equals: base == BaseOperator::StringEquals
+            && block.operator.qualifier.is_none()
+            && !block.operator.if_exists
+            && entries.iter().all(|entry| entry.ready),
+        entries,
     })
 }
 
@@ -1210,6 +1219,20 @@ fn compare(operator: BaseOperator, ordering: Option<std::cmp::Ordering>) -> bool
 impl Block {
     /// Whether every entry of the block holds (entries are AND'ed).
     pub(crate) fn holds(&self, context: &Context) -> bool {
+        if self.plain_string_equals {
+            // What `entry_holds` decides for this operator: some value of the
+            // key equals some operand; false when the key is absent.
+            return self.entries.iter().all(|entry| {
+                context.lookup(&entry.key).is_some_and(|values| {
+                    values.iter().any(|actual| {
+                        entry.operands.iter().any(|operand| {
+                            matches!(operand, Operand::Ready(Value::Text(expected))
+                                if bytes_eq(expected.as_bytes(), actual.as_bytes()))
+                        })
+                    })
+                })
+            });
+        }
         self.entries
             .iter()
             .all(|entry| self.entry_holds(entry, context))

@@ -268,7 +268,11 @@ pub(crate) fn load_word(bytes: &[u8]) -> u64 {
 /// with one 8-byte load when `text` is at least that long.
 fn load_tail(text: &[u8]) -> u64 {
     let tail = text.len() % 8;
-    match text.len().checked_sub(8).and_then(|start| text.get(start..)) {
+    match text
+        .len()
+        .checked_sub(8)
+        .and_then(|start| text.get(start..))
+    {
         Some(last) if tail > 0 => load_word(last) >> (8 * (8 - tail)),
         _ => load_word(text.get(text.len() - tail..).unwrap_or_default()),
     }
@@ -445,7 +449,10 @@ fn service_hash_of(first_word: u64, len: usize) -> u64 {
         1..=7 => first_word & (u64::MAX >> (64 - 8 * len)),
         _ => first_word,
     };
-    folded_multiply(first_word ^ (len as u64).wrapping_mul(KeyHasher::POSITION), KeyHasher::MULTIPLIER)
+    folded_multiply(
+        first_word ^ (len as u64).wrapping_mul(KeyHasher::POSITION),
+        KeyHasher::MULTIPLIER,
+    )
 }
 
 /// Whether `text` is `lower` (lowercase) ignoring ASCII case, a word at a time.
@@ -478,7 +485,6 @@ fn word_at(text: &[u8], start: usize) -> u64 {
         },
     }
 }
-
 
 impl Context {
     /// An empty context.
@@ -1148,7 +1154,10 @@ fn scan_and_judge<R: Record>(set: &PolicySet<'_>, request: &Request<'_>) -> (Ver
 
     let identity_allows =
         identity_side && scan.policies(PolicyType::Identity, &set.identity).is_some();
-    let resource_allow = scan.policies(PolicyType::ResourceBased, &set.resource);
+    let resource_allow = match set.resource.is_empty() {
+        true => None,
+        false => scan.policies(PolicyType::ResourceBased, &set.resource),
+    };
     let boundary_allows = match &set.boundary {
         Some(boundary) if identity_side => scan
             .policies(
@@ -1161,8 +1170,10 @@ fn scan_and_judge<R: Record>(set: &PolicySet<'_>, request: &Request<'_>) -> (Ver
     let session_allows = !identity_side
         || set.session.is_empty()
         || scan.policies(PolicyType::Session, &set.session).is_some();
-    let rcps_allow = scan.every_level_allows(PolicyType::ResourceControl, &set.rcps);
-    let scps_allow = scan.every_level_allows(PolicyType::ServiceControl, &set.scps);
+    let rcps_allow =
+        set.rcps.is_empty() || scan.every_level_allows(PolicyType::ResourceControl, &set.rcps);
+    let scps_allow =
+        set.scps.is_empty() || scan.every_level_allows(PolicyType::ServiceControl, &set.scps);
 
     let verdict: Result<(), PolicyType> = if let Some(policy_type) = scan.first_deny {
         Err(policy_type)
@@ -1292,13 +1303,31 @@ mod tests {
         let mut request = RequestAction::new(action);
         let expected = action.to_ascii_lowercase();
         let service = expected.split(':').next().unwrap_or_default();
-        let after = expected.get(service.len() + 1..).unwrap_or_default().as_bytes();
+        let after = expected
+            .get(service.len() + 1..)
+            .unwrap_or_default()
+            .as_bytes();
         assert_eq!(request.hash, hash_key(expected.as_bytes()), "{action:?}");
-        assert_eq!(request.service().to_ascii_lowercase(), service.as_bytes(), "{action:?}");
-        assert_eq!(request.service_hash, service_hash(service.as_bytes()), "{action:?}");
-        assert_eq!(request.after_service, load_word(after.get(..8).unwrap_or(after)), "{action:?}");
+        assert_eq!(
+            request.service().to_ascii_lowercase(),
+            service.as_bytes(),
+            "{action:?}"
+        );
+        assert_eq!(
+            request.service_hash,
+            service_hash(service.as_bytes()),
+            "{action:?}"
+        );
+        assert_eq!(
+            request.after_service,
+            load_word(after.get(..8).unwrap_or(after)),
+            "{action:?}"
+        );
         assert_eq!(request.lowercase(), expected.as_bytes(), "{action:?}");
-        assert!(eq_ignoring_case(expected.as_bytes(), action.as_bytes()), "{action:?}");
+        assert!(
+            eq_ignoring_case(expected.as_bytes(), action.as_bytes()),
+            "{action:?}"
+        );
         let mut other = expected.clone().into_bytes();
         if let Some(last) = other.last_mut() {
             *last ^= 1;

@@ -71,8 +71,8 @@ pub use compare::{
 pub use compile::CompiledPolicy;
 pub use error::{Finding, PolicyError, Problem, ResourceIssue, Severity};
 pub use eval::{
-    context_keys, decide, evaluate, Context, Decision, EvalDecision, MatchedStatement, MatchedStatements,
-    PolicyId, PolicySet, PolicyType, Principal, PrincipalKind, Request, Verdict,
+    context_keys, decide, evaluate, Context, Decision, EvalDecision, MatchedStatement,
+    MatchedStatements, PolicyId, PolicySet, PolicyType, Principal, PrincipalKind, Request, Verdict,
 };
 pub use normalize::{PrincipalSet, ValueSet};
 pub use reference::{access_level, access_levels_matching, AccessLevel, SERVICE_REFERENCE_SOURCE};

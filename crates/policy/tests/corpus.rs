@@ -32,8 +32,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use ironiam_policy::{
-    decide, evaluate, parse, BaseOperator, CompiledPolicy, Context, EvalDecision, PolicyId, PolicySet,
-    PolicyType, Principal, Request,
+    decide, evaluate, parse, BaseOperator, CompiledPolicy, Context, EvalDecision, PolicyId,
+    PolicySet, PolicyType, Principal, Request,
 };
 use serde_json::Value;
 
