@@ -202,6 +202,7 @@ impl<V> StatementTable<V> {
 
     /// The statements of `key` in any ASCII case, whose lowercase form's
     /// hash is `hash`.
+    #[inline(always)]
     fn get(&self, key: &[u8], hash: u64) -> Option<&V> {
         let mask = self.slots.len().wrapping_sub(1);
         let mut slot = slot_of(hash, mask);

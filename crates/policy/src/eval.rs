@@ -41,7 +41,7 @@ use smallvec::SmallVec;
 use std::sync::Arc;
 
 use crate::ast::{ConditionValue, Effect, Policy};
-use crate::compile::{CompiledPolicy, CompiledStatement, Identity, PrincipalMatch};
+use crate::compile::{Candidates, CompiledPolicy, CompiledStatement, Identity, PrincipalMatch};
 use crate::pattern::{self, Part};
 use crate::values;
 
@@ -320,7 +320,9 @@ impl KeyHasher {
         KeyHasher { sum: 0, index: 0 }
     }
 
+    /// Adds a word of the key. Any case: the word is folded first.
     fn word(&mut self, word: u64) {
+        let word = fold_case(word);
         self.index += 1;
         let seed = self.index.wrapping_mul(KeyHasher::POSITION);
         self.sum = self
@@ -331,6 +333,14 @@ impl KeyHasher {
     fn finish(&self, len: usize) -> u64 {
         folded_multiply(self.sum ^ len as u64, KeyHasher::POSITION)
     }
+}
+
+/// Sets bit 5 of every byte: maps ASCII capitals to their lowercase
+/// letters and leaves lowercase letters, digits and `:` alone. Cheaper than
+/// [`lowercase_word`], and enough for a hash, which needs only that keys
+/// equal ignoring case fold alike; lookups still compare exactly.
+fn fold_case(word: u64) -> u64 {
+    word | 0x2020_2020_2020_2020
 }
 
 /// The high and low halves of a 128-bit product, XORed: every input bit
@@ -394,7 +404,7 @@ impl<'r> RequestAction<'r> {
         let mut service_len = None;
         let tail = (text.len() % 8 > 0).then(|| load_tail(text));
         let words = text.chunks_exact(8).map(load_word).chain(tail);
-        for (index, word) in (0..).zip(words.map(lowercase_word)) {
+        for (index, word) in (0..).zip(words) {
             hash.word(word);
             first_word.get_or_insert(word);
             if service_len.is_none() {
@@ -432,7 +442,7 @@ impl<'r> RequestAction<'r> {
     }
 }
 
-/// A hash of a lowercase service prefix (`ecs`, `ec2messages`) that reads
+/// A hash of a service prefix (`ecs`, `ec2messages`), in any case, that reads
 /// only its first 8 bytes and its length: enough to tell apart the services
 /// one policy names (a collision costs a comparison), and one multiply
 /// where [`hash_key`] needs one per word.
@@ -446,8 +456,8 @@ pub(crate) fn service_hash(service: &[u8]) -> u64 {
 fn service_hash_of(first_word: u64, len: usize) -> u64 {
     let first_word = match len {
         0 => 0,
-        1..=7 => first_word & (u64::MAX >> (64 - 8 * len)),
-        _ => first_word,
+        1..=7 => fold_case(first_word) & (u64::MAX >> (64 - 8 * len)),
+        _ => fold_case(first_word),
     };
     folded_multiply(
         first_word ^ (len as u64).wrapping_mul(KeyHasher::POSITION),
@@ -995,54 +1005,76 @@ impl<R: Record> Scan<'_, R> {
         }
         for (id, policy) in policies {
             let candidates = policy.candidates(&self.action);
+            if candidates.statements.is_empty() {
+                continue;
+            }
             if !R::SCANS_PAST_DENY && candidates.settled {
                 // Allowed whatever the request, and nothing here can deny.
                 best = Some(PrincipalMatch::Direct);
                 continue;
             }
-            for (position, &index) in candidates.statements.iter().enumerate() {
-                if let Some(filters) = candidates.filters {
-                    if filters
-                        .get(position)
-                        .is_some_and(|filter| !filter.may_match(self.action.after_service))
-                    {
-                        continue;
-                    }
-                }
-                let Some(statement) = policy.statements.get(index as usize) else {
-                    continue;
-                };
-                if !R::SCANS_PAST_DENY
-                    && statement.effect == Effect::Allow
-                    && best == Some(PrincipalMatch::Direct)
+            if self.statements(policy_type, id, policy, &candidates, &mut best) {
+                return best;
+            }
+        }
+        best
+    }
+
+    /// Scans the `candidates` of one policy, raising `best` for each
+    /// applicable `Allow`. True when the scan must stop (an applicable
+    /// `Deny`, for a verdict). Kept out of line: the loop over policies,
+    /// which most requests only pass through, stays small.
+    #[inline(never)]
+    fn statements(
+        &mut self,
+        policy_type: PolicyType,
+        id: &PolicyId,
+        policy: &CompiledPolicy,
+        candidates: &Candidates<'_>,
+        best: &mut Option<PrincipalMatch>,
+    ) -> bool {
+        for (position, &index) in candidates.statements.iter().enumerate() {
+            if let Some(filters) = candidates.filters {
+                if filters
+                    .get(position)
+                    .is_some_and(|filter| !filter.may_match(self.action.after_service))
                 {
-                    // Another allow cannot change a verdict; only a deny can.
                     continue;
                 }
-                if candidates.filters.is_some()
-                    && !statement.wild_actions.as_ref().is_some_and(|actions| {
-                        actions.matches(self.action.lowercase(), self.request.context)
-                    })
-                {
-                    continue;
-                }
-                self.record.action_matched(statement, self.request.context);
-                let Some(how) = self.applies(statement) else {
-                    continue;
-                };
-                self.record.applies(policy_type, id, statement);
-                match statement.effect {
-                    Effect::Allow => best = best.max(Some(how)),
-                    Effect::Deny => {
-                        self.first_deny.get_or_insert(policy_type);
-                        if !R::SCANS_PAST_DENY {
-                            return best;
-                        }
+            }
+            let Some(statement) = policy.statements.get(index as usize) else {
+                continue;
+            };
+            if !R::SCANS_PAST_DENY
+                && statement.effect == Effect::Allow
+                && *best == Some(PrincipalMatch::Direct)
+            {
+                // Another allow cannot change a verdict; only a deny can.
+                continue;
+            }
+            if candidates.filters.is_some()
+                && !statement.wild_actions.as_ref().is_some_and(|actions| {
+                    actions.matches(self.action.lowercase(), self.request.context)
+                })
+            {
+                continue;
+            }
+            self.record.action_matched(statement, self.request.context);
+            let Some(how) = self.applies(statement) else {
+                continue;
+            };
+            self.record.applies(policy_type, id, statement);
+            match statement.effect {
+                Effect::Allow => *best = (*best).max(Some(how)),
+                Effect::Deny => {
+                    self.first_deny.get_or_insert(policy_type);
+                    if !R::SCANS_PAST_DENY {
+                        return true;
                     }
                 }
             }
         }
-        best
+        false
     }
 
     /// Whether `statement`, whose action matches, applies to the request:
