@@ -230,18 +230,24 @@ pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
+    let len = a.len();
+    if len < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
     let mut a_words = a.chunks_exact(8);
     let mut b_words = b.chunks_exact(8);
     for (x, y) in (&mut a_words).zip(&mut b_words) {
-        if x != y {
+        if crate::eval::load_word(x) != crate::eval::load_word(y) {
             return false;
         }
     }
-    a_words
-        .remainder()
-        .iter()
-        .zip(b_words.remainder())
-        .all(|(x, y)| x == y)
+    // The last 8 bytes, overlapping the words already compared: one load
+    // each instead of a loop over the remainder.
+    len % 8 == 0
+        || match (a.get(len - 8..), b.get(len - 8..)) {
+            (Some(x), Some(y)) => crate::eval::load_word(x) == crate::eval::load_word(y),
+            _ => false,
+        }
 }
 
 /// The statements to look at for one action.

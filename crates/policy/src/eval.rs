@@ -599,21 +599,13 @@ impl Context {
 
     /// The values of a lowercase key whose [`hash_key`] is `hash`.
     pub(crate) fn lookup_hashed(&self, lower: &str, hash: u64) -> Option<&[String]> {
-        let mut from = 0;
-        while let Some(offset) = self
-            .hashes
-            .get(from..)?
+        self.hashes
             .iter()
-            .position(|&known| known == hash)
-        {
-            let found = from + offset;
-            let (known, _, values) = self.entries.get(found)?;
-            if crate::compile::bytes_eq(known.as_bytes(), lower.as_bytes()) {
-                return Some(values);
-            }
-            from = found + 1;
-        }
-        None
+            .zip(&self.entries)
+            .find(|(&known_hash, (known, _, _))| {
+                known_hash == hash && crate::compile::bytes_eq(known.as_bytes(), lower.as_bytes())
+            })
+            .map(|(_, (_, _, values))| values.as_slice())
     }
 
     /// The values of an already-lowercase key.
