@@ -603,10 +603,13 @@ impl Matcher {
     /// Whether `text` is covered. For `Not…`, whether it is *not* listed.
     /// Action matchers are lowercase and take a lowercase action; resources
     /// compare exactly.
+    #[inline]
     pub(crate) fn matches(&self, text: &[u8], context: &Context) -> bool {
-        if self.everything {
-            return true;
-        }
+        self.everything || self.lists(text, context)
+    }
+
+    /// [`Matcher::matches`] past the `*` shortcut.
+    fn lists(&self, text: &[u8], context: &Context) -> bool {
         let listed = self
             .prefixes
             .iter()
@@ -1225,6 +1228,7 @@ fn compare(operator: BaseOperator, ordering: Option<std::cmp::Ordering>) -> bool
 
 impl Block {
     /// Whether every entry of the block holds (entries are AND'ed).
+    #[inline]
     pub(crate) fn holds(&self, context: &Context) -> bool {
         if self.plain_string_equals {
             // What `entry_holds` decides for this operator: some value of the
@@ -1240,6 +1244,11 @@ impl Block {
                 })
             });
         }
+        self.holds_in_general(context)
+    }
+
+    /// [`Block::holds`] for any operator.
+    fn holds_in_general(&self, context: &Context) -> bool {
         self.entries
             .iter()
             .all(|entry| self.entry_holds(entry, context))

@@ -383,9 +383,6 @@ pub(crate) struct RequestAction<'r> {
     service_len: usize,
     /// [`service_hash`] of the lowercase service prefix.
     pub(crate) service_hash: u64,
-    /// The first 8 bytes after `service:`, lowercase and zero-padded, for
-    /// [`crate::compile::PrefixFilter`].
-    pub(crate) after_service: u64,
     /// The lowercase action, once [`RequestAction::lowercase`] has been asked.
     lowercase: SmallVec<[u8; 96]>,
 }
@@ -418,7 +415,6 @@ impl<'r> RequestAction<'r> {
             hash: hash.finish(text.len()),
             service_len,
             service_hash: service_hash_of(first_word, service_len),
-            after_service: lowercase_word(word_at(text, service_len + 1)),
             lowercase: SmallVec::new(),
         }
     }
@@ -426,6 +422,12 @@ impl<'r> RequestAction<'r> {
     /// The service prefix as written: the text before `:`, or all of it.
     pub(crate) fn service(&self) -> &'r [u8] {
         self.text.get(..self.service_len).unwrap_or_default()
+    }
+
+    /// The first 8 bytes after `service:`, lowercase and zero-padded, for
+    /// [`crate::compile::PrefixFilter`]. Only wildcard patterns need it.
+    pub(crate) fn after_service(&self) -> u64 {
+        lowercase_word(word_at(self.text, self.service_len + 1))
     }
 
     /// The action as written.
@@ -1025,11 +1027,15 @@ impl<R: Record> Scan<'_, R> {
         candidates: &Candidates<'_>,
         best: &mut Option<PrincipalMatch>,
     ) -> bool {
+        let after_service = match candidates.filters {
+            Some(_) => self.action.after_service(),
+            None => 0,
+        };
         for (position, &index) in candidates.statements.iter().enumerate() {
             if let Some(filters) = candidates.filters {
                 if filters
                     .get(position)
-                    .is_some_and(|filter| !filter.may_match(self.action.after_service))
+                    .is_some_and(|filter| !filter.may_match(after_service))
                 {
                     continue;
                 }
@@ -1343,7 +1349,7 @@ mod tests {
             "{action:?}"
         );
         assert_eq!(
-            request.after_service,
+            request.after_service(),
             load_word(after.get(..8).unwrap_or(after)),
             "{action:?}"
         );
