@@ -1228,7 +1228,7 @@ fn compare(operator: BaseOperator, ordering: Option<std::cmp::Ordering>) -> bool
 
 impl Block {
     /// Whether every entry of the block holds (entries are AND'ed).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn holds(&self, context: &Context) -> bool {
         if self.plain_string_equals {
             // What `entry_holds` decides for this operator: some value of the
