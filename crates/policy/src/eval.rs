@@ -438,7 +438,12 @@ impl<'r> RequestAction<'r> {
     /// The action, lowercase (ASCII letters only, so still UTF-8).
     pub(crate) fn lowercase(&mut self) -> &[u8] {
         if self.lowercase.len() != self.text.len() {
-            self.lowercase = self.text.iter().map(u8::to_ascii_lowercase).collect();
+            self.lowercase.clear();
+            for chunk in self.text.chunks(8) {
+                let word = lowercase_word(load_word(chunk)).to_le_bytes();
+                self.lowercase
+                    .extend_from_slice(word.get(..chunk.len()).unwrap_or_default());
+            }
         }
         &self.lowercase
     }
