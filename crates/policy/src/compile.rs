@@ -171,7 +171,18 @@ struct StatementTable<V> {
     /// The hash and position in `entries` of each entry, or [`EMPTY_SLOT`]
     /// as position.
     slots: Box<[(u64, u32)]>,
-    entries: Box<[(Box<[u8]>, V)]>,
+    entries: Box<[TableEntry<V>]>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TableEntry<V> {
+    /// The key, lowercase.
+    key: Box<[u8]>,
+    /// The key as the policy first wrote it (`ecs:RegisterContainerInstance`),
+    /// which requests usually spell the same way: compared first, as plain
+    /// bytes, before the comparison that ignores case.
+    written: Box<[u8]>,
+    value: V,
 }
 
 const EMPTY_SLOT: u32 = u32::MAX;
@@ -183,11 +194,11 @@ fn slot_of(hash: u64, mask: usize) -> usize {
 
 impl<V> StatementTable<V> {
     /// `entries` must have distinct keys; `hash` is the hash lookups use.
-    fn new(entries: Vec<(Box<[u8]>, V)>, hash: fn(&[u8]) -> u64) -> StatementTable<V> {
+    fn new(entries: Vec<TableEntry<V>>, hash: fn(&[u8]) -> u64) -> StatementTable<V> {
         let mut slots = vec![(0, EMPTY_SLOT); (entries.len() * 2).next_power_of_two().max(2)];
         let mask = slots.len() - 1;
-        for (position, (key, _)) in (0u32..).zip(&entries) {
-            let hash = hash(key);
+        for (position, entry) in (0u32..).zip(&entries) {
+            let hash = hash(&entry.key);
             let mut slot = slot_of(hash, mask);
             while slots[slot].1 != EMPTY_SLOT {
                 slot = (slot + 1) & mask;
@@ -211,9 +222,9 @@ impl<V> StatementTable<V> {
                 return None;
             }
             if candidate == hash {
-                if let Some((known, statements)) = self.entries.get(position as usize) {
-                    if eq_ignoring_case(known, key) {
-                        return Some(statements);
+                if let Some(entry) = self.entries.get(position as usize) {
+                    if bytes_eq(&entry.written, key) || eq_ignoring_case(&entry.key, key) {
+                        return Some(&entry.value);
                     }
                 }
             }
@@ -280,6 +291,27 @@ impl ActionIndex {
             Some(names) => names.iter().any(|name| name.as_bytes() == service),
         };
 
+        // The first spelling of each action written without wildcards.
+        let mut spellings: Vec<(Box<[u8]>, Box<[u8]>)> = policy
+            .statements()
+            .iter()
+            .filter_map(|statement| statement.action())
+            .flat_map(|action| action.values.iter())
+            .filter(|value| !value.contains(['*', '?']))
+            .map(|value| {
+                let lower: Box<[u8]> = value.to_ascii_lowercase().into_bytes().into();
+                (lower, Box::from(value.as_bytes()))
+            })
+            .collect();
+        // Stable: the first spelling of a key stays first.
+        spellings.sort_by(|a, b| a.0.cmp(&b.0));
+        spellings.dedup_by(|later, first| later.0 == first.0);
+        let written = |key: &[u8]| -> Box<[u8]> {
+            match spellings.binary_search_by(|(lower, _)| (**lower).cmp(key)) {
+                Ok(found) => spellings[found].1.clone(),
+                Err(_) => key.into(),
+            }
+        };
         let mut keys: Vec<Box<[u8]>> = statements
             .iter()
             .filter_map(|statement| statement.actions.as_ref())
@@ -292,7 +324,7 @@ impl ActionIndex {
         keys.sort_unstable();
         keys.dedup();
         let empty = Context::new();
-        let exact: Vec<(Box<[u8]>, ExactEntry)> = keys
+        let exact: Vec<TableEntry<ExactEntry>> = keys
             .into_iter()
             .map(|action| {
                 let service = service_of(&action);
@@ -315,16 +347,19 @@ impl ActionIndex {
                     && matching.iter().filter_map(of).any(|statement| {
                         statement.effect == Effect::Allow && statement.applies_to_every_request()
                     });
-                let entry = ExactEntry {
-                    statements: matching,
-                    settled,
-                };
-                (action, entry)
+                TableEntry {
+                    written: written(&action),
+                    key: action,
+                    value: ExactEntry {
+                        statements: matching,
+                        settled,
+                    },
+                }
             })
             .collect();
 
-        let mut named_services = exact.iter().fold(0, |bits, (action, _)| {
-            bits | service_bits(service_hash(service_of(action)))
+        let mut named_services = exact.iter().fold(0, |bits, entry| {
+            bits | service_bits(service_hash(service_of(&entry.key)))
         });
         let any_statements: Box<[u32]> = (0u32..)
             .zip(&services)
@@ -355,7 +390,7 @@ impl ActionIndex {
         let mut names: Vec<&[u8]> = per_statement.iter().flatten().map(|name| &**name).collect();
         names.sort_unstable();
         names.dedup();
-        let by_service: Vec<(Box<[u8]>, Fallback)> = names
+        let by_service: Vec<TableEntry<Fallback>> = names
             .into_iter()
             .map(|name| {
                 named_services |= service_bits(service_hash(name));
@@ -384,7 +419,11 @@ impl ActionIndex {
                     statements: candidates,
                     filters,
                 };
-                (Box::from(name), fallback)
+                TableEntry {
+                    key: Box::from(name),
+                    written: Box::from(name),
+                    value: fallback,
+                }
             })
             .collect();
         ActionIndex {
