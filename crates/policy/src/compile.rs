@@ -292,23 +292,20 @@ impl ActionIndex {
         };
 
         // The first spelling of each action written without wildcards.
-        let mut spellings: Vec<(Box<[u8]>, Box<[u8]>)> = policy
+        let mut spellings: Vec<(String, &str)> = policy
             .statements()
             .iter()
             .filter_map(|statement| statement.action())
             .flat_map(|action| action.values.iter())
             .filter(|value| !value.contains(['*', '?']))
-            .map(|value| {
-                let lower: Box<[u8]> = value.to_ascii_lowercase().into_bytes().into();
-                (lower, Box::from(value.as_bytes()))
-            })
+            .map(|value| (value.to_ascii_lowercase(), value.as_str()))
             .collect();
         // Stable: the first spelling of a key stays first.
         spellings.sort_by(|a, b| a.0.cmp(&b.0));
         spellings.dedup_by(|later, first| later.0 == first.0);
         let written = |key: &[u8]| -> Box<[u8]> {
-            match spellings.binary_search_by(|(lower, _)| (**lower).cmp(key)) {
-                Ok(found) => spellings[found].1.clone(),
+            match spellings.binary_search_by(|(lower, _)| lower.as_bytes().cmp(key)) {
+                Ok(found) => Box::from(spellings[found].1.as_bytes()),
                 Err(_) => key.into(),
             }
         };
