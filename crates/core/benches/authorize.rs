@@ -1,4 +1,5 @@
-//! What `--auth enforce` adds to a request: `IamService::authorize` for a
+//! What `--auth enforce` adds to a request: `IamService::verdict` (and the
+//! explained `IamService::authorize`) for a
 //! user with the guide's two managed policies attached and one inline
 //! policy — gathering the caller's policies (from the store and the
 //! compiled-policy cache), building the principal's context, and the
@@ -32,7 +33,10 @@ fn authorize(c: &mut Criterion) {
     ] {
         let request = AuthzRequest { action: action.into(), resource: resource.into(), resource_account: None, context: Context::new() };
         assert_eq!(s.authorize(&caller, &request).unwrap().is_allowed(), name != "implicit_deny");
+        assert_eq!(s.verdict(&caller, &request).unwrap().is_allowed(), name != "implicit_deny");
         group.bench_function(name, |b| b.iter(|| s.authorize(black_box(&caller), black_box(&request)).unwrap()));
+        // What enforcement runs on every request: the verdict alone.
+        group.bench_function(format!("{name}_verdict"), |b| b.iter(|| s.verdict(black_box(&caller), black_box(&request)).unwrap()));
     }
     group.finish();
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use ironiam_catalog::catalog;
-use ironiam_policy::{evaluate, CompiledPolicy, Context, Decision, PolicyId, PolicySet, Principal, Request};
+use ironiam_policy::{decide, evaluate, CompiledPolicy, Context, Decision, PolicyId, PolicySet, Principal, Request, Verdict};
 use parking_lot::RwLock;
 
 use crate::entities::Tag;
@@ -256,15 +256,27 @@ impl IamService {
         context
     }
 
-    /// Decides `request` for `caller`. The root user is allowed without
-    /// evaluation (IAM policies do not limit it); every other principal
-    /// needs its policies to allow.
+    /// Decides `request` for `caller`, with the statements that made the
+    /// decision (for simulation, and for the message of a denial). The root
+    /// user is allowed without evaluation (IAM policies do not limit it);
+    /// every other principal needs its policies to allow.
     pub fn authorize(&self, caller: &Caller, request: &AuthzRequest) -> IamResult<Decision> {
+        self.decide_with(caller, request, evaluate)
+    }
+
+    /// The verdict of [`IamService::authorize`] without its explanation:
+    /// what enforcing a request needs (see [`ironiam_policy::decide`]).
+    pub fn verdict(&self, caller: &Caller, request: &AuthzRequest) -> IamResult<Verdict> {
+        self.decide_with(caller, request, decide)
+    }
+
+    /// Gathers `caller`'s policies and context and hands them to `judge`.
+    fn decide_with<T>(&self, caller: &Caller, request: &AuthzRequest, judge: fn(&PolicySet<'_>, &Request<'_>) -> T) -> IamResult<T> {
         let policies = self.caller_policies(caller)?;
         let context = self.principal_context(caller, request.context.clone(), &policies.tags);
         let principal = evaluation_principal(caller);
         let set = policies.policy_set();
-        Ok(evaluate(
+        Ok(judge(
             &set,
             &Request {
                 principal,
@@ -417,7 +429,10 @@ mod tests {
         s.put_user_permissions_boundary(&root, "alice", "arn:aws:iam::aws:policy/IAMReadOnlyAccess").unwrap();
         let d = s.authorize(&alice, &create_role).unwrap();
         assert_eq!(d.reason("iam:CreateRole").unwrap(), "because no permissions boundary allows the iam:CreateRole action");
-        assert!(s.authorize(&alice, &request("iam:GetRole", "arn:aws:iam::123456789012:role/x")).unwrap().is_allowed());
+        assert_eq!(s.verdict(&alice, &create_role).unwrap(), d.verdict(), "enforcement's verdict is the explained one");
+        let get_role = request("iam:GetRole", "arn:aws:iam::123456789012:role/x");
+        assert!(s.authorize(&alice, &get_role).unwrap().is_allowed());
+        assert!(s.verdict(&alice, &get_role).unwrap().is_allowed());
     }
 
     #[test]
