@@ -76,11 +76,24 @@ fn service_bits(service_hash: u64) -> u64 {
 struct ExactEntry {
     /// Their positions in the policy, in document order.
     statements: Box<[u32]>,
-    /// Whether one of them is an `Allow` that applies to every request for
-    /// the action (no `Principal`, `Resource` `*`, no `Condition`) and none
-    /// is a `Deny`: the policy's answer for the action is then known without
-    /// looking at the request, which a verdict without explanation uses.
-    settled: bool,
+    /// The policy's answer for the action when it can be told without
+    /// scanning the statements, which a verdict without explanation uses.
+    answer: ExactAnswer,
+}
+
+/// How a policy answers an action it names exactly, for a verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum ExactAnswer {
+    /// Scan the statements.
+    #[default]
+    Scan,
+    /// Allowed whatever the request: one statement is an `Allow` for any
+    /// principal and resource without conditions, and none is a `Deny`.
+    Allowed,
+    /// Allowed exactly when the conditions of this statement (a position in
+    /// the policy) hold: it is the only one, an `Allow` for any principal
+    /// and resource.
+    AllowedIf(u32),
 }
 
 /// The statements to try for an action no statement names exactly, with a
@@ -269,9 +282,8 @@ pub(crate) struct Candidates<'p> {
     /// otherwise a quick test per statement, after which the statement's
     /// wildcard patterns decide.
     pub(crate) filters: Option<&'p [PrefixFilter]>,
-    /// The policy allows every request for the action and denies none; see
-    /// [`ExactEntry::settled`].
-    pub(crate) settled: bool,
+    /// See [`ExactEntry::answer`]; always `Scan` for a wildcard fallback.
+    pub(crate) answer: ExactAnswer,
 }
 
 impl ActionIndex {
@@ -337,19 +349,35 @@ impl ActionIndex {
                     .map(|(index, _)| index)
                     .collect();
                 let of = |index: &u32| statements.get(*index as usize);
-                let settled = !matching
+                let no_deny = !matching
                     .iter()
                     .filter_map(of)
-                    .any(|statement| statement.effect == Effect::Deny)
-                    && matching.iter().filter_map(of).any(|statement| {
-                        statement.effect == Effect::Allow && statement.applies_to_every_request()
-                    });
+                    .any(|statement| statement.effect == Effect::Deny);
+                let answer = match *matching {
+                    _ if no_deny
+                        && matching.iter().filter_map(of).any(|statement| {
+                            statement.effect == Effect::Allow
+                                && statement.applies_to_every_request()
+                        }) =>
+                    {
+                        ExactAnswer::Allowed
+                    }
+                    [only] if no_deny
+                        && of(&only).is_some_and(|statement| {
+                            statement.effect == Effect::Allow
+                                && statement.applies_to_every_request_when_conditions_hold()
+                        }) =>
+                    {
+                        ExactAnswer::AllowedIf(only)
+                    }
+                    _ => ExactAnswer::Scan,
+                };
                 TableEntry {
                     written: written(&action),
                     key: action,
                     value: ExactEntry {
                         statements: matching,
-                        settled,
+                        answer,
                     },
                 }
             })
@@ -446,7 +474,7 @@ impl ActionIndex {
                 return Candidates {
                     statements: &entry.statements,
                     filters: None,
-                    settled: entry.settled,
+                    answer: entry.answer,
                 };
             }
             if let Some(service) = self.by_service.get(action.service(), action.service_hash) {
@@ -456,7 +484,7 @@ impl ActionIndex {
         Candidates {
             statements: &fallback.statements,
             filters: Some(&fallback.filters),
-            settled: false,
+            answer: ExactAnswer::Scan,
         }
     }
 }
@@ -532,8 +560,13 @@ impl CompiledStatement {
     /// Whether the statement applies to every request its action matches:
     /// any principal, any resource, any context.
     fn applies_to_every_request(&self) -> bool {
+        self.conditions.is_empty() && self.applies_to_every_request_when_conditions_hold()
+    }
+
+    /// Whether the statement applies to any principal and resource, so that
+    /// only its conditions decide.
+    fn applies_to_every_request_when_conditions_hold(&self) -> bool {
         self.principal.is_none()
-            && self.conditions.is_empty()
             && self
                 .resources
                 .as_ref()

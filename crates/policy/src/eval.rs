@@ -41,7 +41,9 @@ use smallvec::SmallVec;
 use std::sync::Arc;
 
 use crate::ast::{ConditionValue, Effect, Policy};
-use crate::compile::{Candidates, CompiledPolicy, CompiledStatement, Identity, PrincipalMatch};
+use crate::compile::{
+    Candidates, CompiledPolicy, CompiledStatement, ExactAnswer, Identity, PrincipalMatch,
+};
 use crate::pattern::{self, Part};
 use crate::values;
 
@@ -1007,10 +1009,24 @@ impl<R: Record> Scan<'_, R> {
             if candidates.statements.is_empty() {
                 continue;
             }
-            if !R::SCANS_PAST_DENY && candidates.settled {
-                // Allowed whatever the request, and nothing here can deny.
-                best = Some(PrincipalMatch::Direct);
-                continue;
+            if !R::SCANS_PAST_DENY {
+                // Nothing here can deny: only whether it allows is asked.
+                match candidates.answer {
+                    ExactAnswer::Scan => {}
+                    ExactAnswer::Allowed => {
+                        best = Some(PrincipalMatch::Direct);
+                        continue;
+                    }
+                    ExactAnswer::AllowedIf(index) => {
+                        let context = self.request.context;
+                        if policy.statements.get(index as usize).is_some_and(|statement| {
+                            statement.conditions.iter().all(|block| block.holds(context))
+                        }) {
+                            best = Some(PrincipalMatch::Direct);
+                        }
+                        continue;
+                    }
+                }
             }
             if self.statements(policy_type, id, policy, &candidates, &mut best) {
                 return best;
