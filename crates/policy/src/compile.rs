@@ -22,7 +22,7 @@ use crate::ast::{
     PrincipalValue, SetQualifier, Statement,
 };
 use crate::eval::{
-    eq_ignoring_case, hash_key, service_hash, Context, ContextKey, Principal, PrincipalKind,
+    action_hash, eq_ignoring_case, service_hash, Context, ContextKey, Principal, PrincipalKind,
     RequestAction,
 };
 use crate::pattern::{self, Glob, Part, Token};
@@ -362,11 +362,12 @@ impl ActionIndex {
                     {
                         ExactAnswer::Allowed
                     }
-                    [only] if no_deny
-                        && of(&only).is_some_and(|statement| {
-                            statement.effect == Effect::Allow
-                                && statement.applies_to_every_request_when_conditions_hold()
-                        }) =>
+                    [only]
+                        if no_deny
+                            && of(&only).is_some_and(|statement| {
+                                statement.effect == Effect::Allow
+                                    && statement.applies_to_every_request_when_conditions_hold()
+                            }) =>
                     {
                         ExactAnswer::AllowedIf(only)
                     }
@@ -452,7 +453,7 @@ impl ActionIndex {
             })
             .collect();
         ActionIndex {
-            exact: StatementTable::new(exact, hash_key),
+            exact: StatementTable::new(exact, action_hash),
             by_service: StatementTable::new(by_service, service_hash),
             any_service,
             named_services,
