@@ -1448,7 +1448,7 @@ fn variable_value<'c>(
     default: Option<&'c str>,
     context: &'c Context,
 ) -> Option<&'c str> {
-    single_or_default(context.values_lowercase(key), default)
+    single_or_default(context.get(key), default)
 }
 
 /// The value a variable takes: the key's single value, else the default.

@@ -234,11 +234,48 @@ fn account_of_arn(arn: &str) -> Option<&str> {
 /// address…). A key may have several values (`aws:TagKeys`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    /// (lowercase key, key as written, values), sorted by the lowercase key.
-    entries: Vec<(Box<str>, Box<str>, Vec<String>)>,
-    /// [`hash_key`] of each entry's lowercase key, in the same order: the
-    /// evaluator finds a key it hashed at compile time by scanning these.
+    /// Sorted by key, compared ignoring ASCII case.
+    entries: Vec<ContextEntry>,
+    /// [`hash_key`] of each entry's key, in the same order (the hash folds
+    /// case): the evaluator finds a key it hashed at compile time by
+    /// scanning these.
     hashes: Vec<u64>,
+}
+
+/// One key of a [`Context`]. A context is built for every request, so each
+/// key costs one allocation for its text, not three: the key and its
+/// lowercase form share one, and a single value (most keys have one) is
+/// kept inline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ContextEntry {
+    /// The key as last written, then the same key lowercase: one allocation.
+    keys: Box<str>,
+    values: SmallVec<[String; 1]>,
+}
+
+impl ContextEntry {
+    fn new(key: &str, values: SmallVec<[String; 1]>) -> ContextEntry {
+        let mut keys = String::with_capacity(2 * key.len());
+        keys.push_str(key);
+        keys.push_str(key);
+        if let Some(lower) = keys.get_mut(key.len()..) {
+            lower.make_ascii_lowercase();
+        }
+        ContextEntry {
+            keys: keys.into_boxed_str(),
+            values,
+        }
+    }
+
+    /// The key as last written.
+    fn key(&self) -> &str {
+        self.keys.get(..self.keys.len() / 2).unwrap_or_default()
+    }
+
+    /// The key, lowercase.
+    fn lower(&self) -> &str {
+        self.keys.get(self.keys.len() / 2..).unwrap_or_default()
+    }
 }
 
 /// A hash of a lowercase context key or action, computed once at compile
@@ -530,7 +567,7 @@ impl Context {
 
     /// Sets `key` to one value (replacing any earlier values).
     pub fn with(mut self, key: &str, value: impl Into<String>) -> Context {
-        self.insert(key, vec![value.into()]);
+        self.set(key, smallvec::smallvec![value.into()]);
         self
     }
 
@@ -540,7 +577,7 @@ impl Context {
         key: &str,
         values: impl IntoIterator<Item = V>,
     ) -> Context {
-        self.insert(key, values.into_iter().map(Into::into).collect());
+        self.set(key, values.into_iter().map(Into::into).collect());
         self
     }
 
@@ -589,23 +626,35 @@ impl Context {
 
     /// Sets `key` to `values`.
     pub fn insert(&mut self, key: &str, values: Vec<String>) {
-        let lower: Box<str> = key.to_ascii_lowercase().into();
-        let hash = hash_key(lower.as_bytes());
+        self.set(key, SmallVec::from_vec(values));
+    }
+
+    fn set(&mut self, key: &str, values: SmallVec<[String; 1]>) {
+        let entry = ContextEntry::new(key, values);
         match self
             .entries
-            .binary_search_by(|(known, _, _)| (**known).cmp(&*lower))
+            .binary_search_by(|known| known.lower().cmp(entry.lower()))
         {
-            Ok(found) => self.entries[found] = (lower, key.into(), values),
+            Ok(found) => self.entries[found] = entry,
             Err(position) => {
-                self.entries.insert(position, (lower, key.into(), values));
-                self.hashes.insert(position, hash);
+                self.entries.insert(position, entry);
+                self.hashes.insert(position, hash_key(key.as_bytes()));
             }
         }
     }
 
     /// The values of `key` (any case), if it is present.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        self.values_lowercase(&key.to_ascii_lowercase())
+        // A scan of the hashes beats a binary search that compares keys
+        // ignoring case at every step: contexts hold a dozen keys or so.
+        let hash = hash_key(key.as_bytes());
+        self.hashes
+            .iter()
+            .zip(&self.entries)
+            .find(|(&known_hash, entry)| {
+                known_hash == hash && entry.lower().eq_ignore_ascii_case(key)
+            })
+            .map(|(_, entry)| entry.values.as_slice())
     }
 
     /// Whether `key` (any case) is present.
@@ -615,7 +664,7 @@ impl Context {
 
     /// The keys as last written, in order of their lowercase form.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(_, written, _)| &**written)
+        self.entries.iter().map(ContextEntry::key)
     }
 
     /// The values of a key a policy reads, if it is present.
@@ -628,18 +677,11 @@ impl Context {
         self.hashes
             .iter()
             .zip(&self.entries)
-            .find(|(&known_hash, (known, _, _))| {
-                known_hash == hash && crate::compile::bytes_eq(known.as_bytes(), lower.as_bytes())
+            .find(|(&known_hash, entry)| {
+                known_hash == hash
+                    && crate::compile::bytes_eq(lower.as_bytes(), entry.lower().as_bytes())
             })
-            .map(|(_, (_, _, values))| values.as_slice())
-    }
-
-    /// The values of an already-lowercase key.
-    pub(crate) fn values_lowercase(&self, key: &str) -> Option<&[String]> {
-        self.entries
-            .binary_search_by(|(known, _, _)| (**known).cmp(key))
-            .ok()
-            .map(|found| self.entries[found].2.as_slice())
+            .map(|(_, entry)| entry.values.as_slice())
     }
 }
 
