@@ -232,15 +232,31 @@ fn account_of_arn(arn: &str) -> Option<&str> {
 /// key names are not case-sensitive"). Every value is text, as AWS passes
 /// it; each operator reads the text as its type (a number, a date, an IP
 /// address…). A key may have several values (`aws:TagKeys`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Context {
-    /// Sorted by key, compared ignoring ASCII case.
+    /// In the order first set: every look-up scans `hashes`, and a context
+    /// holds a dozen keys or so, so keeping them sorted would only cost
+    /// comparisons and moves on every insert.
     entries: Vec<ContextEntry>,
     /// [`hash_key`] of each entry's key, in the same order (the hash folds
     /// case): the evaluator finds a key it hashed at compile time by
     /// scanning these.
     hashes: Vec<u64>,
 }
+
+/// Contexts are equal when they hold the same keys (as written) and values,
+/// in whatever order they were set.
+impl PartialEq for Context {
+    fn eq(&self, other: &Context) -> bool {
+        self.entries.len() == other.entries.len()
+            && self
+                .entries
+                .iter()
+                .all(|entry| other.entries.contains(entry))
+    }
+}
+
+impl Eq for Context {}
 
 /// One key of a [`Context`]. A context is built for every request, so each
 /// key costs one allocation for its text, not three: the key and its
@@ -631,14 +647,17 @@ impl Context {
 
     fn set(&mut self, key: &str, values: SmallVec<[String; 1]>) {
         let entry = ContextEntry::new(key, values);
-        match self
-            .entries
-            .binary_search_by(|known| known.lower().cmp(entry.lower()))
-        {
-            Ok(found) => self.entries[found] = entry,
-            Err(position) => {
-                self.entries.insert(position, entry);
-                self.hashes.insert(position, hash_key(key.as_bytes()));
+        let hash = hash_key(key.as_bytes());
+        let known = self
+            .hashes
+            .iter()
+            .zip(&mut self.entries)
+            .find(|(&known_hash, known)| known_hash == hash && known.lower() == entry.lower());
+        match known {
+            Some((_, known)) => *known = entry,
+            None => {
+                self.entries.push(entry);
+                self.hashes.push(hash);
             }
         }
     }
@@ -664,7 +683,9 @@ impl Context {
 
     /// The keys as last written, in order of their lowercase form.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(ContextEntry::key)
+        let mut entries: Vec<&ContextEntry> = self.entries.iter().collect();
+        entries.sort_unstable_by(|a, b| a.lower().cmp(b.lower()));
+        entries.into_iter().map(ContextEntry::key)
     }
 
     /// The values of a key a policy reads, if it is present.
@@ -1450,6 +1471,37 @@ mod tests {
             *last ^= 1;
             assert!(!eq_ignoring_case(&other, action.as_bytes()), "{action:?}");
         }
+    }
+
+    #[test]
+    fn context_keys_ignore_case_and_the_order_they_were_set() {
+        let context = Context::new()
+            .with("aws:SourceIp", "192.0.2.1")
+            .with("aws:CurrentTime", "2020-01-01T00:00:00Z")
+            .with_values("aws:TagKeys", ["a", "b"])
+            .with("AWS:sourceIP", "198.51.100.7");
+        assert_eq!(
+            context.get("aws:sourceip"),
+            Some(&["198.51.100.7".to_owned()][..])
+        );
+        assert_eq!(context.get("AWS:TAGKEYS").map(<[String]>::len), Some(2));
+        assert_eq!(context.get("aws:SourceVpc"), None);
+        let key = ContextKey::new("aws:sourceip", "aws:SourceIp");
+        assert_eq!(context.lookup(&key), context.get("aws:SourceIp"));
+        // One entry per key, listed as last written, in lowercase order.
+        assert_eq!(
+            context.keys().collect::<Vec<_>>(),
+            ["aws:CurrentTime", "AWS:sourceIP", "aws:TagKeys"]
+        );
+        let reordered = Context::new()
+            .with_values("aws:TagKeys", ["a", "b"])
+            .with("AWS:sourceIP", "198.51.100.7")
+            .with("aws:CurrentTime", "2020-01-01T00:00:00Z");
+        assert_eq!(context, reordered);
+        assert_ne!(
+            context,
+            reordered.with("aws:CurrentTime", "2021-01-01T00:00:00Z")
+        );
     }
 
     #[test]
