@@ -73,31 +73,10 @@ impl Clock for OffsetClock {
     }
 }
 
-/// Formats epoch seconds as AWS prints dates in IAM responses: `2026-11-30T00:21:20Z`.
+/// Formats epoch seconds as AWS prints dates in IAM responses: `2026-11-30T00:21:20Z`
+/// (the policy engine's formatter, which also writes `aws:CurrentTime`).
 pub fn iso8601(epoch_seconds: i64) -> String {
-    let days = epoch_seconds.div_euclid(86_400);
-    let secs = epoch_seconds.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
-}
-
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    ironiam_policy::format_iso8601(epoch_seconds)
 }
 
 #[cfg(test)]

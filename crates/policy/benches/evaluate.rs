@@ -79,19 +79,31 @@ fn guide_role(c: &mut Criterion) {
         assert_eq!(decide(&set, &request).decision, expected, "{action}");
         request
     });
-    let mut group = c.benchmark_group("guide_role");
+    let named = requests.map(|request| (request.action, request));
+    bench_both(c, "guide_role", &set, &named);
+}
+
+/// Times `evaluate` in group `name` and `decide` in `name_verdict`, each
+/// request under its name.
+fn bench_both(
+    c: &mut Criterion,
+    name: &str,
+    set: &PolicySet<'_>,
+    requests: &[(&str, Request<'_>)],
+) {
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(1));
-    for request in &requests {
-        group.bench_function(request.action, |b| {
-            b.iter(|| evaluate(black_box(&set), black_box(request)))
+    for (name, request) in requests {
+        group.bench_function(*name, |b| {
+            b.iter(|| evaluate(black_box(set), black_box(request)))
         });
     }
     group.finish();
-    let mut group = c.benchmark_group("guide_role_verdict");
+    let mut group = c.benchmark_group(format!("{name}_verdict"));
     group.throughput(Throughput::Elements(1));
-    for request in &requests {
-        group.bench_function(request.action, |b| {
-            b.iter(|| decide(black_box(&set), black_box(request)))
+    for (name, request) in requests {
+        group.bench_function(*name, |b| {
+            b.iter(|| decide(black_box(set), black_box(request)))
         });
     }
     group.finish();
@@ -137,22 +149,7 @@ fn hundred_statements(c: &mut Criterion) {
         };
         (name, request)
     });
-    let mut group = c.benchmark_group("hundred_statements");
-    group.throughput(Throughput::Elements(1));
-    for (name, request) in &requests {
-        group.bench_function(*name, |b| {
-            b.iter(|| evaluate(black_box(&set), black_box(request)))
-        });
-    }
-    group.finish();
-    let mut group = c.benchmark_group("hundred_statements_verdict");
-    group.throughput(Throughput::Elements(1));
-    for (name, request) in &requests {
-        group.bench_function(*name, |b| {
-            b.iter(|| decide(black_box(&set), black_box(request)))
-        });
-    }
-    group.finish();
+    bench_both(c, "hundred_statements", &set, &requests);
 
     c.bench_function("compile/hundred_statements", |b| {
         let parsed = parse(HUNDRED).expect("parses");

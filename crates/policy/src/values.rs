@@ -187,7 +187,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 }
 
 /// Epoch seconds as AWS writes `aws:CurrentTime`: `2026-01-02T03:04:05Z`.
-pub(crate) fn format_iso8601(epoch_seconds: i64) -> String {
+pub fn format_iso8601(epoch_seconds: i64) -> String {
     let days = epoch_seconds.div_euclid(86_400);
     let second_of_day = epoch_seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
