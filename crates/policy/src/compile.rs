@@ -187,6 +187,7 @@ struct StatementTable<V> {
     entries: Box<[TableEntry<V>]>,
 }
 
+/// One key of a [`StatementTable`] and its value.
 #[derive(Debug, Clone, Default)]
 struct TableEntry<V> {
     /// The key, lowercase.
@@ -224,8 +225,8 @@ impl<V> StatementTable<V> {
         }
     }
 
-    /// The statements of `key` in any ASCII case, whose lowercase form's
-    /// hash is `hash`.
+    /// The value of `key`, in any ASCII case, whose hash (by the function
+    /// the table was built with) is `hash`.
     #[inline(always)]
     fn get(&self, key: &[u8], hash: u64) -> Option<&V> {
         let mask = self.slots.len().wrapping_sub(1);

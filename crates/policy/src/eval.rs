@@ -294,8 +294,8 @@ impl ContextEntry {
     }
 }
 
-/// A hash of a lowercase context key or action, computed once at compile
-/// time for the policy's side and once per context entry or request for the
+/// A hash of a context key in any case (it folds case), computed once at
+/// compile time for the policy's side and once per context entry for the
 /// request's side. Not for untrusted-input hash tables: a collision only
 /// costs a string comparison.
 pub(crate) fn hash_key(bytes: &[u8]) -> u64 {
@@ -356,11 +356,9 @@ fn lowercase_word(word: u64) -> u64 {
     word | (upper >> 2)
 }
 
-/// Hashes words; the length comes last, so that the evaluator can hash a
-/// service prefix in the same pass that finds where it ends. Each word is
-/// mixed on its own (a folded 64×64→128-bit multiply) and the results are
-/// summed, so the multiplies of a long key run side by side instead of one
-/// after another: the hash is on the critical path of every decision.
+/// Hashes the words of a key, then its length. Each word is mixed on its
+/// own (a folded 64×64→128-bit multiply) and the results are summed, so the
+/// multiplies of a long key run side by side instead of one after another.
 struct KeyHasher {
     sum: u64,
     index: u64,
@@ -427,16 +425,17 @@ impl ContextKey {
 }
 
 /// The request's action as the policies' action indexes look it up: hashed
-/// as if lowercase, once per decision. The action itself is not copied:
-/// lookups compare it with the indexes' lowercase keys ignoring ASCII case,
-/// and only a wildcard pattern, which needs the lowercase text, asks for it.
+/// ignoring case, once per decision. The action itself is not copied:
+/// lookups compare it with the policy's spelling, then with the lowercase
+/// key ignoring ASCII case, and only a wildcard pattern, which needs the
+/// lowercase text, asks for it.
 pub(crate) struct RequestAction<'r> {
     /// As written in the request.
     text: &'r [u8],
     /// [`action_hash`] of the action.
     pub(crate) hash: u64,
     service_len: usize,
-    /// [`service_hash`] of the lowercase service prefix.
+    /// [`service_hash`] of the service prefix.
     pub(crate) service_hash: u64,
     /// The lowercase action, once [`RequestAction::lowercase`] has been asked.
     lowercase: SmallVec<[u8; 96]>,
