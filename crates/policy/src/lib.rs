@@ -15,6 +15,7 @@
 //!   [`PolicySet`] (identity, resource or trust, boundary, session, SCP and
 //!   RCP policies) as AWS documents it, returning a [`Decision`] with the
 //!   statements that made it and the context keys that were missing;
+//!   [`decide`] returns the same [`Verdict`] alone, for enforcement;
 //!   [`context_keys`] lists the keys a policy uses.
 //! * [`normalize`], [`grants_at_least`], [`diff`]: compare policies by
 //!   meaning rather than spelling.
