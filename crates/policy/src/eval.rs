@@ -1009,6 +1009,9 @@ struct Explanation {
     /// applicable `Deny` statements: any one makes the decision an explicit
     /// deny, which reports only those.
     matched: MatchedStatements,
+    /// Whether `matched` holds `Deny`s now. Derivable from it, but kept:
+    /// reading the first matched statement for every applicable one measured
+    /// about 5 % slower.
     denying: bool,
     missing: Vec<String>,
 }
