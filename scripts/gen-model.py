@@ -4,8 +4,9 @@
 The AWS Query protocol shapes of IAM (2010-05-08) and STS (2011-06-15) come from the
 models botocore ships (``botocore/data/<svc>/<version>/service-2.json.gz``), not from
 memory. This script reads them and writes static Rust tables: every operation, the
-input shapes reachable from it (wire names, types, required members, min/max, patterns,
-enums), the result wrapper and top-level output members, and the error shapes.
+input and output shapes reachable from it (wire names, types, required members, min/max,
+patterns, enums, the `sensitive` flag), the result wrapper and top-level output members,
+and the error shapes.
 
 Usage:
     python3 scripts/gen-model.py            # (re)write the committed file
@@ -328,7 +329,8 @@ class Generator:
         ops = model["operations"]
         out = []
 
-        # Input shapes reachable from operations.
+        # Shapes reachable from operations' inputs and outputs (the audit log walks
+        # outputs, and leaves out the members of `sensitive` shapes).
         reachable = set()
 
         def walk(shape_name):
@@ -348,17 +350,19 @@ class Generator:
                 walk(s["key"]["shape"])
                 walk(s["value"]["shape"])
             elif t not in KINDS:
-                raise GenError(f"{prefix}: input shape {shape_name} has unsupported type {t}")
+                raise GenError(f"{prefix}: shape {shape_name} has unsupported type {t}")
 
         for op_name in sorted(ops):
             op = ops[op_name]
             if "input" in op:
                 walk(op["input"]["shape"])
+            if "output" in op:
+                walk(op["output"]["shape"])
 
         def sname(shape_name):
             return f"S_{prefix}_{shape_name}"
 
-        out.append(f"// ---- {prefix}: input shapes ----")
+        out.append(f"// ---- {prefix}: input and output shapes ----")
         for shape_name in sorted(reachable):
             out.append(self.shape_static(prefix, shape_name, shapes[shape_name], sname))
 
@@ -412,8 +416,9 @@ class Generator:
                 members = list(shapes[output["shape"]].get("members", {}).keys())
                 members_s = "&[" + ", ".join(rs(m) for m in members) + "]"
                 out_shape_s = f"Some({out_shape})"
+                output_s = f"Some(&{sname(output['shape'])})"
             else:
-                wrapper_s, members_s, out_shape_s = "None", "&[]", "None"
+                wrapper_s, members_s, out_shape_s, output_s = "None", "&[]", "None", "None"
             errs = [e["shape"] for e in op.get("errors", [])]
             for e in errs:
                 if e not in errors:
@@ -425,6 +430,7 @@ class Generator:
                 f"        service: Service::{variant},\n"
                 f"        input: {inp},\n"
                 f"        output_shape: {out_shape_s},\n"
+                f"        output: {output_s},\n"
                 f"        result_wrapper: {wrapper_s},\n"
                 f"        output_members: {members_s},\n"
                 f"        errors: {errs_s},\n"

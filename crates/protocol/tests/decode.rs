@@ -656,6 +656,7 @@ static TEST_OP: OperationDef = OperationDef {
     service: Service::Iam,
     input: Some(&REQUEST),
     output_shape: None,
+    output: None,
     result_wrapper: None,
     output_members: &[],
     errors: &[],

@@ -12,135 +12,151 @@ use super::{ErrorDef, Member, OperationDef, Pattern, Service, Shape, ShapeKind};
 
 // Patterns: the model's Java source, then its anchored Rust translation.
 static PATTERN_0: Pattern = Pattern::new(
-    "[\\w._-]+",
-    "^(?:[a-zA-Z0-9_\\._\\-]+)$",
-);
-static PATTERN_1: Pattern = Pattern::new(
-    "[\\w]+",
-    "^(?:[a-zA-Z0-9_]+)$",
-);
-static PATTERN_2: Pattern = Pattern::new(
-    "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
-    "^(?:^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$)$",
-);
-static PATTERN_3: Pattern = Pattern::new(
-    "\\d{12}",
-    "^(?:[0-9]{12})$",
-);
-static PATTERN_4: Pattern = Pattern::new(
-    "[\\d]+",
-    "^(?:[0-9]+)$",
-);
-static PATTERN_5: Pattern = Pattern::new(
-    "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-    "^(?:[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{00FF}]+)$",
-);
-static PATTERN_6: Pattern = Pattern::new(
-    "[\\w+=,.@-]+",
-    "^(?:[a-zA-Z0-9_\\+=,\\.@\\-]+)$",
-);
-static PATTERN_7: Pattern = Pattern::new(
-    "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
-    "^(?:[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{007E}\\x{00A1}-\\x{00FF}]*)$",
-);
-static PATTERN_8: Pattern = Pattern::new(
-    "[\\w-]+",
-    "^(?:[a-zA-Z0-9_\\-]+)$",
-);
-static PATTERN_9: Pattern = Pattern::new(
     "[\\u0020-\\u00FF]+",
     "^(?:[\\x{0020}-\\x{00FF}]+)$",
 );
+static PATTERN_1: Pattern = Pattern::new(
+    "^o-[a-z0-9]{10,32}$",
+    "^(?:^o-[a-z0-9]{10,32}$)$",
+);
+static PATTERN_2: Pattern = Pattern::new(
+    "[\\w._-]+",
+    "^(?:[a-zA-Z0-9_\\._\\-]+)$",
+);
+static PATTERN_3: Pattern = Pattern::new(
+    "[\\w]+",
+    "^(?:[a-zA-Z0-9_]+)$",
+);
+static PATTERN_4: Pattern = Pattern::new(
+    "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
+    "^(?:^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$)$",
+);
+static PATTERN_5: Pattern = Pattern::new(
+    "\\d{12}",
+    "^(?:[0-9]{12})$",
+);
+static PATTERN_6: Pattern = Pattern::new(
+    "[\\d]+",
+    "^(?:[0-9]+)$",
+);
+static PATTERN_7: Pattern = Pattern::new(
+    "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+    "^(?:[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{00FF}]+)$",
+);
+static PATTERN_8: Pattern = Pattern::new(
+    "[\\w+=,.@-]+",
+    "^(?:[a-zA-Z0-9_\\+=,\\.@\\-]+)$",
+);
+static PATTERN_9: Pattern = Pattern::new(
+    "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+    "^(?:[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{007E}\\x{00A1}-\\x{00FF}]*)$",
+);
 static PATTERN_10: Pattern = Pattern::new(
+    "[\\w-]+",
+    "^(?:[a-zA-Z0-9_\\-]+)$",
+);
+static PATTERN_11: Pattern = Pattern::new(
     "^[a-zA-Z0-9:_.-]+$",
     "^(?:^[a-zA-Z0-9:_\\.\\-]+$)$",
 );
-static PATTERN_11: Pattern = Pattern::new(
+static PATTERN_12: Pattern = Pattern::new(
     "^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*",
     "^(?:^o-[0-9a-z]{10,32}/r-[0-9a-z]{4,32}[0-9a-z\\-/]*)$",
 );
-static PATTERN_12: Pattern = Pattern::new(
+static PATTERN_13: Pattern = Pattern::new(
     "^p-[0-9a-zA-Z_]{8,128}$",
     "^(?:^p-[0-9a-zA-Z_]{8,128}$)$",
 );
-static PATTERN_13: Pattern = Pattern::new(
+static PATTERN_14: Pattern = Pattern::new(
     "^[a-zA-Z0-9:/+=,.@_-]+$",
     "^(?:^[a-zA-Z0-9:/\\+=,\\.@_\\-]+$)$",
 );
-static PATTERN_14: Pattern = Pattern::new(
+static PATTERN_15: Pattern = Pattern::new(
     "\\u002F[\\u0021-\\u007F]*",
     "^(?:\\x{002F}[\\x{0021}-\\x{007F}]*)$",
 );
-static PATTERN_15: Pattern = Pattern::new(
+static PATTERN_16: Pattern = Pattern::new(
     "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
     "^(?:(\\x{002F})|(\\x{002F}[\\x{0021}-\\x{007E}]+\\x{002F}))$",
 );
-static PATTERN_16: Pattern = Pattern::new(
+static PATTERN_17: Pattern = Pattern::new(
     "[ -~]+",
     "^(?:[ -\\~]+)$",
 );
-static PATTERN_17: Pattern = Pattern::new(
+static PATTERN_18: Pattern = Pattern::new(
     "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
     "^(?:((/[A-Za-z0-9\\.,\\+@=_\\-]+)*)/)$",
 );
-static PATTERN_18: Pattern = Pattern::new(
+static PATTERN_19: Pattern = Pattern::new(
     "v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
     "^(?:v[1-9][0-9]*(\\.[A-Za-z0-9\\-]*)?)$",
 );
-static PATTERN_19: Pattern = Pattern::new(
+static PATTERN_20: Pattern = Pattern::new(
     "[A-Z0-9]+",
     "^(?:[A-Z0-9]+)$",
 );
-static PATTERN_20: Pattern = Pattern::new(
+static PATTERN_21: Pattern = Pattern::new(
+    "[:\\w]+",
+    "^(?:[:a-zA-Z0-9_]+)$",
+);
+static PATTERN_22: Pattern = Pattern::new(
     "^http(s?)://[a-zA-Z0-9._/-]*(\\?[a-zA-Z0-9._=&-]*)?(#[a-zA-Z0-9._/-]*)?$",
     "^(?:^http(s?)://[a-zA-Z0-9\\._/\\-]*(\\?[a-zA-Z0-9\\._=\\&\\-]*)?(\\#[a-zA-Z0-9\\._/\\-]*)?$)$",
 );
-static PATTERN_21: Pattern = Pattern::new(
+static PATTERN_23: Pattern = Pattern::new(
     "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+",
     "^(?:[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{007E}\\x{00A1}-\\x{00FF}]+)$",
 );
-static PATTERN_22: Pattern = Pattern::new(
+static PATTERN_24: Pattern = Pattern::new(
     "[\\w+=/:,.@-]+",
     "^(?:[a-zA-Z0-9_\\+=/:,\\.@\\-]+)$",
 );
-static PATTERN_23: Pattern = Pattern::new(
+static PATTERN_25: Pattern = Pattern::new(
     "[\\w-]*",
     "^(?:[a-zA-Z0-9_\\-]*)$",
 );
-static PATTERN_24: Pattern = Pattern::new(
-    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-    "^(?:[\\p{L}\\p{Z}\\p{N}_\\.:/=\\+\\-@]+)$",
-);
-static PATTERN_25: Pattern = Pattern::new(
-    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
-    "^(?:[\\p{L}\\p{Z}\\p{N}_\\.:/=\\+\\-@]*)$",
-);
 static PATTERN_26: Pattern = Pattern::new(
-    "[\\w]*",
-    "^(?:[a-zA-Z0-9_]*)$",
-);
-static PATTERN_27: Pattern = Pattern::new(
-    "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+",
-    "^(?:[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{007E}\\x{0085}\\x{00A0}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{1000}0-\\x{10FF}FF]+)$",
-);
-static PATTERN_28: Pattern = Pattern::new(
-    "[\\w+=,.@:\\/-]*",
-    "^(?:[a-zA-Z0-9_\\+=,\\.@:/\\-]*)$",
-);
-static PATTERN_29: Pattern = Pattern::new(
     "[\\w+=,.@-]*",
     "^(?:[a-zA-Z0-9_\\+=,\\.@\\-]*)$",
 );
+static PATTERN_27: Pattern = Pattern::new(
+    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+    "^(?:[\\p{L}\\p{Z}\\p{N}_\\.:/=\\+\\-@]+)$",
+);
+static PATTERN_28: Pattern = Pattern::new(
+    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+    "^(?:[\\p{L}\\p{Z}\\p{N}_\\.:/=\\+\\-@]*)$",
+);
+static PATTERN_29: Pattern = Pattern::new(
+    "[\\w]*",
+    "^(?:[a-zA-Z0-9_]*)$",
+);
 static PATTERN_30: Pattern = Pattern::new(
+    "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+",
+    "^(?:[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{007E}\\x{0085}\\x{00A0}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{1000}0-\\x{10FF}FF]+)$",
+);
+static PATTERN_31: Pattern = Pattern::new(
+    "[\\w+=,.@:-]*",
+    "^(?:[a-zA-Z0-9_\\+=,\\.@:\\-]*)$",
+);
+static PATTERN_32: Pattern = Pattern::new(
+    "[\\w+=,.@:\\/-]*",
+    "^(?:[a-zA-Z0-9_\\+=,\\.@:/\\-]*)$",
+);
+static PATTERN_33: Pattern = Pattern::new(
+    "[\\w+=,.@\\:-]*",
+    "^(?:[a-zA-Z0-9_\\+=,\\.@:\\-]*)$",
+);
+static PATTERN_34: Pattern = Pattern::new(
     "[\\w+=/:,.@-]*",
     "^(?:[a-zA-Z0-9_\\+=/:,\\.@\\-]*)$",
 );
-static PATTERN_31: Pattern = Pattern::new(
+static PATTERN_35: Pattern = Pattern::new(
     "[\\d]*",
     "^(?:[0-9]*)$",
 );
 
-// ---- IAM: input shapes ----
+// ---- IAM: input and output shapes ----
 static S_IAM_AcceptDelegationRequestRequest: Shape = Shape {
     name: "AcceptDelegationRequestRequest",
     kind: ShapeKind::Structure {
@@ -161,6 +177,81 @@ static S_IAM_AccessAdvisorUsageGranularityType: Shape = Shape {
     max: None,
     pattern: None,
     enum_values: &["SERVICE_LEVEL", "ACTION_LEVEL"],
+    sensitive: false,
+};
+static S_IAM_AccessDetail: Shape = Shape {
+    name: "AccessDetail",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServiceName", wire_name: "ServiceName", shape: &S_IAM_serviceNameType, required: true },
+            Member { name: "ServiceNamespace", wire_name: "ServiceNamespace", shape: &S_IAM_serviceNamespaceType, required: true },
+            Member { name: "Region", wire_name: "Region", shape: &S_IAM_stringType, required: false },
+            Member { name: "EntityPath", wire_name: "EntityPath", shape: &S_IAM_organizationsEntityPathType, required: false },
+            Member { name: "LastAuthenticatedTime", wire_name: "LastAuthenticatedTime", shape: &S_IAM_dateType, required: false },
+            Member { name: "TotalAuthenticatedEntities", wire_name: "TotalAuthenticatedEntities", shape: &S_IAM_integerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_AccessDetails: Shape = Shape {
+    name: "AccessDetails",
+    kind: ShapeKind::List { member: &S_IAM_AccessDetail, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_AccessKey: Shape = Shape {
+    name: "AccessKey",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
+            Member { name: "AccessKeyId", wire_name: "AccessKeyId", shape: &S_IAM_accessKeyIdType, required: true },
+            Member { name: "Status", wire_name: "Status", shape: &S_IAM_statusType, required: true },
+            Member { name: "SecretAccessKey", wire_name: "SecretAccessKey", shape: &S_IAM_accessKeySecretType, required: true },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_AccessKeyLastUsed: Shape = Shape {
+    name: "AccessKeyLastUsed",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "LastUsedDate", wire_name: "LastUsedDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "ServiceName", wire_name: "ServiceName", shape: &S_IAM_stringType, required: true },
+            Member { name: "Region", wire_name: "Region", shape: &S_IAM_stringType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_AccessKeyMetadata: Shape = Shape {
+    name: "AccessKeyMetadata",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: false },
+            Member { name: "AccessKeyId", wire_name: "AccessKeyId", shape: &S_IAM_accessKeyIdType, required: false },
+            Member { name: "Status", wire_name: "Status", shape: &S_IAM_statusType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
     sensitive: false,
 };
 static S_IAM_ActionNameListType: Shape = Shape {
@@ -223,6 +314,15 @@ static S_IAM_AddUserToGroupRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ArnListType: Shape = Shape {
+    name: "ArnListType",
+    kind: ShapeKind::List { member: &S_IAM_arnType, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_AssociateDelegationRequestRequest: Shape = Shape {
     name: "AssociateDelegationRequestRequest",
     kind: ShapeKind::Structure {
@@ -278,6 +378,70 @@ static S_IAM_AttachUserPolicyRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_AttachedPermissionsBoundary: Shape = Shape {
+    name: "AttachedPermissionsBoundary",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PermissionsBoundaryType", wire_name: "PermissionsBoundaryType", shape: &S_IAM_PermissionsBoundaryAttachmentType, required: false },
+            Member { name: "PermissionsBoundaryArn", wire_name: "PermissionsBoundaryArn", shape: &S_IAM_arnType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_AttachedPolicy: Shape = Shape {
+    name: "AttachedPolicy",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: false },
+            Member { name: "PolicyArn", wire_name: "PolicyArn", shape: &S_IAM_arnType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_BootstrapDatum: Shape = Shape {
+    name: "BootstrapDatum",
+    kind: ShapeKind::Blob,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: true,
+};
+static S_IAM_CertificationKeyType: Shape = Shape {
+    name: "CertificationKeyType",
+    kind: ShapeKind::String,
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&PATTERN_0),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_CertificationMapType: Shape = Shape {
+    name: "CertificationMapType",
+    kind: ShapeKind::Map { key: &S_IAM_CertificationKeyType, value: &S_IAM_CertificationValueType, key_name: "key", value_name: "value" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_CertificationValueType: Shape = Shape {
+    name: "CertificationValueType",
+    kind: ShapeKind::String,
+    min: Some(1),
+    max: Some(32),
+    pattern: Some(&PATTERN_0),
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ChangePasswordRequest: Shape = Shape {
     name: "ChangePasswordRequest",
     kind: ShapeKind::Structure {
@@ -286,6 +450,15 @@ static S_IAM_ChangePasswordRequest: Shape = Shape {
             Member { name: "NewPassword", wire_name: "NewPassword", shape: &S_IAM_passwordType, required: true },
         ],
     },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ColumnNumber: Shape = Shape {
+    name: "ColumnNumber",
+    kind: ShapeKind::Integer,
     min: None,
     max: None,
     pattern: None,
@@ -321,6 +494,15 @@ static S_IAM_ContextKeyNameType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(5),
     max: Some(256),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ContextKeyNamesResultListType: Shape = Shape {
+    name: "ContextKeyNamesResultListType",
+    kind: ShapeKind::List { member: &S_IAM_ContextKeyNameType, member_name: "member" },
+    min: None,
+    max: None,
     pattern: None,
     enum_values: &[],
     sensitive: false,
@@ -365,6 +547,19 @@ static S_IAM_CreateAccessKeyRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_CreateAccessKeyResponse: Shape = Shape {
+    name: "CreateAccessKeyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AccessKey", wire_name: "AccessKey", shape: &S_IAM_AccessKey, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_CreateAccountAliasRequest: Shape = Shape {
     name: "CreateAccountAliasRequest",
     kind: ShapeKind::Structure {
@@ -399,12 +594,39 @@ static S_IAM_CreateDelegationRequestRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_CreateDelegationRequestResponse: Shape = Shape {
+    name: "CreateDelegationRequestResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ConsoleDeepLink", wire_name: "ConsoleDeepLink", shape: &S_IAM_consoleDeepLinkType, required: false },
+            Member { name: "DelegationRequestId", wire_name: "DelegationRequestId", shape: &S_IAM_delegationRequestIdType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_CreateGroupRequest: Shape = Shape {
     name: "CreateGroupRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: false },
             Member { name: "GroupName", wire_name: "GroupName", shape: &S_IAM_groupNameType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_CreateGroupResponse: Shape = Shape {
+    name: "CreateGroupResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Group", wire_name: "Group", shape: &S_IAM_Group, required: true },
         ],
     },
     min: None,
@@ -428,6 +650,19 @@ static S_IAM_CreateInstanceProfileRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_CreateInstanceProfileResponse: Shape = Shape {
+    name: "CreateInstanceProfileResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "InstanceProfile", wire_name: "InstanceProfile", shape: &S_IAM_InstanceProfile, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_CreateLoginProfileRequest: Shape = Shape {
     name: "CreateLoginProfileRequest",
     kind: ShapeKind::Structure {
@@ -443,6 +678,19 @@ static S_IAM_CreateLoginProfileRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_CreateLoginProfileResponse: Shape = Shape {
+    name: "CreateLoginProfileResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "LoginProfile", wire_name: "LoginProfile", shape: &S_IAM_LoginProfile, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_CreateOpenIDConnectProviderRequest: Shape = Shape {
     name: "CreateOpenIDConnectProviderRequest",
     kind: ShapeKind::Structure {
@@ -450,6 +698,20 @@ static S_IAM_CreateOpenIDConnectProviderRequest: Shape = Shape {
             Member { name: "Url", wire_name: "Url", shape: &S_IAM_OpenIDConnectProviderUrlType, required: true },
             Member { name: "ClientIDList", wire_name: "ClientIDList", shape: &S_IAM_clientIDListType, required: false },
             Member { name: "ThumbprintList", wire_name: "ThumbprintList", shape: &S_IAM_thumbprintListType, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_CreateOpenIDConnectProviderResponse: Shape = Shape {
+    name: "CreateOpenIDConnectProviderResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "OpenIDConnectProviderArn", wire_name: "OpenIDConnectProviderArn", shape: &S_IAM_arnType, required: false },
             Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
         ],
     },
@@ -476,6 +738,19 @@ static S_IAM_CreatePolicyRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_CreatePolicyResponse: Shape = Shape {
+    name: "CreatePolicyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Policy", wire_name: "Policy", shape: &S_IAM_Policy, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_CreatePolicyVersionRequest: Shape = Shape {
     name: "CreatePolicyVersionRequest",
     kind: ShapeKind::Structure {
@@ -483,6 +758,19 @@ static S_IAM_CreatePolicyVersionRequest: Shape = Shape {
             Member { name: "PolicyArn", wire_name: "PolicyArn", shape: &S_IAM_arnType, required: true },
             Member { name: "PolicyDocument", wire_name: "PolicyDocument", shape: &S_IAM_policyDocumentType, required: true },
             Member { name: "SetAsDefault", wire_name: "SetAsDefault", shape: &S_IAM_booleanType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_CreatePolicyVersionResponse: Shape = Shape {
+    name: "CreatePolicyVersionResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyVersion", wire_name: "PolicyVersion", shape: &S_IAM_PolicyVersion, required: false },
         ],
     },
     min: None,
@@ -510,6 +798,19 @@ static S_IAM_CreateRoleRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_CreateRoleResponse: Shape = Shape {
+    name: "CreateRoleResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Role", wire_name: "Role", shape: &S_IAM_Role, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_CreateSAMLProviderRequest: Shape = Shape {
     name: "CreateSAMLProviderRequest",
     kind: ShapeKind::Structure {
@@ -519,6 +820,20 @@ static S_IAM_CreateSAMLProviderRequest: Shape = Shape {
             Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
             Member { name: "AssertionEncryptionMode", wire_name: "AssertionEncryptionMode", shape: &S_IAM_assertionEncryptionModeType, required: false },
             Member { name: "AddPrivateKey", wire_name: "AddPrivateKey", shape: &S_IAM_privateKeyType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_CreateSAMLProviderResponse: Shape = Shape {
+    name: "CreateSAMLProviderResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SAMLProviderArn", wire_name: "SAMLProviderArn", shape: &S_IAM_arnType, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
         ],
     },
     min: None,
@@ -542,6 +857,19 @@ static S_IAM_CreateServiceLinkedRoleRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_CreateServiceLinkedRoleResponse: Shape = Shape {
+    name: "CreateServiceLinkedRoleResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Role", wire_name: "Role", shape: &S_IAM_Role, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_CreateServiceSpecificCredentialRequest: Shape = Shape {
     name: "CreateServiceSpecificCredentialRequest",
     kind: ShapeKind::Structure {
@@ -549,6 +877,19 @@ static S_IAM_CreateServiceSpecificCredentialRequest: Shape = Shape {
             Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
             Member { name: "ServiceName", wire_name: "ServiceName", shape: &S_IAM_serviceName, required: true },
             Member { name: "CredentialAgeDays", wire_name: "CredentialAgeDays", shape: &S_IAM_credentialAgeDays, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_CreateServiceSpecificCredentialResponse: Shape = Shape {
+    name: "CreateServiceSpecificCredentialResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServiceSpecificCredential", wire_name: "ServiceSpecificCredential", shape: &S_IAM_ServiceSpecificCredential, required: false },
         ],
     },
     min: None,
@@ -573,6 +914,19 @@ static S_IAM_CreateUserRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_CreateUserResponse: Shape = Shape {
+    name: "CreateUserResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "User", wire_name: "User", shape: &S_IAM_User, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_CreateVirtualMFADeviceRequest: Shape = Shape {
     name: "CreateVirtualMFADeviceRequest",
     kind: ShapeKind::Structure {
@@ -580,6 +934,19 @@ static S_IAM_CreateVirtualMFADeviceRequest: Shape = Shape {
             Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: false },
             Member { name: "VirtualMFADeviceName", wire_name: "VirtualMFADeviceName", shape: &S_IAM_virtualMFADeviceName, required: true },
             Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_CreateVirtualMFADeviceResponse: Shape = Shape {
+    name: "CreateVirtualMFADeviceResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "VirtualMFADevice", wire_name: "VirtualMFADevice", shape: &S_IAM_VirtualMFADevice, required: true },
         ],
     },
     min: None,
@@ -608,6 +975,38 @@ static S_IAM_DelegationPermission: Shape = Shape {
         members: &[
             Member { name: "PolicyTemplateArn", wire_name: "PolicyTemplateArn", shape: &S_IAM_arnType, required: false },
             Member { name: "Parameters", wire_name: "Parameters", shape: &S_IAM_policyParameterListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_DelegationRequest: Shape = Shape {
+    name: "DelegationRequest",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "DelegationRequestId", wire_name: "DelegationRequestId", shape: &S_IAM_delegationRequestIdType, required: false },
+            Member { name: "OwnerAccountId", wire_name: "OwnerAccountId", shape: &S_IAM_accountIdType, required: false },
+            Member { name: "Description", wire_name: "Description", shape: &S_IAM_delegationRequestDescriptionType, required: false },
+            Member { name: "RequestMessage", wire_name: "RequestMessage", shape: &S_IAM_requestMessageType, required: false },
+            Member { name: "Permissions", wire_name: "Permissions", shape: &S_IAM_DelegationPermission, required: false },
+            Member { name: "PermissionPolicy", wire_name: "PermissionPolicy", shape: &S_IAM_permissionType, required: false },
+            Member { name: "RolePermissionRestrictionArns", wire_name: "RolePermissionRestrictionArns", shape: &S_IAM_rolePermissionRestrictionArnListType, required: false },
+            Member { name: "OwnerId", wire_name: "OwnerId", shape: &S_IAM_ownerIdType, required: false },
+            Member { name: "ApproverId", wire_name: "ApproverId", shape: &S_IAM_arnType, required: false },
+            Member { name: "State", wire_name: "State", shape: &S_IAM_stateType, required: false },
+            Member { name: "ExpirationTime", wire_name: "ExpirationTime", shape: &S_IAM_dateType, required: false },
+            Member { name: "RequestorId", wire_name: "RequestorId", shape: &S_IAM_accountIdType, required: false },
+            Member { name: "RequestorName", wire_name: "RequestorName", shape: &S_IAM_requestorNameType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "SessionDuration", wire_name: "SessionDuration", shape: &S_IAM_sessionDurationType, required: false },
+            Member { name: "RedirectUrl", wire_name: "RedirectUrl", shape: &S_IAM_redirectUrlType, required: false },
+            Member { name: "Notes", wire_name: "Notes", shape: &S_IAM_notesType, required: false },
+            Member { name: "RejectionReason", wire_name: "RejectionReason", shape: &S_IAM_notesType, required: false },
+            Member { name: "OnlySendByOwner", wire_name: "OnlySendByOwner", shape: &S_IAM_booleanType, required: false },
+            Member { name: "UpdatedTime", wire_name: "UpdatedTime", shape: &S_IAM_dateType, required: false },
         ],
     },
     min: None,
@@ -829,6 +1228,19 @@ static S_IAM_DeleteServiceLinkedRoleRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_DeleteServiceLinkedRoleResponse: Shape = Shape {
+    name: "DeleteServiceLinkedRoleResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "DeletionTaskId", wire_name: "DeletionTaskId", shape: &S_IAM_DeletionTaskIdType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_DeleteServiceSpecificCredentialRequest: Shape = Shape {
     name: "DeleteServiceSpecificCredentialRequest",
     kind: ShapeKind::Structure {
@@ -910,6 +1322,20 @@ static S_IAM_DeleteVirtualMFADeviceRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_DeletionTaskFailureReasonType: Shape = Shape {
+    name: "DeletionTaskFailureReasonType",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Reason", wire_name: "Reason", shape: &S_IAM_ReasonType, required: false },
+            Member { name: "RoleUsageList", wire_name: "RoleUsageList", shape: &S_IAM_RoleUsageListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_DeletionTaskIdType: Shape = Shape {
     name: "DeletionTaskIdType",
     kind: ShapeKind::String,
@@ -917,6 +1343,15 @@ static S_IAM_DeletionTaskIdType: Shape = Shape {
     max: Some(1000),
     pattern: None,
     enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_DeletionTaskStatusType: Shape = Shape {
+    name: "DeletionTaskStatusType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["SUCCEEDED", "IN_PROGRESS", "FAILED", "NOT_STARTED"],
     sensitive: false,
 };
 static S_IAM_DetachGroupPolicyRequest: Shape = Shape {
@@ -970,9 +1405,37 @@ static S_IAM_DisableOrganizationsRootCredentialsManagementRequest: Shape = Shape
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_DisableOrganizationsRootCredentialsManagementResponse: Shape = Shape {
+    name: "DisableOrganizationsRootCredentialsManagementResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "OrganizationId", wire_name: "OrganizationId", shape: &S_IAM_OrganizationIdType, required: false },
+            Member { name: "EnabledFeatures", wire_name: "EnabledFeatures", shape: &S_IAM_FeaturesListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_DisableOrganizationsRootSessionsRequest: Shape = Shape {
     name: "DisableOrganizationsRootSessionsRequest",
     kind: ShapeKind::Structure { members: &[] },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_DisableOrganizationsRootSessionsResponse: Shape = Shape {
+    name: "DisableOrganizationsRootSessionsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "OrganizationId", wire_name: "OrganizationId", shape: &S_IAM_OrganizationIdType, required: false },
+            Member { name: "EnabledFeatures", wire_name: "EnabledFeatures", shape: &S_IAM_FeaturesListType, required: false },
+        ],
+    },
     min: None,
     max: None,
     pattern: None,
@@ -1004,9 +1467,81 @@ static S_IAM_EnableOrganizationsRootCredentialsManagementRequest: Shape = Shape 
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_EnableOrganizationsRootCredentialsManagementResponse: Shape = Shape {
+    name: "EnableOrganizationsRootCredentialsManagementResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "OrganizationId", wire_name: "OrganizationId", shape: &S_IAM_OrganizationIdType, required: false },
+            Member { name: "EnabledFeatures", wire_name: "EnabledFeatures", shape: &S_IAM_FeaturesListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_EnableOrganizationsRootSessionsRequest: Shape = Shape {
     name: "EnableOrganizationsRootSessionsRequest",
     kind: ShapeKind::Structure { members: &[] },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_EnableOrganizationsRootSessionsResponse: Shape = Shape {
+    name: "EnableOrganizationsRootSessionsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "OrganizationId", wire_name: "OrganizationId", shape: &S_IAM_OrganizationIdType, required: false },
+            Member { name: "EnabledFeatures", wire_name: "EnabledFeatures", shape: &S_IAM_FeaturesListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_EnableOutboundWebIdentityFederationResponse: Shape = Shape {
+    name: "EnableOutboundWebIdentityFederationResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "IssuerIdentifier", wire_name: "IssuerIdentifier", shape: &S_IAM_stringType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_EntityDetails: Shape = Shape {
+    name: "EntityDetails",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "EntityInfo", wire_name: "EntityInfo", shape: &S_IAM_EntityInfo, required: true },
+            Member { name: "LastAuthenticated", wire_name: "LastAuthenticated", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_EntityInfo: Shape = Shape {
+    name: "EntityInfo",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: true },
+            Member { name: "Name", wire_name: "Name", shape: &S_IAM_userNameType, required: true },
+            Member { name: "Type", wire_name: "Type", shape: &S_IAM_policyOwnerEntityType, required: true },
+            Member { name: "Id", wire_name: "Id", shape: &S_IAM_idType, required: true },
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: false },
+        ],
+    },
     min: None,
     max: None,
     pattern: None,
@@ -1022,12 +1557,119 @@ static S_IAM_EntityType: Shape = Shape {
     enum_values: &["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"],
     sensitive: false,
 };
+static S_IAM_ErrorDetails: Shape = Shape {
+    name: "ErrorDetails",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Message", wire_name: "Message", shape: &S_IAM_stringType, required: true },
+            Member { name: "Code", wire_name: "Code", shape: &S_IAM_stringType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_EvalDecisionDetailsType: Shape = Shape {
+    name: "EvalDecisionDetailsType",
+    kind: ShapeKind::Map { key: &S_IAM_EvalDecisionSourceType, value: &S_IAM_PolicyEvaluationDecisionType, key_name: "key", value_name: "value" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_EvalDecisionSourceType: Shape = Shape {
+    name: "EvalDecisionSourceType",
+    kind: ShapeKind::String,
+    min: Some(3),
+    max: Some(256),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_EvaluationResult: Shape = Shape {
+    name: "EvaluationResult",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "EvalActionName", wire_name: "EvalActionName", shape: &S_IAM_ActionNameType, required: true },
+            Member { name: "EvalResourceName", wire_name: "EvalResourceName", shape: &S_IAM_ResourceNameType, required: false },
+            Member { name: "EvalDecision", wire_name: "EvalDecision", shape: &S_IAM_PolicyEvaluationDecisionType, required: true },
+            Member { name: "MatchedStatements", wire_name: "MatchedStatements", shape: &S_IAM_StatementListType, required: false },
+            Member { name: "MissingContextValues", wire_name: "MissingContextValues", shape: &S_IAM_ContextKeyNamesResultListType, required: false },
+            Member { name: "OrganizationsDecisionDetail", wire_name: "OrganizationsDecisionDetail", shape: &S_IAM_OrganizationsDecisionDetail, required: false },
+            Member { name: "PermissionsBoundaryDecisionDetail", wire_name: "PermissionsBoundaryDecisionDetail", shape: &S_IAM_PermissionsBoundaryDecisionDetail, required: false },
+            Member { name: "EvalDecisionDetails", wire_name: "EvalDecisionDetails", shape: &S_IAM_EvalDecisionDetailsType, required: false },
+            Member { name: "ResourceSpecificResults", wire_name: "ResourceSpecificResults", shape: &S_IAM_ResourceSpecificResultListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_EvaluationResultsListType: Shape = Shape {
+    name: "EvaluationResultsListType",
+    kind: ShapeKind::List { member: &S_IAM_EvaluationResult, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_FeatureType: Shape = Shape {
+    name: "FeatureType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["RootCredentialsManagement", "RootSessions"],
+    sensitive: false,
+};
+static S_IAM_FeaturesListType: Shape = Shape {
+    name: "FeaturesListType",
+    kind: ShapeKind::List { member: &S_IAM_FeatureType, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GenerateCredentialReportResponse: Shape = Shape {
+    name: "GenerateCredentialReportResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "State", wire_name: "State", shape: &S_IAM_ReportStateType, required: false },
+            Member { name: "Description", wire_name: "Description", shape: &S_IAM_ReportStateDescriptionType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GenerateOrganizationsAccessReportRequest: Shape = Shape {
     name: "GenerateOrganizationsAccessReportRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "EntityPath", wire_name: "EntityPath", shape: &S_IAM_organizationsEntityPathType, required: true },
             Member { name: "OrganizationsPolicyId", wire_name: "OrganizationsPolicyId", shape: &S_IAM_organizationsPolicyIdType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GenerateOrganizationsAccessReportResponse: Shape = Shape {
+    name: "GenerateOrganizationsAccessReportResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "JobId", wire_name: "JobId", shape: &S_IAM_jobIDType, required: false },
         ],
     },
     min: None,
@@ -1050,11 +1692,38 @@ static S_IAM_GenerateServiceLastAccessedDetailsRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GenerateServiceLastAccessedDetailsResponse: Shape = Shape {
+    name: "GenerateServiceLastAccessedDetailsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "JobId", wire_name: "JobId", shape: &S_IAM_jobIDType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetAccessKeyLastUsedRequest: Shape = Shape {
     name: "GetAccessKeyLastUsedRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "AccessKeyId", wire_name: "AccessKeyId", shape: &S_IAM_accessKeyIdType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetAccessKeyLastUsedResponse: Shape = Shape {
+    name: "GetAccessKeyLastUsedResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_existingUserNameType, required: false },
+            Member { name: "AccessKeyLastUsed", wire_name: "AccessKeyLastUsed", shape: &S_IAM_AccessKeyLastUsed, required: false },
         ],
     },
     min: None,
@@ -1078,11 +1747,68 @@ static S_IAM_GetAccountAuthorizationDetailsRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetAccountAuthorizationDetailsResponse: Shape = Shape {
+    name: "GetAccountAuthorizationDetailsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserDetailList", wire_name: "UserDetailList", shape: &S_IAM_userDetailListType, required: false },
+            Member { name: "GroupDetailList", wire_name: "GroupDetailList", shape: &S_IAM_groupDetailListType, required: false },
+            Member { name: "RoleDetailList", wire_name: "RoleDetailList", shape: &S_IAM_roleDetailListType, required: false },
+            Member { name: "Policies", wire_name: "Policies", shape: &S_IAM_ManagedPolicyDetailListType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetAccountPasswordPolicyResponse: Shape = Shape {
+    name: "GetAccountPasswordPolicyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PasswordPolicy", wire_name: "PasswordPolicy", shape: &S_IAM_PasswordPolicy, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetAccountSummaryResponse: Shape = Shape {
+    name: "GetAccountSummaryResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SummaryMap", wire_name: "SummaryMap", shape: &S_IAM_summaryMapType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetContextKeysForCustomPolicyRequest: Shape = Shape {
     name: "GetContextKeysForCustomPolicyRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "PolicyInputList", wire_name: "PolicyInputList", shape: &S_IAM_SimulationPolicyListType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetContextKeysForPolicyResponse: Shape = Shape {
+    name: "GetContextKeysForPolicyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ContextKeyNames", wire_name: "ContextKeyNames", shape: &S_IAM_ContextKeyNamesResultListType, required: false },
         ],
     },
     min: None,
@@ -1105,6 +1831,21 @@ static S_IAM_GetContextKeysForPrincipalPolicyRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetCredentialReportResponse: Shape = Shape {
+    name: "GetCredentialReportResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Content", wire_name: "Content", shape: &S_IAM_ReportContentType, required: false },
+            Member { name: "ReportFormat", wire_name: "ReportFormat", shape: &S_IAM_ReportFormatType, required: false },
+            Member { name: "GeneratedTime", wire_name: "GeneratedTime", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetDelegationRequestRequest: Shape = Shape {
     name: "GetDelegationRequestRequest",
     kind: ShapeKind::Structure {
@@ -1119,12 +1860,42 @@ static S_IAM_GetDelegationRequestRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetDelegationRequestResponse: Shape = Shape {
+    name: "GetDelegationRequestResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "DelegationRequest", wire_name: "DelegationRequest", shape: &S_IAM_DelegationRequest, required: false },
+            Member { name: "PermissionCheckStatus", wire_name: "PermissionCheckStatus", shape: &S_IAM_permissionCheckStatusType, required: false },
+            Member { name: "PermissionCheckResult", wire_name: "PermissionCheckResult", shape: &S_IAM_permissionCheckResultType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetGroupPolicyRequest: Shape = Shape {
     name: "GetGroupPolicyRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "GroupName", wire_name: "GroupName", shape: &S_IAM_groupNameType, required: true },
             Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetGroupPolicyResponse: Shape = Shape {
+    name: "GetGroupPolicyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "GroupName", wire_name: "GroupName", shape: &S_IAM_groupNameType, required: true },
+            Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: true },
+            Member { name: "PolicyDocument", wire_name: "PolicyDocument", shape: &S_IAM_policyDocumentType, required: true },
         ],
     },
     min: None,
@@ -1148,12 +1919,43 @@ static S_IAM_GetGroupRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetGroupResponse: Shape = Shape {
+    name: "GetGroupResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Group", wire_name: "Group", shape: &S_IAM_Group, required: true },
+            Member { name: "Users", wire_name: "Users", shape: &S_IAM_userListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetHumanReadableSummaryRequest: Shape = Shape {
     name: "GetHumanReadableSummaryRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "EntityArn", wire_name: "EntityArn", shape: &S_IAM_arnType, required: true },
             Member { name: "Locale", wire_name: "Locale", shape: &S_IAM_localeType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetHumanReadableSummaryResponse: Shape = Shape {
+    name: "GetHumanReadableSummaryResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SummaryContent", wire_name: "SummaryContent", shape: &S_IAM_summaryContentType, required: false },
+            Member { name: "Locale", wire_name: "Locale", shape: &S_IAM_localeType, required: false },
+            Member { name: "SummaryState", wire_name: "SummaryState", shape: &S_IAM_summaryStateType, required: false },
         ],
     },
     min: None,
@@ -1175,11 +1977,37 @@ static S_IAM_GetInstanceProfileRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetInstanceProfileResponse: Shape = Shape {
+    name: "GetInstanceProfileResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "InstanceProfile", wire_name: "InstanceProfile", shape: &S_IAM_InstanceProfile, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetLoginProfileRequest: Shape = Shape {
     name: "GetLoginProfileRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetLoginProfileResponse: Shape = Shape {
+    name: "GetLoginProfileResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "LoginProfile", wire_name: "LoginProfile", shape: &S_IAM_LoginProfile, required: true },
         ],
     },
     min: None,
@@ -1202,11 +2030,44 @@ static S_IAM_GetMFADeviceRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetMFADeviceResponse: Shape = Shape {
+    name: "GetMFADeviceResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: false },
+            Member { name: "SerialNumber", wire_name: "SerialNumber", shape: &S_IAM_serialNumberType, required: true },
+            Member { name: "EnableDate", wire_name: "EnableDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "Certifications", wire_name: "Certifications", shape: &S_IAM_CertificationMapType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetOpenIDConnectProviderRequest: Shape = Shape {
     name: "GetOpenIDConnectProviderRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "OpenIDConnectProviderArn", wire_name: "OpenIDConnectProviderArn", shape: &S_IAM_arnType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetOpenIDConnectProviderResponse: Shape = Shape {
+    name: "GetOpenIDConnectProviderResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Url", wire_name: "Url", shape: &S_IAM_OpenIDConnectProviderUrlType, required: false },
+            Member { name: "ClientIDList", wire_name: "ClientIDList", shape: &S_IAM_clientIDListType, required: false },
+            Member { name: "ThumbprintList", wire_name: "ThumbprintList", shape: &S_IAM_thumbprintListType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
         ],
     },
     min: None,
@@ -1231,11 +2092,59 @@ static S_IAM_GetOrganizationsAccessReportRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetOrganizationsAccessReportResponse: Shape = Shape {
+    name: "GetOrganizationsAccessReportResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "JobStatus", wire_name: "JobStatus", shape: &S_IAM_jobStatusType, required: true },
+            Member { name: "JobCreationDate", wire_name: "JobCreationDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "JobCompletionDate", wire_name: "JobCompletionDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "NumberOfServicesAccessible", wire_name: "NumberOfServicesAccessible", shape: &S_IAM_integerType, required: false },
+            Member { name: "NumberOfServicesNotAccessed", wire_name: "NumberOfServicesNotAccessed", shape: &S_IAM_integerType, required: false },
+            Member { name: "AccessDetails", wire_name: "AccessDetails", shape: &S_IAM_AccessDetails, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
+            Member { name: "ErrorDetails", wire_name: "ErrorDetails", shape: &S_IAM_ErrorDetails, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetOutboundWebIdentityFederationInfoResponse: Shape = Shape {
+    name: "GetOutboundWebIdentityFederationInfoResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "IssuerIdentifier", wire_name: "IssuerIdentifier", shape: &S_IAM_stringType, required: false },
+            Member { name: "JwtVendingEnabled", wire_name: "JwtVendingEnabled", shape: &S_IAM_booleanType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetPolicyRequest: Shape = Shape {
     name: "GetPolicyRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "PolicyArn", wire_name: "PolicyArn", shape: &S_IAM_arnType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetPolicyResponse: Shape = Shape {
+    name: "GetPolicyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Policy", wire_name: "Policy", shape: &S_IAM_Policy, required: false },
         ],
     },
     min: None,
@@ -1258,12 +2167,40 @@ static S_IAM_GetPolicyVersionRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetPolicyVersionResponse: Shape = Shape {
+    name: "GetPolicyVersionResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyVersion", wire_name: "PolicyVersion", shape: &S_IAM_PolicyVersion, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetRolePolicyRequest: Shape = Shape {
     name: "GetRolePolicyRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "RoleName", wire_name: "RoleName", shape: &S_IAM_roleNameType, required: true },
             Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetRolePolicyResponse: Shape = Shape {
+    name: "GetRolePolicyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "RoleName", wire_name: "RoleName", shape: &S_IAM_roleNameType, required: true },
+            Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: true },
+            Member { name: "PolicyDocument", wire_name: "PolicyDocument", shape: &S_IAM_policyDocumentType, required: true },
         ],
     },
     min: None,
@@ -1285,11 +2222,43 @@ static S_IAM_GetRoleRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetRoleResponse: Shape = Shape {
+    name: "GetRoleResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Role", wire_name: "Role", shape: &S_IAM_Role, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetSAMLProviderRequest: Shape = Shape {
     name: "GetSAMLProviderRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "SAMLProviderArn", wire_name: "SAMLProviderArn", shape: &S_IAM_arnType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetSAMLProviderResponse: Shape = Shape {
+    name: "GetSAMLProviderResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SAMLProviderUUID", wire_name: "SAMLProviderUUID", shape: &S_IAM_privateKeyIdType, required: false },
+            Member { name: "SAMLMetadataDocument", wire_name: "SAMLMetadataDocument", shape: &S_IAM_SAMLMetadataDocumentType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "ValidUntil", wire_name: "ValidUntil", shape: &S_IAM_dateType, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+            Member { name: "AssertionEncryptionMode", wire_name: "AssertionEncryptionMode", shape: &S_IAM_assertionEncryptionModeType, required: false },
+            Member { name: "PrivateKeyList", wire_name: "PrivateKeyList", shape: &S_IAM_privateKeyList, required: false },
         ],
     },
     min: None,
@@ -1313,11 +2282,37 @@ static S_IAM_GetSSHPublicKeyRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetSSHPublicKeyResponse: Shape = Shape {
+    name: "GetSSHPublicKeyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SSHPublicKey", wire_name: "SSHPublicKey", shape: &S_IAM_SSHPublicKey, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetServerCertificateRequest: Shape = Shape {
     name: "GetServerCertificateRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "ServerCertificateName", wire_name: "ServerCertificateName", shape: &S_IAM_serverCertificateNameType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetServerCertificateResponse: Shape = Shape {
+    name: "GetServerCertificateResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServerCertificate", wire_name: "ServerCertificate", shape: &S_IAM_ServerCertificate, required: true },
         ],
     },
     min: None,
@@ -1333,6 +2328,26 @@ static S_IAM_GetServiceLastAccessedDetailsRequest: Shape = Shape {
             Member { name: "JobId", wire_name: "JobId", shape: &S_IAM_jobIDType, required: true },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetServiceLastAccessedDetailsResponse: Shape = Shape {
+    name: "GetServiceLastAccessedDetailsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "JobStatus", wire_name: "JobStatus", shape: &S_IAM_jobStatusType, required: true },
+            Member { name: "JobType", wire_name: "JobType", shape: &S_IAM_AccessAdvisorUsageGranularityType, required: false },
+            Member { name: "JobCreationDate", wire_name: "JobCreationDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "ServicesLastAccessed", wire_name: "ServicesLastAccessed", shape: &S_IAM_ServicesLastAccessed, required: true },
+            Member { name: "JobCompletionDate", wire_name: "JobCompletionDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+            Member { name: "Error", wire_name: "Error", shape: &S_IAM_ErrorDetails, required: false },
         ],
     },
     min: None,
@@ -1357,11 +2372,44 @@ static S_IAM_GetServiceLastAccessedDetailsWithEntitiesRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetServiceLastAccessedDetailsWithEntitiesResponse: Shape = Shape {
+    name: "GetServiceLastAccessedDetailsWithEntitiesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "JobStatus", wire_name: "JobStatus", shape: &S_IAM_jobStatusType, required: true },
+            Member { name: "JobCreationDate", wire_name: "JobCreationDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "JobCompletionDate", wire_name: "JobCompletionDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "EntityDetailsList", wire_name: "EntityDetailsList", shape: &S_IAM_entityDetailsListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+            Member { name: "Error", wire_name: "Error", shape: &S_IAM_ErrorDetails, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetServiceLinkedRoleDeletionStatusRequest: Shape = Shape {
     name: "GetServiceLinkedRoleDeletionStatusRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "DeletionTaskId", wire_name: "DeletionTaskId", shape: &S_IAM_DeletionTaskIdType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetServiceLinkedRoleDeletionStatusResponse: Shape = Shape {
+    name: "GetServiceLinkedRoleDeletionStatusResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Status", wire_name: "Status", shape: &S_IAM_DeletionTaskStatusType, required: true },
+            Member { name: "Reason", wire_name: "Reason", shape: &S_IAM_DeletionTaskFailureReasonType, required: false },
         ],
     },
     min: None,
@@ -1384,6 +2432,21 @@ static S_IAM_GetUserPolicyRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_GetUserPolicyResponse: Shape = Shape {
+    name: "GetUserPolicyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_existingUserNameType, required: true },
+            Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: true },
+            Member { name: "PolicyDocument", wire_name: "PolicyDocument", shape: &S_IAM_policyDocumentType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_GetUserRequest: Shape = Shape {
     name: "GetUserRequest",
     kind: ShapeKind::Structure {
@@ -1391,6 +2454,83 @@ static S_IAM_GetUserRequest: Shape = Shape {
             Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_existingUserNameType, required: false },
         ],
     },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GetUserResponse: Shape = Shape {
+    name: "GetUserResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "User", wire_name: "User", shape: &S_IAM_User, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_Group: Shape = Shape {
+    name: "Group",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: true },
+            Member { name: "GroupName", wire_name: "GroupName", shape: &S_IAM_groupNameType, required: true },
+            Member { name: "GroupId", wire_name: "GroupId", shape: &S_IAM_idType, required: true },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: true },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_GroupDetail: Shape = Shape {
+    name: "GroupDetail",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: false },
+            Member { name: "GroupName", wire_name: "GroupName", shape: &S_IAM_groupNameType, required: false },
+            Member { name: "GroupId", wire_name: "GroupId", shape: &S_IAM_idType, required: false },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "GroupPolicyList", wire_name: "GroupPolicyList", shape: &S_IAM_policyDetailListType, required: false },
+            Member { name: "AttachedManagedPolicies", wire_name: "AttachedManagedPolicies", shape: &S_IAM_attachedPoliciesListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_InstanceProfile: Shape = Shape {
+    name: "InstanceProfile",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: true },
+            Member { name: "InstanceProfileName", wire_name: "InstanceProfileName", shape: &S_IAM_instanceProfileNameType, required: true },
+            Member { name: "InstanceProfileId", wire_name: "InstanceProfileId", shape: &S_IAM_idType, required: true },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: true },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "Roles", wire_name: "Roles", shape: &S_IAM_roleListType, required: true },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_LineNumber: Shape = Shape {
+    name: "LineNumber",
+    kind: ShapeKind::Integer,
     min: None,
     max: None,
     pattern: None,
@@ -1412,12 +2552,42 @@ static S_IAM_ListAccessKeysRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListAccessKeysResponse: Shape = Shape {
+    name: "ListAccessKeysResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AccessKeyMetadata", wire_name: "AccessKeyMetadata", shape: &S_IAM_accessKeyMetadataListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListAccountAliasesRequest: Shape = Shape {
     name: "ListAccountAliasesRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListAccountAliasesResponse: Shape = Shape {
+    name: "ListAccountAliasesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AccountAliases", wire_name: "AccountAliases", shape: &S_IAM_accountAliasListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1442,6 +2612,21 @@ static S_IAM_ListAttachedGroupPoliciesRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListAttachedGroupPoliciesResponse: Shape = Shape {
+    name: "ListAttachedGroupPoliciesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AttachedPolicies", wire_name: "AttachedPolicies", shape: &S_IAM_attachedPoliciesListType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListAttachedRolePoliciesRequest: Shape = Shape {
     name: "ListAttachedRolePoliciesRequest",
     kind: ShapeKind::Structure {
@@ -1450,6 +2635,21 @@ static S_IAM_ListAttachedRolePoliciesRequest: Shape = Shape {
             Member { name: "PathPrefix", wire_name: "PathPrefix", shape: &S_IAM_policyPathType, required: false },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListAttachedRolePoliciesResponse: Shape = Shape {
+    name: "ListAttachedRolePoliciesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AttachedPolicies", wire_name: "AttachedPolicies", shape: &S_IAM_attachedPoliciesListType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1474,6 +2674,21 @@ static S_IAM_ListAttachedUserPoliciesRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListAttachedUserPoliciesResponse: Shape = Shape {
+    name: "ListAttachedUserPoliciesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AttachedPolicies", wire_name: "AttachedPolicies", shape: &S_IAM_attachedPoliciesListType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListDelegationRequestsRequest: Shape = Shape {
     name: "ListDelegationRequestsRequest",
     kind: ShapeKind::Structure {
@@ -1481,6 +2696,21 @@ static S_IAM_ListDelegationRequestsRequest: Shape = Shape {
             Member { name: "OwnerId", wire_name: "OwnerId", shape: &S_IAM_ownerIdType, required: false },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListDelegationRequestsResponse: Shape = Shape {
+    name: "ListDelegationRequestsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "DelegationRequests", wire_name: "DelegationRequests", shape: &S_IAM_delegationRequestsListType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
+            Member { name: "isTruncated", wire_name: "isTruncated", shape: &S_IAM_booleanType, required: false },
         ],
     },
     min: None,
@@ -1507,6 +2737,23 @@ static S_IAM_ListEntitiesForPolicyRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListEntitiesForPolicyResponse: Shape = Shape {
+    name: "ListEntitiesForPolicyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyGroups", wire_name: "PolicyGroups", shape: &S_IAM_PolicyGroupListType, required: false },
+            Member { name: "PolicyUsers", wire_name: "PolicyUsers", shape: &S_IAM_PolicyUserListType, required: false },
+            Member { name: "PolicyRoles", wire_name: "PolicyRoles", shape: &S_IAM_PolicyRoleListType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListGroupPoliciesRequest: Shape = Shape {
     name: "ListGroupPoliciesRequest",
     kind: ShapeKind::Structure {
@@ -1514,6 +2761,21 @@ static S_IAM_ListGroupPoliciesRequest: Shape = Shape {
             Member { name: "GroupName", wire_name: "GroupName", shape: &S_IAM_groupNameType, required: true },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListGroupPoliciesResponse: Shape = Shape {
+    name: "ListGroupPoliciesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyNames", wire_name: "PolicyNames", shape: &S_IAM_policyNameListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1537,6 +2799,21 @@ static S_IAM_ListGroupsForUserRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListGroupsForUserResponse: Shape = Shape {
+    name: "ListGroupsForUserResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Groups", wire_name: "Groups", shape: &S_IAM_groupListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListGroupsRequest: Shape = Shape {
     name: "ListGroupsRequest",
     kind: ShapeKind::Structure {
@@ -1544,6 +2821,21 @@ static S_IAM_ListGroupsRequest: Shape = Shape {
             Member { name: "PathPrefix", wire_name: "PathPrefix", shape: &S_IAM_pathPrefixType, required: false },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListGroupsResponse: Shape = Shape {
+    name: "ListGroupsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Groups", wire_name: "Groups", shape: &S_IAM_groupListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1567,6 +2859,21 @@ static S_IAM_ListInstanceProfileTagsRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListInstanceProfileTagsResponse: Shape = Shape {
+    name: "ListInstanceProfileTagsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListInstanceProfilesForRoleRequest: Shape = Shape {
     name: "ListInstanceProfilesForRoleRequest",
     kind: ShapeKind::Structure {
@@ -1574,6 +2881,21 @@ static S_IAM_ListInstanceProfilesForRoleRequest: Shape = Shape {
             Member { name: "RoleName", wire_name: "RoleName", shape: &S_IAM_roleNameType, required: true },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListInstanceProfilesForRoleResponse: Shape = Shape {
+    name: "ListInstanceProfilesForRoleResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "InstanceProfiles", wire_name: "InstanceProfiles", shape: &S_IAM_instanceProfileListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1597,6 +2919,21 @@ static S_IAM_ListInstanceProfilesRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListInstanceProfilesResponse: Shape = Shape {
+    name: "ListInstanceProfilesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "InstanceProfiles", wire_name: "InstanceProfiles", shape: &S_IAM_instanceProfileListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListMFADeviceTagsRequest: Shape = Shape {
     name: "ListMFADeviceTagsRequest",
     kind: ShapeKind::Structure {
@@ -1604,6 +2941,21 @@ static S_IAM_ListMFADeviceTagsRequest: Shape = Shape {
             Member { name: "SerialNumber", wire_name: "SerialNumber", shape: &S_IAM_serialNumberType, required: true },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListMFADeviceTagsResponse: Shape = Shape {
+    name: "ListMFADeviceTagsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1627,6 +2979,21 @@ static S_IAM_ListMFADevicesRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListMFADevicesResponse: Shape = Shape {
+    name: "ListMFADevicesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "MFADevices", wire_name: "MFADevices", shape: &S_IAM_mfaDeviceListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListOpenIDConnectProviderTagsRequest: Shape = Shape {
     name: "ListOpenIDConnectProviderTagsRequest",
     kind: ShapeKind::Structure {
@@ -1634,6 +3001,21 @@ static S_IAM_ListOpenIDConnectProviderTagsRequest: Shape = Shape {
             Member { name: "OpenIDConnectProviderArn", wire_name: "OpenIDConnectProviderArn", shape: &S_IAM_arnType, required: true },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListOpenIDConnectProviderTagsResponse: Shape = Shape {
+    name: "ListOpenIDConnectProviderTagsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1651,9 +3033,50 @@ static S_IAM_ListOpenIDConnectProvidersRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListOpenIDConnectProvidersResponse: Shape = Shape {
+    name: "ListOpenIDConnectProvidersResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "OpenIDConnectProviderList", wire_name: "OpenIDConnectProviderList", shape: &S_IAM_OpenIDConnectProviderListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListOrganizationsFeaturesRequest: Shape = Shape {
     name: "ListOrganizationsFeaturesRequest",
     kind: ShapeKind::Structure { members: &[] },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListOrganizationsFeaturesResponse: Shape = Shape {
+    name: "ListOrganizationsFeaturesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "OrganizationId", wire_name: "OrganizationId", shape: &S_IAM_OrganizationIdType, required: false },
+            Member { name: "EnabledFeatures", wire_name: "EnabledFeatures", shape: &S_IAM_FeaturesListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListPoliciesGrantingServiceAccessEntry: Shape = Shape {
+    name: "ListPoliciesGrantingServiceAccessEntry",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServiceNamespace", wire_name: "ServiceNamespace", shape: &S_IAM_serviceNamespaceType, required: false },
+            Member { name: "Policies", wire_name: "Policies", shape: &S_IAM_policyGrantingServiceAccessListType, required: false },
+        ],
+    },
     min: None,
     max: None,
     pattern: None,
@@ -1667,6 +3090,21 @@ static S_IAM_ListPoliciesGrantingServiceAccessRequest: Shape = Shape {
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: true },
             Member { name: "ServiceNamespaces", wire_name: "ServiceNamespaces", shape: &S_IAM_serviceNamespaceListType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListPoliciesGrantingServiceAccessResponse: Shape = Shape {
+    name: "ListPoliciesGrantingServiceAccessResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PoliciesGrantingServiceAccess", wire_name: "PoliciesGrantingServiceAccess", shape: &S_IAM_listPolicyGrantingServiceAccessResponseListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1693,6 +3131,21 @@ static S_IAM_ListPoliciesRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListPoliciesResponse: Shape = Shape {
+    name: "ListPoliciesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Policies", wire_name: "Policies", shape: &S_IAM_policyListType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListPolicyTagsRequest: Shape = Shape {
     name: "ListPolicyTagsRequest",
     kind: ShapeKind::Structure {
@@ -1700,6 +3153,21 @@ static S_IAM_ListPolicyTagsRequest: Shape = Shape {
             Member { name: "PolicyArn", wire_name: "PolicyArn", shape: &S_IAM_arnType, required: true },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListPolicyTagsResponse: Shape = Shape {
+    name: "ListPolicyTagsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1723,6 +3191,21 @@ static S_IAM_ListPolicyVersionsRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListPolicyVersionsResponse: Shape = Shape {
+    name: "ListPolicyVersionsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Versions", wire_name: "Versions", shape: &S_IAM_policyDocumentVersionListType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListRolePoliciesRequest: Shape = Shape {
     name: "ListRolePoliciesRequest",
     kind: ShapeKind::Structure {
@@ -1730,6 +3213,21 @@ static S_IAM_ListRolePoliciesRequest: Shape = Shape {
             Member { name: "RoleName", wire_name: "RoleName", shape: &S_IAM_roleNameType, required: true },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListRolePoliciesResponse: Shape = Shape {
+    name: "ListRolePoliciesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyNames", wire_name: "PolicyNames", shape: &S_IAM_policyNameListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1753,6 +3251,21 @@ static S_IAM_ListRoleTagsRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListRoleTagsResponse: Shape = Shape {
+    name: "ListRoleTagsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListRolesRequest: Shape = Shape {
     name: "ListRolesRequest",
     kind: ShapeKind::Structure {
@@ -1760,6 +3273,21 @@ static S_IAM_ListRolesRequest: Shape = Shape {
             Member { name: "PathPrefix", wire_name: "PathPrefix", shape: &S_IAM_pathPrefixType, required: false },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListRolesResponse: Shape = Shape {
+    name: "ListRolesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Roles", wire_name: "Roles", shape: &S_IAM_roleListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1783,9 +3311,37 @@ static S_IAM_ListSAMLProviderTagsRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListSAMLProviderTagsResponse: Shape = Shape {
+    name: "ListSAMLProviderTagsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListSAMLProvidersRequest: Shape = Shape {
     name: "ListSAMLProvidersRequest",
     kind: ShapeKind::Structure { members: &[] },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListSAMLProvidersResponse: Shape = Shape {
+    name: "ListSAMLProvidersResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SAMLProviderList", wire_name: "SAMLProviderList", shape: &S_IAM_SAMLProviderListType, required: false },
+        ],
+    },
     min: None,
     max: None,
     pattern: None,
@@ -1799,6 +3355,21 @@ static S_IAM_ListSSHPublicKeysRequest: Shape = Shape {
             Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: false },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListSSHPublicKeysResponse: Shape = Shape {
+    name: "ListSSHPublicKeysResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SSHPublicKeys", wire_name: "SSHPublicKeys", shape: &S_IAM_SSHPublicKeyListType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1822,6 +3393,21 @@ static S_IAM_ListServerCertificateTagsRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListServerCertificateTagsResponse: Shape = Shape {
+    name: "ListServerCertificateTagsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListServerCertificatesRequest: Shape = Shape {
     name: "ListServerCertificatesRequest",
     kind: ShapeKind::Structure {
@@ -1829,6 +3415,21 @@ static S_IAM_ListServerCertificatesRequest: Shape = Shape {
             Member { name: "PathPrefix", wire_name: "PathPrefix", shape: &S_IAM_pathPrefixType, required: false },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListServerCertificatesResponse: Shape = Shape {
+    name: "ListServerCertificatesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServerCertificateMetadataList", wire_name: "ServerCertificateMetadataList", shape: &S_IAM_serverCertificateMetadataListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1854,6 +3455,21 @@ static S_IAM_ListServiceSpecificCredentialsRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListServiceSpecificCredentialsResponse: Shape = Shape {
+    name: "ListServiceSpecificCredentialsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServiceSpecificCredentials", wire_name: "ServiceSpecificCredentials", shape: &S_IAM_ServiceSpecificCredentialsListType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListSigningCertificatesRequest: Shape = Shape {
     name: "ListSigningCertificatesRequest",
     kind: ShapeKind::Structure {
@@ -1861,6 +3477,21 @@ static S_IAM_ListSigningCertificatesRequest: Shape = Shape {
             Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_existingUserNameType, required: false },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListSigningCertificatesResponse: Shape = Shape {
+    name: "ListSigningCertificatesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Certificates", wire_name: "Certificates", shape: &S_IAM_certificateListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1884,6 +3515,21 @@ static S_IAM_ListUserPoliciesRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListUserPoliciesResponse: Shape = Shape {
+    name: "ListUserPoliciesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyNames", wire_name: "PolicyNames", shape: &S_IAM_policyNameListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListUserTagsRequest: Shape = Shape {
     name: "ListUserTagsRequest",
     kind: ShapeKind::Structure {
@@ -1891,6 +3537,21 @@ static S_IAM_ListUserTagsRequest: Shape = Shape {
             Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_existingUserNameType, required: true },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ListUserTagsResponse: Shape = Shape {
+    name: "ListUserTagsResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -1914,6 +3575,21 @@ static S_IAM_ListUsersRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListUsersResponse: Shape = Shape {
+    name: "ListUsersResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Users", wire_name: "Users", shape: &S_IAM_userListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ListVirtualMFADevicesRequest: Shape = Shape {
     name: "ListVirtualMFADevicesRequest",
     kind: ShapeKind::Structure {
@@ -1929,11 +3605,273 @@ static S_IAM_ListVirtualMFADevicesRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ListVirtualMFADevicesResponse: Shape = Shape {
+    name: "ListVirtualMFADevicesResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "VirtualMFADevices", wire_name: "VirtualMFADevices", shape: &S_IAM_virtualMFADeviceListType, required: true },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_LoginProfile: Shape = Shape {
+    name: "LoginProfile",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "PasswordResetRequired", wire_name: "PasswordResetRequired", shape: &S_IAM_booleanType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_MFADevice: Shape = Shape {
+    name: "MFADevice",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
+            Member { name: "SerialNumber", wire_name: "SerialNumber", shape: &S_IAM_serialNumberType, required: true },
+            Member { name: "EnableDate", wire_name: "EnableDate", shape: &S_IAM_dateType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ManagedPolicyDetail: Shape = Shape {
+    name: "ManagedPolicyDetail",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: false },
+            Member { name: "PolicyId", wire_name: "PolicyId", shape: &S_IAM_idType, required: false },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: false },
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_policyPathType, required: false },
+            Member { name: "DefaultVersionId", wire_name: "DefaultVersionId", shape: &S_IAM_policyVersionIdType, required: false },
+            Member { name: "AttachmentCount", wire_name: "AttachmentCount", shape: &S_IAM_attachmentCountType, required: false },
+            Member { name: "PermissionsBoundaryUsageCount", wire_name: "PermissionsBoundaryUsageCount", shape: &S_IAM_attachmentCountType, required: false },
+            Member { name: "IsAttachable", wire_name: "IsAttachable", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Description", wire_name: "Description", shape: &S_IAM_policyDescriptionType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "UpdateDate", wire_name: "UpdateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "PolicyVersionList", wire_name: "PolicyVersionList", shape: &S_IAM_policyDocumentVersionListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ManagedPolicyDetailListType: Shape = Shape {
+    name: "ManagedPolicyDetailListType",
+    kind: ShapeKind::List { member: &S_IAM_ManagedPolicyDetail, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_OpenIDConnectProviderListEntry: Shape = Shape {
+    name: "OpenIDConnectProviderListEntry",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_OpenIDConnectProviderListType: Shape = Shape {
+    name: "OpenIDConnectProviderListType",
+    kind: ShapeKind::List { member: &S_IAM_OpenIDConnectProviderListEntry, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_OpenIDConnectProviderUrlType: Shape = Shape {
     name: "OpenIDConnectProviderUrlType",
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(255),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_OrganizationIdType: Shape = Shape {
+    name: "OrganizationIdType",
+    kind: ShapeKind::String,
+    min: None,
+    max: Some(34),
+    pattern: Some(&PATTERN_1),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_OrganizationsDecisionDetail: Shape = Shape {
+    name: "OrganizationsDecisionDetail",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AllowedByOrganizations", wire_name: "AllowedByOrganizations", shape: &S_IAM_booleanType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PasswordPolicy: Shape = Shape {
+    name: "PasswordPolicy",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "MinimumPasswordLength", wire_name: "MinimumPasswordLength", shape: &S_IAM_minimumPasswordLengthType, required: false },
+            Member { name: "RequireSymbols", wire_name: "RequireSymbols", shape: &S_IAM_booleanType, required: false },
+            Member { name: "RequireNumbers", wire_name: "RequireNumbers", shape: &S_IAM_booleanType, required: false },
+            Member { name: "RequireUppercaseCharacters", wire_name: "RequireUppercaseCharacters", shape: &S_IAM_booleanType, required: false },
+            Member { name: "RequireLowercaseCharacters", wire_name: "RequireLowercaseCharacters", shape: &S_IAM_booleanType, required: false },
+            Member { name: "AllowUsersToChangePassword", wire_name: "AllowUsersToChangePassword", shape: &S_IAM_booleanType, required: false },
+            Member { name: "ExpirePasswords", wire_name: "ExpirePasswords", shape: &S_IAM_booleanType, required: false },
+            Member { name: "MaxPasswordAge", wire_name: "MaxPasswordAge", shape: &S_IAM_maxPasswordAgeType, required: false },
+            Member { name: "PasswordReusePrevention", wire_name: "PasswordReusePrevention", shape: &S_IAM_passwordReusePreventionType, required: false },
+            Member { name: "HardExpiry", wire_name: "HardExpiry", shape: &S_IAM_booleanObjectType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PermissionsBoundaryAttachmentType: Shape = Shape {
+    name: "PermissionsBoundaryAttachmentType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["PermissionsBoundaryPolicy"],
+    sensitive: false,
+};
+static S_IAM_PermissionsBoundaryDecisionDetail: Shape = Shape {
+    name: "PermissionsBoundaryDecisionDetail",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AllowedByPermissionsBoundary", wire_name: "AllowedByPermissionsBoundary", shape: &S_IAM_booleanType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_Policy: Shape = Shape {
+    name: "Policy",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: false },
+            Member { name: "PolicyId", wire_name: "PolicyId", shape: &S_IAM_idType, required: false },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: false },
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_policyPathType, required: false },
+            Member { name: "DefaultVersionId", wire_name: "DefaultVersionId", shape: &S_IAM_policyVersionIdType, required: false },
+            Member { name: "AttachmentCount", wire_name: "AttachmentCount", shape: &S_IAM_attachmentCountType, required: false },
+            Member { name: "PermissionsBoundaryUsageCount", wire_name: "PermissionsBoundaryUsageCount", shape: &S_IAM_attachmentCountType, required: false },
+            Member { name: "IsAttachable", wire_name: "IsAttachable", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Description", wire_name: "Description", shape: &S_IAM_policyDescriptionType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "UpdateDate", wire_name: "UpdateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PolicyDetail: Shape = Shape {
+    name: "PolicyDetail",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: false },
+            Member { name: "PolicyDocument", wire_name: "PolicyDocument", shape: &S_IAM_policyDocumentType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PolicyEvaluationDecisionType: Shape = Shape {
+    name: "PolicyEvaluationDecisionType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["allowed", "explicitDeny", "implicitDeny"],
+    sensitive: false,
+};
+static S_IAM_PolicyGrantingServiceAccess: Shape = Shape {
+    name: "PolicyGrantingServiceAccess",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "PolicyName", wire_name: "PolicyName", shape: &S_IAM_policyNameType, required: true },
+            Member { name: "PolicyType", wire_name: "PolicyType", shape: &S_IAM_policyType, required: true },
+            Member { name: "PolicyArn", wire_name: "PolicyArn", shape: &S_IAM_arnType, required: false },
+            Member { name: "EntityType", wire_name: "EntityType", shape: &S_IAM_policyOwnerEntityType, required: false },
+            Member { name: "EntityName", wire_name: "EntityName", shape: &S_IAM_entityNameType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PolicyGroup: Shape = Shape {
+    name: "PolicyGroup",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "GroupName", wire_name: "GroupName", shape: &S_IAM_groupNameType, required: false },
+            Member { name: "GroupId", wire_name: "GroupId", shape: &S_IAM_idType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PolicyGroupListType: Shape = Shape {
+    name: "PolicyGroupListType",
+    kind: ShapeKind::List { member: &S_IAM_PolicyGroup, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PolicyIdentifierType: Shape = Shape {
+    name: "PolicyIdentifierType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
     pattern: None,
     enum_values: &[],
     sensitive: false,
@@ -1962,6 +3900,38 @@ static S_IAM_PolicyParameterTypeEnum: Shape = Shape {
     enum_values: &["string", "stringList"],
     sensitive: false,
 };
+static S_IAM_PolicyRole: Shape = Shape {
+    name: "PolicyRole",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "RoleName", wire_name: "RoleName", shape: &S_IAM_roleNameType, required: false },
+            Member { name: "RoleId", wire_name: "RoleId", shape: &S_IAM_idType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PolicyRoleListType: Shape = Shape {
+    name: "PolicyRoleListType",
+    kind: ShapeKind::List { member: &S_IAM_PolicyRole, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PolicySourceType: Shape = Shape {
+    name: "PolicySourceType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["user", "group", "role", "aws-managed", "user-managed", "resource", "none"],
+    sensitive: false,
+};
 static S_IAM_PolicyUsageType: Shape = Shape {
     name: "PolicyUsageType",
     kind: ShapeKind::String,
@@ -1969,6 +3939,59 @@ static S_IAM_PolicyUsageType: Shape = Shape {
     max: None,
     pattern: None,
     enum_values: &["PermissionsPolicy", "PermissionsBoundary"],
+    sensitive: false,
+};
+static S_IAM_PolicyUser: Shape = Shape {
+    name: "PolicyUser",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: false },
+            Member { name: "UserId", wire_name: "UserId", shape: &S_IAM_idType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PolicyUserListType: Shape = Shape {
+    name: "PolicyUserListType",
+    kind: ShapeKind::List { member: &S_IAM_PolicyUser, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_PolicyVersion: Shape = Shape {
+    name: "PolicyVersion",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Document", wire_name: "Document", shape: &S_IAM_policyDocumentType, required: false },
+            Member { name: "VersionId", wire_name: "VersionId", shape: &S_IAM_policyVersionIdType, required: false },
+            Member { name: "IsDefaultVersion", wire_name: "IsDefaultVersion", shape: &S_IAM_booleanType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_Position: Shape = Shape {
+    name: "Position",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Line", wire_name: "Line", shape: &S_IAM_LineNumber, required: false },
+            Member { name: "Column", wire_name: "Column", shape: &S_IAM_ColumnNumber, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
     sensitive: false,
 };
 static S_IAM_PutGroupPolicyRequest: Shape = Shape {
@@ -2044,6 +4067,24 @@ static S_IAM_PutUserPolicyRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ReasonType: Shape = Shape {
+    name: "ReasonType",
+    kind: ShapeKind::String,
+    min: None,
+    max: Some(1000),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_RegionNameType: Shape = Shape {
+    name: "RegionNameType",
+    kind: ShapeKind::String,
+    min: Some(1),
+    max: Some(100),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_RejectDelegationRequestRequest: Shape = Shape {
     name: "RejectDelegationRequestRequest",
     kind: ShapeKind::Structure {
@@ -2100,12 +4141,61 @@ static S_IAM_RemoveUserFromGroupRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ReportContentType: Shape = Shape {
+    name: "ReportContentType",
+    kind: ShapeKind::Blob,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ReportFormatType: Shape = Shape {
+    name: "ReportFormatType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["text/csv"],
+    sensitive: false,
+};
+static S_IAM_ReportStateDescriptionType: Shape = Shape {
+    name: "ReportStateDescriptionType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ReportStateType: Shape = Shape {
+    name: "ReportStateType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["STARTED", "INPROGRESS", "COMPLETE"],
+    sensitive: false,
+};
 static S_IAM_ResetServiceSpecificCredentialRequest: Shape = Shape {
     name: "ResetServiceSpecificCredentialRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: false },
             Member { name: "ServiceSpecificCredentialId", wire_name: "ServiceSpecificCredentialId", shape: &S_IAM_serviceSpecificCredentialId, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ResetServiceSpecificCredentialResponse: Shape = Shape {
+    name: "ResetServiceSpecificCredentialResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServiceSpecificCredential", wire_name: "ServiceSpecificCredential", shape: &S_IAM_ServiceSpecificCredential, required: false },
         ],
     },
     min: None,
@@ -2141,6 +4231,33 @@ static S_IAM_ResourceNameType: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_ResourceSpecificResult: Shape = Shape {
+    name: "ResourceSpecificResult",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "EvalResourceName", wire_name: "EvalResourceName", shape: &S_IAM_ResourceNameType, required: true },
+            Member { name: "EvalResourceDecision", wire_name: "EvalResourceDecision", shape: &S_IAM_PolicyEvaluationDecisionType, required: true },
+            Member { name: "MatchedStatements", wire_name: "MatchedStatements", shape: &S_IAM_StatementListType, required: false },
+            Member { name: "MissingContextValues", wire_name: "MissingContextValues", shape: &S_IAM_ContextKeyNamesResultListType, required: false },
+            Member { name: "EvalDecisionDetails", wire_name: "EvalDecisionDetails", shape: &S_IAM_EvalDecisionDetailsType, required: false },
+            Member { name: "PermissionsBoundaryDecisionDetail", wire_name: "PermissionsBoundaryDecisionDetail", shape: &S_IAM_PermissionsBoundaryDecisionDetail, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ResourceSpecificResultListType: Shape = Shape {
+    name: "ResourceSpecificResultListType",
+    kind: ShapeKind::List { member: &S_IAM_ResourceSpecificResult, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_ResyncMFADeviceRequest: Shape = Shape {
     name: "ResyncMFADeviceRequest",
     kind: ShapeKind::Structure {
@@ -2149,6 +4266,90 @@ static S_IAM_ResyncMFADeviceRequest: Shape = Shape {
             Member { name: "SerialNumber", wire_name: "SerialNumber", shape: &S_IAM_serialNumberType, required: true },
             Member { name: "AuthenticationCode1", wire_name: "AuthenticationCode1", shape: &S_IAM_authenticationCodeType, required: true },
             Member { name: "AuthenticationCode2", wire_name: "AuthenticationCode2", shape: &S_IAM_authenticationCodeType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_Role: Shape = Shape {
+    name: "Role",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: true },
+            Member { name: "RoleName", wire_name: "RoleName", shape: &S_IAM_roleNameType, required: true },
+            Member { name: "RoleId", wire_name: "RoleId", shape: &S_IAM_idType, required: true },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: true },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "AssumeRolePolicyDocument", wire_name: "AssumeRolePolicyDocument", shape: &S_IAM_policyDocumentType, required: false },
+            Member { name: "Description", wire_name: "Description", shape: &S_IAM_roleDescriptionType, required: false },
+            Member { name: "MaxSessionDuration", wire_name: "MaxSessionDuration", shape: &S_IAM_roleMaxSessionDurationType, required: false },
+            Member { name: "PermissionsBoundary", wire_name: "PermissionsBoundary", shape: &S_IAM_AttachedPermissionsBoundary, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+            Member { name: "RoleLastUsed", wire_name: "RoleLastUsed", shape: &S_IAM_RoleLastUsed, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_RoleDetail: Shape = Shape {
+    name: "RoleDetail",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: false },
+            Member { name: "RoleName", wire_name: "RoleName", shape: &S_IAM_roleNameType, required: false },
+            Member { name: "RoleId", wire_name: "RoleId", shape: &S_IAM_idType, required: false },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "AssumeRolePolicyDocument", wire_name: "AssumeRolePolicyDocument", shape: &S_IAM_policyDocumentType, required: false },
+            Member { name: "InstanceProfileList", wire_name: "InstanceProfileList", shape: &S_IAM_instanceProfileListType, required: false },
+            Member { name: "RolePolicyList", wire_name: "RolePolicyList", shape: &S_IAM_policyDetailListType, required: false },
+            Member { name: "AttachedManagedPolicies", wire_name: "AttachedManagedPolicies", shape: &S_IAM_attachedPoliciesListType, required: false },
+            Member { name: "PermissionsBoundary", wire_name: "PermissionsBoundary", shape: &S_IAM_AttachedPermissionsBoundary, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+            Member { name: "RoleLastUsed", wire_name: "RoleLastUsed", shape: &S_IAM_RoleLastUsed, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_RoleLastUsed: Shape = Shape {
+    name: "RoleLastUsed",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "LastUsedDate", wire_name: "LastUsedDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "Region", wire_name: "Region", shape: &S_IAM_stringType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_RoleUsageListType: Shape = Shape {
+    name: "RoleUsageListType",
+    kind: ShapeKind::List { member: &S_IAM_RoleUsageType, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_RoleUsageType: Shape = Shape {
+    name: "RoleUsageType",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Region", wire_name: "Region", shape: &S_IAM_RegionNameType, required: false },
+            Member { name: "Resources", wire_name: "Resources", shape: &S_IAM_ArnListType, required: false },
         ],
     },
     min: None,
@@ -2166,12 +4367,93 @@ static S_IAM_SAMLMetadataDocumentType: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_SAMLPrivateKey: Shape = Shape {
+    name: "SAMLPrivateKey",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "KeyId", wire_name: "KeyId", shape: &S_IAM_privateKeyIdType, required: false },
+            Member { name: "Timestamp", wire_name: "Timestamp", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_SAMLProviderListEntry: Shape = Shape {
+    name: "SAMLProviderListEntry",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: false },
+            Member { name: "ValidUntil", wire_name: "ValidUntil", shape: &S_IAM_dateType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_SAMLProviderListType: Shape = Shape {
+    name: "SAMLProviderListType",
+    kind: ShapeKind::List { member: &S_IAM_SAMLProviderListEntry, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_SAMLProviderNameType: Shape = Shape {
     name: "SAMLProviderNameType",
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(128),
-    pattern: Some(&PATTERN_0),
+    pattern: Some(&PATTERN_2),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_SSHPublicKey: Shape = Shape {
+    name: "SSHPublicKey",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
+            Member { name: "SSHPublicKeyId", wire_name: "SSHPublicKeyId", shape: &S_IAM_publicKeyIdType, required: true },
+            Member { name: "Fingerprint", wire_name: "Fingerprint", shape: &S_IAM_publicKeyFingerprintType, required: true },
+            Member { name: "SSHPublicKeyBody", wire_name: "SSHPublicKeyBody", shape: &S_IAM_publicKeyMaterialType, required: true },
+            Member { name: "Status", wire_name: "Status", shape: &S_IAM_statusType, required: true },
+            Member { name: "UploadDate", wire_name: "UploadDate", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_SSHPublicKeyListType: Shape = Shape {
+    name: "SSHPublicKeyListType",
+    kind: ShapeKind::List { member: &S_IAM_SSHPublicKeyMetadata, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_SSHPublicKeyMetadata: Shape = Shape {
+    name: "SSHPublicKeyMetadata",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
+            Member { name: "SSHPublicKeyId", wire_name: "SSHPublicKeyId", shape: &S_IAM_publicKeyIdType, required: true },
+            Member { name: "Status", wire_name: "Status", shape: &S_IAM_statusType, required: true },
+            Member { name: "UploadDate", wire_name: "UploadDate", shape: &S_IAM_dateType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -2182,6 +4464,119 @@ static S_IAM_SendDelegationTokenRequest: Shape = Shape {
             Member { name: "DelegationRequestId", wire_name: "DelegationRequestId", shape: &S_IAM_delegationRequestIdType, required: true },
         ],
     },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ServerCertificate: Shape = Shape {
+    name: "ServerCertificate",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServerCertificateMetadata", wire_name: "ServerCertificateMetadata", shape: &S_IAM_ServerCertificateMetadata, required: true },
+            Member { name: "CertificateBody", wire_name: "CertificateBody", shape: &S_IAM_certificateBodyType, required: true },
+            Member { name: "CertificateChain", wire_name: "CertificateChain", shape: &S_IAM_certificateChainType, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ServerCertificateMetadata: Shape = Shape {
+    name: "ServerCertificateMetadata",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: true },
+            Member { name: "ServerCertificateName", wire_name: "ServerCertificateName", shape: &S_IAM_serverCertificateNameType, required: true },
+            Member { name: "ServerCertificateId", wire_name: "ServerCertificateId", shape: &S_IAM_idType, required: true },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: true },
+            Member { name: "UploadDate", wire_name: "UploadDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "Expiration", wire_name: "Expiration", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ServiceLastAccessed: Shape = Shape {
+    name: "ServiceLastAccessed",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServiceName", wire_name: "ServiceName", shape: &S_IAM_serviceNameType, required: true },
+            Member { name: "LastAuthenticated", wire_name: "LastAuthenticated", shape: &S_IAM_dateType, required: false },
+            Member { name: "ServiceNamespace", wire_name: "ServiceNamespace", shape: &S_IAM_serviceNamespaceType, required: true },
+            Member { name: "LastAuthenticatedEntity", wire_name: "LastAuthenticatedEntity", shape: &S_IAM_arnType, required: false },
+            Member { name: "LastAuthenticatedRegion", wire_name: "LastAuthenticatedRegion", shape: &S_IAM_stringType, required: false },
+            Member { name: "TotalAuthenticatedEntities", wire_name: "TotalAuthenticatedEntities", shape: &S_IAM_integerType, required: false },
+            Member { name: "TrackedActionsLastAccessed", wire_name: "TrackedActionsLastAccessed", shape: &S_IAM_TrackedActionsLastAccessed, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ServiceSpecificCredential: Shape = Shape {
+    name: "ServiceSpecificCredential",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "ExpirationDate", wire_name: "ExpirationDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "ServiceName", wire_name: "ServiceName", shape: &S_IAM_serviceName, required: true },
+            Member { name: "ServiceUserName", wire_name: "ServiceUserName", shape: &S_IAM_serviceUserName, required: false },
+            Member { name: "ServicePassword", wire_name: "ServicePassword", shape: &S_IAM_servicePassword, required: false },
+            Member { name: "ServiceCredentialAlias", wire_name: "ServiceCredentialAlias", shape: &S_IAM_serviceCredentialAlias, required: false },
+            Member { name: "ServiceCredentialSecret", wire_name: "ServiceCredentialSecret", shape: &S_IAM_serviceCredentialSecret, required: false },
+            Member { name: "ServiceSpecificCredentialId", wire_name: "ServiceSpecificCredentialId", shape: &S_IAM_serviceSpecificCredentialId, required: true },
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
+            Member { name: "Status", wire_name: "Status", shape: &S_IAM_statusType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ServiceSpecificCredentialMetadata: Shape = Shape {
+    name: "ServiceSpecificCredentialMetadata",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
+            Member { name: "Status", wire_name: "Status", shape: &S_IAM_statusType, required: true },
+            Member { name: "ServiceUserName", wire_name: "ServiceUserName", shape: &S_IAM_serviceUserName, required: false },
+            Member { name: "ServiceCredentialAlias", wire_name: "ServiceCredentialAlias", shape: &S_IAM_serviceCredentialAlias, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "ExpirationDate", wire_name: "ExpirationDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "ServiceSpecificCredentialId", wire_name: "ServiceSpecificCredentialId", shape: &S_IAM_serviceSpecificCredentialId, required: true },
+            Member { name: "ServiceName", wire_name: "ServiceName", shape: &S_IAM_serviceName, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ServiceSpecificCredentialsListType: Shape = Shape {
+    name: "ServiceSpecificCredentialsListType",
+    kind: ShapeKind::List { member: &S_IAM_ServiceSpecificCredentialMetadata, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_ServicesLastAccessed: Shape = Shape {
+    name: "ServicesLastAccessed",
+    kind: ShapeKind::List { member: &S_IAM_ServiceLastAccessed, member_name: "member" },
     min: None,
     max: None,
     pattern: None,
@@ -2215,6 +4610,23 @@ static S_IAM_SetSecurityTokenServicePreferencesRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_SigningCertificate: Shape = Shape {
+    name: "SigningCertificate",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
+            Member { name: "CertificateId", wire_name: "CertificateId", shape: &S_IAM_certificateIdType, required: true },
+            Member { name: "CertificateBody", wire_name: "CertificateBody", shape: &S_IAM_certificateBodyType, required: true },
+            Member { name: "Status", wire_name: "Status", shape: &S_IAM_statusType, required: true },
+            Member { name: "UploadDate", wire_name: "UploadDate", shape: &S_IAM_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_SimulateCustomPolicyRequest: Shape = Shape {
     name: "SimulateCustomPolicyRequest",
     kind: ShapeKind::Structure {
@@ -2230,6 +4642,21 @@ static S_IAM_SimulateCustomPolicyRequest: Shape = Shape {
             Member { name: "ResourceHandlingOption", wire_name: "ResourceHandlingOption", shape: &S_IAM_ResourceHandlingOptionType, required: false },
             Member { name: "MaxItems", wire_name: "MaxItems", shape: &S_IAM_maxItemsType, required: false },
             Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_markerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_SimulatePolicyResponse: Shape = Shape {
+    name: "SimulatePolicyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "EvaluationResults", wire_name: "EvaluationResults", shape: &S_IAM_EvaluationResultsListType, required: false },
+            Member { name: "IsTruncated", wire_name: "IsTruncated", shape: &S_IAM_booleanType, required: false },
+            Member { name: "Marker", wire_name: "Marker", shape: &S_IAM_responseMarkerType, required: false },
         ],
     },
     min: None,
@@ -2265,6 +4692,31 @@ static S_IAM_SimulatePrincipalPolicyRequest: Shape = Shape {
 static S_IAM_SimulationPolicyListType: Shape = Shape {
     name: "SimulationPolicyListType",
     kind: ShapeKind::List { member: &S_IAM_policyDocumentType, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_Statement: Shape = Shape {
+    name: "Statement",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SourcePolicyId", wire_name: "SourcePolicyId", shape: &S_IAM_PolicyIdentifierType, required: false },
+            Member { name: "SourcePolicyType", wire_name: "SourcePolicyType", shape: &S_IAM_PolicySourceType, required: false },
+            Member { name: "StartPosition", wire_name: "StartPosition", shape: &S_IAM_Position, required: false },
+            Member { name: "EndPosition", wire_name: "EndPosition", shape: &S_IAM_Position, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_StatementListType: Shape = Shape {
+    name: "StatementListType",
+    kind: ShapeKind::List { member: &S_IAM_Statement, member_name: "member" },
     min: None,
     max: None,
     pattern: None,
@@ -2391,6 +4843,31 @@ static S_IAM_TagUserRequest: Shape = Shape {
             Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: true },
         ],
     },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_TrackedActionLastAccessed: Shape = Shape {
+    name: "TrackedActionLastAccessed",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ActionName", wire_name: "ActionName", shape: &S_IAM_stringType, required: false },
+            Member { name: "LastAccessedEntity", wire_name: "LastAccessedEntity", shape: &S_IAM_arnType, required: false },
+            Member { name: "LastAccessedTime", wire_name: "LastAccessedTime", shape: &S_IAM_dateType, required: false },
+            Member { name: "LastAccessedRegion", wire_name: "LastAccessedRegion", shape: &S_IAM_stringType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_TrackedActionsLastAccessed: Shape = Shape {
+    name: "TrackedActionsLastAccessed",
+    kind: ShapeKind::List { member: &S_IAM_TrackedActionLastAccessed, member_name: "member" },
     min: None,
     max: None,
     pattern: None,
@@ -2631,6 +5108,19 @@ static S_IAM_UpdateRoleDescriptionRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_UpdateRoleDescriptionResponse: Shape = Shape {
+    name: "UpdateRoleDescriptionResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Role", wire_name: "Role", shape: &S_IAM_Role, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_UpdateRoleRequest: Shape = Shape {
     name: "UpdateRoleRequest",
     kind: ShapeKind::Structure {
@@ -2646,6 +5136,15 @@ static S_IAM_UpdateRoleRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_UpdateRoleResponse: Shape = Shape {
+    name: "UpdateRoleResponse",
+    kind: ShapeKind::Structure { members: &[] },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_UpdateSAMLProviderRequest: Shape = Shape {
     name: "UpdateSAMLProviderRequest",
     kind: ShapeKind::Structure {
@@ -2655,6 +5154,19 @@ static S_IAM_UpdateSAMLProviderRequest: Shape = Shape {
             Member { name: "AssertionEncryptionMode", wire_name: "AssertionEncryptionMode", shape: &S_IAM_assertionEncryptionModeType, required: false },
             Member { name: "AddPrivateKey", wire_name: "AddPrivateKey", shape: &S_IAM_privateKeyType, required: false },
             Member { name: "RemovePrivateKey", wire_name: "RemovePrivateKey", shape: &S_IAM_privateKeyIdType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_UpdateSAMLProviderResponse: Shape = Shape {
+    name: "UpdateSAMLProviderResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SAMLProviderArn", wire_name: "SAMLProviderArn", shape: &S_IAM_arnType, required: false },
         ],
     },
     min: None,
@@ -2752,6 +5264,19 @@ static S_IAM_UploadSSHPublicKeyRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_UploadSSHPublicKeyResponse: Shape = Shape {
+    name: "UploadSSHPublicKeyResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SSHPublicKey", wire_name: "SSHPublicKey", shape: &S_IAM_SSHPublicKey, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_UploadServerCertificateRequest: Shape = Shape {
     name: "UploadServerCertificateRequest",
     kind: ShapeKind::Structure {
@@ -2761,6 +5286,20 @@ static S_IAM_UploadServerCertificateRequest: Shape = Shape {
             Member { name: "CertificateBody", wire_name: "CertificateBody", shape: &S_IAM_certificateBodyType, required: true },
             Member { name: "PrivateKey", wire_name: "PrivateKey", shape: &S_IAM_privateKeyType, required: true },
             Member { name: "CertificateChain", wire_name: "CertificateChain", shape: &S_IAM_certificateChainType, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_UploadServerCertificateResponse: Shape = Shape {
+    name: "UploadServerCertificateResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "ServerCertificateMetadata", wire_name: "ServerCertificateMetadata", shape: &S_IAM_ServerCertificateMetadata, required: false },
             Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
         ],
     },
@@ -2784,12 +5323,112 @@ static S_IAM_UploadSigningCertificateRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_UploadSigningCertificateResponse: Shape = Shape {
+    name: "UploadSigningCertificateResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Certificate", wire_name: "Certificate", shape: &S_IAM_SigningCertificate, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_User: Shape = Shape {
+    name: "User",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: true },
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: true },
+            Member { name: "UserId", wire_name: "UserId", shape: &S_IAM_idType, required: true },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: true },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: true },
+            Member { name: "PasswordLastUsed", wire_name: "PasswordLastUsed", shape: &S_IAM_dateType, required: false },
+            Member { name: "PermissionsBoundary", wire_name: "PermissionsBoundary", shape: &S_IAM_AttachedPermissionsBoundary, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_UserDetail: Shape = Shape {
+    name: "UserDetail",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Path", wire_name: "Path", shape: &S_IAM_pathType, required: false },
+            Member { name: "UserName", wire_name: "UserName", shape: &S_IAM_userNameType, required: false },
+            Member { name: "UserId", wire_name: "UserId", shape: &S_IAM_idType, required: false },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_IAM_arnType, required: false },
+            Member { name: "CreateDate", wire_name: "CreateDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "UserPolicyList", wire_name: "UserPolicyList", shape: &S_IAM_policyDetailListType, required: false },
+            Member { name: "GroupList", wire_name: "GroupList", shape: &S_IAM_groupNameListType, required: false },
+            Member { name: "AttachedManagedPolicies", wire_name: "AttachedManagedPolicies", shape: &S_IAM_attachedPoliciesListType, required: false },
+            Member { name: "PermissionsBoundary", wire_name: "PermissionsBoundary", shape: &S_IAM_AttachedPermissionsBoundary, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_VirtualMFADevice: Shape = Shape {
+    name: "VirtualMFADevice",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "SerialNumber", wire_name: "SerialNumber", shape: &S_IAM_serialNumberType, required: true },
+            Member { name: "Base32StringSeed", wire_name: "Base32StringSeed", shape: &S_IAM_BootstrapDatum, required: false },
+            Member { name: "QRCodePNG", wire_name: "QRCodePNG", shape: &S_IAM_BootstrapDatum, required: false },
+            Member { name: "User", wire_name: "User", shape: &S_IAM_User, required: false },
+            Member { name: "EnableDate", wire_name: "EnableDate", shape: &S_IAM_dateType, required: false },
+            Member { name: "Tags", wire_name: "Tags", shape: &S_IAM_tagListType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_accessKeyIdType: Shape = Shape {
     name: "accessKeyIdType",
     kind: ShapeKind::String,
     min: Some(16),
     max: Some(128),
-    pattern: Some(&PATTERN_1),
+    pattern: Some(&PATTERN_3),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_accessKeyMetadataListType: Shape = Shape {
+    name: "accessKeyMetadataListType",
+    kind: ShapeKind::List { member: &S_IAM_AccessKeyMetadata, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_accessKeySecretType: Shape = Shape {
+    name: "accessKeySecretType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: true,
+};
+static S_IAM_accountAliasListType: Shape = Shape {
+    name: "accountAliasListType",
+    kind: ShapeKind::List { member: &S_IAM_accountAliasType, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -2798,7 +5437,7 @@ static S_IAM_accountAliasType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(3),
     max: Some(63),
-    pattern: Some(&PATTERN_2),
+    pattern: Some(&PATTERN_4),
     enum_values: &[],
     sensitive: false,
 };
@@ -2807,7 +5446,7 @@ static S_IAM_accountIdType: Shape = Shape {
     kind: ShapeKind::String,
     min: None,
     max: None,
-    pattern: Some(&PATTERN_3),
+    pattern: Some(&PATTERN_5),
     enum_values: &[],
     sensitive: false,
 };
@@ -2847,12 +5486,30 @@ static S_IAM_assignmentStatusType: Shape = Shape {
     enum_values: &["Assigned", "Unassigned", "Any"],
     sensitive: false,
 };
+static S_IAM_attachedPoliciesListType: Shape = Shape {
+    name: "attachedPoliciesListType",
+    kind: ShapeKind::List { member: &S_IAM_AttachedPolicy, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_attachmentCountType: Shape = Shape {
+    name: "attachmentCountType",
+    kind: ShapeKind::Integer,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_authenticationCodeType: Shape = Shape {
     name: "authenticationCodeType",
     kind: ShapeKind::String,
     min: Some(6),
     max: Some(6),
-    pattern: Some(&PATTERN_4),
+    pattern: Some(&PATTERN_6),
     enum_values: &[],
     sensitive: false,
 };
@@ -2879,7 +5536,7 @@ static S_IAM_certificateBodyType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(16384),
-    pattern: Some(&PATTERN_5),
+    pattern: Some(&PATTERN_7),
     enum_values: &[],
     sensitive: false,
 };
@@ -2888,7 +5545,7 @@ static S_IAM_certificateChainType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(2097152),
-    pattern: Some(&PATTERN_5),
+    pattern: Some(&PATTERN_7),
     enum_values: &[],
     sensitive: false,
 };
@@ -2897,7 +5554,16 @@ static S_IAM_certificateIdType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(24),
     max: Some(128),
-    pattern: Some(&PATTERN_1),
+    pattern: Some(&PATTERN_3),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_certificateListType: Shape = Shape {
+    name: "certificateListType",
+    kind: ShapeKind::List { member: &S_IAM_SigningCertificate, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -2919,6 +5585,15 @@ static S_IAM_clientIDType: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_consoleDeepLinkType: Shape = Shape {
+    name: "consoleDeepLinkType",
+    kind: ShapeKind::String,
+    min: Some(1),
+    max: Some(255),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_credentialAgeDays: Shape = Shape {
     name: "credentialAgeDays",
     kind: ShapeKind::Integer,
@@ -2933,7 +5608,16 @@ static S_IAM_customSuffixType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(64),
-    pattern: Some(&PATTERN_6),
+    pattern: Some(&PATTERN_8),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_dateType: Shape = Shape {
+    name: "dateType",
+    kind: ShapeKind::Timestamp,
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -2942,7 +5626,7 @@ static S_IAM_delegationRequestDescriptionType: Shape = Shape {
     kind: ShapeKind::String,
     min: None,
     max: Some(1000),
-    pattern: Some(&PATTERN_7),
+    pattern: Some(&PATTERN_9),
     enum_values: &[],
     sensitive: false,
 };
@@ -2951,7 +5635,16 @@ static S_IAM_delegationRequestIdType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(16),
     max: Some(128),
-    pattern: Some(&PATTERN_8),
+    pattern: Some(&PATTERN_10),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_delegationRequestsListType: Shape = Shape {
+    name: "delegationRequestsListType",
+    kind: ShapeKind::List { member: &S_IAM_DelegationRequest, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -2964,6 +5657,15 @@ static S_IAM_encodingType: Shape = Shape {
     enum_values: &["SSH", "PEM"],
     sensitive: false,
 };
+static S_IAM_entityDetailsListType: Shape = Shape {
+    name: "entityDetailsListType",
+    kind: ShapeKind::List { member: &S_IAM_EntityDetails, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_entityListType: Shape = Shape {
     name: "entityListType",
     kind: ShapeKind::List { member: &S_IAM_EntityType, member_name: "member" },
@@ -2973,12 +5675,21 @@ static S_IAM_entityListType: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_entityNameType: Shape = Shape {
+    name: "entityNameType",
+    kind: ShapeKind::String,
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&PATTERN_8),
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_existingUserNameType: Shape = Shape {
     name: "existingUserNameType",
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(128),
-    pattern: Some(&PATTERN_6),
+    pattern: Some(&PATTERN_8),
     enum_values: &[],
     sensitive: false,
 };
@@ -2991,12 +5702,57 @@ static S_IAM_globalEndpointTokenVersion: Shape = Shape {
     enum_values: &["v1Token", "v2Token"],
     sensitive: false,
 };
+static S_IAM_groupDetailListType: Shape = Shape {
+    name: "groupDetailListType",
+    kind: ShapeKind::List { member: &S_IAM_GroupDetail, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_groupListType: Shape = Shape {
+    name: "groupListType",
+    kind: ShapeKind::List { member: &S_IAM_Group, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_groupNameListType: Shape = Shape {
+    name: "groupNameListType",
+    kind: ShapeKind::List { member: &S_IAM_groupNameType, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_groupNameType: Shape = Shape {
     name: "groupNameType",
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(128),
-    pattern: Some(&PATTERN_6),
+    pattern: Some(&PATTERN_8),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_idType: Shape = Shape {
+    name: "idType",
+    kind: ShapeKind::String,
+    min: Some(16),
+    max: Some(128),
+    pattern: Some(&PATTERN_3),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_instanceProfileListType: Shape = Shape {
+    name: "instanceProfileListType",
+    kind: ShapeKind::List { member: &S_IAM_InstanceProfile, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3005,7 +5761,16 @@ static S_IAM_instanceProfileNameType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(128),
-    pattern: Some(&PATTERN_6),
+    pattern: Some(&PATTERN_8),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_integerType: Shape = Shape {
+    name: "integerType",
+    kind: ShapeKind::Integer,
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3014,6 +5779,24 @@ static S_IAM_jobIDType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(36),
     max: Some(36),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_jobStatusType: Shape = Shape {
+    name: "jobStatusType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["IN_PROGRESS", "COMPLETED", "FAILED"],
+    sensitive: false,
+};
+static S_IAM_listPolicyGrantingServiceAccessResponseListType: Shape = Shape {
+    name: "listPolicyGrantingServiceAccessResponseListType",
+    kind: ShapeKind::List { member: &S_IAM_ListPoliciesGrantingServiceAccessEntry, member_name: "member" },
+    min: None,
+    max: None,
     pattern: None,
     enum_values: &[],
     sensitive: false,
@@ -3032,7 +5815,7 @@ static S_IAM_markerType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(320),
-    pattern: Some(&PATTERN_9),
+    pattern: Some(&PATTERN_0),
     enum_values: &[],
     sensitive: false,
 };
@@ -3054,6 +5837,15 @@ static S_IAM_maxPasswordAgeType: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_mfaDeviceListType: Shape = Shape {
+    name: "mfaDeviceListType",
+    kind: ShapeKind::List { member: &S_IAM_MFADevice, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_minimumPasswordLengthType: Shape = Shape {
     name: "minimumPasswordLengthType",
     kind: ShapeKind::Integer,
@@ -3068,7 +5860,7 @@ static S_IAM_notesType: Shape = Shape {
     kind: ShapeKind::String,
     min: None,
     max: Some(500),
-    pattern: Some(&PATTERN_7),
+    pattern: Some(&PATTERN_9),
     enum_values: &[],
     sensitive: false,
 };
@@ -3077,7 +5869,7 @@ static S_IAM_notificationChannelType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(2),
     max: Some(400),
-    pattern: Some(&PATTERN_10),
+    pattern: Some(&PATTERN_11),
     enum_values: &[],
     sensitive: false,
 };
@@ -3086,7 +5878,7 @@ static S_IAM_organizationsEntityPathType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(19),
     max: Some(427),
-    pattern: Some(&PATTERN_11),
+    pattern: Some(&PATTERN_12),
     enum_values: &[],
     sensitive: false,
 };
@@ -3095,7 +5887,7 @@ static S_IAM_organizationsPolicyIdType: Shape = Shape {
     kind: ShapeKind::String,
     min: None,
     max: None,
-    pattern: Some(&PATTERN_12),
+    pattern: Some(&PATTERN_13),
     enum_values: &[],
     sensitive: false,
 };
@@ -3104,7 +5896,7 @@ static S_IAM_ownerIdType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(20),
     max: Some(2048),
-    pattern: Some(&PATTERN_13),
+    pattern: Some(&PATTERN_14),
     enum_values: &[],
     sensitive: false,
 };
@@ -3122,7 +5914,7 @@ static S_IAM_passwordType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(128),
-    pattern: Some(&PATTERN_5),
+    pattern: Some(&PATTERN_7),
     enum_values: &[],
     sensitive: true,
 };
@@ -3131,7 +5923,7 @@ static S_IAM_pathPrefixType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(512),
-    pattern: Some(&PATTERN_14),
+    pattern: Some(&PATTERN_15),
     enum_values: &[],
     sensitive: false,
 };
@@ -3140,7 +5932,34 @@ static S_IAM_pathType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(512),
-    pattern: Some(&PATTERN_15),
+    pattern: Some(&PATTERN_16),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_permissionCheckResultType: Shape = Shape {
+    name: "permissionCheckResultType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["ALLOWED", "DENIED", "UNSURE"],
+    sensitive: false,
+};
+static S_IAM_permissionCheckStatusType: Shape = Shape {
+    name: "permissionCheckStatusType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["COMPLETE", "IN_PROGRESS", "FAILED"],
+    sensitive: false,
+};
+static S_IAM_permissionType: Shape = Shape {
+    name: "permissionType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3153,12 +5972,57 @@ static S_IAM_policyDescriptionType: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_policyDetailListType: Shape = Shape {
+    name: "policyDetailListType",
+    kind: ShapeKind::List { member: &S_IAM_PolicyDetail, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_policyDocumentType: Shape = Shape {
     name: "policyDocumentType",
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(131072),
-    pattern: Some(&PATTERN_5),
+    pattern: Some(&PATTERN_7),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_policyDocumentVersionListType: Shape = Shape {
+    name: "policyDocumentVersionListType",
+    kind: ShapeKind::List { member: &S_IAM_PolicyVersion, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_policyGrantingServiceAccessListType: Shape = Shape {
+    name: "policyGrantingServiceAccessListType",
+    kind: ShapeKind::List { member: &S_IAM_PolicyGrantingServiceAccess, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_policyListType: Shape = Shape {
+    name: "policyListType",
+    kind: ShapeKind::List { member: &S_IAM_Policy, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_policyNameListType: Shape = Shape {
+    name: "policyNameListType",
+    kind: ShapeKind::List { member: &S_IAM_policyNameType, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3167,8 +6031,17 @@ static S_IAM_policyNameType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(128),
-    pattern: Some(&PATTERN_6),
+    pattern: Some(&PATTERN_8),
     enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_policyOwnerEntityType: Shape = Shape {
+    name: "policyOwnerEntityType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["USER", "ROLE", "GROUP"],
     sensitive: false,
 };
 static S_IAM_policyParameterListType: Shape = Shape {
@@ -3185,7 +6058,7 @@ static S_IAM_policyParameterNameType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(5),
     max: Some(256),
-    pattern: Some(&PATTERN_16),
+    pattern: Some(&PATTERN_17),
     enum_values: &[],
     sensitive: false,
 };
@@ -3194,7 +6067,7 @@ static S_IAM_policyParameterValueType: Shape = Shape {
     kind: ShapeKind::String,
     min: None,
     max: None,
-    pattern: Some(&PATTERN_16),
+    pattern: Some(&PATTERN_17),
     enum_values: &[],
     sensitive: false,
 };
@@ -3212,7 +6085,7 @@ static S_IAM_policyPathType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(512),
-    pattern: Some(&PATTERN_17),
+    pattern: Some(&PATTERN_18),
     enum_values: &[],
     sensitive: false,
 };
@@ -3225,12 +6098,21 @@ static S_IAM_policyScopeType: Shape = Shape {
     enum_values: &["All", "AWS", "Local"],
     sensitive: false,
 };
+static S_IAM_policyType: Shape = Shape {
+    name: "policyType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["INLINE", "MANAGED"],
+    sensitive: false,
+};
 static S_IAM_policyVersionIdType: Shape = Shape {
     name: "policyVersionIdType",
     kind: ShapeKind::String,
     min: None,
     max: None,
-    pattern: Some(&PATTERN_18),
+    pattern: Some(&PATTERN_19),
     enum_values: &[],
     sensitive: false,
 };
@@ -3239,7 +6121,16 @@ static S_IAM_privateKeyIdType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(22),
     max: Some(64),
-    pattern: Some(&PATTERN_19),
+    pattern: Some(&PATTERN_20),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_privateKeyList: Shape = Shape {
+    name: "privateKeyList",
+    kind: ShapeKind::List { member: &S_IAM_SAMLPrivateKey, member_name: "member" },
+    min: None,
+    max: Some(2),
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3248,16 +6139,25 @@ static S_IAM_privateKeyType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(16384),
-    pattern: Some(&PATTERN_5),
+    pattern: Some(&PATTERN_7),
     enum_values: &[],
     sensitive: true,
+};
+static S_IAM_publicKeyFingerprintType: Shape = Shape {
+    name: "publicKeyFingerprintType",
+    kind: ShapeKind::String,
+    min: Some(48),
+    max: Some(48),
+    pattern: Some(&PATTERN_21),
+    enum_values: &[],
+    sensitive: false,
 };
 static S_IAM_publicKeyIdType: Shape = Shape {
     name: "publicKeyIdType",
     kind: ShapeKind::String,
     min: Some(20),
     max: Some(128),
-    pattern: Some(&PATTERN_1),
+    pattern: Some(&PATTERN_3),
     enum_values: &[],
     sensitive: false,
 };
@@ -3266,7 +6166,7 @@ static S_IAM_publicKeyMaterialType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(16384),
-    pattern: Some(&PATTERN_5),
+    pattern: Some(&PATTERN_7),
     enum_values: &[],
     sensitive: false,
 };
@@ -3275,7 +6175,7 @@ static S_IAM_redirectUrlType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(255),
-    pattern: Some(&PATTERN_20),
+    pattern: Some(&PATTERN_22),
     enum_values: &[],
     sensitive: false,
 };
@@ -3284,7 +6184,16 @@ static S_IAM_requestMessageType: Shape = Shape {
     kind: ShapeKind::String,
     min: None,
     max: Some(200),
-    pattern: Some(&PATTERN_7),
+    pattern: Some(&PATTERN_9),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_requestorNameType: Shape = Shape {
+    name: "requestorNameType",
+    kind: ShapeKind::String,
+    min: None,
+    max: Some(30),
+    pattern: Some(&PATTERN_9),
     enum_values: &[],
     sensitive: false,
 };
@@ -3293,7 +6202,16 @@ static S_IAM_requestorWorkflowIdType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(5),
     max: Some(400),
-    pattern: Some(&PATTERN_21),
+    pattern: Some(&PATTERN_23),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_responseMarkerType: Shape = Shape {
+    name: "responseMarkerType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3302,7 +6220,25 @@ static S_IAM_roleDescriptionType: Shape = Shape {
     kind: ShapeKind::String,
     min: None,
     max: Some(1000),
-    pattern: Some(&PATTERN_7),
+    pattern: Some(&PATTERN_9),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_roleDetailListType: Shape = Shape {
+    name: "roleDetailListType",
+    kind: ShapeKind::List { member: &S_IAM_RoleDetail, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_roleListType: Shape = Shape {
+    name: "roleListType",
+    kind: ShapeKind::List { member: &S_IAM_Role, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3320,7 +6256,16 @@ static S_IAM_roleNameType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(64),
-    pattern: Some(&PATTERN_6),
+    pattern: Some(&PATTERN_8),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_rolePermissionRestrictionArnListType: Shape = Shape {
+    name: "rolePermissionRestrictionArnListType",
+    kind: ShapeKind::List { member: &S_IAM_arnType, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3329,7 +6274,16 @@ static S_IAM_serialNumberType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(9),
     max: Some(256),
-    pattern: Some(&PATTERN_22),
+    pattern: Some(&PATTERN_24),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_serverCertificateMetadataListType: Shape = Shape {
+    name: "serverCertificateMetadataListType",
+    kind: ShapeKind::List { member: &S_IAM_ServerCertificateMetadata, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3338,12 +6292,39 @@ static S_IAM_serverCertificateNameType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(128),
-    pattern: Some(&PATTERN_6),
+    pattern: Some(&PATTERN_8),
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_serviceCredentialAlias: Shape = Shape {
+    name: "serviceCredentialAlias",
+    kind: ShapeKind::String,
+    min: Some(0),
+    max: Some(200),
+    pattern: Some(&PATTERN_8),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_serviceCredentialSecret: Shape = Shape {
+    name: "serviceCredentialSecret",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: true,
+};
 static S_IAM_serviceName: Shape = Shape {
     name: "serviceName",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_serviceNameType: Shape = Shape {
+    name: "serviceNameType",
     kind: ShapeKind::String,
     min: None,
     max: None,
@@ -3365,16 +6346,34 @@ static S_IAM_serviceNamespaceType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(64),
-    pattern: Some(&PATTERN_23),
+    pattern: Some(&PATTERN_25),
     enum_values: &[],
     sensitive: false,
+};
+static S_IAM_servicePassword: Shape = Shape {
+    name: "servicePassword",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: true,
 };
 static S_IAM_serviceSpecificCredentialId: Shape = Shape {
     name: "serviceSpecificCredentialId",
     kind: ShapeKind::String,
     min: Some(20),
     max: Some(128),
-    pattern: Some(&PATTERN_1),
+    pattern: Some(&PATTERN_3),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_serviceUserName: Shape = Shape {
+    name: "serviceUserName",
+    kind: ShapeKind::String,
+    min: Some(0),
+    max: Some(200),
+    pattern: Some(&PATTERN_26),
     enum_values: &[],
     sensitive: false,
 };
@@ -3396,6 +6395,15 @@ static S_IAM_sortKeyType: Shape = Shape {
     enum_values: &["SERVICE_NAMESPACE_ASCENDING", "SERVICE_NAMESPACE_DESCENDING", "LAST_AUTHENTICATED_TIME_ASCENDING", "LAST_AUTHENTICATED_TIME_DESCENDING"],
     sensitive: false,
 };
+static S_IAM_stateType: Shape = Shape {
+    name: "stateType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["UNASSIGNED", "ASSIGNED", "PENDING_APPROVAL", "FINALIZED", "ACCEPTED", "REJECTED", "EXPIRED"],
+    sensitive: false,
+};
 static S_IAM_statusType: Shape = Shape {
     name: "statusType",
     kind: ShapeKind::String,
@@ -3403,6 +6411,60 @@ static S_IAM_statusType: Shape = Shape {
     max: None,
     pattern: None,
     enum_values: &["Active", "Inactive", "Expired"],
+    sensitive: false,
+};
+static S_IAM_stringType: Shape = Shape {
+    name: "stringType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_summaryContentType: Shape = Shape {
+    name: "summaryContentType",
+    kind: ShapeKind::String,
+    min: Some(0),
+    max: Some(10000),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_summaryKeyType: Shape = Shape {
+    name: "summaryKeyType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["Users", "UsersQuota", "Groups", "GroupsQuota", "ServerCertificates", "ServerCertificatesQuota", "UserPolicySizeQuota", "GroupPolicySizeQuota", "GroupsPerUserQuota", "SigningCertificatesPerUserQuota", "AccessKeysPerUserQuota", "MFADevices", "MFADevicesInUse", "AccountMFAEnabled", "AccountAccessKeysPresent", "AccountPasswordPresent", "AccountSigningCertificatesPresent", "AttachedPoliciesPerGroupQuota", "AttachedPoliciesPerRoleQuota", "AttachedPoliciesPerUserQuota", "Policies", "PoliciesQuota", "PolicySizeQuota", "PolicyVersionsInUse", "PolicyVersionsInUseQuota", "VersionsPerPolicyQuota", "GlobalEndpointTokenVersion", "AssumeRolePolicySizeQuota", "InstanceProfiles", "InstanceProfilesQuota", "Providers", "RolePolicySizeQuota", "Roles", "RolesQuota"],
+    sensitive: false,
+};
+static S_IAM_summaryMapType: Shape = Shape {
+    name: "summaryMapType",
+    kind: ShapeKind::Map { key: &S_IAM_summaryKeyType, value: &S_IAM_summaryValueType, key_name: "key", value_name: "value" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_summaryStateType: Shape = Shape {
+    name: "summaryStateType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["AVAILABLE", "NOT_AVAILABLE", "NOT_SUPPORTED", "FAILED"],
+    sensitive: false,
+};
+static S_IAM_summaryValueType: Shape = Shape {
+    name: "summaryValueType",
+    kind: ShapeKind::Integer,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
     sensitive: false,
 };
 static S_IAM_tagKeyListType: Shape = Shape {
@@ -3419,7 +6481,7 @@ static S_IAM_tagKeyType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(128),
-    pattern: Some(&PATTERN_24),
+    pattern: Some(&PATTERN_27),
     enum_values: &[],
     sensitive: false,
 };
@@ -3437,7 +6499,7 @@ static S_IAM_tagValueType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(0),
     max: Some(256),
-    pattern: Some(&PATTERN_25),
+    pattern: Some(&PATTERN_28),
     enum_values: &[],
     sensitive: false,
 };
@@ -3459,12 +6521,39 @@ static S_IAM_thumbprintType: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_IAM_userDetailListType: Shape = Shape {
+    name: "userDetailListType",
+    kind: ShapeKind::List { member: &S_IAM_UserDetail, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_userListType: Shape = Shape {
+    name: "userListType",
+    kind: ShapeKind::List { member: &S_IAM_User, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_IAM_userNameType: Shape = Shape {
     name: "userNameType",
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(64),
-    pattern: Some(&PATTERN_6),
+    pattern: Some(&PATTERN_8),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IAM_virtualMFADeviceListType: Shape = Shape {
+    name: "virtualMFADeviceListType",
+    kind: ShapeKind::List { member: &S_IAM_VirtualMFADevice, member_name: "member" },
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -3473,7 +6562,7 @@ static S_IAM_virtualMFADeviceName: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: None,
-    pattern: Some(&PATTERN_6),
+    pattern: Some(&PATTERN_8),
     enum_values: &[],
     sensitive: false,
 };
@@ -3558,6 +6647,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_AcceptDelegationRequestRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException],
@@ -3567,6 +6657,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_AddClientIDToOpenIDConnectProviderRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_ConcurrentModificationException, &E_IAM_InvalidInputException, &E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3576,6 +6667,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_AddRoleToInstanceProfileRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_EntityAlreadyExistsException, &E_IAM_LimitExceededException, &E_IAM_UnmodifiableEntityException, &E_IAM_ServiceFailureException],
@@ -3585,6 +6677,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_AddUserToGroupRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3594,6 +6687,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_AssociateDelegationRequestRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException, &E_IAM_InvalidInputException],
@@ -3603,6 +6697,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_AttachGroupPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_PolicyNotAttachableException, &E_IAM_ServiceFailureException],
@@ -3612,6 +6707,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_AttachRolePolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_UnmodifiableEntityException, &E_IAM_PolicyNotAttachableException, &E_IAM_ServiceFailureException],
@@ -3621,6 +6717,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_AttachUserPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_PolicyNotAttachableException, &E_IAM_ServiceFailureException],
@@ -3630,6 +6727,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ChangePasswordRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidUserTypeException, &E_IAM_LimitExceededException, &E_IAM_EntityTemporarilyUnmodifiableException, &E_IAM_PasswordPolicyViolationException, &E_IAM_ServiceFailureException],
@@ -3639,6 +6737,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateAccessKeyRequest),
         output_shape: Some("CreateAccessKeyResponse"),
+        output: Some(&S_IAM_CreateAccessKeyResponse),
         result_wrapper: Some("CreateAccessKeyResult"),
         output_members: &["AccessKey"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3648,6 +6747,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateAccountAliasRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_ConcurrentModificationException, &E_IAM_EntityAlreadyExistsException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3657,6 +6757,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateDelegationRequestRequest),
         output_shape: Some("CreateDelegationRequestResponse"),
+        output: Some(&S_IAM_CreateDelegationRequestResponse),
         result_wrapper: Some("CreateDelegationRequestResult"),
         output_members: &["ConsoleDeepLink", "DelegationRequestId"],
         errors: &[&E_IAM_EntityAlreadyExistsException, &E_IAM_ServiceFailureException, &E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_ConcurrentModificationException],
@@ -3666,6 +6767,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateGroupRequest),
         output_shape: Some("CreateGroupResponse"),
+        output: Some(&S_IAM_CreateGroupResponse),
         result_wrapper: Some("CreateGroupResult"),
         output_members: &["Group"],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_EntityAlreadyExistsException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -3675,6 +6777,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateInstanceProfileRequest),
         output_shape: Some("CreateInstanceProfileResponse"),
+        output: Some(&S_IAM_CreateInstanceProfileResponse),
         result_wrapper: Some("CreateInstanceProfileResult"),
         output_members: &["InstanceProfile"],
         errors: &[&E_IAM_EntityAlreadyExistsException, &E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -3684,6 +6787,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateLoginProfileRequest),
         output_shape: Some("CreateLoginProfileResponse"),
+        output: Some(&S_IAM_CreateLoginProfileResponse),
         result_wrapper: Some("CreateLoginProfileResult"),
         output_members: &["LoginProfile"],
         errors: &[&E_IAM_EntityAlreadyExistsException, &E_IAM_NoSuchEntityException, &E_IAM_PasswordPolicyViolationException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3693,6 +6797,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateOpenIDConnectProviderRequest),
         output_shape: Some("CreateOpenIDConnectProviderResponse"),
+        output: Some(&S_IAM_CreateOpenIDConnectProviderResponse),
         result_wrapper: Some("CreateOpenIDConnectProviderResult"),
         output_members: &["OpenIDConnectProviderArn", "Tags"],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_EntityAlreadyExistsException, &E_IAM_LimitExceededException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException, &E_IAM_OpenIdIdpCommunicationErrorException],
@@ -3702,6 +6807,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreatePolicyRequest),
         output_shape: Some("CreatePolicyResponse"),
+        output: Some(&S_IAM_CreatePolicyResponse),
         result_wrapper: Some("CreatePolicyResult"),
         output_members: &["Policy"],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_EntityAlreadyExistsException, &E_IAM_MalformedPolicyDocumentException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -3711,6 +6817,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreatePolicyVersionRequest),
         output_shape: Some("CreatePolicyVersionResponse"),
+        output: Some(&S_IAM_CreatePolicyVersionResponse),
         result_wrapper: Some("CreatePolicyVersionResult"),
         output_members: &["PolicyVersion"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_MalformedPolicyDocumentException, &E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3720,6 +6827,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateRoleRequest),
         output_shape: Some("CreateRoleResponse"),
+        output: Some(&S_IAM_CreateRoleResponse),
         result_wrapper: Some("CreateRoleResult"),
         output_members: &["Role"],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_EntityAlreadyExistsException, &E_IAM_MalformedPolicyDocumentException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -3729,6 +6837,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateSAMLProviderRequest),
         output_shape: Some("CreateSAMLProviderResponse"),
+        output: Some(&S_IAM_CreateSAMLProviderResponse),
         result_wrapper: Some("CreateSAMLProviderResult"),
         output_members: &["SAMLProviderArn", "Tags"],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_EntityAlreadyExistsException, &E_IAM_LimitExceededException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -3738,6 +6847,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateServiceLinkedRoleRequest),
         output_shape: Some("CreateServiceLinkedRoleResponse"),
+        output: Some(&S_IAM_CreateServiceLinkedRoleResponse),
         result_wrapper: Some("CreateServiceLinkedRoleResult"),
         output_members: &["Role"],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -3747,6 +6857,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateServiceSpecificCredentialRequest),
         output_shape: Some("CreateServiceSpecificCredentialResponse"),
+        output: Some(&S_IAM_CreateServiceSpecificCredentialResponse),
         result_wrapper: Some("CreateServiceSpecificCredentialResult"),
         output_members: &["ServiceSpecificCredential"],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceNotSupportedException],
@@ -3756,6 +6867,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateUserRequest),
         output_shape: Some("CreateUserResponse"),
+        output: Some(&S_IAM_CreateUserResponse),
         result_wrapper: Some("CreateUserResult"),
         output_members: &["User"],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_EntityAlreadyExistsException, &E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -3765,6 +6877,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_CreateVirtualMFADeviceRequest),
         output_shape: Some("CreateVirtualMFADeviceResponse"),
+        output: Some(&S_IAM_CreateVirtualMFADeviceResponse),
         result_wrapper: Some("CreateVirtualMFADeviceResult"),
         output_members: &["VirtualMFADevice"],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_EntityAlreadyExistsException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -3774,6 +6887,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeactivateMFADeviceRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_EntityTemporarilyUnmodifiableException, &E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException],
@@ -3783,6 +6897,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteAccessKeyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3792,6 +6907,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteAccountAliasRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_ConcurrentModificationException, &E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3801,6 +6917,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: None,
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3810,6 +6927,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteGroupRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_DeleteConflictException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3819,6 +6937,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteGroupPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3828,6 +6947,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteInstanceProfileRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_DeleteConflictException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3837,6 +6957,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteLoginProfileRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_EntityTemporarilyUnmodifiableException, &E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3846,6 +6967,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteOpenIDConnectProviderRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -3855,6 +6977,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeletePolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_DeleteConflictException, &E_IAM_ServiceFailureException],
@@ -3864,6 +6987,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeletePolicyVersionRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_DeleteConflictException, &E_IAM_ServiceFailureException],
@@ -3873,6 +6997,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteRoleRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_DeleteConflictException, &E_IAM_LimitExceededException, &E_IAM_UnmodifiableEntityException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -3882,6 +7007,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteRolePermissionsBoundaryRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_UnmodifiableEntityException, &E_IAM_ServiceFailureException],
@@ -3891,6 +7017,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteRolePolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_UnmodifiableEntityException, &E_IAM_ServiceFailureException],
@@ -3900,6 +7027,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteSAMLProviderRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -3909,6 +7037,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteSSHPublicKeyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException],
@@ -3918,6 +7047,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteServerCertificateRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_DeleteConflictException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3927,6 +7057,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteServiceLinkedRoleRequest),
         output_shape: Some("DeleteServiceLinkedRoleResponse"),
+        output: Some(&S_IAM_DeleteServiceLinkedRoleResponse),
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
         output_members: &["DeletionTaskId"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3936,6 +7067,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteServiceSpecificCredentialRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException],
@@ -3945,6 +7077,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteSigningCertificateRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -3954,6 +7087,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteUserRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_NoSuchEntityException, &E_IAM_DeleteConflictException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -3963,6 +7097,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteUserPermissionsBoundaryRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -3972,6 +7107,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteUserPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -3981,6 +7117,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DeleteVirtualMFADeviceRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_DeleteConflictException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException],
@@ -3990,6 +7127,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DetachGroupPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -3999,6 +7137,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DetachRolePolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_UnmodifiableEntityException, &E_IAM_ServiceFailureException],
@@ -4008,6 +7147,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DetachUserPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4017,6 +7157,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DisableOrganizationsRootCredentialsManagementRequest),
         output_shape: Some("DisableOrganizationsRootCredentialsManagementResponse"),
+        output: Some(&S_IAM_DisableOrganizationsRootCredentialsManagementResponse),
         result_wrapper: Some("DisableOrganizationsRootCredentialsManagementResult"),
         output_members: &["OrganizationId", "EnabledFeatures"],
         errors: &[&E_IAM_ServiceAccessNotEnabledException, &E_IAM_AccountNotManagementOrDelegatedAdministratorException, &E_IAM_OrganizationNotFoundException, &E_IAM_OrganizationNotInAllFeaturesModeException],
@@ -4026,6 +7167,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_DisableOrganizationsRootSessionsRequest),
         output_shape: Some("DisableOrganizationsRootSessionsResponse"),
+        output: Some(&S_IAM_DisableOrganizationsRootSessionsResponse),
         result_wrapper: Some("DisableOrganizationsRootSessionsResult"),
         output_members: &["OrganizationId", "EnabledFeatures"],
         errors: &[&E_IAM_ServiceAccessNotEnabledException, &E_IAM_AccountNotManagementOrDelegatedAdministratorException, &E_IAM_OrganizationNotFoundException, &E_IAM_OrganizationNotInAllFeaturesModeException],
@@ -4035,6 +7177,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: None,
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_FeatureDisabledException],
@@ -4044,6 +7187,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_EnableMFADeviceRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_EntityAlreadyExistsException, &E_IAM_EntityTemporarilyUnmodifiableException, &E_IAM_InvalidAuthenticationCodeException, &E_IAM_LimitExceededException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException],
@@ -4053,6 +7197,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_EnableOrganizationsRootCredentialsManagementRequest),
         output_shape: Some("EnableOrganizationsRootCredentialsManagementResponse"),
+        output: Some(&S_IAM_EnableOrganizationsRootCredentialsManagementResponse),
         result_wrapper: Some("EnableOrganizationsRootCredentialsManagementResult"),
         output_members: &["OrganizationId", "EnabledFeatures"],
         errors: &[&E_IAM_ServiceAccessNotEnabledException, &E_IAM_AccountNotManagementOrDelegatedAdministratorException, &E_IAM_OrganizationNotFoundException, &E_IAM_OrganizationNotInAllFeaturesModeException, &E_IAM_CallerIsNotManagementAccountException],
@@ -4062,6 +7207,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_EnableOrganizationsRootSessionsRequest),
         output_shape: Some("EnableOrganizationsRootSessionsResponse"),
+        output: Some(&S_IAM_EnableOrganizationsRootSessionsResponse),
         result_wrapper: Some("EnableOrganizationsRootSessionsResult"),
         output_members: &["OrganizationId", "EnabledFeatures"],
         errors: &[&E_IAM_ServiceAccessNotEnabledException, &E_IAM_AccountNotManagementOrDelegatedAdministratorException, &E_IAM_OrganizationNotFoundException, &E_IAM_OrganizationNotInAllFeaturesModeException, &E_IAM_CallerIsNotManagementAccountException],
@@ -4071,6 +7217,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: None,
         output_shape: Some("EnableOutboundWebIdentityFederationResponse"),
+        output: Some(&S_IAM_EnableOutboundWebIdentityFederationResponse),
         result_wrapper: Some("EnableOutboundWebIdentityFederationResult"),
         output_members: &["IssuerIdentifier"],
         errors: &[&E_IAM_FeatureEnabledException],
@@ -4080,6 +7227,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: None,
         output_shape: Some("GenerateCredentialReportResponse"),
+        output: Some(&S_IAM_GenerateCredentialReportResponse),
         result_wrapper: Some("GenerateCredentialReportResult"),
         output_members: &["State", "Description"],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -4089,6 +7237,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GenerateOrganizationsAccessReportRequest),
         output_shape: Some("GenerateOrganizationsAccessReportResponse"),
+        output: Some(&S_IAM_GenerateOrganizationsAccessReportResponse),
         result_wrapper: Some("GenerateOrganizationsAccessReportResult"),
         output_members: &["JobId"],
         errors: &[&E_IAM_ReportGenerationLimitExceededException],
@@ -4098,6 +7247,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GenerateServiceLastAccessedDetailsRequest),
         output_shape: Some("GenerateServiceLastAccessedDetailsResponse"),
+        output: Some(&S_IAM_GenerateServiceLastAccessedDetailsResponse),
         result_wrapper: Some("GenerateServiceLastAccessedDetailsResult"),
         output_members: &["JobId"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException],
@@ -4107,6 +7257,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetAccessKeyLastUsedRequest),
         output_shape: Some("GetAccessKeyLastUsedResponse"),
+        output: Some(&S_IAM_GetAccessKeyLastUsedResponse),
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
         output_members: &["UserName", "AccessKeyLastUsed"],
         errors: &[],
@@ -4116,6 +7267,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetAccountAuthorizationDetailsRequest),
         output_shape: Some("GetAccountAuthorizationDetailsResponse"),
+        output: Some(&S_IAM_GetAccountAuthorizationDetailsResponse),
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
         output_members: &["UserDetailList", "GroupDetailList", "RoleDetailList", "Policies", "IsTruncated", "Marker"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4125,6 +7277,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: None,
         output_shape: Some("GetAccountPasswordPolicyResponse"),
+        output: Some(&S_IAM_GetAccountPasswordPolicyResponse),
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
         output_members: &["PasswordPolicy"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4134,6 +7287,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: None,
         output_shape: Some("GetAccountSummaryResponse"),
+        output: Some(&S_IAM_GetAccountSummaryResponse),
         result_wrapper: Some("GetAccountSummaryResult"),
         output_members: &["SummaryMap"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4143,6 +7297,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetContextKeysForCustomPolicyRequest),
         output_shape: Some("GetContextKeysForPolicyResponse"),
+        output: Some(&S_IAM_GetContextKeysForPolicyResponse),
         result_wrapper: Some("GetContextKeysForCustomPolicyResult"),
         output_members: &["ContextKeyNames"],
         errors: &[&E_IAM_InvalidInputException],
@@ -4152,6 +7307,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetContextKeysForPrincipalPolicyRequest),
         output_shape: Some("GetContextKeysForPolicyResponse"),
+        output: Some(&S_IAM_GetContextKeysForPolicyResponse),
         result_wrapper: Some("GetContextKeysForPrincipalPolicyResult"),
         output_members: &["ContextKeyNames"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException],
@@ -4161,6 +7317,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: None,
         output_shape: Some("GetCredentialReportResponse"),
+        output: Some(&S_IAM_GetCredentialReportResponse),
         result_wrapper: Some("GetCredentialReportResult"),
         output_members: &["Content", "ReportFormat", "GeneratedTime"],
         errors: &[&E_IAM_CredentialReportNotPresentException, &E_IAM_CredentialReportExpiredException, &E_IAM_CredentialReportNotReadyException, &E_IAM_ServiceFailureException],
@@ -4170,6 +7327,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetDelegationRequestRequest),
         output_shape: Some("GetDelegationRequestResponse"),
+        output: Some(&S_IAM_GetDelegationRequestResponse),
         result_wrapper: Some("GetDelegationRequestResult"),
         output_members: &["DelegationRequest", "PermissionCheckStatus", "PermissionCheckResult"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4179,6 +7337,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetGroupRequest),
         output_shape: Some("GetGroupResponse"),
+        output: Some(&S_IAM_GetGroupResponse),
         result_wrapper: Some("GetGroupResult"),
         output_members: &["Group", "Users", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4188,6 +7347,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetGroupPolicyRequest),
         output_shape: Some("GetGroupPolicyResponse"),
+        output: Some(&S_IAM_GetGroupPolicyResponse),
         result_wrapper: Some("GetGroupPolicyResult"),
         output_members: &["GroupName", "PolicyName", "PolicyDocument"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4197,6 +7357,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetHumanReadableSummaryRequest),
         output_shape: Some("GetHumanReadableSummaryResponse"),
+        output: Some(&S_IAM_GetHumanReadableSummaryResponse),
         result_wrapper: Some("GetHumanReadableSummaryResult"),
         output_members: &["SummaryContent", "Locale", "SummaryState"],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4206,6 +7367,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetInstanceProfileRequest),
         output_shape: Some("GetInstanceProfileResponse"),
+        output: Some(&S_IAM_GetInstanceProfileResponse),
         result_wrapper: Some("GetInstanceProfileResult"),
         output_members: &["InstanceProfile"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4215,6 +7377,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetLoginProfileRequest),
         output_shape: Some("GetLoginProfileResponse"),
+        output: Some(&S_IAM_GetLoginProfileResponse),
         result_wrapper: Some("GetLoginProfileResult"),
         output_members: &["LoginProfile"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4224,6 +7387,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetMFADeviceRequest),
         output_shape: Some("GetMFADeviceResponse"),
+        output: Some(&S_IAM_GetMFADeviceResponse),
         result_wrapper: Some("GetMFADeviceResult"),
         output_members: &["UserName", "SerialNumber", "EnableDate", "Certifications"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4233,6 +7397,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetOpenIDConnectProviderRequest),
         output_shape: Some("GetOpenIDConnectProviderResponse"),
+        output: Some(&S_IAM_GetOpenIDConnectProviderResponse),
         result_wrapper: Some("GetOpenIDConnectProviderResult"),
         output_members: &["Url", "ClientIDList", "ThumbprintList", "CreateDate", "Tags"],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4242,6 +7407,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetOrganizationsAccessReportRequest),
         output_shape: Some("GetOrganizationsAccessReportResponse"),
+        output: Some(&S_IAM_GetOrganizationsAccessReportResponse),
         result_wrapper: Some("GetOrganizationsAccessReportResult"),
         output_members: &["JobStatus", "JobCreationDate", "JobCompletionDate", "NumberOfServicesAccessible", "NumberOfServicesNotAccessed", "AccessDetails", "IsTruncated", "Marker", "ErrorDetails"],
         errors: &[&E_IAM_NoSuchEntityException],
@@ -4251,6 +7417,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: None,
         output_shape: Some("GetOutboundWebIdentityFederationInfoResponse"),
+        output: Some(&S_IAM_GetOutboundWebIdentityFederationInfoResponse),
         result_wrapper: Some("GetOutboundWebIdentityFederationInfoResult"),
         output_members: &["IssuerIdentifier", "JwtVendingEnabled"],
         errors: &[&E_IAM_FeatureDisabledException],
@@ -4260,6 +7427,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetPolicyRequest),
         output_shape: Some("GetPolicyResponse"),
+        output: Some(&S_IAM_GetPolicyResponse),
         result_wrapper: Some("GetPolicyResult"),
         output_members: &["Policy"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4269,6 +7437,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetPolicyVersionRequest),
         output_shape: Some("GetPolicyVersionResponse"),
+        output: Some(&S_IAM_GetPolicyVersionResponse),
         result_wrapper: Some("GetPolicyVersionResult"),
         output_members: &["PolicyVersion"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4278,6 +7447,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetRoleRequest),
         output_shape: Some("GetRoleResponse"),
+        output: Some(&S_IAM_GetRoleResponse),
         result_wrapper: Some("GetRoleResult"),
         output_members: &["Role"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4287,6 +7457,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetRolePolicyRequest),
         output_shape: Some("GetRolePolicyResponse"),
+        output: Some(&S_IAM_GetRolePolicyResponse),
         result_wrapper: Some("GetRolePolicyResult"),
         output_members: &["RoleName", "PolicyName", "PolicyDocument"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4296,6 +7467,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetSAMLProviderRequest),
         output_shape: Some("GetSAMLProviderResponse"),
+        output: Some(&S_IAM_GetSAMLProviderResponse),
         result_wrapper: Some("GetSAMLProviderResult"),
         output_members: &["SAMLProviderUUID", "SAMLMetadataDocument", "CreateDate", "ValidUntil", "Tags", "AssertionEncryptionMode", "PrivateKeyList"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4305,6 +7477,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetSSHPublicKeyRequest),
         output_shape: Some("GetSSHPublicKeyResponse"),
+        output: Some(&S_IAM_GetSSHPublicKeyResponse),
         result_wrapper: Some("GetSSHPublicKeyResult"),
         output_members: &["SSHPublicKey"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_UnrecognizedPublicKeyEncodingException],
@@ -4314,6 +7487,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetServerCertificateRequest),
         output_shape: Some("GetServerCertificateResponse"),
+        output: Some(&S_IAM_GetServerCertificateResponse),
         result_wrapper: Some("GetServerCertificateResult"),
         output_members: &["ServerCertificate"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4323,6 +7497,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetServiceLastAccessedDetailsRequest),
         output_shape: Some("GetServiceLastAccessedDetailsResponse"),
+        output: Some(&S_IAM_GetServiceLastAccessedDetailsResponse),
         result_wrapper: Some("GetServiceLastAccessedDetailsResult"),
         output_members: &["JobStatus", "JobType", "JobCreationDate", "ServicesLastAccessed", "JobCompletionDate", "IsTruncated", "Marker", "Error"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException],
@@ -4332,6 +7507,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetServiceLastAccessedDetailsWithEntitiesRequest),
         output_shape: Some("GetServiceLastAccessedDetailsWithEntitiesResponse"),
+        output: Some(&S_IAM_GetServiceLastAccessedDetailsWithEntitiesResponse),
         result_wrapper: Some("GetServiceLastAccessedDetailsWithEntitiesResult"),
         output_members: &["JobStatus", "JobCreationDate", "JobCompletionDate", "EntityDetailsList", "IsTruncated", "Marker", "Error"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException],
@@ -4341,6 +7517,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetServiceLinkedRoleDeletionStatusRequest),
         output_shape: Some("GetServiceLinkedRoleDeletionStatusResponse"),
+        output: Some(&S_IAM_GetServiceLinkedRoleDeletionStatusResponse),
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
         output_members: &["Status", "Reason"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4350,6 +7527,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetUserRequest),
         output_shape: Some("GetUserResponse"),
+        output: Some(&S_IAM_GetUserResponse),
         result_wrapper: Some("GetUserResult"),
         output_members: &["User"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4359,6 +7537,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_GetUserPolicyRequest),
         output_shape: Some("GetUserPolicyResponse"),
+        output: Some(&S_IAM_GetUserPolicyResponse),
         result_wrapper: Some("GetUserPolicyResult"),
         output_members: &["UserName", "PolicyName", "PolicyDocument"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4368,6 +7547,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListAccessKeysRequest),
         output_shape: Some("ListAccessKeysResponse"),
+        output: Some(&S_IAM_ListAccessKeysResponse),
         result_wrapper: Some("ListAccessKeysResult"),
         output_members: &["AccessKeyMetadata", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4377,6 +7557,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListAccountAliasesRequest),
         output_shape: Some("ListAccountAliasesResponse"),
+        output: Some(&S_IAM_ListAccountAliasesResponse),
         result_wrapper: Some("ListAccountAliasesResult"),
         output_members: &["AccountAliases", "IsTruncated", "Marker"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4386,6 +7567,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListAttachedGroupPoliciesRequest),
         output_shape: Some("ListAttachedGroupPoliciesResponse"),
+        output: Some(&S_IAM_ListAttachedGroupPoliciesResponse),
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
         output_members: &["AttachedPolicies", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4395,6 +7577,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListAttachedRolePoliciesRequest),
         output_shape: Some("ListAttachedRolePoliciesResponse"),
+        output: Some(&S_IAM_ListAttachedRolePoliciesResponse),
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
         output_members: &["AttachedPolicies", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4404,6 +7587,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListAttachedUserPoliciesRequest),
         output_shape: Some("ListAttachedUserPoliciesResponse"),
+        output: Some(&S_IAM_ListAttachedUserPoliciesResponse),
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
         output_members: &["AttachedPolicies", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4413,6 +7597,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListDelegationRequestsRequest),
         output_shape: Some("ListDelegationRequestsResponse"),
+        output: Some(&S_IAM_ListDelegationRequestsResponse),
         result_wrapper: Some("ListDelegationRequestsResult"),
         output_members: &["DelegationRequests", "Marker", "isTruncated"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_InvalidInputException],
@@ -4422,6 +7607,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListEntitiesForPolicyRequest),
         output_shape: Some("ListEntitiesForPolicyResponse"),
+        output: Some(&S_IAM_ListEntitiesForPolicyResponse),
         result_wrapper: Some("ListEntitiesForPolicyResult"),
         output_members: &["PolicyGroups", "PolicyUsers", "PolicyRoles", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4431,6 +7617,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListGroupPoliciesRequest),
         output_shape: Some("ListGroupPoliciesResponse"),
+        output: Some(&S_IAM_ListGroupPoliciesResponse),
         result_wrapper: Some("ListGroupPoliciesResult"),
         output_members: &["PolicyNames", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4440,6 +7627,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListGroupsRequest),
         output_shape: Some("ListGroupsResponse"),
+        output: Some(&S_IAM_ListGroupsResponse),
         result_wrapper: Some("ListGroupsResult"),
         output_members: &["Groups", "IsTruncated", "Marker"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4449,6 +7637,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListGroupsForUserRequest),
         output_shape: Some("ListGroupsForUserResponse"),
+        output: Some(&S_IAM_ListGroupsForUserResponse),
         result_wrapper: Some("ListGroupsForUserResult"),
         output_members: &["Groups", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4458,6 +7647,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListInstanceProfileTagsRequest),
         output_shape: Some("ListInstanceProfileTagsResponse"),
+        output: Some(&S_IAM_ListInstanceProfileTagsResponse),
         result_wrapper: Some("ListInstanceProfileTagsResult"),
         output_members: &["Tags", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4467,6 +7657,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListInstanceProfilesRequest),
         output_shape: Some("ListInstanceProfilesResponse"),
+        output: Some(&S_IAM_ListInstanceProfilesResponse),
         result_wrapper: Some("ListInstanceProfilesResult"),
         output_members: &["InstanceProfiles", "IsTruncated", "Marker"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4476,6 +7667,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListInstanceProfilesForRoleRequest),
         output_shape: Some("ListInstanceProfilesForRoleResponse"),
+        output: Some(&S_IAM_ListInstanceProfilesForRoleResponse),
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
         output_members: &["InstanceProfiles", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4485,6 +7677,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListMFADeviceTagsRequest),
         output_shape: Some("ListMFADeviceTagsResponse"),
+        output: Some(&S_IAM_ListMFADeviceTagsResponse),
         result_wrapper: Some("ListMFADeviceTagsResult"),
         output_members: &["Tags", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4494,6 +7687,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListMFADevicesRequest),
         output_shape: Some("ListMFADevicesResponse"),
+        output: Some(&S_IAM_ListMFADevicesResponse),
         result_wrapper: Some("ListMFADevicesResult"),
         output_members: &["MFADevices", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4503,6 +7697,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListOpenIDConnectProviderTagsRequest),
         output_shape: Some("ListOpenIDConnectProviderTagsResponse"),
+        output: Some(&S_IAM_ListOpenIDConnectProviderTagsResponse),
         result_wrapper: Some("ListOpenIDConnectProviderTagsResult"),
         output_members: &["Tags", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_InvalidInputException],
@@ -4512,6 +7707,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListOpenIDConnectProvidersRequest),
         output_shape: Some("ListOpenIDConnectProvidersResponse"),
+        output: Some(&S_IAM_ListOpenIDConnectProvidersResponse),
         result_wrapper: Some("ListOpenIDConnectProvidersResult"),
         output_members: &["OpenIDConnectProviderList"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4521,6 +7717,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListOrganizationsFeaturesRequest),
         output_shape: Some("ListOrganizationsFeaturesResponse"),
+        output: Some(&S_IAM_ListOrganizationsFeaturesResponse),
         result_wrapper: Some("ListOrganizationsFeaturesResult"),
         output_members: &["OrganizationId", "EnabledFeatures"],
         errors: &[&E_IAM_ServiceAccessNotEnabledException, &E_IAM_AccountNotManagementOrDelegatedAdministratorException, &E_IAM_OrganizationNotFoundException, &E_IAM_OrganizationNotInAllFeaturesModeException],
@@ -4530,6 +7727,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListPoliciesRequest),
         output_shape: Some("ListPoliciesResponse"),
+        output: Some(&S_IAM_ListPoliciesResponse),
         result_wrapper: Some("ListPoliciesResult"),
         output_members: &["Policies", "IsTruncated", "Marker"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4539,6 +7737,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListPoliciesGrantingServiceAccessRequest),
         output_shape: Some("ListPoliciesGrantingServiceAccessResponse"),
+        output: Some(&S_IAM_ListPoliciesGrantingServiceAccessResponse),
         result_wrapper: Some("ListPoliciesGrantingServiceAccessResult"),
         output_members: &["PoliciesGrantingServiceAccess", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException],
@@ -4548,6 +7747,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListPolicyTagsRequest),
         output_shape: Some("ListPolicyTagsResponse"),
+        output: Some(&S_IAM_ListPolicyTagsResponse),
         result_wrapper: Some("ListPolicyTagsResult"),
         output_members: &["Tags", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_InvalidInputException],
@@ -4557,6 +7757,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListPolicyVersionsRequest),
         output_shape: Some("ListPolicyVersionsResponse"),
+        output: Some(&S_IAM_ListPolicyVersionsResponse),
         result_wrapper: Some("ListPolicyVersionsResult"),
         output_members: &["Versions", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ServiceFailureException],
@@ -4566,6 +7767,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListRolePoliciesRequest),
         output_shape: Some("ListRolePoliciesResponse"),
+        output: Some(&S_IAM_ListRolePoliciesResponse),
         result_wrapper: Some("ListRolePoliciesResult"),
         output_members: &["PolicyNames", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4575,6 +7777,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListRoleTagsRequest),
         output_shape: Some("ListRoleTagsResponse"),
+        output: Some(&S_IAM_ListRoleTagsResponse),
         result_wrapper: Some("ListRoleTagsResult"),
         output_members: &["Tags", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4584,6 +7787,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListRolesRequest),
         output_shape: Some("ListRolesResponse"),
+        output: Some(&S_IAM_ListRolesResponse),
         result_wrapper: Some("ListRolesResult"),
         output_members: &["Roles", "IsTruncated", "Marker"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4593,6 +7797,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListSAMLProviderTagsRequest),
         output_shape: Some("ListSAMLProviderTagsResponse"),
+        output: Some(&S_IAM_ListSAMLProviderTagsResponse),
         result_wrapper: Some("ListSAMLProviderTagsResult"),
         output_members: &["Tags", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_InvalidInputException],
@@ -4602,6 +7807,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListSAMLProvidersRequest),
         output_shape: Some("ListSAMLProvidersResponse"),
+        output: Some(&S_IAM_ListSAMLProvidersResponse),
         result_wrapper: Some("ListSAMLProvidersResult"),
         output_members: &["SAMLProviderList"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4611,6 +7817,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListSSHPublicKeysRequest),
         output_shape: Some("ListSSHPublicKeysResponse"),
+        output: Some(&S_IAM_ListSSHPublicKeysResponse),
         result_wrapper: Some("ListSSHPublicKeysResult"),
         output_members: &["SSHPublicKeys", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException],
@@ -4620,6 +7827,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListServerCertificateTagsRequest),
         output_shape: Some("ListServerCertificateTagsResponse"),
+        output: Some(&S_IAM_ListServerCertificateTagsResponse),
         result_wrapper: Some("ListServerCertificateTagsResult"),
         output_members: &["Tags", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4629,6 +7837,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListServerCertificatesRequest),
         output_shape: Some("ListServerCertificatesResponse"),
+        output: Some(&S_IAM_ListServerCertificatesResponse),
         result_wrapper: Some("ListServerCertificatesResult"),
         output_members: &["ServerCertificateMetadataList", "IsTruncated", "Marker"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4638,6 +7847,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListServiceSpecificCredentialsRequest),
         output_shape: Some("ListServiceSpecificCredentialsResponse"),
+        output: Some(&S_IAM_ListServiceSpecificCredentialsResponse),
         result_wrapper: Some("ListServiceSpecificCredentialsResult"),
         output_members: &["ServiceSpecificCredentials", "Marker", "IsTruncated"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceNotSupportedException],
@@ -4647,6 +7857,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListSigningCertificatesRequest),
         output_shape: Some("ListSigningCertificatesResponse"),
+        output: Some(&S_IAM_ListSigningCertificatesResponse),
         result_wrapper: Some("ListSigningCertificatesResult"),
         output_members: &["Certificates", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4656,6 +7867,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListUserPoliciesRequest),
         output_shape: Some("ListUserPoliciesResponse"),
+        output: Some(&S_IAM_ListUserPoliciesResponse),
         result_wrapper: Some("ListUserPoliciesResult"),
         output_members: &["PolicyNames", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4665,6 +7877,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListUserTagsRequest),
         output_shape: Some("ListUserTagsResponse"),
+        output: Some(&S_IAM_ListUserTagsResponse),
         result_wrapper: Some("ListUserTagsResult"),
         output_members: &["Tags", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4674,6 +7887,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListUsersRequest),
         output_shape: Some("ListUsersResponse"),
+        output: Some(&S_IAM_ListUsersResponse),
         result_wrapper: Some("ListUsersResult"),
         output_members: &["Users", "IsTruncated", "Marker"],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4683,6 +7897,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ListVirtualMFADevicesRequest),
         output_shape: Some("ListVirtualMFADevicesResponse"),
+        output: Some(&S_IAM_ListVirtualMFADevicesResponse),
         result_wrapper: Some("ListVirtualMFADevicesResult"),
         output_members: &["VirtualMFADevices", "IsTruncated", "Marker"],
         errors: &[],
@@ -4692,6 +7907,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_PutGroupPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_MalformedPolicyDocumentException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4701,6 +7917,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_PutRolePermissionsBoundaryRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_UnmodifiableEntityException, &E_IAM_PolicyNotAttachableException, &E_IAM_ServiceFailureException],
@@ -4710,6 +7927,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_PutRolePolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_MalformedPolicyDocumentException, &E_IAM_NoSuchEntityException, &E_IAM_UnmodifiableEntityException, &E_IAM_ServiceFailureException],
@@ -4719,6 +7937,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_PutUserPermissionsBoundaryRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_PolicyNotAttachableException, &E_IAM_ServiceFailureException],
@@ -4728,6 +7947,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_PutUserPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_MalformedPolicyDocumentException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4737,6 +7957,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_RejectDelegationRequestRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException, &E_IAM_InvalidInputException],
@@ -4746,6 +7967,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_RemoveClientIDFromOpenIDConnectProviderRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_ConcurrentModificationException, &E_IAM_InvalidInputException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -4755,6 +7977,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_RemoveRoleFromInstanceProfileRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_UnmodifiableEntityException, &E_IAM_ServiceFailureException],
@@ -4764,6 +7987,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_RemoveUserFromGroupRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -4773,6 +7997,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ResetServiceSpecificCredentialRequest),
         output_shape: Some("ResetServiceSpecificCredentialResponse"),
+        output: Some(&S_IAM_ResetServiceSpecificCredentialResponse),
         result_wrapper: Some("ResetServiceSpecificCredentialResult"),
         output_members: &["ServiceSpecificCredential"],
         errors: &[&E_IAM_NoSuchEntityException],
@@ -4782,6 +8007,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_ResyncMFADeviceRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_InvalidAuthenticationCodeException, &E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException],
@@ -4791,6 +8017,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_SendDelegationTokenRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException, &E_IAM_InvalidInputException],
@@ -4800,6 +8027,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_SetDefaultPolicyVersionRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -4809,6 +8037,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_SetSecurityTokenServicePreferencesRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_ServiceFailureException],
@@ -4818,6 +8047,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_SimulateCustomPolicyRequest),
         output_shape: Some("SimulatePolicyResponse"),
+        output: Some(&S_IAM_SimulatePolicyResponse),
         result_wrapper: Some("SimulateCustomPolicyResult"),
         output_members: &["EvaluationResults", "IsTruncated", "Marker"],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_PolicyEvaluationException],
@@ -4827,6 +8057,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_SimulatePrincipalPolicyRequest),
         output_shape: Some("SimulatePolicyResponse"),
+        output: Some(&S_IAM_SimulatePolicyResponse),
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
         output_members: &["EvaluationResults", "IsTruncated", "Marker"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_PolicyEvaluationException],
@@ -4836,6 +8067,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_TagInstanceProfileRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4845,6 +8077,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_TagMFADeviceRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_InvalidInputException, &E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4854,6 +8087,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_TagOpenIDConnectProviderRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4863,6 +8097,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_TagPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4872,6 +8107,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_TagRoleRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4881,6 +8117,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_TagSAMLProviderRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4890,6 +8127,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_TagServerCertificateRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4899,6 +8137,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_TagUserRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4908,6 +8147,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UntagInstanceProfileRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4917,6 +8157,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UntagMFADeviceRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4926,6 +8167,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UntagOpenIDConnectProviderRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4935,6 +8177,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UntagPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4944,6 +8187,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UntagRoleRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4953,6 +8197,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UntagSAMLProviderRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4962,6 +8207,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UntagServerCertificateRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4971,6 +8217,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UntagUserRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -4980,6 +8227,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateAccessKeyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException, &E_IAM_InvalidInputException],
@@ -4989,6 +8237,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateAccountPasswordPolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_MalformedPolicyDocumentException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -4998,6 +8247,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateAssumeRolePolicyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_MalformedPolicyDocumentException, &E_IAM_LimitExceededException, &E_IAM_UnmodifiableEntityException, &E_IAM_ServiceFailureException],
@@ -5007,6 +8257,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateDelegationRequestRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException, &E_IAM_InvalidInputException],
@@ -5016,6 +8267,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateGroupRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_EntityAlreadyExistsException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -5025,6 +8277,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateLoginProfileRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_EntityTemporarilyUnmodifiableException, &E_IAM_NoSuchEntityException, &E_IAM_PasswordPolicyViolationException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -5034,6 +8287,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateOpenIDConnectProviderThumbprintRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_ConcurrentModificationException, &E_IAM_InvalidInputException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -5043,6 +8297,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateRoleRequest),
         output_shape: Some("UpdateRoleResponse"),
+        output: Some(&S_IAM_UpdateRoleResponse),
         result_wrapper: Some("UpdateRoleResult"),
         output_members: &[],
         errors: &[&E_IAM_UnmodifiableEntityException, &E_IAM_NoSuchEntityException, &E_IAM_ServiceFailureException],
@@ -5052,6 +8307,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateRoleDescriptionRequest),
         output_shape: Some("UpdateRoleDescriptionResponse"),
+        output: Some(&S_IAM_UpdateRoleDescriptionResponse),
         result_wrapper: Some("UpdateRoleDescriptionResult"),
         output_members: &["Role"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_UnmodifiableEntityException, &E_IAM_ServiceFailureException],
@@ -5061,6 +8317,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateSAMLProviderRequest),
         output_shape: Some("UpdateSAMLProviderResponse"),
+        output: Some(&S_IAM_UpdateSAMLProviderResponse),
         result_wrapper: Some("UpdateSAMLProviderResult"),
         output_members: &["SAMLProviderArn"],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException, &E_IAM_ConcurrentModificationException],
@@ -5070,6 +8327,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateSSHPublicKeyRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_InvalidInputException],
@@ -5079,6 +8337,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateServerCertificateRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_EntityAlreadyExistsException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException],
@@ -5088,6 +8347,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateServiceSpecificCredentialRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException],
@@ -5097,6 +8357,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateSigningCertificateRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_ServiceFailureException, &E_IAM_InvalidInputException],
@@ -5106,6 +8367,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UpdateUserRequest),
         output_shape: None,
+        output: None,
         result_wrapper: None,
         output_members: &[],
         errors: &[&E_IAM_NoSuchEntityException, &E_IAM_LimitExceededException, &E_IAM_EntityAlreadyExistsException, &E_IAM_EntityTemporarilyUnmodifiableException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -5115,6 +8377,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UploadSSHPublicKeyRequest),
         output_shape: Some("UploadSSHPublicKeyResponse"),
+        output: Some(&S_IAM_UploadSSHPublicKeyResponse),
         result_wrapper: Some("UploadSSHPublicKeyResult"),
         output_members: &["SSHPublicKey"],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_NoSuchEntityException, &E_IAM_InvalidPublicKeyException, &E_IAM_DuplicateSSHPublicKeyException, &E_IAM_UnrecognizedPublicKeyEncodingException],
@@ -5124,6 +8387,7 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UploadServerCertificateRequest),
         output_shape: Some("UploadServerCertificateResponse"),
+        output: Some(&S_IAM_UploadServerCertificateResponse),
         result_wrapper: Some("UploadServerCertificateResult"),
         output_members: &["ServerCertificateMetadata", "Tags"],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_InvalidInputException, &E_IAM_EntityAlreadyExistsException, &E_IAM_MalformedCertificateException, &E_IAM_KeyPairMismatchException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
@@ -5133,13 +8397,14 @@ pub(crate) static IAM_OPERATIONS: [OperationDef; 176] = [
         service: Service::Iam,
         input: Some(&S_IAM_UploadSigningCertificateRequest),
         output_shape: Some("UploadSigningCertificateResponse"),
+        output: Some(&S_IAM_UploadSigningCertificateResponse),
         result_wrapper: Some("UploadSigningCertificateResult"),
         output_members: &["Certificate"],
         errors: &[&E_IAM_LimitExceededException, &E_IAM_EntityAlreadyExistsException, &E_IAM_MalformedCertificateException, &E_IAM_InvalidCertificateException, &E_IAM_DuplicateCertificateException, &E_IAM_NoSuchEntityException, &E_IAM_ConcurrentModificationException, &E_IAM_ServiceFailureException],
     },
 ];
 
-// ---- STS: input shapes ----
+// ---- STS: input and output shapes ----
 static S_STS_AssumeRoleRequest: Shape = Shape {
     name: "AssumeRoleRequest",
     kind: ShapeKind::Structure {
@@ -5164,6 +8429,22 @@ static S_STS_AssumeRoleRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_STS_AssumeRoleResponse: Shape = Shape {
+    name: "AssumeRoleResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Credentials", wire_name: "Credentials", shape: &S_STS_Credentials, required: false },
+            Member { name: "AssumedRoleUser", wire_name: "AssumedRoleUser", shape: &S_STS_AssumedRoleUser, required: false },
+            Member { name: "PackedPolicySize", wire_name: "PackedPolicySize", shape: &S_STS_nonNegativeIntegerType, required: false },
+            Member { name: "SourceIdentity", wire_name: "SourceIdentity", shape: &S_STS_sourceIdentityType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_STS_AssumeRoleWithSAMLRequest: Shape = Shape {
     name: "AssumeRoleWithSAMLRequest",
     kind: ShapeKind::Structure {
@@ -5174,6 +8455,27 @@ static S_STS_AssumeRoleWithSAMLRequest: Shape = Shape {
             Member { name: "PolicyArns", wire_name: "PolicyArns", shape: &S_STS_policyDescriptorListType, required: false },
             Member { name: "Policy", wire_name: "Policy", shape: &S_STS_sessionPolicyDocumentType, required: false },
             Member { name: "DurationSeconds", wire_name: "DurationSeconds", shape: &S_STS_roleDurationSecondsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_AssumeRoleWithSAMLResponse: Shape = Shape {
+    name: "AssumeRoleWithSAMLResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Credentials", wire_name: "Credentials", shape: &S_STS_Credentials, required: false },
+            Member { name: "AssumedRoleUser", wire_name: "AssumedRoleUser", shape: &S_STS_AssumedRoleUser, required: false },
+            Member { name: "PackedPolicySize", wire_name: "PackedPolicySize", shape: &S_STS_nonNegativeIntegerType, required: false },
+            Member { name: "Subject", wire_name: "Subject", shape: &S_STS_Subject, required: false },
+            Member { name: "SubjectType", wire_name: "SubjectType", shape: &S_STS_SubjectType, required: false },
+            Member { name: "Issuer", wire_name: "Issuer", shape: &S_STS_Issuer, required: false },
+            Member { name: "Audience", wire_name: "Audience", shape: &S_STS_Audience, required: false },
+            Member { name: "NameQualifier", wire_name: "NameQualifier", shape: &S_STS_NameQualifier, required: false },
+            Member { name: "SourceIdentity", wire_name: "SourceIdentity", shape: &S_STS_sourceIdentityType, required: false },
         ],
     },
     min: None,
@@ -5201,6 +8503,25 @@ static S_STS_AssumeRoleWithWebIdentityRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_STS_AssumeRoleWithWebIdentityResponse: Shape = Shape {
+    name: "AssumeRoleWithWebIdentityResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Credentials", wire_name: "Credentials", shape: &S_STS_Credentials, required: false },
+            Member { name: "SubjectFromWebIdentityToken", wire_name: "SubjectFromWebIdentityToken", shape: &S_STS_webIdentitySubjectType, required: false },
+            Member { name: "AssumedRoleUser", wire_name: "AssumedRoleUser", shape: &S_STS_AssumedRoleUser, required: false },
+            Member { name: "PackedPolicySize", wire_name: "PackedPolicySize", shape: &S_STS_nonNegativeIntegerType, required: false },
+            Member { name: "Provider", wire_name: "Provider", shape: &S_STS_Issuer, required: false },
+            Member { name: "Audience", wire_name: "Audience", shape: &S_STS_Audience, required: false },
+            Member { name: "SourceIdentity", wire_name: "SourceIdentity", shape: &S_STS_sourceIdentityType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_STS_AssumeRootRequest: Shape = Shape {
     name: "AssumeRootRequest",
     kind: ShapeKind::Structure {
@@ -5208,6 +8529,59 @@ static S_STS_AssumeRootRequest: Shape = Shape {
             Member { name: "TargetPrincipal", wire_name: "TargetPrincipal", shape: &S_STS_TargetPrincipalType, required: true },
             Member { name: "TaskPolicyArn", wire_name: "TaskPolicyArn", shape: &S_STS_PolicyDescriptorType, required: true },
             Member { name: "DurationSeconds", wire_name: "DurationSeconds", shape: &S_STS_RootDurationSecondsType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_AssumeRootResponse: Shape = Shape {
+    name: "AssumeRootResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Credentials", wire_name: "Credentials", shape: &S_STS_Credentials, required: false },
+            Member { name: "SourceIdentity", wire_name: "SourceIdentity", shape: &S_STS_sourceIdentityType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_AssumedRoleUser: Shape = Shape {
+    name: "AssumedRoleUser",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AssumedRoleId", wire_name: "AssumedRoleId", shape: &S_STS_assumedRoleIdType, required: true },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_STS_arnType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_Audience: Shape = Shape {
+    name: "Audience",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_Credentials: Shape = Shape {
+    name: "Credentials",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "AccessKeyId", wire_name: "AccessKeyId", shape: &S_STS_accessKeyIdType, required: true },
+            Member { name: "SecretAccessKey", wire_name: "SecretAccessKey", shape: &S_STS_accessKeySecretType, required: true },
+            Member { name: "SessionToken", wire_name: "SessionToken", shape: &S_STS_tokenType, required: true },
+            Member { name: "Expiration", wire_name: "Expiration", shape: &S_STS_dateType, required: true },
         ],
     },
     min: None,
@@ -5229,11 +8603,51 @@ static S_STS_DecodeAuthorizationMessageRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_STS_DecodeAuthorizationMessageResponse: Shape = Shape {
+    name: "DecodeAuthorizationMessageResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "DecodedMessage", wire_name: "DecodedMessage", shape: &S_STS_decodedMessageType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_FederatedUser: Shape = Shape {
+    name: "FederatedUser",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "FederatedUserId", wire_name: "FederatedUserId", shape: &S_STS_federatedIdType, required: true },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_STS_arnType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_STS_GetAccessKeyInfoRequest: Shape = Shape {
     name: "GetAccessKeyInfoRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "AccessKeyId", wire_name: "AccessKeyId", shape: &S_STS_accessKeyIdType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_GetAccessKeyInfoResponse: Shape = Shape {
+    name: "GetAccessKeyInfoResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Account", wire_name: "Account", shape: &S_STS_accountType, required: false },
         ],
     },
     min: None,
@@ -5251,11 +8665,41 @@ static S_STS_GetCallerIdentityRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_STS_GetCallerIdentityResponse: Shape = Shape {
+    name: "GetCallerIdentityResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "UserId", wire_name: "UserId", shape: &S_STS_userIdType, required: false },
+            Member { name: "Account", wire_name: "Account", shape: &S_STS_accountType, required: false },
+            Member { name: "Arn", wire_name: "Arn", shape: &S_STS_arnType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_STS_GetDelegatedAccessTokenRequest: Shape = Shape {
     name: "GetDelegatedAccessTokenRequest",
     kind: ShapeKind::Structure {
         members: &[
             Member { name: "TradeInToken", wire_name: "TradeInToken", shape: &S_STS_tradeInTokenType, required: true },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_GetDelegatedAccessTokenResponse: Shape = Shape {
+    name: "GetDelegatedAccessTokenResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Credentials", wire_name: "Credentials", shape: &S_STS_Credentials, required: false },
+            Member { name: "PackedPolicySize", wire_name: "PackedPolicySize", shape: &S_STS_nonNegativeIntegerType, required: false },
+            Member { name: "AssumedPrincipal", wire_name: "AssumedPrincipal", shape: &S_STS_arnType, required: false },
         ],
     },
     min: None,
@@ -5281,6 +8725,21 @@ static S_STS_GetFederationTokenRequest: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_STS_GetFederationTokenResponse: Shape = Shape {
+    name: "GetFederationTokenResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Credentials", wire_name: "Credentials", shape: &S_STS_Credentials, required: false },
+            Member { name: "FederatedUser", wire_name: "FederatedUser", shape: &S_STS_FederatedUser, required: false },
+            Member { name: "PackedPolicySize", wire_name: "PackedPolicySize", shape: &S_STS_nonNegativeIntegerType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_STS_GetSessionTokenRequest: Shape = Shape {
     name: "GetSessionTokenRequest",
     kind: ShapeKind::Structure {
@@ -5288,6 +8747,19 @@ static S_STS_GetSessionTokenRequest: Shape = Shape {
             Member { name: "DurationSeconds", wire_name: "DurationSeconds", shape: &S_STS_durationSecondsType, required: false },
             Member { name: "SerialNumber", wire_name: "SerialNumber", shape: &S_STS_serialNumberType, required: false },
             Member { name: "TokenCode", wire_name: "TokenCode", shape: &S_STS_tokenCodeType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_GetSessionTokenResponse: Shape = Shape {
+    name: "GetSessionTokenResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "Credentials", wire_name: "Credentials", shape: &S_STS_Credentials, required: false },
         ],
     },
     min: None,
@@ -5306,6 +8778,38 @@ static S_STS_GetWebIdentityTokenRequest: Shape = Shape {
             Member { name: "Tags", wire_name: "Tags", shape: &S_STS_tagListType, required: false },
         ],
     },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_GetWebIdentityTokenResponse: Shape = Shape {
+    name: "GetWebIdentityTokenResponse",
+    kind: ShapeKind::Structure {
+        members: &[
+            Member { name: "WebIdentityToken", wire_name: "WebIdentityToken", shape: &S_STS_webIdentityTokenType, required: false },
+            Member { name: "Expiration", wire_name: "Expiration", shape: &S_STS_dateType, required: false },
+        ],
+    },
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_Issuer: Shape = Shape {
+    name: "Issuer",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_NameQualifier: Shape = Shape {
+    name: "NameQualifier",
+    kind: ShapeKind::String,
     min: None,
     max: None,
     pattern: None,
@@ -5366,6 +8870,24 @@ static S_STS_SAMLAssertionType: Shape = Shape {
     enum_values: &[],
     sensitive: true,
 };
+static S_STS_Subject: Shape = Shape {
+    name: "Subject",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_SubjectType: Shape = Shape {
+    name: "SubjectType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_STS_Tag: Shape = Shape {
     name: "Tag",
     kind: ShapeKind::Structure {
@@ -5394,7 +8916,25 @@ static S_STS_accessKeyIdType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(16),
     max: Some(128),
-    pattern: Some(&PATTERN_26),
+    pattern: Some(&PATTERN_29),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_accessKeySecretType: Shape = Shape {
+    name: "accessKeySecretType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: true,
+};
+static S_STS_accountType: Shape = Shape {
+    name: "accountType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -5403,7 +8943,16 @@ static S_STS_arnType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(20),
     max: Some(2048),
-    pattern: Some(&PATTERN_27),
+    pattern: Some(&PATTERN_30),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_assumedRoleIdType: Shape = Shape {
+    name: "assumedRoleIdType",
+    kind: ShapeKind::String,
+    min: Some(2),
+    max: Some(193),
+    pattern: Some(&PATTERN_31),
     enum_values: &[],
     sensitive: false,
 };
@@ -5421,6 +8970,24 @@ static S_STS_contextAssertionType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(4),
     max: Some(2048),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_dateType: Shape = Shape {
+    name: "dateType",
+    kind: ShapeKind::Timestamp,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_decodedMessageType: Shape = Shape {
+    name: "decodedMessageType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
     pattern: None,
     enum_values: &[],
     sensitive: false,
@@ -5448,7 +9015,16 @@ static S_STS_externalIdType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(2),
     max: Some(1224),
-    pattern: Some(&PATTERN_28),
+    pattern: Some(&PATTERN_32),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_federatedIdType: Shape = Shape {
+    name: "federatedIdType",
+    kind: ShapeKind::String,
+    min: Some(2),
+    max: Some(193),
+    pattern: Some(&PATTERN_33),
     enum_values: &[],
     sensitive: false,
 };
@@ -5457,6 +9033,15 @@ static S_STS_jwtAlgorithmType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(5),
     max: Some(5),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_nonNegativeIntegerType: Shape = Shape {
+    name: "nonNegativeIntegerType",
+    kind: ShapeKind::Integer,
+    min: Some(0),
+    max: None,
     pattern: None,
     enum_values: &[],
     sensitive: false,
@@ -5484,7 +9069,7 @@ static S_STS_roleSessionNameType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(2),
     max: Some(64),
-    pattern: Some(&PATTERN_29),
+    pattern: Some(&PATTERN_26),
     enum_values: &[],
     sensitive: false,
 };
@@ -5493,7 +9078,7 @@ static S_STS_serialNumberType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(9),
     max: Some(256),
-    pattern: Some(&PATTERN_30),
+    pattern: Some(&PATTERN_34),
     enum_values: &[],
     sensitive: false,
 };
@@ -5502,7 +9087,7 @@ static S_STS_sessionPolicyDocumentType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(2048),
-    pattern: Some(&PATTERN_5),
+    pattern: Some(&PATTERN_7),
     enum_values: &[],
     sensitive: false,
 };
@@ -5511,7 +9096,7 @@ static S_STS_sourceIdentityType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(2),
     max: Some(64),
-    pattern: Some(&PATTERN_29),
+    pattern: Some(&PATTERN_26),
     enum_values: &[],
     sensitive: false,
 };
@@ -5529,7 +9114,7 @@ static S_STS_tagKeyType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: Some(128),
-    pattern: Some(&PATTERN_24),
+    pattern: Some(&PATTERN_27),
     enum_values: &[],
     sensitive: false,
 };
@@ -5547,7 +9132,7 @@ static S_STS_tagValueType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(0),
     max: Some(256),
-    pattern: Some(&PATTERN_25),
+    pattern: Some(&PATTERN_28),
     enum_values: &[],
     sensitive: false,
 };
@@ -5556,7 +9141,16 @@ static S_STS_tokenCodeType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(6),
     max: Some(6),
-    pattern: Some(&PATTERN_31),
+    pattern: Some(&PATTERN_35),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_tokenType: Shape = Shape {
+    name: "tokenType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -5574,7 +9168,7 @@ static S_STS_unrestrictedSessionPolicyDocumentType: Shape = Shape {
     kind: ShapeKind::String,
     min: Some(1),
     max: None,
-    pattern: Some(&PATTERN_5),
+    pattern: Some(&PATTERN_7),
     enum_values: &[],
     sensitive: false,
 };
@@ -5587,12 +9181,30 @@ static S_STS_urlType: Shape = Shape {
     enum_values: &[],
     sensitive: false,
 };
+static S_STS_userIdType: Shape = Shape {
+    name: "userIdType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
 static S_STS_userNameType: Shape = Shape {
     name: "userNameType",
     kind: ShapeKind::String,
     min: Some(2),
     max: Some(32),
-    pattern: Some(&PATTERN_29),
+    pattern: Some(&PATTERN_26),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_STS_webIdentitySubjectType: Shape = Shape {
+    name: "webIdentitySubjectType",
+    kind: ShapeKind::String,
+    min: Some(6),
+    max: Some(255),
+    pattern: None,
     enum_values: &[],
     sensitive: false,
 };
@@ -5622,6 +9234,15 @@ static S_STS_webIdentityTokenDurationSecondsType: Shape = Shape {
     pattern: None,
     enum_values: &[],
     sensitive: false,
+};
+static S_STS_webIdentityTokenType: Shape = Shape {
+    name: "webIdentityTokenType",
+    kind: ShapeKind::String,
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: true,
 };
 // ---- STS: error shapes ----
 static E_STS_ExpiredTokenException: ErrorDef = ErrorDef { shape: "ExpiredTokenException", code: "ExpiredTokenException", status: 400, sender_fault: true };
@@ -5658,6 +9279,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_AssumeRoleRequest),
         output_shape: Some("AssumeRoleResponse"),
+        output: Some(&S_STS_AssumeRoleResponse),
         result_wrapper: Some("AssumeRoleResult"),
         output_members: &["Credentials", "AssumedRoleUser", "PackedPolicySize", "SourceIdentity"],
         errors: &[&E_STS_MalformedPolicyDocumentException, &E_STS_PackedPolicyTooLargeException, &E_STS_RegionDisabledException, &E_STS_ExpiredTokenException],
@@ -5667,6 +9289,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_AssumeRoleWithSAMLRequest),
         output_shape: Some("AssumeRoleWithSAMLResponse"),
+        output: Some(&S_STS_AssumeRoleWithSAMLResponse),
         result_wrapper: Some("AssumeRoleWithSAMLResult"),
         output_members: &["Credentials", "AssumedRoleUser", "PackedPolicySize", "Subject", "SubjectType", "Issuer", "Audience", "NameQualifier", "SourceIdentity"],
         errors: &[&E_STS_MalformedPolicyDocumentException, &E_STS_PackedPolicyTooLargeException, &E_STS_IDPRejectedClaimException, &E_STS_InvalidIdentityTokenException, &E_STS_ExpiredTokenException, &E_STS_RegionDisabledException],
@@ -5676,6 +9299,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_AssumeRoleWithWebIdentityRequest),
         output_shape: Some("AssumeRoleWithWebIdentityResponse"),
+        output: Some(&S_STS_AssumeRoleWithWebIdentityResponse),
         result_wrapper: Some("AssumeRoleWithWebIdentityResult"),
         output_members: &["Credentials", "SubjectFromWebIdentityToken", "AssumedRoleUser", "PackedPolicySize", "Provider", "Audience", "SourceIdentity"],
         errors: &[&E_STS_MalformedPolicyDocumentException, &E_STS_PackedPolicyTooLargeException, &E_STS_IDPRejectedClaimException, &E_STS_IDPCommunicationErrorException, &E_STS_InvalidIdentityTokenException, &E_STS_ExpiredTokenException, &E_STS_RegionDisabledException],
@@ -5685,6 +9309,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_AssumeRootRequest),
         output_shape: Some("AssumeRootResponse"),
+        output: Some(&S_STS_AssumeRootResponse),
         result_wrapper: Some("AssumeRootResult"),
         output_members: &["Credentials", "SourceIdentity"],
         errors: &[&E_STS_RegionDisabledException, &E_STS_ExpiredTokenException],
@@ -5694,6 +9319,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_DecodeAuthorizationMessageRequest),
         output_shape: Some("DecodeAuthorizationMessageResponse"),
+        output: Some(&S_STS_DecodeAuthorizationMessageResponse),
         result_wrapper: Some("DecodeAuthorizationMessageResult"),
         output_members: &["DecodedMessage"],
         errors: &[&E_STS_InvalidAuthorizationMessageException],
@@ -5703,6 +9329,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_GetAccessKeyInfoRequest),
         output_shape: Some("GetAccessKeyInfoResponse"),
+        output: Some(&S_STS_GetAccessKeyInfoResponse),
         result_wrapper: Some("GetAccessKeyInfoResult"),
         output_members: &["Account"],
         errors: &[],
@@ -5712,6 +9339,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_GetCallerIdentityRequest),
         output_shape: Some("GetCallerIdentityResponse"),
+        output: Some(&S_STS_GetCallerIdentityResponse),
         result_wrapper: Some("GetCallerIdentityResult"),
         output_members: &["UserId", "Account", "Arn"],
         errors: &[],
@@ -5721,6 +9349,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_GetDelegatedAccessTokenRequest),
         output_shape: Some("GetDelegatedAccessTokenResponse"),
+        output: Some(&S_STS_GetDelegatedAccessTokenResponse),
         result_wrapper: Some("GetDelegatedAccessTokenResult"),
         output_members: &["Credentials", "PackedPolicySize", "AssumedPrincipal"],
         errors: &[&E_STS_ExpiredTradeInTokenException, &E_STS_RegionDisabledException, &E_STS_PackedPolicyTooLargeException],
@@ -5730,6 +9359,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_GetFederationTokenRequest),
         output_shape: Some("GetFederationTokenResponse"),
+        output: Some(&S_STS_GetFederationTokenResponse),
         result_wrapper: Some("GetFederationTokenResult"),
         output_members: &["Credentials", "FederatedUser", "PackedPolicySize"],
         errors: &[&E_STS_MalformedPolicyDocumentException, &E_STS_PackedPolicyTooLargeException, &E_STS_RegionDisabledException],
@@ -5739,6 +9369,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_GetSessionTokenRequest),
         output_shape: Some("GetSessionTokenResponse"),
+        output: Some(&S_STS_GetSessionTokenResponse),
         result_wrapper: Some("GetSessionTokenResult"),
         output_members: &["Credentials"],
         errors: &[&E_STS_RegionDisabledException],
@@ -5748,6 +9379,7 @@ pub(crate) static STS_OPERATIONS: [OperationDef; 11] = [
         service: Service::Sts,
         input: Some(&S_STS_GetWebIdentityTokenRequest),
         output_shape: Some("GetWebIdentityTokenResponse"),
+        output: Some(&S_STS_GetWebIdentityTokenResponse),
         result_wrapper: Some("GetWebIdentityTokenResult"),
         output_members: &["WebIdentityToken", "Expiration"],
         errors: &[&E_STS_SessionDurationEscalationException, &E_STS_OutboundWebIdentityFederationDisabledException, &E_STS_JWTPayloadSizeExceededException],

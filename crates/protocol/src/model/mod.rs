@@ -83,6 +83,10 @@ pub struct OperationDef {
     pub input: Option<&'static Shape>,
     /// The output shape's name, `None` when the operation returns nothing but metadata.
     pub output_shape: Option<&'static str>,
+    /// The output structure, `None` when the operation returns nothing but metadata.
+    /// Handlers write XML themselves; this lets generic code (the audit log) read a
+    /// result back by the model: member types, lists, and which values are `sensitive`.
+    pub output: Option<&'static Shape>,
     /// The `<{Op}Result>` element wrapping the output; `None` when the operation has no
     /// output, in which case the response holds only `<ResponseMetadata>`.
     pub result_wrapper: Option<&'static str>,
@@ -105,7 +109,7 @@ pub struct ErrorDef {
     pub sender_fault: bool,
 }
 
-/// A shape of the input side of the model.
+/// A shape of the model (input or output side).
 #[derive(Debug)]
 pub struct Shape {
     /// The model's shape name (`roleNameType`).
@@ -120,8 +124,9 @@ pub struct Shape {
     pub pattern: Option<&'static Pattern>,
     /// The allowed values of a string, empty when any value goes.
     pub enum_values: &'static [&'static str],
-    /// Marked `sensitive` in the model (passwords, private keys, tokens): its value is
-    /// never repeated in an error message.
+    /// Marked `sensitive` in the model (passwords, secret access keys, private keys, web
+    /// identity tokens, SAML assertions): its value is never repeated in an error message
+    /// nor written to the audit log.
     pub sensitive: bool,
 }
 
