@@ -13,8 +13,8 @@
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use ironiam_core::crypto::{base64_decode, base64_encode};
 use ironiam_core::entities::{
@@ -40,11 +40,26 @@ pub enum Durability {
 /// The SQLite-backed store.
 pub type SqliteStore = MemoryStore<SqliteJournal>;
 
+/// Told how long each journal write took (its statements and commit):
+/// how the server's metrics see storage latency without this crate
+/// knowing about them.
+pub type CommitObserver = Box<dyn Fn(Duration) + Send + Sync>;
+
 /// Writes changes to SQLite.
 pub struct SqliteJournal {
     conn: Mutex<Connection>,
     _checkpointer: Option<Checkpointer>,
     _lock: File,
+    /// Set once at start; read without a lock on every commit.
+    on_commit: OnceLock<CommitObserver>,
+}
+
+impl SqliteJournal {
+    /// Calls `observer` after every change is committed, with the time the
+    /// write took. One observer per journal; `false` if one was already set.
+    pub fn observe_commits(&self, observer: CommitObserver) -> bool {
+        self.on_commit.set(observer).is_ok()
+    }
 }
 
 /// WAL size past which the checkpointer makes it start over.
@@ -246,7 +261,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
             .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     }
     Ok(MemoryStore::with_journal(
-        SqliteJournal { conn: Mutex::new(conn), _checkpointer: checkpointer, _lock: lock },
+        SqliteJournal { conn: Mutex::new(conn), _checkpointer: checkpointer, _lock: lock, on_commit: OnceLock::new() },
         Snapshot { roles, policies, users, key_uses, role_uses, oidc_providers, password_policies },
     ))
 }
@@ -492,6 +507,19 @@ fn load_oidc_providers(conn: &Connection) -> rusqlite::Result<Vec<OidcProvider>>
 
 impl Journal for SqliteJournal {
     fn record(&self, change: Change<'_>) -> IamResult<()> {
+        let started = Instant::now();
+        let written = self.write(change);
+        if let Some(observer) = self.on_commit.get() {
+            observer(started.elapsed());
+        }
+        written
+    }
+}
+
+impl SqliteJournal {
+    /// Writes one change in its own transaction (SQLite's autocommit, or an
+    /// explicit one for changes of several statements).
+    fn write(&self, change: Change<'_>) -> IamResult<()> {
         let conn = self.conn.lock();
         match change {
             Change::PutRole(r) => conn
