@@ -128,12 +128,24 @@ fn secure(req: &Req) -> bool {
     if req.forwarded_proto.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("https")) {
         return true;
     }
-    let host = req.host.as_deref().unwrap_or("");
+    !is_loopback_host(req.host.as_deref().unwrap_or(""))
+}
+
+/// Whether a `Host` header names this machine's loopback: `localhost`, an
+/// IPv4 address in 127.0.0.0/8 or `[::1]`, with or without a port. The
+/// address is parsed: `127.attacker.example` is a name, not loopback.
+fn is_loopback_host(host: &str) -> bool {
     let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => name,
         _ => host,
     };
-    !(name == "localhost" || name.starts_with("127.") || name == "[::1]")
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || name
+            .strip_prefix('[')
+            .and_then(|n| n.strip_suffix(']'))
+            .and_then(|n| n.parse::<std::net::Ipv6Addr>().ok())
+            .is_some_and(|ip| ip.is_loopback())
 }
 
 /// The `Set-Cookie` value that hands `token` to the browser.
@@ -146,4 +158,20 @@ pub(crate) fn cookie(req: &Req, token: &str) -> String {
 pub(crate) fn clear_cookie(req: &Req) -> String {
     let secure = if secure(req) { "; Secure" } else { "" };
     format!("{COOKIE}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn only_loopback_addresses_and_localhost_are_loopback() {
+        for host in ["127.0.0.1", "127.0.0.1:4566", "127.1.2.3:80", "localhost", "LOCALHOST:8080", "[::1]", "[::1]:4566"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        // Names that merely start like a loopback address are names.
+        for host in ["127.attacker.example", "127.attacker.example:4566", "127.0.0.1.nip.io", "localhost.example", "[::2]:1", "10.0.0.1", "", "::1"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }

@@ -532,3 +532,21 @@ async fn repeated_failures_brake_sign_in_for_that_name_only() {
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
 }
+
+/// Issue 13: a signed-in user whose policies allow nothing sees AWS's
+/// AccessDenied with 403 on the dashboard and the lists — never a 500.
+#[tokio::test]
+async fn a_user_without_permissions_gets_403_not_500() {
+    let s = service_with_user();
+    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec!["ListRoles", "ListPolicies", "GetRole"])));
+    let mut b = Browser::with_console(&s, &console);
+    b.get("/console/signin").await;
+    let account = s.default_caller().account_id;
+    let a = b.post("/console/signin", &[("kind", "user"), ("account", &account), ("username", "alice"), ("password", PASSWORD), ("next", "/")]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    for uri in ["/console", "/console/roles", "/console/roles/ecsAnywhereRole", "/console/policies"] {
+        let a = b.get(uri).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{uri}: {}", a.body);
+        assert!(a.body.contains("AccessDenied"), "{uri}");
+    }
+}

@@ -24,6 +24,20 @@ impl From<IamError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The HTTP status of a page that shows this error, as the API would
+    /// answer it: a refusal is 403 (never a 500), a missing entity 404.
+    pub(crate) fn status(&self) -> hyper::StatusCode {
+        use hyper::StatusCode;
+        match self.code.as_str() {
+            "AccessDenied" => StatusCode::FORBIDDEN,
+            "NoSuchEntity" => StatusCode::NOT_FOUND,
+            "ServiceFailure" | "InternalFailure" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
 /// Checks `params` against the input shape of the IAM operation `op`.
 pub(crate) fn shape(op: &str, params: &[(&str, &str)]) -> Result<(), ApiError> {
     let Some(def) = operation(Some(Service::Iam), op) else {

@@ -27,11 +27,11 @@ fn customer_policy_count(ctx: &Ctx) -> Result<usize, ApiError> {
 pub(crate) fn page(ctx: &Ctx) -> Out {
     let roles = match ctx.all_roles() {
         Ok(r) => r.len(),
-        Err(e) => return ctx.error_page(StatusCode::INTERNAL_SERVER_ERROR, Nav::Dashboard, &e),
+        Err(e) => return ctx.error_page(Nav::Dashboard, &e),
     };
     let customer = match customer_policy_count(ctx) {
         Ok(n) => n,
-        Err(e) => return ctx.error_page(StatusCode::INTERNAL_SERVER_ERROR, Nav::Dashboard, &e),
+        Err(e) => return ctx.error_page(Nav::Dashboard, &e),
     };
     let aws = ironiam_catalog::catalog().len();
     let p = crate::PREFIX;

@@ -95,10 +95,11 @@ impl Ctx<'_> {
         f(self.service, &self.caller).map_err(ApiError::from)
     }
 
-    /// A page whose body is only an error.
-    pub(crate) fn error_page(&self, status: StatusCode, nav: Nav, error: &ApiError) -> Out {
+    /// A page whose body is only an error, with the HTTP status the API
+    /// would answer that error with.
+    pub(crate) fn error_page(&self, nav: Nav, error: &ApiError) -> Out {
         self.page(
-            status,
+            error.status(),
             Page {
                 title: &error.code,
                 nav,
@@ -110,14 +111,7 @@ impl Ctx<'_> {
 
     /// The role `name`, or the error page AWS's NoSuchEntity makes.
     pub(crate) fn role(&self, name: &str) -> Result<Arc<Role>, Out> {
-        self.call("GetRole", &[("RoleName", name)], |s, c| s.get_role(c, name)).map_err(|e| {
-            let status = match e.code.as_str() {
-                "NoSuchEntity" => StatusCode::NOT_FOUND,
-                "AccessDenied" => StatusCode::FORBIDDEN,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            self.error_page(status, Nav::Roles, &e)
-        })
+        self.call("GetRole", &[("RoleName", name)], |s, c| s.get_role(c, name)).map_err(|e| self.error_page(Nav::Roles, &e))
     }
 
     /// Every role of the account, in name order.

@@ -32,7 +32,7 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
         usage: None,
     };
     if let Err(e) = ctx.allow("ListPolicies", &[]) {
-        return ctx.error_page(StatusCode::FORBIDDEN, Nav::Policies, &e);
+        return ctx.error_page(Nav::Policies, &e);
     }
     let mut all = Vec::new();
     let mut marker: Option<String> = None;
@@ -45,7 +45,7 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
                     None => break,
                 }
             }
-            Err(e) => return ctx.error_page(StatusCode::INTERNAL_SERVER_ERROR, Nav::Policies, &ApiError::from(e)),
+            Err(e) => return ctx.error_page(Nav::Policies, &ApiError::from(e)),
         }
     }
     let needle = q.to_lowercase();
@@ -154,14 +154,7 @@ fn done_notice(ctx: &Ctx) -> Option<String> {
 pub(crate) fn render(ctx: &Ctx, arn: &str, tab: &str, problem: Option<ApiError>) -> Out {
     let info = match ctx.call("GetPolicy", &[("PolicyArn", arn)], |s, c| s.get_policy(c, arn)) {
         Ok(i) => i,
-        Err(e) => {
-            let status = match e.code.as_str() {
-                "NoSuchEntity" => StatusCode::NOT_FOUND,
-                "AccessDenied" => StatusCode::FORBIDDEN,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            return ctx.error_page(status, Nav::Policies, &e);
-        }
+        Err(e) => return ctx.error_page(Nav::Policies, &e),
     };
     let tab = match tab {
         "entities" | "versions" => tab,

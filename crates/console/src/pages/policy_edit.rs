@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 
-use hyper::StatusCode;
 use ironiam_core::service::{NewPolicy, UsageFilter};
 
 use super::Ctx;
@@ -87,7 +86,7 @@ pub(crate) fn edit(ctx: &Ctx) -> Out {
     let arn = req.q("arn").or_else(|| req.f("arn")).unwrap_or("").to_string();
     let info = match ctx.call("GetPolicy", &[("PolicyArn", &arn)], |s, c| s.get_policy(c, &arn)) {
         Ok(i) => i,
-        Err(e) => return ctx.error_page(StatusCode::NOT_FOUND, Nav::Policies, &e),
+        Err(e) => return ctx.error_page(Nav::Policies, &e),
     };
     let default = info.default_version_id.as_str();
     let mut document = ctx
@@ -165,7 +164,7 @@ pub(crate) fn delete(ctx: &Ctx) -> Out {
     let arn = req.q("arn").or_else(|| req.f("arn")).unwrap_or("").to_string();
     let info = match ctx.call("GetPolicy", &[("PolicyArn", &arn)], |s, c| s.get_policy(c, &arn)) {
         Ok(i) => i,
-        Err(e) => return ctx.error_page(StatusCode::NOT_FOUND, Nav::Policies, &e),
+        Err(e) => return ctx.error_page(Nav::Policies, &e),
     };
     let mut problem = None;
     if req.method == hyper::Method::POST {

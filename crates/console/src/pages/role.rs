@@ -415,7 +415,7 @@ pub(crate) fn attach_form(ctx: &Ctx, name: &str) -> Out {
 fn attach_page(ctx: &Ctx, role: &Role, selected: &BTreeSet<String>, problem: Option<ApiError>) -> Out {
     let rows = match picker::all_policies(ctx) {
         Ok(r) => r,
-        Err(e) => return ctx.error_page(StatusCode::INTERNAL_SERVER_ERROR, Nav::Roles, &e),
+        Err(e) => return ctx.error_page(Nav::Roles, &e),
     };
     let url = role_url(&role.name);
     let exclude: BTreeSet<String> = role.attached_policies.iter().cloned().collect();
@@ -507,7 +507,7 @@ pub(crate) fn boundary(ctx: &Ctx, name: &str) -> Out {
         }
         let rows = match picker::all_policies(ctx) {
             Ok(r) => r,
-            Err(e) => return ctx.error_page(StatusCode::FORBIDDEN, Nav::Roles, &e),
+            Err(e) => return ctx.error_page(Nav::Roles, &e),
         };
         let url = role_url(&role.name);
         let mut body = String::with_capacity(64 * 1024);

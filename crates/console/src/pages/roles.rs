@@ -89,7 +89,7 @@ impl View {
 pub(crate) fn list(ctx: &Ctx) -> Out {
     let roles = match ctx.all_roles() {
         Ok(r) => r,
-        Err(e) => return ctx.error_page(StatusCode::INTERNAL_SERVER_ERROR, Nav::Roles, &e),
+        Err(e) => return ctx.error_page(Nav::Roles, &e),
     };
     let total = roles.len();
     let mut paths: Vec<String> = roles.iter().map(|r| r.path.clone()).collect();

@@ -172,7 +172,7 @@ fn change_password_page(ctx: &Ctx, status: StatusCode, problem: Option<ApiError>
 pub(crate) fn change_password(ctx: &Ctx) -> Out {
     if !matches!(ctx.caller.identity, Identity::User { .. }) {
         let e = ApiError { code: "InvalidUserType".into(), message: "Only IAM users can change their own password.".into() };
-        return ctx.error_page(StatusCode::BAD_REQUEST, Nav::Dashboard, &e);
+        return ctx.error_page(Nav::Dashboard, &e);
     }
     if ctx.req.method != hyper::Method::POST {
         return change_password_page(ctx, StatusCode::OK, None);

@@ -315,7 +315,7 @@ fn permissions_step(d: &Draft, problem: Option<ApiError>) -> Out {
     let ctx = d.ctx;
     let rows = match picker::all_policies(ctx) {
         Ok(r) => r,
-        Err(e) => return ctx.error_page(StatusCode::INTERNAL_SERVER_ERROR, Nav::Roles, &e),
+        Err(e) => return ctx.error_page(Nav::Roles, &e),
     };
     let selected = d.selected();
     let mut body = steps(2);
