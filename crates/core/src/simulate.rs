@@ -91,8 +91,66 @@ fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
+/// The most characters in one context value.
+///
+/// AWS's model sets no bound on `ContextKeyValueType`, and AWS documents
+/// none. The longest values a real request puts in its context are ARNs
+/// (at most 2,048 characters in IAM's model) and S3 keys (1,024 bytes), so
+/// ironiam accepts twice the longest ARN and refuses more: every value is
+/// matched against the policies' patterns, and the cost of a wildcard match
+/// grows with the value (issue 13, "no request can cost seconds").
+pub const MAX_CONTEXT_VALUE_CHARS: usize = 4_096;
+
+/// The most context values in one simulation, all entries together.
+///
+/// AWS documents no bound. Multi-valued keys in real requests are short
+/// lists (`aws:TagKeys` holds at most 50 tags); a `ForAnyValue`/`ForAllValues`
+/// condition compares every value with every pattern, so the list is bounded.
+pub const MAX_CONTEXT_VALUES: usize = 1_000;
+
+/// The most evaluations (`ActionNames` × `ResourceArns`) in one simulation.
+///
+/// AWS documents no bound, and answers the results in pages. Each evaluation
+/// runs every policy given, so ironiam bounds the product: 1,000 is more
+/// actions than any service has, against one resource.
+pub const MAX_EVALUATIONS: usize = 1_000;
+
+/// Refuses a simulation larger than the bounds above, with AWS's
+/// `InvalidInput` and a message that names the bound. Policy documents,
+/// action names and ARNs are already bounded by the model (131,072, 128 and
+/// 2,048 characters), before a simulation starts.
+fn check_bounds(sim: &Simulation) -> IamResult<()> {
+    let values = sim.context.iter().map(|(_, values)| values.len()).sum::<usize>();
+    if values > MAX_CONTEXT_VALUES {
+        return Err(IamError::InvalidInput(format!(
+            "ContextEntries hold {values} values; at most {MAX_CONTEXT_VALUES} are allowed."
+        )));
+    }
+    for (key, values) in &sim.context {
+        if let Some(value) = values.iter().find(|value| value.chars().count() > MAX_CONTEXT_VALUE_CHARS) {
+            return Err(IamError::InvalidInput(format!(
+                "A value of context key {key} is {} characters long; at most {MAX_CONTEXT_VALUE_CHARS} are allowed.",
+                value.chars().count()
+            )));
+        }
+    }
+    let evaluations = sim.actions.len().saturating_mul(sim.resources.len().max(1));
+    if evaluations > MAX_EVALUATIONS {
+        return Err(IamError::InvalidInput(format!(
+            "{} ActionNames and {} ResourceArns make {evaluations} simulations; at most {MAX_EVALUATIONS} are allowed.",
+            sim.actions.len(),
+            sim.resources.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Runs a simulation. Results come per action and resource, in input order.
+///
+/// Refuses, with `InvalidInput`, a simulation beyond [`MAX_CONTEXT_VALUE_CHARS`],
+/// [`MAX_CONTEXT_VALUES`] or [`MAX_EVALUATIONS`].
 pub fn simulate(caller: &Caller, sim: &Simulation) -> IamResult<Vec<EvaluationResult>> {
+    check_bounds(sim)?;
     let parsed: Vec<Policy> = sim.policies.iter().map(parse_input).collect::<IamResult<_>>()?;
     let boundaries: Vec<Policy> = sim.boundaries.iter().map(parse_input).collect::<IamResult<_>>()?;
     let resource_source = sim.resource_policy.as_ref().map(|doc| SourcePolicy {
@@ -312,6 +370,33 @@ pub fn statement_spans(document: &str) -> Vec<(Position, Position)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simulations_beyond_the_bounds_are_refused() {
+        let base = Simulation { actions: vec!["s3:GetObject".to_string()], ..Simulation::default() };
+        assert!(check_bounds(&base).is_ok());
+        let long = Simulation {
+            context: vec![("aws:PrincipalTag/k".to_string(), vec!["a".repeat(MAX_CONTEXT_VALUE_CHARS + 1)])],
+            ..base.clone()
+        };
+        assert!(matches!(check_bounds(&long), Err(IamError::InvalidInput(m)) if m.contains("at most 4096")));
+        let at_bound = Simulation {
+            context: vec![("aws:PrincipalTag/k".to_string(), vec!["é".repeat(MAX_CONTEXT_VALUE_CHARS)])],
+            ..base.clone()
+        };
+        assert!(check_bounds(&at_bound).is_ok());
+        let many = Simulation {
+            context: vec![("aws:TagKeys".to_string(), vec!["k".to_string(); MAX_CONTEXT_VALUES + 1])],
+            ..base.clone()
+        };
+        assert!(check_bounds(&many).is_err());
+        let product = Simulation {
+            actions: vec!["s3:GetObject".to_string(); 40],
+            resources: vec!["arn:aws:s3:::b/k".to_string(); 26],
+            ..base
+        };
+        assert!(check_bounds(&product).is_err());
+    }
 
     #[test]
     fn spans_of_both_statement_forms() {

@@ -157,5 +157,95 @@ fn hundred_statements(c: &mut Criterion) {
     });
 }
 
+/// A policy whose one statement allows `s3:GetObject` when `key` is
+/// `StringLike` any of `patterns`.
+fn string_like_policy(patterns: &[String]) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalTag/k": patterns}}
+        }]
+    })
+    .to_string()
+}
+
+/// Issue 13, item 3: a `StringLike` that used to cost seconds. Each case is
+/// one `decide` of a policy whose patterns all fail on the context value
+/// (so every one is searched to the end):
+///
+/// * the review's size, a 60,000-character pattern against a
+///   120,000-character value (beyond what the simulator and the authorize
+///   endpoint accept, timed on the matcher alone): a long literal chunk,
+///   60,000 `*a`, and a `?` chunk of 60,000 characters;
+/// * the largest the API lets through: a 131,072-character document (the
+///   model's bound on a policy in SimulateCustomPolicy) against one value
+///   of 4,096 characters (ironiam's bound on a context value): one `?` chunk
+///   as long as the value, and as many short `?` patterns as fit.
+fn adversarial(c: &mut Criterion) {
+    let review_value = "a".repeat(120_000);
+    let limit_value = "a".repeat(4_096);
+    let fill = |pattern: &str| {
+        // As many copies as fit in 131,072 characters of document.
+        let copies = (131_072 - 200) / (pattern.len() + 3);
+        vec![pattern.to_string(); copies]
+    };
+    let cases: Vec<(&str, Vec<String>, &str)> = vec![
+        (
+            "literal_60k_vs_120k",
+            vec![format!("*{}b*", "a".repeat(59_998))],
+            &review_value,
+        ),
+        (
+            "stars_60k_vs_120k",
+            vec![format!("{}*b", "*a".repeat(29_999))],
+            &review_value,
+        ),
+        (
+            "wild_chunk_60k_vs_120k",
+            vec![format!("*{}b*", "a?".repeat(29_999))],
+            &review_value,
+        ),
+        (
+            "limits_wild_chunk_4k_vs_4k",
+            vec![format!("*{}b*", "a?".repeat(2_047))],
+            &limit_value,
+        ),
+        ("limits_16k_short_wild_vs_4k", fill("*a?b*"), &limit_value),
+        ("limits_16k_literal_vs_4k", fill("*ab*"), &limit_value),
+    ];
+    let mut group = c.benchmark_group("adversarial_verdict");
+    group.sample_size(10);
+    for (name, patterns, value) in &cases {
+        let document = string_like_policy(patterns);
+        let policy = compile(&document);
+        let set = PolicySet::new().identity(PolicyId::new("adversarial"), &policy);
+        let context = Context::new().with("aws:PrincipalTag/k", *value);
+        let request = Request {
+            principal: Principal::user("arn:aws:iam::111122223333:user/alice"),
+            action: "s3:GetObject",
+            resource: "*",
+            resource_account: None,
+            context: &context,
+        };
+        assert_eq!(
+            decide(&set, &request).decision,
+            EvalDecision::ImplicitDeny,
+            "{name}"
+        );
+        group.bench_function(*name, |b| {
+            b.iter(|| decide(black_box(&set), black_box(&request)))
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(benches, guide_role, hundred_statements);
-criterion_main!(benches);
+criterion_group! {
+    name = issue13;
+    config = Criterion::default().measurement_time(std::time::Duration::from_secs(3));
+    targets = adversarial
+}
+criterion_main!(benches, issue13);

@@ -99,10 +99,17 @@ pub(crate) fn assume_role_as_service(service: &IamService, body: &Bytes) -> Json
 }
 
 /// The context of an authorize request: `{"key": "value"}` or `{"key": ["v1", "v2"]}`.
+///
+/// Whoever can reach the endpoint chooses the context, so it has the
+/// simulator's bounds (`ironiam_core::simulate`: at most 1,000 values, each at most 4,096
+/// characters); beyond them it answers 400 `InvalidInput` before any
+/// policy is evaluated (issue 13, "no request can cost seconds").
 fn context_of(doc: &Value) -> Result<Context, JsonAnswer> {
+    use ironiam_core::simulate::{MAX_CONTEXT_VALUES, MAX_CONTEXT_VALUE_CHARS};
     let mut context = Context::new();
     let Some(entries) = doc.get("context") else { return Ok(context) };
     let entries = entries.as_object().ok_or_else(|| bad_request("\"context\" must be an object of key → value(s)"))?;
+    let mut count = 0usize;
     for (key, value) in entries {
         let values = match value {
             Value::String(s) => vec![s.clone()],
@@ -116,6 +123,16 @@ fn context_of(doc: &Value) -> Result<Context, JsonAnswer> {
             Value::Bool(_) | Value::Number(_) => vec![value.to_string()],
             _ => return Err(bad_request(&format!("context key {key}: expected a string or a list of strings"))),
         };
+        count = count.saturating_add(values.len());
+        if count > MAX_CONTEXT_VALUES {
+            return Err(bad_request(&format!("\"context\" holds more than {MAX_CONTEXT_VALUES} values")));
+        }
+        if let Some(long) = values.iter().find(|v| v.chars().count() > MAX_CONTEXT_VALUE_CHARS) {
+            return Err(bad_request(&format!(
+                "context key {key}: a value of {} characters; at most {MAX_CONTEXT_VALUE_CHARS} are allowed",
+                long.chars().count()
+            )));
+        }
         context.insert(key, values);
     }
     Ok(context)
