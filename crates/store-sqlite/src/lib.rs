@@ -215,13 +215,45 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Creates `dir` (and any missing parents) readable by the owner only
+/// (0700): it holds the database, whose rows include sealed secrets and
+/// password hashes, and `server.key`. An existing directory is left as the
+/// operator made it (it may be `.`).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates `path` if missing, and makes it and its `-wal` and `-shm`
+/// companions (if they exist) readable and writable by the owner only (0600).
+fn make_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    drop(options.open(path)?);
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        match std::fs::set_permissions(&name, std::os::unix::fs::PermissionsExt::from_mode(0o600)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
 fn sql_err(e: rusqlite::Error) -> IamError {
     IamError::Internal(format!("sqlite: {e}"))
 }
 
 /// Opens (creating if needed) the store in `dir`.
 pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError> {
-    std::fs::create_dir_all(dir).map_err(|e| OpenError(format!("cannot create data directory {}: {e}", dir.display())))?;
+    create_private_dir(dir).map_err(|e| OpenError(format!("cannot create data directory {}: {e}", dir.display())))?;
     let lock = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -232,6 +264,9 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
         OpenError(format!("data directory {} is in use by another ironiam process", dir.display()))
     })?;
     let db_path = dir.join("ironiam.sqlite3");
+    // SQLite gives the WAL and shared-memory files the database file's
+    // permissions, so creating it owner-only covers all three.
+    make_private_file(&db_path).map_err(|e| OpenError(format!("cannot create database {}: {e}", db_path.display())))?;
     let conn = Connection::open(&db_path).map_err(|e| OpenError(format!("cannot open database: {e}")))?;
     let sync = match durability {
         Durability::Process => "NORMAL",
@@ -663,6 +698,28 @@ mod tests {
         Arc::new(open(&dir, Durability::Process).unwrap())
     }
     ironiam_core::store_conformance_tests!(fresh());
+
+    /// Issue 13: the data directory, the database and its WAL are the
+    /// owner's alone, whatever the umask.
+    #[cfg(unix)]
+    #[test]
+    fn data_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        let store = open(&dir, Durability::Process).unwrap();
+        store.create_role(ironiam_core::conformance::role("Private"), 1000).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        for name in ["ironiam.sqlite3", "ironiam.sqlite3-wal", "ironiam.sqlite3-shm"] {
+            assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
+        }
+        drop(store);
+        // A database left readable by an older ironiam is narrowed on open.
+        std::fs::set_permissions(dir.join("ironiam.sqlite3"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _store = open(&dir, Durability::Process).unwrap();
+        assert_eq!(mode(&dir.join("ironiam.sqlite3")), 0o600);
+    }
 
     #[test]
     fn state_survives_reopen() {
