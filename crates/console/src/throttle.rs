@@ -24,14 +24,17 @@ pub(crate) const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// the map starts afresh, so a flood of made-up names cannot grow memory.
 const CAPACITY: usize = 10_000;
 
-/// Failed sign-ins per `account/name`, lower-cased (IAM names ignore case).
+/// Failed sign-ins per `account/name`, the name folded as the user look-up
+/// folds it (IAM names ignore case).
 #[derive(Default)]
 pub(crate) struct Throttle {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
+/// The same fold as the store's user look-up (`name_key`): any spelling
+/// that signs in as a user is braked as that user.
 fn key(account: &str, name: &str) -> String {
-    format!("{account}/{}", name.to_ascii_lowercase())
+    format!("{account}/{}", ironiam_core::entities::name_key(name))
 }
 
 impl Throttle {
@@ -80,5 +83,18 @@ mod tests {
         assert!(!t.is_braked("111122223333", "bob"), "per name");
         t.succeeded("111122223333", "alice");
         assert!(!t.is_braked("111122223333", "alice"));
+    }
+
+    /// The brake folds a name as the user look-up does: the Kelvin sign
+    /// (U+212A) finds user `kate` as `K` does, so it must not get around a
+    /// brake on `kate` (issue 13 item 5).
+    #[test]
+    fn a_look_alike_of_a_braked_name_is_braked() {
+        let t = Throttle::default();
+        for _ in 0..MAX_FAILURES {
+            t.failed("111122223333", "kate");
+        }
+        assert!(t.is_braked("111122223333", "\u{212A}ate"));
+        assert!(t.is_braked("111122223333", "KATE"));
     }
 }

@@ -2,6 +2,16 @@
 
 use std::collections::BTreeMap;
 
+/// The key an IAM name (of a user, role or policy) is stored and looked up
+/// under: AWS names are unique ignoring case. Everything that keys on a name
+/// as a look-up resolves it (the store's maps, the console's sign-in brake)
+/// must use this one function, or a name that folds to an existing one in
+/// one place but not the other (the Kelvin sign `\u{212A}` lowercases to
+/// `k`) would get around whatever keys on the other.
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
 /// A resource tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
