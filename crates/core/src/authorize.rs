@@ -47,6 +47,11 @@ struct ManagedEntry {
     compiled: Arc<CompiledPolicy>,
 }
 
+/// A policy that allows nothing and denies nothing. (Not an empty
+/// `Statement` list: the parser refuses one, as AWS does, which once made
+/// every request of a session naming a missing managed policy a 500.)
+const GRANTS_NOTHING: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":"*","Resource":"*"}}"#;
+
 /// Compiles a stored document. A stored document always parsed when it was
 /// written; one that no longer does (a stricter parser) grants nothing
 /// rather than failing every request.
@@ -55,9 +60,9 @@ fn compile_stored(what: &str, text: &str) -> IamResult<Arc<CompiledPolicy>> {
         Ok(policy) => policy.compile(),
         Err(e) => {
             tracing::warn!(policy = %what, error = %e.message(), "a stored policy no longer parses; it grants nothing");
-            ironiam_policy::parse(r#"{"Version":"2012-10-17","Statement":[]}"#)
+            ironiam_policy::parse(GRANTS_NOTHING)
                 .map(|p| p.compile())
-                .map_err(|_| IamError::Internal("empty policy does not parse".into()))?
+                .map_err(|_| IamError::Internal("the policy granting nothing does not parse".into()))?
         }
     }))
 }
@@ -108,6 +113,11 @@ pub(crate) struct CallerPolicies {
     session: Vec<(PolicyId, Arc<CompiledPolicy>)>,
     /// Tags of the principal (the user's, or the role's and the session's).
     pub(crate) tags: Vec<Tag>,
+    /// Whether the caller's user or role is still the principal it was when
+    /// its credentials were issued (the same unique id). One deleted, or
+    /// deleted and created again under the same name, is gone: it has no
+    /// policies, and no trust policy admits it.
+    pub(crate) principal_exists: bool,
 }
 
 impl CallerPolicies {
@@ -191,27 +201,31 @@ impl IamService {
             }
             Ok(())
         };
-        let mut tags = match &caller.identity {
+        // Policies belong to a principal's unique id, not its name, as in
+        // AWS: a user or role deleted while its credentials live on has no
+        // policies any more (everything it asks is implicitly denied), and
+        // it does not gain those of a principal created under its name.
+        let principal_id = match &caller.session {
+            Some(claims) => claims.principal_id.as_str(),
+            None => caller.user_id.as_str(),
+        };
+        let (mut tags, principal_exists) = match &caller.identity {
             Identity::Root | Identity::Anonymous => {
-                return Ok(CallerPolicies { identity: Vec::new(), boundary: None, session: Vec::new(), tags: Vec::new() })
+                return Ok(CallerPolicies { identity: Vec::new(), boundary: None, session: Vec::new(), tags: Vec::new(), principal_exists: true })
             }
-            // A user or role deleted while its credentials live on has no
-            // policies any more: everything it asks is implicitly denied.
-            Identity::User { name } => match self.store.get_user(account, name) {
-                Ok(u) => {
+            Identity::User { name } => match self.user_with_id(account, name, principal_id)? {
+                Some(u) => {
                     add(&u.inline_policies, &u.attached_policies, u.permissions_boundary.as_deref())?;
-                    u.tags.clone()
+                    (u.tags.clone(), true)
                 }
-                Err(IamError::NoSuchEntity(_)) => Vec::new(),
-                Err(e) => return Err(e),
+                None => (Vec::new(), false),
             },
-            Identity::AssumedRole { role_name, .. } => match self.store.get_role(account, role_name) {
-                Ok(r) => {
+            Identity::AssumedRole { role_name, .. } => match self.role_with_id(account, role_name, principal_id)? {
+                Some(r) => {
                     add(&r.inline_policies, &r.attached_policies, r.permissions_boundary.as_deref())?;
-                    r.tags.clone()
+                    (r.tags.clone(), true)
                 }
-                Err(IamError::NoSuchEntity(_)) => Vec::new(),
-                Err(e) => return Err(e),
+                None => (Vec::new(), false),
             },
         };
         let mut session = Vec::new();
@@ -225,7 +239,7 @@ impl IamService {
                     // A managed session policy deleted since: AWS would no
                     // longer find it, and a session policy that is missing
                     // allows nothing.
-                    Err(_) => session.push((PolicyId::new(arn.as_str()), self.compiled_inline(r#"{"Version":"2012-10-17","Statement":[]}"#)?)),
+                    Err(_) => session.push((PolicyId::new(arn.as_str()), self.compiled_inline(GRANTS_NOTHING)?)),
                 }
             }
             // Session tags override the role's tags of the same key.
@@ -234,7 +248,7 @@ impl IamService {
                 tags.push(t.clone());
             }
         }
-        Ok(CallerPolicies { identity, boundary, session, tags })
+        Ok(CallerPolicies { identity, boundary, session, tags, principal_exists })
     }
 
     /// The condition keys AWS derives from the caller and the clock.

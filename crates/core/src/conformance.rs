@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::thread;
 
 use crate::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, Role, RoleLastUsed, Tag, User,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, PrincipalBinding, Role, RoleLastUsed, Tag,
+    User,
 };
 use crate::error::IamError;
 use crate::password::{PasswordHash, PasswordPolicy};
@@ -23,6 +24,7 @@ pub fn role(name: &str) -> Role {
         path: "/".to_string(),
         create_date: 1_700_000_000,
         assume_role_policy_document: r#"{"Version":"2012-10-17","Statement":[]}"#.to_string(),
+        trust_principals: Vec::new(),
         description: None,
         max_session_duration: 3600,
         permissions_boundary: None,
@@ -109,6 +111,10 @@ pub fn role_round_trips(store: &dyn Store) {
     r.inline_policies.insert("p".into(), "{ \"x\": 1 }".into());
     r.attached_policies = vec![SSM_CORE.into()];
     r.permissions_boundary = Some(SSM_CORE.into());
+    r.trust_principals = vec![
+        PrincipalBinding { arn: format!("arn:aws:iam::{ACCOUNT}:user/team/bob"), id: "AIDABOB".into() },
+        PrincipalBinding { arn: format!("arn:aws:iam::{ACCOUNT}:role/x"), id: "AROAX".into() },
+    ];
     store.create_role(r.clone(), 1000).unwrap();
     assert_eq!(*store.get_role(ACCOUNT, "full").unwrap(), r);
 }
@@ -151,7 +157,8 @@ pub fn role_changes(store: &dyn Store) {
     store.create_role(role("r"), 1000).unwrap();
     let change = |c| store.update_role(ACCOUNT, "R", c);
     change(RoleChange::Update { description: Some("hello".into()), max_session_duration: Some(7200) }).unwrap();
-    change(RoleChange::TrustPolicy("{}".into())).unwrap();
+    let bound = vec![PrincipalBinding { arn: format!("arn:aws:iam::{ACCOUNT}:user/bob"), id: "AIDABOB".into() }];
+    change(RoleChange::TrustPolicy { document: "{}".into(), principals: bound.clone() }).unwrap();
     change(RoleChange::Tag { tags: vec![Tag { key: "Env".into(), value: "x".into() }], max_tags: 2 }).unwrap();
     change(RoleChange::Tag { tags: vec![Tag { key: "env".into(), value: "y".into() }], max_tags: 2 }).unwrap();
     change(RoleChange::Tag { tags: vec![Tag { key: "b".into(), value: "".into() }], max_tags: 2 }).unwrap();
@@ -183,6 +190,7 @@ pub fn role_changes(store: &dyn Store) {
     assert_eq!(r.description.as_deref(), Some("hello"));
     assert_eq!(r.max_session_duration, 7200);
     assert_eq!(r.assume_role_policy_document, "{}");
+    assert_eq!(r.trust_principals, bound);
     assert_eq!(r.tags, vec![Tag { key: "env".into(), value: "y".into() }]);
     assert_eq!(r.inline_policies.len(), 1);
     assert_eq!(r.attached_policies.len(), 3);
@@ -435,6 +443,20 @@ pub fn user_rename_keeps_keys(store: &dyn Store) {
     assert_eq!(owner.arn(), format!("arn:aws:iam::{ACCOUNT}:user/new/after"));
 }
 
+/// A user is found by its unique id whatever its name now, and not once it
+/// is deleted, even if another user takes its name.
+pub fn users_by_id(store: &dyn Store) {
+    let first = store.create_user(user("bob"), 100).unwrap();
+    assert_eq!(store.user_by_id(ACCOUNT, &first.user_id).unwrap(), Some(first.clone()));
+    assert_eq!(store.user_by_id("210987654321", &first.user_id).unwrap(), None, "per account");
+    let renamed = store.update_user(ACCOUNT, "bob", UserChange::Rename { new_name: Some("robert".into()), new_path: None }).unwrap();
+    assert_eq!(store.user_by_id(ACCOUNT, &first.user_id).unwrap(), Some(renamed));
+    store.delete_user(ACCOUNT, "robert").unwrap();
+    let second = store.create_user(user("robert"), 100).unwrap();
+    assert_eq!(store.user_by_id(ACCOUNT, &first.user_id).unwrap(), None);
+    assert_eq!(store.user_by_id(ACCOUNT, &second.user_id).unwrap(), Some(second));
+}
+
 /// Policies attached to users count as attachments: usage, and DeletePolicy conflicts.
 pub fn user_policy_usage(store: &dyn Store) {
     let p = store.create_policy(policy("Mine"), 10).unwrap();
@@ -662,6 +684,8 @@ macro_rules! store_conformance_tests {
         fn conformance_user_changes() { $crate::conformance::user_changes(&*$make); }
         #[test]
         fn conformance_user_rename_keeps_keys() { $crate::conformance::user_rename_keeps_keys(&*$make); }
+        #[test]
+        fn conformance_users_by_id() { $crate::conformance::users_by_id(&*$make); }
         #[test]
         fn conformance_user_policy_usage() { $crate::conformance::user_policy_usage(&*$make); }
         #[test]

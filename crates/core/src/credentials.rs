@@ -51,6 +51,16 @@ impl IamService {
             if self.clock.now() >= claims.expires {
                 return Ok(Err(CredentialError::Expired));
             }
+            // GetSessionToken credentials are the user's own: once the user
+            // is deleted they are as unknown as its deleted access keys
+            // (AWS answers both InvalidClientTokenId), and a user created
+            // again under the name is another user (another id).
+            if claims.kind == SessionKind::SessionToken
+                && !claims.session_name.is_empty()
+                && self.user_with_id(&claims.account_id, &claims.session_name, &claims.principal_id)?.is_none()
+            {
+                return Ok(Err(CredentialError::UnknownAccessKey));
+            }
             let secret = claims.secret.clone();
             return Ok(Ok(Credentials { caller: Caller::from_session(Arc::new(claims)), secret, is_user_key: false }));
         }

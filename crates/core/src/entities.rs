@@ -37,6 +37,9 @@ pub struct Role {
     pub create_date: i64,
     /// The trust policy exactly as the caller sent it.
     pub assume_role_policy_document: String,
+    /// The IAM users and roles the trust policy names, each bound to the
+    /// unique id it had when the policy was saved (see [`PrincipalBinding`]).
+    pub trust_principals: Vec<PrincipalBinding>,
     /// Optional description.
     pub description: Option<String>,
     /// Seconds, 3600–43200.
@@ -62,6 +65,22 @@ impl Role {
     pub fn inline_policy_size(&self) -> usize {
         self.inline_policies.values().map(|d| policy_size(d)).sum()
     }
+}
+
+/// An IAM user or role that a stored policy's `Principal` names by ARN,
+/// bound to the principal's unique id when the policy was saved.
+///
+/// AWS does the same (IAM User Guide, "AWS JSON policy elements:
+/// Principal", IAM role and user principals): it turns such an ARN into the
+/// principal's unique id on save, so a principal deleted and created again
+/// under the same name is not admitted, and once the principal is gone the
+/// policy shows the bare id instead of the ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalBinding {
+    /// The ARN exactly as the policy names it.
+    pub arn: String,
+    /// The `AIDA…` or `AROA…` id of the principal it named when saved.
+    pub id: String,
 }
 
 /// AWS counts policy size in characters without whitespace

@@ -19,6 +19,7 @@ pub mod session;
 pub mod simulate;
 pub mod store;
 pub mod sts;
+pub mod trust;
 pub mod users;
 pub mod login;
 

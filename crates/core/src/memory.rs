@@ -375,7 +375,10 @@ impl<J: Journal> Store for MemoryStore<J> {
                     role.max_session_duration = m;
                 }
             }
-            RoleChange::TrustPolicy(doc) => role.assume_role_policy_document = doc,
+            RoleChange::TrustPolicy { document, principals } => {
+                role.assume_role_policy_document = document;
+                role.trust_principals = principals;
+            }
             RoleChange::Tag { tags, max_tags } => {
                 for tag in tags {
                     // AWS treats tag keys case-insensitively when matching an existing tag.
@@ -673,6 +676,12 @@ impl<J: Journal> Store for MemoryStore<J> {
             .get(account)
             .and_then(|s| s.users.get(&name_key(name)).cloned())
             .ok_or_else(|| no_such_user(name))
+    }
+
+    fn user_by_id(&self, account: &str, user_id: &str) -> IamResult<Option<Arc<User>>> {
+        // A scan: only asked when a look-up by name missed (a user renamed
+        // or deleted), which is rare; an id index would cost every write.
+        Ok(self.state.read().accounts.get(account).and_then(|s| s.users.values().find(|u| u.user_id == user_id).cloned()))
     }
 
     fn list_users(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<User>>> {

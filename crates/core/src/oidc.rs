@@ -245,7 +245,7 @@ impl IamService {
             if role.arn() != input.role_arn {
                 return Err(denied());
             }
-            let trust = self.compiled_trust(&role.assume_role_policy_document)?;
+            let trust = self.compiled_trust(&self.trust_policy_document(&role)?)?;
             let context = Context::new()
                 .with_time(now)
                 .with(&format!("{issuer}:aud"), audience.clone())
@@ -279,6 +279,7 @@ impl IamService {
             ironiam_policy::validate(policy, ironiam_policy::PolicyKind::Session)
                 .map_err(|e| IamError::MalformedPolicyDocument(e.message().to_string()))?;
         }
+        self.check_session_policy_arns(&role.account_id, &input.policy_arns)?;
         let claims = SessionClaims {
             policy: input.policy,
             policy_arns: input.policy_arns,

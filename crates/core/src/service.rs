@@ -417,6 +417,7 @@ impl IamService {
     /// CreateRole.
     pub fn create_role(&self, caller: &Caller, input: NewRole) -> IamResult<Arc<Role>> {
         self.check_trust_policy(&input.trust_policy)?;
+        let trust_principals = self.bind_trust_principals(&input.trust_policy)?;
         check_no_duplicate_tag_keys(&input.tags)?;
         if input.tags.len() > self.quotas().tags_per_resource {
             return Err(IamError::LimitExceeded(format!(
@@ -437,6 +438,7 @@ impl IamService {
             path: input.path.unwrap_or_else(|| "/".to_string()),
             create_date: self.clock.now(),
             assume_role_policy_document: input.trust_policy,
+            trust_principals,
             description: input.description,
             max_session_duration: input.max_session_duration.unwrap_or(3600),
             permissions_boundary: input.permissions_boundary,
@@ -468,7 +470,8 @@ impl IamService {
     /// UpdateAssumeRolePolicy.
     pub fn update_assume_role_policy(&self, caller: &Caller, name: &str, document: String) -> IamResult<()> {
         self.check_trust_policy(&document)?;
-        self.store.update_role(&caller.account_id, name, RoleChange::TrustPolicy(document)).map(|_| ())
+        let principals = self.bind_trust_principals(&document)?;
+        self.store.update_role(&caller.account_id, name, RoleChange::TrustPolicy { document, principals }).map(|_| ())
     }
 
     /// DeleteRole.

@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, Page, Role, RoleLastUsed, Tag, User};
+use crate::entities::{
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, Page, PrincipalBinding, Role, RoleLastUsed, Tag, User,
+};
 use crate::error::IamResult;
 use crate::password::{PasswordHash, PasswordPolicy};
 
@@ -21,8 +23,14 @@ pub enum RoleChange {
         /// New maximum session duration, if given.
         max_session_duration: Option<i64>,
     },
-    /// UpdateAssumeRolePolicy (already validated).
-    TrustPolicy(String),
+    /// UpdateAssumeRolePolicy (already validated), with the principals it
+    /// names bound to their unique ids.
+    TrustPolicy {
+        /// The document as sent.
+        document: String,
+        /// The users and roles it names.
+        principals: Vec<PrincipalBinding>,
+    },
     /// TagRole: adds or overwrites, failing past `max_tags`.
     Tag {
         /// Tags to add or overwrite.
@@ -243,6 +251,10 @@ pub trait Store: Send + Sync + 'static {
     fn create_user(&self, user: User, max_users: usize) -> IamResult<Arc<User>>;
     /// A user by name, ignoring case.
     fn get_user(&self, account: &str, name: &str) -> IamResult<Arc<User>>;
+    /// The user of `account` whose unique id is `user_id`, whatever its
+    /// name now (a user can be renamed; its id never changes). `None` once
+    /// it is deleted: a user created again under the same name has another id.
+    fn user_by_id(&self, account: &str, user_id: &str) -> IamResult<Option<Arc<User>>>;
     /// Users ordered by name ignoring case.
     fn list_users(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<User>>>;
     /// Applies one change atomically and returns the new user.

@@ -120,6 +120,9 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()).then_some((account, name))
 }
 
+/// How every AWS managed policy's ARN starts.
+const AWS_MANAGED_PREFIX: &str = "arn:aws:iam::aws:policy/";
+
 const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
 
 fn validation(message: &str) -> IamError {
@@ -158,6 +161,29 @@ impl IamService {
             source_identity: None,
             chained: false,
         }
+    }
+
+    /// Checks the managed session policies (`PolicyArns`) of a new session
+    /// of a role in `account`: each must be an AWS managed policy or a
+    /// customer managed policy of that account (AWS's AssumeRole reference:
+    /// the policies must exist in the same account as the role). A missing
+    /// one is answered now, with `MalformedPolicyDocument` (an error STS's
+    /// model lists for AssumeRole and AssumeRoleWithWebIdentity) and IAM's
+    /// wording for a missing policy; AWS's own code and wording for this
+    /// case are not confirmed.
+    pub(crate) fn check_session_policy_arns(&self, account: &str, arns: &[String]) -> IamResult<()> {
+        for arn in arns {
+            check_policy_arn(arn)?;
+            let exists = if arn.starts_with(AWS_MANAGED_PREFIX) {
+                ironiam_catalog::catalog().get(arn).is_some()
+            } else {
+                arn.strip_prefix("arn:aws:iam::").is_some_and(|rest| rest.starts_with(account)) && self.store().get_policy(account, arn).is_ok()
+            };
+            if !exists {
+                return Err(IamError::MalformedPolicyDocument(format!("Policy {arn} does not exist or is not attachable.")));
+            }
+        }
+        Ok(())
     }
 
     /// The role an AssumeRole names, if it exists with exactly that ARN.
@@ -215,7 +241,15 @@ impl IamService {
         }
         // AWS does not say whether a role exists: a missing one is denied like a forbidden one.
         let Some(role) = role else { return Err(denied(None)) };
-        let trust = self.compiled_trust(&role.assume_role_policy_document)?;
+        // A caller whose own user or role is gone (a session of a deleted
+        // role) is no longer the principal any trust policy named: AWS
+        // binds trust to unique ids. Its identity policies are gone too, so
+        // even a trust delegating to the account would need what it no
+        // longer has; deny it here, like a forbidden one.
+        if !policies.principal_exists {
+            return Err(denied(None));
+        }
+        let trust = self.compiled_trust(&self.trust_policy_document(role)?)?;
         let principal = evaluation_principal(caller);
         let request = |principal: Principal<'_>, set: &PolicySet<'_>| {
             evaluate(
@@ -282,9 +316,7 @@ impl IamService {
             ironiam_policy::validate(policy, PolicyKind::Session)
                 .map_err(|e| IamError::MalformedPolicyDocument(e.message().to_string()))?;
         }
-        for arn in &input.policy_arns {
-            check_policy_arn(arn)?;
-        }
+        self.check_session_policy_arns(&role.account_id, &input.policy_arns)?;
         // Session tags: the caller's transitive tags pass on and cannot be overridden.
         let mut tags: Vec<Tag> = Vec::new();
         let mut transitive: Vec<String> = Vec::new();
@@ -360,7 +392,7 @@ impl IamService {
             IamError::AccessDenied(message)
         };
         let role = self.role_to_assume(&request.role_arn).ok_or_else(|| denied(None))?;
-        let trust = self.compiled_trust(&role.assume_role_policy_document)?;
+        let trust = self.compiled_trust(&self.trust_policy_document(&role)?)?;
         let mut context = Context::new().with_time(self.clock.now()).with("aws:PrincipalServiceName", request.service.clone());
         if let Some(account) = &request.source_account {
             context = context.with("aws:SourceAccount", account.clone());

@@ -6,6 +6,13 @@
 //! is an exact version match, with no invalidation protocol to get wrong.
 //! ListRoles with 100 roles spends most of its time rendering; this makes a
 //! listing mostly memcpy.
+//!
+//! Only what depends on the role's version alone may be cached. A trust
+//! policy naming a user or role that was deleted since it was saved shows
+//! that principal's unique id instead of its ARN (as in AWS), which depends
+//! on other entities: the roles handlers render such a role afresh and never
+//! hand it to this cache (`IamService::trust_policy_document` tells them,
+//! borrowing the stored document when nothing changed).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};

@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use ironiam_core::crypto::{base64_decode, base64_encode};
 use ironiam_core::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, Role, RoleLastUsed, Tag, User,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, PrincipalBinding, Role,
+    RoleLastUsed, Tag, User,
 };
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
 use ironiam_core::password::{PasswordHash, PasswordPolicy};
@@ -141,7 +142,9 @@ CREATE TABLE IF NOT EXISTS roles (
     permissions_boundary TEXT,
     tags TEXT NOT NULL,
     inline_policies TEXT NOT NULL,
-    attached_policies TEXT NOT NULL
+    attached_policies TEXT NOT NULL,
+    -- JSON list of [ARN as the trust policy names it, unique id it was bound to on save]
+    trust_principals TEXT NOT NULL DEFAULT '[]'
 );
 CREATE UNIQUE INDEX IF NOT EXISTS roles_by_name ON roles (account_id, lower(name));
 CREATE TABLE IF NOT EXISTS policies (
@@ -200,19 +203,72 @@ CREATE TABLE IF NOT EXISTS password_policies (
     -- JSON of the policy's members
     policy TEXT NOT NULL
 );
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 ";
 
 /// Brings a database made by an older ironiam up to [`SCHEMA`]: `CREATE …
 /// IF NOT EXISTS` adds new tables, but columns added to existing tables need
 /// an `ALTER TABLE`. Runs after `SCHEMA`, so every table exists.
-fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let has_login_profile: bool =
-        conn.query_row("SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'login_profile'", [], |r| r.get::<_, i64>(0))? > 0;
-    if !has_login_profile {
+///
+/// Answers whether the roles' trust principals must still be bound (a
+/// database from before schema 6): see [`bind_legacy_trusts`].
+fn migrate(conn: &Connection) -> rusqlite::Result<bool> {
+    let has_column = |table: &str, column: &str| -> rusqlite::Result<bool> {
+        conn.query_row("SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2", params![table, column], |r| r.get::<_, i64>(0))
+            .map(|n| n > 0)
+    };
+    if !has_column("users", "login_profile")? {
         conn.execute_batch("ALTER TABLE users ADD COLUMN login_profile TEXT;")?;
     }
-    Ok(())
+    let bind_trusts = !has_column("roles", "trust_principals")?;
+    if bind_trusts {
+        conn.execute_batch("ALTER TABLE roles ADD COLUMN trust_principals TEXT NOT NULL DEFAULT '[]';")?;
+    }
+    Ok(bind_trusts)
+}
+
+/// Schema 6 binds the users and roles a trust policy names to their unique
+/// ids (see `ironiam_core::trust`). Roles saved before it are bound once, on
+/// the first start that migrates them, to the principals that hold those
+/// ARNs then. A named principal that does not exist then (older ironiam
+/// accepted such a trust; AWS does not) is bound to a fresh id that no
+/// principal has: the trust shows that id, as AWS shows a deleted
+/// principal's, and admits no one later created under the name — the safe
+/// reading of a trust that, in AWS, could only have named a principal since
+/// deleted.
+fn bind_legacy_trusts(conn: &Connection, roles: &mut [Role], users: &[User]) -> rusqlite::Result<()> {
+    let ids: std::collections::HashMap<String, String> = users
+        .iter()
+        .map(|u| (u.arn(), u.user_id.clone()))
+        .chain(roles.iter().map(|r| (r.arn(), r.role_id.clone())))
+        .collect();
+    let tx = conn.unchecked_transaction()?;
+    for role in roles.iter_mut() {
+        let bound: Vec<PrincipalBinding> = ironiam_core::trust::named_principals(&role.assume_role_policy_document)
+            .into_iter()
+            .map(|arn| {
+                let id = ids.get(&arn).cloned().unwrap_or_else(|| {
+                    ironiam_core::ids::unique_id(if arn.contains(":role/") { "AROA" } else { "AIDA" })
+                });
+                PrincipalBinding { arn, id }
+            })
+            .collect();
+        if bound.is_empty() {
+            continue;
+        }
+        tx.prepare_cached("UPDATE roles SET trust_principals = ?1 WHERE role_id = ?2")?
+            .execute(params![principals_json(&bound), role.role_id])?;
+        role.trust_principals = bound;
+    }
+    tx.commit()
+}
+
+fn principals_json(principals: &[PrincipalBinding]) -> String {
+    Value::Array(principals.iter().map(|p| json!([p.arn, p.id])).collect()).to_string()
+}
+
+fn sql_err(e: rusqlite::Error) -> IamError {
+    IamError::Internal(format!("sqlite: {e}"))
 }
 
 /// Creates `dir` (and any missing parents) readable by the owner only
@@ -247,10 +303,6 @@ fn make_private_file(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn sql_err(e: rusqlite::Error) -> IamError {
-    IamError::Internal(format!("sqlite: {e}"))
-}
-
 /// Opens (creating if needed) the store in `dir`.
 pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError> {
     create_private_dir(dir).map_err(|e| OpenError(format!("cannot create data directory {}: {e}", dir.display())))?;
@@ -273,16 +325,19 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
         Durability::Full => "FULL",
     };
     // Checkpoints run on the background thread, not inside a request's commit.
-    conn.execute_batch(&format!(
+    let bind_trusts = conn.execute_batch(&format!(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0; \
          PRAGMA journal_size_limit=67108864;"
     ))
         .and_then(|_| conn.execute_batch(SCHEMA))
         .and_then(|_| migrate(&conn))
         .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
-    let roles = load_roles(&conn).map_err(|e| OpenError(format!("cannot read roles: {e}")))?;
+    let mut roles = load_roles(&conn).map_err(|e| OpenError(format!("cannot read roles: {e}")))?;
     let policies = load_policies(&conn).map_err(|e| OpenError(format!("cannot read policies: {e}")))?;
     let users = load_users(&conn).map_err(|e| OpenError(format!("cannot read users: {e}")))?;
+    if bind_trusts {
+        bind_legacy_trusts(&conn, &mut roles, &users).map_err(|e| OpenError(format!("cannot bind trust policies' principals: {e}")))?;
+    }
     let key_uses = load_key_uses(&conn).map_err(|e| OpenError(format!("cannot read access key uses: {e}")))?;
     let role_uses = load_role_uses(&conn).map_err(|e| OpenError(format!("cannot read role uses: {e}")))?;
     let oidc_providers = load_oidc_providers(&conn).map_err(|e| OpenError(format!("cannot read OpenID Connect providers: {e}")))?;
@@ -320,7 +375,7 @@ fn parse_tags(column: usize, text: &str) -> rusqlite::Result<Vec<Tag>> {
 fn load_roles(conn: &Connection) -> rusqlite::Result<Vec<Role>> {
     let mut stmt = conn.prepare(
         "SELECT account_id, role_id, name, path, create_date, trust_policy, description, max_session_duration,
-                permissions_boundary, tags, inline_policies, attached_policies FROM roles",
+                permissions_boundary, tags, inline_policies, attached_policies, trust_principals FROM roles",
     )?;
     let rows = stmt.query_map([], |row| {
         let inline: String = row.get(10)?;
@@ -332,6 +387,10 @@ fn load_roles(conn: &Connection) -> rusqlite::Result<Vec<Role>> {
             path: row.get(3)?,
             create_date: row.get(4)?,
             assume_role_policy_document: row.get(5)?,
+            trust_principals: json_column::<Vec<(String, String)>>(12, &row.get::<_, String>(12)?)?
+                .into_iter()
+                .map(|(arn, id)| PrincipalBinding { arn, id })
+                .collect(),
             description: row.get(6)?,
             max_session_duration: row.get(7)?,
             permissions_boundary: row.get(8)?,
@@ -560,8 +619,8 @@ impl SqliteJournal {
             Change::PutRole(r) => conn
                 .prepare_cached(
                     "INSERT OR REPLACE INTO roles (role_id, account_id, name, path, create_date, trust_policy, description,
-                     max_session_duration, permissions_boundary, tags, inline_policies, attached_policies)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     max_session_duration, permissions_boundary, tags, inline_policies, attached_policies, trust_principals)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -577,6 +636,7 @@ impl SqliteJournal {
                         tags_json(&r.tags),
                         json!(r.inline_policies).to_string(),
                         json!(r.attached_policies).to_string(),
+                        principals_json(&r.trust_principals),
                     ])
                 }),
             // One transaction: one commit, and no last use outlives its role.
@@ -883,7 +943,7 @@ mod tests {
             let conn = Connection::open(dir.path().join("ironiam.sqlite3")).unwrap();
             let old_schema = SCHEMA
                 .replace(",\n    -- JSON {hash (Argon2id PHC string, never the password), created, reset_required}, or NULL\n    login_profile TEXT", "")
-                .replace("PRAGMA user_version = 5;", "PRAGMA user_version = 3;");
+                .replace("PRAGMA user_version = 6;", "PRAGMA user_version = 3;");
             assert!(!old_schema.contains("login_profile"));
             conn.execute_batch(&old_schema).unwrap();
             conn.execute(
@@ -900,6 +960,52 @@ mod tests {
         drop(store);
         let store = open(dir.path(), Durability::Process).unwrap();
         assert_eq!(store.get_user("123456789012", "old").unwrap().login_profile, Some(profile));
+    }
+
+    /// A data directory written before trust principals were bound (schema
+    /// 5, no `trust_principals` column) opens with every role kept, and its
+    /// trusts bound to the principals holding the ARNs they name then; a
+    /// name no principal holds is bound to an id no one has. Reopening
+    /// keeps the bindings.
+    #[test]
+    fn a_schema_5_database_is_migrated_and_its_trusts_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let trust = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:user/bob","arn:aws:iam::123456789012:user/gone","arn:aws:iam::123456789012:root"]},"Action":"sts:AssumeRole"}}"#;
+        {
+            let conn = Connection::open(dir.path().join("ironiam.sqlite3")).unwrap();
+            let old_schema = SCHEMA
+                .replace(",\n    -- JSON list of [ARN as the trust policy names it, unique id it was bound to on save]\n    trust_principals TEXT NOT NULL DEFAULT '[]'", "")
+                .replace("PRAGMA user_version = 6;", "PRAGMA user_version = 5;");
+            assert!(!old_schema.contains("trust_principals"));
+            conn.execute_batch(&old_schema).unwrap();
+            conn.execute(
+                "INSERT INTO users (user_id, account_id, name, path, create_date, tags, inline_policies, attached_policies, access_keys)
+                 VALUES ('AIDABOB', '123456789012', 'bob', '/', 1, '[]', '{}', '[]', '[]')",
+                [],
+            )
+            .unwrap();
+            for (id, name, document) in [("AROAOLD", "old", trust), ("AROASVC", "svc", r#"{"Statement":[]}"#)] {
+                conn.execute(
+                    "INSERT INTO roles (role_id, account_id, name, path, create_date, trust_policy, max_session_duration, tags,
+                     inline_policies, attached_policies) VALUES (?1, '123456789012', ?2, '/', 1, ?3, 3600, '[]', '{}', '[]')",
+                    params![id, name, document],
+                )
+                .unwrap();
+            }
+        }
+        let bound = {
+            let store = open(dir.path(), Durability::Process).unwrap();
+            let role = store.get_role("123456789012", "old").unwrap();
+            assert_eq!(role.assume_role_policy_document, trust);
+            assert_eq!(role.trust_principals.len(), 2);
+            assert_eq!(role.trust_principals[0], PrincipalBinding { arn: "arn:aws:iam::123456789012:user/bob".into(), id: "AIDABOB".into() });
+            assert_eq!(role.trust_principals[1].arn, "arn:aws:iam::123456789012:user/gone");
+            assert!(role.trust_principals[1].id.starts_with("AIDA") && role.trust_principals[1].id != "AIDABOB");
+            assert!(store.get_role("123456789012", "svc").unwrap().trust_principals.is_empty());
+            role.trust_principals.clone()
+        };
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert_eq!(store.get_role("123456789012", "old").unwrap().trust_principals, bound);
     }
 
     #[test]

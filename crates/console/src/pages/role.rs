@@ -96,6 +96,9 @@ fn done_notice(ctx: &Ctx) -> Option<String> {
 
 /// The role page with tab `tab`, and an alert above it when an action failed.
 fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: StatusCode) -> Out {
+    // The trust policy as in force: a deleted principal shows as its id.
+    let shown = ctx.service.role_as_shown(role);
+    let role: &Role = &shown;
     let tab = match tab {
         "trust" | "tags" => tab,
         _ => "permissions",

@@ -104,7 +104,7 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
             name: r.name.clone(),
             role_id: r.role_id.clone(),
             path: r.path.clone(),
-            trusted: crate::trust::summary(&r.assume_role_policy_document),
+            trusted: crate::trust::summary(&ctx.service.role_as_shown(r).assume_role_policy_document),
             created: r.create_date,
             created_iso: ironiam_core::clock::iso8601(r.create_date),
             last_used: None,

@@ -111,7 +111,7 @@ pub(crate) fn diff_html(diff: &PolicyDiff) -> String {
 pub(crate) fn form(ctx: &Ctx, name: &str) -> Out {
     match ctx.role(name) {
         Ok(role) => {
-            let document = pretty_json(&role.assume_role_policy_document);
+            let document = pretty_json(&ctx.service.role_as_shown(&role).assume_role_policy_document);
             editor(ctx, &role, &document, None, false, StatusCode::OK)
         }
         Err(out) => out,
@@ -140,6 +140,9 @@ pub(crate) fn submit(ctx: &Ctx, name: &str) -> Out {
 }
 
 fn editor(ctx: &Ctx, role: &Role, document: &str, problem: Option<ApiError>, show_check: bool, status: StatusCode) -> Out {
+    // The trust policy as in force: a deleted principal shows as its id.
+    let shown = ctx.service.role_as_shown(role);
+    let role: &Role = &shown;
     let url = role_url(&role.name);
     let check = check_policy(ctx, PolicyKind::Trust, document);
     let diff = semantic_diff(&role.assume_role_policy_document, document);

@@ -1,5 +1,6 @@
 //! Role operations.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use ironiam_core::entities::{Role, RoleLastUsed};
@@ -16,13 +17,21 @@ enum RoleView {
     Listing = 1,
 }
 
-/// Writes `<tag>…role…</tag>`, from the render cache when this version of the
-/// role was rendered before.
-fn write_role(ctx: &Ctx, w: &mut XmlWriter, tag: &str, role: &Arc<Role>, view: RoleView) {
-    w.start(tag);
-    let xml = ctx.roles_xml.get_or_render(role, view as u8, |w| write_role_members(w, role, view));
-    w.append(&xml);
-    w.end(tag);
+/// Writes the members of `role`, from the render cache when this version of
+/// the role was rendered before. `trust` is its trust policy as in force
+/// (`IamService::trust_policy_document`): the stored document, borrowed,
+/// unless a principal it names was deleted (or renamed) since it was saved.
+/// That depends on other entities than the role, so such a role is rendered
+/// afresh each time and never cached; the cache keeps holding only what
+/// depends on the role's version alone.
+fn write_role_xml(ctx: &Ctx, w: &mut XmlWriter, role: &Arc<Role>, view: RoleView, trust: &Cow<'_, str>) {
+    match trust {
+        Cow::Borrowed(document) => {
+            let xml = ctx.roles_xml.get_or_render(role, view as u8, |w| write_role_members(w, role, view, document));
+            w.append(&xml);
+        }
+        Cow::Owned(document) => write_role_members(w, role, view, document),
+    }
 }
 
 /// A response whose result is one whole role: the cached XML of this version
@@ -30,10 +39,10 @@ fn write_role(ctx: &Ctx, w: &mut XmlWriter, tag: &str, role: &Arc<Role>, view: R
 /// changes on every use without making a new version and so is never cached.
 fn render_full_role(ctx: &Ctx, role: &Arc<Role>) -> HandlerResult {
     let last_used = ctx.service.role_last_used(role)?;
+    let trust = ctx.service.trust_policy_document(role)?;
     render(|w| {
         w.start("Role");
-        let xml = ctx.roles_xml.get_or_render(role, RoleView::Full as u8, |w| write_role_members(w, role, RoleView::Full));
-        w.append(&xml);
+        write_role_xml(ctx, w, role, RoleView::Full, &trust);
         write_role_last_used(w, last_used.as_ref());
         w.end("Role");
     })
@@ -50,13 +59,13 @@ fn write_role_last_used(w: &mut XmlWriter, last_used: Option<&RoleLastUsed>) {
     w.end("RoleLastUsed");
 }
 
-fn write_role_members(w: &mut XmlWriter, role: &Role, view: RoleView) {
+fn write_role_members(w: &mut XmlWriter, role: &Role, view: RoleView, trust: &str) {
     w.element("Path", &role.path);
     w.element("RoleName", &role.name);
     w.element("RoleId", &role.role_id);
     w.element("Arn", &role.arn());
     w.element("CreateDate", &date(role.create_date));
-    w.element("AssumeRolePolicyDocument", &url_encode_policy(&role.assume_role_policy_document));
+    w.element("AssumeRolePolicyDocument", &url_encode_policy(trust));
     if let Some(d) = &role.description {
         w.element("Description", d);
     }
@@ -104,10 +113,13 @@ pub(crate) fn get_role(ctx: &Ctx) -> HandlerResult {
 /// ListRoles.
 pub(crate) fn list_roles(ctx: &Ctx) -> HandlerResult {
     let page = ctx.service.list_roles(ctx.caller, ctx.opt("PathPrefix"), ctx.opt("Marker"), max_items(ctx))?;
+    let trusts = page.items.iter().map(|role| ctx.service.trust_policy_document(role)).collect::<Result<Vec<_>, _>>()?;
     render(|w| {
         w.start("Roles");
-        for role in &page.items {
-            write_role(ctx, w, "member", role, RoleView::Listing);
+        for (role, trust) in page.items.iter().zip(&trusts) {
+            w.start("member");
+            write_role_xml(ctx, w, role, RoleView::Listing, trust);
+            w.end("member");
         }
         w.end("Roles");
         write_page_end(w, &page);
