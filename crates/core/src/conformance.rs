@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::thread;
 
 use crate::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, PrincipalBinding, Role, RoleLastUsed, Tag,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile, OidcProvider, PolicyVersion, PrincipalBinding, Role, RoleLastUsed, Tag,
     User,
 };
 use crate::error::IamError;
 use crate::password::{PasswordHash, PasswordPolicy};
-use crate::store::{ListRange, OidcChange, PolicyChange, RoleChange, Store, UserChange};
+use crate::store::{InstanceProfileChange, ListRange, OidcChange, PolicyChange, RoleChange, Store, UserChange};
 
 const ACCOUNT: &str = "123456789012";
 const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
@@ -657,6 +657,115 @@ pub fn password_policies(store: &dyn Store) {
     assert_eq!(store.get_password_policy(OTHER).unwrap(), None);
 }
 
+/// An instance profile named `name` in the test account, without roles.
+pub fn instance_profile(name: &str) -> InstanceProfile {
+    InstanceProfile {
+        account_id: ACCOUNT.to_string(),
+        instance_profile_id: crate::ids::unique_id("AIPA"),
+        name: name.to_string(),
+        path: "/".to_string(),
+        create_date: 1_700_000_000,
+        roles: Vec::new(),
+        tags: Vec::new(),
+    }
+}
+
+/// Instance profiles: unique names ignoring case, the account quota, one
+/// role per profile, tags, listings by path and by role, and the delete
+/// conflicts both ways (a profile with a role, a role in a profile).
+pub fn instance_profiles(store: &dyn Store) {
+    let add = |profile: &str, role: &str| {
+        store.update_instance_profile(
+            ACCOUNT,
+            profile,
+            InstanceProfileChange::AddRole { role_name: role.into(), max_roles: crate::instance_profiles::ROLES_PER_INSTANCE_PROFILE },
+        )
+    };
+    let created = store.create_instance_profile(instance_profile("Web"), 3).unwrap();
+    assert_eq!(*store.get_instance_profile(ACCOUNT, "WEB").unwrap(), *created);
+    assert!(matches!(store.create_instance_profile(instance_profile("web"), 3), Err(IamError::EntityAlreadyExists(_))));
+    let mut deep = instance_profile("Deep");
+    deep.path = "/a/b/".into();
+    store.create_instance_profile(deep, 3).unwrap();
+    store.create_instance_profile(instance_profile("Batch"), 3).unwrap();
+    assert_eq!(
+        store.create_instance_profile(instance_profile("Fourth"), 3).err(),
+        Some(IamError::LimitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: 3".into()))
+    );
+    assert!(matches!(store.get_instance_profile(ACCOUNT, "nope"), Err(IamError::NoSuchEntity(_))));
+
+    // Listing: name order ignoring case, pages, path prefix.
+    let all = |prefix: &str, max: usize| {
+        let mut names = Vec::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..10 {
+            let page = store
+                .list_instance_profiles(ACCOUNT, ListRange { path_prefix: prefix, marker: marker.as_deref(), max_items: max })
+                .unwrap();
+            names.extend(page.items.iter().map(|p| p.name.clone()));
+            match page.marker {
+                Some(m) => marker = Some(m),
+                None => break,
+            }
+        }
+        names
+    };
+    assert_eq!(all("/", 1), vec!["Batch", "Deep", "Web"]);
+    assert_eq!(all("/a/", 10), vec!["Deep"]);
+
+    // Roles: the role must exist; one per profile.
+    store.create_role(role("AppRole"), 10).unwrap();
+    store.create_role(role("Other"), 10).unwrap();
+    assert!(matches!(add("Web", "ghost"), Err(IamError::NoSuchEntity(_))));
+    assert!(matches!(add("ghost", "AppRole"), Err(IamError::NoSuchEntity(_))));
+    assert_eq!(add("Web", "approle").unwrap().roles, vec!["AppRole".to_string()]);
+    assert!(matches!(add("Web", "Other"), Err(IamError::LimitExceeded(_))));
+    add("Deep", "AppRole").unwrap();
+    let for_role = |role: &str, max: usize, marker: Option<&str>| {
+        store.list_instance_profiles_for_role(ACCOUNT, role, ListRange { path_prefix: "/", marker, max_items: max })
+    };
+    let first = for_role("APPROLE", 1, None).unwrap();
+    assert_eq!(first.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["Deep"]);
+    let rest = for_role("AppRole", 1, first.marker.as_deref()).unwrap();
+    assert_eq!(rest.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["Web"]);
+    assert!(rest.marker.is_none());
+    assert!(for_role("Other", 10, None).unwrap().items.is_empty());
+    assert!(matches!(for_role("ghost", 10, None), Err(IamError::NoSuchEntity(_))));
+
+    // Delete conflicts, both ways.
+    let conflict = Err(IamError::DeleteConflict(crate::instance_profiles::REMOVE_ROLES_FIRST.into()));
+    assert_eq!(store.delete_instance_profile(ACCOUNT, "web"), conflict);
+    assert_eq!(store.delete_role(ACCOUNT, "AppRole"), conflict);
+    store.update_instance_profile(ACCOUNT, "Web", InstanceProfileChange::RemoveRole("approle".into())).unwrap();
+    assert!(matches!(
+        store.update_instance_profile(ACCOUNT, "Web", InstanceProfileChange::RemoveRole("AppRole".into())),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    assert_eq!(store.delete_role(ACCOUNT, "AppRole"), conflict, "still in Deep");
+    store.update_instance_profile(ACCOUNT, "Deep", InstanceProfileChange::RemoveRole("AppRole".into())).unwrap();
+    store.delete_role(ACCOUNT, "AppRole").unwrap();
+    store.delete_instance_profile(ACCOUNT, "WEB").unwrap();
+    assert!(matches!(store.get_instance_profile(ACCOUNT, "Web"), Err(IamError::NoSuchEntity(_))));
+    assert!(matches!(store.delete_instance_profile(ACCOUNT, "Web"), Err(IamError::NoSuchEntity(_))));
+
+    // Tags.
+    let tag = |k: &str, v: &str| Tag { key: k.into(), value: v.into() };
+    let tagged = store
+        .update_instance_profile(ACCOUNT, "Batch", InstanceProfileChange::Tag { tags: vec![tag("env", "prod"), tag("team", "a")], max_tags: 2 })
+        .unwrap();
+    assert_eq!(tagged.tags, vec![tag("env", "prod"), tag("team", "a")]);
+    assert!(matches!(
+        store.update_instance_profile(ACCOUNT, "Batch", InstanceProfileChange::Tag { tags: vec![tag("x", "")], max_tags: 2 }),
+        Err(IamError::LimitExceeded(_))
+    ));
+    assert_eq!(store.get_instance_profile(ACCOUNT, "Batch").unwrap().tags.len(), 2, "a refused change leaves the profile as it was");
+    store.update_instance_profile(ACCOUNT, "Batch", InstanceProfileChange::Untag(vec!["ENV".into()])).unwrap();
+    assert_eq!(store.get_instance_profile(ACCOUNT, "Batch").unwrap().tags, vec![tag("team", "a")]);
+
+    store.reset().unwrap();
+    assert!(store.list_instance_profiles(ACCOUNT, ListRange { path_prefix: "/", marker: None, max_items: 10 }).unwrap().items.is_empty());
+}
+
 /// Declares one `#[test]` per conformance check for a backend. `$make` is an
 /// expression giving a fresh, empty `Arc<dyn Store>` each time it is evaluated.
 #[macro_export]
@@ -700,6 +809,8 @@ macro_rules! store_conformance_tests {
         fn conformance_login_profiles() { $crate::conformance::login_profiles(&*$make); }
         #[test]
         fn conformance_password_policies() { $crate::conformance::password_policies(&*$make); }
+        #[test]
+        fn conformance_instance_profiles() { $crate::conformance::instance_profiles(&*$make); }
     };
 }
 

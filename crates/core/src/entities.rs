@@ -300,3 +300,39 @@ impl OidcProvider {
 pub fn oidc_host_path(url: &str) -> &str {
     url.strip_prefix("https://").unwrap_or(url).trim_end_matches('/')
 }
+
+/// An instance profile (CreateInstanceProfile): what an EC2 instance is
+/// launched with to carry a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceProfile {
+    /// Owning account.
+    pub account_id: String,
+    /// `AIPA…`.
+    pub instance_profile_id: String,
+    /// Name as created; unique per account ignoring case.
+    pub name: String,
+    /// Path such as `/` or `/webservers/`.
+    pub path: String,
+    /// Creation time, epoch seconds.
+    pub create_date: i64,
+    /// The names of its roles, as the roles spell them (AWS allows one).
+    // INVARIANT: each names an existing role of the account. A role in a
+    // profile cannot be deleted (DeleteConflict) and IAM roles cannot be
+    // renamed, so a name keeps naming the same role while it is here.
+    pub roles: Vec<String>,
+    /// Tags in the order they were added.
+    pub tags: Vec<Tag>,
+}
+
+impl InstanceProfile {
+    /// `arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME`.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:instance-profile{}{}", self.account_id, self.path, self.name)
+    }
+
+    /// Whether the role named `role_name` (ignoring case) is in it.
+    pub fn has_role(&self, role_name: &str) -> bool {
+        let key = name_key(role_name);
+        self.roles.iter().any(|r| name_key(r) == key)
+    }
+}

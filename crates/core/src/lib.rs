@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod entities;
 pub mod error;
 pub mod ids;
+pub mod instance_profiles;
 pub mod memory;
 pub mod oidc;
 pub mod password;

@@ -12,10 +12,11 @@ use parking_lot::RwLock;
 
 use parking_lot::Mutex;
 
-use crate::entities::{name_key, AccessKeyUse, CustomerPolicy, OidcProvider, Page, PolicyVersion, Role, RoleLastUsed, Tag, User};
+use crate::entities::{name_key, AccessKeyUse, CustomerPolicy, InstanceProfile, OidcProvider, Page, PolicyVersion, Role, RoleLastUsed, Tag, User};
 use crate::error::{IamError, IamResult};
 use crate::password::PasswordPolicy;
-use crate::store::{ListRange, OidcChange, PolicyChange, PolicyUsage, RoleChange, Store, UserChange};
+use crate::instance_profiles;
+use crate::store::{InstanceProfileChange, ListRange, OidcChange, PolicyChange, PolicyUsage, RoleChange, Store, UserChange};
 
 /// One change to make durable.
 #[derive(Debug)]
@@ -36,6 +37,10 @@ pub enum Change<'a> {
     PutOidcProvider(&'a OidcProvider),
     /// Delete an OpenID Connect provider.
     DeleteOidcProvider(&'a OidcProvider),
+    /// Insert or replace an instance profile (keyed by its id), roles included.
+    PutInstanceProfile(&'a InstanceProfile),
+    /// Delete an instance profile.
+    DeleteInstanceProfile(&'a InstanceProfile),
     /// Set (replace) an account's password policy.
     PutPasswordPolicy {
         /// The account.
@@ -96,6 +101,8 @@ struct AccountState {
     oidc_providers: BTreeMap<String, Arc<OidcProvider>>,
     /// The account password policy, if set.
     password_policy: Option<PasswordPolicy>,
+    /// Keyed by lowercased name.
+    instance_profiles: BTreeMap<String, Arc<InstanceProfile>>,
 }
 
 #[derive(Debug, Default)]
@@ -158,6 +165,8 @@ pub struct Snapshot {
     pub oidc_providers: Vec<OidcProvider>,
     /// Password policies by account.
     pub password_policies: Vec<(String, PasswordPolicy)>,
+    /// Instance profiles.
+    pub instance_profiles: Vec<InstanceProfile>,
 }
 
 /// The in-memory store.
@@ -189,7 +198,7 @@ impl<J: Journal> MemoryStore<J> {
     /// A store holding `snapshot` (loaded from disk) that journals every
     /// later change.
     pub fn with_journal(journal: J, snapshot: Snapshot) -> Self {
-        let Snapshot { roles, policies, users, key_uses, role_uses, oidc_providers, password_policies } = snapshot;
+        let Snapshot { roles, policies, users, key_uses, role_uses, oidc_providers, password_policies, instance_profiles } = snapshot;
         let mut accounts: HashMap<String, AccountState> = HashMap::new();
         let mut keys = HashMap::new();
         for user in users {
@@ -213,6 +222,13 @@ impl<J: Journal> MemoryStore<J> {
         }
         for (account, policy) in password_policies {
             accounts.entry(account).or_default().password_policy = Some(policy);
+        }
+        for profile in instance_profiles {
+            accounts
+                .entry(profile.account_id.clone())
+                .or_default()
+                .instance_profiles
+                .insert(name_key(&profile.name), Arc::new(profile));
         }
         let role_ids: std::collections::HashSet<&str> = roles.iter().map(|r| r.role_id.as_str()).collect();
         let role_uses = role_uses
@@ -469,6 +485,7 @@ impl<J: Journal> Store for MemoryStore<J> {
                 "Cannot delete entity, must delete policies first.".to_string(),
             ));
         }
+        instance_profiles::check_role_deletable(&role.name, state.instance_profiles.values().map(|p| &**p))?;
         self.journal.record(Change::DeleteRole(role))?;
         self.role_uses.lock().remove(&role.role_id);
         state.roles.remove(&key);
@@ -965,6 +982,79 @@ impl<J: Journal> Store for MemoryStore<J> {
         Ok(())
     }
 
+    fn create_instance_profile(&self, profile: InstanceProfile, max_profiles: usize) -> IamResult<Arc<InstanceProfile>> {
+        let mut guard = self.state.write();
+        let state = guard.accounts.entry(profile.account_id.clone()).or_default();
+        let key = name_key(&profile.name);
+        let taken = state.instance_profiles.contains_key(&key);
+        instance_profiles::check_create(&profile, taken, state.instance_profiles.len(), max_profiles)?;
+        self.journal.record(Change::PutInstanceProfile(&profile))?;
+        let profile = Arc::new(profile);
+        state.instance_profiles.insert(key, profile.clone());
+        Ok(profile)
+    }
+
+    fn get_instance_profile(&self, account: &str, name: &str) -> IamResult<Arc<InstanceProfile>> {
+        self.state
+            .read()
+            .accounts
+            .get(account)
+            .and_then(|s| s.instance_profiles.get(&name_key(name)).cloned())
+            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))
+    }
+
+    fn list_instance_profiles(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<InstanceProfile>>> {
+        let guard = self.state.read();
+        let Some(state) = guard.accounts.get(account) else {
+            return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
+        };
+        paginate(
+            state.instance_profiles.iter(),
+            |p: &Arc<InstanceProfile>| p.path.starts_with(range.path_prefix),
+            range.marker,
+            range.max_items,
+        )
+    }
+
+    fn list_instance_profiles_for_role(&self, account: &str, role_name: &str, range: ListRange<'_>) -> IamResult<Page<Arc<InstanceProfile>>> {
+        let guard = self.state.read();
+        let state = guard.accounts.get(account).ok_or_else(|| no_such_role(role_name))?;
+        if !state.roles.contains_key(&name_key(role_name)) {
+            return Err(no_such_role(role_name));
+        }
+        paginate(
+            state.instance_profiles.iter(),
+            |p: &Arc<InstanceProfile>| p.path.starts_with(range.path_prefix) && p.has_role(role_name),
+            range.marker,
+            range.max_items,
+        )
+    }
+
+    fn update_instance_profile(&self, account: &str, name: &str, change: InstanceProfileChange) -> IamResult<Arc<InstanceProfile>> {
+        let mut guard = self.state.write();
+        let key = name_key(name);
+        let state = guard.accounts.get_mut(account).ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
+        let current = state.instance_profiles.get(&key).ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
+        let mut profile = InstanceProfile::clone(current);
+        let roles = &state.roles;
+        instance_profiles::apply_change(&mut profile, change, |role| roles.get(&name_key(role)).map(|r| &**r))?;
+        self.journal.record(Change::PutInstanceProfile(&profile))?;
+        let profile = Arc::new(profile);
+        state.instance_profiles.insert(key, profile.clone());
+        Ok(profile)
+    }
+
+    fn delete_instance_profile(&self, account: &str, name: &str) -> IamResult<()> {
+        let mut guard = self.state.write();
+        let key = name_key(name);
+        let state = guard.accounts.get_mut(account).ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
+        let profile = state.instance_profiles.get(&key).ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
+        instance_profiles::check_delete(profile)?;
+        self.journal.record(Change::DeleteInstanceProfile(profile))?;
+        state.instance_profiles.remove(&key);
+        Ok(())
+    }
+
     fn get_password_policy(&self, account: &str) -> IamResult<Option<PasswordPolicy>> {
         Ok(self.state.read().accounts.get(account).and_then(|s| s.password_policy.clone()))
     }
@@ -1018,7 +1108,7 @@ fn no_such_access_key(id: &str) -> IamError {
 }
 
 /// Adds or overwrites tags; AWS matches an existing key ignoring case.
-fn merge_tags(existing: &mut Vec<Tag>, tags: Vec<Tag>) {
+pub(crate) fn merge_tags(existing: &mut Vec<Tag>, tags: Vec<Tag>) {
     for tag in tags {
         match existing.iter_mut().find(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
             Some(found) => *found = tag,

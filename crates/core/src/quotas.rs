@@ -28,6 +28,8 @@ pub struct Quotas {
     pub user_inline_policy_size: usize,
     /// `AccessKeysPerUser`.
     pub access_keys_per_user: usize,
+    /// `InstanceProfilesPerAccount`.
+    pub instance_profiles_per_account: usize,
 }
 
 impl Default for Quotas {
@@ -45,6 +47,7 @@ impl Default for Quotas {
             managed_policies_per_user: 10,
             user_inline_policy_size: 2048,
             access_keys_per_user: 2,
+            instance_profiles_per_account: 1000,
         }
     }
 }

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, Page, PrincipalBinding, Role, RoleLastUsed, Tag, User,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile, OidcProvider, Page, PrincipalBinding, Role,
+    RoleLastUsed, Tag, User,
 };
 use crate::error::IamResult;
 use crate::password::{PasswordHash, PasswordPolicy};
@@ -182,6 +183,31 @@ pub enum OidcChange {
     Thumbprints(Vec<String>),
 }
 
+/// A change to one instance profile, applied atomically by the store
+/// through the rules of [`crate::instance_profiles`].
+#[derive(Debug, Clone)]
+pub enum InstanceProfileChange {
+    /// AddRoleToInstanceProfile: the role must exist; `LimitExceeded` past
+    /// `max_roles`.
+    AddRole {
+        /// RoleName.
+        role_name: String,
+        /// Roles allowed per profile (AWS: 1, not raisable).
+        max_roles: usize,
+    },
+    /// RemoveRoleFromInstanceProfile.
+    RemoveRole(String),
+    /// TagInstanceProfile: adds or overwrites, failing past `max_tags`.
+    Tag {
+        /// Tags to add or overwrite.
+        tags: Vec<Tag>,
+        /// Quota of tags per instance profile.
+        max_tags: usize,
+    },
+    /// UntagInstanceProfile: removes keys; absent keys are ignored.
+    Untag(Vec<String>),
+}
+
 /// How much a policy is used in one account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolicyUsage {
@@ -222,8 +248,8 @@ pub trait Store: Send + Sync + 'static {
     fn list_roles(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<Role>>>;
     /// Applies one change atomically and returns the new role.
     fn update_role(&self, account: &str, name: &str, change: RoleChange) -> IamResult<Arc<Role>>;
-    /// Deletes a role with no policies attached or embedded (`DeleteConflict`
-    /// otherwise), and its recorded last use.
+    /// Deletes a role with no policies attached or embedded and in no
+    /// instance profile (`DeleteConflict` otherwise), and its recorded last use.
     fn delete_role(&self, account: &str, name: &str) -> IamResult<()>;
     /// Notes that a session of the role `role_id` (named `role_name` in
     /// `account`) was used. Nothing is recorded unless that very role exists:
@@ -281,6 +307,21 @@ pub trait Store: Send + Sync + 'static {
     fn update_oidc_provider(&self, account: &str, arn: &str, change: OidcChange) -> IamResult<Arc<OidcProvider>>;
     /// Deletes a provider.
     fn delete_oidc_provider(&self, account: &str, arn: &str) -> IamResult<()>;
+
+    /// Inserts an instance profile; `EntityAlreadyExists` if the name is
+    /// taken ignoring case, `LimitExceeded` past `max_profiles`.
+    fn create_instance_profile(&self, profile: InstanceProfile, max_profiles: usize) -> IamResult<Arc<InstanceProfile>>;
+    /// An instance profile by name, ignoring case.
+    fn get_instance_profile(&self, account: &str, name: &str) -> IamResult<Arc<InstanceProfile>>;
+    /// Instance profiles ordered by name ignoring case.
+    fn list_instance_profiles(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<InstanceProfile>>>;
+    /// The instance profiles holding the role `role_name` (which must
+    /// exist), ordered by name ignoring case.
+    fn list_instance_profiles_for_role(&self, account: &str, role_name: &str, range: ListRange<'_>) -> IamResult<Page<Arc<InstanceProfile>>>;
+    /// Applies one change atomically and returns the new profile.
+    fn update_instance_profile(&self, account: &str, name: &str, change: InstanceProfileChange) -> IamResult<Arc<InstanceProfile>>;
+    /// Deletes an instance profile without roles (`DeleteConflict` otherwise).
+    fn delete_instance_profile(&self, account: &str, name: &str) -> IamResult<()>;
 
     /// The account's password policy, if one is set.
     fn get_password_policy(&self, account: &str) -> IamResult<Option<PasswordPolicy>>;

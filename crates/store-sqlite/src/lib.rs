@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use ironiam_core::crypto::{base64_decode, base64_encode};
 use ironiam_core::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, LoginProfile, OidcProvider, PolicyVersion, PrincipalBinding, Role,
-    RoleLastUsed, Tag, User,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile, OidcProvider, PolicyVersion,
+    PrincipalBinding, Role, RoleLastUsed, Tag, User,
 };
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
 use ironiam_core::password::{PasswordHash, PasswordPolicy};
@@ -203,7 +203,19 @@ CREATE TABLE IF NOT EXISTS password_policies (
     -- JSON of the policy's members
     policy TEXT NOT NULL
 );
-PRAGMA user_version = 6;
+-- schema 7: a new table, so an older database gains it (empty) with every row kept
+CREATE TABLE IF NOT EXISTS instance_profiles (
+    instance_profile_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    create_date INTEGER NOT NULL,
+    -- JSON list of the names of its roles, as the roles spell them
+    roles TEXT NOT NULL,
+    tags TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS instance_profiles_by_name ON instance_profiles (account_id, lower(name));
+PRAGMA user_version = 7;
 ";
 
 /// Brings a database made by an older ironiam up to [`SCHEMA`]: `CREATE …
@@ -342,6 +354,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     let role_uses = load_role_uses(&conn).map_err(|e| OpenError(format!("cannot read role uses: {e}")))?;
     let oidc_providers = load_oidc_providers(&conn).map_err(|e| OpenError(format!("cannot read OpenID Connect providers: {e}")))?;
     let password_policies = load_password_policies(&conn).map_err(|e| OpenError(format!("cannot read password policies: {e}")))?;
+    let instance_profiles = load_instance_profiles(&conn).map_err(|e| OpenError(format!("cannot read instance profiles: {e}")))?;
     // The writer waits (rather than fails) while a TRUNCATE checkpoint holds the lock.
     conn.busy_timeout(Duration::from_secs(5)).map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     let checkpointer = Checkpointer::start(&db_path);
@@ -352,7 +365,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     }
     Ok(MemoryStore::with_journal(
         SqliteJournal { conn: Mutex::new(conn), _checkpointer: checkpointer, _lock: lock, on_commit: OnceLock::new() },
-        Snapshot { roles, policies, users, key_uses, role_uses, oidc_providers, password_policies },
+        Snapshot { roles, policies, users, key_uses, role_uses, oidc_providers, password_policies, instance_profiles },
     ))
 }
 
@@ -584,6 +597,22 @@ fn load_role_uses(conn: &Connection) -> rusqlite::Result<Vec<(String, RoleLastUs
     rows.collect()
 }
 
+fn load_instance_profiles(conn: &Connection) -> rusqlite::Result<Vec<InstanceProfile>> {
+    let mut stmt = conn.prepare("SELECT account_id, instance_profile_id, name, path, create_date, roles, tags FROM instance_profiles")?;
+    let rows = stmt.query_map([], |row| {
+        Ok(InstanceProfile {
+            account_id: row.get(0)?,
+            instance_profile_id: row.get(1)?,
+            name: row.get(2)?,
+            path: row.get(3)?,
+            create_date: row.get(4)?,
+            roles: json_column(5, &row.get::<_, String>(5)?)?,
+            tags: parse_tags(6, &row.get::<_, String>(6)?)?,
+        })
+    })?;
+    rows.collect()
+}
+
 fn load_oidc_providers(conn: &Connection) -> rusqlite::Result<Vec<OidcProvider>> {
     let mut stmt = conn.prepare("SELECT account_id, url, client_ids, thumbprints, tags, create_date FROM oidc_providers")?;
     let rows = stmt.query_map([], |row| {
@@ -723,6 +752,25 @@ impl SqliteJournal {
             Change::DeleteOidcProvider(p) => conn
                 .prepare_cached("DELETE FROM oidc_providers WHERE arn = ?1")
                 .and_then(|mut s| s.execute(params![p.arn()])),
+            Change::PutInstanceProfile(p) => conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO instance_profiles (instance_profile_id, account_id, name, path, create_date, roles, tags)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        p.instance_profile_id,
+                        p.account_id,
+                        p.name,
+                        p.path,
+                        p.create_date,
+                        json!(p.roles).to_string(),
+                        tags_json(&p.tags),
+                    ])
+                }),
+            Change::DeleteInstanceProfile(p) => conn
+                .prepare_cached("DELETE FROM instance_profiles WHERE instance_profile_id = ?1")
+                .and_then(|mut s| s.execute(params![p.instance_profile_id])),
             Change::PutPasswordPolicy { account_id, policy } => conn
                 .prepare_cached("INSERT OR REPLACE INTO password_policies (account_id, policy) VALUES (?1, ?2)")
                 .and_then(|mut s| s.execute(params![account_id, password_policy_json(policy)])),
@@ -738,7 +786,7 @@ impl SqliteJournal {
                 .prepare_cached("INSERT OR REPLACE INTO role_uses (role_id, date, region) VALUES (?1, ?2, ?3)")
                 .and_then(|mut s| s.execute(params![role_id, used.date, used.region])),
             Change::Reset => conn
-                .execute_batch("DELETE FROM roles; DELETE FROM role_uses; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers; DELETE FROM password_policies;")
+                .execute_batch("DELETE FROM roles; DELETE FROM role_uses; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers; DELETE FROM password_policies; DELETE FROM instance_profiles;")
                 .map(|_| 0),
         }
         .map(|_| ())
@@ -943,7 +991,7 @@ mod tests {
             let conn = Connection::open(dir.path().join("ironiam.sqlite3")).unwrap();
             let old_schema = SCHEMA
                 .replace(",\n    -- JSON {hash (Argon2id PHC string, never the password), created, reset_required}, or NULL\n    login_profile TEXT", "")
-                .replace("PRAGMA user_version = 6;", "PRAGMA user_version = 3;");
+                .replace("PRAGMA user_version = 7;", "PRAGMA user_version = 3;");
             assert!(!old_schema.contains("login_profile"));
             conn.execute_batch(&old_schema).unwrap();
             conn.execute(
@@ -975,7 +1023,7 @@ mod tests {
             let conn = Connection::open(dir.path().join("ironiam.sqlite3")).unwrap();
             let old_schema = SCHEMA
                 .replace(",\n    -- JSON list of [ARN as the trust policy names it, unique id it was bound to on save]\n    trust_principals TEXT NOT NULL DEFAULT '[]'", "")
-                .replace("PRAGMA user_version = 6;", "PRAGMA user_version = 5;");
+                .replace("PRAGMA user_version = 7;", "PRAGMA user_version = 5;");
             assert!(!old_schema.contains("trust_principals"));
             conn.execute_batch(&old_schema).unwrap();
             conn.execute(
@@ -1006,6 +1054,50 @@ mod tests {
         };
         let store = open(dir.path(), Durability::Process).unwrap();
         assert_eq!(store.get_role("123456789012", "old").unwrap().trust_principals, bound);
+    }
+
+    /// A data directory written before instance profiles (schema 6, no
+    /// `instance_profiles` table) opens with its roles kept, and then holds
+    /// profiles with their roles and tags across a reopen.
+    #[test]
+    fn a_schema_6_database_gains_instance_profiles() {
+        use ironiam_core::store::InstanceProfileChange;
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join("ironiam.sqlite3")).unwrap();
+            let start = SCHEMA.find("-- schema 7").unwrap();
+            let end = SCHEMA.find("PRAGMA user_version").unwrap();
+            let old_schema = format!("{}PRAGMA user_version = 6;", &SCHEMA[..start]);
+            assert!(!old_schema.contains("instance_profiles") && SCHEMA[start..end].contains("instance_profiles"));
+            conn.execute_batch(&old_schema).unwrap();
+            conn.execute(
+                "INSERT INTO roles (role_id, account_id, name, path, create_date, trust_policy, max_session_duration, tags,
+                 inline_policies, attached_policies) VALUES ('AROAOLD', '123456789012', 'Old', '/', 1, '{}', 3600, '[]', '{}', '[]')",
+                [],
+            )
+            .unwrap();
+        }
+        let mut profile = ironiam_core::conformance::instance_profile("Web");
+        profile.tags = vec![Tag { key: "env".into(), value: "prod".into() }];
+        {
+            let store = open(dir.path(), Durability::Process).unwrap();
+            assert_eq!(store.get_role("123456789012", "old").unwrap().role_id, "AROAOLD");
+            store.create_instance_profile(profile.clone(), 10).unwrap();
+            store
+                .update_instance_profile("123456789012", "web", InstanceProfileChange::AddRole { role_name: "OLD".into(), max_roles: 1 })
+                .unwrap();
+            let version: i64 = store.journal().conn.lock().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+            assert_eq!(version, 7);
+        }
+        let store = open(dir.path(), Durability::Process).unwrap();
+        profile.roles = vec!["Old".into()];
+        assert_eq!(*store.get_instance_profile("123456789012", "WEB").unwrap(), profile);
+        assert!(matches!(store.delete_role("123456789012", "Old"), Err(IamError::DeleteConflict(_))));
+        store.update_instance_profile("123456789012", "Web", InstanceProfileChange::RemoveRole("Old".into())).unwrap();
+        store.delete_instance_profile("123456789012", "Web").unwrap();
+        drop(store);
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert!(store.get_instance_profile("123456789012", "Web").is_err());
     }
 
     #[test]
