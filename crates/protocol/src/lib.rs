@@ -26,6 +26,8 @@
 //! * [`resolve_operation`] and [`decode_input`]: `Action`/`Version` to an operation, then the
 //!   parameters to an [`Input`], validated the way AWS's Coral framework does, with its
 //!   error messages.
+//! * [`dto`]: per operation a typed input decoded from the [`Input`] and a typed output
+//!   that writes AWS's XML, generated from the same models.
 //! * [`xml`]: [`XmlWriter`], the success and error envelopes, and the percent-encoding IAM
 //!   applies to policy documents inside XML.
 //!
@@ -33,6 +35,7 @@
 //! function can be fuzzed (see `fuzz/`) and property-tested.
 
 mod decode;
+pub mod dto;
 mod error;
 mod form;
 pub mod model;

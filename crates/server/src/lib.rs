@@ -6,6 +6,7 @@
 //! answers one request without a socket, for tests.
 
 mod admin;
+mod api;
 mod auth;
 mod authz;
 mod dispatch;

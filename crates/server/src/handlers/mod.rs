@@ -14,6 +14,7 @@ use ironiam_core::service::{AttachedPolicy, Caller, IamService};
 use ironiam_core::{IamError, IamResult};
 use ironiam_protocol::{Input, Value, XmlWriter};
 
+use crate::api::{Handlers, IamApi, StsApi};
 use crate::auth::AuthMode;
 use crate::render_cache::RoleXmlCache;
 
@@ -133,3 +134,9 @@ pub(crate) fn render(f: impl FnOnce(&mut XmlWriter)) -> HandlerResult {
     f(&mut w);
     Ok(Some(w))
 }
+
+// The operations ironiam serves: each method calls its family's function. An
+// operation not named here answers AWS's `501 NotImplemented` (the traits' defaults).
+impl IamApi for Handlers {}
+
+impl StsApi for Handlers {}
