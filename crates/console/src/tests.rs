@@ -550,3 +550,42 @@ async fn a_user_without_permissions_gets_403_not_500() {
         assert!(a.body.contains("AccessDenied"), "{uri}");
     }
 }
+
+/// AWS's console makes an instance profile of the role's name, holding the
+/// role, when it creates a role for EC2 (not for other services), and takes
+/// the role out of it (deleting that profile) when it deletes the role.
+#[tokio::test]
+async fn wizard_ec2_use_case_creates_the_instance_profile() {
+    let s = service();
+    let caller = s.default_caller();
+    let mut b = Browser::new(&s);
+    b.get("/console/create-role").await;
+    let form = |usecase: &'static str, name: &'static str| {
+        vec![("entity", "service"), ("service", usecase.split('/').next().unwrap_or_default()), ("usecase", usecase), ("picked", "1"), ("name", name), ("go", "create")]
+    };
+    let done = b.post("/console/create-role", &form("ec2/ec2", "WebServer")).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let profile = s.get_instance_profile(&caller, "WebServer").unwrap();
+    assert_eq!(profile.profile.name, "WebServer");
+    assert_eq!(profile.profile.path, "/");
+    assert_eq!(profile.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["WebServer"]);
+
+    // Another service's role gets no profile.
+    let done = b.post("/console/create-role", &form("ecs/task", "TaskRole")).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert!(s.get_instance_profile(&caller, "TaskRole").is_err());
+
+    // A profile of the name already there: refused before the role is made.
+    s.create_instance_profile(&caller, ironiam_core::instance_profiles::NewInstanceProfile { name: "Taken".into(), ..Default::default() })
+        .unwrap();
+    let refused = b.post("/console/create-role", &form("ec2/ssm", "Taken")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("Instance Profile Taken already exists."), "{}", refused.body);
+    assert!(s.get_role(&caller, "Taken").is_err());
+
+    // Deleting the role in the console takes it out of the profile and deletes that.
+    let deleted = b.post("/console/roles/WebServer/delete", &[("confirm", "WebServer")]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
+    assert!(s.get_role(&caller, "WebServer").is_err());
+    assert!(s.get_instance_profile(&caller, "WebServer").is_err());
+}

@@ -664,8 +664,39 @@ pub(crate) fn inline(ctx: &Ctx, name: &str) -> Out {
     })
 }
 
+/// As AWS's console does when it deletes a role ("Unlike the AWS Management
+/// Console, when you delete a role programmatically, you must" remove it from
+/// its instance profiles): takes the role out of every instance profile, and
+/// deletes the one the console made with it (of the role's name, left empty).
+fn remove_from_instance_profiles(ctx: &Ctx, r: &str) -> Result<(), ApiError> {
+    let mut marker: Option<String> = None;
+    // Bounded: each page holds up to 1,000 of the account's profiles.
+    for _ in 0..1000 {
+        let m = marker.clone();
+        let params: Vec<(&str, &str)> = match &m {
+            Some(m) => vec![("RoleName", r), ("Marker", m.as_str())],
+            None => vec![("RoleName", r)],
+        };
+        let page = ctx.call("ListInstanceProfilesForRole", &params, |s, c| s.list_instance_profiles_for_role(c, r, m.as_deref(), Some(1000)))?;
+        for view in &page.items {
+            let p = view.profile.name.as_str();
+            let both = [("InstanceProfileName", p), ("RoleName", r)];
+            ctx.call("RemoveRoleFromInstanceProfile", &both, |s, c| s.remove_role_from_instance_profile(c, p, r))?;
+            if p.eq_ignore_ascii_case(r) && view.roles.len() == 1 {
+                ctx.call("DeleteInstanceProfile", &[("InstanceProfileName", p)], |s, c| s.delete_instance_profile(c, p))?;
+            }
+        }
+        match page.marker {
+            Some(next) => marker = Some(next),
+            None => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
 /// `GET|POST /console/roles/{name}/delete`: as AWS's console does, deleting
-/// detaches the managed policies and removes the inline ones first.
+/// detaches the managed policies, removes the inline ones and takes the role
+/// out of its instance profiles first.
 pub(crate) fn delete(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
         let mut problem = None;
@@ -681,6 +712,7 @@ pub(crate) fn delete(ctx: &Ctx, name: &str) -> Out {
                     for policy in role.inline_policies.keys() {
                         ctx.call("DeleteRolePolicy", &[("RoleName", r), ("PolicyName", policy)], |s, c| s.delete_role_policy(c, r, policy))?;
                     }
+                    remove_from_instance_profiles(ctx, r)?;
                     ctx.call("DeleteRole", &[("RoleName", r)], |s, c| s.delete_role(c, r))
                 })();
                 match result {

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use hyper::{Method, StatusCode};
 use ironiam_core::entities::Tag;
+use ironiam_core::instance_profiles::NewInstanceProfile;
 use ironiam_core::service::NewRole;
 use ironiam_policy::PolicyKind;
 use serde_json::json;
@@ -434,6 +435,13 @@ fn create(d: &Draft, trust: &str) -> Out {
         .map(|(k, v)| Tag { key: k.trim().to_string(), value: v })
         .collect();
     let selected = d.selected();
+    // AWS's console: "If you use the AWS Management Console to create a role
+    // for Amazon EC2, the console automatically creates an instance profile
+    // and gives it the same name as the role." A role for EC2 is one whose
+    // use case trusts ec2.amazonaws.com (not Spot Fleet's).
+    let for_ec2 = d.entity() == "service" && usecases::find(d.get("usecase")).is_some_and(|u| u.principal == "ec2.amazonaws.com");
+    let profile_params = [("InstanceProfileName", name.as_str())];
+    let add_params = [("InstanceProfileName", name.as_str()), ("RoleName", name.as_str())];
 
     let mut params: Vec<(String, String)> = vec![("RoleName".into(), name.clone()), ("AssumeRolePolicyDocument".into(), trust.to_string())];
     if !description.is_empty() {
@@ -459,6 +467,16 @@ fn create(d: &Draft, trust: &str) -> Out {
                 return Err(ApiError { code: "NoSuchEntity".into(), message: format!("Policy {arn} does not exist or is not attachable.") });
             }
         }
+        if for_ec2 {
+            // Checked before the role is created, so that a refusal leaves
+            // neither behind (the profile's name must be free, too).
+            shape("CreateInstanceProfile", &profile_params)?;
+            ctx.allow("CreateInstanceProfile", &profile_params)?;
+            ctx.allow("AddRoleToInstanceProfile", &add_params)?;
+            if ctx.service.get_instance_profile(&ctx.caller, &name).is_ok() {
+                return Err(ApiError { code: "EntityAlreadyExists".into(), message: format!("Instance Profile {name} already exists.") });
+            }
+        }
         ctx.service.create_role(
             &ctx.caller,
             NewRole {
@@ -473,6 +491,18 @@ fn create(d: &Draft, trust: &str) -> Out {
     })();
     if let Err(e) = checked {
         return review_step(d, trust, false, Some(e));
+    }
+    if for_ec2 {
+        let added = ctx
+            .service
+            .create_instance_profile(&ctx.caller, NewInstanceProfile { name: name.clone(), ..NewInstanceProfile::default() })
+            .and_then(|_| ctx.service.add_role_to_instance_profile(&ctx.caller, &name, &name));
+        if let Err(e) = added {
+            // The role exists now (a profile of its name may have been made meanwhile).
+            let e = ApiError::from(e);
+            tracing::warn!(role = %name, code = %e.code, "creating the role's instance profile after CreateRole failed");
+            return Out::Redirect(format!("{}/roles/{}", crate::PREFIX, enc(&name)));
+        }
     }
     for arn in &selected {
         if let Err(e) = ctx.service.attach_role_policy(&ctx.caller, &name, arn) {
