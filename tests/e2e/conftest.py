@@ -3,16 +3,21 @@
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = Path(os.environ.get("IRONIAM_GUIDE", ROOT.parent / "shared" / "seed" / "ecs-anywhere-iam-role.md"))
@@ -29,8 +34,22 @@ class Server:
     """One ironiam process; `restart()` keeps its data directory."""
 
     def __init__(self, *extra: str, data_dir: str | None = None, in_memory: bool = False,
-                 log_path: str | None = None, env: dict | None = None):
+                 log_path: str | None = None, env: dict | None = None, test_endpoints: bool = True,
+                 ca_file: str | None = None):
         self.extra = list(extra)
+        # With --tls-cert: the certificate clients are to trust.
+        self.ssl = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        # With --auth on, the test-suite endpoints are closed unless asked
+        # for, and then answer only the default account's root: open them
+        # (unless told not to) and sign with the first root key given.
+        auth = self.extra[self.extra.index("--auth") + 1] if "--auth" in self.extra else "off"
+        if auth != "off" and test_endpoints and "--test-endpoints" not in self.extra:
+            self.extra.append("--test-endpoints")
+        self.root_key = None
+        if "--root-access-key" in self.extra:
+            spec = self.extra[self.extra.index("--root-access-key") + 1]
+            if "=" not in spec.split(":", 1)[0]:  # a key of the default account
+                self.root_key = tuple(spec.split(":", 1))
         self.in_memory = in_memory
         # Where the server's log (stderr) goes, and extra environment (RUST_LOG…).
         self.log_path = log_path
@@ -56,7 +75,7 @@ class Server:
         self.endpoint = line.strip().rsplit(" ", 1)[-1]
         for _ in range(100):
             try:
-                urllib.request.urlopen(self.endpoint + "/_ironiam/health", timeout=1).read()
+                urllib.request.urlopen(self.endpoint + "/_ironiam/health", timeout=1, context=self.ssl).read()
                 return
             except OSError:
                 time.sleep(0.02)
@@ -84,9 +103,24 @@ class Server:
         if not self.in_memory:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
+    def test_endpoint(self, path: str, body: bytes = b"", headers: dict | None = None) -> tuple[int, bytes]:
+        """POSTs to a test-suite endpoint (`path` may carry a query), signed as
+        the default account's root when the server has a root key; (status, body)."""
+        headers = dict(headers or {})
+        if self.root_key:
+            request = AWSRequest(method="POST", url=self.endpoint + path, data=body, headers=headers)
+            SigV4Auth(Credentials(*self.root_key), "iam", "us-east-1").add_auth(request)
+            headers = dict(request.headers.items())
+        req = urllib.request.Request(self.endpoint + path, method="POST", data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30, context=self.ssl) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
     def reset(self) -> None:
-        req = urllib.request.Request(self.endpoint + "/_ironiam/reset", method="POST", data=b"")
-        urllib.request.urlopen(req, timeout=5).read()
+        status, body = self.test_endpoint("/_ironiam/reset")
+        assert status == 200, body
 
     def client(self, service: str = "iam", **config):
         return boto3.client(

@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import Server, binary
-from helpers import client, error
+from helpers import client, error, set_clock
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTENFORCE00001", "root/Secret+Enforce"
@@ -115,7 +115,7 @@ def test_bad_credentials_each_answer_aws_error(enforcing, root):
     assert error(e) == ("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
 
     # A stale date: the server's clock runs 20 minutes ahead of the client's.
-    urllib.request.urlopen(urllib.request.Request(enforcing.endpoint + "/_ironiam/clock?offset=1200", method="POST", data=b""))
+    set_clock(enforcing, 1200)
     try:
         with pytest.raises(ClientError) as e:
             client(enforcing, "sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
@@ -123,7 +123,7 @@ def test_bad_credentials_each_answer_aws_error(enforcing, root):
         assert (code, status) == ("SignatureDoesNotMatch", 403)
         assert message.startswith("Signature expired: ") and message.endswith(" - 15 min.)")
     finally:
-        urllib.request.urlopen(urllib.request.Request(enforcing.endpoint + "/_ironiam/clock?offset=0", method="POST", data=b""))
+        set_clock(enforcing, 0)
 
     # Unsigned.
     req = urllib.request.Request(enforcing.endpoint + "/", data=b"Action=GetCallerIdentity&Version=2011-06-15", method="POST")

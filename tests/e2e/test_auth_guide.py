@@ -10,8 +10,6 @@ import json
 import os
 import shlex
 import subprocess
-import urllib.error
-import urllib.request
 
 import boto3
 import botocore.auth
@@ -58,13 +56,8 @@ def aws(server, env, profile, command, cwd):
 
 
 def post(server, path, body):
-    req = urllib.request.Request(server.endpoint + path, data=json.dumps(body).encode(), method="POST",
-                                 headers={"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(req) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+    status, out = server.test_endpoint(path, json.dumps(body).encode(), {"content-type": "application/json"})
+    return status, json.loads(out)
 
 
 def ssm_assumes(server, role_arn=ROLE_ARN, source_account=ACCOUNT):

@@ -4,7 +4,6 @@ session's credentials count as use, in their region; it survives a restart;
 a role deleted and re-created under the same name starts with none."""
 
 import json
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -22,9 +21,9 @@ def trust(principal):
 
 
 def post(server, path, body=b""):
-    req = urllib.request.Request(f"{server.endpoint}{path}", method="POST", data=body,
-                                 headers={"content-type": "application/json"})
-    return urllib.request.urlopen(req, timeout=5).read()
+    status, out = server.test_endpoint(path, body, {"content-type": "application/json"})
+    assert status == 200, out
+    return out
 
 
 def last_used(root, name="worker"):

@@ -13,7 +13,7 @@ use ironiam_core::quotas::Quotas;
 use ironiam_core::accounts;
 use ironiam_core::service::{IamService, RootKey, Settings};
 use ironiam_core::store::Store;
-use ironiam_server::{serve, App, AppConfig, AuthMode};
+use ironiam_server::{serve, App, AppConfig, AuditLog, AuthMode, Metrics, ServeOptions};
 use ironiam_store_sqlite::Durability;
 
 mod policy_cli;
@@ -52,9 +52,30 @@ struct ServeArgs {
     /// The account that requests act in.
     #[arg(long, default_value = "123456789012", env = "IRONIAM_ACCOUNT_ID")]
     account_id: String,
-    /// Disable the reset endpoints (`POST /_ironiam/reset`, `POST /moto-api/reset`).
-    #[arg(long)]
+    /// Turn off the test-suite endpoints (`POST /_ironiam/reset`,
+    /// `/moto-api/reset`, `/_ironiam/clock`, `/_ironiam/assume-role-as-service`,
+    /// `/_ironiam/authorize`), which are on by default with `--auth off`.
+    #[arg(long, conflicts_with = "test_endpoints")]
     no_reset: bool,
+    /// With `--auth` other than `off`: serve the test-suite endpoints, to
+    /// SigV4-signed requests of the `--account-id` account's root user only.
+    /// (They are off by default then: reset wipes everything, the clock
+    /// revives expired credentials, and assume-role-as-service issues them.)
+    #[arg(long)]
+    test_endpoints: bool,
+    /// Serve HTTPS with this PEM certificate chain (with `--tls-key`).
+    #[arg(long, value_name = "PATH", requires = "tls_key", env = "IRONIAM_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, value_name = "PATH", requires = "tls_cert", env = "IRONIAM_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, default_value_t = ironiam_server::DEFAULT_MAX_CONNECTIONS, env = "IRONIAM_MAX_CONNECTIONS")]
+    max_connections: usize,
+    /// Close a connection whose request headers (or TLS handshake) take
+    /// longer than this many seconds, idle keep-alive waits included.
+    #[arg(long, default_value_t = ironiam_server::DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_read_timeout: u64,
     /// Override a quota: NAME=VALUE, e.g. `trust-policy-size=4096`. Names:
     /// trust-policy-size, managed-policies-per-role, role-inline-policy-size,
     /// tags-per-resource, roles-per-account, customer-policies-per-account,
@@ -109,6 +130,12 @@ struct ServeArgs {
     /// Repeatable.
     #[arg(long = "oidc-jwks", value_name = "ISSUER_URL=JWKS_FILE")]
     oidc_jwks: Vec<String>,
+    /// Append a CloudTrail-format record (one JSON object per line) of every
+    /// IAM and STS API request to PATH, or write them to standard output
+    /// with `-`. Secrets (secret keys, passwords, session tokens) are never
+    /// written. Buffered: flushed every second and on a clean stop.
+    #[arg(long, value_name = "PATH", env = "IRONIAM_AUDIT_LOG")]
+    audit_log: Option<PathBuf>,
 }
 
 /// The configured issuers' signing keys.
@@ -193,7 +220,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "ironiam=info,warn".into()),
+            // ironiam's own lines from info up; libraries' (the AWS SDK's,
+            // hyper's…) only when they are errors, unless RUST_LOG asks.
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error,ironiam=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -226,12 +255,17 @@ fn run_server(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let metrics = Arc::new(Metrics::new());
     let store: Arc<dyn Store> = if args.in_memory {
         Arc::new(MemoryStore::new())
     } else {
         let durability = if args.durability == "full" { Durability::Full } else { Durability::Process };
         match ironiam_store_sqlite::open(&args.data_dir, durability) {
-            Ok(s) => Arc::new(s),
+            Ok(s) => {
+                let observed = metrics.clone();
+                s.journal().observe_commits(Box::new(move |elapsed| observed.record_commit(elapsed)));
+                Arc::new(s)
+            }
             Err(e) => {
                 eprintln!("ironiam: {e}");
                 return ExitCode::from(1);
@@ -260,8 +294,42 @@ fn run_server(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The test-suite endpoints: open for test suites with `--auth off`
+    // (unless `--no-reset`), closed otherwise unless asked for.
+    let test_endpoints = if auth.verifies() { args.test_endpoints } else { !args.no_reset };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let read = |path: &PathBuf| std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+            match read(cert).and_then(|c| Ok((c, read(key)?))).and_then(|(c, k)| ironiam_server::tls_config(&c, &k)) {
+                Ok(config) => Some(Arc::new(config)),
+                Err(e) => {
+                    eprintln!("ironiam: --tls-cert/--tls-key: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let serve_options = ServeOptions {
+        tls,
+        max_connections: args.max_connections,
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
+    };
+    let audit = match &args.audit_log {
+        Some(path) => match AuditLog::open(path, metrics.clone()) {
+            Ok(log) => Some(Arc::new(log)),
+            Err(e) => {
+                eprintln!("ironiam: --audit-log {}: {e}", path.display());
+                return ExitCode::from(1);
+            }
+        },
+        None => None,
+    };
     let config = AppConfig {
-        enable_reset: !args.no_reset,
+        metrics,
+        audit: audit.clone(),
+        test_endpoints,
         auth,
         console_without_sign_in: args.console_without_sign_in,
         test_clock: Some(clock),
@@ -285,7 +353,7 @@ fn run_server(args: ServeArgs) -> ExitCode {
         };
         let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
         // Tests and scripts read this line to find the port.
-        println!("ironiam listening on http://{addr}");
+        println!("ironiam listening on {scheme}://{addr}");
         tracing::info!(%addr, %auth, "listening");
         // Build the managed-policy index off the request path.
         tokio::task::spawn_blocking(|| ironiam_catalog::catalog().len());
@@ -294,7 +362,11 @@ fn run_server(args: ServeArgs) -> ExitCode {
             // against a dummy hash; make it now, not on the first failure.
             tokio::task::spawn_blocking(ironiam_core::password::PasswordHash::dummy);
         }
-        serve(listener, app, shutdown_signal()).await;
+        serve(listener, app, serve_options, shutdown_signal()).await;
+        // The audit records still buffered are written before exiting.
+        if let Some(audit) = &audit {
+            audit.shutdown();
+        }
         // Last uses of keys and roles are journaled at most once a minute
         // while serving; a clean stop journals the rest.
         if let Err(e) = service.store().flush_uses() {

@@ -1,5 +1,7 @@
-//! ironiam's own JSON endpoints beside the AWS API, enabled with the
-//! test-suite endpoints (`--no-reset` turns them off):
+//! ironiam's own JSON endpoints beside the AWS API, served with the
+//! test-suite endpoints (on by default with `--auth off`, `--no-reset`
+//! turns them off; with `--auth` on, only with `--test-endpoints` and only
+//! to the default account's root user — see `crate::http`):
 //!
 //! * `POST /_ironiam/assume-role-as-service` — assume a role *as an AWS
 //!   service*, as SSM does for a registered on-premises server: the role's
@@ -72,6 +74,7 @@ pub(crate) fn assume_role_as_service(service: &IamService, body: &Bytes) -> Json
             source_arn: string(&doc, "source_arn"),
             duration_seconds: doc.get("duration_seconds").and_then(Value::as_i64),
         };
+        check_session_name(&request.session_name)?;
         let region = string(&doc, "region");
         let is_region = |r: &str| (1..=32).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if region.as_deref().is_some_and(|r| !is_region(r)) {
@@ -96,6 +99,23 @@ pub(crate) fn assume_role_as_service(service: &IamService, body: &Bytes) -> Json
         ))
     };
     run().unwrap_or_else(|e| e)
+}
+
+/// Checks a session name as AssumeRole checks RoleSessionName (length 2–64,
+/// `[\w+=,.@-]*`), by decoding it through AssumeRole's own model: the same
+/// rule and AWS's ValidationError message, written once.
+fn check_session_name(name: &str) -> Result<(), JsonAnswer> {
+    let Some(op) = ironiam_protocol::operation(Some(ironiam_protocol::Service::Sts), "AssumeRole") else {
+        return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", "AssumeRole is missing from the model"));
+    };
+    let params = [
+        ("RoleArn".to_string(), "arn:aws:iam::123456789012:role/placeholder".to_string()),
+        ("RoleSessionName".to_string(), name.to_string()),
+    ];
+    match ironiam_protocol::decode_input(op, &params) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(error(StatusCode::BAD_REQUEST, e.code(), &e.message())),
+    }
 }
 
 /// The context of an authorize request: `{"key": "value"}` or `{"key": ["v1", "v2"]}`.
@@ -160,6 +180,39 @@ fn signed_caller(service: &IamService, authenticator: &Authenticator, doc: &Valu
         .map_err(|e| error(StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN), e.code(), &e.message()))
 }
 
+/// The longest `resource` of `/_ironiam/authorize`: 2,048 characters, the
+/// longest ARN IAM accepts (`arnType` in IAM's API model).
+const MAX_RESOURCE_CHARS: usize = 2_048;
+
+/// The longest `resource_policy` of `/_ironiam/authorize`: 20,480
+/// characters, the largest resource-based policy AWS allows for the common
+/// services (an S3 bucket policy is at most 20 KB; SQS queue and SNS topic
+/// policies are smaller). KMS key policies, up to 32 KB, are the one common
+/// exception, which this bound does not follow: one bound for every
+/// service is what keeps a decision cheap.
+const MAX_RESOURCE_POLICY_CHARS: usize = 20_480;
+
+/// Refuses, with 400 `InvalidInput`, a resource or resource policy larger
+/// than AWS would ever evaluate: whoever reaches the endpoint chooses them,
+/// and their size is the work of a decision.
+fn check_authorize_sizes(resource: &str, resource_policy: Option<&str>) -> Result<(), JsonAnswer> {
+    let resource_chars = resource.chars().count();
+    if resource_chars > MAX_RESOURCE_CHARS {
+        return Err(bad_request(&format!(
+            "\"resource\" has {resource_chars} characters; at most {MAX_RESOURCE_CHARS} are allowed (the longest ARN IAM accepts)"
+        )));
+    }
+    if let Some(policy) = resource_policy {
+        let policy_chars = policy.chars().count();
+        if policy_chars > MAX_RESOURCE_POLICY_CHARS {
+            return Err(bad_request(&format!(
+                "\"resource_policy\" has {policy_chars} characters; at most {MAX_RESOURCE_POLICY_CHARS} are allowed (the largest resource-based policy, an S3 bucket policy)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `POST /_ironiam/authorize`.
 ///
 /// Body: `{"principal": "arn:aws:iam::…:user/alice"` (or `"signed_request":
@@ -167,7 +220,10 @@ fn signed_caller(service: &IamService, authenticator: &Authenticator, doc: &Valu
 /// "resource": "arn:aws:s3:::bucket/key", "context": {"aws:SourceIp": "10.0.0.7"},
 /// "resource_policy": "{…}"` (optional), `"resource_account": "…"}` (optional).
 /// Answers the decision, AWS's AccessDenied message for a denial, the
-/// statements that decided and the context keys that were missing.
+/// statements that decided and the context keys that were missing; 400
+/// `InvalidInput` for a resource or resource policy beyond AWS's sizes, or a
+/// decision that needs more work than a request may use (the evaluation
+/// budget of `ironiam_policy::budget`).
 pub(crate) fn authorize(service: &IamService, authenticator: &Authenticator, body: &Bytes) -> JsonAnswer {
     let run = || -> Result<JsonAnswer, JsonAnswer> {
         let doc = parse(body)?;
@@ -187,6 +243,7 @@ pub(crate) fn authorize(service: &IamService, authenticator: &Authenticator, bod
             Some(Value::String(text)) => Some(text.clone()),
             Some(other) => Some(other.to_string()),
         };
+        check_authorize_sizes(&request.resource, resource_policy.as_deref())?;
         let decision = service.authorize_with_resource_policy(&caller, &request, resource_policy.as_deref()).map_err(domain_error)?;
         let matched: Vec<Value> = decision
             .matched

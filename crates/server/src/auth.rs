@@ -78,6 +78,9 @@ pub(crate) struct Authenticated {
     pub caller: Caller,
     /// The region of the signature's credential scope (`aws:RequestedRegion`).
     pub region: Option<String>,
+    /// Whether the request came over TLS (`aws:SecureTransport`); set by
+    /// the HTTP layer, which knows the connection.
+    pub secure: bool,
 }
 
 /// Verifies signatures, remembering derived signing keys.
@@ -105,6 +108,12 @@ impl Authenticator {
     /// Who made `req`. With [`AuthMode::Off`] nothing is verified and this
     /// never fails.
     pub(crate) fn authenticate(&self, service: &IamService, mode: AuthMode, req: &HttpRequest<'_>) -> Result<Authenticated, AuthError> {
+        self.authenticate_at(service, mode, req, service.clock().now())
+    }
+
+    /// [`Self::authenticate`], judging the signature's date against `now`
+    /// (epoch seconds) instead of the service clock.
+    pub(crate) fn authenticate_at(&self, service: &IamService, mode: AuthMode, req: &HttpRequest<'_>, now: i64) -> Result<Authenticated, AuthError> {
         if !mode.verifies() {
             return Ok(identify_unverified(service, req));
         }
@@ -114,7 +123,7 @@ impl Authenticator {
             .map_err(lookup_failed)?
             .map_err(credential_error)?;
         let secret = Secret::new(credentials.secret.expose());
-        self.keys.verify(req, &signed, &secret, service.clock().now())?;
+        self.keys.verify(req, &signed, &secret, now)?;
         // AWS: credentials from GetSessionToken "cannot call any IAM API
         // operations unless MFA authentication information is included";
         // ironiam has no MFA devices, so they never can, and IAM answers
@@ -135,7 +144,7 @@ impl Authenticator {
                 tracing::warn!(error = %e, "could not record a role's use");
             }
         }
-        Ok(Authenticated { caller: credentials.caller, region: Some(signed.region().to_string()) })
+        Ok(Authenticated { caller: credentials.caller, region: Some(signed.region().to_string()), secure: false })
     }
 }
 
@@ -143,11 +152,11 @@ impl Authenticator {
 /// the default account's root for anything else.
 fn identify_unverified(service: &IamService, req: &HttpRequest<'_>) -> Authenticated {
     let Ok(Some(signed)) = ironiam_sigv4::parse(req) else {
-        return Authenticated { caller: service.default_caller(), region: None };
+        return Authenticated { caller: service.default_caller(), region: None, secure: false };
     };
     let caller = match service.resolve_credentials(signed.access_key_id(), signed.security_token()) {
         Ok(Ok(credentials)) => credentials.caller,
         _ => service.default_caller(),
     };
-    Authenticated { caller, region: Some(signed.region().to_string()) }
+    Authenticated { caller, region: Some(signed.region().to_string()), secure: false }
 }

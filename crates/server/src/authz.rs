@@ -6,10 +6,11 @@
 use ironiam_core::authorize::{access_denied_message, AuthzRequest};
 use ironiam_core::service::{Caller, IamService, Identity};
 use ironiam_core::IamError;
-use ironiam_policy::Context;
+use ironiam_policy::{Context, EvalDecision};
 use ironiam_protocol::{Input, OperationDef, Service, Value};
 
 use crate::auth::AuthMode;
+use crate::metrics::AuthzOutcome;
 
 /// Operations whose `UserName` may be left out, meaning the caller itself.
 const USER_DEFAULTS_TO_CALLER: &[&str] = &[
@@ -63,7 +64,14 @@ fn tags_of(input: &Input, member: &str) -> Vec<(String, String)> {
 /// that are never denied (GetCallerIdentity, GetSessionToken) or that decide
 /// access themselves (AssumeRole: the trust policy and the caller's
 /// policies together, see the STS handlers).
-pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDef, input: &Input, region: Option<&str>) -> Option<AuthzRequest> {
+pub(crate) fn request_of(
+    service: &IamService,
+    caller: &Caller,
+    op: &OperationDef,
+    input: &Input,
+    region: Option<&str>,
+    secure: bool,
+) -> Option<AuthzRequest> {
     let prefix = match op.service {
         Service::Iam => "iam",
         Service::Sts => "sts",
@@ -76,7 +84,7 @@ pub(crate) fn request_of(service: &IamService, caller: &Caller, op: &OperationDe
         return None;
     }
     let path = str_of(input, "Path");
-    let mut context = Context::new().with("aws:SecureTransport", "false");
+    let mut context = Context::new().with("aws:SecureTransport", if secure { "true" } else { "false" });
     if let Some(region) = region {
         context = context.with("aws:RequestedRegion", region);
     }
@@ -164,7 +172,9 @@ impl ironiam_console::Authorizer for ConsoleAuthorizer {
         };
         let owned: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let input = ironiam_protocol::decode_input(def, &owned).map_err(|e| IamError::Validation(e.message()))?;
-        authorize(service, self.mode, false, caller, def, &input, None)
+        // The console is told nothing of its connection; it runs on the
+        // operator's machine or behind their proxy, so no TLS is claimed.
+        authorize(service, self.mode, false, caller, def, &input, None, false)
     }
 }
 
@@ -173,6 +183,7 @@ impl ironiam_console::Authorizer for ConsoleAuthorizer {
 /// logged and the request goes on.
 /// With `encode`, a denial's message ends with an encoded authorization
 /// failure message that DecodeAuthorizationMessage explains.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn authorize(
     service: &IamService,
     mode: AuthMode,
@@ -181,37 +192,64 @@ pub(crate) fn authorize(
     op: &OperationDef,
     input: &Input,
     region: Option<&str>,
+    secure: bool,
 ) -> Result<(), IamError> {
-    if !mode.authorizes() || caller.identity == Identity::Root {
-        return Ok(());
+    authorize_counted(service, mode, encode, caller, op, input, region, secure).1
+}
+
+/// [`authorize`], also saying what was decided (for the metrics): `None`
+/// when the mode does not authorize, or evaluation failed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn authorize_counted(
+    service: &IamService,
+    mode: AuthMode,
+    encode: bool,
+    caller: &Caller,
+    op: &OperationDef,
+    input: &Input,
+    region: Option<&str>,
+    secure: bool,
+) -> (Option<AuthzOutcome>, Result<(), IamError>) {
+    if !mode.authorizes() {
+        return (None, Ok(()));
     }
-    let Some(request) = request_of(service, caller, op, input, region) else {
-        return Ok(());
+    if caller.identity == Identity::Root {
+        return (Some(AuthzOutcome::Allowed), Ok(()));
+    }
+    let Some(request) = request_of(service, caller, op, input, region, secure) else {
+        return (Some(AuthzOutcome::Allowed), Ok(()));
     };
     // AWS: the password policy's AllowUsersToChangePassword lets every IAM
     // user in the account change their own password, without a policy
     // granting iam:ChangePassword.
-    if op.name == "ChangePassword"
-        && matches!(caller.identity, Identity::User { .. })
-        && service.users_may_change_own_password(&caller.account_id)?
-    {
-        return Ok(());
+    if op.name == "ChangePassword" && matches!(caller.identity, Identity::User { .. }) {
+        match service.users_may_change_own_password(&caller.account_id) {
+            Ok(true) => return (Some(AuthzOutcome::Allowed), Ok(())),
+            Ok(false) => {}
+            Err(e) => return (None, Err(e)),
+        }
     }
     // The verdict alone on every request; the statements behind a denial
     // (for its message) only when there is one. Evaluated again, a denial
     // may meanwhile have become an allow: the request then goes on, as if
     // it had come an instant later.
-    if service.verdict(caller, &request)?.is_allowed() {
-        return Ok(());
+    match service.verdict(caller, &request) {
+        Ok(verdict) if verdict.is_allowed() => return (Some(AuthzOutcome::Allowed), Ok(())),
+        Ok(_) => {}
+        Err(e) => return (None, Err(e)),
     }
-    let decision = service.authorize(caller, &request)?;
+    let decision = match service.authorize(caller, &request) {
+        Ok(decision) => decision,
+        Err(e) => return (None, Err(e)),
+    };
     if decision.is_allowed() {
-        return Ok(());
+        return (Some(AuthzOutcome::Allowed), Ok(()));
     }
     if mode == AuthMode::Soft {
         let message = access_denied_message(&caller.arn, &request.action, &request.resource, &decision);
         tracing::warn!(target: "ironiam::audit", caller = %caller.arn, action = %request.action, resource = %request.resource, "soft mode: allowed a request enforce mode denies: {message}");
-        return Ok(());
+        return (Some(AuthzOutcome::SoftWouldDeny), Ok(()));
     }
-    Err(service.access_denied(caller, &request, &decision, encode))
+    let outcome = if decision.decision == EvalDecision::ExplicitDeny { AuthzOutcome::ExplicitDeny } else { AuthzOutcome::ImplicitDeny };
+    (Some(outcome), Err(service.access_denied(caller, &request, &decision, encode)))
 }

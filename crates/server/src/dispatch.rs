@@ -3,13 +3,18 @@
 //! nothing else; an operation of the model without a handler answers
 //! `NotImplemented`, never a crash.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
 use ironiam_core::service::IamService;
 use ironiam_core::IamError;
-use ironiam_protocol::{decode_input, parse_form, resolve_operation, Service, XmlWriter};
+use ironiam_protocol::{decode_input, parse_form, resolve_operation, Input, OperationDef, Service, XmlWriter};
 
+use crate::audit::{AuditEvent, AuditLog};
 use crate::auth::{AuthMode, Authenticated};
-use crate::authz::authorize;
+use crate::authz::authorize_counted;
 use crate::handlers::{oidc, policies, roles, simulate, sts, users, Ctx};
+use crate::metrics::{AuthzOutcome, Metrics};
 use crate::render_cache::RoleXmlCache;
 
 /// What the pipeline decided; the HTTP layer renders it.
@@ -18,6 +23,107 @@ pub(crate) enum Answer {
     Ok { service: Service, operation: &'static str, result: Option<XmlWriter> },
     /// An AWS-shaped error.
     Err { service: Option<Service>, status: u16, sender_fault: bool, code: &'static str, message: String },
+}
+
+/// What the pipeline did with a request: the answer, and what the metrics
+/// and the audit log need to know of it (see [`Outcome::observe`]).
+pub(crate) struct Outcome {
+    /// What to answer.
+    pub answer: Answer,
+    /// The operation, once known.
+    pub op: Option<&'static OperationDef>,
+    /// The decoded input, once decoded.
+    pub input: Option<Input>,
+    /// Who, once authenticated.
+    pub authenticated: Option<Authenticated>,
+    /// What the authorize step decided, if it ran.
+    pub decision: Option<AuthzOutcome>,
+}
+
+impl From<Answer> for Outcome {
+    /// A request answered before the pipeline knew its operation.
+    fn from(answer: Answer) -> Self {
+        Outcome { answer, op: None, input: None, authenticated: None, decision: None }
+    }
+}
+
+impl Outcome {
+    /// A request refused before dispatch (its signature failed): the
+    /// operation it asked for is still read, for the metrics and the log.
+    pub(crate) fn refused(answer: Answer, scope: Option<Service>, raw_params: &[u8]) -> Self {
+        let op = parse_form(raw_params).ok().and_then(|params| resolve_operation(scope, &params).ok());
+        Outcome { answer, op, input: None, authenticated: None, decision: None }
+    }
+
+    /// The HTTP status the answer is sent with.
+    pub(crate) fn status(&self) -> u16 {
+        match &self.answer {
+            Answer::Ok { .. } => 200,
+            Answer::Err { status, .. } => *status,
+        }
+    }
+
+    /// Counts the request in `metrics` and, with `--audit-log`, queues its
+    /// record: the one place every API request passes after its answer.
+    pub(crate) fn observe(self, service: &IamService, metrics: &Metrics, audit: Option<&AuditLog>, facts: RequestFacts<'_>) {
+        let status = self.status();
+        metrics.record_request(self.op, status, facts.elapsed);
+        if let Some(decision) = self.decision {
+            metrics.record_decision(decision);
+        }
+        // Requests whose operation is unknown (unreadable, or not IAM or
+        // STS) have no event name: CloudTrail has no record for them either.
+        let (Some(audit), Some(op)) = (audit, self.op) else { return };
+        let (result_xml, error) = match self.answer {
+            Answer::Ok { result, .. } => (result.filter(|_| crate::audit::has_response_elements(op)).map(XmlWriter::into_string), None),
+            Answer::Err { code, message, .. } => (None, Some((code, message))),
+        };
+        let (caller, region) = match self.authenticated {
+            Some(a) => (Some(a.caller), a.region),
+            None => (None, None),
+        };
+        let account_id = match &caller {
+            Some(c) if !c.account_id.is_empty() => c.account_id.clone(),
+            _ => service.settings().default_account.clone(),
+        };
+        audit.submit(AuditEvent {
+            time: service.clock().now(),
+            op,
+            region,
+            source_ip: facts.peer.map(|p| p.ip()),
+            user_agent: facts.headers.get(hyper::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+            caller,
+            access_key_id: access_key_id(facts.headers, facts.query),
+            input: self.input,
+            result_xml,
+            error,
+            request_id: facts.request_id.to_string(),
+            account_id,
+        });
+    }
+}
+
+/// What the HTTP layer knows of a request beside the pipeline's outcome.
+pub(crate) struct RequestFacts<'a> {
+    pub request_id: &'a str,
+    /// From the request's headers to its answer.
+    pub elapsed: Duration,
+    /// The TCP peer, when served from a socket.
+    pub peer: Option<SocketAddr>,
+    pub headers: &'a hyper::HeaderMap,
+    pub query: Option<&'a str>,
+}
+
+/// The access key id a request is signed with (Authorization header or
+/// presigned `X-Amz-Credential`); an id, never a secret.
+fn access_key_id(headers: &hyper::HeaderMap, query: Option<&str>) -> Option<String> {
+    if let Some(auth) = headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let credential = auth.split("Credential=").nth(1)?;
+        return credential.split('/').next().map(str::to_string);
+    }
+    let credential = query?.split('&').find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
+    let id = credential.split(['/', '%']).next()?;
+    (!id.is_empty()).then(|| id.to_string())
 }
 
 impl Answer {
@@ -47,10 +153,10 @@ pub(crate) fn dispatch(
     roles_xml: &RoleXmlCache,
     mode: AuthMode,
     encode_denials: bool,
-    authenticated: &Authenticated,
+    authenticated: Authenticated,
     scope: Option<Service>,
     raw_params: &[u8],
-) -> Answer {
+) -> Outcome {
     let query_error = |service: Option<Service>, e: ironiam_protocol::QueryError| Answer::Err {
         service,
         status: e.status(),
@@ -58,24 +164,50 @@ pub(crate) fn dispatch(
         code: e.code(),
         message: e.message(),
     };
+    let early = |answer: Answer, op: Option<&'static OperationDef>, authenticated: Authenticated| Outcome {
+        answer,
+        op,
+        input: None,
+        authenticated: Some(authenticated),
+        decision: None,
+    };
     let params = match parse_form(raw_params) {
         Ok(p) => p,
-        Err(e) => return query_error(scope, e),
+        Err(e) => return early(query_error(scope, e), None, authenticated),
     };
     let op = match resolve_operation(scope, &params) {
         Ok(op) => op,
-        Err(e) => return query_error(scope, e),
+        Err(e) => return early(query_error(scope, e), None, authenticated),
     };
     let input = match decode_input(op, &params) {
         Ok(i) => i,
-        Err(e) => return query_error(Some(op.service), e),
+        Err(e) => return early(query_error(Some(op.service), e), Some(op), authenticated),
     };
+    let mut decision = None;
+    let answer = answer(service, roles_xml, mode, encode_denials, &authenticated, op, &input, &mut decision);
+    Outcome { answer, op: Some(op), input: Some(input), authenticated: Some(authenticated), decision }
+}
+
+/// Authorizes and handles a decoded request.
+#[allow(clippy::too_many_arguments)]
+fn answer(
+    service: &IamService,
+    roles_xml: &RoleXmlCache,
+    mode: AuthMode,
+    encode_denials: bool,
+    authenticated: &Authenticated,
+    op: &'static OperationDef,
+    input: &Input,
+    decision: &mut Option<AuthzOutcome>,
+) -> Answer {
     let caller = &authenticated.caller;
     let region = authenticated.region.as_deref();
-    if let Err(denied) = authorize(service, mode, encode_denials, caller, op, &input, region) {
+    let (decided, authorized) = authorize_counted(service, mode, encode_denials, caller, op, input, region, authenticated.secure);
+    *decision = decided;
+    if let Err(denied) = authorized {
         return Answer::from_domain(op.service, denied);
     }
-    let ctx = Ctx { service, roles_xml, caller, input: &input, mode, region };
+    let ctx = Ctx { service, roles_xml, caller, input, mode, region };
     let result = match (op.service, op.name) {
         (Service::Sts, "GetCallerIdentity") => sts::get_caller_identity(&ctx),
         (Service::Sts, "AssumeRole") => sts::assume_role(&ctx),

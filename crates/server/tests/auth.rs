@@ -24,7 +24,7 @@ fn app(mode: AuthMode) -> (Arc<App>, Arc<FixedClock>) {
         ..Settings::default()
     };
     let service = IamService::new(Arc::new(MemoryStore::new()), clock.clone(), settings);
-    (App::new(Arc::new(service), AppConfig { enable_reset: true, auth: mode, ..Default::default() }), clock)
+    (App::new(Arc::new(service), AppConfig { test_endpoints: true, auth: mode, ..Default::default() }), clock)
 }
 
 struct Signer<'a> {

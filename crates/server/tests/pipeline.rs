@@ -14,7 +14,7 @@ use ironiam_server::{App, AppConfig};
 
 fn app() -> Arc<App> {
     let service = IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_795_998_080)), Settings::default());
-    App::new(Arc::new(service), AppConfig { enable_reset: true, ..Default::default() })
+    App::new(Arc::new(service), AppConfig { test_endpoints: true, ..Default::default() })
 }
 
 async fn post(app: &App, body: &str) -> (u16, String) {

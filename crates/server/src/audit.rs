@@ -1,0 +1,818 @@
+//! The audit trail: one JSON object per line for every IAM and STS API
+//! request, in the format of CloudTrail's records (`--audit-log PATH|-`).
+//!
+//! Fields follow "CloudTrail record contents" (eventVersion 1.08) and the
+//! IAM User Guide's "Logging IAM and AWS STS API calls with AWS CloudTrail":
+//! `requestParameters` holds the request's members with lower-camel-case
+//! names, `responseElements` the result of write operations (`null` for
+//! read-only Get/List calls, as CloudTrail writes them), dates inside
+//! `responseElements` as CloudTrail prints them (`Jul 30, 2024 9:53:13 PM`,
+//! UTC), `eventTime` in ISO 8601.
+//!
+//! Both are derived from the model, so an operation added later is covered
+//! without new code: `requestParameters` by walking the decoded
+//! [`Input`], `responseElements` by reading the handler's result XML back
+//! with the operation's output shape (lists, numbers, booleans and dates
+//! then come out typed).
+//!
+//! **Secrets are never written.** A member whose shape the model marks
+//! `sensitive` (passwords, secret access keys, private keys, SAML
+//! assertions, web identity tokens, …) is left out, wherever it appears;
+//! so is every member in [`ALSO_SECRET`].
+//!
+//! Records are built on the request path from values the pipeline already
+//! owns, then handed through a bounded queue to a writer thread, which
+//! serializes them into a buffered file and flushes at least once a second
+//! and at a clean stop. A full queue never blocks a request: the record is
+//! dropped and counted (`ironiam_audit_events_dropped_total`). A crash or
+//! `kill -9` loses what was buffered — up to about the last second.
+
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ironiam_core::service::{Caller, Identity};
+use ironiam_core::session::SessionKind;
+use ironiam_protocol::model::{Shape, ShapeKind};
+use ironiam_protocol::{Input, OperationDef, Service, Value as InputValue};
+use parking_lot::Mutex;
+use serde_json::{Map, Value};
+
+use crate::metrics::Metrics;
+
+/// Members never written although the model does not mark them sensitive.
+///
+/// CloudTrail itself writes `sessionToken` in the `credentials` of
+/// AssumeRole's `responseElements`; ironiam does not (issue 13: a session
+/// token is a bearer credential and must never reach a log).
+pub const ALSO_SECRET: &[&str] = &["SessionToken"];
+
+/// Records waiting for the writer; past this, new ones are dropped.
+const QUEUE: usize = 16 * 1024;
+
+/// The writer flushes at least this often while records arrive.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+enum Message {
+    Record(Box<AuditEvent>),
+    Stop,
+}
+
+/// The audit log: a queue and the thread that writes it.
+pub struct AuditLog {
+    queue: SyncSender<Message>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog").finish_non_exhaustive()
+    }
+}
+
+impl AuditLog {
+    /// Appends to `path` (created if needed, mode 0600 on Unix: the log
+    /// names principals and resources), or writes to standard output for `-`.
+    pub fn open(path: &Path, metrics: Arc<Metrics>) -> std::io::Result<AuditLog> {
+        let out: Box<dyn Write + Send> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdout())
+        } else {
+            let mut options = OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            Box::new(options.open(path)?)
+        };
+        let (queue, records) = sync_channel(QUEUE);
+        let counted = metrics.clone();
+        let writer = std::thread::Builder::new()
+            .name("ironiam-audit".into())
+            .spawn(move || write_records(records, BufWriter::with_capacity(64 * 1024, out), &counted))?;
+        Ok(AuditLog { queue, writer: Mutex::new(Some(writer)), metrics })
+    }
+
+    /// Queues a record without waiting; a full queue drops it.
+    pub(crate) fn submit(&self, event: AuditEvent) {
+        match self.queue.try_send(Message::Record(Box::new(event))) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                let before = self.metrics.audit_dropped();
+                // One warning per thousand drops: the log must not flood too.
+                if before.checked_rem(1000) == Some(0) {
+                    tracing::warn!(dropped = before + 1, "the audit log writer is behind: records dropped");
+                }
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.metrics.audit_dropped();
+            }
+        }
+    }
+
+    /// Writes and flushes everything queued, then stops the writer (a clean
+    /// stop; records submitted afterwards are dropped).
+    pub fn shutdown(&self) {
+        let Some(writer) = self.writer.lock().take() else { return };
+        // Waits for room: at shutdown, losing the tail would be worse.
+        if self.queue.send(Message::Stop).is_ok() && writer.join().is_err() {
+            tracing::error!("the audit log writer failed");
+        }
+    }
+}
+
+/// How often the writer looks for queued records. It polls rather than
+/// blocks so that a request queuing a record never has to wake a sleeping
+/// thread (a system call per request, measured at a quarter of GetRole's
+/// throughput on two cores); records wait at most this long in the queue.
+const POLL_EVERY: Duration = Duration::from_millis(20);
+
+fn write_records(records: Receiver<Message>, mut out: BufWriter<Box<dyn Write + Send>>, metrics: &Metrics) {
+    let mut last_flush = Instant::now();
+    let mut unflushed = false;
+    let mut failures: u64 = 0;
+    let mut line = Vec::with_capacity(2048);
+    loop {
+        let mut stop = false;
+        let mut written = 0;
+        loop {
+            match records.try_recv() {
+                Ok(Message::Record(event)) => {
+                    line.clear();
+                    event.write_json(&mut line);
+                    line.push(b'\n');
+                    match out.write_all(&line) {
+                        Ok(()) => written += 1,
+                        Err(e) => {
+                            failures += 1;
+                            if failures % 1000 == 1 {
+                                tracing::error!(error = %e, "cannot write the audit log");
+                            }
+                        }
+                    }
+                }
+                Ok(Message::Stop) | Err(TryRecvError::Disconnected) => {
+                    stop = true;
+                    break;
+                }
+                Err(TryRecvError::Empty) => break,
+            }
+        }
+        if written > 0 {
+            metrics.audit_written(written);
+            unflushed = true;
+        }
+        if stop {
+            break;
+        }
+        if unflushed && last_flush.elapsed() >= FLUSH_EVERY {
+            if let Err(e) = out.flush() {
+                tracing::error!(error = %e, "cannot flush the audit log");
+            }
+            unflushed = false;
+            last_flush = Instant::now();
+        }
+        std::thread::sleep(POLL_EVERY);
+    }
+    if let Err(e) = out.flush() {
+        tracing::error!(error = %e, "cannot flush the audit log");
+    }
+}
+
+/// What one request leaves in the audit log, gathered on the request path
+/// from values the pipeline already owns; serialized by the writer.
+pub(crate) struct AuditEvent {
+    /// When the request was answered, epoch seconds (the service clock).
+    pub time: i64,
+    pub op: &'static OperationDef,
+    /// The signature's region; AWS's global endpoint region otherwise.
+    pub region: Option<String>,
+    pub source_ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    /// `None` when authentication failed.
+    pub caller: Option<Caller>,
+    /// The access key the request was signed with.
+    pub access_key_id: Option<String>,
+    /// The decoded input, when decoding got that far.
+    pub input: Option<Input>,
+    /// The handler's result XML, kept only for operations whose
+    /// `responseElements` are written.
+    pub result_xml: Option<String>,
+    /// An error's code and message.
+    pub error: Option<(&'static str, String)>,
+    pub request_id: String,
+    /// The account the request acted in (`recipientAccountId`).
+    pub account_id: String,
+}
+
+/// Whether CloudTrail marks the operation read-only: IAM's and STS's Get,
+/// List, Simulate and Decode calls, and STS's AssumeRole calls (they change
+/// no resource).
+pub(crate) fn is_read_only(op: &OperationDef) -> bool {
+    ["Get", "List", "Simulate", "Decode"].iter().any(|p| op.name.starts_with(p))
+        || (op.service == Service::Sts && op.name.starts_with("AssumeRole"))
+}
+
+/// Whether `responseElements` is written: for write operations, and for
+/// STS's calls that issue credentials (CloudTrail writes theirs although
+/// they are read-only); `null` otherwise, as CloudTrail does.
+pub(crate) fn has_response_elements(op: &OperationDef) -> bool {
+    !is_read_only(op)
+        || (op.service == Service::Sts
+            && (op.name.starts_with("AssumeRole") || matches!(op.name, "GetSessionToken" | "GetFederationToken")))
+}
+
+impl AuditEvent {
+    /// Appends the CloudTrail record, as one line of JSON without its
+    /// newline. Written field by field (no intermediate document): the
+    /// writer thread shares two cores with the server.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        let source = match self.op.service {
+            Service::Iam => "iam.amazonaws.com",
+            Service::Sts => "sts.amazonaws.com",
+        };
+        out.extend_from_slice(b"{\"eventVersion\":\"1.08\",\"userIdentity\":");
+        json_into(out, &self.user_identity());
+        field(out, "eventTime", &ironiam_core::clock::iso8601(self.time));
+        field(out, "eventSource", source);
+        field(out, "eventName", self.op.name);
+        // IAM is global: CloudTrail records its calls in us-east-1.
+        field(out, "awsRegion", self.region.as_deref().unwrap_or("us-east-1"));
+        match self.source_ip {
+            Some(ip) => field(out, "sourceIPAddress", &ip.to_string()),
+            None => out.extend_from_slice(b",\"sourceIPAddress\":null"),
+        }
+        match &self.user_agent {
+            Some(agent) => field(out, "userAgent", agent),
+            None => out.extend_from_slice(b",\"userAgent\":null"),
+        }
+        if let Some((code, message)) = &self.error {
+            field(out, "errorCode", code);
+            field(out, "errorMessage", message);
+        }
+        out.extend_from_slice(b",\"requestParameters\":");
+        json_into(out, &self.input.as_ref().map_or(Value::Null, request_parameters));
+        out.extend_from_slice(b",\"responseElements\":");
+        let response = match (&self.error, &self.result_xml) {
+            (None, Some(xml)) => response_elements(self.op, xml),
+            _ => Value::Null,
+        };
+        json_into(out, &response);
+        field(out, "requestID", &self.request_id);
+        field(out, "eventID", &event_id());
+        out.extend_from_slice(if is_read_only(self.op) { b",\"readOnly\":true" } else { b",\"readOnly\":false" });
+        out.extend_from_slice(b",\"eventType\":\"AwsApiCall\",\"managementEvent\":true");
+        field(out, "recipientAccountId", &self.account_id);
+        out.extend_from_slice(b",\"eventCategory\":\"Management\"}");
+    }
+
+    /// The record as a JSON document (tests).
+    #[cfg(test)]
+    pub(crate) fn to_json(&self) -> Value {
+        let mut line = Vec::new();
+        self.write_json(&mut line);
+        serde_json::from_slice(&line).unwrap_or(Value::Null)
+    }
+
+    /// `userIdentity`, as "CloudTrail userIdentity element" describes it.
+    fn user_identity(&self) -> Value {
+        let mut id = Map::new();
+        let Some(caller) = &self.caller else {
+            // The signature did not check out: who it claimed to be is unknown.
+            id.insert("type".into(), "Unknown".into());
+            if let Some(key) = &self.access_key_id {
+                id.insert("accessKeyId".into(), key.as_str().into());
+            }
+            return Value::Object(id);
+        };
+        let kind = match &caller.identity {
+            Identity::Root => "Root",
+            Identity::User { .. } => "IAMUser",
+            Identity::AssumedRole { .. } => "AssumedRole",
+            // Only AssumeRoleWithWebIdentity is taken unsigned: its caller
+            // is whoever the identity provider vouched for.
+            Identity::Anonymous => "WebIdentityUser",
+        };
+        id.insert("type".into(), kind.into());
+        if caller.identity == Identity::Anonymous {
+            return Value::Object(id);
+        }
+        id.insert("principalId".into(), caller.user_id.as_str().into());
+        id.insert("arn".into(), caller.arn.as_str().into());
+        id.insert("accountId".into(), caller.account_id.as_str().into());
+        if let Some(key) = self.access_key_id.as_deref().or(caller.session.as_ref().map(|s| s.access_key_id.as_str())) {
+            id.insert("accessKeyId".into(), key.into());
+        }
+        if let Identity::User { name } = &caller.identity {
+            id.insert("userName".into(), name.as_str().into());
+        }
+        if let Some(session) = &caller.session {
+            let mut context = Map::new();
+            if let (SessionKind::AssumedRole, Identity::AssumedRole { role_name, role_arn }) = (&session.kind, &caller.identity) {
+                let mut issuer = Map::new();
+                issuer.insert("type".into(), "Role".into());
+                issuer.insert("principalId".into(), session.principal_id.as_str().into());
+                issuer.insert("arn".into(), role_arn.as_str().into());
+                issuer.insert("accountId".into(), session.account_id.as_str().into());
+                issuer.insert("userName".into(), role_name.as_str().into());
+                context.insert("sessionIssuer".into(), Value::Object(issuer));
+            }
+            let mut attributes = Map::new();
+            attributes.insert("creationDate".into(), ironiam_core::clock::iso8601(session.issued).into());
+            attributes.insert("mfaAuthenticated".into(), "false".into());
+            context.insert("attributes".into(), Value::Object(attributes));
+            if let Some(source) = &session.source_identity {
+                context.insert("sourceIdentity".into(), source.as_str().into());
+            }
+            id.insert("sessionContext".into(), Value::Object(context));
+        }
+        Value::Object(id)
+    }
+}
+
+/// Appends `,"name":"value"` (the value JSON-escaped).
+fn field(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.push(b',');
+    // Writing into a Vec cannot fail, and strings always serialize.
+    let _ = serde_json::to_writer(&mut *out, name);
+    out.push(b':');
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+fn json_into(out: &mut Vec<u8>, value: &Value) {
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+/// A random (version 4) UUID.
+fn event_id() -> String {
+    let mut id: Vec<u8> = ironiam_core::ids::request_id().into_bytes();
+    // request_id() is 32 random hex digits in UUID layout; set the version
+    // and variant digits.
+    if id.len() == 36 {
+        id[14] = b'4';
+        let variant = match id[19] {
+            b'0' | b'4' | b'8' | b'c' => b'8',
+            b'1' | b'5' | b'9' | b'd' => b'9',
+            b'2' | b'6' | b'a' | b'e' => b'a',
+            _ => b'b',
+        };
+        id[19] = variant;
+    }
+    String::from_utf8(id).unwrap_or_default()
+}
+
+/// `RoleName` → `roleName`, as CloudTrail names members (only the first
+/// letter changes: `OpenIDConnectProviderArn` → `openIDConnectProviderArn`).
+fn lower_camel(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Whether a member of `shape` must never be written.
+fn is_secret(name: &str, shape: &Shape) -> bool {
+    shape.sensitive
+        || ALSO_SECRET.contains(&name)
+        || matches!(shape.kind, ShapeKind::List { member, .. } if member.sensitive)
+        || matches!(shape.kind, ShapeKind::Map { value, .. } if value.sensitive)
+}
+
+/// `requestParameters`: the sent members, lower-camel-cased, secrets left
+/// out; `null` when there are none (GetCallerIdentity).
+pub(crate) fn request_parameters(input: &Input) -> Value {
+    let map = structure_of_input(input);
+    if map.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(map)
+    }
+}
+
+fn structure_of_input(input: &Input) -> Map<String, Value> {
+    let mut map = Map::new();
+    let shape = input.shape();
+    for (name, value) in input.iter() {
+        let member_shape = shape.and_then(|s| s.member(name)).map(|m| m.shape);
+        // A member the model does not know cannot be judged: leave it out.
+        let Some(member_shape) = member_shape else { continue };
+        if is_secret(name, member_shape) {
+            continue;
+        }
+        map.insert(lower_camel(name), input_value(value));
+    }
+    map
+}
+
+fn input_value(value: &InputValue) -> Value {
+    match value {
+        InputValue::String(s) | InputValue::Timestamp(s) => s.as_str().into(),
+        InputValue::Integer(n) => (*n).into(),
+        InputValue::Boolean(b) => (*b).into(),
+        InputValue::Blob(bytes) => ironiam_core::crypto::base64_encode(bytes).into(),
+        InputValue::List(items) => Value::Array(items.iter().map(input_value).collect()),
+        InputValue::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (k.clone(), input_value(v))).collect()),
+        InputValue::Structure(inner) => Value::Object(structure_of_input(inner)),
+    }
+}
+
+/// `responseElements`: the result XML read back with the operation's
+/// output shape; `null` when the operation has no output or it is empty.
+pub(crate) fn response_elements(op: &OperationDef, xml: &str) -> Value {
+    let (Some(shape), Some(nodes)) = (op.output, parse_xml(xml)) else { return Value::Null };
+    let map = structure_of_xml(shape, &nodes);
+    if map.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(map)
+    }
+}
+
+fn structure_of_xml(shape: &Shape, children: &[Node]) -> Map<String, Value> {
+    let mut map = Map::new();
+    for member in shape.members() {
+        if is_secret(member.name, member.shape) {
+            continue;
+        }
+        if let Some(node) = children.iter().find(|n| n.name == member.wire_name) {
+            map.insert(lower_camel(member.name), xml_value(member.shape, node));
+        }
+    }
+    map
+}
+
+fn xml_value(shape: &Shape, node: &Node) -> Value {
+    match shape.kind {
+        ShapeKind::Structure { .. } => Value::Object(structure_of_xml(shape, &node.children)),
+        ShapeKind::List { member, member_name } => Value::Array(
+            node.children.iter().filter(|n| n.name == member_name).map(|n| xml_value(member, n)).collect(),
+        ),
+        ShapeKind::Map { key, value, key_name, value_name } => {
+            let mut map = Map::new();
+            for entry in node.children.iter().filter(|n| n.name == "entry") {
+                let k = entry.children.iter().find(|n| n.name == key_name);
+                let v = entry.children.iter().find(|n| n.name == value_name);
+                if let (Some(k), Some(v)) = (k, v) {
+                    let key_text = match xml_value(key, k) {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    map.insert(key_text, xml_value(value, v));
+                }
+            }
+            Value::Object(map)
+        }
+        ShapeKind::Boolean => match node.text.as_str() {
+            "true" => true.into(),
+            "false" => false.into(),
+            other => other.into(),
+        },
+        ShapeKind::Integer | ShapeKind::Long => node.text.parse::<i64>().map_or_else(|_| node.text.as_str().into(), Value::from),
+        ShapeKind::Timestamp => cloudtrail_date(&node.text).map_or_else(|| node.text.as_str().into(), Value::from),
+        ShapeKind::String | ShapeKind::Blob => node.text.as_str().into(),
+    }
+}
+
+/// `2024-07-30T21:53:13Z` → `Jul 30, 2024 9:53:13 PM`: how CloudTrail
+/// prints dates inside IAM and STS `responseElements` (e.g. CreateAccessKey's
+/// `accessKey.createDate`, AssumeRole's `credentials.expiration`), in UTC.
+/// `None` for text that is not such a date.
+pub(crate) fn cloudtrail_date(iso: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let b = iso.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> { iso.get(range)?.parse().ok() };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    let month = MONTHS.get(usize::try_from(month.checked_sub(1)?).ok()?)?;
+    if hour > 23 {
+        return None;
+    }
+    let (hour12, half) = match hour {
+        0 => (12, "AM"),
+        1..=11 => (hour, "AM"),
+        12 => (12, "PM"),
+        _ => (hour - 12, "PM"),
+    };
+    Some(format!("{month} {day}, {year} {hour12}:{minute:02}:{second:02} {half}"))
+}
+
+/// An element of the result XML.
+struct Node<'a> {
+    name: &'a str,
+    children: Vec<Node<'a>>,
+    text: String,
+}
+
+/// Nesting deeper than any IAM or STS output; past it the XML is refused.
+const MAX_DEPTH: usize = 32;
+
+/// Reads the XML ironiam's handlers write (elements and escaped text; no
+/// attributes, comments or CDATA inside a result) into elements. `None`
+/// for anything else.
+fn parse_xml(xml: &str) -> Option<Vec<Node<'_>>> {
+    let mut stack: Vec<Node<'_>> = vec![Node { name: "", children: Vec::new(), text: String::new() }];
+    let mut rest = xml;
+    while !rest.is_empty() {
+        let Some(open) = rest.find('<') else {
+            unescape_into(&mut stack.last_mut()?.text, rest);
+            break;
+        };
+        if open > 0 {
+            unescape_into(&mut stack.last_mut()?.text, &rest[..open]);
+        }
+        let close = rest[open..].find('>')? + open;
+        let tag = &rest[open + 1..close];
+        rest = &rest[close + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let node = stack.pop()?;
+            if node.name != name.trim() || stack.is_empty() {
+                return None;
+            }
+            stack.last_mut()?.children.push(node);
+        } else if let Some(name) = tag.strip_suffix('/') {
+            let name = name.split_whitespace().next()?;
+            stack.last_mut()?.children.push(Node { name, children: Vec::new(), text: String::new() });
+        } else if tag.starts_with('?') || tag.starts_with('!') {
+            continue;
+        } else {
+            if stack.len() > MAX_DEPTH {
+                return None;
+            }
+            let name = tag.split_whitespace().next()?;
+            stack.push(Node { name, children: Vec::new(), text: String::new() });
+        }
+    }
+    if stack.len() != 1 {
+        return None;
+    }
+    stack.pop().map(|root| root.children)
+}
+
+/// Appends `text` with XML's entities and character references decoded.
+fn unescape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let Some(semi) = after.find(';').filter(|&i| i <= 10) else {
+            out.push('&');
+            rest = after;
+            continue;
+        };
+        let entity = &after[..semi];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|dec| dec.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ironiam_protocol::{decode_input, operation};
+
+    fn input(service: Service, action: &str, params: &[(&str, &str)]) -> (&'static OperationDef, Input) {
+        let op = operation(Some(service), action).unwrap();
+        let owned: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        (op, decode_input(op, &owned).unwrap())
+    }
+
+    #[test]
+    fn request_parameters_are_the_members_in_lower_camel_case() {
+        let (_, create_role) = input(
+            Service::Iam,
+            "CreateRole",
+            &[
+                ("RoleName", "ecsAnywhereRole"),
+                ("AssumeRolePolicyDocument", "{\"Version\":\"2012-10-17\"}"),
+                ("MaxSessionDuration", "7200"),
+                ("Tags.member.1.Key", "team"),
+                ("Tags.member.1.Value", "infra"),
+            ],
+        );
+        assert_eq!(
+            request_parameters(&create_role),
+            serde_json::json!({
+                "roleName": "ecsAnywhereRole",
+                "assumeRolePolicyDocument": "{\"Version\":\"2012-10-17\"}",
+                "maxSessionDuration": 7200,
+                "tags": [{"key": "team", "value": "infra"}],
+            })
+        );
+        let (_, oidc) = input(
+            Service::Iam,
+            "GetOpenIDConnectProvider",
+            &[("OpenIDConnectProviderArn", "arn:aws:iam::123456789012:oidc-provider/example.com")],
+        );
+        assert_eq!(
+            request_parameters(&oidc),
+            serde_json::json!({"openIDConnectProviderArn": "arn:aws:iam::123456789012:oidc-provider/example.com"})
+        );
+        let (_, nothing) = input(Service::Sts, "GetCallerIdentity", &[]);
+        assert_eq!(request_parameters(&nothing), Value::Null);
+    }
+
+    #[test]
+    fn passwords_and_tokens_never_reach_request_parameters() {
+        let (_, login) = input(Service::Iam, "CreateLoginProfile", &[("UserName", "alice"), ("Password", "pa55-W0rd!x")]);
+        assert_eq!(request_parameters(&login), serde_json::json!({"userName": "alice"}));
+        let (_, change) = input(Service::Iam, "ChangePassword", &[("OldPassword", "old-Secret1"), ("NewPassword", "new-Secret2")]);
+        assert_eq!(request_parameters(&change), Value::Null);
+        let (_, update) = input(Service::Iam, "UpdateLoginProfile", &[("UserName", "bob"), ("Password", "upd-Secret3")]);
+        assert_eq!(request_parameters(&update), serde_json::json!({"userName": "bob"}));
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
+        let (_, web) = input(
+            Service::Sts,
+            "AssumeRoleWithWebIdentity",
+            &[("RoleArn", "arn:aws:iam::123456789012:role/web"), ("RoleSessionName", "web-session"), ("WebIdentityToken", token)],
+        );
+        let text = request_parameters(&web).to_string();
+        assert!(!text.contains(token) && !text.contains("webIdentityToken"), "{text}");
+        assert!(text.contains("\"roleSessionName\":\"web-session\""));
+        let (_, saml) = input(
+            Service::Sts,
+            "AssumeRoleWithSAML",
+            &[
+                ("RoleArn", "arn:aws:iam::123456789012:role/saml"),
+                ("PrincipalArn", "arn:aws:iam::123456789012:saml-provider/idp"),
+                ("SAMLAssertion", "PHNhbWw+c2VjcmV0PC9zYW1sPg=="),
+            ],
+        );
+        assert!(!request_parameters(&saml).to_string().contains("PHNhbWw"));
+        let (_, cert) = input(
+            Service::Iam,
+            "UploadServerCertificate",
+            &[("ServerCertificateName", "c"), ("CertificateBody", "-----BEGIN CERTIFICATE-----x"), ("PrivateKey", "-----BEGIN PRIVATE KEY-----SECRET")],
+        );
+        assert!(!request_parameters(&cert).to_string().contains("SECRET"));
+    }
+
+    #[test]
+    fn the_model_marks_every_secret_member_sensitive() {
+        // The deny-list is the model's `sensitive` flag: check it covers the
+        // secrets ironiam handles, so a model change cannot silently drop one.
+        let member = |service, action: &str, shape_of: &dyn Fn(&'static OperationDef) -> Option<&'static Shape>, name: &str| {
+            let op = operation(Some(service), action).unwrap();
+            shape_of(op).and_then(|s| s.member(name)).map(|m| m.shape.sensitive)
+        };
+        let input_of = |op: &'static OperationDef| op.input;
+        assert_eq!(member(Service::Iam, "CreateLoginProfile", &input_of, "Password"), Some(true));
+        assert_eq!(member(Service::Iam, "ChangePassword", &input_of, "NewPassword"), Some(true));
+        assert_eq!(member(Service::Iam, "ChangePassword", &input_of, "OldPassword"), Some(true));
+        assert_eq!(member(Service::Iam, "UploadServerCertificate", &input_of, "PrivateKey"), Some(true));
+        assert_eq!(member(Service::Sts, "AssumeRoleWithWebIdentity", &input_of, "WebIdentityToken"), Some(true));
+        assert_eq!(member(Service::Sts, "AssumeRoleWithSAML", &input_of, "SAMLAssertion"), Some(true));
+        let access_key = operation(Some(Service::Iam), "CreateAccessKey").and_then(|o| o.output).and_then(|s| s.member("AccessKey")).unwrap();
+        assert!(access_key.shape.member("SecretAccessKey").unwrap().shape.sensitive);
+        let credentials = operation(Some(Service::Sts), "AssumeRole").and_then(|o| o.output).and_then(|s| s.member("Credentials")).unwrap();
+        assert!(credentials.shape.member("SecretAccessKey").unwrap().shape.sensitive);
+        // The session token is not marked: the explicit list covers it.
+        assert!(!credentials.shape.member("SessionToken").unwrap().shape.sensitive);
+        assert!(ALSO_SECRET.contains(&"SessionToken"));
+    }
+
+    #[test]
+    fn response_elements_follow_the_output_shape() {
+        let create_role = operation(Some(Service::Iam), "CreateRole").unwrap();
+        let xml = "<Role><Path>/</Path><RoleName>ecsAnywhereRole</RoleName><RoleId>AROAEXAMPLE</RoleId>\
+                   <Arn>arn:aws:iam::123456789012:role/ecsAnywhereRole</Arn><CreateDate>2026-11-26T01:02:03Z</CreateDate>\
+                   <AssumeRolePolicyDocument>%7B%22Version%22%7D</AssumeRolePolicyDocument>\
+                   <Description>a &amp; b &lt;c&gt;</Description><MaxSessionDuration>3600</MaxSessionDuration>\
+                   <Tags><member><Key>team</Key><Value>infra</Value></member></Tags><RoleLastUsed/></Role>";
+        assert_eq!(
+            response_elements(create_role, xml),
+            serde_json::json!({"role": {
+                "path": "/",
+                "roleName": "ecsAnywhereRole",
+                "roleId": "AROAEXAMPLE",
+                "arn": "arn:aws:iam::123456789012:role/ecsAnywhereRole",
+                "createDate": "Nov 26, 2026 1:02:03 AM",
+                "assumeRolePolicyDocument": "%7B%22Version%22%7D",
+                "description": "a & b <c>",
+                "maxSessionDuration": 3600,
+                "tags": [{"key": "team", "value": "infra"}],
+                "roleLastUsed": {},
+            }})
+        );
+        let list = operation(Some(Service::Iam), "ListRoles").unwrap();
+        let xml = "<Roles/><IsTruncated>false</IsTruncated>";
+        assert_eq!(response_elements(list, xml), serde_json::json!({"roles": [], "isTruncated": false}));
+        assert_eq!(response_elements(list, "<Roles><member>"), Value::Null, "broken XML is not guessed at");
+    }
+
+    #[test]
+    fn secret_keys_and_session_tokens_never_reach_response_elements() {
+        let create_key = operation(Some(Service::Iam), "CreateAccessKey").unwrap();
+        let xml = "<AccessKey><UserName>alice</UserName><AccessKeyId>AKIAEXAMPLE</AccessKeyId><Status>Active</Status>\
+                   <SecretAccessKey>wJalrXUtnFEMI/K7MDENG/SECRET</SecretAccessKey><CreateDate>2026-01-02T13:04:05Z</CreateDate></AccessKey>";
+        assert_eq!(
+            response_elements(create_key, xml),
+            serde_json::json!({"accessKey": {
+                "userName": "alice", "accessKeyId": "AKIAEXAMPLE", "status": "Active", "createDate": "Jan 2, 2026 1:04:05 PM"
+            }})
+        );
+        let assume = operation(Some(Service::Sts), "AssumeRole").unwrap();
+        let xml = "<Credentials><AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>SECRETKEY</SecretAccessKey>\
+                   <SessionToken>TOKENTOKEN</SessionToken><Expiration>2026-01-02T00:30:00Z</Expiration></Credentials>\
+                   <AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn></AssumedRoleUser>\
+                   <PackedPolicySize>6</PackedPolicySize>";
+        let elements = response_elements(assume, xml);
+        let text = elements.to_string();
+        assert!(!text.contains("SECRETKEY") && !text.contains("TOKENTOKEN"), "{text}");
+        assert_eq!(elements["credentials"], serde_json::json!({"accessKeyId": "ASIAEXAMPLE", "expiration": "Jan 2, 2026 12:30:00 AM"}));
+        assert_eq!(elements["assumedRoleUser"]["assumedRoleId"], "AROAEXAMPLE:s");
+        assert_eq!(elements["packedPolicySize"], 6);
+    }
+
+    #[test]
+    fn read_only_calls_and_their_response_elements() {
+        let op = |s, n| operation(Some(s), n).unwrap();
+        assert!(is_read_only(op(Service::Iam, "GetRole")) && !has_response_elements(op(Service::Iam, "GetRole")));
+        assert!(is_read_only(op(Service::Iam, "ListAttachedRolePolicies")));
+        assert!(!is_read_only(op(Service::Iam, "AttachRolePolicy")) && has_response_elements(op(Service::Iam, "CreateRole")));
+        assert!(is_read_only(op(Service::Sts, "AssumeRole")) && has_response_elements(op(Service::Sts, "AssumeRole")));
+        assert!(!has_response_elements(op(Service::Sts, "GetCallerIdentity")));
+    }
+
+    #[test]
+    fn dates_as_cloudtrail_prints_them() {
+        assert_eq!(cloudtrail_date("2024-07-30T21:53:13Z").as_deref(), Some("Jul 30, 2024 9:53:13 PM"));
+        assert_eq!(cloudtrail_date("2026-11-26T00:00:09Z").as_deref(), Some("Nov 26, 2026 12:00:09 AM"));
+        assert_eq!(cloudtrail_date("2026-11-26T12:10:00.123Z").as_deref(), Some("Nov 26, 2026 12:10:00 PM"));
+        assert_eq!(cloudtrail_date("yesterday"), None);
+    }
+
+    #[test]
+    fn a_record_is_one_line_of_json_with_cloudtrail_fields() {
+        let (op, create) = input(Service::Iam, "CreateLoginProfile", &[("UserName", "alice"), ("Password", "pa55-W0rd!x")]);
+        let event = AuditEvent {
+            time: 1_795_998_080,
+            op,
+            region: None,
+            source_ip: Some(IpAddr::from([127, 0, 0, 1])),
+            user_agent: Some("agent \"quoted\"\n".into()),
+            caller: Some(Caller::root("123456789012")),
+            access_key_id: Some("AKIAROOT".into()),
+            input: Some(create),
+            result_xml: Some("<LoginProfile><UserName>alice</UserName><CreateDate>2026-11-30T00:21:20Z</CreateDate></LoginProfile>".into()),
+            error: None,
+            request_id: "req-1".into(),
+            account_id: "123456789012".into(),
+        };
+        let mut line = Vec::new();
+        event.write_json(&mut line);
+        assert!(!line.contains(&b'\n'));
+        let record = event.to_json();
+        assert_eq!(record["eventTime"], "2026-11-30T00:21:20Z");
+        assert_eq!(record["eventSource"], "iam.amazonaws.com");
+        assert_eq!(record["awsRegion"], "us-east-1");
+        assert_eq!(record["userAgent"], "agent \"quoted\"\n");
+        assert_eq!(record["userIdentity"]["type"], "Root");
+        assert_eq!(record["userIdentity"]["accessKeyId"], "AKIAROOT");
+        assert_eq!(record["requestParameters"], serde_json::json!({"userName": "alice"}));
+        assert_eq!(record["responseElements"]["loginProfile"]["createDate"], "Nov 30, 2026 12:21:20 AM");
+        assert_eq!(record["readOnly"], false);
+        assert!(record.get("errorCode").is_none());
+        assert!(!String::from_utf8_lossy(&line).contains("pa55"));
+    }
+
+    #[test]
+    fn event_ids_are_version_4_uuids() {
+        let id = event_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
+    }
+}
