@@ -239,7 +239,7 @@ impl AuditEvent {
             Service::Sts => "sts.amazonaws.com",
         };
         out.extend_from_slice(b"{\"eventVersion\":\"1.08\",\"userIdentity\":");
-        json_into(out, &self.user_identity());
+        self.write_user_identity(out);
         field(out, "eventTime", &ironiam_core::clock::iso8601(self.time));
         field(out, "eventSource", source);
         field(out, "eventName", self.op.name);
@@ -258,7 +258,10 @@ impl AuditEvent {
             field(out, "errorMessage", message);
         }
         out.extend_from_slice(b",\"requestParameters\":");
-        json_into(out, &self.input.as_ref().map_or(Value::Null, request_parameters));
+        match &self.input {
+            Some(input) => write_request_parameters(out, input),
+            None => out.extend_from_slice(b"null"),
+        }
         out.extend_from_slice(b",\"responseElements\":");
         let response = match (&self.error, &self.result_xml) {
             (None, Some(xml)) => response_elements(self.op, xml),
@@ -281,16 +284,18 @@ impl AuditEvent {
         serde_json::from_slice(&line).unwrap_or(Value::Null)
     }
 
-    /// `userIdentity`, as "CloudTrail userIdentity element" describes it.
-    fn user_identity(&self) -> Value {
-        let mut id = Map::new();
+    /// `userIdentity`, as "CloudTrail userIdentity element" describes it,
+    /// written straight into `out` (the writer thread shares two cores with
+    /// the server: no intermediate document).
+    fn write_user_identity(&self, out: &mut Vec<u8>) {
         let Some(caller) = &self.caller else {
             // The signature did not check out: who it claimed to be is unknown.
-            id.insert("type".into(), "Unknown".into());
+            out.extend_from_slice(b"{\"type\":\"Unknown\"");
             if let Some(key) = &self.access_key_id {
-                id.insert("accessKeyId".into(), key.as_str().into());
+                field(out, "accessKeyId", key);
             }
-            return Value::Object(id);
+            out.push(b'}');
+            return;
         };
         let kind = match &caller.identity {
             Identity::Root => "Root",
@@ -300,49 +305,55 @@ impl AuditEvent {
             // is whoever the identity provider vouched for.
             Identity::Anonymous => "WebIdentityUser",
         };
-        id.insert("type".into(), kind.into());
+        out.extend_from_slice(b"{\"type\":");
+        string_into(out, kind);
         if caller.identity == Identity::Anonymous {
-            return Value::Object(id);
+            out.push(b'}');
+            return;
         }
-        id.insert("principalId".into(), caller.user_id.as_str().into());
-        id.insert("arn".into(), caller.arn.as_str().into());
-        id.insert("accountId".into(), caller.account_id.as_str().into());
+        field(out, "principalId", &caller.user_id);
+        field(out, "arn", &caller.arn);
+        field(out, "accountId", &caller.account_id);
         if let Some(key) = self.access_key_id.as_deref().or(caller.session.as_ref().map(|s| s.access_key_id.as_str())) {
-            id.insert("accessKeyId".into(), key.into());
+            field(out, "accessKeyId", key);
         }
         if let Identity::User { name } = &caller.identity {
-            id.insert("userName".into(), name.as_str().into());
+            field(out, "userName", name);
         }
         if let Some(session) = &caller.session {
-            let mut context = Map::new();
+            out.extend_from_slice(b",\"sessionContext\":{");
             if let (SessionKind::AssumedRole, Identity::AssumedRole { role_name, role_arn }) = (&session.kind, &caller.identity) {
-                let mut issuer = Map::new();
-                issuer.insert("type".into(), "Role".into());
-                issuer.insert("principalId".into(), session.principal_id.as_str().into());
-                issuer.insert("arn".into(), role_arn.as_str().into());
-                issuer.insert("accountId".into(), session.account_id.as_str().into());
-                issuer.insert("userName".into(), role_name.as_str().into());
-                context.insert("sessionIssuer".into(), Value::Object(issuer));
+                out.extend_from_slice(b"\"sessionIssuer\":{\"type\":\"Role\"");
+                field(out, "principalId", &session.principal_id);
+                field(out, "arn", role_arn);
+                field(out, "accountId", &session.account_id);
+                field(out, "userName", role_name);
+                out.extend_from_slice(b"},");
             }
-            let mut attributes = Map::new();
-            attributes.insert("creationDate".into(), ironiam_core::clock::iso8601(session.issued).into());
-            attributes.insert("mfaAuthenticated".into(), "false".into());
-            context.insert("attributes".into(), Value::Object(attributes));
+            out.extend_from_slice(b"\"attributes\":{\"creationDate\":");
+            string_into(out, &ironiam_core::clock::iso8601(session.issued));
+            field(out, "mfaAuthenticated", "false");
+            out.push(b'}');
             if let Some(source) = &session.source_identity {
-                context.insert("sourceIdentity".into(), source.as_str().into());
+                field(out, "sourceIdentity", source);
             }
-            id.insert("sessionContext".into(), Value::Object(context));
+            out.push(b'}');
         }
-        Value::Object(id)
+        out.push(b'}');
     }
 }
 
-/// Appends `,"name":"value"` (the value JSON-escaped).
+/// Appends `,"name":"value"` (the value JSON-escaped; names are plain).
 fn field(out: &mut Vec<u8>, name: &str, value: &str) {
-    out.push(b',');
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+    string_into(out, value);
+}
+
+/// Appends `value` as a JSON string.
+fn string_into(out: &mut Vec<u8>, value: &str) {
     // Writing into a Vec cannot fail, and strings always serialize.
-    let _ = serde_json::to_writer(&mut *out, name);
-    out.push(b':');
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
@@ -387,19 +398,29 @@ fn is_secret(name: &str, shape: &Shape) -> bool {
 }
 
 /// `requestParameters`: the sent members, lower-camel-cased, secrets left
-/// out; `null` when there are none (GetCallerIdentity).
-pub(crate) fn request_parameters(input: &Input) -> Value {
-    let map = structure_of_input(input);
-    if map.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(map)
+/// out; `null` when there are none (GetCallerIdentity). Written straight
+/// into `out`, member by member.
+fn write_request_parameters(out: &mut Vec<u8>, input: &Input) {
+    let start = out.len();
+    if !write_structure(out, input) {
+        out.truncate(start);
+        out.extend_from_slice(b"null");
     }
 }
 
-fn structure_of_input(input: &Input) -> Map<String, Value> {
-    let mut map = Map::new();
+/// The parameters as a JSON value (tests).
+#[cfg(test)]
+pub(crate) fn request_parameters(input: &Input) -> Value {
+    let mut out = Vec::new();
+    write_request_parameters(&mut out, input);
+    serde_json::from_slice(&out).unwrap_or(Value::Null)
+}
+
+/// Appends the structure's members as a JSON object; whether it had any.
+fn write_structure(out: &mut Vec<u8>, input: &Input) -> bool {
     let shape = input.shape();
+    out.push(b'{');
+    let mut any = false;
     for (name, value) in input.iter() {
         let member_shape = shape.and_then(|s| s.member(name)).map(|m| m.shape);
         // A member the model does not know cannot be judged: leave it out.
@@ -407,20 +428,54 @@ fn structure_of_input(input: &Input) -> Map<String, Value> {
         if is_secret(name, member_shape) {
             continue;
         }
-        map.insert(lower_camel(name), input_value(value));
+        if any {
+            out.push(b',');
+        }
+        any = true;
+        // Model member names are ASCII identifiers: nothing to escape.
+        out.push(b'"');
+        if let Some((first, rest)) = name.as_bytes().split_first() {
+            out.push(first.to_ascii_lowercase());
+            out.extend_from_slice(rest);
+        }
+        out.extend_from_slice(b"\":");
+        write_input_value(out, value);
     }
-    map
+    out.push(b'}');
+    any
 }
 
-fn input_value(value: &InputValue) -> Value {
+fn write_input_value(out: &mut Vec<u8>, value: &InputValue) {
     match value {
-        InputValue::String(s) | InputValue::Timestamp(s) => s.as_str().into(),
-        InputValue::Integer(n) => (*n).into(),
-        InputValue::Boolean(b) => (*b).into(),
-        InputValue::Blob(bytes) => ironiam_core::crypto::base64_encode(bytes).into(),
-        InputValue::List(items) => Value::Array(items.iter().map(input_value).collect()),
-        InputValue::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (k.clone(), input_value(v))).collect()),
-        InputValue::Structure(inner) => Value::Object(structure_of_input(inner)),
+        InputValue::String(s) | InputValue::Timestamp(s) => string_into(out, s),
+        InputValue::Integer(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        InputValue::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        InputValue::Blob(bytes) => string_into(out, &ironiam_core::crypto::base64_encode(bytes)),
+        InputValue::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_input_value(out, item);
+            }
+            out.push(b']');
+        }
+        InputValue::Map(entries) => {
+            out.push(b'{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string_into(out, k);
+                out.push(b':');
+                write_input_value(out, v);
+            }
+            out.push(b'}');
+        }
+        InputValue::Structure(inner) => {
+            write_structure(out, inner);
+        }
     }
 }
 
