@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import Server
-from helpers import client, doc, error
+from helpers import client, delete_user, doc, error, make_user
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTDELETED00001", "root/Secret+Deleted"
@@ -37,29 +37,13 @@ def root(enforcing):
     return client(enforcing, "iam", ROOT_ID, ROOT_SECRET)
 
 
-def user_keys(root, name, policy=None):
-    root.create_user(UserName=name)
-    if policy:
-        root.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=policy)
-    key = root.create_access_key(UserName=name)["AccessKey"]
-    return key["AccessKeyId"], key["SecretAccessKey"]
-
-
-def delete_user(root, name):
-    for k in root.list_access_keys(UserName=name)["AccessKeyMetadata"]:
-        root.delete_access_key(UserName=name, AccessKeyId=k["AccessKeyId"])
-    for p in root.list_user_policies(UserName=name)["PolicyNames"]:
-        root.delete_user_policy(UserName=name, PolicyName=p)
-    root.delete_user(UserName=name)
-
-
 def trust_document(role):
     document = role["AssumeRolePolicyDocument"]
     return document if isinstance(document, dict) else json.loads(urllib.parse.unquote(document))
 
 
 def test_a_session_of_a_deleted_role_does_not_gain_the_new_roles_permissions(enforcing, root):
-    caller = user_keys(root, "caller", ALLOW_ASSUME)
+    caller = make_user(root, "caller", ALLOW_ASSUME)
     root.create_role(RoleName="worker", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{ACCOUNT}:user/caller"))
     sts = client(enforcing, "sts", *caller)
     old = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/worker", RoleSessionName="session")["Credentials"]
@@ -80,14 +64,14 @@ def test_a_session_of_a_deleted_role_does_not_gain_the_new_roles_permissions(enf
 
 
 def test_get_session_token_credentials_of_a_deleted_user_stop_working(enforcing, root):
-    bob = user_keys(root, "bob", ALLOW_ASSUME)
+    bob = make_user(root, "bob", ALLOW_ASSUME)
     token = client(enforcing, "sts", *bob).get_session_token()["Credentials"]
     temporary = client(enforcing, "sts", token["AccessKeyId"], token["SecretAccessKey"], token["SessionToken"])
     assert temporary.get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/bob"
     root.create_role(RoleName="target", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{ACCOUNT}:root"))
 
     delete_user(root, "bob")
-    user_keys(root, "bob", ALLOW_ASSUME)  # a new bob, allowed to assume `target`
+    make_user(root, "bob", ALLOW_ASSUME)  # a new bob, allowed to assume `target`
 
     for call in (temporary.get_caller_identity,
                  lambda: temporary.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/target", RoleSessionName="session")):
@@ -98,7 +82,7 @@ def test_get_session_token_credentials_of_a_deleted_user_stop_working(enforcing,
 
 
 def test_a_trust_naming_a_deleted_user_shows_its_id_and_does_not_admit_a_new_one(enforcing, root):
-    bob = user_keys(root, "bob", ALLOW_ASSUME)
+    bob = make_user(root, "bob", ALLOW_ASSUME)
     bob_id = root.get_user(UserName="bob")["User"]["UserId"]
     bob_arn = f"arn:aws:iam::{ACCOUNT}:user/bob"
     root.create_role(RoleName="trusting", AssumeRolePolicyDocument=trust(bob_arn))
@@ -112,7 +96,7 @@ def test_a_trust_naming_a_deleted_user_shows_its_id_and_does_not_admit_a_new_one
     listed = [r for r in root.list_roles()["Roles"] if r["RoleName"] == "trusting"]
     assert trust_document(listed[0])["Statement"][0]["Principal"]["AWS"] == bob_id
 
-    new_bob = user_keys(root, "bob", ALLOW_ASSUME)
+    new_bob = make_user(root, "bob", ALLOW_ASSUME)
     assert trust_document(root.get_role(RoleName="trusting")["Role"])["Statement"][0]["Principal"]["AWS"] == bob_id
     with pytest.raises(ClientError) as e:
         client(enforcing, "sts", *new_bob).assume_role(RoleArn=role_arn, RoleSessionName="session")
@@ -141,7 +125,7 @@ def test_a_trust_naming_a_missing_principal_is_refused(enforcing, root):
     "arn:aws:iam::aws:policy/NoSuchAwsManagedPolicy",
 ])
 def test_session_policy_arns_naming_a_missing_policy_answer_a_4xx(enforcing, root, missing):
-    caller = user_keys(root, "caller", ALLOW_ASSUME)
+    caller = make_user(root, "caller", ALLOW_ASSUME)
     root.create_role(RoleName="worker", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{ACCOUNT}:user/caller"))
     sts = client(enforcing, "sts", *caller)
     with pytest.raises(ClientError) as e:

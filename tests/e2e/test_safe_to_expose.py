@@ -13,16 +13,14 @@ import time
 import urllib.error
 import urllib.request
 
-import boto3
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import Server, binary
-from helpers import client, doc, error
+from helpers import client, doc, error, read_until_closed
 
 ACCOUNT = "123456789012"
 ROOT = ("AKIASAFEROOT00000001", "safe/Root+Secret")
@@ -251,15 +249,7 @@ def test_slow_headers_are_cut_off_and_connections_are_bounded():
         for s in slow:
             # Closed by the server (perhaps after a 408 answer): reads reach
             # the end of the stream well within the timeout.
-            s.settimeout(5)
-            received = b""
-            for _ in range(100):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                received += chunk
-            else:
-                pytest.fail(f"the slow connection was not closed: {received!r}")
+            received = read_until_closed(s, timeout=5)
             assert received == b"" or received.startswith(b"HTTP/1.1 408"), received
     finally:
         for s in slow:
