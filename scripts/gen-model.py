@@ -658,7 +658,14 @@ class DtoGenerator:
             f = snake(m_name)
             base = f"self.{f}" if via_self else f
             if m_name in struct.get("required", []):
-                return [write_value(("&" if via_self else "") + base, ref["shape"], tag)]
+                shape = shapes[ref["shape"]]
+                line = write_value(("&" if via_self else "") + base, ref["shape"], tag)
+                if shape["type"] == "string" and shape.get("min", 0) >= 1:
+                    # An empty value cannot be valid here: it stands for a member AWS
+                    # leaves out against its own model (GetUser of the root user has
+                    # no UserName or Path), so it is not written.
+                    return [f"if !{base}.is_empty() {{", "    " + line, "}"]
+                return [line]
             return [f"if let Some(v) = &{base} {{", "    " + write_value("v", ref["shape"], tag), "}"] if via_self else [
                 f"if let Some(v) = {base} {{", "    " + write_value("v", ref["shape"], tag), "}"]
 
@@ -845,6 +852,7 @@ class DtoGenerator:
             out.append("}")
             out.append("")
             out.append(f"/// The {prefix} operations in dispatch order: the model's, by name.")
+            out.append("#[cfg(test)]")
             out.append(f"pub(crate) const {prefix}_DISPATCH_ORDER: [&str; {len(ops)}] = [")
             for op_name in ops:
                 out.append(f"    {rs(op_name)},")
@@ -852,7 +860,7 @@ class DtoGenerator:
             out.append("")
             out.append(f"/// Decodes `input` as `op`'s typed input, calls `api`'s method for it and encodes")
             out.append("/// the output (`None` for an operation whose output is only `ResponseMetadata`).")
-            out.append(f"pub(crate) fn dispatch_{name}<A: {trait} + ?Sized>(api: &A, ctx: &Ctx<'_>, op: &'static OperationDef, input: &Input) -> HandlerResult {{")
+            out.append(f"pub(crate) fn dispatch_{name}<A: {trait} + ?Sized>(api: &A, ctx: &Ctx<'_>, op: &OperationDef, input: &Input) -> HandlerResult {{")
             out.append(f"    match op_index(Service::{variant}, op) {{")
             for i, op_name in enumerate(ops):
                 enc = "encode" if "output" in model["operations"][op_name] else "encode_none"

@@ -92,7 +92,12 @@ fn fill(shape: &'static Shape, prefix: &str, out: &mut Vec<(String, String)>) ->
 }
 
 fn form(pairs: &[(String, String)]) -> String {
-    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+    // Every byte but unreserved ones percent-encoded, as SDKs send.
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
+            .collect::<String>()
+    };
     pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
 }
 

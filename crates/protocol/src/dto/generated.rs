@@ -40,7 +40,9 @@ pub mod iam {
     }
     impl WriteMembers for AcceptDelegationRequestRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            if !self.delegation_request_id.is_empty() {
+                self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            }
         }
     }
     impl XmlValue for AcceptDelegationRequestRequest {
@@ -92,7 +94,9 @@ pub mod iam {
     impl WriteMembers for AccessDetail {
         fn write_members(&self, w: &mut XmlWriter) {
             self.service_name.write_xml(w, "ServiceName");
-            self.service_namespace.write_xml(w, "ServiceNamespace");
+            if !self.service_namespace.is_empty() {
+                self.service_namespace.write_xml(w, "ServiceNamespace");
+            }
             if let Some(v) = &self.region {
                 v.write_xml(w, "Region");
             }
@@ -152,8 +156,12 @@ pub mod iam {
     }
     impl WriteMembers for AccessKey {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.access_key_id.write_xml(w, "AccessKeyId");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.access_key_id.is_empty() {
+                self.access_key_id.write_xml(w, "AccessKeyId");
+            }
             self.status.write_xml(w, "Status");
             self.secret_access_key.write_xml(w, "SecretAccessKey");
             if let Some(v) = &self.create_date {
@@ -299,8 +307,12 @@ pub mod iam {
     }
     impl WriteMembers for AddClientIDToOpenIDConnectProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
-            self.client_id.write_xml(w, "ClientID");
+            if !self.open_id_connect_provider_arn.is_empty() {
+                self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            }
+            if !self.client_id.is_empty() {
+                self.client_id.write_xml(w, "ClientID");
+            }
         }
     }
     impl XmlValue for AddClientIDToOpenIDConnectProviderRequest {
@@ -339,8 +351,12 @@ pub mod iam {
     }
     impl WriteMembers for AddRoleToInstanceProfileRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.instance_profile_name.write_xml(w, "InstanceProfileName");
-            self.role_name.write_xml(w, "RoleName");
+            if !self.instance_profile_name.is_empty() {
+                self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            }
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
         }
     }
     impl XmlValue for AddRoleToInstanceProfileRequest {
@@ -379,8 +395,12 @@ pub mod iam {
     }
     impl WriteMembers for AddUserToGroupRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
-            self.user_name.write_xml(w, "UserName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
         }
     }
     impl XmlValue for AddUserToGroupRequest {
@@ -416,7 +436,9 @@ pub mod iam {
     }
     impl WriteMembers for AssociateDelegationRequestRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            if !self.delegation_request_id.is_empty() {
+                self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            }
         }
     }
     impl XmlValue for AssociateDelegationRequestRequest {
@@ -455,8 +477,12 @@ pub mod iam {
     }
     impl WriteMembers for AttachGroupPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
         }
     }
     impl XmlValue for AttachGroupPolicyRequest {
@@ -495,8 +521,12 @@ pub mod iam {
     }
     impl WriteMembers for AttachRolePolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
         }
     }
     impl XmlValue for AttachRolePolicyRequest {
@@ -535,8 +565,12 @@ pub mod iam {
     }
     impl WriteMembers for AttachUserPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
         }
     }
     impl XmlValue for AttachUserPolicyRequest {
@@ -663,8 +697,12 @@ pub mod iam {
     }
     impl WriteMembers for ChangePasswordRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.old_password.write_xml(w, "OldPassword");
-            self.new_password.write_xml(w, "NewPassword");
+            if !self.old_password.is_empty() {
+                self.old_password.write_xml(w, "OldPassword");
+            }
+            if !self.new_password.is_empty() {
+                self.new_password.write_xml(w, "NewPassword");
+            }
         }
     }
     impl XmlValue for ChangePasswordRequest {
@@ -824,7 +862,9 @@ pub mod iam {
     }
     impl WriteMembers for CreateAccountAliasRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.account_alias.write_xml(w, "AccountAlias");
+            if !self.account_alias.is_empty() {
+                self.account_alias.write_xml(w, "AccountAlias");
+            }
         }
     }
     impl XmlValue for CreateAccountAliasRequest {
@@ -892,11 +932,15 @@ pub mod iam {
             if let Some(v) = &self.request_message {
                 v.write_xml(w, "RequestMessage");
             }
-            self.requestor_workflow_id.write_xml(w, "RequestorWorkflowId");
+            if !self.requestor_workflow_id.is_empty() {
+                self.requestor_workflow_id.write_xml(w, "RequestorWorkflowId");
+            }
             if let Some(v) = &self.redirect_url {
                 v.write_xml(w, "RedirectUrl");
             }
-            self.notification_channel.write_xml(w, "NotificationChannel");
+            if !self.notification_channel.is_empty() {
+                self.notification_channel.write_xml(w, "NotificationChannel");
+            }
             self.session_duration.write_xml(w, "SessionDuration");
             if let Some(v) = &self.only_send_by_owner {
                 v.write_xml(w, "OnlySendByOwner");
@@ -986,7 +1030,9 @@ pub mod iam {
             if let Some(v) = &self.path {
                 v.write_xml(w, "Path");
             }
-            self.group_name.write_xml(w, "GroupName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
         }
     }
     impl XmlValue for CreateGroupRequest {
@@ -1064,7 +1110,9 @@ pub mod iam {
     }
     impl WriteMembers for CreateInstanceProfileRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            if !self.instance_profile_name.is_empty() {
+                self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            }
             if let Some(v) = &self.path {
                 v.write_xml(w, "Path");
             }
@@ -1237,7 +1285,9 @@ pub mod iam {
     }
     impl WriteMembers for CreateOpenIDConnectProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.url.write_xml(w, "Url");
+            if !self.url.is_empty() {
+                self.url.write_xml(w, "Url");
+            }
             if let Some(v) = &self.client_id_list {
                 write_list(w, "ClientIDList", "member", v);
             }
@@ -1338,11 +1388,15 @@ pub mod iam {
     }
     impl WriteMembers for CreatePolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_name.write_xml(w, "PolicyName");
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
             if let Some(v) = &self.path {
                 v.write_xml(w, "Path");
             }
-            self.policy_document.write_xml(w, "PolicyDocument");
+            if !self.policy_document.is_empty() {
+                self.policy_document.write_xml(w, "PolicyDocument");
+            }
             if let Some(v) = &self.description {
                 v.write_xml(w, "Description");
             }
@@ -1428,8 +1482,12 @@ pub mod iam {
     }
     impl WriteMembers for CreatePolicyVersionRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
-            self.policy_document.write_xml(w, "PolicyDocument");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
+            if !self.policy_document.is_empty() {
+                self.policy_document.write_xml(w, "PolicyDocument");
+            }
             if let Some(v) = &self.set_as_default {
                 v.write_xml(w, "SetAsDefault");
             }
@@ -1527,8 +1585,12 @@ pub mod iam {
             if let Some(v) = &self.path {
                 v.write_xml(w, "Path");
             }
-            self.role_name.write_xml(w, "RoleName");
-            self.assume_role_policy_document.write_xml(w, "AssumeRolePolicyDocument");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.assume_role_policy_document.is_empty() {
+                self.assume_role_policy_document.write_xml(w, "AssumeRolePolicyDocument");
+            }
             if let Some(v) = &self.description {
                 v.write_xml(w, "Description");
             }
@@ -1624,8 +1686,12 @@ pub mod iam {
     }
     impl WriteMembers for CreateSAMLProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.saml_metadata_document.write_xml(w, "SAMLMetadataDocument");
-            self.name.write_xml(w, "Name");
+            if !self.saml_metadata_document.is_empty() {
+                self.saml_metadata_document.write_xml(w, "SAMLMetadataDocument");
+            }
+            if !self.name.is_empty() {
+                self.name.write_xml(w, "Name");
+            }
             if let Some(v) = &self.tags {
                 write_list(w, "Tags", "member", v);
             }
@@ -1720,7 +1786,9 @@ pub mod iam {
     }
     impl WriteMembers for CreateServiceLinkedRoleRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.aws_service_name.write_xml(w, "AWSServiceName");
+            if !self.aws_service_name.is_empty() {
+                self.aws_service_name.write_xml(w, "AWSServiceName");
+            }
             if let Some(v) = &self.description {
                 v.write_xml(w, "Description");
             }
@@ -1806,7 +1874,9 @@ pub mod iam {
     }
     impl WriteMembers for CreateServiceSpecificCredentialRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             self.service_name.write_xml(w, "ServiceName");
             if let Some(v) = &self.credential_age_days {
                 v.write_xml(w, "CredentialAgeDays");
@@ -1896,7 +1966,9 @@ pub mod iam {
             if let Some(v) = &self.path {
                 v.write_xml(w, "Path");
             }
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             if let Some(v) = &self.permissions_boundary {
                 v.write_xml(w, "PermissionsBoundary");
             }
@@ -1985,7 +2057,9 @@ pub mod iam {
             if let Some(v) = &self.path {
                 v.write_xml(w, "Path");
             }
-            self.virtual_mfa_device_name.write_xml(w, "VirtualMFADeviceName");
+            if !self.virtual_mfa_device_name.is_empty() {
+                self.virtual_mfa_device_name.write_xml(w, "VirtualMFADeviceName");
+            }
             if let Some(v) = &self.tags {
                 write_list(w, "Tags", "member", v);
             }
@@ -2066,7 +2140,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.serial_number.write_xml(w, "SerialNumber");
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
         }
     }
     impl XmlValue for DeactivateMFADeviceRequest {
@@ -2304,7 +2380,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.access_key_id.write_xml(w, "AccessKeyId");
+            if !self.access_key_id.is_empty() {
+                self.access_key_id.write_xml(w, "AccessKeyId");
+            }
         }
     }
     impl XmlValue for DeleteAccessKeyRequest {
@@ -2340,7 +2418,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteAccountAliasRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.account_alias.write_xml(w, "AccountAlias");
+            if !self.account_alias.is_empty() {
+                self.account_alias.write_xml(w, "AccountAlias");
+            }
         }
     }
     impl XmlValue for DeleteAccountAliasRequest {
@@ -2379,8 +2459,12 @@ pub mod iam {
     }
     impl WriteMembers for DeleteGroupPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
-            self.policy_name.write_xml(w, "PolicyName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
         }
     }
     impl XmlValue for DeleteGroupPolicyRequest {
@@ -2416,7 +2500,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteGroupRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
         }
     }
     impl XmlValue for DeleteGroupRequest {
@@ -2452,7 +2538,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteInstanceProfileRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            if !self.instance_profile_name.is_empty() {
+                self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            }
         }
     }
     impl XmlValue for DeleteInstanceProfileRequest {
@@ -2526,7 +2614,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteOpenIDConnectProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            if !self.open_id_connect_provider_arn.is_empty() {
+                self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            }
         }
     }
     impl XmlValue for DeleteOpenIDConnectProviderRequest {
@@ -2562,7 +2652,9 @@ pub mod iam {
     }
     impl WriteMembers for DeletePolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
         }
     }
     impl XmlValue for DeletePolicyRequest {
@@ -2601,7 +2693,9 @@ pub mod iam {
     }
     impl WriteMembers for DeletePolicyVersionRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
             self.version_id.write_xml(w, "VersionId");
         }
     }
@@ -2638,7 +2732,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteRolePermissionsBoundaryRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
         }
     }
     impl XmlValue for DeleteRolePermissionsBoundaryRequest {
@@ -2677,8 +2773,12 @@ pub mod iam {
     }
     impl WriteMembers for DeleteRolePolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
-            self.policy_name.write_xml(w, "PolicyName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
         }
     }
     impl XmlValue for DeleteRolePolicyRequest {
@@ -2714,7 +2814,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteRoleRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
         }
     }
     impl XmlValue for DeleteRoleRequest {
@@ -2750,7 +2852,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteSAMLProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            if !self.saml_provider_arn.is_empty() {
+                self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            }
         }
     }
     impl XmlValue for DeleteSAMLProviderRequest {
@@ -2789,8 +2893,12 @@ pub mod iam {
     }
     impl WriteMembers for DeleteSSHPublicKeyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.ssh_public_key_id.is_empty() {
+                self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
+            }
         }
     }
     impl XmlValue for DeleteSSHPublicKeyRequest {
@@ -2826,7 +2934,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteServerCertificateRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            if !self.server_certificate_name.is_empty() {
+                self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            }
         }
     }
     impl XmlValue for DeleteServerCertificateRequest {
@@ -2862,7 +2972,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteServiceLinkedRoleRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
         }
     }
     impl XmlValue for DeleteServiceLinkedRoleRequest {
@@ -2898,7 +3010,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteServiceLinkedRoleResponse {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.deletion_task_id.write_xml(w, "DeletionTaskId");
+            if !self.deletion_task_id.is_empty() {
+                self.deletion_task_id.write_xml(w, "DeletionTaskId");
+            }
         }
     }
     impl XmlValue for DeleteServiceLinkedRoleResponse {
@@ -2940,7 +3054,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
+            if !self.service_specific_credential_id.is_empty() {
+                self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
+            }
         }
     }
     impl XmlValue for DeleteServiceSpecificCredentialRequest {
@@ -2982,7 +3098,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.certificate_id.write_xml(w, "CertificateId");
+            if !self.certificate_id.is_empty() {
+                self.certificate_id.write_xml(w, "CertificateId");
+            }
         }
     }
     impl XmlValue for DeleteSigningCertificateRequest {
@@ -3018,7 +3136,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteUserPermissionsBoundaryRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
         }
     }
     impl XmlValue for DeleteUserPermissionsBoundaryRequest {
@@ -3057,8 +3177,12 @@ pub mod iam {
     }
     impl WriteMembers for DeleteUserPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.policy_name.write_xml(w, "PolicyName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
         }
     }
     impl XmlValue for DeleteUserPolicyRequest {
@@ -3094,7 +3218,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteUserRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
         }
     }
     impl XmlValue for DeleteUserRequest {
@@ -3130,7 +3256,9 @@ pub mod iam {
     }
     impl WriteMembers for DeleteVirtualMFADeviceRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.serial_number.write_xml(w, "SerialNumber");
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
         }
     }
     impl XmlValue for DeleteVirtualMFADeviceRequest {
@@ -3213,8 +3341,12 @@ pub mod iam {
     }
     impl WriteMembers for DetachGroupPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
         }
     }
     impl XmlValue for DetachGroupPolicyRequest {
@@ -3253,8 +3385,12 @@ pub mod iam {
     }
     impl WriteMembers for DetachRolePolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
         }
     }
     impl XmlValue for DetachRolePolicyRequest {
@@ -3293,8 +3429,12 @@ pub mod iam {
     }
     impl WriteMembers for DetachUserPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
         }
     }
     impl XmlValue for DetachUserPolicyRequest {
@@ -3487,10 +3627,18 @@ pub mod iam {
     }
     impl WriteMembers for EnableMFADeviceRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.serial_number.write_xml(w, "SerialNumber");
-            self.authentication_code1.write_xml(w, "AuthenticationCode1");
-            self.authentication_code2.write_xml(w, "AuthenticationCode2");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
+            if !self.authentication_code1.is_empty() {
+                self.authentication_code1.write_xml(w, "AuthenticationCode1");
+            }
+            if !self.authentication_code2.is_empty() {
+                self.authentication_code2.write_xml(w, "AuthenticationCode2");
+            }
         }
     }
     impl XmlValue for EnableMFADeviceRequest {
@@ -3766,10 +3914,16 @@ pub mod iam {
     }
     impl WriteMembers for EntityInfo {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.arn.write_xml(w, "Arn");
-            self.name.write_xml(w, "Name");
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
+            if !self.name.is_empty() {
+                self.name.write_xml(w, "Name");
+            }
             self.type_.write_xml(w, "Type");
-            self.id.write_xml(w, "Id");
+            if !self.id.is_empty() {
+                self.id.write_xml(w, "Id");
+            }
             if let Some(v) = &self.path {
                 v.write_xml(w, "Path");
             }
@@ -3872,7 +4026,9 @@ pub mod iam {
     }
     impl WriteMembers for EvaluationResult {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.eval_action_name.write_xml(w, "EvalActionName");
+            if !self.eval_action_name.is_empty() {
+                self.eval_action_name.write_xml(w, "EvalActionName");
+            }
             if let Some(v) = &self.eval_resource_name {
                 v.write_xml(w, "EvalResourceName");
             }
@@ -3977,7 +4133,9 @@ pub mod iam {
     }
     impl WriteMembers for GenerateOrganizationsAccessReportRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.entity_path.write_xml(w, "EntityPath");
+            if !self.entity_path.is_empty() {
+                self.entity_path.write_xml(w, "EntityPath");
+            }
             if let Some(v) = &self.organizations_policy_id {
                 v.write_xml(w, "OrganizationsPolicyId");
             }
@@ -4057,7 +4215,9 @@ pub mod iam {
     }
     impl WriteMembers for GenerateServiceLastAccessedDetailsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.arn.write_xml(w, "Arn");
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
             if let Some(v) = &self.granularity {
                 v.write_xml(w, "Granularity");
             }
@@ -4134,7 +4294,9 @@ pub mod iam {
     }
     impl WriteMembers for GetAccessKeyLastUsedRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.access_key_id.write_xml(w, "AccessKeyId");
+            if !self.access_key_id.is_empty() {
+                self.access_key_id.write_xml(w, "AccessKeyId");
+            }
         }
     }
     impl XmlValue for GetAccessKeyLastUsedRequest {
@@ -4483,7 +4645,9 @@ pub mod iam {
     }
     impl WriteMembers for GetContextKeysForPrincipalPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_source_arn.write_xml(w, "PolicySourceArn");
+            if !self.policy_source_arn.is_empty() {
+                self.policy_source_arn.write_xml(w, "PolicySourceArn");
+            }
             if let Some(v) = &self.policy_input_list {
                 write_list(w, "PolicyInputList", "member", v);
             }
@@ -4575,7 +4739,9 @@ pub mod iam {
     }
     impl WriteMembers for GetDelegationRequestRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            if !self.delegation_request_id.is_empty() {
+                self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            }
             if let Some(v) = &self.delegation_permission_check {
                 v.write_xml(w, "DelegationPermissionCheck");
             }
@@ -4667,8 +4833,12 @@ pub mod iam {
     }
     impl WriteMembers for GetGroupPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
-            self.policy_name.write_xml(w, "PolicyName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
         }
     }
     impl XmlValue for GetGroupPolicyRequest {
@@ -4710,9 +4880,15 @@ pub mod iam {
     }
     impl WriteMembers for GetGroupPolicyResponse {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
-            self.policy_name.write_xml(w, "PolicyName");
-            self.policy_document.write_xml(w, "PolicyDocument");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
+            if !self.policy_document.is_empty() {
+                self.policy_document.write_xml(w, "PolicyDocument");
+            }
         }
     }
     impl XmlValue for GetGroupPolicyResponse {
@@ -4754,7 +4930,9 @@ pub mod iam {
     }
     impl WriteMembers for GetGroupRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -4851,7 +5029,9 @@ pub mod iam {
     }
     impl WriteMembers for GetHumanReadableSummaryRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.entity_arn.write_xml(w, "EntityArn");
+            if !self.entity_arn.is_empty() {
+                self.entity_arn.write_xml(w, "EntityArn");
+            }
             if let Some(v) = &self.locale {
                 v.write_xml(w, "Locale");
             }
@@ -4940,7 +5120,9 @@ pub mod iam {
     }
     impl WriteMembers for GetInstanceProfileRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            if !self.instance_profile_name.is_empty() {
+                self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            }
         }
     }
     impl XmlValue for GetInstanceProfileRequest {
@@ -5089,7 +5271,9 @@ pub mod iam {
     }
     impl WriteMembers for GetMFADeviceRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.serial_number.write_xml(w, "SerialNumber");
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
@@ -5140,7 +5324,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.serial_number.write_xml(w, "SerialNumber");
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
             if let Some(v) = &self.enable_date {
                 v.write_xml(w, "EnableDate");
             }
@@ -5182,7 +5368,9 @@ pub mod iam {
     }
     impl WriteMembers for GetOpenIDConnectProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            if !self.open_id_connect_provider_arn.is_empty() {
+                self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            }
         }
     }
     impl XmlValue for GetOpenIDConnectProviderRequest {
@@ -5289,7 +5477,9 @@ pub mod iam {
     }
     impl WriteMembers for GetOrganizationsAccessReportRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.job_id.write_xml(w, "JobId");
+            if !self.job_id.is_empty() {
+                self.job_id.write_xml(w, "JobId");
+            }
             if let Some(v) = &self.max_items {
                 v.write_xml(w, "MaxItems");
             }
@@ -5460,7 +5650,9 @@ pub mod iam {
     }
     impl WriteMembers for GetPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
         }
     }
     impl XmlValue for GetPolicyRequest {
@@ -5537,7 +5729,9 @@ pub mod iam {
     }
     impl WriteMembers for GetPolicyVersionRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
             self.version_id.write_xml(w, "VersionId");
         }
     }
@@ -5615,8 +5809,12 @@ pub mod iam {
     }
     impl WriteMembers for GetRolePolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
-            self.policy_name.write_xml(w, "PolicyName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
         }
     }
     impl XmlValue for GetRolePolicyRequest {
@@ -5658,9 +5856,15 @@ pub mod iam {
     }
     impl WriteMembers for GetRolePolicyResponse {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
-            self.policy_name.write_xml(w, "PolicyName");
-            self.policy_document.write_xml(w, "PolicyDocument");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
+            if !self.policy_document.is_empty() {
+                self.policy_document.write_xml(w, "PolicyDocument");
+            }
         }
     }
     impl XmlValue for GetRolePolicyResponse {
@@ -5696,7 +5900,9 @@ pub mod iam {
     }
     impl WriteMembers for GetRoleRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
         }
     }
     impl XmlValue for GetRoleRequest {
@@ -5768,7 +5974,9 @@ pub mod iam {
     }
     impl WriteMembers for GetSAMLProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            if !self.saml_provider_arn.is_empty() {
+                self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            }
         }
     }
     impl XmlValue for GetSAMLProviderRequest {
@@ -5884,8 +6092,12 @@ pub mod iam {
     }
     impl WriteMembers for GetSSHPublicKeyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.ssh_public_key_id.is_empty() {
+                self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
+            }
             self.encoding.write_xml(w, "Encoding");
         }
     }
@@ -5960,7 +6172,9 @@ pub mod iam {
     }
     impl WriteMembers for GetServerCertificateRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            if !self.server_certificate_name.is_empty() {
+                self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            }
         }
     }
     impl XmlValue for GetServerCertificateRequest {
@@ -6038,7 +6252,9 @@ pub mod iam {
     }
     impl WriteMembers for GetServiceLastAccessedDetailsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.job_id.write_xml(w, "JobId");
+            if !self.job_id.is_empty() {
+                self.job_id.write_xml(w, "JobId");
+            }
             if let Some(v) = &self.max_items {
                 v.write_xml(w, "MaxItems");
             }
@@ -6161,8 +6377,12 @@ pub mod iam {
     }
     impl WriteMembers for GetServiceLastAccessedDetailsWithEntitiesRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.job_id.write_xml(w, "JobId");
-            self.service_namespace.write_xml(w, "ServiceNamespace");
+            if !self.job_id.is_empty() {
+                self.job_id.write_xml(w, "JobId");
+            }
+            if !self.service_namespace.is_empty() {
+                self.service_namespace.write_xml(w, "ServiceNamespace");
+            }
             if let Some(v) = &self.max_items {
                 v.write_xml(w, "MaxItems");
             }
@@ -6270,7 +6490,9 @@ pub mod iam {
     }
     impl WriteMembers for GetServiceLinkedRoleDeletionStatusRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.deletion_task_id.write_xml(w, "DeletionTaskId");
+            if !self.deletion_task_id.is_empty() {
+                self.deletion_task_id.write_xml(w, "DeletionTaskId");
+            }
         }
     }
     impl XmlValue for GetServiceLinkedRoleDeletionStatusRequest {
@@ -6351,8 +6573,12 @@ pub mod iam {
     }
     impl WriteMembers for GetUserPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.policy_name.write_xml(w, "PolicyName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
         }
     }
     impl XmlValue for GetUserPolicyRequest {
@@ -6394,9 +6620,15 @@ pub mod iam {
     }
     impl WriteMembers for GetUserPolicyResponse {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.policy_name.write_xml(w, "PolicyName");
-            self.policy_document.write_xml(w, "PolicyDocument");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
+            if !self.policy_document.is_empty() {
+                self.policy_document.write_xml(w, "PolicyDocument");
+            }
         }
     }
     impl XmlValue for GetUserPolicyResponse {
@@ -6518,10 +6750,18 @@ pub mod iam {
     }
     impl WriteMembers for Group {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.path.write_xml(w, "Path");
-            self.group_name.write_xml(w, "GroupName");
-            self.group_id.write_xml(w, "GroupId");
-            self.arn.write_xml(w, "Arn");
+            if !self.path.is_empty() {
+                self.path.write_xml(w, "Path");
+            }
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
+            if !self.group_id.is_empty() {
+                self.group_id.write_xml(w, "GroupId");
+            }
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
             self.create_date.write_xml(w, "CreateDate");
         }
     }
@@ -6650,10 +6890,18 @@ pub mod iam {
     }
     impl WriteMembers for InstanceProfile {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.path.write_xml(w, "Path");
-            self.instance_profile_name.write_xml(w, "InstanceProfileName");
-            self.instance_profile_id.write_xml(w, "InstanceProfileId");
-            self.arn.write_xml(w, "Arn");
+            if !self.path.is_empty() {
+                self.path.write_xml(w, "Path");
+            }
+            if !self.instance_profile_name.is_empty() {
+                self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            }
+            if !self.instance_profile_id.is_empty() {
+                self.instance_profile_id.write_xml(w, "InstanceProfileId");
+            }
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
             self.create_date.write_xml(w, "CreateDate");
             write_list(w, "Roles", "member", &self.roles);
             if let Some(v) = &self.tags {
@@ -6893,7 +7141,9 @@ pub mod iam {
     }
     impl WriteMembers for ListAttachedGroupPoliciesRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
             if let Some(v) = &self.path_prefix {
                 v.write_xml(w, "PathPrefix");
             }
@@ -6997,7 +7247,9 @@ pub mod iam {
     }
     impl WriteMembers for ListAttachedRolePoliciesRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
             if let Some(v) = &self.path_prefix {
                 v.write_xml(w, "PathPrefix");
             }
@@ -7101,7 +7353,9 @@ pub mod iam {
     }
     impl WriteMembers for ListAttachedUserPoliciesRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             if let Some(v) = &self.path_prefix {
                 v.write_xml(w, "PathPrefix");
             }
@@ -7311,7 +7565,9 @@ pub mod iam {
     }
     impl WriteMembers for ListEntitiesForPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
             if let Some(v) = &self.entity_filter {
                 v.write_xml(w, "EntityFilter");
             }
@@ -7430,7 +7686,9 @@ pub mod iam {
     }
     impl WriteMembers for ListGroupPoliciesRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -7526,7 +7784,9 @@ pub mod iam {
     }
     impl WriteMembers for ListGroupsForUserRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -7720,7 +7980,9 @@ pub mod iam {
     }
     impl WriteMembers for ListInstanceProfileTagsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            if !self.instance_profile_name.is_empty() {
+                self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -7816,7 +8078,9 @@ pub mod iam {
     }
     impl WriteMembers for ListInstanceProfilesForRoleRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -8010,7 +8274,9 @@ pub mod iam {
     }
     impl WriteMembers for ListMFADeviceTagsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.serial_number.write_xml(w, "SerialNumber");
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -8204,7 +8470,9 @@ pub mod iam {
     }
     impl WriteMembers for ListOpenIDConnectProviderTagsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            if !self.open_id_connect_provider_arn.is_empty() {
+                self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -8489,7 +8757,9 @@ pub mod iam {
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
-            self.arn.write_xml(w, "Arn");
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
             write_list(w, "ServiceNamespaces", "member", &self.service_namespaces);
         }
     }
@@ -8698,7 +8968,9 @@ pub mod iam {
     }
     impl WriteMembers for ListPolicyTagsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -8794,7 +9066,9 @@ pub mod iam {
     }
     impl WriteMembers for ListPolicyVersionsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -8892,7 +9166,9 @@ pub mod iam {
     }
     impl WriteMembers for ListRolePoliciesRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -8988,7 +9264,9 @@ pub mod iam {
     }
     impl WriteMembers for ListRoleTagsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -9182,7 +9460,9 @@ pub mod iam {
     }
     impl WriteMembers for ListSAMLProviderTagsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            if !self.saml_provider_arn.is_empty() {
+                self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -9446,7 +9726,9 @@ pub mod iam {
     }
     impl WriteMembers for ListServerCertificateTagsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            if !self.server_certificate_name.is_empty() {
+                self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -9850,7 +10132,9 @@ pub mod iam {
     }
     impl WriteMembers for ListUserPoliciesRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -9946,7 +10230,9 @@ pub mod iam {
     }
     impl WriteMembers for ListUserTagsRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             if let Some(v) = &self.marker {
                 v.write_xml(w, "Marker");
             }
@@ -10238,7 +10524,9 @@ pub mod iam {
     }
     impl WriteMembers for LoginProfile {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             self.create_date.write_xml(w, "CreateDate");
             if let Some(v) = &self.password_reset_required {
                 v.write_xml(w, "PasswordResetRequired");
@@ -10284,8 +10572,12 @@ pub mod iam {
     }
     impl WriteMembers for MFADevice {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.serial_number.write_xml(w, "SerialNumber");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
             self.enable_date.write_xml(w, "EnableDate");
         }
     }
@@ -10792,7 +11084,9 @@ pub mod iam {
     }
     impl WriteMembers for PolicyGrantingServiceAccess {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_name.write_xml(w, "PolicyName");
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
             self.policy_type.write_xml(w, "PolicyType");
             if let Some(v) = &self.policy_arn {
                 v.write_xml(w, "PolicyArn");
@@ -11126,9 +11420,15 @@ pub mod iam {
     }
     impl WriteMembers for PutGroupPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
-            self.policy_name.write_xml(w, "PolicyName");
-            self.policy_document.write_xml(w, "PolicyDocument");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
+            if !self.policy_document.is_empty() {
+                self.policy_document.write_xml(w, "PolicyDocument");
+            }
         }
     }
     impl XmlValue for PutGroupPolicyRequest {
@@ -11167,8 +11467,12 @@ pub mod iam {
     }
     impl WriteMembers for PutRolePermissionsBoundaryRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
-            self.permissions_boundary.write_xml(w, "PermissionsBoundary");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.permissions_boundary.is_empty() {
+                self.permissions_boundary.write_xml(w, "PermissionsBoundary");
+            }
         }
     }
     impl XmlValue for PutRolePermissionsBoundaryRequest {
@@ -11210,9 +11514,15 @@ pub mod iam {
     }
     impl WriteMembers for PutRolePolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
-            self.policy_name.write_xml(w, "PolicyName");
-            self.policy_document.write_xml(w, "PolicyDocument");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
+            if !self.policy_document.is_empty() {
+                self.policy_document.write_xml(w, "PolicyDocument");
+            }
         }
     }
     impl XmlValue for PutRolePolicyRequest {
@@ -11251,8 +11561,12 @@ pub mod iam {
     }
     impl WriteMembers for PutUserPermissionsBoundaryRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.permissions_boundary.write_xml(w, "PermissionsBoundary");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.permissions_boundary.is_empty() {
+                self.permissions_boundary.write_xml(w, "PermissionsBoundary");
+            }
         }
     }
     impl XmlValue for PutUserPermissionsBoundaryRequest {
@@ -11294,9 +11608,15 @@ pub mod iam {
     }
     impl WriteMembers for PutUserPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.policy_name.write_xml(w, "PolicyName");
-            self.policy_document.write_xml(w, "PolicyDocument");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.policy_name.is_empty() {
+                self.policy_name.write_xml(w, "PolicyName");
+            }
+            if !self.policy_document.is_empty() {
+                self.policy_document.write_xml(w, "PolicyDocument");
+            }
         }
     }
     impl XmlValue for PutUserPolicyRequest {
@@ -11335,7 +11655,9 @@ pub mod iam {
     }
     impl WriteMembers for RejectDelegationRequestRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            if !self.delegation_request_id.is_empty() {
+                self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            }
             if let Some(v) = &self.notes {
                 v.write_xml(w, "Notes");
             }
@@ -11377,8 +11699,12 @@ pub mod iam {
     }
     impl WriteMembers for RemoveClientIDFromOpenIDConnectProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
-            self.client_id.write_xml(w, "ClientID");
+            if !self.open_id_connect_provider_arn.is_empty() {
+                self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            }
+            if !self.client_id.is_empty() {
+                self.client_id.write_xml(w, "ClientID");
+            }
         }
     }
     impl XmlValue for RemoveClientIDFromOpenIDConnectProviderRequest {
@@ -11417,8 +11743,12 @@ pub mod iam {
     }
     impl WriteMembers for RemoveRoleFromInstanceProfileRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.instance_profile_name.write_xml(w, "InstanceProfileName");
-            self.role_name.write_xml(w, "RoleName");
+            if !self.instance_profile_name.is_empty() {
+                self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            }
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
         }
     }
     impl XmlValue for RemoveRoleFromInstanceProfileRequest {
@@ -11457,8 +11787,12 @@ pub mod iam {
     }
     impl WriteMembers for RemoveUserFromGroupRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
-            self.user_name.write_xml(w, "UserName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
         }
     }
     impl XmlValue for RemoveUserFromGroupRequest {
@@ -11500,7 +11834,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
+            if !self.service_specific_credential_id.is_empty() {
+                self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
+            }
         }
     }
     impl XmlValue for ResetServiceSpecificCredentialRequest {
@@ -11589,7 +11925,9 @@ pub mod iam {
     }
     impl WriteMembers for ResourceSpecificResult {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.eval_resource_name.write_xml(w, "EvalResourceName");
+            if !self.eval_resource_name.is_empty() {
+                self.eval_resource_name.write_xml(w, "EvalResourceName");
+            }
             self.eval_resource_decision.write_xml(w, "EvalResourceDecision");
             if let Some(v) = &self.matched_statements {
                 write_list(w, "MatchedStatements", "member", v);
@@ -11647,10 +11985,18 @@ pub mod iam {
     }
     impl WriteMembers for ResyncMFADeviceRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.serial_number.write_xml(w, "SerialNumber");
-            self.authentication_code1.write_xml(w, "AuthenticationCode1");
-            self.authentication_code2.write_xml(w, "AuthenticationCode2");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
+            if !self.authentication_code1.is_empty() {
+                self.authentication_code1.write_xml(w, "AuthenticationCode1");
+            }
+            if !self.authentication_code2.is_empty() {
+                self.authentication_code2.write_xml(w, "AuthenticationCode2");
+            }
         }
     }
     impl XmlValue for ResyncMFADeviceRequest {
@@ -11716,10 +12062,18 @@ pub mod iam {
     }
     impl WriteMembers for Role {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.path.write_xml(w, "Path");
-            self.role_name.write_xml(w, "RoleName");
-            self.role_id.write_xml(w, "RoleId");
-            self.arn.write_xml(w, "Arn");
+            if !self.path.is_empty() {
+                self.path.write_xml(w, "Path");
+            }
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.role_id.is_empty() {
+                self.role_id.write_xml(w, "RoleId");
+            }
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
             self.create_date.write_xml(w, "CreateDate");
             if let Some(v) = &self.assume_role_policy_document {
                 v.write_xml(w, "AssumeRolePolicyDocument");
@@ -11752,10 +12106,18 @@ pub mod iam {
         /// Writes the members a cache may keep (`Path` to
         /// `Tags`): all but `RoleLastUsed`.
         pub fn write_cacheable_members(&self, w: &mut XmlWriter) {
-            self.path.write_xml(w, "Path");
-            self.role_name.write_xml(w, "RoleName");
-            self.role_id.write_xml(w, "RoleId");
-            self.arn.write_xml(w, "Arn");
+            if !self.path.is_empty() {
+                self.path.write_xml(w, "Path");
+            }
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.role_id.is_empty() {
+                self.role_id.write_xml(w, "RoleId");
+            }
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
             self.create_date.write_xml(w, "CreateDate");
             if let Some(v) = &self.assume_role_policy_document {
                 v.write_xml(w, "AssumeRolePolicyDocument");
@@ -12145,10 +12507,18 @@ pub mod iam {
     }
     impl WriteMembers for SSHPublicKey {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
-            self.fingerprint.write_xml(w, "Fingerprint");
-            self.ssh_public_key_body.write_xml(w, "SSHPublicKeyBody");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.ssh_public_key_id.is_empty() {
+                self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
+            }
+            if !self.fingerprint.is_empty() {
+                self.fingerprint.write_xml(w, "Fingerprint");
+            }
+            if !self.ssh_public_key_body.is_empty() {
+                self.ssh_public_key_body.write_xml(w, "SSHPublicKeyBody");
+            }
             self.status.write_xml(w, "Status");
             if let Some(v) = &self.upload_date {
                 v.write_xml(w, "UploadDate");
@@ -12197,8 +12567,12 @@ pub mod iam {
     }
     impl WriteMembers for SSHPublicKeyMetadata {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.ssh_public_key_id.is_empty() {
+                self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
+            }
             self.status.write_xml(w, "Status");
             self.upload_date.write_xml(w, "UploadDate");
         }
@@ -12236,7 +12610,9 @@ pub mod iam {
     }
     impl WriteMembers for SendDelegationTokenRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            if !self.delegation_request_id.is_empty() {
+                self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            }
         }
     }
     impl XmlValue for SendDelegationTokenRequest {
@@ -12282,7 +12658,9 @@ pub mod iam {
     impl WriteMembers for ServerCertificate {
         fn write_members(&self, w: &mut XmlWriter) {
             self.server_certificate_metadata.write_xml(w, "ServerCertificateMetadata");
-            self.certificate_body.write_xml(w, "CertificateBody");
+            if !self.certificate_body.is_empty() {
+                self.certificate_body.write_xml(w, "CertificateBody");
+            }
             if let Some(v) = &self.certificate_chain {
                 v.write_xml(w, "CertificateChain");
             }
@@ -12339,10 +12717,18 @@ pub mod iam {
     }
     impl WriteMembers for ServerCertificateMetadata {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.path.write_xml(w, "Path");
-            self.server_certificate_name.write_xml(w, "ServerCertificateName");
-            self.server_certificate_id.write_xml(w, "ServerCertificateId");
-            self.arn.write_xml(w, "Arn");
+            if !self.path.is_empty() {
+                self.path.write_xml(w, "Path");
+            }
+            if !self.server_certificate_name.is_empty() {
+                self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            }
+            if !self.server_certificate_id.is_empty() {
+                self.server_certificate_id.write_xml(w, "ServerCertificateId");
+            }
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
             if let Some(v) = &self.upload_date {
                 v.write_xml(w, "UploadDate");
             }
@@ -12406,7 +12792,9 @@ pub mod iam {
             if let Some(v) = &self.last_authenticated {
                 v.write_xml(w, "LastAuthenticated");
             }
-            self.service_namespace.write_xml(w, "ServiceNamespace");
+            if !self.service_namespace.is_empty() {
+                self.service_namespace.write_xml(w, "ServiceNamespace");
+            }
             if let Some(v) = &self.last_authenticated_entity {
                 v.write_xml(w, "LastAuthenticatedEntity");
             }
@@ -12498,8 +12886,12 @@ pub mod iam {
             if let Some(v) = &self.service_credential_secret {
                 v.write_xml(w, "ServiceCredentialSecret");
             }
-            self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
-            self.user_name.write_xml(w, "UserName");
+            if !self.service_specific_credential_id.is_empty() {
+                self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
+            }
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             self.status.write_xml(w, "Status");
         }
     }
@@ -12557,7 +12949,9 @@ pub mod iam {
     }
     impl WriteMembers for ServiceSpecificCredentialMetadata {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             self.status.write_xml(w, "Status");
             if let Some(v) = &self.service_user_name {
                 v.write_xml(w, "ServiceUserName");
@@ -12569,7 +12963,9 @@ pub mod iam {
             if let Some(v) = &self.expiration_date {
                 v.write_xml(w, "ExpirationDate");
             }
-            self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
+            if !self.service_specific_credential_id.is_empty() {
+                self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
+            }
             self.service_name.write_xml(w, "ServiceName");
         }
     }
@@ -12609,7 +13005,9 @@ pub mod iam {
     }
     impl WriteMembers for SetDefaultPolicyVersionRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
             self.version_id.write_xml(w, "VersionId");
         }
     }
@@ -12694,9 +13092,15 @@ pub mod iam {
     }
     impl WriteMembers for SigningCertificate {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.certificate_id.write_xml(w, "CertificateId");
-            self.certificate_body.write_xml(w, "CertificateBody");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.certificate_id.is_empty() {
+                self.certificate_id.write_xml(w, "CertificateId");
+            }
+            if !self.certificate_body.is_empty() {
+                self.certificate_body.write_xml(w, "CertificateBody");
+            }
             self.status.write_xml(w, "Status");
             if let Some(v) = &self.upload_date {
                 v.write_xml(w, "UploadDate");
@@ -12913,7 +13317,9 @@ pub mod iam {
     }
     impl WriteMembers for SimulatePrincipalPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_source_arn.write_xml(w, "PolicySourceArn");
+            if !self.policy_source_arn.is_empty() {
+                self.policy_source_arn.write_xml(w, "PolicySourceArn");
+            }
             if let Some(v) = &self.policy_input_list {
                 write_list(w, "PolicyInputList", "member", v);
             }
@@ -13039,7 +13445,9 @@ pub mod iam {
     }
     impl WriteMembers for Tag {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.key.write_xml(w, "Key");
+            if !self.key.is_empty() {
+                self.key.write_xml(w, "Key");
+            }
             self.value.write_xml(w, "Value");
         }
     }
@@ -13079,7 +13487,9 @@ pub mod iam {
     }
     impl WriteMembers for TagInstanceProfileRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            if !self.instance_profile_name.is_empty() {
+                self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            }
             write_list(w, "Tags", "member", &self.tags);
         }
     }
@@ -13119,7 +13529,9 @@ pub mod iam {
     }
     impl WriteMembers for TagMFADeviceRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.serial_number.write_xml(w, "SerialNumber");
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
             write_list(w, "Tags", "member", &self.tags);
         }
     }
@@ -13159,7 +13571,9 @@ pub mod iam {
     }
     impl WriteMembers for TagOpenIDConnectProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            if !self.open_id_connect_provider_arn.is_empty() {
+                self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            }
             write_list(w, "Tags", "member", &self.tags);
         }
     }
@@ -13199,7 +13613,9 @@ pub mod iam {
     }
     impl WriteMembers for TagPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
             write_list(w, "Tags", "member", &self.tags);
         }
     }
@@ -13239,7 +13655,9 @@ pub mod iam {
     }
     impl WriteMembers for TagRoleRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
             write_list(w, "Tags", "member", &self.tags);
         }
     }
@@ -13279,7 +13697,9 @@ pub mod iam {
     }
     impl WriteMembers for TagSAMLProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            if !self.saml_provider_arn.is_empty() {
+                self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            }
             write_list(w, "Tags", "member", &self.tags);
         }
     }
@@ -13319,7 +13739,9 @@ pub mod iam {
     }
     impl WriteMembers for TagServerCertificateRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            if !self.server_certificate_name.is_empty() {
+                self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            }
             write_list(w, "Tags", "member", &self.tags);
         }
     }
@@ -13359,7 +13781,9 @@ pub mod iam {
     }
     impl WriteMembers for TagUserRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             write_list(w, "Tags", "member", &self.tags);
         }
     }
@@ -13455,7 +13879,9 @@ pub mod iam {
     }
     impl WriteMembers for UntagInstanceProfileRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            if !self.instance_profile_name.is_empty() {
+                self.instance_profile_name.write_xml(w, "InstanceProfileName");
+            }
             write_list(w, "TagKeys", "member", &self.tag_keys);
         }
     }
@@ -13495,7 +13921,9 @@ pub mod iam {
     }
     impl WriteMembers for UntagMFADeviceRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.serial_number.write_xml(w, "SerialNumber");
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
             write_list(w, "TagKeys", "member", &self.tag_keys);
         }
     }
@@ -13535,7 +13963,9 @@ pub mod iam {
     }
     impl WriteMembers for UntagOpenIDConnectProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            if !self.open_id_connect_provider_arn.is_empty() {
+                self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            }
             write_list(w, "TagKeys", "member", &self.tag_keys);
         }
     }
@@ -13575,7 +14005,9 @@ pub mod iam {
     }
     impl WriteMembers for UntagPolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.policy_arn.write_xml(w, "PolicyArn");
+            if !self.policy_arn.is_empty() {
+                self.policy_arn.write_xml(w, "PolicyArn");
+            }
             write_list(w, "TagKeys", "member", &self.tag_keys);
         }
     }
@@ -13615,7 +14047,9 @@ pub mod iam {
     }
     impl WriteMembers for UntagRoleRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
             write_list(w, "TagKeys", "member", &self.tag_keys);
         }
     }
@@ -13655,7 +14089,9 @@ pub mod iam {
     }
     impl WriteMembers for UntagSAMLProviderRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            if !self.saml_provider_arn.is_empty() {
+                self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            }
             write_list(w, "TagKeys", "member", &self.tag_keys);
         }
     }
@@ -13695,7 +14131,9 @@ pub mod iam {
     }
     impl WriteMembers for UntagServerCertificateRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            if !self.server_certificate_name.is_empty() {
+                self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            }
             write_list(w, "TagKeys", "member", &self.tag_keys);
         }
     }
@@ -13735,7 +14173,9 @@ pub mod iam {
     }
     impl WriteMembers for UntagUserRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             write_list(w, "TagKeys", "member", &self.tag_keys);
         }
     }
@@ -13781,7 +14221,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.access_key_id.write_xml(w, "AccessKeyId");
+            if !self.access_key_id.is_empty() {
+                self.access_key_id.write_xml(w, "AccessKeyId");
+            }
             self.status.write_xml(w, "Status");
         }
     }
@@ -13907,8 +14349,12 @@ pub mod iam {
     }
     impl WriteMembers for UpdateAssumeRolePolicyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
-            self.policy_document.write_xml(w, "PolicyDocument");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
+            if !self.policy_document.is_empty() {
+                self.policy_document.write_xml(w, "PolicyDocument");
+            }
         }
     }
     impl XmlValue for UpdateAssumeRolePolicyRequest {
@@ -13947,7 +14393,9 @@ pub mod iam {
     }
     impl WriteMembers for UpdateDelegationRequestRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            if !self.delegation_request_id.is_empty() {
+                self.delegation_request_id.write_xml(w, "DelegationRequestId");
+            }
             if let Some(v) = &self.notes {
                 v.write_xml(w, "Notes");
             }
@@ -13992,7 +14440,9 @@ pub mod iam {
     }
     impl WriteMembers for UpdateGroupRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.group_name.write_xml(w, "GroupName");
+            if !self.group_name.is_empty() {
+                self.group_name.write_xml(w, "GroupName");
+            }
             if let Some(v) = &self.new_path {
                 v.write_xml(w, "NewPath");
             }
@@ -14040,7 +14490,9 @@ pub mod iam {
     }
     impl WriteMembers for UpdateLoginProfileRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             if let Some(v) = &self.password {
                 v.write_xml(w, "Password");
             }
@@ -14085,7 +14537,9 @@ pub mod iam {
     }
     impl WriteMembers for UpdateOpenIDConnectProviderThumbprintRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            if !self.open_id_connect_provider_arn.is_empty() {
+                self.open_id_connect_provider_arn.write_xml(w, "OpenIDConnectProviderArn");
+            }
             write_list(w, "ThumbprintList", "member", &self.thumbprint_list);
         }
     }
@@ -14125,7 +14579,9 @@ pub mod iam {
     }
     impl WriteMembers for UpdateRoleDescriptionRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
             self.description.write_xml(w, "Description");
         }
     }
@@ -14206,7 +14662,9 @@ pub mod iam {
     }
     impl WriteMembers for UpdateRoleRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_name.write_xml(w, "RoleName");
+            if !self.role_name.is_empty() {
+                self.role_name.write_xml(w, "RoleName");
+            }
             if let Some(v) = &self.description {
                 v.write_xml(w, "Description");
             }
@@ -14293,7 +14751,9 @@ pub mod iam {
             if let Some(v) = &self.saml_metadata_document {
                 v.write_xml(w, "SAMLMetadataDocument");
             }
-            self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            if !self.saml_provider_arn.is_empty() {
+                self.saml_provider_arn.write_xml(w, "SAMLProviderArn");
+            }
             if let Some(v) = &self.assertion_encryption_mode {
                 v.write_xml(w, "AssertionEncryptionMode");
             }
@@ -14382,8 +14842,12 @@ pub mod iam {
     }
     impl WriteMembers for UpdateSSHPublicKeyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.ssh_public_key_id.is_empty() {
+                self.ssh_public_key_id.write_xml(w, "SSHPublicKeyId");
+            }
             self.status.write_xml(w, "Status");
         }
     }
@@ -14426,7 +14890,9 @@ pub mod iam {
     }
     impl WriteMembers for UpdateServerCertificateRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            if !self.server_certificate_name.is_empty() {
+                self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            }
             if let Some(v) = &self.new_path {
                 v.write_xml(w, "NewPath");
             }
@@ -14477,7 +14943,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
+            if !self.service_specific_credential_id.is_empty() {
+                self.service_specific_credential_id.write_xml(w, "ServiceSpecificCredentialId");
+            }
             self.status.write_xml(w, "Status");
         }
     }
@@ -14523,7 +14991,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.certificate_id.write_xml(w, "CertificateId");
+            if !self.certificate_id.is_empty() {
+                self.certificate_id.write_xml(w, "CertificateId");
+            }
             self.status.write_xml(w, "Status");
         }
     }
@@ -14566,7 +15036,9 @@ pub mod iam {
     }
     impl WriteMembers for UpdateUserRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
             if let Some(v) = &self.new_path {
                 v.write_xml(w, "NewPath");
             }
@@ -14611,8 +15083,12 @@ pub mod iam {
     }
     impl WriteMembers for UploadSSHPublicKeyRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.user_name.write_xml(w, "UserName");
-            self.ssh_public_key_body.write_xml(w, "SSHPublicKeyBody");
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.ssh_public_key_body.is_empty() {
+                self.ssh_public_key_body.write_xml(w, "SSHPublicKeyBody");
+            }
         }
     }
     impl XmlValue for UploadSSHPublicKeyRequest {
@@ -14704,9 +15180,15 @@ pub mod iam {
             if let Some(v) = &self.path {
                 v.write_xml(w, "Path");
             }
-            self.server_certificate_name.write_xml(w, "ServerCertificateName");
-            self.certificate_body.write_xml(w, "CertificateBody");
-            self.private_key.write_xml(w, "PrivateKey");
+            if !self.server_certificate_name.is_empty() {
+                self.server_certificate_name.write_xml(w, "ServerCertificateName");
+            }
+            if !self.certificate_body.is_empty() {
+                self.certificate_body.write_xml(w, "CertificateBody");
+            }
+            if !self.private_key.is_empty() {
+                self.private_key.write_xml(w, "PrivateKey");
+            }
             if let Some(v) = &self.certificate_chain {
                 v.write_xml(w, "CertificateChain");
             }
@@ -14798,7 +15280,9 @@ pub mod iam {
             if let Some(v) = &self.user_name {
                 v.write_xml(w, "UserName");
             }
-            self.certificate_body.write_xml(w, "CertificateBody");
+            if !self.certificate_body.is_empty() {
+                self.certificate_body.write_xml(w, "CertificateBody");
+            }
         }
     }
     impl XmlValue for UploadSigningCertificateRequest {
@@ -14891,10 +15375,18 @@ pub mod iam {
     }
     impl WriteMembers for User {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.path.write_xml(w, "Path");
-            self.user_name.write_xml(w, "UserName");
-            self.user_id.write_xml(w, "UserId");
-            self.arn.write_xml(w, "Arn");
+            if !self.path.is_empty() {
+                self.path.write_xml(w, "Path");
+            }
+            if !self.user_name.is_empty() {
+                self.user_name.write_xml(w, "UserName");
+            }
+            if !self.user_id.is_empty() {
+                self.user_id.write_xml(w, "UserId");
+            }
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
             self.create_date.write_xml(w, "CreateDate");
             if let Some(v) = &self.password_last_used {
                 v.write_xml(w, "PasswordLastUsed");
@@ -15047,7 +15539,9 @@ pub mod iam {
     }
     impl WriteMembers for VirtualMFADevice {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.serial_number.write_xml(w, "SerialNumber");
+            if !self.serial_number.is_empty() {
+                self.serial_number.write_xml(w, "SerialNumber");
+            }
             if let Some(v) = &self.base32_string_seed {
                 v.write_xml(w, "Base32StringSeed");
             }
@@ -15879,8 +16373,12 @@ pub mod sts {
     }
     impl WriteMembers for AssumeRoleRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_arn.write_xml(w, "RoleArn");
-            self.role_session_name.write_xml(w, "RoleSessionName");
+            if !self.role_arn.is_empty() {
+                self.role_arn.write_xml(w, "RoleArn");
+            }
+            if !self.role_session_name.is_empty() {
+                self.role_session_name.write_xml(w, "RoleSessionName");
+            }
             if let Some(v) = &self.policy_arns {
                 write_list(w, "PolicyArns", "member", v);
             }
@@ -16017,9 +16515,15 @@ pub mod sts {
     }
     impl WriteMembers for AssumeRoleWithSAMLRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_arn.write_xml(w, "RoleArn");
-            self.principal_arn.write_xml(w, "PrincipalArn");
-            self.saml_assertion.write_xml(w, "SAMLAssertion");
+            if !self.role_arn.is_empty() {
+                self.role_arn.write_xml(w, "RoleArn");
+            }
+            if !self.principal_arn.is_empty() {
+                self.principal_arn.write_xml(w, "PrincipalArn");
+            }
+            if !self.saml_assertion.is_empty() {
+                self.saml_assertion.write_xml(w, "SAMLAssertion");
+            }
             if let Some(v) = &self.policy_arns {
                 write_list(w, "PolicyArns", "member", v);
             }
@@ -16168,9 +16672,15 @@ pub mod sts {
     }
     impl WriteMembers for AssumeRoleWithWebIdentityRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.role_arn.write_xml(w, "RoleArn");
-            self.role_session_name.write_xml(w, "RoleSessionName");
-            self.web_identity_token.write_xml(w, "WebIdentityToken");
+            if !self.role_arn.is_empty() {
+                self.role_arn.write_xml(w, "RoleArn");
+            }
+            if !self.role_session_name.is_empty() {
+                self.role_session_name.write_xml(w, "RoleSessionName");
+            }
+            if !self.web_identity_token.is_empty() {
+                self.web_identity_token.write_xml(w, "WebIdentityToken");
+            }
             if let Some(v) = &self.provider_id {
                 v.write_xml(w, "ProviderId");
             }
@@ -16298,7 +16808,9 @@ pub mod sts {
     }
     impl WriteMembers for AssumeRootRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.target_principal.write_xml(w, "TargetPrincipal");
+            if !self.target_principal.is_empty() {
+                self.target_principal.write_xml(w, "TargetPrincipal");
+            }
             self.task_policy_arn.write_xml(w, "TaskPolicyArn");
             if let Some(v) = &self.duration_seconds {
                 v.write_xml(w, "DurationSeconds");
@@ -16385,8 +16897,12 @@ pub mod sts {
     }
     impl WriteMembers for AssumedRoleUser {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.assumed_role_id.write_xml(w, "AssumedRoleId");
-            self.arn.write_xml(w, "Arn");
+            if !self.assumed_role_id.is_empty() {
+                self.assumed_role_id.write_xml(w, "AssumedRoleId");
+            }
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
         }
     }
     impl XmlValue for AssumedRoleUser {
@@ -16431,7 +16947,9 @@ pub mod sts {
     }
     impl WriteMembers for Credentials {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.access_key_id.write_xml(w, "AccessKeyId");
+            if !self.access_key_id.is_empty() {
+                self.access_key_id.write_xml(w, "AccessKeyId");
+            }
             self.secret_access_key.write_xml(w, "SecretAccessKey");
             self.session_token.write_xml(w, "SessionToken");
             self.expiration.write_xml(w, "Expiration");
@@ -16470,7 +16988,9 @@ pub mod sts {
     }
     impl WriteMembers for DecodeAuthorizationMessageRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.encoded_message.write_xml(w, "EncodedMessage");
+            if !self.encoded_message.is_empty() {
+                self.encoded_message.write_xml(w, "EncodedMessage");
+            }
         }
     }
     impl XmlValue for DecodeAuthorizationMessageRequest {
@@ -16547,8 +17067,12 @@ pub mod sts {
     }
     impl WriteMembers for FederatedUser {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.federated_user_id.write_xml(w, "FederatedUserId");
-            self.arn.write_xml(w, "Arn");
+            if !self.federated_user_id.is_empty() {
+                self.federated_user_id.write_xml(w, "FederatedUserId");
+            }
+            if !self.arn.is_empty() {
+                self.arn.write_xml(w, "Arn");
+            }
         }
     }
     impl XmlValue for FederatedUser {
@@ -16584,7 +17108,9 @@ pub mod sts {
     }
     impl WriteMembers for GetAccessKeyInfoRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.access_key_id.write_xml(w, "AccessKeyId");
+            if !self.access_key_id.is_empty() {
+                self.access_key_id.write_xml(w, "AccessKeyId");
+            }
         }
     }
     impl XmlValue for GetAccessKeyInfoRequest {
@@ -16836,7 +17362,9 @@ pub mod sts {
     }
     impl WriteMembers for GetFederationTokenRequest {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.name.write_xml(w, "Name");
+            if !self.name.is_empty() {
+                self.name.write_xml(w, "Name");
+            }
             if let Some(v) = &self.policy {
                 v.write_xml(w, "Policy");
             }
@@ -17035,7 +17563,9 @@ pub mod sts {
             if let Some(v) = &self.duration_seconds {
                 v.write_xml(w, "DurationSeconds");
             }
-            self.signing_algorithm.write_xml(w, "SigningAlgorithm");
+            if !self.signing_algorithm.is_empty() {
+                self.signing_algorithm.write_xml(w, "SigningAlgorithm");
+            }
             if let Some(v) = &self.tags {
                 write_list(w, "Tags", "member", v);
             }
@@ -17203,7 +17733,9 @@ pub mod sts {
     }
     impl WriteMembers for Tag {
         fn write_members(&self, w: &mut XmlWriter) {
-            self.key.write_xml(w, "Key");
+            if !self.key.is_empty() {
+                self.key.write_xml(w, "Key");
+            }
             self.value.write_xml(w, "Value");
         }
     }

@@ -13,6 +13,10 @@
 //! * Encoding ([`WriteMembers`], [`XmlValue`]) writes members in the model's order, which
 //!   is the order AWS writes them; an absent optional member is left out, as AWS does.
 //!
+//! A required string member whose shape has a minimum length is not written when empty:
+//! an empty value cannot be valid there, and it is how a handler leaves out a member AWS
+//! omits against its own model (GetUser of the root user has no `UserName` or `Path`).
+//!
 //! Strings with an enum in the model stay `String`s (the decoder checked the value);
 //! timestamps are `String`s in ISO 8601; integers and longs are `i64`.
 //!

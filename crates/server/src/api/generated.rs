@@ -899,6 +899,7 @@ pub(crate) trait IamApi {
 }
 
 /// The IAM operations in dispatch order: the model's, by name.
+#[cfg(test)]
 pub(crate) const IAM_DISPATCH_ORDER: [&str; 176] = [
     "AcceptDelegationRequest",
     "AddClientIDToOpenIDConnectProvider",
@@ -1080,7 +1081,7 @@ pub(crate) const IAM_DISPATCH_ORDER: [&str; 176] = [
 
 /// Decodes `input` as `op`'s typed input, calls `api`'s method for it and encodes
 /// the output (`None` for an operation whose output is only `ResponseMetadata`).
-pub(crate) fn dispatch_iam<A: IamApi + ?Sized>(api: &A, ctx: &Ctx<'_>, op: &'static OperationDef, input: &Input) -> HandlerResult {
+pub(crate) fn dispatch_iam<A: IamApi + ?Sized>(api: &A, ctx: &Ctx<'_>, op: &OperationDef, input: &Input) -> HandlerResult {
     match op_index(Service::Iam, op) {
         Some(0) => encode_none(api.accept_delegation_request(ctx, decode(input)?)?),
         Some(1) => encode_none(api.add_client_id_to_open_id_connect_provider(ctx, decode(input)?)?),
@@ -1323,6 +1324,7 @@ pub(crate) trait StsApi {
 }
 
 /// The STS operations in dispatch order: the model's, by name.
+#[cfg(test)]
 pub(crate) const STS_DISPATCH_ORDER: [&str; 11] = [
     "AssumeRole",
     "AssumeRoleWithSAML",
@@ -1339,7 +1341,7 @@ pub(crate) const STS_DISPATCH_ORDER: [&str; 11] = [
 
 /// Decodes `input` as `op`'s typed input, calls `api`'s method for it and encodes
 /// the output (`None` for an operation whose output is only `ResponseMetadata`).
-pub(crate) fn dispatch_sts<A: StsApi + ?Sized>(api: &A, ctx: &Ctx<'_>, op: &'static OperationDef, input: &Input) -> HandlerResult {
+pub(crate) fn dispatch_sts<A: StsApi + ?Sized>(api: &A, ctx: &Ctx<'_>, op: &OperationDef, input: &Input) -> HandlerResult {
     match op_index(Service::Sts, op) {
         Some(0) => encode(api.assume_role(ctx, decode(input)?)?),
         Some(1) => encode(api.assume_role_with_saml(ctx, decode(input)?)?),

@@ -10,15 +10,12 @@
 //! function (`roles::create_role`). The dispatch decodes the input, calls the method and
 //! encodes the output to the XML inside `<{Op}Result>`; the envelope is the pipeline's.
 
-// Until the pipeline calls `call` instead of its hand-written match (the next step of
-// issue 11 item 1, once dispatch.rs is free to edit), nothing reaches this module.
-#![allow(dead_code)]
-
 #[rustfmt::skip]
 mod generated;
 
-#[allow(unused_imports)]
-pub(crate) use generated::{dispatch_iam, dispatch_sts, IamApi, StsApi, IAM_DISPATCH_ORDER, STS_DISPATCH_ORDER};
+pub(crate) use generated::{dispatch_iam, dispatch_sts, IamApi, StsApi};
+#[cfg(test)]
+use generated::{IAM_DISPATCH_ORDER, STS_DISPATCH_ORDER};
 
 use ironiam_core::{IamError, IamResult};
 use ironiam_protocol::dto::{FromInput, WriteMembers};
@@ -30,7 +27,7 @@ use crate::handlers::{Ctx, HandlerResult};
 pub(crate) struct Handlers;
 
 /// Runs `op` through the generated dispatch of its service.
-pub(crate) fn call(ctx: &Ctx<'_>, op: &'static OperationDef, input: &Input) -> HandlerResult {
+pub(crate) fn call(ctx: &Ctx<'_>, op: &OperationDef, input: &Input) -> HandlerResult {
     match op.service {
         Service::Iam => dispatch_iam(&Handlers, ctx, op, input),
         Service::Sts => dispatch_sts(&Handlers, ctx, op, input),
@@ -44,7 +41,7 @@ pub(crate) fn not_implemented(operation: &str) -> IamError {
 
 /// The position of `op` in its service's operations (the generated dispatch's order), in
 /// constant time: `op` is an element of that static array.
-pub(crate) fn op_index(service: Service, op: &'static OperationDef) -> Option<usize> {
+pub(crate) fn op_index(service: Service, op: &OperationDef) -> Option<usize> {
     let ops = service.operations();
     let offset = (op as *const OperationDef as usize).checked_sub(ops.as_ptr() as usize)?;
     let index = offset / std::mem::size_of::<OperationDef>();

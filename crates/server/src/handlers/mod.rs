@@ -1,6 +1,9 @@
-//! One function per operation: typed input in, XML result out. Handlers know
-//! AWS's response shapes; the domain knows AWS's rules.
+//! One function per operation: `fn(&Ctx, {Op}Input) -> IamResult<{Op}Output>`, with
+//! the typed input and output generated from AWS's model
+//! (`ironiam_protocol::dto`). Handlers know which members AWS's responses carry;
+//! the domain knows AWS's rules; neither reads a member by name nor writes XML.
 
+mod legacy;
 pub(crate) mod oidc;
 pub(crate) mod policies;
 pub(crate) mod roles;
@@ -11,132 +14,100 @@ pub(crate) mod users;
 use ironiam_core::clock::iso8601;
 use ironiam_core::entities::{Page, Tag};
 use ironiam_core::service::{AttachedPolicy, Caller, IamService};
-use ironiam_core::{IamError, IamResult};
-use ironiam_protocol::{Input, Value, XmlWriter};
+use ironiam_core::IamResult;
+use ironiam_protocol::dto::{iam, sts as sts_dto};
+use ironiam_protocol::{Input, XmlWriter};
 
 use crate::api::{Handlers, IamApi, StsApi};
+#[allow(unused_imports)]
+pub(crate) use legacy::{render, write_attached_policies, write_page_end, write_policy_names, write_tags};
 use crate::auth::AuthMode;
 use crate::render_cache::RoleXmlCache;
 
-/// What a handler gets.
+/// What a handler gets besides its typed input.
 pub(crate) struct Ctx<'a> {
     pub service: &'a IamService,
     pub roles_xml: &'a RoleXmlCache,
     pub caller: &'a Caller,
+    /// The decoded input as a value tree, for the legacy helpers (`handlers::legacy`)
+    /// only: handlers take their typed input.
+    #[allow(dead_code)]
     pub input: &'a Input,
     /// The authentication mode (STS decides AssumeRole by it).
     pub mode: AuthMode,
     /// The region the request was signed for, if signed.
-    #[allow(dead_code)]
     pub region: Option<&'a str>,
 }
 
-/// A handler's result: the XML inside `<{Op}Result>`, or none for operations without output.
+/// The XML inside `<{Op}Result>`, or none for operations without output: what the
+/// generated dispatch hands the pipeline.
 pub(crate) type HandlerResult = IamResult<Option<XmlWriter>>;
 
-impl Ctx<'_> {
-    /// A member the model marks required (decoding already checked it; this
-    /// only keeps handlers free of `unwrap`).
-    pub fn required(&self, member: &str) -> IamResult<&str> {
-        self.input.str(member).ok_or_else(|| {
-            IamError::Validation(format!(
-                "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-                lower_camel(member)
-            ))
-        })
-    }
-
-    pub fn opt(&self, member: &str) -> Option<&str> {
-        self.input.str(member)
-    }
-
-    pub fn tags(&self, member: &str) -> Vec<Tag> {
-        self.input
-            .list(member)
-            .iter()
-            .filter_map(|v| match v {
-                Value::Structure(t) => Some(Tag {
-                    key: t.str("Key").unwrap_or_default().to_string(),
-                    value: t.str("Value").unwrap_or_default().to_string(),
-                }),
-                _ => None,
-            })
-            .collect()
-    }
-
-    pub fn strings(&self, member: &str) -> Vec<String> {
-        self.input
-            .list(member)
-            .iter()
-            .filter_map(|v| match v {
-                Value::String(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect()
-    }
+/// A domain tag as the model's `Tag`.
+pub(crate) fn tag(t: &Tag) -> iam::Tag {
+    iam::Tag { key: t.key.clone(), value: t.value.clone() }
 }
 
-fn lower_camel(name: &str) -> String {
-    let mut c = name.chars();
-    c.next().map(|f| f.to_ascii_lowercase().to_string() + c.as_str()).unwrap_or_default()
+/// Domain tags as the model's `Tags` member: absent when there are none, as AWS
+/// leaves an entity's `Tags` out then.
+pub(crate) fn tags_if_any(tags: &[Tag]) -> Option<Vec<iam::Tag>> {
+    (!tags.is_empty()).then(|| tags.iter().map(tag).collect())
 }
 
-/// Writes `<Tags><member><Key/><Value/></member>…</Tags>`.
-pub(crate) fn write_tags(w: &mut XmlWriter, tags: &[Tag]) {
-    w.start("Tags");
-    for t in tags {
-        w.start("member");
-        w.element("Key", &t.key);
-        w.element("Value", &t.value);
-        w.end("member");
-    }
-    w.end("Tags");
+/// The model's `Tag`s of an input as domain tags.
+pub(crate) fn domain_tags(tags: Option<Vec<iam::Tag>>) -> Vec<Tag> {
+    tags.unwrap_or_default().into_iter().map(|t| Tag { key: t.key, value: t.value }).collect()
 }
 
-/// Writes `IsTruncated` and `Marker` as AWS does after a listing.
-pub(crate) fn write_page_end<T>(w: &mut XmlWriter, page: &Page<T>) {
-    w.element("IsTruncated", if page.marker.is_some() { "true" } else { "false" });
-    if let Some(m) = &page.marker {
-        w.element("Marker", m);
-    }
+/// STS's `Tag`s of an input as domain tags.
+pub(crate) fn domain_sts_tags(tags: Option<Vec<sts_dto::Tag>>) -> Vec<Tag> {
+    tags.unwrap_or_default().into_iter().map(|t| Tag { key: t.key, value: t.value }).collect()
 }
 
-/// The body of ListRolePolicies / ListUserPolicies: inline policy names and the page end.
-pub(crate) fn write_policy_names(w: &mut XmlWriter, page: &Page<String>) {
-    w.start("PolicyNames");
-    for name in &page.items {
-        w.element("member", name);
-    }
-    w.end("PolicyNames");
-    write_page_end(w, page);
+/// `IsTruncated` as AWS writes it after a listing.
+pub(crate) fn is_truncated<T>(page: &Page<T>) -> Option<bool> {
+    Some(page.marker.is_some())
 }
 
-/// The body of ListAttachedRolePolicies / ListAttachedUserPolicies.
-pub(crate) fn write_attached_policies(w: &mut XmlWriter, page: &Page<AttachedPolicy>) {
-    w.start("AttachedPolicies");
-    for p in &page.items {
-        w.start("member");
-        w.element("PolicyName", &p.name);
-        w.element("PolicyArn", &p.arn);
-        w.end("member");
-    }
-    w.end("AttachedPolicies");
-    write_page_end(w, page);
+/// A listing's `AttachedPolicies`.
+pub(crate) fn attached_policies(page: &Page<AttachedPolicy>) -> Vec<iam::AttachedPolicy> {
+    page.items.iter().map(|p| iam::AttachedPolicy { policy_name: Some(p.name.clone()), policy_arn: Some(p.arn.clone()) }).collect()
 }
 
+/// A permissions boundary as AWS shows it on a user or role.
+pub(crate) fn boundary(arn: &Option<String>) -> Option<iam::AttachedPermissionsBoundary> {
+    arn.as_ref().map(|arn| iam::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some("Policy".to_string()),
+        permissions_boundary_arn: Some(arn.clone()),
+    })
+}
+
+/// An epoch date in ISO 8601, as every `*Date` member.
 pub(crate) fn date(epoch: i64) -> String {
     iso8601(epoch)
 }
 
-/// Runs `f` on a fresh writer and returns its XML.
-pub(crate) fn render(f: impl FnOnce(&mut XmlWriter)) -> HandlerResult {
-    let mut w = XmlWriter::new();
-    f(&mut w);
-    Ok(Some(w))
-}
-
-// The operations ironiam serves: each method calls its family's function. An
-// operation not named here answers AWS's `501 NotImplemented` (the traits' defaults).
+// The operations ironiam serves, each calling its family's function. An operation
+// not named here answers AWS's `501 NotImplemented` (the traits' defaults).
 impl IamApi for Handlers {}
 
-impl StsApi for Handlers {}
+impl StsApi for Handlers {
+    fn get_caller_identity(&self, ctx: &Ctx<'_>, input: sts_dto::GetCallerIdentityInput) -> IamResult<sts_dto::GetCallerIdentityOutput> {
+        sts::get_caller_identity(ctx, input)
+    }
+    fn assume_role(&self, ctx: &Ctx<'_>, input: sts_dto::AssumeRoleInput) -> IamResult<sts_dto::AssumeRoleOutput> {
+        sts::assume_role(ctx, input)
+    }
+    fn get_session_token(&self, ctx: &Ctx<'_>, input: sts_dto::GetSessionTokenInput) -> IamResult<sts_dto::GetSessionTokenOutput> {
+        sts::get_session_token(ctx, input)
+    }
+    fn assume_role_with_web_identity(&self, ctx: &Ctx<'_>, input: sts_dto::AssumeRoleWithWebIdentityInput) -> IamResult<sts_dto::AssumeRoleWithWebIdentityOutput> {
+        sts::assume_role_with_web_identity(ctx, input)
+    }
+    fn get_access_key_info(&self, ctx: &Ctx<'_>, input: sts_dto::GetAccessKeyInfoInput) -> IamResult<sts_dto::GetAccessKeyInfoOutput> {
+        sts::get_access_key_info(ctx, input)
+    }
+    fn decode_authorization_message(&self, ctx: &Ctx<'_>, input: sts_dto::DecodeAuthorizationMessageInput) -> IamResult<sts_dto::DecodeAuthorizationMessageOutput> {
+        sts::decode_authorization_message(ctx, input)
+    }
+}

@@ -2,27 +2,32 @@
 
 use ironiam_core::oidc::WebIdentityInput;
 use ironiam_core::sts::{AssumeCheck, AssumeRoleInput, IssuedCredentials};
-use ironiam_protocol::{Value, XmlWriter};
+use ironiam_core::IamResult;
+use ironiam_protocol::dto::sts;
 
-use super::{render, Ctx, HandlerResult};
+use super::{domain_sts_tags, Ctx};
 use crate::auth::AuthMode;
 
 /// GetCallerIdentity: who signed the request (never denied, as in AWS).
-pub(crate) fn get_caller_identity(ctx: &Ctx) -> HandlerResult {
-    render(|w| {
-        w.element("UserId", &ctx.caller.user_id);
-        w.element("Account", &ctx.caller.account_id);
-        w.element("Arn", &ctx.caller.arn);
+pub(crate) fn get_caller_identity(ctx: &Ctx, _input: sts::GetCallerIdentityInput) -> IamResult<sts::GetCallerIdentityOutput> {
+    Ok(sts::GetCallerIdentityOutput {
+        user_id: Some(ctx.caller.user_id.clone()),
+        account: Some(ctx.caller.account_id.clone()),
+        arn: Some(ctx.caller.arn.clone()),
     })
 }
 
-fn write_credentials(w: &mut XmlWriter, issued: &IssuedCredentials) {
-    w.start("Credentials");
-    w.element("AccessKeyId", &issued.claims.access_key_id);
-    w.element("SecretAccessKey", issued.claims.secret.expose());
-    w.element("SessionToken", &issued.session_token);
-    w.element("Expiration", &issued.expiration());
-    w.end("Credentials");
+fn credentials(issued: &IssuedCredentials) -> sts::Credentials {
+    sts::Credentials {
+        access_key_id: issued.claims.access_key_id.clone(),
+        secret_access_key: issued.claims.secret.expose().to_string(),
+        session_token: issued.session_token.clone(),
+        expiration: issued.expiration(),
+    }
+}
+
+fn assumed_role_user(issued: &IssuedCredentials) -> sts::AssumedRoleUser {
+    sts::AssumedRoleUser { assumed_role_id: issued.claims.caller_user_id(), arn: issued.claims.caller_arn() }
 }
 
 /// Issuing a role session is a use of the role, in the region of the STS
@@ -45,88 +50,78 @@ pub(crate) fn assume_check(mode: AuthMode) -> AssumeCheck {
 }
 
 /// `PolicyArns.member.N.arn`.
-fn policy_arns(ctx: &Ctx) -> Vec<String> {
-    ctx.input
-        .list("PolicyArns")
-        .iter()
-        .filter_map(|v| match v {
-            Value::Structure(p) => p.str("arn").map(str::to_string),
-            _ => None,
-        })
-        .collect()
+fn policy_arns(arns: Option<Vec<sts::PolicyDescriptorType>>) -> Vec<String> {
+    arns.unwrap_or_default().into_iter().filter_map(|p| p.arn).collect()
 }
 
 /// AssumeRole.
-pub(crate) fn assume_role(ctx: &Ctx) -> HandlerResult {
-    let input = AssumeRoleInput {
-        role_arn: ctx.required("RoleArn")?.to_string(),
-        session_name: ctx.required("RoleSessionName")?.to_string(),
-        duration_seconds: ctx.input.int("DurationSeconds"),
-        policy: ctx.opt("Policy").map(str::to_string),
-        policy_arns: policy_arns(ctx),
-        tags: ctx.tags("Tags"),
-        transitive_tag_keys: ctx.strings("TransitiveTagKeys"),
-        external_id: ctx.opt("ExternalId").map(str::to_string),
-        source_identity: ctx.opt("SourceIdentity").map(str::to_string),
+pub(crate) fn assume_role(ctx: &Ctx, input: sts::AssumeRoleInput) -> IamResult<sts::AssumeRoleOutput> {
+    let request = AssumeRoleInput {
+        role_arn: input.role_arn,
+        session_name: input.role_session_name,
+        duration_seconds: input.duration_seconds,
+        policy: input.policy,
+        policy_arns: policy_arns(input.policy_arns),
+        tags: domain_sts_tags(input.tags),
+        transitive_tag_keys: input.transitive_tag_keys.unwrap_or_default(),
+        external_id: input.external_id,
+        source_identity: input.source_identity,
     };
-    let (issued, soft_denial) = ctx.service.assume_role(ctx.caller, input, assume_check(ctx.mode))?;
+    let (issued, soft_denial) = ctx.service.assume_role(ctx.caller, request, assume_check(ctx.mode))?;
     note_assumed(ctx, &issued);
     if let Some(denial) = soft_denial {
         tracing::warn!(target: "ironiam::audit", caller = %ctx.caller.arn, action = "sts:AssumeRole", "soft mode: allowed a request enforce mode denies: {}", denial.message);
     }
-    render(|w| {
-        write_credentials(w, &issued);
-        w.start("AssumedRoleUser");
-        w.element("AssumedRoleId", &issued.claims.caller_user_id());
-        w.element("Arn", &issued.claims.caller_arn());
-        w.end("AssumedRoleUser");
-        if let Some(size) = issued.packed_policy_size {
-            w.element("PackedPolicySize", &size.to_string());
-        }
-        if let Some(source) = &issued.claims.source_identity {
-            w.element("SourceIdentity", source);
-        }
+    Ok(sts::AssumeRoleOutput {
+        credentials: Some(credentials(&issued)),
+        assumed_role_user: Some(assumed_role_user(&issued)),
+        packed_policy_size: issued.packed_policy_size.map(i64::from),
+        source_identity: issued.claims.source_identity.clone(),
     })
 }
 
 /// AssumeRoleWithWebIdentity: no signature needed; the token is the credential.
-pub(crate) fn assume_role_with_web_identity(ctx: &Ctx) -> HandlerResult {
-    let input = WebIdentityInput {
-        role_arn: ctx.required("RoleArn")?.to_string(),
-        session_name: ctx.required("RoleSessionName")?.to_string(),
-        token: ctx.required("WebIdentityToken")?.to_string(),
-        duration_seconds: ctx.input.int("DurationSeconds"),
-        policy: ctx.opt("Policy").map(str::to_string),
-        policy_arns: policy_arns(ctx),
+pub(crate) fn assume_role_with_web_identity(
+    ctx: &Ctx,
+    input: sts::AssumeRoleWithWebIdentityInput,
+) -> IamResult<sts::AssumeRoleWithWebIdentityOutput> {
+    let request = WebIdentityInput {
+        role_arn: input.role_arn,
+        session_name: input.role_session_name,
+        token: input.web_identity_token,
+        duration_seconds: input.duration_seconds,
+        policy: input.policy,
+        policy_arns: policy_arns(input.policy_arns),
     };
-    let out = ctx.service.assume_role_with_web_identity(input, assume_check(ctx.mode))?;
+    let out = ctx.service.assume_role_with_web_identity(request, assume_check(ctx.mode))?;
     note_assumed(ctx, &out.issued);
-    render(|w| {
-        write_credentials(w, &out.issued);
-        w.element("SubjectFromWebIdentityToken", &out.subject);
-        w.start("AssumedRoleUser");
-        w.element("AssumedRoleId", &out.issued.claims.caller_user_id());
-        w.element("Arn", &out.issued.claims.caller_arn());
-        w.end("AssumedRoleUser");
-        w.element("Provider", &out.provider);
-        w.element("Audience", &out.audience);
+    Ok(sts::AssumeRoleWithWebIdentityOutput {
+        credentials: Some(credentials(&out.issued)),
+        subject_from_web_identity_token: Some(out.subject),
+        assumed_role_user: Some(assumed_role_user(&out.issued)),
+        // AWS reports the packed size of session policies for AssumeRole only.
+        packed_policy_size: None,
+        provider: Some(out.provider),
+        audience: Some(out.audience),
+        source_identity: None,
     })
 }
 
 /// GetSessionToken.
-pub(crate) fn get_session_token(ctx: &Ctx) -> HandlerResult {
-    let issued = ctx.service.get_session_token(ctx.caller, ctx.input.int("DurationSeconds"))?;
-    render(|w| write_credentials(w, &issued))
+pub(crate) fn get_session_token(ctx: &Ctx, input: sts::GetSessionTokenInput) -> IamResult<sts::GetSessionTokenOutput> {
+    let issued = ctx.service.get_session_token(ctx.caller, input.duration_seconds)?;
+    Ok(sts::GetSessionTokenOutput { credentials: Some(credentials(&issued)) })
 }
 
 /// GetAccessKeyInfo.
-pub(crate) fn get_access_key_info(ctx: &Ctx) -> HandlerResult {
-    let account = ctx.service.get_access_key_info(ctx.required("AccessKeyId")?)?;
-    render(|w| w.element("Account", &account))
+pub(crate) fn get_access_key_info(ctx: &Ctx, input: sts::GetAccessKeyInfoInput) -> IamResult<sts::GetAccessKeyInfoOutput> {
+    Ok(sts::GetAccessKeyInfoOutput { account: Some(ctx.service.get_access_key_info(&input.access_key_id)?) })
 }
 
 /// DecodeAuthorizationMessage.
-pub(crate) fn decode_authorization_message(ctx: &Ctx) -> HandlerResult {
-    let decoded = ctx.service.decode_authorization_message(ctx.required("EncodedMessage")?)?;
-    render(|w| w.element("DecodedMessage", &decoded))
+pub(crate) fn decode_authorization_message(
+    ctx: &Ctx,
+    input: sts::DecodeAuthorizationMessageInput,
+) -> IamResult<sts::DecodeAuthorizationMessageOutput> {
+    Ok(sts::DecodeAuthorizationMessageOutput { decoded_message: Some(ctx.service.decode_authorization_message(&input.encoded_message)?) })
 }
