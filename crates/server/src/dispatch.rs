@@ -14,7 +14,7 @@ use ironiam_protocol::{decode_input, parse_form, resolve_operation, Input, Opera
 use crate::audit::{AuditEvent, AuditLog};
 use crate::auth::{AuthMode, Authenticated};
 use crate::authz::authorize_counted;
-use crate::handlers::{oidc, policies, roles, simulate, users, Ctx};
+use crate::handlers::{policies, roles, simulate, users, Ctx};
 use crate::metrics::{AuthzOutcome, Metrics};
 use crate::render_cache::RoleXmlCache;
 
@@ -210,13 +210,6 @@ fn answer(
     }
     let ctx = Ctx { service, roles_xml, caller, input, mode, region };
     let result = match (op.service, op.name) {
-        (Service::Iam, "CreateOpenIDConnectProvider") => oidc::create_oidc_provider(&ctx),
-        (Service::Iam, "GetOpenIDConnectProvider") => oidc::get_oidc_provider(&ctx),
-        (Service::Iam, "ListOpenIDConnectProviders") => oidc::list_oidc_providers(&ctx),
-        (Service::Iam, "DeleteOpenIDConnectProvider") => oidc::delete_oidc_provider(&ctx),
-        (Service::Iam, "AddClientIDToOpenIDConnectProvider") => oidc::add_client_id(&ctx),
-        (Service::Iam, "RemoveClientIDFromOpenIDConnectProvider") => oidc::remove_client_id(&ctx),
-        (Service::Iam, "UpdateOpenIDConnectProviderThumbprint") => oidc::update_thumbprint(&ctx),
         (Service::Iam, "CreateRole") => roles::create_role(&ctx),
         (Service::Iam, "GetRole") => roles::get_role(&ctx),
         (Service::Iam, "ListRoles") => roles::list_roles(&ctx),

@@ -89,7 +89,30 @@ pub(crate) fn date(epoch: i64) -> String {
 
 // The operations ironiam serves, each calling its family's function. An operation
 // not named here answers AWS's `501 NotImplemented` (the traits' defaults).
-impl IamApi for Handlers {}
+impl IamApi for Handlers {
+    fn create_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::CreateOpenIDConnectProviderInput) -> IamResult<iam::CreateOpenIDConnectProviderOutput> {
+        oidc::create_open_id_connect_provider(ctx, input)
+    }
+    fn get_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::GetOpenIDConnectProviderInput) -> IamResult<iam::GetOpenIDConnectProviderOutput> {
+        oidc::get_open_id_connect_provider(ctx, input)
+    }
+    fn list_open_id_connect_providers(&self, ctx: &Ctx<'_>, input: iam::ListOpenIDConnectProvidersInput) -> IamResult<iam::ListOpenIDConnectProvidersOutput> {
+        oidc::list_open_id_connect_providers(ctx, input)
+    }
+    fn delete_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::DeleteOpenIDConnectProviderInput) -> IamResult<iam::DeleteOpenIDConnectProviderOutput> {
+        oidc::delete_open_id_connect_provider(ctx, input)
+    }
+    fn add_client_id_to_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::AddClientIDToOpenIDConnectProviderInput) -> IamResult<iam::AddClientIDToOpenIDConnectProviderOutput> {
+        oidc::add_client_id_to_open_id_connect_provider(ctx, input)
+    }
+    fn remove_client_id_from_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::RemoveClientIDFromOpenIDConnectProviderInput) -> IamResult<iam::RemoveClientIDFromOpenIDConnectProviderOutput> {
+        oidc::remove_client_id_from_open_id_connect_provider(ctx, input)
+    }
+    fn update_open_id_connect_provider_thumbprint(&self, ctx: &Ctx<'_>, input: iam::UpdateOpenIDConnectProviderThumbprintInput) -> IamResult<iam::UpdateOpenIDConnectProviderThumbprintOutput> {
+        oidc::update_open_id_connect_provider_thumbprint(ctx, input)
+    }
+
+}
 
 impl StsApi for Handlers {
     fn get_caller_identity(&self, ctx: &Ctx<'_>, input: sts_dto::GetCallerIdentityInput) -> IamResult<sts_dto::GetCallerIdentityOutput> {

@@ -1,77 +1,77 @@
 //! OpenID Connect provider operations.
 
 use ironiam_core::store::OidcChange;
+use ironiam_core::IamResult;
+use ironiam_protocol::dto::iam;
 
-use super::{date, render, write_tags, Ctx, HandlerResult};
+use super::{date, domain_tags, tags_if_any, Ctx};
 
 /// CreateOpenIDConnectProvider.
-pub(crate) fn create_oidc_provider(ctx: &Ctx) -> HandlerResult {
+pub(crate) fn create_open_id_connect_provider(
+    ctx: &Ctx,
+    input: iam::CreateOpenIDConnectProviderInput,
+) -> IamResult<iam::CreateOpenIDConnectProviderOutput> {
     let provider = ctx.service.create_oidc_provider(
         ctx.caller,
-        ctx.required("Url")?,
-        ctx.strings("ClientIDList"),
-        ctx.strings("ThumbprintList"),
-        ctx.tags("Tags"),
+        &input.url,
+        input.client_id_list.unwrap_or_default(),
+        input.thumbprint_list.unwrap_or_default(),
+        domain_tags(input.tags),
     )?;
-    render(|w| {
-        w.element("OpenIDConnectProviderArn", &provider.arn());
-        if !provider.tags.is_empty() {
-            write_tags(w, &provider.tags);
-        }
-    })
+    Ok(iam::CreateOpenIDConnectProviderOutput { open_id_connect_provider_arn: Some(provider.arn()), tags: tags_if_any(&provider.tags) })
 }
 
 /// GetOpenIDConnectProvider. AWS answers the URL without its scheme.
-pub(crate) fn get_oidc_provider(ctx: &Ctx) -> HandlerResult {
-    let provider = ctx.service.get_oidc_provider(ctx.caller, ctx.required("OpenIDConnectProviderArn")?)?;
-    render(|w| {
-        w.element("Url", provider.host_path());
-        w.string_list("ClientIDList", provider.client_ids.iter().map(String::as_str));
-        w.string_list("ThumbprintList", provider.thumbprints.iter().map(String::as_str));
-        w.element("CreateDate", &date(provider.create_date));
-        if !provider.tags.is_empty() {
-            write_tags(w, &provider.tags);
-        }
+pub(crate) fn get_open_id_connect_provider(
+    ctx: &Ctx,
+    input: iam::GetOpenIDConnectProviderInput,
+) -> IamResult<iam::GetOpenIDConnectProviderOutput> {
+    let provider = ctx.service.get_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn)?;
+    Ok(iam::GetOpenIDConnectProviderOutput {
+        url: Some(provider.host_path().to_string()),
+        client_id_list: Some(provider.client_ids.clone()),
+        thumbprint_list: Some(provider.thumbprints.clone()),
+        create_date: Some(date(provider.create_date)),
+        tags: tags_if_any(&provider.tags),
     })
 }
 
 /// ListOpenIDConnectProviders.
-pub(crate) fn list_oidc_providers(ctx: &Ctx) -> HandlerResult {
+pub(crate) fn list_open_id_connect_providers(
+    ctx: &Ctx,
+    _input: iam::ListOpenIDConnectProvidersInput,
+) -> IamResult<iam::ListOpenIDConnectProvidersOutput> {
     let providers = ctx.service.list_oidc_providers(ctx.caller)?;
-    render(|w| {
-        w.start("OpenIDConnectProviderList");
-        for p in &providers {
-            w.start("member");
-            w.element("Arn", &p.arn());
-            w.end("member");
-        }
-        w.end("OpenIDConnectProviderList");
+    Ok(iam::ListOpenIDConnectProvidersOutput {
+        open_id_connect_provider_list: Some(providers.iter().map(|p| iam::OpenIDConnectProviderListEntry { arn: Some(p.arn()) }).collect()),
     })
 }
 
 /// DeleteOpenIDConnectProvider.
-pub(crate) fn delete_oidc_provider(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_oidc_provider(ctx.caller, ctx.required("OpenIDConnectProviderArn")?)?;
-    Ok(None)
+pub(crate) fn delete_open_id_connect_provider(ctx: &Ctx, input: iam::DeleteOpenIDConnectProviderInput) -> IamResult<()> {
+    ctx.service.delete_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn)
 }
 
 /// AddClientIDToOpenIDConnectProvider.
-pub(crate) fn add_client_id(ctx: &Ctx) -> HandlerResult {
-    let change = OidcChange::AddClientId(ctx.required("ClientID")?.to_string());
-    ctx.service.update_oidc_provider(ctx.caller, ctx.required("OpenIDConnectProviderArn")?, change)?;
-    Ok(None)
+pub(crate) fn add_client_id_to_open_id_connect_provider(ctx: &Ctx, input: iam::AddClientIDToOpenIDConnectProviderInput) -> IamResult<()> {
+    ctx.service.update_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn, OidcChange::AddClientId(input.client_id))?;
+    Ok(())
 }
 
 /// RemoveClientIDFromOpenIDConnectProvider.
-pub(crate) fn remove_client_id(ctx: &Ctx) -> HandlerResult {
-    let change = OidcChange::RemoveClientId(ctx.required("ClientID")?.to_string());
-    ctx.service.update_oidc_provider(ctx.caller, ctx.required("OpenIDConnectProviderArn")?, change)?;
-    Ok(None)
+pub(crate) fn remove_client_id_from_open_id_connect_provider(
+    ctx: &Ctx,
+    input: iam::RemoveClientIDFromOpenIDConnectProviderInput,
+) -> IamResult<()> {
+    ctx.service.update_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn, OidcChange::RemoveClientId(input.client_id))?;
+    Ok(())
 }
 
 /// UpdateOpenIDConnectProviderThumbprint.
-pub(crate) fn update_thumbprint(ctx: &Ctx) -> HandlerResult {
-    let change = OidcChange::Thumbprints(ctx.strings("ThumbprintList"));
-    ctx.service.update_oidc_provider(ctx.caller, ctx.required("OpenIDConnectProviderArn")?, change)?;
-    Ok(None)
+pub(crate) fn update_open_id_connect_provider_thumbprint(
+    ctx: &Ctx,
+    input: iam::UpdateOpenIDConnectProviderThumbprintInput,
+) -> IamResult<()> {
+    ctx.service.update_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn, OidcChange::Thumbprints(input.thumbprint_list))?;
+    Ok(())
 }
