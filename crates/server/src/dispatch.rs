@@ -14,7 +14,7 @@ use ironiam_protocol::{decode_input, parse_form, resolve_operation, Input, Opera
 use crate::audit::{AuditEvent, AuditLog};
 use crate::auth::{AuthMode, Authenticated};
 use crate::authz::authorize_counted;
-use crate::handlers::{policies, roles, simulate, users, Ctx};
+use crate::handlers::{roles, simulate, users, Ctx};
 use crate::metrics::{AuthzOutcome, Metrics};
 use crate::render_cache::RoleXmlCache;
 
@@ -229,16 +229,6 @@ fn answer(
         (Service::Iam, "ListAttachedRolePolicies") => roles::list_attached_role_policies(&ctx),
         (Service::Iam, "PutRolePermissionsBoundary") => roles::put_role_permissions_boundary(&ctx),
         (Service::Iam, "DeleteRolePermissionsBoundary") => roles::delete_role_permissions_boundary(&ctx),
-        (Service::Iam, "CreatePolicy") => policies::create_policy(&ctx),
-        (Service::Iam, "GetPolicy") => policies::get_policy(&ctx),
-        (Service::Iam, "DeletePolicy") => policies::delete_policy(&ctx),
-        (Service::Iam, "GetPolicyVersion") => policies::get_policy_version(&ctx),
-        (Service::Iam, "ListPolicies") => policies::list_policies(&ctx),
-        (Service::Iam, "ListPolicyVersions") => policies::list_policy_versions(&ctx),
-        (Service::Iam, "CreatePolicyVersion") => policies::create_policy_version(&ctx),
-        (Service::Iam, "DeletePolicyVersion") => policies::delete_policy_version(&ctx),
-        (Service::Iam, "SetDefaultPolicyVersion") => policies::set_default_policy_version(&ctx),
-        (Service::Iam, "ListEntitiesForPolicy") => policies::list_entities_for_policy(&ctx),
         (Service::Iam, "CreateUser") => users::create_user(&ctx),
         (Service::Iam, "GetUser") => users::get_user(&ctx),
         (Service::Iam, "ListUsers") => users::list_users(&ctx),

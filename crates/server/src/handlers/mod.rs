@@ -112,6 +112,37 @@ impl IamApi for Handlers {
         oidc::update_open_id_connect_provider_thumbprint(ctx, input)
     }
 
+    fn create_policy(&self, ctx: &Ctx<'_>, input: iam::CreatePolicyInput) -> IamResult<iam::CreatePolicyOutput> {
+        policies::create_policy(ctx, input)
+    }
+    fn get_policy(&self, ctx: &Ctx<'_>, input: iam::GetPolicyInput) -> IamResult<iam::GetPolicyOutput> {
+        policies::get_policy(ctx, input)
+    }
+    fn delete_policy(&self, ctx: &Ctx<'_>, input: iam::DeletePolicyInput) -> IamResult<iam::DeletePolicyOutput> {
+        policies::delete_policy(ctx, input)
+    }
+    fn get_policy_version(&self, ctx: &Ctx<'_>, input: iam::GetPolicyVersionInput) -> IamResult<iam::GetPolicyVersionOutput> {
+        policies::get_policy_version(ctx, input)
+    }
+    fn list_policies(&self, ctx: &Ctx<'_>, input: iam::ListPoliciesInput) -> IamResult<iam::ListPoliciesOutput> {
+        policies::list_policies(ctx, input)
+    }
+    fn list_policy_versions(&self, ctx: &Ctx<'_>, input: iam::ListPolicyVersionsInput) -> IamResult<iam::ListPolicyVersionsOutput> {
+        policies::list_policy_versions(ctx, input)
+    }
+    fn create_policy_version(&self, ctx: &Ctx<'_>, input: iam::CreatePolicyVersionInput) -> IamResult<iam::CreatePolicyVersionOutput> {
+        policies::create_policy_version(ctx, input)
+    }
+    fn delete_policy_version(&self, ctx: &Ctx<'_>, input: iam::DeletePolicyVersionInput) -> IamResult<iam::DeletePolicyVersionOutput> {
+        policies::delete_policy_version(ctx, input)
+    }
+    fn set_default_policy_version(&self, ctx: &Ctx<'_>, input: iam::SetDefaultPolicyVersionInput) -> IamResult<iam::SetDefaultPolicyVersionOutput> {
+        policies::set_default_policy_version(ctx, input)
+    }
+    fn list_entities_for_policy(&self, ctx: &Ctx<'_>, input: iam::ListEntitiesForPolicyInput) -> IamResult<iam::ListEntitiesForPolicyOutput> {
+        policies::list_entities_for_policy(ctx, input)
+    }
+
 }
 
 impl StsApi for Handlers {

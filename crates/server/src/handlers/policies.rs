@@ -2,45 +2,41 @@
 
 use ironiam_core::service::{NewPolicy, PolicyFilter, PolicyInfo, PolicyScope, UsageFilter, VersionInfo};
 use ironiam_core::users::{EntityFilter, PolicyEntity};
-use ironiam_core::IamError;
-use ironiam_protocol::{url_encode_policy, XmlWriter};
+use ironiam_core::{IamError, IamResult};
+use ironiam_protocol::dto::iam;
+use ironiam_protocol::url_encode_policy;
 
-use super::{render, write_page_end, write_tags, Ctx, HandlerResult};
+use super::{domain_tags, is_truncated, tags_if_any, Ctx};
 
-fn write_policy(w: &mut XmlWriter, tag: &str, p: &PolicyInfo, with_tags: bool) {
-    w.start(tag);
-    w.element("PolicyName", &p.name);
-    w.element("PolicyId", &p.policy_id);
-    w.element("Arn", &p.arn);
-    w.element("Path", &p.path);
-    w.element("DefaultVersionId", &p.default_version_id);
-    w.element("AttachmentCount", &p.attachment_count.to_string());
-    w.element("PermissionsBoundaryUsageCount", &p.boundary_usage_count.to_string());
-    w.element("IsAttachable", if p.is_attachable { "true" } else { "false" });
-    if let Some(d) = &p.description {
-        w.element("Description", d);
+/// The model's `Policy`; listings (ListPolicies) leave tags out, as AWS's do.
+fn policy(p: &PolicyInfo, with_tags: bool) -> iam::Policy {
+    iam::Policy {
+        policy_name: Some(p.name.clone()),
+        policy_id: Some(p.policy_id.clone()),
+        arn: Some(p.arn.clone()),
+        path: Some(p.path.clone()),
+        default_version_id: Some(p.default_version_id.clone()),
+        attachment_count: i64::try_from(p.attachment_count).ok(),
+        permissions_boundary_usage_count: i64::try_from(p.boundary_usage_count).ok(),
+        is_attachable: Some(p.is_attachable),
+        description: p.description.clone(),
+        create_date: Some(p.create_date.clone()),
+        update_date: Some(p.update_date.clone()),
+        tags: if with_tags { tags_if_any(&p.tags) } else { None },
     }
-    w.element("CreateDate", &p.create_date);
-    w.element("UpdateDate", &p.update_date);
-    if with_tags && !p.tags.is_empty() {
-        write_tags(w, &p.tags);
-    }
-    w.end(tag);
 }
 
-fn write_version(w: &mut XmlWriter, tag: &str, v: &VersionInfo) {
-    w.start(tag);
-    if let Some(doc) = &v.document {
-        w.element("Document", &url_encode_policy(doc));
+fn version(v: &VersionInfo) -> iam::PolicyVersion {
+    iam::PolicyVersion {
+        document: v.document.as_deref().map(url_encode_policy),
+        version_id: Some(v.version_id.clone()),
+        is_default_version: Some(v.is_default),
+        create_date: Some(v.create_date.clone()),
     }
-    w.element("VersionId", &v.version_id);
-    w.element("IsDefaultVersion", if v.is_default { "true" } else { "false" });
-    w.element("CreateDate", &v.create_date);
-    w.end(tag);
 }
 
-fn usage_filter(ctx: &Ctx) -> Option<UsageFilter> {
-    match ctx.opt("PolicyUsageFilter") {
+fn usage_filter(filter: Option<&str>) -> Option<UsageFilter> {
+    match filter {
         Some("PermissionsBoundary") => Some(UsageFilter::PermissionsBoundary),
         Some("PermissionsPolicy") => Some(UsageFilter::PermissionsPolicy),
         _ => None,
@@ -48,104 +44,88 @@ fn usage_filter(ctx: &Ctx) -> Option<UsageFilter> {
 }
 
 /// CreatePolicy.
-pub(crate) fn create_policy(ctx: &Ctx) -> HandlerResult {
+pub(crate) fn create_policy(ctx: &Ctx, input: iam::CreatePolicyInput) -> IamResult<iam::CreatePolicyOutput> {
     let p = ctx.service.create_policy(
         ctx.caller,
         NewPolicy {
-            name: ctx.required("PolicyName")?.to_string(),
-            path: ctx.opt("Path").map(str::to_string),
-            document: ctx.required("PolicyDocument")?.to_string(),
-            description: ctx.opt("Description").map(str::to_string),
-            tags: ctx.tags("Tags"),
+            name: input.policy_name,
+            path: input.path,
+            document: input.policy_document,
+            description: input.description,
+            tags: domain_tags(input.tags),
         },
     )?;
-    render(|w| write_policy(w, "Policy", &p, true))
+    Ok(iam::CreatePolicyOutput { policy: Some(policy(&p, true)) })
 }
 
 /// GetPolicy.
-pub(crate) fn get_policy(ctx: &Ctx) -> HandlerResult {
-    let p = ctx.service.get_policy(ctx.caller, ctx.required("PolicyArn")?)?;
-    render(|w| write_policy(w, "Policy", &p, true))
+pub(crate) fn get_policy(ctx: &Ctx, input: iam::GetPolicyInput) -> IamResult<iam::GetPolicyOutput> {
+    let p = ctx.service.get_policy(ctx.caller, &input.policy_arn)?;
+    Ok(iam::GetPolicyOutput { policy: Some(policy(&p, true)) })
 }
 
 /// DeletePolicy.
-pub(crate) fn delete_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_policy(ctx.caller, ctx.required("PolicyArn")?)?;
-    Ok(None)
+pub(crate) fn delete_policy(ctx: &Ctx, input: iam::DeletePolicyInput) -> IamResult<()> {
+    ctx.service.delete_policy(ctx.caller, &input.policy_arn)
 }
 
 /// GetPolicyVersion.
-pub(crate) fn get_policy_version(ctx: &Ctx) -> HandlerResult {
-    let v = ctx.service.get_policy_version(ctx.caller, ctx.required("PolicyArn")?, ctx.required("VersionId")?)?;
-    render(|w| write_version(w, "PolicyVersion", &v))
+pub(crate) fn get_policy_version(ctx: &Ctx, input: iam::GetPolicyVersionInput) -> IamResult<iam::GetPolicyVersionOutput> {
+    let v = ctx.service.get_policy_version(ctx.caller, &input.policy_arn, &input.version_id)?;
+    Ok(iam::GetPolicyVersionOutput { policy_version: Some(version(&v)) })
 }
 
 /// ListPolicies.
-pub(crate) fn list_policies(ctx: &Ctx) -> HandlerResult {
-    let scope = match ctx.opt("Scope") {
+pub(crate) fn list_policies(ctx: &Ctx, input: iam::ListPoliciesInput) -> IamResult<iam::ListPoliciesOutput> {
+    let scope = match input.scope.as_deref() {
         None | Some("All") => PolicyScope::All,
         Some("AWS") => PolicyScope::Aws,
         Some("Local") => PolicyScope::Local,
-        Some(other) => return Err(IamError::Validation(format!(
-            "1 validation error detected: Value '{other}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]"
-        ))),
+        Some(other) => {
+            return Err(IamError::Validation(format!(
+                "1 validation error detected: Value '{other}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]"
+            )))
+        }
     };
     let filter = PolicyFilter {
         scope,
-        only_attached: ctx.input.bool("OnlyAttached").unwrap_or(false),
-        path_prefix: ctx.opt("PathPrefix").unwrap_or("/").to_string(),
-        usage: usage_filter(ctx),
+        only_attached: input.only_attached.unwrap_or(false),
+        path_prefix: input.path_prefix.unwrap_or_else(|| "/".to_string()),
+        usage: usage_filter(input.policy_usage_filter.as_deref()),
     };
-    let page = ctx.service.list_policies(ctx.caller, &filter, ctx.opt("Marker"), ctx.input.int("MaxItems"))?;
-    render(|w| {
-        w.start("Policies");
-        for p in &page.items {
-            write_policy(w, "member", p, false);
-        }
-        w.end("Policies");
-        write_page_end(w, &page);
+    let page = ctx.service.list_policies(ctx.caller, &filter, input.marker.as_deref(), input.max_items)?;
+    Ok(iam::ListPoliciesOutput {
+        policies: Some(page.items.iter().map(|p| policy(p, false)).collect()),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
     })
 }
 
 /// ListPolicyVersions.
-pub(crate) fn list_policy_versions(ctx: &Ctx) -> HandlerResult {
-    let page = ctx.service.list_policy_versions(ctx.caller, ctx.required("PolicyArn")?, ctx.opt("Marker"), ctx.input.int("MaxItems"))?;
-    render(|w| {
-        w.start("Versions");
-        for v in &page.items {
-            write_version(w, "member", v);
-        }
-        w.end("Versions");
-        write_page_end(w, &page);
-    })
+pub(crate) fn list_policy_versions(ctx: &Ctx, input: iam::ListPolicyVersionsInput) -> IamResult<iam::ListPolicyVersionsOutput> {
+    let page = ctx.service.list_policy_versions(ctx.caller, &input.policy_arn, input.marker.as_deref(), input.max_items)?;
+    Ok(iam::ListPolicyVersionsOutput { versions: Some(page.items.iter().map(version).collect()), is_truncated: is_truncated(&page), marker: page.marker })
 }
 
 /// CreatePolicyVersion.
-pub(crate) fn create_policy_version(ctx: &Ctx) -> HandlerResult {
-    let v = ctx.service.create_policy_version(
-        ctx.caller,
-        ctx.required("PolicyArn")?,
-        ctx.required("PolicyDocument")?.to_string(),
-        ctx.input.bool("SetAsDefault").unwrap_or(false),
-    )?;
-    render(|w| write_version(w, "PolicyVersion", &v))
+pub(crate) fn create_policy_version(ctx: &Ctx, input: iam::CreatePolicyVersionInput) -> IamResult<iam::CreatePolicyVersionOutput> {
+    let v = ctx.service.create_policy_version(ctx.caller, &input.policy_arn, input.policy_document, input.set_as_default.unwrap_or(false))?;
+    Ok(iam::CreatePolicyVersionOutput { policy_version: Some(version(&v)) })
 }
 
 /// DeletePolicyVersion.
-pub(crate) fn delete_policy_version(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_policy_version(ctx.caller, ctx.required("PolicyArn")?, ctx.required("VersionId")?)?;
-    Ok(None)
+pub(crate) fn delete_policy_version(ctx: &Ctx, input: iam::DeletePolicyVersionInput) -> IamResult<()> {
+    ctx.service.delete_policy_version(ctx.caller, &input.policy_arn, &input.version_id)
 }
 
 /// SetDefaultPolicyVersion.
-pub(crate) fn set_default_policy_version(ctx: &Ctx) -> HandlerResult {
-    ctx.service.set_default_policy_version(ctx.caller, ctx.required("PolicyArn")?, ctx.required("VersionId")?)?;
-    Ok(None)
+pub(crate) fn set_default_policy_version(ctx: &Ctx, input: iam::SetDefaultPolicyVersionInput) -> IamResult<()> {
+    ctx.service.set_default_policy_version(ctx.caller, &input.policy_arn, &input.version_id)
 }
 
 /// ListEntitiesForPolicy: users and roles (ironiam has no groups yet).
-pub(crate) fn list_entities_for_policy(ctx: &Ctx) -> HandlerResult {
-    let entity_filter = match ctx.opt("EntityFilter") {
+pub(crate) fn list_entities_for_policy(ctx: &Ctx, input: iam::ListEntitiesForPolicyInput) -> IamResult<iam::ListEntitiesForPolicyOutput> {
+    let entity_filter = match input.entity_filter.as_deref() {
         Some("User") => Some(EntityFilter::User),
         Some("Role") => Some(EntityFilter::Role),
         Some("Group") => Some(EntityFilter::Group),
@@ -154,35 +134,25 @@ pub(crate) fn list_entities_for_policy(ctx: &Ctx) -> HandlerResult {
     };
     let page = ctx.service.policy_entities(
         ctx.caller,
-        ctx.required("PolicyArn")?,
+        &input.policy_arn,
         entity_filter,
-        usage_filter(ctx),
-        ctx.opt("Marker"),
-        ctx.input.int("MaxItems"),
+        usage_filter(input.policy_usage_filter.as_deref()),
+        input.marker.as_deref(),
+        input.max_items,
     )?;
-    render(|w| {
-        w.start("PolicyGroups");
-        w.end("PolicyGroups");
-        w.start("PolicyUsers");
-        for e in &page.items {
-            if let PolicyEntity::User(u) = e {
-                w.start("member");
-                w.element("UserName", &u.name);
-                w.element("UserId", &u.user_id);
-                w.end("member");
-            }
+    let mut users = Vec::new();
+    let mut roles = Vec::new();
+    for e in &page.items {
+        match e {
+            PolicyEntity::User(u) => users.push(iam::PolicyUser { user_name: Some(u.name.clone()), user_id: Some(u.user_id.clone()) }),
+            PolicyEntity::Role(r) => roles.push(iam::PolicyRole { role_name: Some(r.name.clone()), role_id: Some(r.role_id.clone()) }),
         }
-        w.end("PolicyUsers");
-        w.start("PolicyRoles");
-        for e in &page.items {
-            if let PolicyEntity::Role(r) = e {
-                w.start("member");
-                w.element("RoleName", &r.name);
-                w.element("RoleId", &r.role_id);
-                w.end("member");
-            }
-        }
-        w.end("PolicyRoles");
-        write_page_end(w, &page);
+    }
+    Ok(iam::ListEntitiesForPolicyOutput {
+        policy_groups: Some(Vec::new()),
+        policy_users: Some(users),
+        policy_roles: Some(roles),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
     })
 }
