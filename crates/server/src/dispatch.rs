@@ -14,7 +14,7 @@ use ironiam_protocol::{decode_input, parse_form, resolve_operation, Input, Opera
 use crate::audit::{AuditEvent, AuditLog};
 use crate::auth::{AuthMode, Authenticated};
 use crate::authz::authorize_counted;
-use crate::handlers::{roles, simulate, users, Ctx};
+use crate::handlers::{roles, users, Ctx};
 use crate::metrics::{AuthzOutcome, Metrics};
 use crate::render_cache::RoleXmlCache;
 
@@ -259,10 +259,6 @@ fn answer(
         (Service::Iam, "GetAccountPasswordPolicy") => users::get_account_password_policy(&ctx),
         (Service::Iam, "UpdateAccountPasswordPolicy") => users::update_account_password_policy(&ctx),
         (Service::Iam, "DeleteAccountPasswordPolicy") => users::delete_account_password_policy(&ctx),
-        (Service::Iam, "SimulateCustomPolicy") => simulate::simulate_custom_policy(&ctx),
-        (Service::Iam, "SimulatePrincipalPolicy") => simulate::simulate_principal_policy(&ctx),
-        (Service::Iam, "GetContextKeysForCustomPolicy") => simulate::get_context_keys_for_custom_policy(&ctx),
-        (Service::Iam, "GetContextKeysForPrincipalPolicy") => simulate::get_context_keys_for_principal_policy(&ctx),
         // Operations on the typed layer (issue 11 item 1), and the 501s.
         _ => crate::api::call(&ctx, op, input),
     };

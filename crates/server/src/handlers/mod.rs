@@ -143,6 +143,19 @@ impl IamApi for Handlers {
         policies::list_entities_for_policy(ctx, input)
     }
 
+    fn simulate_custom_policy(&self, ctx: &Ctx<'_>, input: iam::SimulateCustomPolicyInput) -> IamResult<iam::SimulateCustomPolicyOutput> {
+        simulate::simulate_custom_policy(ctx, input)
+    }
+    fn simulate_principal_policy(&self, ctx: &Ctx<'_>, input: iam::SimulatePrincipalPolicyInput) -> IamResult<iam::SimulatePrincipalPolicyOutput> {
+        simulate::simulate_principal_policy(ctx, input)
+    }
+    fn get_context_keys_for_custom_policy(&self, ctx: &Ctx<'_>, input: iam::GetContextKeysForCustomPolicyInput) -> IamResult<iam::GetContextKeysForCustomPolicyOutput> {
+        simulate::get_context_keys_for_custom_policy(ctx, input)
+    }
+    fn get_context_keys_for_principal_policy(&self, ctx: &Ctx<'_>, input: iam::GetContextKeysForPrincipalPolicyInput) -> IamResult<iam::GetContextKeysForPrincipalPolicyOutput> {
+        simulate::get_context_keys_for_principal_policy(ctx, input)
+    }
+
 }
 
 impl StsApi for Handlers {

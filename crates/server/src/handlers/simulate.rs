@@ -2,140 +2,142 @@
 
 use ironiam_core::service::paginate_indexed;
 use ironiam_core::simulate::{context_keys_of, simulate, EvaluationResult, Position, Simulation, SourcePolicy};
-use ironiam_protocol::{Value, XmlWriter};
+use ironiam_core::IamResult;
+use ironiam_protocol::dto::iam;
 
-use super::{render, write_page_end, Ctx, HandlerResult};
+use super::{is_truncated, Ctx};
 
-fn inputs(ctx: &Ctx, member: &str) -> Vec<SourcePolicy> {
-    ctx.strings(member)
+/// Policy documents given in `member` (`PolicyInputList`), with the ids AWS
+/// gives them in results (`PolicyInputList.1`).
+fn inputs(member: &str, documents: Option<Vec<String>>) -> Vec<SourcePolicy> {
+    documents
+        .unwrap_or_default()
         .into_iter()
         .enumerate()
         .map(|(i, document)| SourcePolicy { id: format!("{member}.{}", i + 1), source_type: None, document })
         .collect()
 }
 
-fn context_entries(ctx: &Ctx) -> Vec<(String, Vec<String>)> {
-    ctx.input
-        .list("ContextEntries")
-        .iter()
-        .filter_map(|entry| match entry {
-            Value::Structure(e) => Some((
-                e.str("ContextKeyName")?.to_string(),
-                e.list("ContextKeyValues")
-                    .iter()
-                    .filter_map(|v| match v {
-                        Value::String(s) => Some(s.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            )),
-            _ => None,
-        })
+fn context_entries(entries: Option<Vec<iam::ContextEntry>>) -> Vec<(String, Vec<String>)> {
+    entries
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| Some((e.context_key_name?, e.context_key_values.unwrap_or_default())))
         .collect()
 }
 
-fn simulation(ctx: &Ctx, policies: Vec<SourcePolicy>, boundaries: Vec<SourcePolicy>) -> Simulation {
+/// What both simulations are asked besides their policies.
+struct Question {
+    actions: Vec<String>,
+    resources: Option<Vec<String>>,
+    resource_policy: Option<String>,
+    resource_owner: Option<String>,
+    caller_arn: Option<String>,
+    context: Option<Vec<iam::ContextEntry>>,
+}
+
+fn simulation(q: Question, policies: Vec<SourcePolicy>, boundaries: Vec<SourcePolicy>) -> Simulation {
     Simulation {
         policies,
         boundaries,
-        actions: ctx.strings("ActionNames"),
-        resources: ctx.strings("ResourceArns"),
-        resource_policy: ctx.opt("ResourcePolicy").map(str::to_string),
-        resource_owner: ctx.opt("ResourceOwner").map(str::to_string),
-        caller_arn: ctx.opt("CallerArn").map(str::to_string),
-        context: context_entries(ctx),
+        actions: q.actions,
+        resources: q.resources.unwrap_or_default(),
+        resource_policy: q.resource_policy,
+        resource_owner: q.resource_owner,
+        caller_arn: q.caller_arn,
+        context: context_entries(q.context),
     }
 }
 
-fn write_position(w: &mut XmlWriter, tag: &str, p: Position) {
-    w.start(tag);
-    w.element("Line", &p.line.to_string());
-    w.element("Column", &p.column.to_string());
-    w.end(tag);
+fn position(p: Position) -> iam::Position {
+    iam::Position { line: i64::try_from(p.line).ok(), column: i64::try_from(p.column).ok() }
 }
 
-fn write_results(ctx: &Ctx, results: Vec<EvaluationResult>) -> HandlerResult {
-    let page = paginate_indexed(&results, ctx.opt("Marker"), ctx.input.int("MaxItems"))?;
-    render(|w| {
-        w.start("EvaluationResults");
-        for r in &page.items {
-            w.start("member");
-            w.element("EvalActionName", &r.action);
-            w.element("EvalResourceName", &r.resource);
-            w.element("EvalDecision", r.decision);
-            w.start("MatchedStatements");
-            for m in &r.matched {
-                w.start("member");
-                w.element("SourcePolicyId", &m.source_policy_id);
-                if let Some(t) = m.source_policy_type {
-                    w.element("SourcePolicyType", t);
-                }
-                if let Some(p) = m.start {
-                    write_position(w, "StartPosition", p);
-                }
-                if let Some(p) = m.end {
-                    write_position(w, "EndPosition", p);
-                }
-                w.end("member");
-            }
-            w.end("MatchedStatements");
-            w.start("MissingContextValues");
-            for key in &r.missing_context_values {
-                w.element("member", key);
-            }
-            w.end("MissingContextValues");
-            if let Some(allowed) = r.allowed_by_boundary {
-                w.start("PermissionsBoundaryDecisionDetail");
-                w.element("AllowedByPermissionsBoundary", if allowed { "true" } else { "false" });
-                w.end("PermissionsBoundaryDecisionDetail");
-            }
-            w.end("member");
-        }
-        w.end("EvaluationResults");
-        write_page_end(w, &page);
+fn evaluation_result(r: &EvaluationResult) -> iam::EvaluationResult {
+    iam::EvaluationResult {
+        eval_action_name: r.action.clone(),
+        eval_resource_name: Some(r.resource.clone()),
+        eval_decision: r.decision.to_string(),
+        matched_statements: Some(
+            r.matched
+                .iter()
+                .map(|m| iam::Statement {
+                    source_policy_id: Some(m.source_policy_id.clone()),
+                    source_policy_type: m.source_policy_type.map(str::to_string),
+                    start_position: m.start.map(position),
+                    end_position: m.end.map(position),
+                })
+                .collect(),
+        ),
+        missing_context_values: Some(r.missing_context_values.clone()),
+        permissions_boundary_decision_detail: r
+            .allowed_by_boundary
+            .map(|allowed| iam::PermissionsBoundaryDecisionDetail { allowed_by_permissions_boundary: Some(allowed) }),
+        ..Default::default()
+    }
+}
+
+fn results(results: Vec<EvaluationResult>, marker: Option<String>, max_items: Option<i64>) -> IamResult<iam::SimulatePolicyResponse> {
+    let page = paginate_indexed(&results, marker.as_deref(), max_items)?;
+    Ok(iam::SimulatePolicyResponse {
+        evaluation_results: Some(page.items.iter().map(evaluation_result).collect()),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
     })
 }
 
 /// SimulateCustomPolicy.
-pub(crate) fn simulate_custom_policy(ctx: &Ctx) -> HandlerResult {
-    let sim = simulation(ctx, inputs(ctx, "PolicyInputList"), inputs(ctx, "PermissionsBoundaryPolicyInputList"));
-    write_results(ctx, simulate(ctx.caller, &sim)?)
+pub(crate) fn simulate_custom_policy(ctx: &Ctx, input: iam::SimulateCustomPolicyInput) -> IamResult<iam::SimulateCustomPolicyOutput> {
+    let policies = inputs("PolicyInputList", Some(input.policy_input_list));
+    let boundaries = inputs("PermissionsBoundaryPolicyInputList", input.permissions_boundary_policy_input_list);
+    let question = Question {
+        actions: input.action_names,
+        resources: input.resource_arns,
+        resource_policy: input.resource_policy,
+        resource_owner: input.resource_owner,
+        caller_arn: input.caller_arn,
+        context: input.context_entries,
+    };
+    results(simulate(ctx.caller, &simulation(question, policies, boundaries))?, input.marker, input.max_items)
 }
 
 /// SimulatePrincipalPolicy: the principal's own policies, plus any given.
-pub(crate) fn simulate_principal_policy(ctx: &Ctx) -> HandlerResult {
-    let source = ctx.required("PolicySourceArn")?;
-    let (mut policies, mut boundaries) = ctx.service.principal_policies(ctx.caller, source)?;
-    policies.extend(inputs(ctx, "PolicyInputList"));
-    let extra_boundaries = inputs(ctx, "PermissionsBoundaryPolicyInputList");
+pub(crate) fn simulate_principal_policy(ctx: &Ctx, input: iam::SimulatePrincipalPolicyInput) -> IamResult<iam::SimulatePrincipalPolicyOutput> {
+    let source = input.policy_source_arn;
+    let (mut policies, mut boundaries) = ctx.service.principal_policies(ctx.caller, &source)?;
+    policies.extend(inputs("PolicyInputList", input.policy_input_list));
+    let extra_boundaries = inputs("PermissionsBoundaryPolicyInputList", input.permissions_boundary_policy_input_list);
     if !extra_boundaries.is_empty() {
         // AWS: a boundary given here replaces the principal's own for the simulation.
         boundaries = extra_boundaries;
     }
-    let mut sim = simulation(ctx, policies, boundaries);
-    // The principal simulated is the policy source unless a caller is named.
-    sim.caller_arn.get_or_insert_with(|| source.to_string());
-    write_results(ctx, simulate(ctx.caller, &sim)?)
-}
-
-fn write_keys(keys: Vec<String>) -> HandlerResult {
-    render(|w| {
-        w.start("ContextKeyNames");
-        for k in &keys {
-            w.element("member", k);
-        }
-        w.end("ContextKeyNames");
-    })
+    let question = Question {
+        actions: input.action_names,
+        resources: input.resource_arns,
+        resource_policy: input.resource_policy,
+        resource_owner: input.resource_owner,
+        // The principal simulated is the policy source unless a caller is named.
+        caller_arn: Some(input.caller_arn.unwrap_or(source)),
+        context: input.context_entries,
+    };
+    results(simulate(ctx.caller, &simulation(question, policies, boundaries))?, input.marker, input.max_items)
 }
 
 /// GetContextKeysForCustomPolicy.
-pub(crate) fn get_context_keys_for_custom_policy(ctx: &Ctx) -> HandlerResult {
-    write_keys(context_keys_of(&inputs(ctx, "PolicyInputList"))?)
+pub(crate) fn get_context_keys_for_custom_policy(
+    _ctx: &Ctx,
+    input: iam::GetContextKeysForCustomPolicyInput,
+) -> IamResult<iam::GetContextKeysForCustomPolicyOutput> {
+    let keys = context_keys_of(&inputs("PolicyInputList", Some(input.policy_input_list)))?;
+    Ok(iam::GetContextKeysForPolicyResponse { context_key_names: Some(keys) })
 }
 
 /// GetContextKeysForPrincipalPolicy.
-pub(crate) fn get_context_keys_for_principal_policy(ctx: &Ctx) -> HandlerResult {
-    let (mut policies, _) = ctx.service.principal_policies(ctx.caller, ctx.required("PolicySourceArn")?)?;
-    policies.extend(inputs(ctx, "PolicyInputList"));
-    write_keys(context_keys_of(&policies)?)
+pub(crate) fn get_context_keys_for_principal_policy(
+    ctx: &Ctx,
+    input: iam::GetContextKeysForPrincipalPolicyInput,
+) -> IamResult<iam::GetContextKeysForPrincipalPolicyOutput> {
+    let (mut policies, _) = ctx.service.principal_policies(ctx.caller, &input.policy_source_arn)?;
+    policies.extend(inputs("PolicyInputList", input.policy_input_list));
+    Ok(iam::GetContextKeysForPolicyResponse { context_key_names: Some(context_keys_of(&policies)?) })
 }
