@@ -14,7 +14,7 @@ use ironiam_protocol::{decode_input, parse_form, resolve_operation, Input, Opera
 use crate::audit::{AuditEvent, AuditLog};
 use crate::auth::{AuthMode, Authenticated};
 use crate::authz::authorize_counted;
-use crate::handlers::{roles, users, Ctx};
+use crate::handlers::{roles, Ctx};
 use crate::metrics::{AuthzOutcome, Metrics};
 use crate::render_cache::RoleXmlCache;
 
@@ -229,36 +229,6 @@ fn answer(
         (Service::Iam, "ListAttachedRolePolicies") => roles::list_attached_role_policies(&ctx),
         (Service::Iam, "PutRolePermissionsBoundary") => roles::put_role_permissions_boundary(&ctx),
         (Service::Iam, "DeleteRolePermissionsBoundary") => roles::delete_role_permissions_boundary(&ctx),
-        (Service::Iam, "CreateUser") => users::create_user(&ctx),
-        (Service::Iam, "GetUser") => users::get_user(&ctx),
-        (Service::Iam, "ListUsers") => users::list_users(&ctx),
-        (Service::Iam, "UpdateUser") => users::update_user(&ctx),
-        (Service::Iam, "DeleteUser") => users::delete_user(&ctx),
-        (Service::Iam, "TagUser") => users::tag_user(&ctx),
-        (Service::Iam, "UntagUser") => users::untag_user(&ctx),
-        (Service::Iam, "ListUserTags") => users::list_user_tags(&ctx),
-        (Service::Iam, "PutUserPolicy") => users::put_user_policy(&ctx),
-        (Service::Iam, "GetUserPolicy") => users::get_user_policy(&ctx),
-        (Service::Iam, "DeleteUserPolicy") => users::delete_user_policy(&ctx),
-        (Service::Iam, "ListUserPolicies") => users::list_user_policies(&ctx),
-        (Service::Iam, "AttachUserPolicy") => users::attach_user_policy(&ctx),
-        (Service::Iam, "DetachUserPolicy") => users::detach_user_policy(&ctx),
-        (Service::Iam, "ListAttachedUserPolicies") => users::list_attached_user_policies(&ctx),
-        (Service::Iam, "PutUserPermissionsBoundary") => users::put_user_permissions_boundary(&ctx),
-        (Service::Iam, "DeleteUserPermissionsBoundary") => users::delete_user_permissions_boundary(&ctx),
-        (Service::Iam, "CreateAccessKey") => users::create_access_key(&ctx),
-        (Service::Iam, "ListAccessKeys") => users::list_access_keys(&ctx),
-        (Service::Iam, "UpdateAccessKey") => users::update_access_key(&ctx),
-        (Service::Iam, "DeleteAccessKey") => users::delete_access_key(&ctx),
-        (Service::Iam, "GetAccessKeyLastUsed") => users::get_access_key_last_used(&ctx),
-        (Service::Iam, "CreateLoginProfile") => users::create_login_profile(&ctx),
-        (Service::Iam, "GetLoginProfile") => users::get_login_profile(&ctx),
-        (Service::Iam, "UpdateLoginProfile") => users::update_login_profile(&ctx),
-        (Service::Iam, "DeleteLoginProfile") => users::delete_login_profile(&ctx),
-        (Service::Iam, "ChangePassword") => users::change_password(&ctx),
-        (Service::Iam, "GetAccountPasswordPolicy") => users::get_account_password_policy(&ctx),
-        (Service::Iam, "UpdateAccountPasswordPolicy") => users::update_account_password_policy(&ctx),
-        (Service::Iam, "DeleteAccountPasswordPolicy") => users::delete_account_password_policy(&ctx),
         // Operations on the typed layer (issue 11 item 1), and the 501s.
         _ => crate::api::call(&ctx, op, input),
     };

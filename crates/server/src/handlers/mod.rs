@@ -156,6 +156,96 @@ impl IamApi for Handlers {
         simulate::get_context_keys_for_principal_policy(ctx, input)
     }
 
+    fn create_user(&self, ctx: &Ctx<'_>, input: iam::CreateUserInput) -> IamResult<iam::CreateUserOutput> {
+        users::create_user(ctx, input)
+    }
+    fn get_user(&self, ctx: &Ctx<'_>, input: iam::GetUserInput) -> IamResult<iam::GetUserOutput> {
+        users::get_user(ctx, input)
+    }
+    fn list_users(&self, ctx: &Ctx<'_>, input: iam::ListUsersInput) -> IamResult<iam::ListUsersOutput> {
+        users::list_users(ctx, input)
+    }
+    fn update_user(&self, ctx: &Ctx<'_>, input: iam::UpdateUserInput) -> IamResult<iam::UpdateUserOutput> {
+        users::update_user(ctx, input)
+    }
+    fn delete_user(&self, ctx: &Ctx<'_>, input: iam::DeleteUserInput) -> IamResult<iam::DeleteUserOutput> {
+        users::delete_user(ctx, input)
+    }
+    fn tag_user(&self, ctx: &Ctx<'_>, input: iam::TagUserInput) -> IamResult<iam::TagUserOutput> {
+        users::tag_user(ctx, input)
+    }
+    fn untag_user(&self, ctx: &Ctx<'_>, input: iam::UntagUserInput) -> IamResult<iam::UntagUserOutput> {
+        users::untag_user(ctx, input)
+    }
+    fn list_user_tags(&self, ctx: &Ctx<'_>, input: iam::ListUserTagsInput) -> IamResult<iam::ListUserTagsOutput> {
+        users::list_user_tags(ctx, input)
+    }
+    fn put_user_policy(&self, ctx: &Ctx<'_>, input: iam::PutUserPolicyInput) -> IamResult<iam::PutUserPolicyOutput> {
+        users::put_user_policy(ctx, input)
+    }
+    fn get_user_policy(&self, ctx: &Ctx<'_>, input: iam::GetUserPolicyInput) -> IamResult<iam::GetUserPolicyOutput> {
+        users::get_user_policy(ctx, input)
+    }
+    fn delete_user_policy(&self, ctx: &Ctx<'_>, input: iam::DeleteUserPolicyInput) -> IamResult<iam::DeleteUserPolicyOutput> {
+        users::delete_user_policy(ctx, input)
+    }
+    fn list_user_policies(&self, ctx: &Ctx<'_>, input: iam::ListUserPoliciesInput) -> IamResult<iam::ListUserPoliciesOutput> {
+        users::list_user_policies(ctx, input)
+    }
+    fn attach_user_policy(&self, ctx: &Ctx<'_>, input: iam::AttachUserPolicyInput) -> IamResult<iam::AttachUserPolicyOutput> {
+        users::attach_user_policy(ctx, input)
+    }
+    fn detach_user_policy(&self, ctx: &Ctx<'_>, input: iam::DetachUserPolicyInput) -> IamResult<iam::DetachUserPolicyOutput> {
+        users::detach_user_policy(ctx, input)
+    }
+    fn list_attached_user_policies(&self, ctx: &Ctx<'_>, input: iam::ListAttachedUserPoliciesInput) -> IamResult<iam::ListAttachedUserPoliciesOutput> {
+        users::list_attached_user_policies(ctx, input)
+    }
+    fn put_user_permissions_boundary(&self, ctx: &Ctx<'_>, input: iam::PutUserPermissionsBoundaryInput) -> IamResult<iam::PutUserPermissionsBoundaryOutput> {
+        users::put_user_permissions_boundary(ctx, input)
+    }
+    fn delete_user_permissions_boundary(&self, ctx: &Ctx<'_>, input: iam::DeleteUserPermissionsBoundaryInput) -> IamResult<iam::DeleteUserPermissionsBoundaryOutput> {
+        users::delete_user_permissions_boundary(ctx, input)
+    }
+    fn create_access_key(&self, ctx: &Ctx<'_>, input: iam::CreateAccessKeyInput) -> IamResult<iam::CreateAccessKeyOutput> {
+        users::create_access_key(ctx, input)
+    }
+    fn list_access_keys(&self, ctx: &Ctx<'_>, input: iam::ListAccessKeysInput) -> IamResult<iam::ListAccessKeysOutput> {
+        users::list_access_keys(ctx, input)
+    }
+    fn update_access_key(&self, ctx: &Ctx<'_>, input: iam::UpdateAccessKeyInput) -> IamResult<iam::UpdateAccessKeyOutput> {
+        users::update_access_key(ctx, input)
+    }
+    fn delete_access_key(&self, ctx: &Ctx<'_>, input: iam::DeleteAccessKeyInput) -> IamResult<iam::DeleteAccessKeyOutput> {
+        users::delete_access_key(ctx, input)
+    }
+    fn get_access_key_last_used(&self, ctx: &Ctx<'_>, input: iam::GetAccessKeyLastUsedInput) -> IamResult<iam::GetAccessKeyLastUsedOutput> {
+        users::get_access_key_last_used(ctx, input)
+    }
+    fn create_login_profile(&self, ctx: &Ctx<'_>, input: iam::CreateLoginProfileInput) -> IamResult<iam::CreateLoginProfileOutput> {
+        users::create_login_profile(ctx, input)
+    }
+    fn get_login_profile(&self, ctx: &Ctx<'_>, input: iam::GetLoginProfileInput) -> IamResult<iam::GetLoginProfileOutput> {
+        users::get_login_profile(ctx, input)
+    }
+    fn update_login_profile(&self, ctx: &Ctx<'_>, input: iam::UpdateLoginProfileInput) -> IamResult<iam::UpdateLoginProfileOutput> {
+        users::update_login_profile(ctx, input)
+    }
+    fn delete_login_profile(&self, ctx: &Ctx<'_>, input: iam::DeleteLoginProfileInput) -> IamResult<iam::DeleteLoginProfileOutput> {
+        users::delete_login_profile(ctx, input)
+    }
+    fn change_password(&self, ctx: &Ctx<'_>, input: iam::ChangePasswordInput) -> IamResult<iam::ChangePasswordOutput> {
+        users::change_password(ctx, input)
+    }
+    fn get_account_password_policy(&self, ctx: &Ctx<'_>, input: iam::GetAccountPasswordPolicyInput) -> IamResult<iam::GetAccountPasswordPolicyOutput> {
+        users::get_account_password_policy(ctx, input)
+    }
+    fn update_account_password_policy(&self, ctx: &Ctx<'_>, input: iam::UpdateAccountPasswordPolicyInput) -> IamResult<iam::UpdateAccountPasswordPolicyOutput> {
+        users::update_account_password_policy(ctx, input)
+    }
+    fn delete_account_password_policy(&self, ctx: &Ctx<'_>, input: iam::DeleteAccountPasswordPolicyInput) -> IamResult<iam::DeleteAccountPasswordPolicyOutput> {
+        users::delete_account_password_policy(ctx, input)
+    }
 }
 
 impl StsApi for Handlers {

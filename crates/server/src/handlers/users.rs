@@ -1,271 +1,197 @@
 //! User and access key operations.
 
-use ironiam_core::clock::iso8601;
 use ironiam_core::entities::{AccessKeyStatus, User};
 use ironiam_core::login::LoginProfileInfo;
 use ironiam_core::password::PasswordPolicy;
-use ironiam_core::users::{NewUser, UserView};
-use ironiam_core::IamError;
-use ironiam_protocol::{url_encode_policy, XmlWriter};
+use ironiam_core::users::{AccessKeyInfo, NewUser, UserView};
+use ironiam_core::{IamError, IamResult};
+use ironiam_protocol::dto::iam;
+use ironiam_protocol::url_encode_policy;
 
-use super::{write_attached_policies, write_policy_names, date, render, write_page_end, write_tags, Ctx, HandlerResult};
+use super::{attached_policies, boundary, date, domain_tags, is_truncated, tag, tags_if_any, Ctx};
 
-/// Which members of a user a response carries: ListUsers omits tags and
-/// the boundary, as AWS's does.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum UserShape {
-    Full,
-    Listing,
-}
-
-fn write_user(w: &mut XmlWriter, tag: &str, user: &User, view: UserShape) {
-    w.start(tag);
-    w.element("Path", &user.path);
-    w.element("UserName", &user.name);
-    w.element("UserId", &user.user_id);
-    w.element("Arn", &user.arn());
-    w.element("CreateDate", &date(user.create_date));
-    if view == UserShape::Full {
-        if let Some(b) = &user.permissions_boundary {
-            w.start("PermissionsBoundary");
-            w.element("PermissionsBoundaryType", "Policy");
-            w.element("PermissionsBoundaryArn", b);
-            w.end("PermissionsBoundary");
-        }
-        if !user.tags.is_empty() {
-            write_tags(w, &user.tags);
-        }
+/// The model's `User` for `user`. A listing (ListUsers) omits tags and the
+/// boundary, as AWS's does.
+fn user(user: &User, listing: bool) -> iam::User {
+    iam::User {
+        path: user.path.clone(),
+        user_name: user.name.clone(),
+        user_id: user.user_id.clone(),
+        arn: user.arn(),
+        create_date: date(user.create_date),
+        password_last_used: None,
+        permissions_boundary: if listing { None } else { boundary(&user.permissions_boundary) },
+        tags: if listing { None } else { tags_if_any(&user.tags) },
     }
-    w.end(tag);
-}
-
-fn max_items(ctx: &Ctx) -> Option<i64> {
-    ctx.input.int("MaxItems")
 }
 
 /// CreateUser.
-pub(crate) fn create_user(ctx: &Ctx) -> HandlerResult {
-    let user = ctx.service.create_user(
+pub(crate) fn create_user(ctx: &Ctx, input: iam::CreateUserInput) -> IamResult<iam::CreateUserOutput> {
+    let created = ctx.service.create_user(
         ctx.caller,
-        NewUser {
-            name: ctx.required("UserName")?.to_string(),
-            path: ctx.opt("Path").map(str::to_string),
-            permissions_boundary: ctx.opt("PermissionsBoundary").map(str::to_string),
-            tags: ctx.tags("Tags"),
-        },
+        NewUser { name: input.user_name, path: input.path, permissions_boundary: input.permissions_boundary, tags: domain_tags(input.tags) },
     )?;
-    render(|w| write_user(w, "User", &user, UserShape::Full))
+    Ok(iam::CreateUserOutput { user: Some(user(&created, false)) })
 }
 
 /// GetUser: the named user, or the caller.
-pub(crate) fn get_user(ctx: &Ctx) -> HandlerResult {
-    match ctx.service.get_user(ctx.caller, ctx.opt("UserName"))? {
-        UserView::User(user) => render(|w| write_user(w, "User", &user, UserShape::Full)),
+pub(crate) fn get_user(ctx: &Ctx, input: iam::GetUserInput) -> IamResult<iam::GetUserOutput> {
+    let shown = match ctx.service.get_user(ctx.caller, input.user_name.as_deref())? {
+        UserView::User(u) => user(&u, false),
         // AWS answers the root user with its ARN and the account id, and
-        // no name or path.
-        UserView::Root { account_id, create_date } => render(|w| {
-            w.start("User");
-            w.element("UserId", &account_id);
-            w.element("Arn", &format!("arn:aws:iam::{account_id}:root"));
-            w.element("CreateDate", &date(create_date));
-            w.end("User");
-        }),
-    }
+        // no name or path (required in the model; empty ones are left out).
+        UserView::Root { account_id, create_date } => iam::User {
+            arn: format!("arn:aws:iam::{account_id}:root"),
+            user_id: account_id,
+            create_date: date(create_date),
+            ..Default::default()
+        },
+    };
+    Ok(iam::GetUserOutput { user: shown })
 }
 
 /// ListUsers.
-pub(crate) fn list_users(ctx: &Ctx) -> HandlerResult {
-    let page = ctx.service.list_users(ctx.caller, ctx.opt("PathPrefix"), ctx.opt("Marker"), max_items(ctx))?;
-    render(|w| {
-        w.start("Users");
-        for user in &page.items {
-            write_user(w, "member", user, UserShape::Listing);
-        }
-        w.end("Users");
-        write_page_end(w, &page);
-    })
+pub(crate) fn list_users(ctx: &Ctx, input: iam::ListUsersInput) -> IamResult<iam::ListUsersOutput> {
+    let page = ctx.service.list_users(ctx.caller, input.path_prefix.as_deref(), input.marker.as_deref(), input.max_items)?;
+    Ok(iam::ListUsersOutput { users: page.items.iter().map(|u| user(u, true)).collect(), is_truncated: is_truncated(&page), marker: page.marker })
 }
 
 /// UpdateUser.
-pub(crate) fn update_user(ctx: &Ctx) -> HandlerResult {
-    ctx.service.update_user(
-        ctx.caller,
-        ctx.required("UserName")?,
-        ctx.opt("NewUserName").map(str::to_string),
-        ctx.opt("NewPath").map(str::to_string),
-    )?;
-    Ok(None)
+pub(crate) fn update_user(ctx: &Ctx, input: iam::UpdateUserInput) -> IamResult<()> {
+    ctx.service.update_user(ctx.caller, &input.user_name, input.new_user_name, input.new_path)?;
+    Ok(())
 }
 
 /// DeleteUser.
-pub(crate) fn delete_user(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_user(ctx.caller, ctx.required("UserName")?)?;
-    Ok(None)
+pub(crate) fn delete_user(ctx: &Ctx, input: iam::DeleteUserInput) -> IamResult<()> {
+    ctx.service.delete_user(ctx.caller, &input.user_name)
 }
 
 /// TagUser.
-pub(crate) fn tag_user(ctx: &Ctx) -> HandlerResult {
-    ctx.service.tag_user(ctx.caller, ctx.required("UserName")?, ctx.tags("Tags"))?;
-    Ok(None)
+pub(crate) fn tag_user(ctx: &Ctx, input: iam::TagUserInput) -> IamResult<()> {
+    ctx.service.tag_user(ctx.caller, &input.user_name, domain_tags(Some(input.tags)))
 }
 
 /// UntagUser.
-pub(crate) fn untag_user(ctx: &Ctx) -> HandlerResult {
-    ctx.service.untag_user(ctx.caller, ctx.required("UserName")?, ctx.strings("TagKeys"))?;
-    Ok(None)
+pub(crate) fn untag_user(ctx: &Ctx, input: iam::UntagUserInput) -> IamResult<()> {
+    ctx.service.untag_user(ctx.caller, &input.user_name, input.tag_keys)
 }
 
 /// ListUserTags.
-pub(crate) fn list_user_tags(ctx: &Ctx) -> HandlerResult {
-    let page = ctx.service.list_user_tags(ctx.caller, ctx.required("UserName")?, ctx.opt("Marker"), max_items(ctx))?;
-    render(|w| {
-        write_tags(w, &page.items);
-        write_page_end(w, &page);
-    })
+pub(crate) fn list_user_tags(ctx: &Ctx, input: iam::ListUserTagsInput) -> IamResult<iam::ListUserTagsOutput> {
+    let page = ctx.service.list_user_tags(ctx.caller, &input.user_name, input.marker.as_deref(), input.max_items)?;
+    Ok(iam::ListUserTagsOutput { tags: page.items.iter().map(tag).collect(), is_truncated: is_truncated(&page), marker: page.marker })
 }
 
 /// PutUserPolicy.
-pub(crate) fn put_user_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.put_user_policy(
-        ctx.caller,
-        ctx.required("UserName")?,
-        ctx.required("PolicyName")?.to_string(),
-        ctx.required("PolicyDocument")?.to_string(),
-    )?;
-    Ok(None)
+pub(crate) fn put_user_policy(ctx: &Ctx, input: iam::PutUserPolicyInput) -> IamResult<()> {
+    ctx.service.put_user_policy(ctx.caller, &input.user_name, input.policy_name, input.policy_document)
 }
 
 /// GetUserPolicy.
-pub(crate) fn get_user_policy(ctx: &Ctx) -> HandlerResult {
-    let policy_name = ctx.required("PolicyName")?;
-    let (user, document) = ctx.service.get_user_policy(ctx.caller, ctx.required("UserName")?, policy_name)?;
-    render(|w| {
-        w.element("UserName", &user.name);
-        w.element("PolicyName", policy_name);
-        w.element("PolicyDocument", &url_encode_policy(&document));
-    })
+pub(crate) fn get_user_policy(ctx: &Ctx, input: iam::GetUserPolicyInput) -> IamResult<iam::GetUserPolicyOutput> {
+    let (user, document) = ctx.service.get_user_policy(ctx.caller, &input.user_name, &input.policy_name)?;
+    Ok(iam::GetUserPolicyOutput { user_name: user.name.clone(), policy_name: input.policy_name, policy_document: url_encode_policy(&document) })
 }
 
 /// DeleteUserPolicy.
-pub(crate) fn delete_user_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_user_policy(ctx.caller, ctx.required("UserName")?, ctx.required("PolicyName")?)?;
-    Ok(None)
+pub(crate) fn delete_user_policy(ctx: &Ctx, input: iam::DeleteUserPolicyInput) -> IamResult<()> {
+    ctx.service.delete_user_policy(ctx.caller, &input.user_name, &input.policy_name)
 }
 
 /// ListUserPolicies.
-pub(crate) fn list_user_policies(ctx: &Ctx) -> HandlerResult {
-    let page = ctx.service.list_user_policies(ctx.caller, ctx.required("UserName")?, ctx.opt("Marker"), max_items(ctx))?;
-    render(|w| write_policy_names(w, &page))
+pub(crate) fn list_user_policies(ctx: &Ctx, input: iam::ListUserPoliciesInput) -> IamResult<iam::ListUserPoliciesOutput> {
+    let page = ctx.service.list_user_policies(ctx.caller, &input.user_name, input.marker.as_deref(), input.max_items)?;
+    Ok(iam::ListUserPoliciesOutput { is_truncated: is_truncated(&page), policy_names: page.items, marker: page.marker })
 }
 
 /// AttachUserPolicy.
-pub(crate) fn attach_user_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.attach_user_policy(ctx.caller, ctx.required("UserName")?, ctx.required("PolicyArn")?)?;
-    Ok(None)
+pub(crate) fn attach_user_policy(ctx: &Ctx, input: iam::AttachUserPolicyInput) -> IamResult<()> {
+    ctx.service.attach_user_policy(ctx.caller, &input.user_name, &input.policy_arn)
 }
 
 /// DetachUserPolicy.
-pub(crate) fn detach_user_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.detach_user_policy(ctx.caller, ctx.required("UserName")?, ctx.required("PolicyArn")?)?;
-    Ok(None)
+pub(crate) fn detach_user_policy(ctx: &Ctx, input: iam::DetachUserPolicyInput) -> IamResult<()> {
+    ctx.service.detach_user_policy(ctx.caller, &input.user_name, &input.policy_arn)
 }
 
 /// ListAttachedUserPolicies.
-pub(crate) fn list_attached_user_policies(ctx: &Ctx) -> HandlerResult {
+pub(crate) fn list_attached_user_policies(ctx: &Ctx, input: iam::ListAttachedUserPoliciesInput) -> IamResult<iam::ListAttachedUserPoliciesOutput> {
     let page = ctx.service.list_attached_user_policies(
         ctx.caller,
-        ctx.required("UserName")?,
-        ctx.opt("PathPrefix"),
-        ctx.opt("Marker"),
-        max_items(ctx),
+        &input.user_name,
+        input.path_prefix.as_deref(),
+        input.marker.as_deref(),
+        input.max_items,
     )?;
-    render(|w| write_attached_policies(w, &page))
+    Ok(iam::ListAttachedUserPoliciesOutput { attached_policies: Some(attached_policies(&page)), is_truncated: is_truncated(&page), marker: page.marker })
 }
 
 /// PutUserPermissionsBoundary.
-pub(crate) fn put_user_permissions_boundary(ctx: &Ctx) -> HandlerResult {
-    ctx.service.put_user_permissions_boundary(ctx.caller, ctx.required("UserName")?, ctx.required("PermissionsBoundary")?)?;
-    Ok(None)
+pub(crate) fn put_user_permissions_boundary(ctx: &Ctx, input: iam::PutUserPermissionsBoundaryInput) -> IamResult<()> {
+    ctx.service.put_user_permissions_boundary(ctx.caller, &input.user_name, &input.permissions_boundary)
 }
 
 /// DeleteUserPermissionsBoundary.
-pub(crate) fn delete_user_permissions_boundary(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_user_permissions_boundary(ctx.caller, ctx.required("UserName")?)?;
-    Ok(None)
+pub(crate) fn delete_user_permissions_boundary(ctx: &Ctx, input: iam::DeleteUserPermissionsBoundaryInput) -> IamResult<()> {
+    ctx.service.delete_user_permissions_boundary(ctx.caller, &input.user_name)
 }
 
 /// CreateAccessKey: the only response that ever carries the secret.
-pub(crate) fn create_access_key(ctx: &Ctx) -> HandlerResult {
-    let key = ctx.service.create_access_key(ctx.caller, ctx.opt("UserName"))?;
-    render(|w| {
-        w.start("AccessKey");
-        w.element("UserName", &key.info.user_name);
-        w.element("AccessKeyId", &key.info.access_key_id);
-        w.element("Status", key.info.status.as_str());
-        w.element("SecretAccessKey", key.secret.expose());
-        w.element("CreateDate", &key.info.create_date);
-        w.end("AccessKey");
+pub(crate) fn create_access_key(ctx: &Ctx, input: iam::CreateAccessKeyInput) -> IamResult<iam::CreateAccessKeyOutput> {
+    let key = ctx.service.create_access_key(ctx.caller, input.user_name.as_deref())?;
+    Ok(iam::CreateAccessKeyOutput {
+        access_key: iam::AccessKey {
+            user_name: key.info.user_name.clone(),
+            access_key_id: key.info.access_key_id.clone(),
+            status: key.info.status.as_str().to_string(),
+            secret_access_key: key.secret.expose().to_string(),
+            create_date: Some(key.info.create_date.clone()),
+        },
     })
+}
+
+fn key_metadata(k: &AccessKeyInfo) -> iam::AccessKeyMetadata {
+    iam::AccessKeyMetadata {
+        // The root user's keys have no user name: the member is left out.
+        user_name: (!k.user_name.is_empty()).then(|| k.user_name.clone()),
+        access_key_id: Some(k.access_key_id.clone()),
+        status: Some(k.status.as_str().to_string()),
+        create_date: Some(k.create_date.clone()),
+    }
 }
 
 /// ListAccessKeys.
-pub(crate) fn list_access_keys(ctx: &Ctx) -> HandlerResult {
-    let page = ctx.service.list_access_keys(ctx.caller, ctx.opt("UserName"), ctx.opt("Marker"), max_items(ctx))?;
-    render(|w| {
-        w.start("AccessKeyMetadata");
-        for k in &page.items {
-            w.start("member");
-            if !k.user_name.is_empty() {
-                w.element("UserName", &k.user_name);
-            }
-            w.element("AccessKeyId", &k.access_key_id);
-            w.element("Status", k.status.as_str());
-            w.element("CreateDate", &k.create_date);
-            w.end("member");
-        }
-        w.end("AccessKeyMetadata");
-        write_page_end(w, &page);
-    })
+pub(crate) fn list_access_keys(ctx: &Ctx, input: iam::ListAccessKeysInput) -> IamResult<iam::ListAccessKeysOutput> {
+    let page = ctx.service.list_access_keys(ctx.caller, input.user_name.as_deref(), input.marker.as_deref(), input.max_items)?;
+    Ok(iam::ListAccessKeysOutput { access_key_metadata: page.items.iter().map(key_metadata).collect(), is_truncated: is_truncated(&page), marker: page.marker })
 }
 
 /// UpdateAccessKey.
-pub(crate) fn update_access_key(ctx: &Ctx) -> HandlerResult {
-    let status_text = ctx.required("Status")?;
-    let status = AccessKeyStatus::parse(status_text).ok_or_else(|| {
+pub(crate) fn update_access_key(ctx: &Ctx, input: iam::UpdateAccessKeyInput) -> IamResult<()> {
+    let status = AccessKeyStatus::parse(&input.status).ok_or_else(|| {
         IamError::Validation(format!(
-            "1 validation error detected: Value '{status_text}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]"
+            "1 validation error detected: Value '{}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]",
+            input.status
         ))
     })?;
-    ctx.service.update_access_key(ctx.caller, ctx.opt("UserName"), ctx.required("AccessKeyId")?, status)?;
-    Ok(None)
+    ctx.service.update_access_key(ctx.caller, input.user_name.as_deref(), &input.access_key_id, status)
 }
 
 /// DeleteAccessKey.
-pub(crate) fn delete_access_key(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_access_key(ctx.caller, ctx.opt("UserName"), ctx.required("AccessKeyId")?)?;
-    Ok(None)
+pub(crate) fn delete_access_key(ctx: &Ctx, input: iam::DeleteAccessKeyInput) -> IamResult<()> {
+    ctx.service.delete_access_key(ctx.caller, input.user_name.as_deref(), &input.access_key_id)
 }
 
 /// GetAccessKeyLastUsed. A key never used reports `N/A` for service and
 /// region and no date, as AWS does.
-pub(crate) fn get_access_key_last_used(ctx: &Ctx) -> HandlerResult {
-    let (user_name, used) = ctx.service.get_access_key_last_used(ctx.caller, ctx.required("AccessKeyId")?)?;
-    render(|w| {
-        w.element("UserName", &user_name);
-        w.start("AccessKeyLastUsed");
-        match &used {
-            Some(u) => {
-                w.element("LastUsedDate", &iso8601(u.date));
-                w.element("ServiceName", &u.service);
-                w.element("Region", &u.region);
-            }
-            None => {
-                w.element("ServiceName", "N/A");
-                w.element("Region", "N/A");
-            }
-        }
-        w.end("AccessKeyLastUsed");
-    })
+pub(crate) fn get_access_key_last_used(ctx: &Ctx, input: iam::GetAccessKeyLastUsedInput) -> IamResult<iam::GetAccessKeyLastUsedOutput> {
+    let (user_name, used) = ctx.service.get_access_key_last_used(ctx.caller, &input.access_key_id)?;
+    let last_used = match used {
+        Some(u) => iam::AccessKeyLastUsed { last_used_date: Some(date(u.date)), service_name: u.service, region: u.region },
+        None => iam::AccessKeyLastUsed { last_used_date: None, service_name: "N/A".into(), region: "N/A".into() },
+    };
+    Ok(iam::GetAccessKeyLastUsedOutput { user_name: Some(user_name), access_key_last_used: Some(last_used) })
 }
 
 // ----- login profiles and the account password policy -----
@@ -273,102 +199,87 @@ pub(crate) fn get_access_key_last_used(ctx: &Ctx) -> HandlerResult {
 // Passwords go from the decoded input straight to the domain, which keeps
 // only their hashes; no response carries one.
 
-fn write_login_profile(w: &mut XmlWriter, profile: &LoginProfileInfo) {
-    w.start("LoginProfile");
-    w.element("UserName", &profile.user_name);
-    w.element("CreateDate", &date(profile.create_date));
-    w.bool_element("PasswordResetRequired", profile.password_reset_required);
-    w.end("LoginProfile");
+fn login_profile(profile: &LoginProfileInfo) -> iam::LoginProfile {
+    iam::LoginProfile {
+        user_name: profile.user_name.clone(),
+        create_date: date(profile.create_date),
+        password_reset_required: Some(profile.password_reset_required),
+    }
 }
 
 /// CreateLoginProfile.
-pub(crate) fn create_login_profile(ctx: &Ctx) -> HandlerResult {
-    let profile = ctx.service.create_login_profile(
-        ctx.caller,
-        ctx.opt("UserName"),
-        ctx.required("Password")?,
-        ctx.input.bool("PasswordResetRequired").unwrap_or(false),
-    )?;
-    render(|w| write_login_profile(w, &profile))
+pub(crate) fn create_login_profile(ctx: &Ctx, input: iam::CreateLoginProfileInput) -> IamResult<iam::CreateLoginProfileOutput> {
+    // The model leaves Password optional (for AWS's console-less flows); AWS
+    // refuses a request without one, as ironiam did before the typed layer.
+    let password = input.password.as_deref().ok_or_else(|| {
+        IamError::Validation(
+            "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null".into(),
+        )
+    })?;
+    let profile = ctx.service.create_login_profile(ctx.caller, input.user_name.as_deref(), password, input.password_reset_required.unwrap_or(false))?;
+    Ok(iam::CreateLoginProfileOutput { login_profile: login_profile(&profile) })
 }
 
 /// GetLoginProfile: never the password.
-pub(crate) fn get_login_profile(ctx: &Ctx) -> HandlerResult {
-    let profile = ctx.service.get_login_profile(ctx.caller, ctx.opt("UserName"))?;
-    render(|w| write_login_profile(w, &profile))
+pub(crate) fn get_login_profile(ctx: &Ctx, input: iam::GetLoginProfileInput) -> IamResult<iam::GetLoginProfileOutput> {
+    let profile = ctx.service.get_login_profile(ctx.caller, input.user_name.as_deref())?;
+    Ok(iam::GetLoginProfileOutput { login_profile: login_profile(&profile) })
 }
 
 /// UpdateLoginProfile.
-pub(crate) fn update_login_profile(ctx: &Ctx) -> HandlerResult {
-    ctx.service.update_login_profile(
-        ctx.caller,
-        Some(ctx.required("UserName")?),
-        ctx.opt("Password"),
-        ctx.input.bool("PasswordResetRequired"),
-    )?;
-    Ok(None)
+pub(crate) fn update_login_profile(ctx: &Ctx, input: iam::UpdateLoginProfileInput) -> IamResult<()> {
+    ctx.service.update_login_profile(ctx.caller, Some(&input.user_name), input.password.as_deref(), input.password_reset_required)
 }
 
 /// DeleteLoginProfile.
-pub(crate) fn delete_login_profile(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_login_profile(ctx.caller, ctx.opt("UserName"))?;
-    Ok(None)
+pub(crate) fn delete_login_profile(ctx: &Ctx, input: iam::DeleteLoginProfileInput) -> IamResult<()> {
+    ctx.service.delete_login_profile(ctx.caller, input.user_name.as_deref())
 }
 
 /// ChangePassword: the calling IAM user's own password.
-pub(crate) fn change_password(ctx: &Ctx) -> HandlerResult {
-    ctx.service.change_password(ctx.caller, ctx.required("OldPassword")?, ctx.required("NewPassword")?)?;
-    Ok(None)
+pub(crate) fn change_password(ctx: &Ctx, input: iam::ChangePasswordInput) -> IamResult<()> {
+    ctx.service.change_password(ctx.caller, &input.old_password, &input.new_password)
 }
 
 /// GetAccountPasswordPolicy. Like AWS, the optional members appear only
 /// when set.
-pub(crate) fn get_account_password_policy(ctx: &Ctx) -> HandlerResult {
+pub(crate) fn get_account_password_policy(ctx: &Ctx, _input: iam::GetAccountPasswordPolicyInput) -> IamResult<iam::GetAccountPasswordPolicyOutput> {
     let p = ctx.service.get_account_password_policy(ctx.caller)?;
-    render(|w| {
-        w.start("PasswordPolicy");
-        w.int_element("MinimumPasswordLength", p.minimum_password_length);
-        w.bool_element("RequireSymbols", p.require_symbols);
-        w.bool_element("RequireNumbers", p.require_numbers);
-        w.bool_element("RequireUppercaseCharacters", p.require_uppercase_characters);
-        w.bool_element("RequireLowercaseCharacters", p.require_lowercase_characters);
-        w.bool_element("AllowUsersToChangePassword", p.allow_users_to_change_password);
-        w.bool_element("ExpirePasswords", p.expire_passwords());
-        if let Some(days) = p.max_password_age {
-            w.int_element("MaxPasswordAge", days);
-        }
-        if let Some(n) = p.password_reuse_prevention {
-            w.int_element("PasswordReusePrevention", n);
-        }
-        if let Some(hard) = p.hard_expiry {
-            w.bool_element("HardExpiry", hard);
-        }
-        w.end("PasswordPolicy");
+    Ok(iam::GetAccountPasswordPolicyOutput {
+        password_policy: iam::PasswordPolicy {
+            minimum_password_length: Some(p.minimum_password_length),
+            require_symbols: Some(p.require_symbols),
+            require_numbers: Some(p.require_numbers),
+            require_uppercase_characters: Some(p.require_uppercase_characters),
+            require_lowercase_characters: Some(p.require_lowercase_characters),
+            allow_users_to_change_password: Some(p.allow_users_to_change_password),
+            expire_passwords: Some(p.expire_passwords()),
+            max_password_age: p.max_password_age,
+            password_reuse_prevention: p.password_reuse_prevention,
+            hard_expiry: p.hard_expiry,
+        },
     })
 }
 
 /// UpdateAccountPasswordPolicy: no partial updates; a member left out takes
 /// its default (the model's ranges were checked on decoding).
-pub(crate) fn update_account_password_policy(ctx: &Ctx) -> HandlerResult {
+pub(crate) fn update_account_password_policy(ctx: &Ctx, input: iam::UpdateAccountPasswordPolicyInput) -> IamResult<()> {
     let defaults = PasswordPolicy::default();
-    let flag = |member: &str| ctx.input.bool(member).unwrap_or(false);
     let policy = PasswordPolicy {
-        minimum_password_length: ctx.input.int("MinimumPasswordLength").unwrap_or(defaults.minimum_password_length),
-        require_symbols: flag("RequireSymbols"),
-        require_numbers: flag("RequireNumbers"),
-        require_uppercase_characters: flag("RequireUppercaseCharacters"),
-        require_lowercase_characters: flag("RequireLowercaseCharacters"),
-        allow_users_to_change_password: flag("AllowUsersToChangePassword"),
-        max_password_age: ctx.input.int("MaxPasswordAge"),
-        password_reuse_prevention: ctx.input.int("PasswordReusePrevention"),
-        hard_expiry: ctx.input.bool("HardExpiry"),
+        minimum_password_length: input.minimum_password_length.unwrap_or(defaults.minimum_password_length),
+        require_symbols: input.require_symbols.unwrap_or(false),
+        require_numbers: input.require_numbers.unwrap_or(false),
+        require_uppercase_characters: input.require_uppercase_characters.unwrap_or(false),
+        require_lowercase_characters: input.require_lowercase_characters.unwrap_or(false),
+        allow_users_to_change_password: input.allow_users_to_change_password.unwrap_or(false),
+        max_password_age: input.max_password_age,
+        password_reuse_prevention: input.password_reuse_prevention,
+        hard_expiry: input.hard_expiry,
     };
-    ctx.service.update_account_password_policy(ctx.caller, policy)?;
-    Ok(None)
+    ctx.service.update_account_password_policy(ctx.caller, policy)
 }
 
 /// DeleteAccountPasswordPolicy.
-pub(crate) fn delete_account_password_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_account_password_policy(ctx.caller)?;
-    Ok(None)
+pub(crate) fn delete_account_password_policy(ctx: &Ctx, _input: iam::DeleteAccountPasswordPolicyInput) -> IamResult<()> {
+    ctx.service.delete_account_password_policy(ctx.caller)
 }
