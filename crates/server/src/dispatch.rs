@@ -14,7 +14,7 @@ use ironiam_protocol::{decode_input, parse_form, resolve_operation, Input, Opera
 use crate::audit::{AuditEvent, AuditLog};
 use crate::auth::{AuthMode, Authenticated};
 use crate::authz::authorize_counted;
-use crate::handlers::{roles, Ctx};
+use crate::handlers::Ctx;
 use crate::metrics::{AuthzOutcome, Metrics};
 use crate::render_cache::RoleXmlCache;
 
@@ -209,29 +209,7 @@ fn answer(
         return Answer::from_domain(op.service, denied);
     }
     let ctx = Ctx { service, roles_xml, caller, input, mode, region };
-    let result = match (op.service, op.name) {
-        (Service::Iam, "CreateRole") => roles::create_role(&ctx),
-        (Service::Iam, "GetRole") => roles::get_role(&ctx),
-        (Service::Iam, "ListRoles") => roles::list_roles(&ctx),
-        (Service::Iam, "UpdateRole") => roles::update_role(&ctx),
-        (Service::Iam, "UpdateRoleDescription") => roles::update_role_description(&ctx),
-        (Service::Iam, "UpdateAssumeRolePolicy") => roles::update_assume_role_policy(&ctx),
-        (Service::Iam, "DeleteRole") => roles::delete_role(&ctx),
-        (Service::Iam, "TagRole") => roles::tag_role(&ctx),
-        (Service::Iam, "UntagRole") => roles::untag_role(&ctx),
-        (Service::Iam, "ListRoleTags") => roles::list_role_tags(&ctx),
-        (Service::Iam, "PutRolePolicy") => roles::put_role_policy(&ctx),
-        (Service::Iam, "GetRolePolicy") => roles::get_role_policy(&ctx),
-        (Service::Iam, "DeleteRolePolicy") => roles::delete_role_policy(&ctx),
-        (Service::Iam, "ListRolePolicies") => roles::list_role_policies(&ctx),
-        (Service::Iam, "AttachRolePolicy") => roles::attach_role_policy(&ctx),
-        (Service::Iam, "DetachRolePolicy") => roles::detach_role_policy(&ctx),
-        (Service::Iam, "ListAttachedRolePolicies") => roles::list_attached_role_policies(&ctx),
-        (Service::Iam, "PutRolePermissionsBoundary") => roles::put_role_permissions_boundary(&ctx),
-        (Service::Iam, "DeleteRolePermissionsBoundary") => roles::delete_role_permissions_boundary(&ctx),
-        // Operations on the typed layer (issue 11 item 1), and the 501s.
-        _ => crate::api::call(&ctx, op, input),
-    };
+    let result = crate::api::call(&ctx, op, input);
     match result {
         Ok(result) => Answer::Ok { service: op.service, operation: op.name, result },
         Err(e) => Answer::from_domain(op.service, e),

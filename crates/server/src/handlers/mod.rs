@@ -143,6 +143,64 @@ impl IamApi for Handlers {
         policies::list_entities_for_policy(ctx, input)
     }
 
+    fn create_role(&self, ctx: &Ctx<'_>, input: iam::CreateRoleInput) -> IamResult<iam::CreateRoleOutput> {
+        roles::create_role(ctx, input)
+    }
+    fn get_role(&self, ctx: &Ctx<'_>, input: iam::GetRoleInput) -> IamResult<iam::GetRoleOutput> {
+        roles::get_role(ctx, input)
+    }
+    fn list_roles(&self, ctx: &Ctx<'_>, input: iam::ListRolesInput) -> IamResult<iam::ListRolesOutput> {
+        roles::list_roles(ctx, input)
+    }
+    fn update_role(&self, ctx: &Ctx<'_>, input: iam::UpdateRoleInput) -> IamResult<iam::UpdateRoleOutput> {
+        roles::update_role(ctx, input)
+    }
+    fn update_role_description(&self, ctx: &Ctx<'_>, input: iam::UpdateRoleDescriptionInput) -> IamResult<iam::UpdateRoleDescriptionOutput> {
+        roles::update_role_description(ctx, input)
+    }
+    fn update_assume_role_policy(&self, ctx: &Ctx<'_>, input: iam::UpdateAssumeRolePolicyInput) -> IamResult<iam::UpdateAssumeRolePolicyOutput> {
+        roles::update_assume_role_policy(ctx, input)
+    }
+    fn delete_role(&self, ctx: &Ctx<'_>, input: iam::DeleteRoleInput) -> IamResult<iam::DeleteRoleOutput> {
+        roles::delete_role(ctx, input)
+    }
+    fn tag_role(&self, ctx: &Ctx<'_>, input: iam::TagRoleInput) -> IamResult<iam::TagRoleOutput> {
+        roles::tag_role(ctx, input)
+    }
+    fn untag_role(&self, ctx: &Ctx<'_>, input: iam::UntagRoleInput) -> IamResult<iam::UntagRoleOutput> {
+        roles::untag_role(ctx, input)
+    }
+    fn list_role_tags(&self, ctx: &Ctx<'_>, input: iam::ListRoleTagsInput) -> IamResult<iam::ListRoleTagsOutput> {
+        roles::list_role_tags(ctx, input)
+    }
+    fn put_role_policy(&self, ctx: &Ctx<'_>, input: iam::PutRolePolicyInput) -> IamResult<iam::PutRolePolicyOutput> {
+        roles::put_role_policy(ctx, input)
+    }
+    fn get_role_policy(&self, ctx: &Ctx<'_>, input: iam::GetRolePolicyInput) -> IamResult<iam::GetRolePolicyOutput> {
+        roles::get_role_policy(ctx, input)
+    }
+    fn delete_role_policy(&self, ctx: &Ctx<'_>, input: iam::DeleteRolePolicyInput) -> IamResult<iam::DeleteRolePolicyOutput> {
+        roles::delete_role_policy(ctx, input)
+    }
+    fn list_role_policies(&self, ctx: &Ctx<'_>, input: iam::ListRolePoliciesInput) -> IamResult<iam::ListRolePoliciesOutput> {
+        roles::list_role_policies(ctx, input)
+    }
+    fn attach_role_policy(&self, ctx: &Ctx<'_>, input: iam::AttachRolePolicyInput) -> IamResult<iam::AttachRolePolicyOutput> {
+        roles::attach_role_policy(ctx, input)
+    }
+    fn detach_role_policy(&self, ctx: &Ctx<'_>, input: iam::DetachRolePolicyInput) -> IamResult<iam::DetachRolePolicyOutput> {
+        roles::detach_role_policy(ctx, input)
+    }
+    fn list_attached_role_policies(&self, ctx: &Ctx<'_>, input: iam::ListAttachedRolePoliciesInput) -> IamResult<iam::ListAttachedRolePoliciesOutput> {
+        roles::list_attached_role_policies(ctx, input)
+    }
+    fn put_role_permissions_boundary(&self, ctx: &Ctx<'_>, input: iam::PutRolePermissionsBoundaryInput) -> IamResult<iam::PutRolePermissionsBoundaryOutput> {
+        roles::put_role_permissions_boundary(ctx, input)
+    }
+    fn delete_role_permissions_boundary(&self, ctx: &Ctx<'_>, input: iam::DeleteRolePermissionsBoundaryInput) -> IamResult<iam::DeleteRolePermissionsBoundaryOutput> {
+        roles::delete_role_permissions_boundary(ctx, input)
+    }
+
     fn simulate_custom_policy(&self, ctx: &Ctx<'_>, input: iam::SimulateCustomPolicyInput) -> IamResult<iam::SimulateCustomPolicyOutput> {
         simulate::simulate_custom_policy(ctx, input)
     }

@@ -5,243 +5,204 @@ use std::sync::Arc;
 
 use ironiam_core::entities::{Role, RoleLastUsed};
 use ironiam_core::service::NewRole;
-use ironiam_protocol::{url_encode_policy, XmlWriter};
+use ironiam_core::IamResult;
+use ironiam_protocol::dto::iam;
+use ironiam_protocol::url_encode_policy;
 
-use super::{write_attached_policies, write_policy_names, date, render, write_page_end, write_tags, Ctx, HandlerResult};
+use super::{attached_policies, boundary, date, domain_tags, is_truncated, tag, tags_if_any, Ctx};
 
 /// Which members of a role a response carries: ListRoles omits tags,
 /// boundary and last use, as AWS's does.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum RoleView {
+pub(crate) enum RoleView {
     Full = 0,
     Listing = 1,
 }
 
-/// Writes the members of `role`, from the render cache when this version of
-/// the role was rendered before. `trust` is its trust policy as in force
-/// (`IamService::trust_policy_document`): the stored document, borrowed,
-/// unless a principal it names was deleted (or renamed) since it was saved.
-/// That depends on other entities than the role, so such a role is rendered
-/// afresh each time and never cached; the cache keeps holding only what
-/// depends on the role's version alone.
-fn write_role_xml(ctx: &Ctx, w: &mut XmlWriter, role: &Arc<Role>, view: RoleView, trust: &Cow<'_, str>) {
-    match trust {
-        Cow::Borrowed(document) => {
-            let xml = ctx.roles_xml.get_or_render(role, view as u8, |w| write_role_members(w, role, view, document));
-            w.append(&xml);
-        }
-        Cow::Owned(document) => write_role_members(w, role, view, document),
+/// The model's `Role` for `role`, without `RoleLastUsed` (never cached: see
+/// [`cached_role`]). `trust` is its trust policy as in force.
+fn role_members(role: &Role, view: RoleView, trust: &str) -> iam::Role {
+    let full = view == RoleView::Full;
+    iam::Role {
+        path: role.path.clone(),
+        role_name: role.name.clone(),
+        role_id: role.role_id.clone(),
+        arn: role.arn(),
+        create_date: date(role.create_date),
+        assume_role_policy_document: Some(url_encode_policy(trust)),
+        description: role.description.clone(),
+        max_session_duration: Some(role.max_session_duration),
+        permissions_boundary: if full { boundary(&role.permissions_boundary) } else { None },
+        tags: if full { tags_if_any(&role.tags) } else { None },
+        role_last_used: None,
     }
 }
 
-/// A response whose result is one whole role: the cached XML of this version
-/// of the role, then `RoleLastUsed` (AWS's last member of `Role`), which
-/// changes on every use without making a new version and so is never cached.
-fn render_full_role(ctx: &Ctx, role: &Arc<Role>) -> HandlerResult {
-    let last_used = ctx.service.role_last_used(role)?;
-    let trust = ctx.service.trust_policy_document(role)?;
-    render(|w| {
-        w.start("Role");
-        write_role_xml(ctx, w, role, RoleView::Full, &trust);
-        write_role_last_used(w, last_used.as_ref());
-        w.end("Role");
-    })
+/// `role` as a response carries it, from the render cache when this version of
+/// the role was rendered before, then `role_last_used` (AWS's last member of
+/// `Role`), which changes on every use without making a new version and so is
+/// never cached.
+///
+/// `trust` is its trust policy as in force (`IamService::trust_policy_document`):
+/// the stored document, borrowed, unless a principal it names was deleted (or
+/// renamed) since it was saved. That depends on other entities than the role,
+/// so such a role is built afresh each time and never cached; the cache keeps
+/// holding only what depends on the role's version alone.
+pub(crate) fn cached_role(
+    ctx: &Ctx,
+    role: &Arc<Role>,
+    view: RoleView,
+    trust: Cow<'_, str>,
+    role_last_used: Option<iam::RoleLastUsed>,
+) -> iam::CachedRole {
+    match trust {
+        Cow::Borrowed(document) => {
+            let members = ctx.roles_xml.get_or_render(role, view as u8, |w| role_members(role, view, document).write_cacheable_members(w));
+            iam::CachedRole::Fragment { members, role_last_used }
+        }
+        Cow::Owned(document) => iam::CachedRole::Typed(iam::Role { role_last_used, ..role_members(role, view, &document) }),
+    }
+}
+
+/// Roles as a listing shows them (ListRoles': no tags, boundary or last use).
+pub(crate) fn listed_roles(ctx: &Ctx, roles: &[Arc<Role>]) -> IamResult<Vec<iam::CachedRole>> {
+    roles
+        .iter()
+        .map(|role| Ok(cached_role(ctx, role, RoleView::Listing, ctx.service.trust_policy_document(role)?, None)))
+        .collect()
 }
 
 /// `RoleLastUsed`: empty for a role not used (as AWS answers for a role not
 /// used within its tracking period), else `LastUsedDate` and `Region`.
-fn write_role_last_used(w: &mut XmlWriter, last_used: Option<&RoleLastUsed>) {
-    w.start("RoleLastUsed");
-    if let Some(used) = last_used {
-        w.element("LastUsedDate", &date(used.date));
-        w.element("Region", &used.region);
-    }
-    w.end("RoleLastUsed");
+fn role_last_used(used: Option<&RoleLastUsed>) -> iam::RoleLastUsed {
+    iam::RoleLastUsed { last_used_date: used.map(|u| date(u.date)), region: used.map(|u| u.region.clone()) }
 }
 
-fn write_role_members(w: &mut XmlWriter, role: &Role, view: RoleView, trust: &str) {
-    w.element("Path", &role.path);
-    w.element("RoleName", &role.name);
-    w.element("RoleId", &role.role_id);
-    w.element("Arn", &role.arn());
-    w.element("CreateDate", &date(role.create_date));
-    w.element("AssumeRolePolicyDocument", &url_encode_policy(trust));
-    if let Some(d) = &role.description {
-        w.element("Description", d);
-    }
-    w.element("MaxSessionDuration", &role.max_session_duration.to_string());
-    if view == RoleView::Full {
-        if let Some(b) = &role.permissions_boundary {
-            w.start("PermissionsBoundary");
-            w.element("PermissionsBoundaryType", "Policy");
-            w.element("PermissionsBoundaryArn", b);
-            w.end("PermissionsBoundary");
-        }
-        if !role.tags.is_empty() {
-            write_tags(w, &role.tags);
-        }
-    }
-}
-
-fn max_items(ctx: &Ctx) -> Option<i64> {
-    ctx.input.int("MaxItems")
+/// A whole role; with its last use for GetRole (and UpdateRoleDescription),
+/// without for CreateRole, whose response in AWS's API Reference has none.
+fn full_role(ctx: &Ctx, role: &Arc<Role>, with_last_used: bool) -> IamResult<iam::CachedRole> {
+    let last_used = if with_last_used { Some(role_last_used(ctx.service.role_last_used(role)?.as_ref())) } else { None };
+    let trust = ctx.service.trust_policy_document(role)?;
+    Ok(cached_role(ctx, role, RoleView::Full, trust, last_used))
 }
 
 /// CreateRole.
-pub(crate) fn create_role(ctx: &Ctx) -> HandlerResult {
+pub(crate) fn create_role(ctx: &Ctx, input: iam::CreateRoleInput) -> IamResult<iam::CreateRoleOutput> {
     let role = ctx.service.create_role(
         ctx.caller,
         NewRole {
-            name: ctx.required("RoleName")?.to_string(),
-            path: ctx.opt("Path").map(str::to_string),
-            trust_policy: ctx.required("AssumeRolePolicyDocument")?.to_string(),
-            description: ctx.opt("Description").map(str::to_string),
-            max_session_duration: ctx.input.int("MaxSessionDuration"),
-            permissions_boundary: ctx.opt("PermissionsBoundary").map(str::to_string),
-            tags: ctx.tags("Tags"),
+            name: input.role_name,
+            path: input.path,
+            trust_policy: input.assume_role_policy_document,
+            description: input.description,
+            max_session_duration: input.max_session_duration,
+            permissions_boundary: input.permissions_boundary,
+            tags: domain_tags(input.tags),
         },
     )?;
-    render_full_role(ctx, &role)
+    Ok(iam::CreateRoleOutput { role: full_role(ctx, &role, false)? })
 }
 
 /// GetRole.
-pub(crate) fn get_role(ctx: &Ctx) -> HandlerResult {
-    let role = ctx.service.get_role(ctx.caller, ctx.required("RoleName")?)?;
-    render_full_role(ctx, &role)
+pub(crate) fn get_role(ctx: &Ctx, input: iam::GetRoleInput) -> IamResult<iam::GetRoleOutput> {
+    let role = ctx.service.get_role(ctx.caller, &input.role_name)?;
+    Ok(iam::GetRoleOutput { role: full_role(ctx, &role, true)? })
 }
 
 /// ListRoles.
-pub(crate) fn list_roles(ctx: &Ctx) -> HandlerResult {
-    let page = ctx.service.list_roles(ctx.caller, ctx.opt("PathPrefix"), ctx.opt("Marker"), max_items(ctx))?;
-    let trusts = page.items.iter().map(|role| ctx.service.trust_policy_document(role)).collect::<Result<Vec<_>, _>>()?;
-    render(|w| {
-        w.start("Roles");
-        for (role, trust) in page.items.iter().zip(&trusts) {
-            w.start("member");
-            write_role_xml(ctx, w, role, RoleView::Listing, trust);
-            w.end("member");
-        }
-        w.end("Roles");
-        write_page_end(w, &page);
-    })
+pub(crate) fn list_roles(ctx: &Ctx, input: iam::ListRolesInput) -> IamResult<iam::ListRolesOutput> {
+    let page = ctx.service.list_roles(ctx.caller, input.path_prefix.as_deref(), input.marker.as_deref(), input.max_items)?;
+    Ok(iam::ListRolesOutput { roles: listed_roles(ctx, &page.items)?, is_truncated: is_truncated(&page), marker: page.marker })
 }
 
 /// UpdateRole.
-pub(crate) fn update_role(ctx: &Ctx) -> HandlerResult {
-    ctx.service.update_role(
-        ctx.caller,
-        ctx.required("RoleName")?,
-        ctx.opt("Description").map(str::to_string),
-        ctx.input.int("MaxSessionDuration"),
-    )?;
-    render(|_| {})
+pub(crate) fn update_role(ctx: &Ctx, input: iam::UpdateRoleInput) -> IamResult<iam::UpdateRoleOutput> {
+    ctx.service.update_role(ctx.caller, &input.role_name, input.description, input.max_session_duration)?;
+    Ok(iam::UpdateRoleResponse {})
 }
 
 /// UpdateRoleDescription: answers the updated role.
-pub(crate) fn update_role_description(ctx: &Ctx) -> HandlerResult {
-    let role = ctx.service.update_role(ctx.caller, ctx.required("RoleName")?, Some(ctx.required("Description")?.to_string()), None)?;
-    render_full_role(ctx, &role)
+pub(crate) fn update_role_description(ctx: &Ctx, input: iam::UpdateRoleDescriptionInput) -> IamResult<iam::UpdateRoleDescriptionOutput> {
+    let role = ctx.service.update_role(ctx.caller, &input.role_name, Some(input.description), None)?;
+    Ok(iam::UpdateRoleDescriptionOutput { role: Some(full_role(ctx, &role, true)?) })
 }
 
 /// UpdateAssumeRolePolicy.
-pub(crate) fn update_assume_role_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.update_assume_role_policy(ctx.caller, ctx.required("RoleName")?, ctx.required("PolicyDocument")?.to_string())?;
-    Ok(None)
+pub(crate) fn update_assume_role_policy(ctx: &Ctx, input: iam::UpdateAssumeRolePolicyInput) -> IamResult<()> {
+    ctx.service.update_assume_role_policy(ctx.caller, &input.role_name, input.policy_document)
 }
 
 /// DeleteRole.
-pub(crate) fn delete_role(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_role(ctx.caller, ctx.required("RoleName")?)?;
-    Ok(None)
+pub(crate) fn delete_role(ctx: &Ctx, input: iam::DeleteRoleInput) -> IamResult<()> {
+    ctx.service.delete_role(ctx.caller, &input.role_name)
 }
 
 /// TagRole.
-pub(crate) fn tag_role(ctx: &Ctx) -> HandlerResult {
-    ctx.service.tag_role(ctx.caller, ctx.required("RoleName")?, ctx.tags("Tags"))?;
-    Ok(None)
+pub(crate) fn tag_role(ctx: &Ctx, input: iam::TagRoleInput) -> IamResult<()> {
+    ctx.service.tag_role(ctx.caller, &input.role_name, domain_tags(Some(input.tags)))
 }
 
 /// UntagRole.
-pub(crate) fn untag_role(ctx: &Ctx) -> HandlerResult {
-    ctx.service.untag_role(ctx.caller, ctx.required("RoleName")?, ctx.strings("TagKeys"))?;
-    Ok(None)
+pub(crate) fn untag_role(ctx: &Ctx, input: iam::UntagRoleInput) -> IamResult<()> {
+    ctx.service.untag_role(ctx.caller, &input.role_name, input.tag_keys)
 }
 
 /// ListRoleTags.
-pub(crate) fn list_role_tags(ctx: &Ctx) -> HandlerResult {
-    let page = ctx.service.list_role_tags(ctx.caller, ctx.required("RoleName")?, ctx.opt("Marker"), max_items(ctx))?;
-    render(|w| {
-        write_tags(w, &page.items);
-        write_page_end(w, &page);
-    })
+pub(crate) fn list_role_tags(ctx: &Ctx, input: iam::ListRoleTagsInput) -> IamResult<iam::ListRoleTagsOutput> {
+    let page = ctx.service.list_role_tags(ctx.caller, &input.role_name, input.marker.as_deref(), input.max_items)?;
+    Ok(iam::ListRoleTagsOutput { tags: page.items.iter().map(tag).collect(), is_truncated: is_truncated(&page), marker: page.marker })
 }
 
 /// PutRolePolicy.
-pub(crate) fn put_role_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.put_role_policy(
-        ctx.caller,
-        ctx.required("RoleName")?,
-        ctx.required("PolicyName")?.to_string(),
-        ctx.required("PolicyDocument")?.to_string(),
-    )?;
-    Ok(None)
+pub(crate) fn put_role_policy(ctx: &Ctx, input: iam::PutRolePolicyInput) -> IamResult<()> {
+    ctx.service.put_role_policy(ctx.caller, &input.role_name, input.policy_name, input.policy_document)
 }
 
 /// GetRolePolicy.
-pub(crate) fn get_role_policy(ctx: &Ctx) -> HandlerResult {
-    let policy_name = ctx.required("PolicyName")?;
-    let (role, document) = ctx.service.get_role_policy(ctx.caller, ctx.required("RoleName")?, policy_name)?;
-    render(|w| {
-        w.element("RoleName", &role.name);
-        w.element("PolicyName", policy_name);
-        w.element("PolicyDocument", &url_encode_policy(&document));
-    })
+pub(crate) fn get_role_policy(ctx: &Ctx, input: iam::GetRolePolicyInput) -> IamResult<iam::GetRolePolicyOutput> {
+    let (role, document) = ctx.service.get_role_policy(ctx.caller, &input.role_name, &input.policy_name)?;
+    Ok(iam::GetRolePolicyOutput { role_name: role.name.clone(), policy_name: input.policy_name, policy_document: url_encode_policy(&document) })
 }
 
 /// DeleteRolePolicy.
-pub(crate) fn delete_role_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_role_policy(ctx.caller, ctx.required("RoleName")?, ctx.required("PolicyName")?)?;
-    Ok(None)
+pub(crate) fn delete_role_policy(ctx: &Ctx, input: iam::DeleteRolePolicyInput) -> IamResult<()> {
+    ctx.service.delete_role_policy(ctx.caller, &input.role_name, &input.policy_name)
 }
 
 /// ListRolePolicies.
-pub(crate) fn list_role_policies(ctx: &Ctx) -> HandlerResult {
-    let page = ctx.service.list_role_policies(ctx.caller, ctx.required("RoleName")?, ctx.opt("Marker"), max_items(ctx))?;
-    render(|w| write_policy_names(w, &page))
+pub(crate) fn list_role_policies(ctx: &Ctx, input: iam::ListRolePoliciesInput) -> IamResult<iam::ListRolePoliciesOutput> {
+    let page = ctx.service.list_role_policies(ctx.caller, &input.role_name, input.marker.as_deref(), input.max_items)?;
+    Ok(iam::ListRolePoliciesOutput { is_truncated: is_truncated(&page), policy_names: page.items, marker: page.marker })
 }
 
 /// AttachRolePolicy.
-pub(crate) fn attach_role_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.attach_role_policy(ctx.caller, ctx.required("RoleName")?, ctx.required("PolicyArn")?)?;
-    Ok(None)
+pub(crate) fn attach_role_policy(ctx: &Ctx, input: iam::AttachRolePolicyInput) -> IamResult<()> {
+    ctx.service.attach_role_policy(ctx.caller, &input.role_name, &input.policy_arn)
 }
 
 /// DetachRolePolicy.
-pub(crate) fn detach_role_policy(ctx: &Ctx) -> HandlerResult {
-    ctx.service.detach_role_policy(ctx.caller, ctx.required("RoleName")?, ctx.required("PolicyArn")?)?;
-    Ok(None)
+pub(crate) fn detach_role_policy(ctx: &Ctx, input: iam::DetachRolePolicyInput) -> IamResult<()> {
+    ctx.service.detach_role_policy(ctx.caller, &input.role_name, &input.policy_arn)
 }
 
 /// ListAttachedRolePolicies.
-pub(crate) fn list_attached_role_policies(ctx: &Ctx) -> HandlerResult {
+pub(crate) fn list_attached_role_policies(ctx: &Ctx, input: iam::ListAttachedRolePoliciesInput) -> IamResult<iam::ListAttachedRolePoliciesOutput> {
     let page = ctx.service.list_attached_role_policies(
         ctx.caller,
-        ctx.required("RoleName")?,
-        ctx.opt("PathPrefix"),
-        ctx.opt("Marker"),
-        max_items(ctx),
+        &input.role_name,
+        input.path_prefix.as_deref(),
+        input.marker.as_deref(),
+        input.max_items,
     )?;
-    render(|w| write_attached_policies(w, &page))
+    Ok(iam::ListAttachedRolePoliciesOutput { attached_policies: Some(attached_policies(&page)), is_truncated: is_truncated(&page), marker: page.marker })
 }
 
 /// PutRolePermissionsBoundary.
-pub(crate) fn put_role_permissions_boundary(ctx: &Ctx) -> HandlerResult {
-    ctx.service.put_role_permissions_boundary(ctx.caller, ctx.required("RoleName")?, ctx.required("PermissionsBoundary")?)?;
-    Ok(None)
+pub(crate) fn put_role_permissions_boundary(ctx: &Ctx, input: iam::PutRolePermissionsBoundaryInput) -> IamResult<()> {
+    ctx.service.put_role_permissions_boundary(ctx.caller, &input.role_name, &input.permissions_boundary)
 }
 
 /// DeleteRolePermissionsBoundary.
-pub(crate) fn delete_role_permissions_boundary(ctx: &Ctx) -> HandlerResult {
-    ctx.service.delete_role_permissions_boundary(ctx.caller, ctx.required("RoleName")?)?;
-    Ok(None)
+pub(crate) fn delete_role_permissions_boundary(ctx: &Ctx, input: iam::DeleteRolePermissionsBoundaryInput) -> IamResult<()> {
+    ctx.service.delete_role_permissions_boundary(ctx.caller, &input.role_name)
 }
