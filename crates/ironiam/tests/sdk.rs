@@ -136,3 +136,34 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+/// Issue 11 item 5: one instance profile round trip through the Rust SDK
+/// (create with tags, add the role, get, list for the role, remove, delete).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instance_profile_round_trip_with_the_rust_sdk() {
+    let server = Server::on_disk();
+    let iam = iam(&server.endpoint);
+    iam.create_role().role_name("Ec2Role").assume_role_policy_document(TRUST).send().await.unwrap();
+    let tag = aws_sdk_iam::types::Tag::builder().key("team").value("web").build().unwrap();
+    let created = iam.create_instance_profile().instance_profile_name("Web").path("/app/").tags(tag).send().await.unwrap();
+    let profile = created.instance_profile().unwrap();
+    assert!(profile.instance_profile_id().starts_with("AIPA") && profile.instance_profile_id().len() == 21);
+    assert_eq!(profile.arn(), "arn:aws:iam::123456789012:instance-profile/app/Web");
+    assert!(profile.roles().is_empty());
+
+    iam.add_role_to_instance_profile().instance_profile_name("Web").role_name("Ec2Role").send().await.unwrap();
+    let got = iam.get_instance_profile().instance_profile_name("web").send().await.unwrap();
+    let profile = got.instance_profile().unwrap();
+    assert_eq!(profile.roles().iter().map(|r| r.role_name()).collect::<Vec<_>>(), ["Ec2Role"]);
+    assert_eq!(profile.tags().len(), 1);
+    let listed = iam.list_instance_profiles_for_role().role_name("Ec2Role").send().await.unwrap();
+    assert_eq!(listed.instance_profiles().iter().map(|p| p.instance_profile_name()).collect::<Vec<_>>(), ["Web"]);
+
+    let conflict = iam.delete_role().role_name("Ec2Role").send().await.unwrap_err();
+    assert_eq!(conflict.into_service_error().meta().code(), Some("DeleteConflict"));
+    iam.remove_role_from_instance_profile().instance_profile_name("Web").role_name("Ec2Role").send().await.unwrap();
+    iam.delete_instance_profile().instance_profile_name("Web").send().await.unwrap();
+    let gone = iam.get_instance_profile().instance_profile_name("Web").send().await.unwrap_err();
+    assert!(gone.into_service_error().is_no_such_entity_exception());
+    iam.delete_role().role_name("Ec2Role").send().await.unwrap();
+}

@@ -94,6 +94,17 @@ pub(crate) fn request_of(
         format!("arn:aws:iam::{}:oidc-provider/{}", caller.account_id, ironiam_core::entities::oidc_host_path(url))
     } else if op.name == "CreatePolicy" {
         format!("arn:aws:iam::{}:policy{}{}", caller.account_id, path.unwrap_or("/"), str_of(input, "PolicyName").unwrap_or_default())
+    } else if let Some(name) = str_of(input, "InstanceProfileName") {
+        // Before RoleName: AddRoleToInstanceProfile and
+        // RemoveRoleFromInstanceProfile act on the profile (the role is
+        // authorized apart, see `pass_role_request`).
+        match service.store().get_instance_profile(&caller.account_id, name) {
+            Ok(profile) if op.name != "CreateInstanceProfile" => {
+                resource_tags = profile.tags.clone();
+                profile.arn()
+            }
+            _ => format!("arn:aws:iam::{}:instance-profile{}{}", caller.account_id, path.unwrap_or("/"), name),
+        }
     } else if let Some(name) = str_of(input, "RoleName") {
         match service.get_role(caller, name) {
             // An existing role: its ARN (path included) and its tags.
@@ -153,6 +164,42 @@ pub(crate) fn request_of(
         context = context.with("iam:PermissionsBoundary", boundary);
     }
     Some(AuthzRequest { action: format!("{prefix}:{}", op.name), resource, resource_account: None, context })
+}
+
+/// The second authorization some operations need: AWS requires
+/// `iam:PassRole` on the role for AddRoleToInstanceProfile ("The caller of
+/// this operation must be granted the PassRole permission on the IAM role").
+/// The role is passed to EC2: `iam:PassedToService` is `ec2.amazonaws.com`
+/// (unverified), and `iam:AssociatedResourceArn` is
+/// `arn:aws:ec2:*:ACCOUNT:instance/*`, the value AWS's API Reference says a
+/// policy must use for this operation. The request-wide keys are `first`'s.
+fn pass_role_request(service: &IamService, caller: &Caller, op: &OperationDef, input: &Input, first: &AuthzRequest) -> Option<AuthzRequest> {
+    if op.name != "AddRoleToInstanceProfile" {
+        return None;
+    }
+    let name = str_of(input, "RoleName")?;
+    let mut context = Context::new();
+    for key in ["aws:SecureTransport", "aws:RequestedRegion"] {
+        if let Some(values) = first.context.get(key) {
+            context.insert(key, values.to_vec());
+        }
+    }
+    context = context
+        .with("iam:PassedToService", "ec2.amazonaws.com")
+        .with("iam:AssociatedResourceArn", format!("arn:aws:ec2:*:{}:instance/*", caller.account_id));
+    let resource = match service.get_role(caller, name) {
+        Ok(role) => {
+            for t in &role.tags {
+                context = context
+                    .with(&format!("aws:ResourceTag/{}", t.key), t.value.clone())
+                    .with(&format!("iam:ResourceTag/{}", t.key), t.value.clone());
+            }
+            role.arn()
+        }
+        // A missing role: the handler answers NoSuchEntity once allowed.
+        Err(_) => format!("arn:aws:iam::{}:role/{}", caller.account_id, name),
+    };
+    Some(AuthzRequest { action: "iam:PassRole".to_string(), resource, resource_account: None, context })
 }
 
 /// The console's [`ironiam_console::Authorizer`]: each console action is
@@ -229,16 +276,35 @@ pub(crate) fn authorize_counted(
             Err(e) => return (None, Err(e)),
         }
     }
+    // Every request the operation needs must be allowed; the first denial
+    // (or failure) answers.
+    let pass_role = pass_role_request(service, caller, op, input, &request);
+    let mut outcome = AuthzOutcome::Allowed;
+    for request in std::iter::once(request).chain(pass_role) {
+        match decide(service, mode, encode, caller, &request) {
+            (Some(decided), Ok(())) => {
+                if decided == AuthzOutcome::SoftWouldDeny {
+                    outcome = decided;
+                }
+            }
+            denied_or_failed => return denied_or_failed,
+        }
+    }
+    (Some(outcome), Ok(()))
+}
+
+/// One authorization request decided for `mode`, as [`authorize_counted`] answers.
+fn decide(service: &IamService, mode: AuthMode, encode: bool, caller: &Caller, request: &AuthzRequest) -> (Option<AuthzOutcome>, Result<(), IamError>) {
     // The verdict alone on every request; the statements behind a denial
     // (for its message) only when there is one. Evaluated again, a denial
     // may meanwhile have become an allow: the request then goes on, as if
     // it had come an instant later.
-    match service.verdict(caller, &request) {
+    match service.verdict(caller, request) {
         Ok(verdict) if verdict.is_allowed() => return (Some(AuthzOutcome::Allowed), Ok(())),
         Ok(_) => {}
         Err(e) => return (None, Err(e)),
     }
-    let decision = match service.authorize(caller, &request) {
+    let decision = match service.authorize(caller, request) {
         Ok(decision) => decision,
         Err(e) => return (None, Err(e)),
     };
@@ -251,5 +317,5 @@ pub(crate) fn authorize_counted(
         return (Some(AuthzOutcome::SoftWouldDeny), Ok(()));
     }
     let outcome = if decision.decision == EvalDecision::ExplicitDeny { AuthzOutcome::ExplicitDeny } else { AuthzOutcome::ImplicitDeny };
-    (Some(outcome), Err(service.access_denied(caller, &request, &decision, encode)))
+    (Some(outcome), Err(service.access_denied(caller, request, &decision, encode)))
 }

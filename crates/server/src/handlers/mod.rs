@@ -3,6 +3,7 @@
 //! (`ironiam_protocol::dto`). Handlers know which members AWS's responses carry;
 //! the domain knows AWS's rules; neither reads a member by name nor writes XML.
 
+pub(crate) mod instance_profiles;
 mod legacy;
 pub(crate) mod oidc;
 pub(crate) mod policies;
@@ -199,6 +200,37 @@ impl IamApi for Handlers {
     }
     fn delete_role_permissions_boundary(&self, ctx: &Ctx<'_>, input: iam::DeleteRolePermissionsBoundaryInput) -> IamResult<iam::DeleteRolePermissionsBoundaryOutput> {
         roles::delete_role_permissions_boundary(ctx, input)
+    }
+
+    fn create_instance_profile(&self, ctx: &Ctx<'_>, input: iam::CreateInstanceProfileInput) -> IamResult<iam::CreateInstanceProfileOutput> {
+        instance_profiles::create_instance_profile(ctx, input)
+    }
+    fn get_instance_profile(&self, ctx: &Ctx<'_>, input: iam::GetInstanceProfileInput) -> IamResult<iam::GetInstanceProfileOutput> {
+        instance_profiles::get_instance_profile(ctx, input)
+    }
+    fn list_instance_profiles(&self, ctx: &Ctx<'_>, input: iam::ListInstanceProfilesInput) -> IamResult<iam::ListInstanceProfilesOutput> {
+        instance_profiles::list_instance_profiles(ctx, input)
+    }
+    fn list_instance_profiles_for_role(&self, ctx: &Ctx<'_>, input: iam::ListInstanceProfilesForRoleInput) -> IamResult<iam::ListInstanceProfilesForRoleOutput> {
+        instance_profiles::list_instance_profiles_for_role(ctx, input)
+    }
+    fn delete_instance_profile(&self, ctx: &Ctx<'_>, input: iam::DeleteInstanceProfileInput) -> IamResult<iam::DeleteInstanceProfileOutput> {
+        instance_profiles::delete_instance_profile(ctx, input)
+    }
+    fn add_role_to_instance_profile(&self, ctx: &Ctx<'_>, input: iam::AddRoleToInstanceProfileInput) -> IamResult<iam::AddRoleToInstanceProfileOutput> {
+        instance_profiles::add_role_to_instance_profile(ctx, input)
+    }
+    fn remove_role_from_instance_profile(&self, ctx: &Ctx<'_>, input: iam::RemoveRoleFromInstanceProfileInput) -> IamResult<iam::RemoveRoleFromInstanceProfileOutput> {
+        instance_profiles::remove_role_from_instance_profile(ctx, input)
+    }
+    fn tag_instance_profile(&self, ctx: &Ctx<'_>, input: iam::TagInstanceProfileInput) -> IamResult<iam::TagInstanceProfileOutput> {
+        instance_profiles::tag_instance_profile(ctx, input)
+    }
+    fn untag_instance_profile(&self, ctx: &Ctx<'_>, input: iam::UntagInstanceProfileInput) -> IamResult<iam::UntagInstanceProfileOutput> {
+        instance_profiles::untag_instance_profile(ctx, input)
+    }
+    fn list_instance_profile_tags(&self, ctx: &Ctx<'_>, input: iam::ListInstanceProfileTagsInput) -> IamResult<iam::ListInstanceProfileTagsOutput> {
+        instance_profiles::list_instance_profile_tags(ctx, input)
     }
 
     fn simulate_custom_policy(&self, ctx: &Ctx<'_>, input: iam::SimulateCustomPolicyInput) -> IamResult<iam::SimulateCustomPolicyOutput> {
