@@ -2,205 +2,21 @@
 //! policy engine's terms — the action (`iam:CreateRole`), the resource ARN
 //! the operation acts on, and the request's condition keys — and AWS's
 //! AccessDenied answer when the caller's policies do not allow it.
+//!
+//! What each operation authorizes comes from a table generated from AWS's
+//! Service Authorization Reference ([`crate::authz_table`]); some operations
+//! need more than one check (AddRoleToInstanceProfile also passes its role,
+//! `iam:PassRole`), and every one must allow the request.
 
 use ironiam_core::authorize::{access_denied_message, AuthzRequest};
 use ironiam_core::service::{Caller, IamService, Identity};
 use ironiam_core::IamError;
-use ironiam_policy::{Context, EvalDecision};
-use ironiam_protocol::{Input, OperationDef, Service, Value};
+use ironiam_policy::EvalDecision;
+use ironiam_protocol::{Input, OperationDef, Service};
 
 use crate::auth::AuthMode;
+use crate::authz_table::{requests_of, RequestFacts};
 use crate::metrics::AuthzOutcome;
-
-/// Operations whose `UserName` may be left out, meaning the caller itself.
-const USER_DEFAULTS_TO_CALLER: &[&str] = &[
-    "GetUser",
-    "CreateAccessKey",
-    "ListAccessKeys",
-    "UpdateAccessKey",
-    "DeleteAccessKey",
-    "ListMFADevices",
-    "ListSigningCertificates",
-    "UploadSigningCertificate",
-    "UpdateSigningCertificate",
-    "DeleteSigningCertificate",
-    "CreateLoginProfile",
-    "GetLoginProfile",
-    "DeleteLoginProfile",
-    // ChangePassword has no UserName: it always acts on the caller
-    // (policies grant it on `arn:aws:iam::*:user/${aws:username}`).
-    "ChangePassword",
-];
-
-/// Whether the operation's input has `member` at all (asking `Input` for a
-/// member its shape lacks is a programming error).
-fn has(input: &Input, member: &str) -> bool {
-    input.shape().is_some_and(|s| s.member(member).is_some())
-}
-
-fn str_of<'a>(input: &'a Input, member: &str) -> Option<&'a str> {
-    if has(input, member) {
-        input.str(member)
-    } else {
-        None
-    }
-}
-
-fn tags_of(input: &Input, member: &str) -> Vec<(String, String)> {
-    if !has(input, member) {
-        return Vec::new();
-    }
-    input
-        .list(member)
-        .iter()
-        .filter_map(|v| match v {
-            Value::Structure(t) => Some((t.str("Key")?.to_string(), t.str("Value").unwrap_or_default().to_string())),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The request's resource and condition keys, or `None` for operations
-/// that are never denied (GetCallerIdentity, GetSessionToken) or that decide
-/// access themselves (AssumeRole: the trust policy and the caller's
-/// policies together, see the STS handlers).
-pub(crate) fn request_of(
-    service: &IamService,
-    caller: &Caller,
-    op: &OperationDef,
-    input: &Input,
-    region: Option<&str>,
-    secure: bool,
-) -> Option<AuthzRequest> {
-    let prefix = match op.service {
-        Service::Iam => "iam",
-        Service::Sts => "sts",
-    };
-    // AWS: GetCallerIdentity and GetSessionToken need no permission ("you
-    // cannot use policies to control authentication operations").
-    if op.service == Service::Sts
-        && matches!(op.name, "GetCallerIdentity" | "GetSessionToken" | "AssumeRole" | "AssumeRoleWithWebIdentity")
-    {
-        return None;
-    }
-    let path = str_of(input, "Path");
-    let mut context = Context::new().with("aws:SecureTransport", if secure { "true" } else { "false" });
-    if let Some(region) = region {
-        context = context.with("aws:RequestedRegion", region);
-    }
-    let mut resource_tags = Vec::new();
-    let resource = if op.name == "CreateOpenIDConnectProvider" {
-        let url = str_of(input, "Url").unwrap_or_default();
-        format!("arn:aws:iam::{}:oidc-provider/{}", caller.account_id, ironiam_core::entities::oidc_host_path(url))
-    } else if op.name == "CreatePolicy" {
-        format!("arn:aws:iam::{}:policy{}{}", caller.account_id, path.unwrap_or("/"), str_of(input, "PolicyName").unwrap_or_default())
-    } else if let Some(name) = str_of(input, "InstanceProfileName") {
-        // Before RoleName: AddRoleToInstanceProfile and
-        // RemoveRoleFromInstanceProfile act on the profile (the role is
-        // authorized apart, see `pass_role_request`).
-        match service.store().get_instance_profile(&caller.account_id, name) {
-            Ok(profile) if op.name != "CreateInstanceProfile" => {
-                resource_tags = profile.tags.clone();
-                profile.arn()
-            }
-            _ => format!("arn:aws:iam::{}:instance-profile{}{}", caller.account_id, path.unwrap_or("/"), name),
-        }
-    } else if let Some(name) = str_of(input, "RoleName") {
-        match service.get_role(caller, name) {
-            // An existing role: its ARN (path included) and its tags.
-            Ok(role) if op.name != "CreateRole" => {
-                resource_tags = role.tags.clone();
-                role.arn()
-            }
-            _ => format!("arn:aws:iam::{}:role{}{}", caller.account_id, path.unwrap_or("/"), name),
-        }
-    } else if let Some(name) = str_of(input, "UserName") {
-        match service.user(caller, name) {
-            Ok(user) if op.name != "CreateUser" => {
-                resource_tags = user.tags.clone();
-                user.arn()
-            }
-            _ => format!("arn:aws:iam::{}:user{}{}", caller.account_id, path.unwrap_or("/"), name),
-        }
-    } else if USER_DEFAULTS_TO_CALLER.contains(&op.name) && matches!(caller.identity, Identity::User { .. }) {
-        caller.arn.clone()
-    } else if let Some(arn) = str_of(input, "PolicyArn")
-        .or_else(|| str_of(input, "PolicySourceArn"))
-        .or_else(|| str_of(input, "OpenIDConnectProviderArn"))
-    {
-        arn.to_string()
-    } else if op.name == "GetAccessKeyLastUsed" {
-        // AWS authorizes against the user who owns the key.
-        input
-            .str("AccessKeyId")
-            .and_then(|id| service.store().find_access_key(id).ok().flatten())
-            .filter(|owner| owner.account_id == caller.account_id)
-            .map_or_else(|| "*".to_string(), |owner| owner.arn())
-    } else {
-        "*".to_string()
-    };
-    for t in &resource_tags {
-        context = context
-            .with(&format!("aws:ResourceTag/{}", t.key), t.value.clone())
-            .with(&format!("iam:ResourceTag/{}", t.key), t.value.clone());
-    }
-    let request_tags = tags_of(input, "Tags");
-    if !request_tags.is_empty() {
-        for (k, v) in &request_tags {
-            context = context.with(&format!("aws:RequestTag/{k}"), v.clone());
-        }
-        context = context.with_values("aws:TagKeys", request_tags.iter().map(|(k, _)| k.clone()));
-    }
-    let removed: Vec<&str> = if has(input, "TagKeys") { input.strings("TagKeys").collect() } else { Vec::new() };
-    if !removed.is_empty() {
-        context = context.with_values("aws:TagKeys", removed);
-    }
-    if op.name.starts_with("Attach") || op.name.starts_with("Detach") {
-        if let Some(arn) = str_of(input, "PolicyArn") {
-            context = context.with("iam:PolicyARN", arn);
-        }
-    }
-    if let Some(boundary) = str_of(input, "PermissionsBoundary") {
-        context = context.with("iam:PermissionsBoundary", boundary);
-    }
-    Some(AuthzRequest { action: format!("{prefix}:{}", op.name), resource, resource_account: None, context })
-}
-
-/// The second authorization some operations need: AWS requires
-/// `iam:PassRole` on the role for AddRoleToInstanceProfile ("The caller of
-/// this operation must be granted the PassRole permission on the IAM role").
-/// The role is passed to EC2: `iam:PassedToService` is `ec2.amazonaws.com`
-/// (unverified), and `iam:AssociatedResourceArn` is
-/// `arn:aws:ec2:*:ACCOUNT:instance/*`, the value AWS's API Reference says a
-/// policy must use for this operation. The request-wide keys are `first`'s.
-fn pass_role_request(service: &IamService, caller: &Caller, op: &OperationDef, input: &Input, first: &AuthzRequest) -> Option<AuthzRequest> {
-    if op.name != "AddRoleToInstanceProfile" {
-        return None;
-    }
-    let name = str_of(input, "RoleName")?;
-    let mut context = Context::new();
-    for key in ["aws:SecureTransport", "aws:RequestedRegion"] {
-        if let Some(values) = first.context.get(key) {
-            context.insert(key, values.to_vec());
-        }
-    }
-    context = context
-        .with("iam:PassedToService", "ec2.amazonaws.com")
-        .with("iam:AssociatedResourceArn", format!("arn:aws:ec2:*:{}:instance/*", caller.account_id));
-    let resource = match service.get_role(caller, name) {
-        Ok(role) => {
-            for t in &role.tags {
-                context = context
-                    .with(&format!("aws:ResourceTag/{}", t.key), t.value.clone())
-                    .with(&format!("iam:ResourceTag/{}", t.key), t.value.clone());
-            }
-            role.arn()
-        }
-        // A missing role: the handler answers NoSuchEntity once allowed.
-        Err(_) => format!("arn:aws:iam::{}:role/{}", caller.account_id, name),
-    };
-    Some(AuthzRequest { action: "iam:PassRole".to_string(), resource, resource_account: None, context })
-}
 
 /// The console's [`ironiam_console::Authorizer`]: each console action is
 /// the IAM API call it stands for, decoded and authorized by the same code
@@ -263,8 +79,16 @@ pub(crate) fn authorize_counted(
     if caller.identity == Identity::Root {
         return (Some(AuthzOutcome::Allowed), Ok(()));
     }
-    let Some(request) = request_of(service, caller, op, input, region, secure) else {
-        return (Some(AuthzOutcome::Allowed), Ok(()));
+    let requests = match requests_of(service, caller, op, input, RequestFacts { region, secure }) {
+        Ok(Some(requests)) => requests,
+        Ok(None) => return (Some(AuthzOutcome::Allowed), Ok(())),
+        // An operation the table lacks: refused, never allowed (soft mode
+        // logs it and lets it through, as it does every denial).
+        Err(e) if mode == AuthMode::Soft => {
+            tracing::warn!(target: "ironiam::audit", caller = %caller.arn, operation = op.name, "soft mode: allowed a request enforce mode denies: {e}");
+            return (Some(AuthzOutcome::SoftWouldDeny), Ok(()));
+        }
+        Err(e) => return (Some(AuthzOutcome::ImplicitDeny), Err(e)),
     };
     // AWS: the password policy's AllowUsersToChangePassword lets every IAM
     // user in the account change their own password, without a policy
@@ -278,10 +102,9 @@ pub(crate) fn authorize_counted(
     }
     // Every request the operation needs must be allowed; the first denial
     // (or failure) answers.
-    let pass_role = pass_role_request(service, caller, op, input, &request);
     let mut outcome = AuthzOutcome::Allowed;
-    for request in std::iter::once(request).chain(pass_role) {
-        match decide(service, mode, encode, caller, &request) {
+    for request in &requests {
+        match decide(service, mode, encode, caller, request) {
             (Some(decided), Ok(())) => {
                 if decided == AuthzOutcome::SoftWouldDeny {
                     outcome = decided;

@@ -10,6 +10,7 @@ mod api;
 mod audit;
 mod auth;
 mod authz;
+mod authz_table;
 mod dispatch;
 mod handlers;
 mod http;

@@ -281,3 +281,45 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// Operations with more than one check (issue 11 item 2): AddRoleToInstanceProfile
+/// is its own action on the profile and `iam:PassRole` on the role, and both
+/// must allow it, whatever the handler then answers.
+#[tokio::test]
+async fn enforce_mode_needs_every_check_of_an_operation() {
+    let (app, _) = app(AuthMode::Enforce);
+    let (id, secret) = user_with_key(&app, "ops").await;
+    let ops = Signer { id: &id, secret: &secret, token: None, at: NOW };
+    let profiles = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*InstanceProfile*","iam:AddRoleToInstanceProfile"],"Resource":"*"}]}"#;
+    let put = format!("Action=PutUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=profiles&PolicyDocument={}", urlencode(profiles));
+    let (status, body) = call(&app, Some(&root()), "iam", &put).await;
+    assert_eq!(status, 200, "{body}");
+    let add = "Action=AddRoleToInstanceProfile&Version=2010-05-08&InstanceProfileName=web&RoleName=app";
+    let (status, body) = call(&app, Some(&ops), "iam", add).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        error_of(&body).1,
+        "User: arn:aws:iam::123456789012:user/ops is not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role/app because no identity-based policy allows the iam:PassRole action"
+    );
+    // PassRole for another service does not count: the role goes to EC2.
+    let pass_to_lambda = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}}]}"#;
+    let put = format!("Action=PutUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=pass&PolicyDocument={}", urlencode(pass_to_lambda));
+    let (status, body) = call(&app, Some(&root()), "iam", &put).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&app, Some(&ops), "iam", add).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(error_of(&body).1.contains("iam:PassRole"), "{body}");
+    let pass_to_ec2 = pass_to_lambda.replace("lambda.amazonaws.com", "ec2.amazonaws.com");
+    let put = format!("Action=PutUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=pass&PolicyDocument={}", urlencode(&pass_to_ec2));
+    let (status, body) = call(&app, Some(&root()), "iam", &put).await;
+    assert_eq!(status, 200, "{body}");
+    // Both allowed: past authorization (the profile does not exist).
+    let (status, body) = call(&app, Some(&ops), "iam", add).await;
+    assert_ne!(status, 403, "{body}");
+    // Without the profile action, PassRole alone is not enough.
+    let (status, body) = call(&app, Some(&root()), "iam", "Action=DeleteUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=profiles").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&app, Some(&ops), "iam", add).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(error_of(&body).1.contains("iam:AddRoleToInstanceProfile on resource: arn:aws:iam::123456789012:instance-profile/web"), "{body}");
+}
