@@ -111,7 +111,8 @@ pub(crate) enum Var {
 /// Where a condition key's value comes from.
 #[derive(Debug)]
 pub(crate) enum KeySource {
-    /// This member (a string, or a list of strings for a multivalued key).
+    /// This member (a string or an integer, or a list of strings for a
+    /// multivalued key).
     Member(&'static str),
     /// `aws:RequestTag/${TagKey}`: each of the request's `Tags`.
     RequestTags,
@@ -211,6 +212,7 @@ fn with_key(context: Context, key: &str, source: &KeySource, caller: &Caller, in
     match source {
         KeySource::Member(member) => match member_value(input, member) {
             Some(Value::String(value)) => context.with(key, value.clone()),
+            Some(Value::Integer(value)) => context.with(key, value.to_string()),
             Some(Value::List(values)) if !values.is_empty() => {
                 context.with_values(key, values.iter().filter_map(Value::as_str).map(str::to_string))
             }

@@ -286,3 +286,18 @@ fn name_with_path_drops_the_leading_slash() {
     assert_eq!(name_with_path("/", "app"), "app");
     assert_eq!(name_with_path("/a/b/", "app"), "a/b/app");
 }
+
+#[test]
+fn condition_keys_take_string_integer_and_list_members() {
+    let w = world();
+    let r = requests(
+        &w,
+        &w.alice,
+        "GetWebIdentityToken",
+        &[("Audience.member.1", "https://a.example"), ("Audience.member.2", "https://b.example"), ("SigningAlgorithm", "RS256"), ("DurationSeconds", "300")],
+    );
+    assert_eq!(r[0].action, "sts:GetWebIdentityToken");
+    assert_eq!(values(&r[0], "sts:IdentityTokenAudience"), ["https://a.example", "https://b.example"]);
+    assert_eq!(values(&r[0], "sts:DurationSeconds"), ["300"]);
+    assert_eq!(values(&r[0], "sts:SigningAlgorithm"), ["RS256"]);
+}
