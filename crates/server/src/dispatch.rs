@@ -208,7 +208,7 @@ fn answer(
     if let Err(denied) = authorized {
         return Answer::from_domain(op.service, denied);
     }
-    let ctx = Ctx { service, roles_xml, caller, input, mode, region };
+    let ctx = Ctx { service, roles_xml, caller, mode, region };
     let result = crate::api::call(&ctx, op, input);
     match result {
         Ok(result) => Answer::Ok { service: op.service, operation: op.name, result },

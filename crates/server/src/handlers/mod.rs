@@ -4,7 +4,6 @@
 //! the domain knows AWS's rules; neither reads a member by name nor writes XML.
 
 pub(crate) mod instance_profiles;
-mod legacy;
 pub(crate) mod oidc;
 pub(crate) mod policies;
 pub(crate) mod roles;
@@ -17,11 +16,9 @@ use ironiam_core::entities::{Page, Tag};
 use ironiam_core::service::{AttachedPolicy, Caller, IamService};
 use ironiam_core::IamResult;
 use ironiam_protocol::dto::{iam, sts as sts_dto};
-use ironiam_protocol::{Input, XmlWriter};
+use ironiam_protocol::XmlWriter;
 
 use crate::api::{Handlers, IamApi, StsApi};
-#[allow(unused_imports)]
-pub(crate) use legacy::{render, write_attached_policies, write_page_end, write_policy_names, write_tags};
 use crate::auth::AuthMode;
 use crate::render_cache::RoleXmlCache;
 
@@ -30,10 +27,6 @@ pub(crate) struct Ctx<'a> {
     pub service: &'a IamService,
     pub roles_xml: &'a RoleXmlCache,
     pub caller: &'a Caller,
-    /// The decoded input as a value tree, for the legacy helpers (`handlers::legacy`)
-    /// only: handlers take their typed input.
-    #[allow(dead_code)]
-    pub input: &'a Input,
     /// The authentication mode (STS decides AssumeRole by it).
     pub mode: AuthMode,
     /// The region the request was signed for, if signed.
