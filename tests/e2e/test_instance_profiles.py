@@ -293,3 +293,17 @@ def test_aws_cli_common_path(server, iam):
     assert aws(server, "aws iam delete-instance-profile --instance-profile-name Ec2Role").returncode == 0
     assert aws(server, "aws iam delete-role --role-name Ec2Role").returncode == 0
     assert json.loads(aws(server, "aws iam list-instance-profiles").stdout)["InstanceProfiles"] == []
+
+
+def test_the_account_quota_can_be_set():
+    server = Server("--quota", "instance-profiles-per-account=2", in_memory=True)
+    try:
+        iam = server.client("iam")
+        iam.create_instance_profile(InstanceProfileName="a")
+        iam.create_instance_profile(InstanceProfileName="b")
+        assert fails(iam.create_instance_profile, InstanceProfileName="c") == (
+            "LimitExceeded", "Cannot exceed quota for InstanceProfilesPerAccount: 2", 409)
+        iam.delete_instance_profile(InstanceProfileName="a")
+        iam.create_instance_profile(InstanceProfileName="c")
+    finally:
+        server.stop()

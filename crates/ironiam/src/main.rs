@@ -80,7 +80,8 @@ struct ServeArgs {
     /// trust-policy-size, managed-policies-per-role, role-inline-policy-size,
     /// tags-per-resource, roles-per-account, customer-policies-per-account,
     /// managed-policy-size, versions-per-policy, users-per-account,
-    /// managed-policies-per-user, user-inline-policy-size, access-keys-per-user.
+    /// managed-policies-per-user, user-inline-policy-size, access-keys-per-user,
+    /// instance-profiles-per-account.
     #[arg(long = "quota", value_name = "NAME=VALUE")]
     quotas: Vec<String>,
     /// The 256-bit key that seals access-key secrets at rest and session
@@ -209,6 +210,7 @@ fn parse_quotas(overrides: &[String]) -> Result<Quotas, String> {
             "managed-policies-per-user" => &mut q.managed_policies_per_user,
             "user-inline-policy-size" => &mut q.user_inline_policy_size,
             "access-keys-per-user" => &mut q.access_keys_per_user,
+            "instance-profiles-per-account" => &mut q.instance_profiles_per_account,
             other => return Err(format!("--quota: unknown quota {other}")),
         };
         *slot = value;
