@@ -12,7 +12,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use ironiam_catalog::catalog;
-use ironiam_policy::{decide, evaluate, CompiledPolicy, Context, Decision, PolicyId, PolicySet, Principal, Request, Verdict};
+use ironiam_policy::budget::{self, BudgetExhausted};
+use ironiam_policy::{
+    decide, evaluate, CompiledPolicy, Context, Decision, EvalDecision, PolicyId, PolicySet, PolicyType, Principal, Request, Verdict,
+};
 use parking_lot::RwLock;
 
 use crate::entities::Tag;
@@ -274,33 +277,86 @@ impl IamService {
     /// decision (for simulation, and for the message of a denial). The root
     /// user is allowed without evaluation (IAM policies do not limit it);
     /// every other principal needs its policies to allow.
+    ///
+    /// Fails closed: an evaluation that needs more work than
+    /// [`budget::DEFAULT_LIMIT`] is an implicit denial (see [`budget_denial`]).
     pub fn authorize(&self, caller: &Caller, request: &AuthzRequest) -> IamResult<Decision> {
-        self.decide_with(caller, request, evaluate)
+        let verdict = budget_denial();
+        self.decide_with(caller, request, evaluate, || Decision {
+            decision: verdict.decision,
+            denied_by: verdict.denied_by,
+            matched: Default::default(),
+            missing_context_keys: Vec::new(),
+        })
     }
 
     /// The verdict of [`IamService::authorize`] without its explanation:
     /// what enforcing a request needs (see [`ironiam_policy::decide`]).
+    /// Fails closed as [`IamService::authorize`] does.
     pub fn verdict(&self, caller: &Caller, request: &AuthzRequest) -> IamResult<Verdict> {
-        self.decide_with(caller, request, decide)
+        self.decide_with(caller, request, decide, budget_denial)
     }
 
-    /// Gathers `caller`'s policies and context and hands them to `judge`.
-    fn decide_with<T>(&self, caller: &Caller, request: &AuthzRequest, judge: fn(&PolicySet<'_>, &Request<'_>) -> T) -> IamResult<T> {
+    /// Gathers `caller`'s policies and context and hands them to `judge`,
+    /// within the request's evaluation budget; `exhausted` is the answer
+    /// when the budget runs out.
+    fn decide_with<T>(
+        &self,
+        caller: &Caller,
+        request: &AuthzRequest,
+        judge: fn(&PolicySet<'_>, &Request<'_>) -> T,
+        exhausted: impl FnOnce() -> T,
+    ) -> IamResult<T> {
         let policies = self.caller_policies(caller)?;
         let context = self.principal_context(caller, request.context.clone(), &policies.tags);
         let principal = evaluation_principal(caller);
         let set = policies.policy_set();
-        Ok(judge(
-            &set,
-            &Request {
-                principal,
-                action: &request.action,
-                resource: &request.resource,
-                resource_account: request.resource_account.as_deref(),
-                context: &context,
-            },
-        ))
+        let judged = budget::run(budget::DEFAULT_LIMIT, || {
+            judge(
+                &set,
+                &Request {
+                    principal,
+                    action: &request.action,
+                    resource: &request.resource,
+                    resource_account: request.resource_account.as_deref(),
+                    context: &context,
+                },
+            )
+        });
+        Ok(judged.unwrap_or_else(|e| {
+            log_exhausted(&caller.arn, &request.action, &e);
+            exhausted()
+        }))
     }
+}
+
+/// What enforcement answers when a request's evaluation runs out of budget:
+/// an implicit denial by the identity-based policies (AccessDenied "because
+/// no identity-based policy allows the … action"), whatever the policies
+/// would have said. Never an allow: an exhausted evaluation's matches
+/// stopped answering truthfully, so even a `Deny` it did not find may apply.
+pub fn budget_denial() -> Verdict {
+    Verdict { decision: EvalDecision::ImplicitDeny, denied_by: Some(PolicyType::Identity) }
+}
+
+/// Logs an evaluation that ran out of budget, naming who and what, never a
+/// policy's text (which may be large, and is the caller's own).
+pub(crate) fn log_exhausted(principal: &str, action: &str, exhausted: &BudgetExhausted) {
+    tracing::warn!(
+        principal = %principal,
+        action = %action,
+        limit = exhausted.limit,
+        "the evaluation needed more work than a request may use; denied"
+    );
+}
+
+/// The InvalidInput message of a simulation (`what`: "simulation") or a
+/// test decision ("decision") that ran out of budget.
+pub fn budget_message(what: &str, exhausted: &BudgetExhausted) -> String {
+    format!(
+        "The {what} needs more evaluation work than ironiam allows per request ({} units of pattern matching, about 5 ms); simulate fewer actions, resources or policies, or use policies with fewer wildcard patterns.",
+        exhausted.limit
+    )
 }
 
 impl IamService {
@@ -334,27 +390,37 @@ impl IamService {
     }
 
     /// Decides `request` for `caller`, with an optional resource-based
-    /// policy of the resource (for services that have their own).
+    /// policy of the resource (for services that have their own). This
+    /// answers a question rather than enforcing: an evaluation that runs out
+    /// of budget is `InvalidInput` ([`budget_message`]), not a decision.
     pub fn authorize_with_resource_policy(&self, caller: &Caller, request: &AuthzRequest, resource_policy: Option<&str>) -> IamResult<Decision> {
-        let Some(document) = resource_policy else {
-            return self.authorize(caller, request);
+        let resource = match resource_policy {
+            Some(document) => Some(
+                ironiam_policy::validate(document, ironiam_policy::PolicyKind::ResourceBased)
+                    .map_err(|e| IamError::MalformedPolicyDocument(e.message().to_string()))?
+                    .compile(),
+            ),
+            None => None,
         };
-        let resource = ironiam_policy::validate(document, ironiam_policy::PolicyKind::ResourceBased)
-            .map_err(|e| IamError::MalformedPolicyDocument(e.message().to_string()))?
-            .compile();
         let policies = self.caller_policies(caller)?;
         let context = self.principal_context(caller, request.context.clone(), &policies.tags);
-        let set = policies.policy_set().resource(PolicyId::new("ResourcePolicy"), &resource);
-        Ok(evaluate(
-            &set,
-            &Request {
-                principal: evaluation_principal(caller),
-                action: &request.action,
-                resource: &request.resource,
-                resource_account: request.resource_account.as_deref(),
-                context: &context,
-            },
-        ))
+        let mut set = policies.policy_set();
+        if let Some(resource) = &resource {
+            set = set.resource(PolicyId::new("ResourcePolicy"), resource);
+        }
+        budget::run(budget::DEFAULT_LIMIT, || {
+            evaluate(
+                &set,
+                &Request {
+                    principal: evaluation_principal(caller),
+                    action: &request.action,
+                    resource: &request.resource,
+                    resource_account: request.resource_account.as_deref(),
+                    context: &context,
+                },
+            )
+        })
+        .map_err(|e| IamError::InvalidInput(budget_message("decision", &e)))
     }
 }
 
@@ -466,5 +532,58 @@ mod tests {
         let bob = Caller::user(&user);
         assert!(s.authorize(&bob, &request("iam:GetUser", "arn:aws:iam::123456789012:user/bob")).unwrap().is_allowed());
         assert!(!s.authorize(&bob, &request("iam:GetUser", "arn:aws:iam::123456789012:user/eve")).unwrap().is_allowed());
+    }
+    // ---- Issue 13 item 3: an evaluation budget per request, failing closed ----
+
+    /// A policy of `Deny *` on a condition of `count` `*a?b*` patterns (each
+    /// must read a whole long context value), after an unconditional
+    /// `Allow *`: without a budget the `Deny` does not apply (no pattern
+    /// matches) and the request is allowed, after seconds of matching.
+    fn expensive_deny(count: usize) -> String {
+        let patterns = vec!["\"*a?b*\""; count].join(",");
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*"}},{{"Effect":"Deny","Action":"*","Resource":"*","Condition":{{"ForAnyValue:StringLike":{{"aws:RequestTag/k":[{patterns}]}}}}}}]}}"#
+        )
+    }
+
+    /// A user holding the most IAM allows (10 managed policies of at most
+    /// 6,144 characters) of such documents, asked with a 4,096-character
+    /// value: the budget runs out, and enforcement denies (implicitly, as
+    /// identity-based policies that do not allow), both in `verdict` and in
+    /// `authorize`, promptly.
+    #[test]
+    fn an_exhausted_budget_is_a_denial_even_past_an_expensive_deny() {
+        use crate::service::NewPolicy;
+        let s = service();
+        let root = s.default_caller();
+        let user = s.create_user(&root, NewUser { name: "mallory".into(), ..Default::default() }).unwrap();
+        let mallory = Caller::user(&user);
+        for index in 0..10 {
+            let document = expensive_deny(740);
+            assert!(document.len() <= 6_144, "{}", document.len());
+            let arn = s.create_policy(&root, NewPolicy { name: format!("p{index}"), path: None, document, description: None, tags: vec![] }).unwrap().arn;
+            s.attach_user_policy(&root, "mallory", &arn).unwrap();
+        }
+        let mut get_role = request("iam:GetRole", "arn:aws:iam::123456789012:role/x");
+        get_role.context = Context::new().with("aws:RequestTag/k", "a".repeat(4_096));
+        let started = std::time::Instant::now();
+        let verdict = s.verdict(&mallory, &get_role).unwrap();
+        assert_eq!(verdict, budget_denial(), "an exhausted budget denies, whatever the policies say");
+        let decision = s.authorize(&mallory, &get_role).unwrap();
+        assert_eq!(decision.verdict(), budget_denial());
+        assert_eq!(
+            access_denied_message(&mallory.arn, "iam:GetRole", &get_role.resource, &decision),
+            "User: arn:aws:iam::123456789012:user/mallory is not authorized to perform: iam:GetRole on resource: arn:aws:iam::123456789012:role/x because no identity-based policy allows the iam:GetRole action"
+        );
+        // Both decisions, in a debug build: well under a second.
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+        // A short value costs little: the same policies decide as written
+        // (the `Deny` does not apply, so the `Allow` allows).
+        get_role.context = Context::new().with("aws:RequestTag/k", "aaaa");
+        assert!(s.verdict(&mallory, &get_role).unwrap().is_allowed());
+        // The test endpoint's decision answers InvalidInput instead.
+        get_role.context = Context::new().with("aws:RequestTag/k", "a".repeat(4_096));
+        let answer = s.authorize_with_resource_policy(&mallory, &get_role, None);
+        assert!(matches!(answer, Err(IamError::InvalidInput(m)) if m.contains("more evaluation work")));
     }
 }

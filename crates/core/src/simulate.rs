@@ -2,8 +2,10 @@
 //! GetContextKeysFor*Policy, over the pure engine in `ironiam-policy`.
 
 use ironiam_catalog::catalog;
+use ironiam_policy::budget;
 use ironiam_policy::{context_keys, evaluate, CompiledPolicy, Context, EvalDecision, Policy, PolicyId, PolicySet, PolicyType, Principal, Request};
 
+use crate::authorize::budget_message;
 use crate::error::{IamError, IamResult};
 use crate::service::{Caller, IamService};
 
@@ -204,17 +206,61 @@ pub fn simulate(caller: &Caller, sim: &Simulation) -> IamResult<Vec<EvaluationRe
     let resources: &[String] = if sim.resources.is_empty() { &star } else { &sim.resources };
     let resource_account = sim.resource_owner.as_deref().and_then(account_of);
 
+    // One evaluation budget for the whole request, shared by all its
+    // evaluations: a simulation answers within the time of one request, or
+    // refuses with InvalidInput (its answers would be meaningless).
+    budget::run(budget::DEFAULT_LIMIT, || {
+        evaluate_all(sim, &set, &sources, principal, resources, resource_account, &context, !compiled_boundaries.is_empty())
+    })
+    .map_err(|e| IamError::InvalidInput(budget_message("simulation", &e)))
+}
+
+/// What a matched statement of a simulation's answer costs the request's
+/// evaluation budget: its entry in the answer (ids copied, XML written) is
+/// worth about as much as a wildcard match of a short ARN.
+const MATCHED_STATEMENT_UNITS: u64 = 64;
+
+/// Every (action, resource) evaluation of a simulation, in order.
+#[allow(clippy::too_many_arguments)]
+fn evaluate_all(
+    sim: &Simulation,
+    set: &PolicySet<'_>,
+    sources: &[(&SourcePolicy, PolicyType)],
+    principal: Principal<'_>,
+    resources: &[String],
+    resource_account: Option<&str>,
+    context: &Context,
+    has_boundaries: bool,
+) -> Vec<EvaluationResult> {
     let mut results = Vec::with_capacity(sim.actions.len() * resources.len());
+    // Each document's statement positions, worked out once it is first
+    // needed (a document is up to 1 MiB; not once per matched statement).
+    let mut spans: Vec<Option<Vec<(Position, Position)>>> = vec![None; sources.len()];
     for action in &sim.actions {
         for resource in resources {
-            let request = Request { principal, action, resource, resource_account, context: &context };
-            let decision = evaluate(&set, &request);
+            // Once the budget is spent the answer is InvalidInput: stop.
+            if budget::is_exhausted() {
+                return results;
+            }
+            let request = Request { principal, action, resource, resource_account, context };
+            let decision = evaluate(set, &request);
+            // Every matched statement becomes a part of the answer: a policy
+            // of 16,000 statements that all apply, times 1,000 evaluations,
+            // would otherwise build an answer of gigabytes.
+            if !budget::charge(MATCHED_STATEMENT_UNITS.saturating_mul(decision.matched.len() as u64)) {
+                return results;
+            }
             let matched = decision
                 .matched
                 .iter()
                 .filter_map(|m| {
-                    let (source, _) = sources.iter().find(|(s, t)| s.id == m.policy.as_str() && *t == m.policy_type)?;
-                    let span = statement_spans(&source.document).get(m.statement_index).copied();
+                    let found = sources.iter().position(|(s, t)| s.id == m.policy.as_str() && *t == m.policy_type)?;
+                    let (source, _) = sources.get(found)?;
+                    let span = spans
+                        .get_mut(found)?
+                        .get_or_insert_with(|| statement_spans(&source.document))
+                        .get(m.statement_index)
+                        .copied();
                     Some(MatchedStatementRef {
                         source_policy_id: source.id.clone(),
                         source_policy_type: source.source_type,
@@ -223,7 +269,7 @@ pub fn simulate(caller: &Caller, sim: &Simulation) -> IamResult<Vec<EvaluationRe
                     })
                 })
                 .collect();
-            let allowed_by_boundary = (!compiled_boundaries.is_empty()).then(|| {
+            let allowed_by_boundary = has_boundaries.then(|| {
                 !(decision.decision != EvalDecision::Allowed && decision.denied_by == Some(PolicyType::PermissionsBoundary))
             });
             results.push(EvaluationResult {
@@ -236,7 +282,7 @@ pub fn simulate(caller: &Caller, sim: &Simulation) -> IamResult<Vec<EvaluationRe
             });
         }
     }
-    Ok(results)
+    results
 }
 
 /// Every context key the documents use, each once (first spelling), for
@@ -411,5 +457,57 @@ mod tests {
         assert_eq!(spans.len(), 1);
         assert_eq!(spans[0].0, Position { line: 1, column: 37 });
         assert_eq!(spans[0].1, Position { line: 1, column: object.len() - 1 });
+    }
+
+    /// Issue 13 item 3: 16,000 `*a?b*` patterns (a 131,072-character
+    /// document) against a 4,096-character value cost 127 ms per evaluation,
+    /// and a simulation may ask for 1,000: one budget for the request, and
+    /// InvalidInput once it is spent, within a fraction of a second.
+    #[test]
+    fn a_simulation_beyond_the_budget_is_refused_promptly() {
+        let patterns = vec!["\"*a?b*\""; 16_000].join(",");
+        let document = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"ForAnyValue:StringLike":{{"aws:RequestTag/k":[{patterns}]}}}}}}]}}"#
+        );
+        let sim = Simulation {
+            policies: vec![SourcePolicy { id: "PolicyInputList.1".to_string(), source_type: None, document }],
+            actions: (0..1_000).map(|i| format!("s3:GetObject{i}")).collect(),
+            context: vec![("aws:RequestTag/k".to_string(), vec!["a".repeat(MAX_CONTEXT_VALUE_CHARS)])],
+            ..Simulation::default()
+        };
+        let caller = Caller::root("123456789012");
+        let started = std::time::Instant::now();
+        let answer = simulate(&caller, &sim);
+        assert!(
+            matches!(&answer, Err(IamError::InvalidInput(m)) if m.starts_with("The simulation needs more evaluation work than ironiam allows per request")),
+            "{answer:?}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+        // The same policy with a short value, for ten actions, is simulated
+        // as usual (a thousand would be 16 million matches: refused too).
+        let short = Simulation {
+            context: vec![("aws:RequestTag/k".to_string(), vec!["ab".to_string()])],
+            actions: sim.actions[..10].to_vec(),
+            ..sim
+        };
+        let results = simulate(&caller, &short).unwrap();
+        assert_eq!(results.len(), 10);
+        assert!(results.iter().all(|r| r.decision == "implicitDeny"));
+    }
+
+    /// Every matched statement is part of the answer and charged: 2,000
+    /// statements that all apply, times 1,000 evaluations, is refused rather
+    /// than building an answer of two million statements.
+    #[test]
+    fn a_simulation_with_huge_answers_is_refused() {
+        let statement = r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#;
+        let document = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, vec![statement; 2_000].join(","));
+        let sim = Simulation {
+            policies: vec![SourcePolicy { id: "PolicyInputList.1".to_string(), source_type: None, document }],
+            actions: (0..1_000).map(|i| format!("s3:GetObject{i}")).collect(),
+            ..Simulation::default()
+        };
+        let answer = simulate(&Caller::root("123456789012"), &sim);
+        assert!(matches!(&answer, Err(IamError::InvalidInput(_))), "{:?}", answer.map(|r| r.len()));
     }
 }

@@ -7,9 +7,10 @@
 
 use std::sync::Arc;
 
+use ironiam_policy::budget;
 use ironiam_policy::{evaluate, Context, Decision, PolicyId, PolicyKind, PolicySet, Principal, Request};
 
-use crate::authorize::{access_denied_message, evaluation_principal, AuthzRequest, CallerPolicies};
+use crate::authorize::{access_denied_message, evaluation_principal, log_exhausted, AuthzRequest, CallerPolicies};
 use crate::clock::iso8601;
 use crate::crypto::{Purpose, SecretKey};
 use crate::entities::{policy_size, Role, Tag};
@@ -216,7 +217,31 @@ impl IamService {
 
     /// Decides AssumeRole for `caller` with `check`; `Ok(Some(_))` is a
     /// denial soft mode lets through.
+    ///
+    /// Both evaluations (the trust policy alone, then with the caller's
+    /// policies) share one evaluation budget; running out of it is a denial,
+    /// whatever `check` is: the trust policy's answer is unknown then.
     fn check_assume_role(
+        &self,
+        caller: &Caller,
+        policies: &CallerPolicies,
+        role_arn: &str,
+        role: Option<&Role>,
+        context: &Context,
+        check: AssumeCheck,
+    ) -> IamResult<Option<SoftDenial>> {
+        budget::run(budget::DEFAULT_LIMIT, || self.check_assume_role_within_budget(caller, policies, role_arn, role, context, check))
+            .unwrap_or_else(|e| {
+                log_exhausted(&caller.arn, "sts:AssumeRole", &e);
+                Err(IamError::AccessDenied(format!(
+                    "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                    caller.arn
+                )))
+            })
+    }
+
+    /// [`IamService::check_assume_role`] inside its budget.
+    fn check_assume_role_within_budget(
         &self,
         caller: &Caller,
         policies: &CallerPolicies,
@@ -401,16 +426,23 @@ impl IamService {
             context = context.with("aws:SourceArn", arn.clone());
         }
         let set = PolicySet::new().trust(PolicyId::new("TrustPolicy"), &trust);
-        let decision = evaluate(
-            &set,
-            &Request {
-                principal: Principal::service(&request.service),
-                action: "sts:AssumeRole",
-                resource: &request.role_arn,
-                resource_account: Some(&role.account_id),
-                context: &context,
-            },
-        );
+        let decision = budget::run(budget::DEFAULT_LIMIT, || {
+            evaluate(
+                &set,
+                &Request {
+                    principal: Principal::service(&request.service),
+                    action: "sts:AssumeRole",
+                    resource: &request.role_arn,
+                    resource_account: Some(&role.account_id),
+                    context: &context,
+                },
+            )
+        })
+        .map_err(|e| {
+            // Fails closed: a trust policy too costly to evaluate admits no one.
+            log_exhausted(&request.service, "sts:AssumeRole", &e);
+            denied(None)
+        })?;
         if !decision.is_allowed() {
             return Err(denied(decision.reason("sts:AssumeRole")));
         }
@@ -552,5 +584,48 @@ mod tests {
         assert_eq!(packed_percent(None, &[], &[]), 0);
         assert_eq!(packed_percent(Some(&"x".repeat(1024)), &[], &[]), 50);
         assert!(packed_percent(Some(&"x".repeat(2049)), &[], &[]) > 100);
+    }
+    /// Issue 13 item 3: a trust policy whose evaluation runs out of budget
+    /// admits no one. The trust below admits alice when her ExternalId is
+    /// like none of 200 `*a?b*` patterns, which hers is not; with an
+    /// ExternalId far longer than STS accepts (only the protocol layer
+    /// bounds it) the evaluation runs out of budget, and AssumeRole is
+    /// denied, never allowed, in every mode that checks.
+    #[test]
+    fn a_trust_policy_that_runs_out_of_budget_denies() {
+        use crate::clock::FixedClock;
+        use crate::memory::MemoryStore;
+        use crate::service::{NewRole, Settings};
+        use crate::users::NewUser;
+        let s = IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_800_000_000)), Settings::default());
+        let root = s.default_caller();
+        let user = s.create_user(&root, NewUser { name: "alice".into(), ..Default::default() }).unwrap();
+        let alice = Caller::user(&user);
+        let patterns = vec!["\"*a?b*\""; 200].join(",");
+        let trust = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::123456789012:user/alice"}},"Action":"sts:AssumeRole","Condition":{{"StringNotLike":{{"sts:ExternalId":[{patterns}]}}}}}}}}"#
+        );
+        assert!(trust.len() <= 2_048);
+        let role = s.create_role(&root, NewRole { name: "r".into(), trust_policy: trust, ..Default::default() }).unwrap();
+        let input = AssumeRoleInput {
+            role_arn: role.arn(),
+            session_name: "s".into(),
+            duration_seconds: None,
+            policy: None,
+            policy_arns: vec![],
+            tags: vec![],
+            transitive_tag_keys: vec![],
+            external_id: Some("a".repeat(10)),
+            source_identity: None,
+        };
+        assert!(s.assume_role(&alice, input.clone(), AssumeCheck::Trust).is_ok(), "the trust admits alice");
+        let long = AssumeRoleInput { external_id: Some("a".repeat(100_000)), ..input };
+        let expected = format!("User: {} is not authorized to perform: sts:AssumeRole on resource: {}", alice.arn, role.arn());
+        for check in [AssumeCheck::Trust, AssumeCheck::TrustThenReport, AssumeCheck::Full] {
+            match s.assume_role(&alice, long.clone(), check) {
+                Err(IamError::AccessDenied(message)) => assert_eq!(message, expected),
+                other => panic!("an exhausted trust evaluation must deny ({check:?}): {:?}", other.map(|_| ())),
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ironiam_policy::budget;
 use ironiam_policy::{
     decide, evaluate, parse, CompiledPolicy, Context, EvalDecision, PolicyId, PolicySet, Principal,
     Request,
@@ -244,10 +245,108 @@ fn adversarial(c: &mut Criterion) {
     group.finish();
 }
 
+/// Issue 13, item 3: the worst requests within the API's bounds, each inside
+/// one evaluation budget ([`budget::DEFAULT_LIMIT`]) as the server runs
+/// them, timed to their answer (all run out of budget, so this is the time
+/// a request can cost):
+///
+/// * a simulation (1,000 evaluations sharing one budget, stopping once it
+///   is spent, as `ironiam_core::simulate` does) of a 131,072-character
+///   document against a 4,096-character context value: 16,000 short `?`
+///   patterns, 16,000 literal ones, one `?` chunk as long as the value, and
+///   65,000 stars;
+/// * an enforcement decision for a role holding the most IAM allows (ten
+///   managed policies of 6,144 characters and 10,240 characters of inline
+///   policy), every statement denying resources like 750 `*a?b*` patterns,
+///   against a 2,048-character ARN.
+fn budgeted(c: &mut Criterion) {
+    let value = "a".repeat(4_096);
+    let fill = |pattern: &str| {
+        let copies = (131_072 - 200) / (pattern.len() + 3);
+        vec![pattern.to_string(); copies]
+    };
+    let simulations: Vec<(&str, Vec<String>)> = vec![
+        ("simulation_16k_short_wild_vs_4k", fill("*a?b*")),
+        ("simulation_16k_literal_vs_4k", fill("*ab*")),
+        (
+            "simulation_wild_chunk_4k_vs_4k",
+            vec![format!("*{}b*", "a?".repeat(2_047))],
+        ),
+        (
+            "simulation_stars_131k_vs_4k",
+            vec![format!("{}b*", "*a".repeat(65_000))],
+        ),
+    ];
+    let actions: Vec<String> = (0..1_000).map(|i| format!("s3:GetObject{i}")).collect();
+    let mut group = c.benchmark_group("budgeted");
+    group.sample_size(10);
+    for (name, patterns) in &simulations {
+        let document = string_like_policy(patterns).replace("s3:GetObject", "s3:*");
+        let policy = compile(&document);
+        let set = PolicySet::new().identity(PolicyId::new("adversarial"), &policy);
+        let context = Context::new().with("aws:PrincipalTag/k", value.as_str());
+        let simulate = || {
+            budget::run(budget::DEFAULT_LIMIT, || {
+                let mut denied = 0;
+                for action in &actions {
+                    if budget::is_exhausted() {
+                        break;
+                    }
+                    let request = Request {
+                        principal: Principal::user("arn:aws:iam::111122223333:user/alice"),
+                        action,
+                        resource: "*",
+                        resource_account: None,
+                        context: &context,
+                    };
+                    denied += usize::from(!evaluate(&set, &request).is_allowed());
+                }
+                denied
+            })
+        };
+        assert!(simulate().is_err(), "{name} runs out of budget");
+        group.bench_function(*name, |b| b.iter(|| black_box(simulate())));
+    }
+    // The role: 10 managed policies and the inline ones, as many `*a?b*`
+    // resources as fit in each.
+    let deny = |size: usize| {
+        let copies = (size - 120) / 8;
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:GetObject", "Resource": vec!["*a?b*"; copies]},
+            ]
+        })
+        .to_string()
+    };
+    let managed: Vec<CompiledPolicy> = (0..10).map(|_| compile(&deny(6_144))).collect();
+    let inline = compile(&deny(10_240));
+    let mut set = PolicySet::new().identity(PolicyId::new("inline"), &inline);
+    for (index, policy) in managed.iter().enumerate() {
+        set = set.identity(PolicyId::new(format!("managed{index}")), policy);
+    }
+    let arn = format!("arn:aws:s3:::{}", "a".repeat(2_048 - 13));
+    let context = Context::new();
+    let request = Request {
+        principal: Principal::user("arn:aws:iam::111122223333:user/alice"),
+        action: "s3:GetObject",
+        resource: &arn,
+        resource_account: None,
+        context: &context,
+    };
+    let enforce = || budget::run(budget::DEFAULT_LIMIT, || decide(&set, &request));
+    assert!(enforce().is_err(), "the role's decision runs out of budget");
+    group.bench_function("enforce_role_limits_vs_2k_arn", |b| {
+        b.iter(|| black_box(enforce()))
+    });
+    group.finish();
+}
+
 criterion_group!(benches, guide_role, hundred_statements);
 criterion_group! {
     name = issue13;
     config = Criterion::default().measurement_time(std::time::Duration::from_secs(3));
-    targets = adversarial
+    targets = adversarial, budgeted
 }
 criterion_main!(benches, issue13);

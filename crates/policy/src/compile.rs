@@ -1306,6 +1306,12 @@ impl Block {
             // key equals some operand; false when the key is absent.
             return self.entries.iter().all(|entry| {
                 context.lookup(&entry.key).is_some_and(|values| {
+                    // Free for a few pairs (the normal case); many values
+                    // against many operands are charged as in the general path.
+                    let pairs = (values.len() as u64).saturating_mul(entry.operands.len() as u64);
+                    if pairs > crate::budget::FREE_PAIRS && !crate::budget::charge(pairs) {
+                        return false;
+                    }
                     values.iter().any(|actual| {
                         entry.operands.iter().any(|operand| {
                             matches!(operand, Operand::Ready(Value::Text(expected))
@@ -1357,6 +1363,10 @@ impl Block {
             None
         } else {
             let mut resolved = Vec::with_capacity(entry.operands.len());
+            // Parsing a resolved operand reads it again.
+            if !crate::budget::charge(entry.operands.len() as u64) {
+                return false;
+            }
             for operand in entry.operands.iter() {
                 match operand {
                     Operand::Ready(value) => resolved.push(value.clone()),
@@ -1381,6 +1391,14 @@ impl Block {
             }
             Some(resolved)
         };
+        // Every value of the key meets every operand: a condition of many
+        // operands against many request values (a simulation may pass 1,000)
+        // is charged to the budget beyond the first few pairs. The result of
+        // an exhausted evaluation is discarded, so any answer will do.
+        let pairs = (values.len() as u64).saturating_mul(entry.operands.len() as u64);
+        if pairs > crate::budget::FREE_PAIRS && !crate::budget::charge(pairs) {
+            return false;
+        }
         let satisfied = |actual: &String| {
             let subject = subject(self.positive, actual);
             let hit = match &resolved {
@@ -1449,7 +1467,11 @@ fn variable_value<'c>(
     default: Option<&'c str>,
     context: &'c Context,
 ) -> Option<&'c str> {
+    // Substituting copies the value (a context value may be 4,096
+    // characters, and an operand may name it many times): charged to the
+    // budget, and once that is spent the variable stands unresolved.
     single_or_default(context.get(key), default)
+        .filter(|value| crate::budget::charge(value.len() as u64))
 }
 
 /// The value a variable takes: the key's single value, else the default.

@@ -48,6 +48,7 @@
 #![warn(missing_docs)]
 
 mod ast;
+pub mod budget;
 mod checks;
 mod compare;
 mod compile;

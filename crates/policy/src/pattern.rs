@@ -42,6 +42,8 @@ use std::borrow::Cow;
 use memchr::memmem;
 use smallvec::SmallVec;
 
+use crate::budget;
+
 /// One element of a compiled general pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Token {
@@ -245,6 +247,16 @@ pub(crate) struct Glob {
     chunks: Box<[Chunk]>,
     starred: bool,
     variables: Box<[GlobVariable]>,
+    /// What a match costs the [`crate::budget`] whatever the text: the
+    /// call, each chunk's search, and the pattern's characters.
+    cost_base: u64,
+    /// What a match costs per byte of text: 1 (a literal search or an
+    /// in-place comparison reads it), or [`budget::wild_units_per_char`] of
+    /// the widest `?` chunk's state.
+    cost_per_byte: u64,
+    /// Whether a chunk between two `*`s holds a variable, whose search is
+    /// prepared (and whose cost is known) only once its value is.
+    variable_between_stars: bool,
 }
 
 impl PartialEq for Glob {
@@ -336,6 +348,29 @@ impl GlobBuilder {
         self.flush_bytes();
         self.chunks.push(self.chunk.into_boxed_slice());
         let count = self.chunks.len();
+        let pattern_units: usize = self
+            .chunks
+            .iter()
+            .flatten()
+            .map(|piece| match piece {
+                Piece::Bytes(bytes) => bytes.len(),
+                Piece::AnyChar | Piece::Variable(_) => 1,
+            })
+            .sum();
+        let mut cost_per_byte = 1u64;
+        let mut variable_between_stars = false;
+        for pieces in self.chunks.iter().take(count.saturating_sub(1)).skip(1) {
+            if pieces
+                .iter()
+                .any(|piece| matches!(piece, Piece::Variable(_)))
+            {
+                variable_between_stars = true;
+            } else if pieces.iter().any(|piece| matches!(piece, Piece::AnyChar)) {
+                // Characters, not bytes, are positions; bytes bound them.
+                let words = chunk_units(pieces).div_ceil(64) as u64;
+                cost_per_byte = cost_per_byte.max(budget::wild_units_per_char(words));
+            }
+        }
         let chunks = self
             .chunks
             .into_iter()
@@ -357,8 +392,24 @@ impl GlobBuilder {
             chunks,
             starred: self.starred,
             variables: self.variables.into_boxed_slice(),
+            cost_base: budget::UNITS_PER_MATCH
+                .saturating_add(pattern_units as u64)
+                .saturating_add(budget::UNITS_PER_CHUNK.saturating_mul(count as u64)),
+            cost_per_byte,
+            variable_between_stars,
         }
     }
+}
+
+/// The bytes and `?`s of a chunk without variables (its characters at most).
+fn chunk_units(pieces: &[Piece]) -> usize {
+    pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Bytes(bytes) => bytes.len(),
+            Piece::AnyChar | Piece::Variable(_) => 1,
+        })
+        .sum()
 }
 
 impl Glob {
@@ -416,7 +467,40 @@ impl Glob {
 
     /// Whether `text` (valid UTF-8) matches, comparing bytes exactly, with
     /// `values[i]` standing for the `i`-th variable.
+    ///
+    /// Charges the match to the current [`crate::budget`] first; once that
+    /// is spent, answers `false` without looking (the evaluation's answer is
+    /// discarded).
+    #[inline]
     pub(crate) fn matches(&self, text: &[u8], values: &[&str]) -> bool {
+        let mut cost = self
+            .cost_base
+            .saturating_add((text.len() as u64).saturating_mul(self.cost_per_byte));
+        if !values.is_empty() {
+            cost = cost.saturating_add(self.variable_cost(text, values));
+        }
+        budget::charge(cost) && self.matches_within_budget(text, values)
+    }
+
+    /// What the variables' values add to a match's cost: their bytes, and
+    /// for a chunk between `*`s that holds one, a search of the text as wide
+    /// as the chunk once substituted (charged as if it had `?`s: the dearest).
+    fn variable_cost(&self, text: &[u8], values: &[&str]) -> u64 {
+        let value_bytes: usize = values.iter().map(|value| value.len()).sum();
+        let mut cost = value_bytes as u64;
+        if self.variable_between_stars {
+            let words = (self.cost_base as usize)
+                .saturating_add(value_bytes)
+                .div_ceil(64) as u64;
+            cost = cost.saturating_add(
+                (text.len() as u64).saturating_mul(budget::wild_units_per_char(words)),
+            );
+        }
+        cost
+    }
+
+    /// [`Glob::matches`] once charged.
+    fn matches_within_budget(&self, text: &[u8], values: &[&str]) -> bool {
         let Some((first, rest)) = self.chunks.split_first() else {
             return text.is_empty();
         };
@@ -1367,6 +1451,109 @@ mod tests {
                 Glob::from_parts(&parts).matches(text.as_bytes(), &[value.as_str()]),
                 reference_glob(&substituted, text.as_bytes(), false)
             );
+        }
+    }
+    // ---- Issue 13 item 3: a request's matching work is bounded ----
+
+    /// Matches every pattern against `text` inside a budget of `limit`
+    /// units, returning whether the budget ran out and the steps taken.
+    fn steps_within_budget(patterns: &[Pattern], text: &str, limit: u64) -> (bool, u64) {
+        let (result, steps) = counted(|| {
+            budget::run(limit, || {
+                patterns
+                    .iter()
+                    .filter(|pattern| pattern.matches(text, false))
+                    .count()
+            })
+        });
+        (result.is_err(), steps)
+    }
+
+    /// The many-patterns families that a linear matcher alone does not
+    /// bound (16,000 × `*a?b*` read a 4,096-character value each: 127 ms),
+    /// and the long-chunk ones: whatever the family, the steps taken inside
+    /// a budget stay within a constant times the budget, because each match
+    /// is charged at least an eighth of its step bound before it starts and
+    /// an exhausted budget makes every later match free.
+    #[test]
+    fn the_budget_bounds_the_work_of_many_patterns() {
+        let value = "a".repeat(4_096);
+        let families: Vec<(&str, Vec<String>)> = vec![
+            ("short ? chunks", vec!["*a?b*".to_string(); 16_000]),
+            ("literal chunks", vec!["*ab*".to_string(); 16_000]),
+            ("stars", vec![format!("{}b*", "*a".repeat(20)); 4_000]),
+            (
+                "long ? chunk",
+                vec![format!("*{}b*", "a?".repeat(2_047)); 100],
+            ),
+            (
+                "question marks",
+                vec![format!("*{}b*", "?".repeat(300)); 1_000],
+            ),
+        ];
+        let limit = 1_000_000;
+        for (name, patterns) in families {
+            let compiled: Vec<Pattern> = patterns
+                .iter()
+                .map(|pattern| Pattern::compile(pattern, false))
+                .collect();
+            let (_, unlimited) = counted(|| {
+                compiled
+                    .iter()
+                    .filter(|pattern| pattern.matches(&value, false))
+                    .count()
+            });
+            assert!(
+                unlimited > 8 * limit,
+                "{name}: the family must outspend the budget"
+            );
+            let (exhausted, steps) = steps_within_budget(&compiled, &value, limit);
+            assert!(exhausted, "{name}: the budget must run out");
+            assert!(
+                steps <= 8 * limit,
+                "{name}: {steps} steps within a budget of {limit}"
+            );
+        }
+        // A glob with a variable between stars is charged with its value.
+        let glob = Glob::from_parts(&parse_variables("*${v}?b*").unwrap_or_default());
+        let long = "a".repeat(3_000);
+        let (result, steps) = counted(|| {
+            budget::run(limit, || {
+                (0..5_000)
+                    .filter(|_| glob.matches(value.as_bytes(), &[long.as_str()]))
+                    .count()
+            })
+        });
+        assert!(result.is_err());
+        assert!(steps <= 8 * limit, "variables: {steps} steps");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Random adversarial families (a repeated shape of `a`, `?` and `*`,
+        /// many copies, a run of `a`s): inside a budget the steps never
+        /// exceed 8 × the budget, and a family that fits the budget is
+        /// decided as without one.
+        #[test]
+        fn budgeted_work_is_bounded_by_the_budget(
+            shape in "[a?*]{1,4}",
+            repeat in 1usize..200,
+            copies in 1usize..2_000,
+            length in 0usize..4_096,
+            limit in 1_000u64..200_000,
+        ) {
+            let pattern = format!("*{}b*", shape.repeat(repeat));
+            let compiled = vec![Pattern::compile(&pattern, false); copies];
+            let text = "a".repeat(length);
+            let (exhausted, steps) = steps_within_budget(&compiled, &text, limit);
+            proptest::prop_assert!(steps <= 8 * limit, "{} steps, budget {}", steps, limit);
+            if !exhausted {
+                proptest::prop_assert_eq!(
+                    budget::run(limit, || compiled.iter().filter(|p| p.matches(&text, false)).count()),
+                    Ok(compiled.iter().filter(|p| p.matches(&text, false)).count())
+                );
+            }
         }
     }
 }
