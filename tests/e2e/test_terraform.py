@@ -349,7 +349,6 @@ class TestGuideRole(Lifecycle):
     files = ["guide.tf"]
     validate_credentials = False
     test_update_in_place = None
-    blocked = {"destroy": (("ListInstanceProfilesForRole",), "issue 11 item 5")}
 
     def check_applied(self, terraform, iam):
         role = iam.get_role(RoleName="ecsAnywhereRole")["Role"]
@@ -361,15 +360,15 @@ class TestGuideRole(Lifecycle):
 
 class TestRolesUnderEnforce(Lifecycle):
     """A role with a path, description, session length, tags, an inline policy,
-    a tagged customer managed policy and an AWS managed one, under
+    a tagged customer managed policy and an AWS managed one, and its tagged
+    instance profile, under
     `--auth enforce`: every request the provider signs is verified and
     authorized, with a root user's key; the provider validates it with
     sts:GetCallerIdentity, as real use does."""
 
-    files = ["roles.tf"]
+    files = ["roles.tf", "instance_profile.tf"]
     server_args = ("--auth", "enforce", "--root-access-key", f"{ROOT_KEYS[0]}:{ROOT_KEYS[1]}")
     keys = ROOT_KEYS
-    blocked = {"destroy": (("ListInstanceProfilesForRole",), "issue 11 item 5")}
 
     def check_applied(self, terraform, iam):
         assert terraform.output("account_id") == ACCOUNT
@@ -383,10 +382,15 @@ class TestRolesUnderEnforce(Lifecycle):
         assert policy["Tags"] == [{"Key": "team", "Value": "platform"}]
         attached = iam.list_attached_role_policies(RoleName="app")["AttachedPolicies"]
         assert sorted(p["PolicyArn"] for p in attached) == sorted([SSM_CORE, policy["Arn"]])
+        profile = iam.get_instance_profile(InstanceProfileName="app")["InstanceProfile"]
+        assert profile["Arn"] == f"arn:aws:iam::{ACCOUNT}:instance-profile/services/app"
+        assert [r["Arn"] for r in profile["Roles"]] == [role["Arn"]]
+        assert profile["Tags"] == [{"Key": "team", "Value": "platform"}]
 
     # The role (UpdateRole, UpdateAssumeRolePolicy, TagRole, UntagRole), its
-    # inline policy (PutRolePolicy) and the customer policy (CreatePolicyVersion).
-    updated_in_place = 3
+    # inline policy (PutRolePolicy), the customer policy (CreatePolicyVersion)
+    # and the instance profile (TagInstanceProfile).
+    updated_in_place = 4
 
     def check_updated(self, terraform, iam):
         role = iam.get_role(RoleName="app")["Role"]
@@ -400,6 +404,8 @@ class TestRolesUnderEnforce(Lifecycle):
         assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v2"
         version = iam.get_policy_version(PolicyArn=arn, VersionId="v2")["PolicyVersion"]
         assert "logs:FilterLogEvents" in version["Document"]["Statement"][0]["Action"]
+        profile = iam.get_instance_profile(InstanceProfileName="app")["InstanceProfile"]
+        assert profile["Tags"] == [{"Key": "team", "Value": "sre"}]
 
 
 class TestUsers(Lifecycle):
