@@ -333,22 +333,44 @@ impl ActionIndex {
             .collect();
         keys.sort_unstable();
         keys.dedup();
+        // Which statements can match a key: those that name it exactly (found
+        // by look-up), and those that must be asked (a wildcard pattern, or
+        // NotAction). Asking every statement about every key was quadratic:
+        // 8,000 one-action statements, which fit in one SimulateCustomPolicy
+        // request, took seconds to compile (issue 13 item 3).
+        let mut naming: std::collections::HashMap<&[u8], Vec<u32>> = std::collections::HashMap::new();
+        let mut asked: Vec<u32> = Vec::new();
+        for (index, statement) in (0u32..).zip(statements) {
+            let Some(matcher) = statement.actions.as_ref() else { continue };
+            if matcher.negated || matcher.patterns.iter().any(|p| !matches!(p, ValuePattern::Exact(_))) {
+                asked.push(index);
+                continue;
+            }
+            for pattern in matcher.patterns.iter() {
+                if let ValuePattern::Exact(action) = pattern {
+                    naming.entry(action).or_default().push(index);
+                }
+            }
+        }
         let empty = Context::new();
         let exact: Vec<TableEntry<ExactEntry>> = keys
-            .into_iter()
+            .iter()
             .map(|action| {
-                let service = service_of(&action);
-                let matching: Box<[u32]> = (0u32..)
-                    .zip(statements)
-                    .filter(|(index, statement)| {
-                        can_match(*index as usize, service)
-                            && statement
-                                .actions
-                                .as_ref()
-                                .is_some_and(|matcher| matcher.matches(&action, &empty))
-                    })
-                    .map(|(index, _)| index)
-                    .collect();
+                let service = service_of(action);
+                let mut matching: Vec<u32> = naming.get(&action[..]).cloned().unwrap_or_default();
+                matching.extend(asked.iter().copied().filter(|&index| {
+                    can_match(index as usize, service)
+                        && statements[index as usize]
+                            .actions
+                            .as_ref()
+                            .is_some_and(|matcher| matcher.matches(action, &empty))
+                }));
+                // Document order, each statement once (a statement may name
+                // an action twice).
+                matching.sort_unstable();
+                matching.dedup();
+                let matching: Box<[u32]> = matching.into();
+                let action = action.clone();
                 let of = |index: &u32| statements.get(*index as usize);
                 let no_deny = !matching
                     .iter()
