@@ -274,8 +274,20 @@ impl App {
         response
     }
 
-    /// Answers one HTTP request.
+    /// Answers one HTTP request that came without a socket (tests): peer
+    /// unknown, plain HTTP.
     pub async fn handle<B>(&self, req: Request<B>) -> Reply
+    where
+        B: hyper::body::Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.handle_from(req, None).await
+    }
+
+    /// Answers one HTTP request that arrived on the connection `conn`.
+    /// (Handed in, not put in the request's extensions: that would cost an
+    /// allocation per request.)
+    pub async fn handle_from<B>(&self, req: Request<B>, conn: Option<ConnInfo>) -> Reply
     where
         B: hyper::body::Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -313,7 +325,6 @@ impl App {
         }
         let started = std::time::Instant::now();
         let request_id = request_id();
-        let conn = req.extensions().get::<ConnInfo>().copied();
         // Unsigned requests act with `--auth off`, so a web page could make
         // a visitor's browser call the API (a GET through an image, a POST
         // through a form); with `--auth` on, a signature is needed anyway.
@@ -444,9 +455,9 @@ fn is_unsigned_operation(params: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-/// What the connection a request arrived on says about it; [`serve`] puts
-/// one in every request's extensions ([`App::handle`] called without a
-/// socket, as in unit tests, finds none: peer unknown, plain HTTP).
+/// What the connection a request arrived on says about it; [`serve`] hands
+/// one with every request to [`App::handle_from`] ([`App::handle`], without
+/// a socket as in unit tests, has none: peer unknown, plain HTTP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnInfo {
     /// The TCP peer (`sourceIPAddress` in the audit log).
@@ -559,10 +570,9 @@ async fn serve_connection<I>(io: TokioIo<I>, app: Arc<App>, info: ConnInfo, head
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = service_fn(move |mut req: Request<Incoming>| {
+    let service = service_fn(move |req: Request<Incoming>| {
         let app = app.clone();
-        req.extensions_mut().insert(info);
-        async move { Ok::<_, Infallible>(app.handle(req).await) }
+        async move { Ok::<_, Infallible>(app.handle_from(req, Some(info)).await) }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
