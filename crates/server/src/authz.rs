@@ -37,33 +37,18 @@ impl ironiam_console::Authorizer for ConsoleAuthorizer {
         let input = ironiam_protocol::decode_input(def, &owned).map_err(|e| IamError::Validation(e.message()))?;
         // The console is told nothing of its connection; it runs on the
         // operator's machine or behind their proxy, so no TLS is claimed.
-        authorize(service, self.mode, false, caller, def, &input, None, false)
+        authorize(service, self.mode, false, caller, def, &input, None, false).1
     }
 }
 
 /// Authorizes a request for `mode`: `Ok` to go on, `Err(AccessDenied)` to
-/// refuse it. The root user is never denied; in soft mode a denial is
-/// logged and the request goes on.
+/// refuse it, with what was decided (for the metrics: `None` when the mode
+/// does not authorize, or evaluation failed). The root user is never
+/// denied; in soft mode a denial is logged and the request goes on.
 /// With `encode`, a denial's message ends with an encoded authorization
 /// failure message that DecodeAuthorizationMessage explains.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn authorize(
-    service: &IamService,
-    mode: AuthMode,
-    encode: bool,
-    caller: &Caller,
-    op: &OperationDef,
-    input: &Input,
-    region: Option<&str>,
-    secure: bool,
-) -> Result<(), IamError> {
-    authorize_counted(service, mode, encode, caller, op, input, region, secure).1
-}
-
-/// [`authorize`], also saying what was decided (for the metrics): `None`
-/// when the mode does not authorize, or evaluation failed.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn authorize_counted(
     service: &IamService,
     mode: AuthMode,
     encode: bool,
@@ -116,7 +101,7 @@ pub(crate) fn authorize_counted(
     (Some(outcome), Ok(()))
 }
 
-/// One authorization request decided for `mode`, as [`authorize_counted`] answers.
+/// One authorization request decided for `mode`, as [`authorize`] answers.
 fn decide(service: &IamService, mode: AuthMode, encode: bool, caller: &Caller, request: &AuthzRequest) -> (Option<AuthzOutcome>, Result<(), IamError>) {
     // The verdict alone on every request; the statements behind a denial
     // (for its message) only when there is one. Evaluated again, a denial

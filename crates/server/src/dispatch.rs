@@ -13,7 +13,7 @@ use ironiam_protocol::{decode_input, parse_form, resolve_operation, Input, Opera
 
 use crate::audit::{AuditEvent, AuditLog};
 use crate::auth::{AuthMode, Authenticated};
-use crate::authz::authorize_counted;
+use crate::authz::authorize;
 use crate::handlers::Ctx;
 use crate::metrics::{AuthzOutcome, Metrics};
 use crate::render_cache::RoleXmlCache;
@@ -203,7 +203,7 @@ fn answer(
 ) -> Answer {
     let caller = &authenticated.caller;
     let region = authenticated.region.as_deref();
-    let (decided, authorized) = authorize_counted(service, mode, encode_denials, caller, op, input, region, authenticated.secure);
+    let (decided, authorized) = authorize(service, mode, encode_denials, caller, op, input, region, authenticated.secure);
     *decision = decided;
     if let Err(denied) = authorized {
         return Answer::from_domain(op.service, denied);
