@@ -46,7 +46,10 @@ impl Scenario {
                 Service::Sts,
                 form(&[("Action", "GetCallerIdentity"), ("Version", STS_VERSION)]),
             )),
-            Scenario::AssumeRole => Some((Service::Sts, assume_role(BENCH_ROLE_ARN, BENCH_SESSION_NAME))),
+            Scenario::AssumeRole => Some((
+                Service::Sts,
+                assume_role(BENCH_ROLE_ARN, BENCH_SESSION_NAME),
+            )),
             Scenario::CreateDeleteRole => None,
         }
     }

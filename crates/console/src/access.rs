@@ -38,7 +38,13 @@ impl Level {
         }
     }
 
-    const ALL: [Level; 5] = [Level::List, Level::Read, Level::Write, Level::Permissions, Level::Tagging];
+    const ALL: [Level; 5] = [
+        Level::List,
+        Level::Read,
+        Level::Write,
+        Level::Permissions,
+        Level::Tagging,
+    ];
 }
 
 impl From<AccessLevel> for Level {
@@ -56,7 +62,10 @@ impl From<AccessLevel> for Level {
 /// The levels of every action `action` (`service:Name`, wildcards allowed)
 /// matches; empty for an action the reference does not know.
 pub(crate) fn levels_of(action: &str) -> BTreeSet<Level> {
-    access_levels_matching(action).into_iter().map(Level::from).collect()
+    access_levels_matching(action)
+        .into_iter()
+        .map(Level::from)
+        .collect()
 }
 
 /// What one service grants.
@@ -163,9 +172,13 @@ pub(crate) fn summarise<'a>(documents: impl IntoIterator<Item = &'a str>) -> Sum
     let mut by_prefix: BTreeMap<String, Acc> = BTreeMap::new();
     let mut denied = BTreeSet::new();
     for document in documents {
-        let Ok(policy) = ironiam_policy::parse(document) else { continue };
+        let Ok(policy) = ironiam_policy::parse(document) else {
+            continue;
+        };
         for statement in policy.statements() {
-            let Some(actions) = statement.action() else { continue };
+            let Some(actions) = statement.action() else {
+                continue;
+            };
             if statement.effect() == Effect::Deny {
                 if !actions.polarity.is_negated() {
                     for action in actions.values.iter() {
@@ -235,14 +248,32 @@ mod tests {
     #[test]
     fn levels_come_from_the_service_reference() {
         assert_eq!(levels_of("iam:ListRoles"), BTreeSet::from([Level::List]));
-        assert_eq!(levels_of("iam:PutRolePolicy"), BTreeSet::from([Level::Permissions]));
-        assert_eq!(levels_of("ecs:TagResource"), BTreeSet::from([Level::Tagging]));
-        assert_eq!(levels_of("ecs:RegisterContainerInstance"), BTreeSet::from([Level::Write]));
-        assert_eq!(levels_of("ssm:GetParameters"), BTreeSet::from([Level::Read]));
+        assert_eq!(
+            levels_of("iam:PutRolePolicy"),
+            BTreeSet::from([Level::Permissions])
+        );
+        assert_eq!(
+            levels_of("ecs:TagResource"),
+            BTreeSet::from([Level::Tagging])
+        );
+        assert_eq!(
+            levels_of("ecs:RegisterContainerInstance"),
+            BTreeSet::from([Level::Write])
+        );
+        assert_eq!(
+            levels_of("ssm:GetParameters"),
+            BTreeSet::from([Level::Read])
+        );
         // Where a verb would mislead: CreateTags only tags, and a log
         // group's retention "policy" is not a permission.
-        assert_eq!(levels_of("ec2:CreateTags"), BTreeSet::from([Level::Tagging]));
-        assert_eq!(levels_of("logs:PutRetentionPolicy"), BTreeSet::from([Level::Write]));
+        assert_eq!(
+            levels_of("ec2:CreateTags"),
+            BTreeSet::from([Level::Tagging])
+        );
+        assert_eq!(
+            levels_of("logs:PutRetentionPolicy"),
+            BTreeSet::from([Level::Write])
+        );
         assert!(levels_of("ssm:Get*").contains(&Level::Read));
         assert!(levels_of("ecs:Submit*").iter().all(|l| *l == Level::Write));
         assert!(levels_of("ecs:NoSuchAction").is_empty());

@@ -52,7 +52,10 @@ pub(crate) fn new_nonce() -> String {
 
 /// Whether `value` has the shape of a nonce this console mints.
 pub(crate) fn is_nonce(value: &str) -> bool {
-    value.len() == 32 && value.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    value.len() == 32
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn mac(nonce: &str) -> Option<Hmac<Sha256>> {
@@ -64,7 +67,9 @@ fn mac(nonce: &str) -> Option<Hmac<Sha256>> {
 
 /// The token forms of the browser holding `nonce` must carry.
 pub(crate) fn token(nonce: &str) -> String {
-    mac(nonce).map(|m| hex(&m.finalize().into_bytes())).unwrap_or_default()
+    mac(nonce)
+        .map(|m| hex(&m.finalize().into_bytes()))
+        .unwrap_or_default()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -99,7 +104,10 @@ pub(crate) fn check(req: &Req) -> Result<(), Refusal> {
         return Err(Refusal::CrossSite);
     }
     if let (Some(origin), Some(host)) = (&req.origin, &req.host) {
-        let same = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host.as_str());
+        let same = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            == Some(host.as_str());
         if !same {
             return Err(Refusal::CrossSite);
         }
@@ -107,9 +115,16 @@ pub(crate) fn check(req: &Req) -> Result<(), Refusal> {
     if req.fresh_nonce {
         return Err(Refusal::NoCookie);
     }
-    let sent = req.f("_csrf").map(str::to_string).or_else(|| req.header_token.clone());
-    let Some(sent) = sent.and_then(|s| unhex(&s)) else { return Err(Refusal::BadToken) };
-    let Some(m) = mac(&req.nonce) else { return Err(Refusal::BadToken) };
+    let sent = req
+        .f("_csrf")
+        .map(str::to_string)
+        .or_else(|| req.header_token.clone());
+    let Some(sent) = sent.and_then(|s| unhex(&s)) else {
+        return Err(Refusal::BadToken);
+    };
+    let Some(m) = mac(&req.nonce) else {
+        return Err(Refusal::BadToken);
+    };
     // `verify_slice` compares in constant time.
     m.verify_slice(&sent).map_err(|_| Refusal::BadToken)
 }

@@ -39,8 +39,16 @@ pub(crate) struct PolicyDiff {
 impl PolicyDiff {
     /// Counts of added and removed lines.
     pub(crate) fn counts(&self) -> (usize, usize) {
-        let added = self.lines.iter().filter(|l| matches!(l, Line::Added(_))).count();
-        let removed = self.lines.iter().filter(|l| matches!(l, Line::Removed(_))).count();
+        let added = self
+            .lines
+            .iter()
+            .filter(|l| matches!(l, Line::Added(_)))
+            .count();
+        let removed = self
+            .lines
+            .iter()
+            .filter(|l| matches!(l, Line::Removed(_)))
+            .count();
         (added, removed)
     }
 
@@ -84,7 +92,14 @@ pub(crate) fn semantic_diff(current: &str, proposed: &str) -> Option<PolicyDiff>
     // "not granted: principal Service `x`, action `y`" reads, in a list headed
     // "Newly allowed", as "principal Service x, action y".
     let readable = |grants: Vec<String>| -> Vec<String> {
-        grants.into_iter().map(|g| g.strip_prefix("not granted: ").unwrap_or(&g).replace('`', "")).collect()
+        grants
+            .into_iter()
+            .map(|g| {
+                g.strip_prefix("not granted: ")
+                    .unwrap_or(&g)
+                    .replace('`', "")
+            })
+            .collect()
     };
     Some(PolicyDiff {
         equal,
@@ -124,11 +139,28 @@ mod tests {
         let d = semantic_diff(&ec2, CLI_FORM).unwrap();
         assert!(!d.equal);
         assert_eq!(d.counts(), (1, 1));
-        assert!(d.lines.iter().any(|l| matches!(l, Line::Removed(t) if t.trim() == "\"ec2.amazonaws.com\"")), "{:?}", d.lines);
-        assert!(d.lines.iter().any(|l| matches!(l, Line::Added(t) if t.trim() == "\"ssm.amazonaws.com\"")));
+        assert!(
+            d.lines
+                .iter()
+                .any(|l| matches!(l, Line::Removed(t) if t.trim() == "\"ec2.amazonaws.com\"")),
+            "{:?}",
+            d.lines
+        );
+        assert!(d
+            .lines
+            .iter()
+            .any(|l| matches!(l, Line::Added(t) if t.trim() == "\"ssm.amazonaws.com\"")));
         assert_eq!(d.granted.len(), 1, "{:?}", d.granted);
-        assert!(d.granted[0].contains("ssm.amazonaws.com"), "{:?}", d.granted);
-        assert!(d.revoked[0].contains("ec2.amazonaws.com"), "{:?}", d.revoked);
+        assert!(
+            d.granted[0].contains("ssm.amazonaws.com"),
+            "{:?}",
+            d.granted
+        );
+        assert!(
+            d.revoked[0].contains("ec2.amazonaws.com"),
+            "{:?}",
+            d.revoked
+        );
         let j = d.to_json();
         assert_eq!(j["added"], 1);
         assert!(semantic_diff(&ec2, "{").is_none());

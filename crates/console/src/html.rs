@@ -29,7 +29,11 @@ pub(crate) fn esc(s: &str) -> String {
 }
 
 /// Characters left as they are in a URL component: RFC 3986's unreserved set.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes `s` as one URL path segment or query value.
 pub(crate) fn enc(s: &str) -> String {
@@ -52,7 +56,10 @@ pub(crate) fn json_script(id: &str, value: &serde_json::Value) -> String {
             c => safe.push(c),
         }
     }
-    format!("<script type=\"application/json\" id=\"{}\">{safe}</script>", esc(id))
+    format!(
+        "<script type=\"application/json\" id=\"{}\">{safe}</script>",
+        esc(id)
+    )
 }
 
 /// The URL of a role's page.
@@ -67,7 +74,10 @@ pub(crate) fn policy_url(arn: &str) -> String {
 
 /// The hidden field every form carries.
 pub(crate) fn csrf_field(req: &Req) -> String {
-    format!("<input type=\"hidden\" name=\"_csrf\" value=\"{}\">", esc(&req.token()))
+    format!(
+        "<input type=\"hidden\" name=\"_csrf\" value=\"{}\">",
+        esc(&req.token())
+    )
 }
 
 /// Which navigation entry is current.
@@ -141,8 +151,16 @@ impl Page<'_> {
             },
         );
         let link = |out: &mut String, nav: Nav, href: &str, label: &str| {
-            let current = if nav == self.nav { " aria-current=\"page\" class=\"current\"" } else { "" };
-            let _ = write!(out, "<a href=\"{}{href}\"{current}>{label}</a>", crate::PREFIX);
+            let current = if nav == self.nav {
+                " aria-current=\"page\" class=\"current\""
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                "<a href=\"{}{href}\"{current}>{label}</a>",
+                crate::PREFIX
+            );
         };
         link(&mut out, Nav::Dashboard, "", "Dashboard");
         out.push_str("<div class=\"sidenav-section\">Access management</div>");
@@ -231,7 +249,12 @@ pub(crate) fn count(n: usize) -> String {
 
 /// Pagination links for `total` items in pages of `size`, currently on
 /// `page` (1-based); `href(n)` is the URL of page `n`.
-pub(crate) fn pagination(total: usize, size: usize, page: usize, href: impl Fn(usize) -> String) -> String {
+pub(crate) fn pagination(
+    total: usize,
+    size: usize,
+    page: usize,
+    href: impl Fn(usize) -> String,
+) -> String {
     let pages = total.div_ceil(size).max(1);
     let first = if total == 0 { 0 } else { (page - 1) * size + 1 };
     let last = (page * size).min(total);
@@ -243,12 +266,22 @@ pub(crate) fn pagination(total: usize, size: usize, page: usize, href: impl Fn(u
     );
     let button = |out: &mut String, n: usize, label: &str, rel: &str, enabled: bool| {
         if enabled {
-            let _ = write!(out, "<a class=\"pager-link\" rel=\"{rel}\" href=\"{}\">{label}</a>", esc(&href(n)));
+            let _ = write!(
+                out,
+                "<a class=\"pager-link\" rel=\"{rel}\" href=\"{}\">{label}</a>",
+                esc(&href(n))
+            );
         } else {
             let _ = write!(out, "<span class=\"pager-link disabled\">{label}</span>");
         }
     };
-    button(&mut out, page.saturating_sub(1).max(1), "‹ Previous", "prev", page > 1);
+    button(
+        &mut out,
+        page.saturating_sub(1).max(1),
+        "‹ Previous",
+        "prev",
+        page > 1,
+    );
     // First, last, and two around the current page, with gaps shown as "…".
     let mut shown_gap = false;
     for n in 1..=pages {
@@ -256,16 +289,29 @@ pub(crate) fn pagination(total: usize, size: usize, page: usize, href: impl Fn(u
         if near {
             shown_gap = false;
             if n == page {
-                let _ = write!(out, "<span class=\"pager-link current\" aria-current=\"page\">{n}</span>");
+                let _ = write!(
+                    out,
+                    "<span class=\"pager-link current\" aria-current=\"page\">{n}</span>"
+                );
             } else {
-                let _ = write!(out, "<a class=\"pager-link\" href=\"{}\">{n}</a>", esc(&href(n)));
+                let _ = write!(
+                    out,
+                    "<a class=\"pager-link\" href=\"{}\">{n}</a>",
+                    esc(&href(n))
+                );
             }
         } else if !shown_gap {
             shown_gap = true;
             out.push_str("<span class=\"pager-gap\">…</span>");
         }
     }
-    button(&mut out, (page + 1).min(pages), "Next ›", "next", page < pages);
+    button(
+        &mut out,
+        (page + 1).min(pages),
+        "Next ›",
+        "next",
+        page < pages,
+    );
     out.push_str("</nav>");
     out
 }
@@ -273,9 +319,18 @@ pub(crate) fn pagination(total: usize, size: usize, page: usize, href: impl Fn(u
 /// A date as the console shows it: `2026-11-01 10:22 UTC`, with the ISO form
 /// in the `datetime` attribute and how long ago it was.
 pub(crate) fn date(iso: &str, now_epoch: i64, epoch: Option<i64>) -> String {
-    let shown = iso.get(..16).map(|d| d.replace('T', " ")).unwrap_or_else(|| iso.to_string());
-    let ago = epoch.map(|e| format!("<span class=\"muted\"> · {}</span>", ago(now_epoch - e))).unwrap_or_default();
-    format!("<time datetime=\"{}\">{} UTC</time>{ago}", esc(iso), esc(&shown))
+    let shown = iso
+        .get(..16)
+        .map(|d| d.replace('T', " "))
+        .unwrap_or_else(|| iso.to_string());
+    let ago = epoch
+        .map(|e| format!("<span class=\"muted\"> · {}</span>", ago(now_epoch - e)))
+        .unwrap_or_default();
+    format!(
+        "<time datetime=\"{}\">{} UTC</time>{ago}",
+        esc(iso),
+        esc(&shown)
+    )
 }
 
 /// "3 minutes ago", "2 days ago".
@@ -295,7 +350,9 @@ pub(crate) fn ago(seconds: i64) -> String {
 /// Pretty-prints a JSON document with four-space indentation, as the AWS
 /// console shows policies; a document that does not parse is returned as is.
 pub(crate) fn pretty_json(document: &str) -> String {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(document) else { return document.to_string() };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(document) else {
+        return document.to_string();
+    };
     let mut buf = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);

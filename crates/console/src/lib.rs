@@ -38,8 +38,8 @@ mod html;
 mod pages;
 mod request;
 mod session;
-mod throttle;
 mod svg;
+mod throttle;
 mod trust;
 mod usecases;
 mod validate;
@@ -62,7 +62,10 @@ const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 /// Whether `path` belongs to the console.
 pub fn is_console_path(path: &str) -> bool {
-    path == PREFIX || path.strip_prefix(PREFIX).is_some_and(|rest| rest.starts_with('/'))
+    path == PREFIX
+        || path
+            .strip_prefix(PREFIX)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// What a page handler answers; [`finish`] turns it into a response with the
@@ -85,14 +88,26 @@ pub trait Authorizer: Send + Sync {
     /// `Ok` when `caller` may call the IAM operation `operation` with
     /// `params` (API parameter names: `RoleName`, `PolicyArn`,
     /// `Tags.member.1.Key`…); AWS's `AccessDenied` otherwise.
-    fn authorize(&self, service: &IamService, caller: &Caller, operation: &str, params: &[(&str, &str)]) -> Result<(), IamError>;
+    fn authorize(
+        &self,
+        service: &IamService,
+        caller: &Caller,
+        operation: &str,
+        params: &[(&str, &str)],
+    ) -> Result<(), IamError>;
 }
 
 /// An [`Authorizer`] that allows everything: the console of `--auth off`.
 pub struct AllowAll;
 
 impl Authorizer for AllowAll {
-    fn authorize(&self, _: &IamService, _: &Caller, _: &str, _: &[(&str, &str)]) -> Result<(), IamError> {
+    fn authorize(
+        &self,
+        _: &IamService,
+        _: &Caller,
+        _: &str,
+        _: &[(&str, &str)],
+    ) -> Result<(), IamError> {
         Ok(())
     }
 }
@@ -109,13 +124,23 @@ impl Console {
     /// A console without sign-in: every action runs as the default
     /// account's root (`--auth off`, or `--console-without-sign-in`).
     pub fn local() -> Console {
-        Console { sign_in: false, authorizer: Box::new(AllowAll), sessions: Default::default(), throttle: Default::default() }
+        Console {
+            sign_in: false,
+            authorizer: Box::new(AllowAll),
+            sessions: Default::default(),
+            throttle: Default::default(),
+        }
     }
 
     /// A console that requires sign-in and authorizes every action of the
     /// signed-in principal with `authorizer`.
     pub fn with_sign_in(authorizer: Box<dyn Authorizer>) -> Console {
-        Console { sign_in: true, authorizer, sessions: Default::default(), throttle: Default::default() }
+        Console {
+            sign_in: true,
+            authorizer,
+            sessions: Default::default(),
+            throttle: Default::default(),
+        }
     }
 
     /// Answers one console request.
@@ -130,7 +155,10 @@ impl Console {
                 Ok(collected) => collected.to_bytes(),
                 Err(_) => {
                     return finish(
-                        Out::Html(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.".to_string()),
+                        Out::Html(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "Request body too large.".to_string(),
+                        ),
                         Vec::new(),
                     )
                 }
@@ -155,10 +183,34 @@ object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 fn finish(out: Out, cookies: Vec<String>) -> Response<Full<Bytes>> {
     let (status, ctype, body, location, cache) = match out {
-        Out::Html(status, body) => (status, "text/html; charset=utf-8", Bytes::from(body), None, "no-store"),
-        Out::Redirect(to) => (StatusCode::SEE_OTHER, "text/plain; charset=utf-8", Bytes::new(), Some(to), "no-store"),
-        Out::Json(status, body) => (status, "application/json", Bytes::from(body), None, "no-store"),
-        Out::Asset(ctype, body) => (StatusCode::OK, ctype, Bytes::from_static(body.as_bytes()), None, "no-cache"),
+        Out::Html(status, body) => (
+            status,
+            "text/html; charset=utf-8",
+            Bytes::from(body),
+            None,
+            "no-store",
+        ),
+        Out::Redirect(to) => (
+            StatusCode::SEE_OTHER,
+            "text/plain; charset=utf-8",
+            Bytes::new(),
+            Some(to),
+            "no-store",
+        ),
+        Out::Json(status, body) => (
+            status,
+            "application/json",
+            Bytes::from(body),
+            None,
+            "no-store",
+        ),
+        Out::Asset(ctype, body) => (
+            StatusCode::OK,
+            ctype,
+            Bytes::from_static(body.as_bytes()),
+            None,
+            "no-cache",
+        ),
     };
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
@@ -166,7 +218,10 @@ fn finish(out: Out, cookies: Vec<String>) -> Response<Full<Bytes>> {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.insert("content-security-policy", HeaderValue::from_static(CSP));
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     if let Some(to) = location {

@@ -38,21 +38,38 @@ pub(crate) struct Req {
 }
 
 fn header(parts: &Parts, name: &str) -> Option<String> {
-    parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    parts
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn decode_pairs(bytes: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 impl Req {
     /// Reads `parts` and `body`.
     pub fn from_parts(parts: &Parts, body: Bytes) -> Req {
-        let path = parts.uri.path().strip_prefix(crate::PREFIX).unwrap_or("").to_string();
+        let path = parts
+            .uri
+            .path()
+            .strip_prefix(crate::PREFIX)
+            .unwrap_or("")
+            .to_string();
         let query = decode_pairs(parts.uri.query().unwrap_or("").as_bytes());
-        let is_form = header(parts, "content-type")
-            .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
-        let form = if parts.method == Method::POST && is_form { decode_pairs(&body) } else { Vec::new() };
+        let is_form = header(parts, "content-type").is_some_and(|c| {
+            c.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+        let form = if parts.method == Method::POST && is_form {
+            decode_pairs(&body)
+        } else {
+            Vec::new()
+        };
         let cookies: Vec<(String, String)> = parts
             .headers
             .get_all(hyper::header::COOKIE)
@@ -62,8 +79,11 @@ impl Req {
             .filter_map(|c| c.trim().split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let cookie_nonce =
-            cookies.iter().find(|(k, _)| k == csrf::COOKIE).map(|(_, v)| v.to_string()).filter(|v| csrf::is_nonce(v));
+        let cookie_nonce = cookies
+            .iter()
+            .find(|(k, _)| k == csrf::COOKIE)
+            .map(|(_, v)| v.to_string())
+            .filter(|v| csrf::is_nonce(v));
         let (nonce, fresh_nonce) = match cookie_nonce {
             Some(n) => (n, false),
             None => (csrf::new_nonce(), true),
@@ -87,12 +107,18 @@ impl Req {
 
     /// The first cookie `name`.
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first query parameter `name`.
     pub fn q(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first query parameter `name`, trimmed, or `""`.
@@ -102,7 +128,10 @@ impl Req {
 
     /// The first form parameter `name`.
     pub fn f(&self, name: &str) -> Option<&str> {
-        self.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first form parameter `name`, or `""`.
@@ -112,7 +141,11 @@ impl Req {
 
     /// Every form parameter `name`, in order.
     pub fn f_all(&self, name: &str) -> Vec<&str> {
-        self.form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.form
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The CSRF token this browser's forms must carry.

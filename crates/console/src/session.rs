@@ -44,7 +44,10 @@ pub(crate) struct Session {
 
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session").field("caller", &self.caller.arn).field("password_reset_required", &self.password_reset_required).finish()
+        f.debug_struct("Session")
+            .field("caller", &self.caller.arn)
+            .field("password_reset_required", &self.password_reset_required)
+            .finish()
     }
 }
 
@@ -60,7 +63,10 @@ fn key(token: &str) -> [u8; 32] {
 
 /// Whether `value` has the shape of a token this console mints.
 fn is_token(value: &str) -> bool {
-    value.len() == 64 && value.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    value.len() == 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl Sessions {
@@ -78,7 +84,14 @@ impl Sessions {
                 live.remove(&oldest);
             }
         }
-        live.insert(key(&token), Session { caller, password_reset_required, created: Instant::now() });
+        live.insert(
+            key(&token),
+            Session {
+                caller,
+                password_reset_required,
+                created: Instant::now(),
+            },
+        );
         token
     }
 
@@ -125,7 +138,11 @@ impl Sessions {
 /// over `http://` on other hosts — which is right: a password should not
 /// cross a network in clear).
 fn secure(req: &Req) -> bool {
-    if req.forwarded_proto.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("https")) {
+    if req
+        .forwarded_proto
+        .as_deref()
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+    {
         return true;
     }
     !is_loopback_host(req.host.as_deref().unwrap_or(""))
@@ -136,11 +153,15 @@ fn secure(req: &Req) -> bool {
 /// address is parsed: `127.attacker.example` is a name, not loopback.
 fn is_loopback_host(host: &str) -> bool {
     let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => name,
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => {
+            name
+        }
         _ => host,
     };
     name.eq_ignore_ascii_case("localhost")
-        || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
         || name
             .strip_prefix('[')
             .and_then(|n| n.strip_suffix(']'))
@@ -151,7 +172,10 @@ fn is_loopback_host(host: &str) -> bool {
 /// The `Set-Cookie` value that hands `token` to the browser.
 pub(crate) fn cookie(req: &Req, token: &str) -> String {
     let secure = if secure(req) { "; Secure" } else { "" };
-    format!("{COOKIE}={token}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{secure}", LIFETIME.as_secs())
+    format!(
+        "{COOKIE}={token}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        LIFETIME.as_secs()
+    )
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
@@ -166,11 +190,28 @@ mod loopback_tests {
 
     #[test]
     fn only_loopback_addresses_and_localhost_are_loopback() {
-        for host in ["127.0.0.1", "127.0.0.1:4566", "127.1.2.3:80", "localhost", "LOCALHOST:8080", "[::1]", "[::1]:4566"] {
+        for host in [
+            "127.0.0.1",
+            "127.0.0.1:4566",
+            "127.1.2.3:80",
+            "localhost",
+            "LOCALHOST:8080",
+            "[::1]",
+            "[::1]:4566",
+        ] {
             assert!(is_loopback_host(host), "{host}");
         }
         // Names that merely start like a loopback address are names.
-        for host in ["127.attacker.example", "127.attacker.example:4566", "127.0.0.1.nip.io", "localhost.example", "[::2]:1", "10.0.0.1", "", "::1"] {
+        for host in [
+            "127.attacker.example",
+            "127.attacker.example:4566",
+            "127.0.0.1.nip.io",
+            "localhost.example",
+            "[::2]:1",
+            "10.0.0.1",
+            "",
+            "::1",
+        ] {
             assert!(!is_loopback_host(host), "{host}");
         }
     }

@@ -73,7 +73,11 @@ pub(crate) fn role_picture(role: &str, trusted: &[Trusted], summary: &Summary) -
             y + 29
         );
     }
-    let shown = if trusted.len() > MAX_ROWS + 1 { MAX_ROWS } else { trusted.len() };
+    let shown = if trusted.len() > MAX_ROWS + 1 {
+        MAX_ROWS
+    } else {
+        trusted.len()
+    };
     for (i, t) in trusted.iter().take(shown).enumerate() {
         let y = row_y(i);
         let cy = y + BOX_H / 2;
@@ -144,9 +148,19 @@ pub(crate) fn role_picture(role: &str, trusted: &[Trusted], summary: &Summary) -
     let mut ranked: Vec<&crate::access::ServiceAccess> = summary.allowed.iter().collect();
     ranked.sort_by_key(|a| {
         let changes = a.levels.contains(&Level::Write) || a.levels.contains(&Level::Permissions);
-        (a.prefix != "*", !a.full, !changes, std::cmp::Reverse(a.levels.len()), a.name.to_lowercase())
+        (
+            a.prefix != "*",
+            !a.full,
+            !changes,
+            std::cmp::Reverse(a.levels.len()),
+            a.name.to_lowercase(),
+        )
     });
-    let shown = if ranked.len() > MAX_ROWS + 1 { MAX_ROWS } else { ranked.len() };
+    let shown = if ranked.len() > MAX_ROWS + 1 {
+        MAX_ROWS
+    } else {
+        ranked.len()
+    };
     for (i, a) in ranked.into_iter().take(shown).enumerate() {
         let y = row_y(i);
         let cy = y + BOX_H / 2;

@@ -41,7 +41,8 @@ impl Throttle {
     /// Whether attempts for `name` in `account` are currently refused.
     pub(crate) fn is_braked(&self, account: &str, name: &str) -> bool {
         let map = self.failures.lock();
-        map.get(&key(account, name)).is_some_and(|(n, first)| *n >= MAX_FAILURES && first.elapsed() < WINDOW)
+        map.get(&key(account, name))
+            .is_some_and(|(n, first)| *n >= MAX_FAILURES && first.elapsed() < WINDOW)
     }
 
     /// Counts a failed attempt.

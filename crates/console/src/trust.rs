@@ -32,7 +32,12 @@ impl Trusted {
     /// How the roles list names it: `AWS Service: ec2`, `Account: 111122223333`.
     pub(crate) fn label(&self) -> String {
         match self.kind {
-            Kind::Service => format!("AWS Service: {}", self.value.strip_suffix(".amazonaws.com").unwrap_or(&self.value)),
+            Kind::Service => format!(
+                "AWS Service: {}",
+                self.value
+                    .strip_suffix(".amazonaws.com")
+                    .unwrap_or(&self.value)
+            ),
             Kind::Aws => match account_of(&self.value) {
                 Some(account) if is_root(&self.value) => format!("Account: {account}"),
                 _ => format!("AWS: {}", self.value),
@@ -47,7 +52,13 @@ impl Trusted {
     pub(crate) fn kind_label(&self) -> &'static str {
         match self.kind {
             Kind::Service => "AWS service",
-            Kind::Aws => if is_root(&self.value) { "AWS account" } else { "IAM principal" },
+            Kind::Aws => {
+                if is_root(&self.value) {
+                    "AWS account"
+                } else {
+                    "IAM principal"
+                }
+            }
             Kind::Federated => "Identity provider",
             Kind::Everyone => "Anyone",
             Kind::CanonicalUser => "Canonical user",
@@ -71,13 +82,17 @@ fn is_root(value: &str) -> bool {
 /// `Principal`), sorted and without duplicates. A document that does not
 /// parse trusts no one as far as the console can tell.
 pub(crate) fn trusted(document: &str) -> Vec<Trusted> {
-    let Ok(policy) = ironiam_policy::parse(document) else { return Vec::new() };
+    let Ok(policy) = ironiam_policy::parse(document) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for statement in policy.statements() {
         if statement.effect() != Effect::Allow {
             continue;
         }
-        let Some(set) = statement.principal_set() else { continue };
+        let Some(set) = statement.principal_set() else {
+            continue;
+        };
         if set.polarity.is_negated() {
             continue;
         }
@@ -91,7 +106,11 @@ pub(crate) fn trusted(document: &str) -> Vec<Trusted> {
                     PrincipalType::Federated => Kind::Federated,
                     PrincipalType::CanonicalUser => Kind::CanonicalUser,
                 };
-                out.push(Trusted { kind, value: value.clone(), conditional });
+                out.push(Trusted {
+                    kind,
+                    value: value.clone(),
+                    conditional,
+                });
             }
         }
     }
@@ -123,7 +142,15 @@ mod tests {
           {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
         let t = trusted(doc);
         let labels: Vec<String> = t.iter().map(Trusted::label).collect();
-        assert_eq!(labels, ["AWS Service: ec2", "AWS Service: ssm", "Account: 111122223333", "Identity Provider: accounts.google.com"]);
+        assert_eq!(
+            labels,
+            [
+                "AWS Service: ec2",
+                "AWS Service: ssm",
+                "Account: 111122223333",
+                "Identity Provider: accounts.google.com"
+            ]
+        );
         assert!(t[2].conditional);
         assert_eq!(summary("not json"), "—");
     }

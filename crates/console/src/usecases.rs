@@ -130,7 +130,10 @@ pub(crate) const SERVICES: &[ServiceUseCases] = &[
 
 /// The use case with `id`.
 pub(crate) fn find(id: &str) -> Option<&'static UseCase> {
-    SERVICES.iter().flat_map(|s| s.use_cases.iter()).find(|u| u.id == id)
+    SERVICES
+        .iter()
+        .flat_map(|s| s.use_cases.iter())
+        .find(|u| u.id == id)
 }
 
 /// The trust policy AWS's console writes for a service use case.
@@ -156,16 +159,31 @@ mod tests {
             for u in service.use_cases {
                 assert!(u.id.starts_with(service.id), "{}", u.id);
                 for arn in u.policies {
-                    let p = ironiam_catalog::catalog().get(arn).unwrap_or_else(|| panic!("{arn} missing"));
+                    let p = ironiam_catalog::catalog()
+                        .get(arn)
+                        .unwrap_or_else(|| panic!("{arn} missing"));
                     assert!(p.is_attachable, "{arn}");
                 }
-                ironiam_policy::validate(&service_trust(u.principal), ironiam_policy::PolicyKind::Trust).unwrap();
+                ironiam_policy::validate(
+                    &service_trust(u.principal),
+                    ironiam_policy::PolicyKind::Trust,
+                )
+                .unwrap();
             }
         }
         let ecs = find("ecs/ec2-role").unwrap();
         assert_eq!(ecs.principal, "ec2.amazonaws.com");
-        assert_eq!(ecs.policies, ["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"]);
-        assert_eq!(find("ecs/task").unwrap().principal, "ecs-tasks.amazonaws.com");
-        assert_eq!(find("ecs/autoscale").unwrap().principal, "application-autoscaling.amazonaws.com");
+        assert_eq!(
+            ecs.policies,
+            ["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"]
+        );
+        assert_eq!(
+            find("ecs/task").unwrap().principal,
+            "ecs-tasks.amazonaws.com"
+        );
+        assert_eq!(
+            find("ecs/autoscale").unwrap().principal,
+            "application-autoscaling.amazonaws.com"
+        );
     }
 }

@@ -20,7 +20,10 @@ impl From<IamError> for ApiError {
         if let IamError::Internal(detail) = &e {
             tracing::error!(%detail, "internal error in the console");
         }
-        ApiError { code: e.code().to_string(), message: e.message().to_string() }
+        ApiError {
+            code: e.code().to_string(),
+            message: e.message().to_string(),
+        }
     }
 }
 
@@ -41,10 +44,19 @@ impl ApiError {
 /// Checks `params` against the input shape of the IAM operation `op`.
 pub(crate) fn shape(op: &str, params: &[(&str, &str)]) -> Result<(), ApiError> {
     let Some(def) = operation(Some(Service::Iam), op) else {
-        return Err(ApiError { code: "InternalFailure".into(), message: format!("unknown operation {op}") });
+        return Err(ApiError {
+            code: "InternalFailure".into(),
+            message: format!("unknown operation {op}"),
+        });
     };
-    let owned: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    decode_input(def, &owned).map(|_| ()).map_err(|e| ApiError { code: e.code().to_string(), message: e.message() })
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    decode_input(def, &owned).map(|_| ()).map_err(|e| ApiError {
+        code: e.code().to_string(),
+        message: e.message(),
+    })
 }
 
 #[cfg(test)]

@@ -16,27 +16,69 @@ use ironiam_core::users::NewUser;
 use ironiam_policy::Context;
 
 fn authorize(c: &mut Criterion) {
-    let s = IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_800_000_000)), Settings::default());
+    let s = IamService::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(FixedClock::new(1_800_000_000)),
+        Settings::default(),
+    );
     let root = s.default_caller();
-    let user = s.create_user(&root, NewUser { name: "worker".into(), ..Default::default() }).unwrap();
-    for arn in ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"] {
+    let user = s
+        .create_user(
+            &root,
+            NewUser {
+                name: "worker".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    for arn in [
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+    ] {
         s.attach_user_policy(&root, "worker", arn).unwrap();
     }
     let inline = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::123456789012:role/bench-role"}]}"#;
-    s.put_user_policy(&root, "worker", "get-role".into(), inline.into()).unwrap();
+    s.put_user_policy(&root, "worker", "get-role".into(), inline.into())
+        .unwrap();
     let caller = Caller::user(&user);
     let mut group = c.benchmark_group("authorize");
     for (name, action, resource) in [
-        ("inline_allows", "iam:GetRole", "arn:aws:iam::123456789012:role/bench-role"),
+        (
+            "inline_allows",
+            "iam:GetRole",
+            "arn:aws:iam::123456789012:role/bench-role",
+        ),
         ("managed_allows", "ecs:RegisterContainerInstance", "*"),
-        ("implicit_deny", "iam:CreateRole", "arn:aws:iam::123456789012:role/x"),
+        (
+            "implicit_deny",
+            "iam:CreateRole",
+            "arn:aws:iam::123456789012:role/x",
+        ),
     ] {
-        let request = AuthzRequest { action: action.into(), resource: resource.into(), resource_account: None, context: Context::new() };
-        assert_eq!(s.authorize(&caller, &request).unwrap().is_allowed(), name != "implicit_deny");
-        assert_eq!(s.verdict(&caller, &request).unwrap().is_allowed(), name != "implicit_deny");
-        group.bench_function(name, |b| b.iter(|| s.authorize(black_box(&caller), black_box(&request)).unwrap()));
+        let request = AuthzRequest {
+            action: action.into(),
+            resource: resource.into(),
+            resource_account: None,
+            context: Context::new(),
+        };
+        assert_eq!(
+            s.authorize(&caller, &request).unwrap().is_allowed(),
+            name != "implicit_deny"
+        );
+        assert_eq!(
+            s.verdict(&caller, &request).unwrap().is_allowed(),
+            name != "implicit_deny"
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                s.authorize(black_box(&caller), black_box(&request))
+                    .unwrap()
+            })
+        });
         // What enforcement runs on every request: the verdict alone.
-        group.bench_function(format!("{name}_verdict"), |b| b.iter(|| s.verdict(black_box(&caller), black_box(&request)).unwrap()));
+        group.bench_function(format!("{name}_verdict"), |b| {
+            b.iter(|| s.verdict(black_box(&caller), black_box(&request)).unwrap())
+        });
     }
     group.finish();
 }

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use ironiam_catalog::catalog;
 use ironiam_policy::budget::{self, BudgetExhausted};
 use ironiam_policy::{
-    decide, evaluate, CompiledPolicy, Context, Decision, EvalDecision, PolicyId, PolicySet, PolicyType, Principal, Request, Verdict,
+    decide, evaluate, CompiledPolicy, Context, Decision, EvalDecision, PolicyId, PolicySet,
+    PolicyType, Principal, Request, Verdict,
 };
 use parking_lot::RwLock;
 
@@ -53,7 +54,8 @@ struct ManagedEntry {
 /// A policy that allows nothing and denies nothing. (Not an empty
 /// `Statement` list: the parser refuses one, as AWS does, which once made
 /// every request of a session naming a missing managed policy a 500.)
-const GRANTS_NOTHING: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":"*","Resource":"*"}}"#;
+const GRANTS_NOTHING: &str =
+    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":"*","Resource":"*"}}"#;
 
 /// Compiles a stored document. A stored document always parsed when it was
 /// written; one that no longer does (a stricter parser) grants nothing
@@ -65,7 +67,9 @@ fn compile_stored(what: &str, text: &str) -> IamResult<Arc<CompiledPolicy>> {
             tracing::warn!(policy = %what, error = %e.message(), "a stored policy no longer parses; it grants nothing");
             ironiam_policy::parse(GRANTS_NOTHING)
                 .map(|p| p.compile())
-                .map_err(|_| IamError::Internal("the policy granting nothing does not parse".into()))?
+                .map_err(|_| {
+                    IamError::Internal("the policy granting nothing does not parse".into())
+                })?
         }
     }))
 }
@@ -93,7 +97,13 @@ impl PolicyCache {
 
     /// The managed policy `arn` (PolicyId `policy_id`) compiled from
     /// `version`, whose text `document` gives on a miss.
-    fn by_arn(&self, arn: &str, policy_id: &str, version: &str, document: impl FnOnce() -> IamResult<String>) -> IamResult<ManagedEntry> {
+    fn by_arn(
+        &self,
+        arn: &str,
+        policy_id: &str,
+        version: &str,
+        document: impl FnOnce() -> IamResult<String>,
+    ) -> IamResult<ManagedEntry> {
         let current = |e: &&ManagedEntry| &*e.policy_id == policy_id && &*e.version == version;
         if let Some(hit) = self.by_arn.read().get(arn).filter(current) {
             return Ok(hit.clone());
@@ -165,11 +175,18 @@ impl IamService {
             }
         }
         if let Some(p) = catalog().get(arn) {
-            return self.policy_cache.by_arn(arn, "", "", || Ok(catalog().document(p)));
+            return self
+                .policy_cache
+                .by_arn(arn, "", "", || Ok(catalog().document(p)));
         }
         let p = self.store.get_policy(account, arn)?;
-        let version = p.default_version().ok_or_else(|| IamError::Internal(format!("{arn} has no default version")))?;
-        self.policy_cache.by_arn(arn, &p.policy_id, &version.version_id, || Ok(version.document.clone()))
+        let version = p
+            .default_version()
+            .ok_or_else(|| IamError::Internal(format!("{arn} has no default version")))?;
+        self.policy_cache
+            .by_arn(arn, &p.policy_id, &version.version_id, || {
+                Ok(version.document.clone())
+            })
     }
 
     /// A role's trust policy compiled, from the cache.
@@ -186,10 +203,16 @@ impl IamService {
         let mut identity = Vec::new();
         let mut boundary = None;
         // The policies of the user or role, borrowed from the stored entity.
-        let mut add = |inline: &std::collections::BTreeMap<String, String>, attached: &[String], bound: Option<&str>| -> IamResult<()> {
+        let mut add = |inline: &std::collections::BTreeMap<String, String>,
+                       attached: &[String],
+                       bound: Option<&str>|
+         -> IamResult<()> {
             identity.reserve(inline.len() + attached.len());
             for (name, document) in inline {
-                identity.push((PolicyId::new(name.as_str()), self.compiled_inline(document)?));
+                identity.push((
+                    PolicyId::new(name.as_str()),
+                    self.compiled_inline(document)?,
+                ));
             }
             for arn in attached {
                 // A policy deleted since it was attached cannot be: the store
@@ -214,27 +237,46 @@ impl IamService {
         };
         let (mut tags, principal_exists) = match &caller.identity {
             Identity::Root | Identity::Anonymous => {
-                return Ok(CallerPolicies { identity: Vec::new(), boundary: None, session: Vec::new(), tags: Vec::new(), principal_exists: true })
+                return Ok(CallerPolicies {
+                    identity: Vec::new(),
+                    boundary: None,
+                    session: Vec::new(),
+                    tags: Vec::new(),
+                    principal_exists: true,
+                })
             }
             Identity::User { name } => match self.user_with_id(account, name, principal_id)? {
                 Some(u) => {
-                    add(&u.inline_policies, &u.attached_policies, u.permissions_boundary.as_deref())?;
+                    add(
+                        &u.inline_policies,
+                        &u.attached_policies,
+                        u.permissions_boundary.as_deref(),
+                    )?;
                     (u.tags.clone(), true)
                 }
                 None => (Vec::new(), false),
             },
-            Identity::AssumedRole { role_name, .. } => match self.role_with_id(account, role_name, principal_id)? {
-                Some(r) => {
-                    add(&r.inline_policies, &r.attached_policies, r.permissions_boundary.as_deref())?;
-                    (r.tags.clone(), true)
+            Identity::AssumedRole { role_name, .. } => {
+                match self.role_with_id(account, role_name, principal_id)? {
+                    Some(r) => {
+                        add(
+                            &r.inline_policies,
+                            &r.attached_policies,
+                            r.permissions_boundary.as_deref(),
+                        )?;
+                        (r.tags.clone(), true)
+                    }
+                    None => (Vec::new(), false),
                 }
-                None => (Vec::new(), false),
-            },
+            }
         };
         let mut session = Vec::new();
         if let Some(claims) = &caller.session {
             if let Some(document) = &claims.policy {
-                session.push((PolicyId::new("session-policy"), self.compiled_inline(document)?));
+                session.push((
+                    PolicyId::new("session-policy"),
+                    self.compiled_inline(document)?,
+                ));
             }
             for arn in &claims.policy_arns {
                 match self.managed_entry(account, arn) {
@@ -242,7 +284,10 @@ impl IamService {
                     // A managed session policy deleted since: AWS would no
                     // longer find it, and a session policy that is missing
                     // allows nothing.
-                    Err(_) => session.push((PolicyId::new(arn.as_str()), self.compiled_inline(GRANTS_NOTHING)?)),
+                    Err(_) => session.push((
+                        PolicyId::new(arn.as_str()),
+                        self.compiled_inline(GRANTS_NOTHING)?,
+                    )),
                 }
             }
             // Session tags override the role's tags of the same key.
@@ -251,13 +296,27 @@ impl IamService {
                 tags.push(t.clone());
             }
         }
-        Ok(CallerPolicies { identity, boundary, session, tags, principal_exists })
+        Ok(CallerPolicies {
+            identity,
+            boundary,
+            session,
+            tags,
+            principal_exists,
+        })
     }
 
     /// The condition keys AWS derives from the caller and the clock.
-    pub fn principal_context(&self, caller: &Caller, mut context: Context, principal_tags: &[Tag]) -> Context {
+    pub fn principal_context(
+        &self,
+        caller: &Caller,
+        mut context: Context,
+        principal_tags: &[Tag],
+    ) -> Context {
         let principal = evaluation_principal(caller);
-        context = context.with_principal(&principal).with_time(self.clock.now()).with("aws:userid", caller.user_id.clone());
+        context = context
+            .with_principal(&principal)
+            .with_time(self.clock.now())
+            .with("aws:userid", caller.user_id.clone());
         for t in principal_tags {
             context = context.with(&format!("aws:PrincipalTag/{}", t.key), t.value.clone());
         }
@@ -336,7 +395,10 @@ impl IamService {
 /// would have said. Never an allow: an exhausted evaluation's matches
 /// stopped answering truthfully, so even a `Deny` it did not find may apply.
 pub fn budget_denial() -> Verdict {
-    Verdict { decision: EvalDecision::ImplicitDeny, denied_by: Some(PolicyType::Identity) }
+    Verdict {
+        decision: EvalDecision::ImplicitDeny,
+        denied_by: Some(PolicyType::Identity),
+    }
 }
 
 /// Logs an evaluation that ran out of budget, naming who and what, never a
@@ -371,7 +433,11 @@ impl IamService {
         let name = resource.rsplit('/').next().ok_or_else(missing)?;
         if resource.starts_with("user/") {
             let user = self.store.get_user(account, name).map_err(|_| missing())?;
-            return if user.arn() == arn { Ok(Caller::user(&user)) } else { Err(missing()) };
+            return if user.arn() == arn {
+                Ok(Caller::user(&user))
+            } else {
+                Err(missing())
+            };
         }
         if resource.starts_with("role/") {
             let role = self.store.get_role(account, name).map_err(|_| missing())?;
@@ -382,7 +448,10 @@ impl IamService {
                 account_id: role.account_id.clone(),
                 arn: role.arn(),
                 user_id: role.role_id.clone(),
-                identity: Identity::AssumedRole { role_name: role.name.clone(), role_arn: role.arn() },
+                identity: Identity::AssumedRole {
+                    role_name: role.name.clone(),
+                    role_arn: role.arn(),
+                },
                 session: None,
             });
         }
@@ -393,7 +462,12 @@ impl IamService {
     /// policy of the resource (for services that have their own). This
     /// answers a question rather than enforcing: an evaluation that runs out
     /// of budget is `InvalidInput` ([`budget_message`]), not a decision.
-    pub fn authorize_with_resource_policy(&self, caller: &Caller, request: &AuthzRequest, resource_policy: Option<&str>) -> IamResult<Decision> {
+    pub fn authorize_with_resource_policy(
+        &self,
+        caller: &Caller,
+        request: &AuthzRequest,
+        resource_policy: Option<&str>,
+    ) -> IamResult<Decision> {
         let resource = match resource_policy {
             Some(document) => Some(
                 ironiam_policy::validate(document, ironiam_policy::PolicyKind::ResourceBased)
@@ -437,8 +511,15 @@ pub fn evaluation_principal(caller: &Caller) -> Principal<'_> {
 /// AWS's AccessDenied message: "User: ARN is not authorized to perform:
 /// ACTION on resource: RESOURCE because no identity-based policy allows the
 /// ACTION action".
-pub fn access_denied_message(caller_arn: &str, action: &str, resource: &str, decision: &Decision) -> String {
-    let mut message = format!("User: {caller_arn} is not authorized to perform: {action} on resource: {resource}");
+pub fn access_denied_message(
+    caller_arn: &str,
+    action: &str,
+    resource: &str,
+    decision: &Decision,
+) -> String {
+    let mut message = format!(
+        "User: {caller_arn} is not authorized to perform: {action} on resource: {resource}"
+    );
     if let Some(reason) = decision.reason(action) {
         message.push(' ');
         message.push_str(&reason);
@@ -455,11 +536,20 @@ mod tests {
     use crate::users::NewUser;
 
     fn service() -> IamService {
-        IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_800_000_000)), Settings::default())
+        IamService::new(
+            Arc::new(MemoryStore::new()),
+            Arc::new(FixedClock::new(1_800_000_000)),
+            Settings::default(),
+        )
     }
 
     fn request(action: &str, resource: &str) -> AuthzRequest {
-        AuthzRequest { action: action.into(), resource: resource.into(), resource_account: None, context: Context::new() }
+        AuthzRequest {
+            action: action.into(),
+            resource: resource.into(),
+            resource_account: None,
+            context: Context::new(),
+        }
     }
 
     /// The compiled-policy cache never answers with a document that is no
@@ -470,32 +560,74 @@ mod tests {
         use crate::service::NewPolicy;
         let s = service();
         let root = s.default_caller();
-        let user = s.create_user(&root, NewUser { name: "alice".into(), ..Default::default() }).unwrap();
+        let user = s
+            .create_user(
+                &root,
+                NewUser {
+                    name: "alice".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         let alice = Caller::user(&user);
-        let allow = |action: &str| format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#);
-        let new_policy = |document: String| NewPolicy { name: "p".into(), path: None, document, description: None, tags: vec![] };
+        let allow = |action: &str| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+            )
+        };
+        let new_policy = |document: String| NewPolicy {
+            name: "p".into(),
+            path: None,
+            document,
+            description: None,
+            tags: vec![],
+        };
         let get_role = request("iam:GetRole", "arn:aws:iam::123456789012:role/x");
-        let arn = s.create_policy(&root, new_policy(allow("iam:GetRole"))).unwrap().arn;
+        let arn = s
+            .create_policy(&root, new_policy(allow("iam:GetRole")))
+            .unwrap()
+            .arn;
         s.attach_user_policy(&root, "alice", &arn).unwrap();
         assert!(s.authorize(&alice, &get_role).unwrap().is_allowed());
-        s.create_policy_version(&root, &arn, allow("iam:ListRoles"), true).unwrap();
-        assert!(!s.authorize(&alice, &get_role).unwrap().is_allowed(), "v2 is the default now");
+        s.create_policy_version(&root, &arn, allow("iam:ListRoles"), true)
+            .unwrap();
+        assert!(
+            !s.authorize(&alice, &get_role).unwrap().is_allowed(),
+            "v2 is the default now"
+        );
         s.set_default_policy_version(&root, &arn, "v1").unwrap();
-        assert!(s.authorize(&alice, &get_role).unwrap().is_allowed(), "back to v1");
+        assert!(
+            s.authorize(&alice, &get_role).unwrap().is_allowed(),
+            "back to v1"
+        );
         s.detach_user_policy(&root, "alice", &arn).unwrap();
         s.delete_policy_version(&root, &arn, "v2").unwrap();
         s.delete_policy(&root, &arn).unwrap();
-        let again = s.create_policy(&root, new_policy(allow("iam:ListRoles"))).unwrap().arn;
+        let again = s
+            .create_policy(&root, new_policy(allow("iam:ListRoles")))
+            .unwrap()
+            .arn;
         assert_eq!(again, arn);
         s.attach_user_policy(&root, "alice", &arn).unwrap();
-        assert!(!s.authorize(&alice, &get_role).unwrap().is_allowed(), "the new policy's v1 is not the old one's");
+        assert!(
+            !s.authorize(&alice, &get_role).unwrap().is_allowed(),
+            "the new policy's v1 is not the old one's"
+        );
     }
 
     #[test]
     fn a_user_needs_a_policy_and_a_boundary_narrows_it() {
         let s = service();
         let root = s.default_caller();
-        let user = s.create_user(&root, NewUser { name: "alice".into(), ..Default::default() }).unwrap();
+        let user = s
+            .create_user(
+                &root,
+                NewUser {
+                    name: "alice".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         let alice = Caller::user(&user);
         let create_role = request("iam:CreateRole", "arn:aws:iam::123456789012:role/x");
         let d = s.authorize(&alice, &create_role).unwrap();
@@ -504,12 +636,25 @@ mod tests {
             access_denied_message(&alice.arn, "iam:CreateRole", &create_role.resource, &d),
             "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::123456789012:role/x because no identity-based policy allows the iam:CreateRole action"
         );
-        s.attach_user_policy(&root, "alice", "arn:aws:iam::aws:policy/IAMFullAccess").unwrap();
+        s.attach_user_policy(&root, "alice", "arn:aws:iam::aws:policy/IAMFullAccess")
+            .unwrap();
         assert!(s.authorize(&alice, &create_role).unwrap().is_allowed());
-        s.put_user_permissions_boundary(&root, "alice", "arn:aws:iam::aws:policy/IAMReadOnlyAccess").unwrap();
+        s.put_user_permissions_boundary(
+            &root,
+            "alice",
+            "arn:aws:iam::aws:policy/IAMReadOnlyAccess",
+        )
+        .unwrap();
         let d = s.authorize(&alice, &create_role).unwrap();
-        assert_eq!(d.reason("iam:CreateRole").unwrap(), "because no permissions boundary allows the iam:CreateRole action");
-        assert_eq!(s.verdict(&alice, &create_role).unwrap(), d.verdict(), "enforcement's verdict is the explained one");
+        assert_eq!(
+            d.reason("iam:CreateRole").unwrap(),
+            "because no permissions boundary allows the iam:CreateRole action"
+        );
+        assert_eq!(
+            s.verdict(&alice, &create_role).unwrap(),
+            d.verdict(),
+            "enforcement's verdict is the explained one"
+        );
         let get_role = request("iam:GetRole", "arn:aws:iam::123456789012:role/x");
         assert!(s.authorize(&alice, &get_role).unwrap().is_allowed());
         assert!(s.verdict(&alice, &get_role).unwrap().is_allowed());
@@ -520,7 +665,17 @@ mod tests {
         let s = service();
         let root = s.default_caller();
         let user = s
-            .create_user(&root, NewUser { name: "bob".into(), tags: vec![Tag { key: "team".into(), value: "blue".into() }], ..Default::default() })
+            .create_user(
+                &root,
+                NewUser {
+                    name: "bob".into(),
+                    tags: vec![Tag {
+                        key: "team".into(),
+                        value: "blue".into(),
+                    }],
+                    ..Default::default()
+                },
+            )
             .unwrap();
         s.put_user_policy(
             &root,
@@ -530,8 +685,20 @@ mod tests {
         )
         .unwrap();
         let bob = Caller::user(&user);
-        assert!(s.authorize(&bob, &request("iam:GetUser", "arn:aws:iam::123456789012:user/bob")).unwrap().is_allowed());
-        assert!(!s.authorize(&bob, &request("iam:GetUser", "arn:aws:iam::123456789012:user/eve")).unwrap().is_allowed());
+        assert!(s
+            .authorize(
+                &bob,
+                &request("iam:GetUser", "arn:aws:iam::123456789012:user/bob")
+            )
+            .unwrap()
+            .is_allowed());
+        assert!(!s
+            .authorize(
+                &bob,
+                &request("iam:GetUser", "arn:aws:iam::123456789012:user/eve")
+            )
+            .unwrap()
+            .is_allowed());
     }
     // ---- Issue 13 item 3: an evaluation budget per request, failing closed ----
 
@@ -556,19 +723,43 @@ mod tests {
         use crate::service::NewPolicy;
         let s = service();
         let root = s.default_caller();
-        let user = s.create_user(&root, NewUser { name: "mallory".into(), ..Default::default() }).unwrap();
+        let user = s
+            .create_user(
+                &root,
+                NewUser {
+                    name: "mallory".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         let mallory = Caller::user(&user);
         for index in 0..10 {
             let document = expensive_deny(740);
             assert!(document.len() <= 6_144, "{}", document.len());
-            let arn = s.create_policy(&root, NewPolicy { name: format!("p{index}"), path: None, document, description: None, tags: vec![] }).unwrap().arn;
+            let arn = s
+                .create_policy(
+                    &root,
+                    NewPolicy {
+                        name: format!("p{index}"),
+                        path: None,
+                        document,
+                        description: None,
+                        tags: vec![],
+                    },
+                )
+                .unwrap()
+                .arn;
             s.attach_user_policy(&root, "mallory", &arn).unwrap();
         }
         let mut get_role = request("iam:GetRole", "arn:aws:iam::123456789012:role/x");
         get_role.context = Context::new().with("aws:RequestTag/k", "a".repeat(4_096));
         let started = std::time::Instant::now();
         let verdict = s.verdict(&mallory, &get_role).unwrap();
-        assert_eq!(verdict, budget_denial(), "an exhausted budget denies, whatever the policies say");
+        assert_eq!(
+            verdict,
+            budget_denial(),
+            "an exhausted budget denies, whatever the policies say"
+        );
         let decision = s.authorize(&mallory, &get_role).unwrap();
         assert_eq!(decision.verdict(), budget_denial());
         assert_eq!(
@@ -576,7 +767,11 @@ mod tests {
             "User: arn:aws:iam::123456789012:user/mallory is not authorized to perform: iam:GetRole on resource: arn:aws:iam::123456789012:role/x because no identity-based policy allows the iam:GetRole action"
         );
         // Both decisions, in a debug build: well under a second.
-        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
         // A short value costs little: the same policies decide as written
         // (the `Deny` does not apply, so the `Allow` allows).
         get_role.context = Context::new().with("aws:RequestTag/k", "aaaa");
@@ -584,6 +779,8 @@ mod tests {
         // The test endpoint's decision answers InvalidInput instead.
         get_role.context = Context::new().with("aws:RequestTag/k", "a".repeat(4_096));
         let answer = s.authorize_with_resource_policy(&mallory, &get_role, None);
-        assert!(matches!(answer, Err(IamError::InvalidInput(m)) if m.contains("more evaluation work")));
+        assert!(
+            matches!(answer, Err(IamError::InvalidInput(m)) if m.contains("more evaluation work"))
+        );
     }
 }

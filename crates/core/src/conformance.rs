@@ -5,12 +5,14 @@ use std::sync::Arc;
 use std::thread;
 
 use crate::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile, OidcProvider, PolicyVersion, PrincipalBinding, Role, RoleLastUsed, Tag,
-    User,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile,
+    OidcProvider, PolicyVersion, PrincipalBinding, Role, RoleLastUsed, Tag, User,
 };
 use crate::error::IamError;
 use crate::password::{PasswordHash, PasswordPolicy};
-use crate::store::{InstanceProfileChange, ListRange, OidcChange, PolicyChange, RoleChange, Store, UserChange};
+use crate::store::{
+    InstanceProfileChange, ListRange, OidcChange, PolicyChange, RoleChange, Store, UserChange,
+};
 
 const ACCOUNT: &str = "123456789012";
 const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
@@ -45,7 +47,11 @@ pub fn policy(name: &str) -> CustomerPolicy {
         create_date: 1_700_000_000,
         update_date: 1_700_000_000,
         default_version_id: "v1".to_string(),
-        versions: vec![PolicyVersion { version_id: "v1".into(), document: "{}".into(), create_date: 1_700_000_000 }],
+        versions: vec![PolicyVersion {
+            version_id: "v1".into(),
+            document: "{}".into(),
+            create_date: 1_700_000_000,
+        }],
         next_version: 2,
         tags: Vec::new(),
     }
@@ -81,12 +87,23 @@ pub fn access_key(id: &str) -> AccessKey {
 /// A login profile whose "hash" is the opaque text `phc` (the store never
 /// hashes or verifies).
 pub fn login_profile(phc: &str) -> LoginProfile {
-    LoginProfile { create_date: 1_700_000_000, password_hash: PasswordHash::from_phc(phc), password_reset_required: true }
+    LoginProfile {
+        create_date: 1_700_000_000,
+        password_hash: PasswordHash::from_phc(phc),
+        password_reset_required: true,
+    }
 }
 
 fn all_roles(store: &dyn Store) -> Vec<Arc<Role>> {
     store
-        .list_roles(ACCOUNT, ListRange { path_prefix: "/", marker: None, max_items: usize::MAX })
+        .list_roles(
+            ACCOUNT,
+            ListRange {
+                path_prefix: "/",
+                marker: None,
+                max_items: usize::MAX,
+            },
+        )
         .unwrap()
         .items
 }
@@ -94,11 +111,25 @@ fn all_roles(store: &dyn Store) -> Vec<Arc<Role>> {
 /// Names are unique ignoring case; lookups ignore case.
 pub fn names_are_case_insensitive(store: &dyn Store) {
     store.create_role(role("ecsAnywhereRole"), 1000).unwrap();
-    let err = store.create_role(role("ECSANYWHEREROLE"), 1000).unwrap_err();
-    assert_eq!(err, IamError::EntityAlreadyExists("Role with name ECSANYWHEREROLE already exists.".into()));
-    assert_eq!(store.get_role(ACCOUNT, "ecsanywhererole").unwrap().name, "ecsAnywhereRole");
-    assert!(matches!(store.get_role(ACCOUNT, "other"), Err(IamError::NoSuchEntity(_))));
-    assert!(matches!(store.get_role("999999999999", "ecsAnywhereRole"), Err(IamError::NoSuchEntity(_))));
+    let err = store
+        .create_role(role("ECSANYWHEREROLE"), 1000)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        IamError::EntityAlreadyExists("Role with name ECSANYWHEREROLE already exists.".into())
+    );
+    assert_eq!(
+        store.get_role(ACCOUNT, "ecsanywhererole").unwrap().name,
+        "ecsAnywhereRole"
+    );
+    assert!(matches!(
+        store.get_role(ACCOUNT, "other"),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    assert!(matches!(
+        store.get_role("999999999999", "ecsAnywhereRole"),
+        Err(IamError::NoSuchEntity(_))
+    ));
 }
 
 /// A role round-trips every field.
@@ -107,13 +138,28 @@ pub fn role_round_trips(store: &dyn Store) {
     r.path = "/team/".into();
     r.description = Some("d é 🙂".into());
     r.max_session_duration = 43200;
-    r.tags = vec![Tag { key: "k".into(), value: "".into() }, Tag { key: "a".into(), value: "b".into() }];
+    r.tags = vec![
+        Tag {
+            key: "k".into(),
+            value: "".into(),
+        },
+        Tag {
+            key: "a".into(),
+            value: "b".into(),
+        },
+    ];
     r.inline_policies.insert("p".into(), "{ \"x\": 1 }".into());
     r.attached_policies = vec![SSM_CORE.into()];
     r.permissions_boundary = Some(SSM_CORE.into());
     r.trust_principals = vec![
-        PrincipalBinding { arn: format!("arn:aws:iam::{ACCOUNT}:user/team/bob"), id: "AIDABOB".into() },
-        PrincipalBinding { arn: format!("arn:aws:iam::{ACCOUNT}:role/x"), id: "AROAX".into() },
+        PrincipalBinding {
+            arn: format!("arn:aws:iam::{ACCOUNT}:user/team/bob"),
+            id: "AIDABOB".into(),
+        },
+        PrincipalBinding {
+            arn: format!("arn:aws:iam::{ACCOUNT}:role/x"),
+            id: "AROAX".into(),
+        },
     ];
     store.create_role(r.clone(), 1000).unwrap();
     assert_eq!(*store.get_role(ACCOUNT, "full").unwrap(), r);
@@ -132,7 +178,14 @@ pub fn listing_pages(store: &dyn Store) {
     let mut marker: Option<String> = None;
     loop {
         let page = store
-            .list_roles(ACCOUNT, ListRange { path_prefix: "/", marker: marker.as_deref(), max_items: 7 })
+            .list_roles(
+                ACCOUNT,
+                ListRange {
+                    path_prefix: "/",
+                    marker: marker.as_deref(),
+                    max_items: 7,
+                },
+            )
             .unwrap();
         assert!(page.items.len() <= 7);
         seen.extend(page.items.iter().map(|r| r.name.clone()));
@@ -143,11 +196,27 @@ pub fn listing_pages(store: &dyn Store) {
     }
     let expected: Vec<String> = (0..25).map(|i| format!("Role{i:02}")).collect();
     assert_eq!(seen, expected);
-    let five = store.list_roles(ACCOUNT, ListRange { path_prefix: "/five/", marker: None, max_items: 100 }).unwrap();
+    let five = store
+        .list_roles(
+            ACCOUNT,
+            ListRange {
+                path_prefix: "/five/",
+                marker: None,
+                max_items: 100,
+            },
+        )
+        .unwrap();
     assert_eq!(five.items.len(), 5);
     assert!(five.marker.is_none());
     assert!(matches!(
-        store.list_roles(ACCOUNT, ListRange { path_prefix: "/", marker: Some("not a marker"), max_items: 10 }),
+        store.list_roles(
+            ACCOUNT,
+            ListRange {
+                path_prefix: "/",
+                marker: Some("not a marker"),
+                max_items: 10
+            }
+        ),
         Err(IamError::InvalidInput(_))
     ));
 }
@@ -156,33 +225,95 @@ pub fn listing_pages(store: &dyn Store) {
 pub fn role_changes(store: &dyn Store) {
     store.create_role(role("r"), 1000).unwrap();
     let change = |c| store.update_role(ACCOUNT, "R", c);
-    change(RoleChange::Update { description: Some("hello".into()), max_session_duration: Some(7200) }).unwrap();
-    let bound = vec![PrincipalBinding { arn: format!("arn:aws:iam::{ACCOUNT}:user/bob"), id: "AIDABOB".into() }];
-    change(RoleChange::TrustPolicy { document: "{}".into(), principals: bound.clone() }).unwrap();
-    change(RoleChange::Tag { tags: vec![Tag { key: "Env".into(), value: "x".into() }], max_tags: 2 }).unwrap();
-    change(RoleChange::Tag { tags: vec![Tag { key: "env".into(), value: "y".into() }], max_tags: 2 }).unwrap();
-    change(RoleChange::Tag { tags: vec![Tag { key: "b".into(), value: "".into() }], max_tags: 2 }).unwrap();
+    change(RoleChange::Update {
+        description: Some("hello".into()),
+        max_session_duration: Some(7200),
+    })
+    .unwrap();
+    let bound = vec![PrincipalBinding {
+        arn: format!("arn:aws:iam::{ACCOUNT}:user/bob"),
+        id: "AIDABOB".into(),
+    }];
+    change(RoleChange::TrustPolicy {
+        document: "{}".into(),
+        principals: bound.clone(),
+    })
+    .unwrap();
+    change(RoleChange::Tag {
+        tags: vec![Tag {
+            key: "Env".into(),
+            value: "x".into(),
+        }],
+        max_tags: 2,
+    })
+    .unwrap();
+    change(RoleChange::Tag {
+        tags: vec![Tag {
+            key: "env".into(),
+            value: "y".into(),
+        }],
+        max_tags: 2,
+    })
+    .unwrap();
+    change(RoleChange::Tag {
+        tags: vec![Tag {
+            key: "b".into(),
+            value: "".into(),
+        }],
+        max_tags: 2,
+    })
+    .unwrap();
     assert!(matches!(
-        change(RoleChange::Tag { tags: vec![Tag { key: "c".into(), value: "".into() }], max_tags: 2 }),
+        change(RoleChange::Tag {
+            tags: vec![Tag {
+                key: "c".into(),
+                value: "".into()
+            }],
+            max_tags: 2
+        }),
         Err(IamError::LimitExceeded(_))
     ));
     change(RoleChange::Untag(vec!["B".into(), "absent".into()])).unwrap();
-    change(RoleChange::PutInlinePolicy { name: "p1".into(), document: "0123456789".into(), max_total_size: 15 }).unwrap();
+    change(RoleChange::PutInlinePolicy {
+        name: "p1".into(),
+        document: "0123456789".into(),
+        max_total_size: 15,
+    })
+    .unwrap();
     assert!(matches!(
-        change(RoleChange::PutInlinePolicy { name: "p2".into(), document: "0123456789".into(), max_total_size: 15 }),
+        change(RoleChange::PutInlinePolicy {
+            name: "p2".into(),
+            document: "0123456789".into(),
+            max_total_size: 15
+        }),
         Err(IamError::LimitExceeded(_))
     ));
     for i in 0..3 {
-        change(RoleChange::AttachPolicy { arn: format!("arn:aws:iam::aws:policy/P{i}"), max_attached: 3 }).unwrap();
+        change(RoleChange::AttachPolicy {
+            arn: format!("arn:aws:iam::aws:policy/P{i}"),
+            max_attached: 3,
+        })
+        .unwrap();
     }
     // Attaching an attached policy again changes nothing, even at the quota.
-    change(RoleChange::AttachPolicy { arn: "arn:aws:iam::aws:policy/P0".into(), max_attached: 3 }).unwrap();
+    change(RoleChange::AttachPolicy {
+        arn: "arn:aws:iam::aws:policy/P0".into(),
+        max_attached: 3,
+    })
+    .unwrap();
     assert_eq!(
-        change(RoleChange::AttachPolicy { arn: "arn:aws:iam::aws:policy/P9".into(), max_attached: 3 }).unwrap_err(),
+        change(RoleChange::AttachPolicy {
+            arn: "arn:aws:iam::aws:policy/P9".into(),
+            max_attached: 3
+        })
+        .unwrap_err(),
         IamError::LimitExceeded("Cannot exceed quota for PoliciesPerRole: 3".into())
     );
     assert!(matches!(
-        change(RoleChange::AttachPolicy { arn: format!("arn:aws:iam::{ACCOUNT}:policy/Missing"), max_attached: 10 }),
+        change(RoleChange::AttachPolicy {
+            arn: format!("arn:aws:iam::{ACCOUNT}:policy/Missing"),
+            max_attached: 10
+        }),
         Err(IamError::NoSuchEntity(_))
     ));
     change(RoleChange::Boundary(Some(SSM_CORE.into()))).unwrap();
@@ -191,52 +322,138 @@ pub fn role_changes(store: &dyn Store) {
     assert_eq!(r.max_session_duration, 7200);
     assert_eq!(r.assume_role_policy_document, "{}");
     assert_eq!(r.trust_principals, bound);
-    assert_eq!(r.tags, vec![Tag { key: "env".into(), value: "y".into() }]);
+    assert_eq!(
+        r.tags,
+        vec![Tag {
+            key: "env".into(),
+            value: "y".into()
+        }]
+    );
     assert_eq!(r.inline_policies.len(), 1);
     assert_eq!(r.attached_policies.len(), 3);
     assert_eq!(r.permissions_boundary.as_deref(), Some(SSM_CORE));
 
-    assert!(matches!(store.delete_role(ACCOUNT, "r"), Err(IamError::DeleteConflict(_))));
+    assert!(matches!(
+        store.delete_role(ACCOUNT, "r"),
+        Err(IamError::DeleteConflict(_))
+    ));
     for i in 0..3 {
-        change(RoleChange::DetachPolicy(format!("arn:aws:iam::aws:policy/P{i}"))).unwrap();
+        change(RoleChange::DetachPolicy(format!(
+            "arn:aws:iam::aws:policy/P{i}"
+        )))
+        .unwrap();
     }
-    assert!(matches!(change(RoleChange::DetachPolicy("arn:aws:iam::aws:policy/P0".into())), Err(IamError::NoSuchEntity(_))));
-    assert!(matches!(store.delete_role(ACCOUNT, "r"), Err(IamError::DeleteConflict(_))));
+    assert!(matches!(
+        change(RoleChange::DetachPolicy(
+            "arn:aws:iam::aws:policy/P0".into()
+        )),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    assert!(matches!(
+        store.delete_role(ACCOUNT, "r"),
+        Err(IamError::DeleteConflict(_))
+    ));
     change(RoleChange::DeleteInlinePolicy("p1".into())).unwrap();
-    assert!(matches!(change(RoleChange::DeleteInlinePolicy("p1".into())), Err(IamError::NoSuchEntity(_))));
+    assert!(matches!(
+        change(RoleChange::DeleteInlinePolicy("p1".into())),
+        Err(IamError::NoSuchEntity(_))
+    ));
     change(RoleChange::Boundary(None)).unwrap();
     store.delete_role(ACCOUNT, "r").unwrap();
-    assert!(matches!(store.get_role(ACCOUNT, "r"), Err(IamError::NoSuchEntity(_))));
-    assert!(matches!(change(RoleChange::Untag(vec![])), Err(IamError::NoSuchEntity(_))));
+    assert!(matches!(
+        store.get_role(ACCOUNT, "r"),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    assert!(matches!(
+        change(RoleChange::Untag(vec![])),
+        Err(IamError::NoSuchEntity(_))
+    ));
 }
 
 /// Customer policies: attach needs one to exist; delete needs it unattached; versions.
 pub fn customer_policies(store: &dyn Store) {
     let p = store.create_policy(policy("Mine"), 10).unwrap();
     let arn = p.arn();
-    assert!(matches!(store.create_policy(policy("MINE"), 10), Err(IamError::EntityAlreadyExists(_))));
+    assert!(matches!(
+        store.create_policy(policy("MINE"), 10),
+        Err(IamError::EntityAlreadyExists(_))
+    ));
     store.create_role(role("r"), 1000).unwrap();
-    store.update_role(ACCOUNT, "r", RoleChange::AttachPolicy { arn: arn.clone(), max_attached: 10 }).unwrap();
-    store.update_role(ACCOUNT, "r", RoleChange::AttachPolicy { arn: SSM_CORE.into(), max_attached: 10 }).unwrap();
+    store
+        .update_role(
+            ACCOUNT,
+            "r",
+            RoleChange::AttachPolicy {
+                arn: arn.clone(),
+                max_attached: 10,
+            },
+        )
+        .unwrap();
+    store
+        .update_role(
+            ACCOUNT,
+            "r",
+            RoleChange::AttachPolicy {
+                arn: SSM_CORE.into(),
+                max_attached: 10,
+            },
+        )
+        .unwrap();
     let usage = store.policy_usage(ACCOUNT).unwrap();
     assert_eq!(usage[&arn].attached_roles.len(), 1);
     assert_eq!(usage[SSM_CORE].attached_roles[0].name, "r");
-    assert!(matches!(store.delete_policy(ACCOUNT, &arn), Err(IamError::DeleteConflict(_))));
-    let add = |set_as_default| PolicyChange::AddVersion { document: "{\"v\":2}".into(), set_as_default, now: 1_800_000_000, max_versions: 3 };
+    assert!(matches!(
+        store.delete_policy(ACCOUNT, &arn),
+        Err(IamError::DeleteConflict(_))
+    ));
+    let add = |set_as_default| PolicyChange::AddVersion {
+        document: "{\"v\":2}".into(),
+        set_as_default,
+        now: 1_800_000_000,
+        max_versions: 3,
+    };
     let p = store.update_policy(ACCOUNT, &arn, add(true)).unwrap();
     assert_eq!(p.default_version_id, "v2");
     store.update_policy(ACCOUNT, &arn, add(false)).unwrap();
-    assert!(matches!(store.update_policy(ACCOUNT, &arn, add(false)), Err(IamError::LimitExceeded(_))));
-    assert!(matches!(store.update_policy(ACCOUNT, &arn, PolicyChange::DeleteVersion("v2".into())), Err(IamError::DeleteConflict(_))));
-    store.update_policy(ACCOUNT, &arn, PolicyChange::DeleteVersion("v1".into())).unwrap();
-    store.update_policy(ACCOUNT, &arn, PolicyChange::SetDefault { version_id: "v3".into(), now: 1_800_000_001 }).unwrap();
+    assert!(matches!(
+        store.update_policy(ACCOUNT, &arn, add(false)),
+        Err(IamError::LimitExceeded(_))
+    ));
+    assert!(matches!(
+        store.update_policy(ACCOUNT, &arn, PolicyChange::DeleteVersion("v2".into())),
+        Err(IamError::DeleteConflict(_))
+    ));
+    store
+        .update_policy(ACCOUNT, &arn, PolicyChange::DeleteVersion("v1".into()))
+        .unwrap();
+    store
+        .update_policy(
+            ACCOUNT,
+            &arn,
+            PolicyChange::SetDefault {
+                version_id: "v3".into(),
+                now: 1_800_000_001,
+            },
+        )
+        .unwrap();
     let p = store.get_policy(ACCOUNT, &arn).unwrap();
-    assert_eq!(p.versions.iter().map(|v| v.version_id.as_str()).collect::<Vec<_>>(), ["v2", "v3"]);
+    assert_eq!(
+        p.versions
+            .iter()
+            .map(|v| v.version_id.as_str())
+            .collect::<Vec<_>>(),
+        ["v2", "v3"]
+    );
     assert_eq!(p.default_version_id, "v3");
     assert_eq!(p.update_date, 1_800_000_001);
-    store.update_role(ACCOUNT, "r", RoleChange::DetachPolicy(arn.clone())).unwrap();
+    store
+        .update_role(ACCOUNT, "r", RoleChange::DetachPolicy(arn.clone()))
+        .unwrap();
     store.delete_policy(ACCOUNT, &arn).unwrap();
-    assert!(matches!(store.get_policy(ACCOUNT, &arn), Err(IamError::NoSuchEntity(_))));
+    assert!(matches!(
+        store.get_policy(ACCOUNT, &arn),
+        Err(IamError::NoSuchEntity(_))
+    ));
     assert_eq!(store.list_policies(ACCOUNT).unwrap().len(), 0);
 }
 
@@ -249,15 +466,35 @@ pub fn concurrent_writers(store: Arc<dyn Store>) {
             thread::spawn(move || {
                 let mut created = 0;
                 for i in 0..25 {
-                    if store.create_role(role(&format!("t{t}-r{i}")), 10_000).is_ok() {
+                    if store
+                        .create_role(role(&format!("t{t}-r{i}")), 10_000)
+                        .is_ok()
+                    {
                         created += 1;
                     }
                     // Every thread races for the same names too: exactly one wins each.
                     let _ = store.create_role(role(&format!("race{i}")), 10_000);
                     let arn = format!("arn:aws:iam::aws:policy/T{t}P{i}");
-                    let _ = store.update_role(ACCOUNT, "shared", RoleChange::AttachPolicy { arn, max_attached: 10 });
+                    let _ = store.update_role(
+                        ACCOUNT,
+                        "shared",
+                        RoleChange::AttachPolicy {
+                            arn,
+                            max_attached: 10,
+                        },
+                    );
                     store
-                        .update_role(ACCOUNT, "shared", RoleChange::Tag { tags: vec![Tag { key: format!("t{t}"), value: i.to_string() }], max_tags: 50 })
+                        .update_role(
+                            ACCOUNT,
+                            "shared",
+                            RoleChange::Tag {
+                                tags: vec![Tag {
+                                    key: format!("t{t}"),
+                                    value: i.to_string(),
+                                }],
+                                max_tags: 50,
+                            },
+                        )
                         .unwrap();
                 }
                 created
@@ -269,7 +506,11 @@ pub fn concurrent_writers(store: Arc<dyn Store>) {
     let roles = all_roles(&*store);
     assert_eq!(roles.len(), 1 + 200 + 25);
     let shared = store.get_role(ACCOUNT, "shared").unwrap();
-    assert_eq!(shared.attached_policies.len(), 10, "the quota holds under races");
+    assert_eq!(
+        shared.attached_policies.len(),
+        10,
+        "the quota holds under races"
+    );
     assert_eq!(shared.tags.len(), 8, "no tag update was lost");
     assert!(shared.tags.iter().all(|t| t.value == "24"));
 }
@@ -283,8 +524,14 @@ pub fn reset_forgets(store: &dyn Store) {
     store.create_user(u, 10).unwrap();
     store.reset().unwrap();
     assert!(all_roles(store).is_empty());
-    assert!(matches!(store.get_user(ACCOUNT, "u"), Err(IamError::NoSuchEntity(_))));
-    assert!(store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().is_none());
+    assert!(matches!(
+        store.get_user(ACCOUNT, "u"),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    assert!(store
+        .find_access_key("AKIAAAAAAAAAAAAAAAA1")
+        .unwrap()
+        .is_none());
     assert!(store.list_policies(ACCOUNT).unwrap().is_empty());
     store.create_role(role("a"), 1000).unwrap();
 }
@@ -298,14 +545,20 @@ pub fn account_quotas(store: &dyn Store) {
         IamError::LimitExceeded("Cannot exceed quota for RolesPerAccount: 2".into())
     );
     store.create_policy(policy("p"), 1).unwrap();
-    assert!(matches!(store.create_policy(policy("q"), 1), Err(IamError::LimitExceeded(_))));
+    assert!(matches!(
+        store.create_policy(policy("q"), 1),
+        Err(IamError::LimitExceeded(_))
+    ));
 }
 
 /// Users: names ignore case, every field round-trips, listing pages with path prefixes.
 pub fn users_round_trip_and_list(store: &dyn Store) {
     let mut u = user("Alice");
     u.path = "/team/".into();
-    u.tags = vec![Tag { key: "k".into(), value: "é 🙂".into() }];
+    u.tags = vec![Tag {
+        key: "k".into(),
+        value: "é 🙂".into(),
+    }];
     u.inline_policies.insert("p".into(), "{ \"x\": 1 }".into());
     u.attached_policies = vec![SSM_CORE.into()];
     u.permissions_boundary = Some(SSM_CORE.into());
@@ -328,7 +581,16 @@ pub fn users_round_trip_and_list(store: &dyn Store) {
     let mut seen = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let page = store.list_users(ACCOUNT, ListRange { path_prefix: "/", marker: marker.as_deref(), max_items: 5 }).unwrap();
+        let page = store
+            .list_users(
+                ACCOUNT,
+                ListRange {
+                    path_prefix: "/",
+                    marker: marker.as_deref(),
+                    max_items: 5,
+                },
+            )
+            .unwrap();
         seen.extend(page.items.iter().map(|u| u.name.clone()));
         match page.marker {
             Some(m) => marker = Some(m),
@@ -338,7 +600,16 @@ pub fn users_round_trip_and_list(store: &dyn Store) {
     let mut expected = vec!["Alice".to_string()];
     expected.extend((0..12).map(|i| format!("u{i:02}")));
     assert_eq!(seen, expected);
-    let team = store.list_users(ACCOUNT, ListRange { path_prefix: "/team/", marker: None, max_items: 100 }).unwrap();
+    let team = store
+        .list_users(
+            ACCOUNT,
+            ListRange {
+                path_prefix: "/team/",
+                marker: None,
+                max_items: 100,
+            },
+        )
+        .unwrap();
     assert_eq!(team.items.len(), 1);
     assert_eq!(
         store.create_user(user("one-too-many"), 13).unwrap_err(),
@@ -351,66 +622,174 @@ pub fn users_round_trip_and_list(store: &dyn Store) {
 pub fn user_changes(store: &dyn Store) {
     store.create_user(user("u"), 100).unwrap();
     let change = |c| store.update_user(ACCOUNT, "U", c);
-    change(UserChange::Tag { tags: vec![Tag { key: "Env".into(), value: "x".into() }], max_tags: 2 }).unwrap();
-    change(UserChange::Tag { tags: vec![Tag { key: "env".into(), value: "y".into() }, Tag { key: "b".into(), value: "".into() }], max_tags: 2 }).unwrap();
+    change(UserChange::Tag {
+        tags: vec![Tag {
+            key: "Env".into(),
+            value: "x".into(),
+        }],
+        max_tags: 2,
+    })
+    .unwrap();
+    change(UserChange::Tag {
+        tags: vec![
+            Tag {
+                key: "env".into(),
+                value: "y".into(),
+            },
+            Tag {
+                key: "b".into(),
+                value: "".into(),
+            },
+        ],
+        max_tags: 2,
+    })
+    .unwrap();
     assert_eq!(
-        change(UserChange::Tag { tags: vec![Tag { key: "c".into(), value: "".into() }], max_tags: 2 }).unwrap_err(),
+        change(UserChange::Tag {
+            tags: vec![Tag {
+                key: "c".into(),
+                value: "".into()
+            }],
+            max_tags: 2
+        })
+        .unwrap_err(),
         IamError::LimitExceeded("Cannot exceed quota for TagsPerUser: 2".into())
     );
     change(UserChange::Untag(vec!["B".into(), "absent".into()])).unwrap();
-    change(UserChange::PutInlinePolicy { name: "p1".into(), document: "0123456789".into(), max_total_size: 15 }).unwrap();
+    change(UserChange::PutInlinePolicy {
+        name: "p1".into(),
+        document: "0123456789".into(),
+        max_total_size: 15,
+    })
+    .unwrap();
     assert_eq!(
-        change(UserChange::PutInlinePolicy { name: "p2".into(), document: "0123456789".into(), max_total_size: 15 }).unwrap_err(),
+        change(UserChange::PutInlinePolicy {
+            name: "p2".into(),
+            document: "0123456789".into(),
+            max_total_size: 15
+        })
+        .unwrap_err(),
         IamError::LimitExceeded("Maximum policy size of 15 bytes exceeded for user u".into())
     );
     for i in 0..2 {
-        change(UserChange::AttachPolicy { arn: format!("arn:aws:iam::aws:policy/P{i}"), max_attached: 2 }).unwrap();
+        change(UserChange::AttachPolicy {
+            arn: format!("arn:aws:iam::aws:policy/P{i}"),
+            max_attached: 2,
+        })
+        .unwrap();
     }
-    change(UserChange::AttachPolicy { arn: "arn:aws:iam::aws:policy/P0".into(), max_attached: 2 }).unwrap();
+    change(UserChange::AttachPolicy {
+        arn: "arn:aws:iam::aws:policy/P0".into(),
+        max_attached: 2,
+    })
+    .unwrap();
     assert_eq!(
-        change(UserChange::AttachPolicy { arn: "arn:aws:iam::aws:policy/P9".into(), max_attached: 2 }).unwrap_err(),
+        change(UserChange::AttachPolicy {
+            arn: "arn:aws:iam::aws:policy/P9".into(),
+            max_attached: 2
+        })
+        .unwrap_err(),
         IamError::LimitExceeded("Cannot exceed quota for PoliciesPerUser: 2".into())
     );
     assert!(matches!(
-        change(UserChange::AttachPolicy { arn: format!("arn:aws:iam::{ACCOUNT}:policy/Missing"), max_attached: 10 }),
+        change(UserChange::AttachPolicy {
+            arn: format!("arn:aws:iam::{ACCOUNT}:policy/Missing"),
+            max_attached: 10
+        }),
         Err(IamError::NoSuchEntity(_))
     ));
     change(UserChange::Boundary(Some(SSM_CORE.into()))).unwrap();
     assert!(matches!(
-        change(UserChange::Boundary(Some(format!("arn:aws:iam::{ACCOUNT}:policy/Missing")))),
+        change(UserChange::Boundary(Some(format!(
+            "arn:aws:iam::{ACCOUNT}:policy/Missing"
+        )))),
         Err(IamError::NoSuchEntity(_))
     ));
-    change(UserChange::AddAccessKey { key: access_key("AKIAAAAAAAAAAAAAAAA1"), max_keys: 2 }).unwrap();
-    change(UserChange::AddAccessKey { key: access_key("AKIAAAAAAAAAAAAAAAA2"), max_keys: 2 }).unwrap();
+    change(UserChange::AddAccessKey {
+        key: access_key("AKIAAAAAAAAAAAAAAAA1"),
+        max_keys: 2,
+    })
+    .unwrap();
+    change(UserChange::AddAccessKey {
+        key: access_key("AKIAAAAAAAAAAAAAAAA2"),
+        max_keys: 2,
+    })
+    .unwrap();
     assert_eq!(
-        change(UserChange::AddAccessKey { key: access_key("AKIAAAAAAAAAAAAAAAA3"), max_keys: 2 }).unwrap_err(),
+        change(UserChange::AddAccessKey {
+            key: access_key("AKIAAAAAAAAAAAAAAAA3"),
+            max_keys: 2
+        })
+        .unwrap_err(),
         IamError::LimitExceeded("Cannot exceed quota for AccessKeysPerUser: 2".into())
     );
-    change(UserChange::SetAccessKeyStatus { access_key_id: "AKIAAAAAAAAAAAAAAAA2".into(), status: AccessKeyStatus::Inactive }).unwrap();
+    change(UserChange::SetAccessKeyStatus {
+        access_key_id: "AKIAAAAAAAAAAAAAAAA2".into(),
+        status: AccessKeyStatus::Inactive,
+    })
+    .unwrap();
     assert_eq!(
         change(UserChange::DeleteAccessKey("AKIAAAAAAAAAAAAAAAA9".into())).unwrap_err(),
-        IamError::NoSuchEntity("The Access Key with id AKIAAAAAAAAAAAAAAAA9 cannot be found.".into())
+        IamError::NoSuchEntity(
+            "The Access Key with id AKIAAAAAAAAAAAAAAAA9 cannot be found.".into()
+        )
     );
     let u = store.get_user(ACCOUNT, "u").unwrap();
-    assert_eq!(u.tags, vec![Tag { key: "env".into(), value: "y".into() }]);
+    assert_eq!(
+        u.tags,
+        vec![Tag {
+            key: "env".into(),
+            value: "y".into()
+        }]
+    );
     assert_eq!(u.inline_policies.len(), 1);
     assert_eq!(u.attached_policies.len(), 2);
     assert_eq!(u.permissions_boundary.as_deref(), Some(SSM_CORE));
-    assert_eq!(u.access_keys.iter().map(|k| k.status).collect::<Vec<_>>(), [AccessKeyStatus::Active, AccessKeyStatus::Inactive]);
-    assert_eq!(store.find_access_key("AKIAAAAAAAAAAAAAAAA2").unwrap().unwrap().name, "u");
+    assert_eq!(
+        u.access_keys.iter().map(|k| k.status).collect::<Vec<_>>(),
+        [AccessKeyStatus::Active, AccessKeyStatus::Inactive]
+    );
+    assert_eq!(
+        store
+            .find_access_key("AKIAAAAAAAAAAAAAAAA2")
+            .unwrap()
+            .unwrap()
+            .name,
+        "u"
+    );
 
     // DeleteUser names the first dependent object, in AWS's order.
     let conflict = |m: &str| IamError::DeleteConflict(m.to_string());
-    assert_eq!(store.delete_user(ACCOUNT, "u").unwrap_err(), conflict("Cannot delete entity, must delete access keys first."));
+    assert_eq!(
+        store.delete_user(ACCOUNT, "u").unwrap_err(),
+        conflict("Cannot delete entity, must delete access keys first.")
+    );
     change(UserChange::DeleteAccessKey("AKIAAAAAAAAAAAAAAAA1".into())).unwrap();
     change(UserChange::DeleteAccessKey("AKIAAAAAAAAAAAAAAAA2".into())).unwrap();
-    assert!(store.find_access_key("AKIAAAAAAAAAAAAAAAA2").unwrap().is_none());
-    assert_eq!(store.delete_user(ACCOUNT, "u").unwrap_err(), conflict("Cannot delete entity, must detach all policies first."));
+    assert!(store
+        .find_access_key("AKIAAAAAAAAAAAAAAAA2")
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.delete_user(ACCOUNT, "u").unwrap_err(),
+        conflict("Cannot delete entity, must detach all policies first.")
+    );
     for i in 0..2 {
-        change(UserChange::DetachPolicy(format!("arn:aws:iam::aws:policy/P{i}"))).unwrap();
+        change(UserChange::DetachPolicy(format!(
+            "arn:aws:iam::aws:policy/P{i}"
+        )))
+        .unwrap();
     }
-    assert!(matches!(change(UserChange::DetachPolicy("arn:aws:iam::aws:policy/P0".into())), Err(IamError::NoSuchEntity(_))));
-    assert_eq!(store.delete_user(ACCOUNT, "u").unwrap_err(), conflict("Cannot delete entity, must delete policies first."));
+    assert!(matches!(
+        change(UserChange::DetachPolicy(
+            "arn:aws:iam::aws:policy/P0".into()
+        )),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    assert_eq!(
+        store.delete_user(ACCOUNT, "u").unwrap_err(),
+        conflict("Cannot delete entity, must delete policies first.")
+    );
     change(UserChange::DeleteInlinePolicy("p1".into())).unwrap();
     assert_eq!(
         change(UserChange::DeleteInlinePolicy("p1".into())).unwrap_err(),
@@ -418,7 +797,10 @@ pub fn user_changes(store: &dyn Store) {
     );
     // A boundary does not block deletion.
     store.delete_user(ACCOUNT, "u").unwrap();
-    assert!(matches!(store.get_user(ACCOUNT, "u"), Err(IamError::NoSuchEntity(_))));
+    assert!(matches!(
+        store.get_user(ACCOUNT, "u"),
+        Err(IamError::NoSuchEntity(_))
+    ));
 }
 
 /// Renaming keeps access keys findable under the new name; a taken name is refused.
@@ -428,33 +810,92 @@ pub fn user_rename_keeps_keys(store: &dyn Store) {
     store.create_user(u, 100).unwrap();
     store.create_user(user("taken"), 100).unwrap();
     assert_eq!(
-        store.update_user(ACCOUNT, "before", UserChange::Rename { new_name: Some("TAKEN".into()), new_path: None }).unwrap_err(),
+        store
+            .update_user(
+                ACCOUNT,
+                "before",
+                UserChange::Rename {
+                    new_name: Some("TAKEN".into()),
+                    new_path: None
+                }
+            )
+            .unwrap_err(),
         IamError::EntityAlreadyExists("User with name TAKEN already exists.".into())
     );
     // A change of case only is a rename to the same slot.
-    store.update_user(ACCOUNT, "before", UserChange::Rename { new_name: Some("Before".into()), new_path: None }).unwrap();
-    let renamed = store
-        .update_user(ACCOUNT, "Before", UserChange::Rename { new_name: Some("after".into()), new_path: Some("/new/".into()) })
+    store
+        .update_user(
+            ACCOUNT,
+            "before",
+            UserChange::Rename {
+                new_name: Some("Before".into()),
+                new_path: None,
+            },
+        )
         .unwrap();
-    assert_eq!((renamed.name.as_str(), renamed.path.as_str()), ("after", "/new/"));
-    assert!(matches!(store.get_user(ACCOUNT, "before"), Err(IamError::NoSuchEntity(_))));
-    let owner = store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().unwrap();
+    let renamed = store
+        .update_user(
+            ACCOUNT,
+            "Before",
+            UserChange::Rename {
+                new_name: Some("after".into()),
+                new_path: Some("/new/".into()),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.path.as_str()),
+        ("after", "/new/")
+    );
+    assert!(matches!(
+        store.get_user(ACCOUNT, "before"),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    let owner = store
+        .find_access_key("AKIAAAAAAAAAAAAAAAA1")
+        .unwrap()
+        .unwrap();
     assert_eq!(owner.name, "after");
-    assert_eq!(owner.arn(), format!("arn:aws:iam::{ACCOUNT}:user/new/after"));
+    assert_eq!(
+        owner.arn(),
+        format!("arn:aws:iam::{ACCOUNT}:user/new/after")
+    );
 }
 
 /// A user is found by its unique id whatever its name now, and not once it
 /// is deleted, even if another user takes its name.
 pub fn users_by_id(store: &dyn Store) {
     let first = store.create_user(user("bob"), 100).unwrap();
-    assert_eq!(store.user_by_id(ACCOUNT, &first.user_id).unwrap(), Some(first.clone()));
-    assert_eq!(store.user_by_id("210987654321", &first.user_id).unwrap(), None, "per account");
-    let renamed = store.update_user(ACCOUNT, "bob", UserChange::Rename { new_name: Some("robert".into()), new_path: None }).unwrap();
-    assert_eq!(store.user_by_id(ACCOUNT, &first.user_id).unwrap(), Some(renamed));
+    assert_eq!(
+        store.user_by_id(ACCOUNT, &first.user_id).unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.user_by_id("210987654321", &first.user_id).unwrap(),
+        None,
+        "per account"
+    );
+    let renamed = store
+        .update_user(
+            ACCOUNT,
+            "bob",
+            UserChange::Rename {
+                new_name: Some("robert".into()),
+                new_path: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        store.user_by_id(ACCOUNT, &first.user_id).unwrap(),
+        Some(renamed)
+    );
     store.delete_user(ACCOUNT, "robert").unwrap();
     let second = store.create_user(user("robert"), 100).unwrap();
     assert_eq!(store.user_by_id(ACCOUNT, &first.user_id).unwrap(), None);
-    assert_eq!(store.user_by_id(ACCOUNT, &second.user_id).unwrap(), Some(second));
+    assert_eq!(
+        store.user_by_id(ACCOUNT, &second.user_id).unwrap(),
+        Some(second)
+    );
 }
 
 /// Policies attached to users count as attachments: usage, and DeletePolicy conflicts.
@@ -462,15 +903,33 @@ pub fn user_policy_usage(store: &dyn Store) {
     let p = store.create_policy(policy("Mine"), 10).unwrap();
     let arn = p.arn();
     store.create_user(user("u"), 100).unwrap();
-    store.update_user(ACCOUNT, "u", UserChange::AttachPolicy { arn: arn.clone(), max_attached: 10 }).unwrap();
-    store.update_user(ACCOUNT, "u", UserChange::Boundary(Some(arn.clone()))).unwrap();
+    store
+        .update_user(
+            ACCOUNT,
+            "u",
+            UserChange::AttachPolicy {
+                arn: arn.clone(),
+                max_attached: 10,
+            },
+        )
+        .unwrap();
+    store
+        .update_user(ACCOUNT, "u", UserChange::Boundary(Some(arn.clone())))
+        .unwrap();
     let usage = store.policy_usage(ACCOUNT).unwrap();
     assert_eq!(usage[&arn].attached_users[0].name, "u");
     assert_eq!(usage[&arn].attachment_count(), 1);
     assert_eq!(usage[&arn].boundary_count, 1);
-    assert!(matches!(store.delete_policy(ACCOUNT, &arn), Err(IamError::DeleteConflict(_))));
-    store.update_user(ACCOUNT, "u", UserChange::DetachPolicy(arn.clone())).unwrap();
-    store.update_user(ACCOUNT, "u", UserChange::Boundary(None)).unwrap();
+    assert!(matches!(
+        store.delete_policy(ACCOUNT, &arn),
+        Err(IamError::DeleteConflict(_))
+    ));
+    store
+        .update_user(ACCOUNT, "u", UserChange::DetachPolicy(arn.clone()))
+        .unwrap();
+    store
+        .update_user(ACCOUNT, "u", UserChange::Boundary(None))
+        .unwrap();
     store.delete_policy(ACCOUNT, &arn).unwrap();
 }
 
@@ -479,31 +938,87 @@ pub fn access_key_last_use(store: &dyn Store) {
     let mut u = user("u");
     u.access_keys.push(access_key("AKIAAAAAAAAAAAAAAAA1"));
     store.create_user(u, 100).unwrap();
-    assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), None);
-    let used = |date| AccessKeyUse { date, service: "iam".into(), region: "us-east-1".into() };
-    store.record_access_key_use("AKIAAAAAAAAAAAAAAAA1", used(1_800_000_000)).unwrap();
-    store.record_access_key_use("AKIAAAAAAAAAAAAAAAA1", used(1_800_000_005)).unwrap();
-    assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(used(1_800_000_005)));
-    store.update_user(ACCOUNT, "u", UserChange::DeleteAccessKey("AKIAAAAAAAAAAAAAAAA1".into())).unwrap();
+    assert_eq!(
+        store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(),
+        None
+    );
+    let used = |date| AccessKeyUse {
+        date,
+        service: "iam".into(),
+        region: "us-east-1".into(),
+    };
+    store
+        .record_access_key_use("AKIAAAAAAAAAAAAAAAA1", used(1_800_000_000))
+        .unwrap();
+    store
+        .record_access_key_use("AKIAAAAAAAAAAAAAAAA1", used(1_800_000_005))
+        .unwrap();
+    assert_eq!(
+        store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(),
+        Some(used(1_800_000_005))
+    );
+    store
+        .update_user(
+            ACCOUNT,
+            "u",
+            UserChange::DeleteAccessKey("AKIAAAAAAAAAAAAAAAA1".into()),
+        )
+        .unwrap();
     store.reset().unwrap();
-    assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), None);
-    assert!(store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().is_none());
+    assert_eq!(
+        store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(),
+        None
+    );
+    assert!(store
+        .find_access_key("AKIAAAAAAAAAAAAAAAA1")
+        .unwrap()
+        .is_none());
 }
 
 /// Role last use is recorded by role id, only for a role that exists, is
 /// forgotten with the role, and is never inherited by a role re-created
 /// under the same name (AWS gives it a new RoleId and no history).
 pub fn role_last_use(store: &dyn Store) {
-    let used = |date, region: &str| RoleLastUsed { date, region: region.to_string() };
+    let used = |date, region: &str| RoleLastUsed {
+        date,
+        region: region.to_string(),
+    };
     let first = store.create_role(role("Worker"), 100).unwrap();
     assert_eq!(store.role_last_used(&first.role_id).unwrap(), None);
     // Names are matched ignoring case, as everywhere.
-    store.record_role_use(ACCOUNT, "WORKER", &first.role_id, used(1_800_000_000, "us-east-1")).unwrap();
-    assert_eq!(store.role_last_used(&first.role_id).unwrap(), Some(used(1_800_000_000, "us-east-1")));
-    store.record_role_use(ACCOUNT, "Worker", &first.role_id, used(1_800_000_005, "eu-west-1")).unwrap();
-    assert_eq!(store.role_last_used(&first.role_id).unwrap(), Some(used(1_800_000_005, "eu-west-1")));
+    store
+        .record_role_use(
+            ACCOUNT,
+            "WORKER",
+            &first.role_id,
+            used(1_800_000_000, "us-east-1"),
+        )
+        .unwrap();
+    assert_eq!(
+        store.role_last_used(&first.role_id).unwrap(),
+        Some(used(1_800_000_000, "us-east-1"))
+    );
+    store
+        .record_role_use(
+            ACCOUNT,
+            "Worker",
+            &first.role_id,
+            used(1_800_000_005, "eu-west-1"),
+        )
+        .unwrap();
+    assert_eq!(
+        store.role_last_used(&first.role_id).unwrap(),
+        Some(used(1_800_000_005, "eu-west-1"))
+    );
     // A session of a role that does not exist (any more) records nothing.
-    store.record_role_use(ACCOUNT, "Missing", "AROAMISSING", used(1_800_000_006, "us-east-1")).unwrap();
+    store
+        .record_role_use(
+            ACCOUNT,
+            "Missing",
+            "AROAMISSING",
+            used(1_800_000_006, "us-east-1"),
+        )
+        .unwrap();
     assert_eq!(store.role_last_used("AROAMISSING").unwrap(), None);
 
     store.delete_role(ACCOUNT, "worker").unwrap();
@@ -512,12 +1027,29 @@ pub fn role_last_use(store: &dyn Store) {
     assert_ne!(second.role_id, first.role_id);
     assert_eq!(store.role_last_used(&second.role_id).unwrap(), None);
     // The old role's sessions still sign requests: they do not count for the new role.
-    store.record_role_use(ACCOUNT, "Worker", &first.role_id, used(1_800_000_100, "us-east-1")).unwrap();
+    store
+        .record_role_use(
+            ACCOUNT,
+            "Worker",
+            &first.role_id,
+            used(1_800_000_100, "us-east-1"),
+        )
+        .unwrap();
     assert_eq!(store.role_last_used(&first.role_id).unwrap(), None);
     assert_eq!(store.role_last_used(&second.role_id).unwrap(), None);
 
-    store.record_role_use(ACCOUNT, "Worker", &second.role_id, used(1_800_000_200, "ap-south-1")).unwrap();
-    assert_eq!(store.role_last_used(&second.role_id).unwrap(), Some(used(1_800_000_200, "ap-south-1")));
+    store
+        .record_role_use(
+            ACCOUNT,
+            "Worker",
+            &second.role_id,
+            used(1_800_000_200, "ap-south-1"),
+        )
+        .unwrap();
+    assert_eq!(
+        store.role_last_used(&second.role_id).unwrap(),
+        Some(used(1_800_000_200, "ap-south-1"))
+    );
     store.reset().unwrap();
     assert_eq!(store.role_last_used(&second.role_id).unwrap(), None);
 }
@@ -530,13 +1062,26 @@ pub fn concurrent_access_keys(store: Arc<dyn Store>) {
             let store = store.clone();
             thread::spawn(move || {
                 let key = access_key(&format!("AKIAAAAAAAAAAAAAAAT{t}"));
-                store.update_user(ACCOUNT, "shared", UserChange::AddAccessKey { key, max_keys: 2 }).is_ok()
+                store
+                    .update_user(
+                        ACCOUNT,
+                        "shared",
+                        UserChange::AddAccessKey { key, max_keys: 2 },
+                    )
+                    .is_ok()
             })
         })
         .collect();
-    let created = threads.into_iter().map(|t| t.join().unwrap()).filter(|ok| *ok).count();
+    let created = threads
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .filter(|ok| *ok)
+        .count();
     assert_eq!(created, 2);
-    assert_eq!(store.get_user(ACCOUNT, "shared").unwrap().access_keys.len(), 2);
+    assert_eq!(
+        store.get_user(ACCOUNT, "shared").unwrap().access_keys.len(),
+        2
+    );
 }
 
 /// An OpenID Connect provider for `url` in the test account.
@@ -546,35 +1091,70 @@ pub fn oidc_provider(url: &str) -> OidcProvider {
         url: url.to_string(),
         client_ids: vec!["sts.amazonaws.com".into()],
         thumbprints: vec!["0123456789abcdef0123456789abcdef01234567".into()],
-        tags: vec![Tag { key: "k".into(), value: "v".into() }],
+        tags: vec![Tag {
+            key: "k".into(),
+            value: "v".into(),
+        }],
         create_date: 1_700_000_000,
     }
 }
 
 /// OpenID Connect providers: one per URL, changes, deletion.
 pub fn oidc_providers(store: &dyn Store) {
-    let p = store.create_oidc_provider(oidc_provider("https://token.example.com/path")).unwrap();
+    let p = store
+        .create_oidc_provider(oidc_provider("https://token.example.com/path"))
+        .unwrap();
     let arn = p.arn();
-    assert_eq!(arn, format!("arn:aws:iam::{ACCOUNT}:oidc-provider/token.example.com/path"));
     assert_eq!(
-        store.create_oidc_provider(oidc_provider("https://token.example.com/path")).unwrap_err(),
-        IamError::EntityAlreadyExists("Provider with url https://token.example.com/path already exists.".into())
+        arn,
+        format!("arn:aws:iam::{ACCOUNT}:oidc-provider/token.example.com/path")
     );
-    store.create_oidc_provider(oidc_provider("https://accounts.example.org")).unwrap();
-    assert_eq!(*store.get_oidc_provider(ACCOUNT, &arn).unwrap(), oidc_provider("https://token.example.com/path"));
+    assert_eq!(
+        store
+            .create_oidc_provider(oidc_provider("https://token.example.com/path"))
+            .unwrap_err(),
+        IamError::EntityAlreadyExists(
+            "Provider with url https://token.example.com/path already exists.".into()
+        )
+    );
+    store
+        .create_oidc_provider(oidc_provider("https://accounts.example.org"))
+        .unwrap();
+    assert_eq!(
+        *store.get_oidc_provider(ACCOUNT, &arn).unwrap(),
+        oidc_provider("https://token.example.com/path")
+    );
     assert_eq!(store.list_oidc_providers(ACCOUNT).unwrap().len(), 2);
-    store.update_oidc_provider(ACCOUNT, &arn, OidcChange::AddClientId("app".into())).unwrap();
-    store.update_oidc_provider(ACCOUNT, &arn, OidcChange::AddClientId("app".into())).unwrap();
-    store.update_oidc_provider(ACCOUNT, &arn, OidcChange::RemoveClientId("sts.amazonaws.com".into())).unwrap();
-    store.update_oidc_provider(ACCOUNT, &arn, OidcChange::Thumbprints(vec![])).unwrap();
+    store
+        .update_oidc_provider(ACCOUNT, &arn, OidcChange::AddClientId("app".into()))
+        .unwrap();
+    store
+        .update_oidc_provider(ACCOUNT, &arn, OidcChange::AddClientId("app".into()))
+        .unwrap();
+    store
+        .update_oidc_provider(
+            ACCOUNT,
+            &arn,
+            OidcChange::RemoveClientId("sts.amazonaws.com".into()),
+        )
+        .unwrap();
+    store
+        .update_oidc_provider(ACCOUNT, &arn, OidcChange::Thumbprints(vec![]))
+        .unwrap();
     let p = store.get_oidc_provider(ACCOUNT, &arn).unwrap();
-    assert_eq!((p.client_ids.clone(), p.thumbprints.len()), (vec!["app".to_string()], 0));
+    assert_eq!(
+        (p.client_ids.clone(), p.thumbprints.len()),
+        (vec!["app".to_string()], 0)
+    );
     store.delete_oidc_provider(ACCOUNT, &arn).unwrap();
     assert_eq!(
         store.get_oidc_provider(ACCOUNT, &arn).unwrap_err(),
         IamError::NoSuchEntity(format!("OpenIDConnect Provider not found for arn {arn}"))
     );
-    assert!(matches!(store.delete_oidc_provider(ACCOUNT, &arn), Err(IamError::NoSuchEntity(_))));
+    assert!(matches!(
+        store.delete_oidc_provider(ACCOUNT, &arn),
+        Err(IamError::NoSuchEntity(_))
+    ));
     store.reset().unwrap();
     assert!(store.list_oidc_providers(ACCOUNT).unwrap().is_empty());
 }
@@ -585,43 +1165,121 @@ pub fn oidc_providers(store: &dyn Store) {
 pub fn login_profiles(store: &dyn Store) {
     store.create_user(user("Pat"), 10).unwrap();
     let missing = IamError::NoSuchEntity("Login Profile for User pat cannot be found.".into());
-    let update = |password_hash: Option<&str>, password_reset_required| UserChange::UpdateLoginProfile {
-        password_hash: password_hash.map(PasswordHash::from_phc),
-        password_reset_required,
-    };
-    assert_eq!(store.update_user(ACCOUNT, "pat", update(Some("$h2"), None)).unwrap_err(), missing);
-    assert_eq!(store.update_user(ACCOUNT, "pat", UserChange::DeleteLoginProfile).unwrap_err(), missing);
+    let update =
+        |password_hash: Option<&str>, password_reset_required| UserChange::UpdateLoginProfile {
+            password_hash: password_hash.map(PasswordHash::from_phc),
+            password_reset_required,
+        };
+    assert_eq!(
+        store
+            .update_user(ACCOUNT, "pat", update(Some("$h2"), None))
+            .unwrap_err(),
+        missing
+    );
+    assert_eq!(
+        store
+            .update_user(ACCOUNT, "pat", UserChange::DeleteLoginProfile)
+            .unwrap_err(),
+        missing
+    );
     let profile = login_profile("$h1");
-    let u = store.update_user(ACCOUNT, "pat", UserChange::CreateLoginProfile(profile.clone())).unwrap();
+    let u = store
+        .update_user(
+            ACCOUNT,
+            "pat",
+            UserChange::CreateLoginProfile(profile.clone()),
+        )
+        .unwrap();
     assert_eq!(u.login_profile.as_ref(), Some(&profile));
     assert_eq!(
-        store.update_user(ACCOUNT, "PAT", UserChange::CreateLoginProfile(login_profile("$other"))).unwrap_err(),
+        store
+            .update_user(
+                ACCOUNT,
+                "PAT",
+                UserChange::CreateLoginProfile(login_profile("$other"))
+            )
+            .unwrap_err(),
         IamError::EntityAlreadyExists("Login Profile for user PAT already exists.".into())
     );
-    assert_eq!(store.get_user(ACCOUNT, "pat").unwrap().login_profile.as_ref(), Some(&profile));
+    assert_eq!(
+        store
+            .get_user(ACCOUNT, "pat")
+            .unwrap()
+            .login_profile
+            .as_ref(),
+        Some(&profile)
+    );
     // Only the members given change.
-    let u = store.update_user(ACCOUNT, "pat", update(None, Some(false))).unwrap();
-    assert_eq!(u.login_profile.as_ref().map(|p| (p.password_hash.phc(), p.password_reset_required)), Some(("$h1", false)));
-    let u = store.update_user(ACCOUNT, "pat", update(Some("$h2"), None)).unwrap();
-    assert_eq!(u.login_profile.as_ref().map(|p| (p.password_hash.phc(), p.password_reset_required)), Some(("$h2", false)));
-    store.update_user(ACCOUNT, "pat", update(None, Some(true))).unwrap();
+    let u = store
+        .update_user(ACCOUNT, "pat", update(None, Some(false)))
+        .unwrap();
+    assert_eq!(
+        u.login_profile
+            .as_ref()
+            .map(|p| (p.password_hash.phc(), p.password_reset_required)),
+        Some(("$h1", false))
+    );
+    let u = store
+        .update_user(ACCOUNT, "pat", update(Some("$h2"), None))
+        .unwrap();
+    assert_eq!(
+        u.login_profile
+            .as_ref()
+            .map(|p| (p.password_hash.phc(), p.password_reset_required)),
+        Some(("$h2", false))
+    );
+    store
+        .update_user(ACCOUNT, "pat", update(None, Some(true)))
+        .unwrap();
     // ChangePassword applies only over the verified hash, and clears the reset flag.
     let change = |verified: &str, new: &str| UserChange::ChangePassword {
         verified: PasswordHash::from_phc(verified),
         new_hash: PasswordHash::from_phc(new),
     };
-    assert_eq!(store.update_user(ACCOUNT, "pat", change("$h1", "$h3")).unwrap_err().code(), "InvalidUserType");
-    let u = store.update_user(ACCOUNT, "pat", change("$h2", "$h3")).unwrap();
-    assert_eq!(u.login_profile.as_ref().map(|p| (p.password_hash.phc(), p.password_reset_required)), Some(("$h3", false)));
+    assert_eq!(
+        store
+            .update_user(ACCOUNT, "pat", change("$h1", "$h3"))
+            .unwrap_err()
+            .code(),
+        "InvalidUserType"
+    );
+    let u = store
+        .update_user(ACCOUNT, "pat", change("$h2", "$h3"))
+        .unwrap();
+    assert_eq!(
+        u.login_profile
+            .as_ref()
+            .map(|p| (p.password_hash.phc(), p.password_reset_required)),
+        Some(("$h3", false))
+    );
     // A rename keeps the profile.
-    store.update_user(ACCOUNT, "pat", UserChange::Rename { new_name: Some("Patricia".into()), new_path: None }).unwrap();
-    assert!(store.get_user(ACCOUNT, "patricia").unwrap().login_profile.is_some());
+    store
+        .update_user(
+            ACCOUNT,
+            "pat",
+            UserChange::Rename {
+                new_name: Some("Patricia".into()),
+                new_path: None,
+            },
+        )
+        .unwrap();
+    assert!(store
+        .get_user(ACCOUNT, "patricia")
+        .unwrap()
+        .login_profile
+        .is_some());
     assert_eq!(
         store.delete_user(ACCOUNT, "patricia").unwrap_err(),
         IamError::DeleteConflict("Cannot delete entity, must delete login profile first.".into())
     );
-    store.update_user(ACCOUNT, "patricia", UserChange::DeleteLoginProfile).unwrap();
-    assert!(store.get_user(ACCOUNT, "patricia").unwrap().login_profile.is_none());
+    store
+        .update_user(ACCOUNT, "patricia", UserChange::DeleteLoginProfile)
+        .unwrap();
+    assert!(store
+        .get_user(ACCOUNT, "patricia")
+        .unwrap()
+        .login_profile
+        .is_none());
     store.delete_user(ACCOUNT, "patricia").unwrap();
 }
 
@@ -631,7 +1289,9 @@ pub fn password_policies(store: &dyn Store) {
     assert_eq!(store.get_password_policy(ACCOUNT).unwrap(), None);
     assert_eq!(
         store.delete_password_policy(ACCOUNT).unwrap_err(),
-        IamError::NoSuchEntity("The account policy with name PasswordPolicy cannot be found.".into())
+        IamError::NoSuchEntity(
+            "The account policy with name PasswordPolicy cannot be found.".into()
+        )
     );
     let strict = PasswordPolicy {
         minimum_password_length: 14,
@@ -647,12 +1307,19 @@ pub fn password_policies(store: &dyn Store) {
     store.put_password_policy(ACCOUNT, strict.clone()).unwrap();
     assert_eq!(store.get_password_policy(ACCOUNT).unwrap(), Some(strict));
     assert_eq!(store.get_password_policy(OTHER).unwrap(), None);
-    store.put_password_policy(ACCOUNT, PasswordPolicy::default()).unwrap();
-    assert_eq!(store.get_password_policy(ACCOUNT).unwrap(), Some(PasswordPolicy::default()));
+    store
+        .put_password_policy(ACCOUNT, PasswordPolicy::default())
+        .unwrap();
+    assert_eq!(
+        store.get_password_policy(ACCOUNT).unwrap(),
+        Some(PasswordPolicy::default())
+    );
     store.delete_password_policy(ACCOUNT).unwrap();
     assert_eq!(store.get_password_policy(ACCOUNT).unwrap(), None);
     assert!(store.delete_password_policy(ACCOUNT).is_err());
-    store.put_password_policy(OTHER, PasswordPolicy::default()).unwrap();
+    store
+        .put_password_policy(OTHER, PasswordPolicy::default())
+        .unwrap();
     store.reset().unwrap();
     assert_eq!(store.get_password_policy(OTHER).unwrap(), None);
 }
@@ -678,21 +1345,41 @@ pub fn instance_profiles(store: &dyn Store) {
         store.update_instance_profile(
             ACCOUNT,
             profile,
-            InstanceProfileChange::AddRole { role_name: role.into(), max_roles: crate::instance_profiles::ROLES_PER_INSTANCE_PROFILE },
+            InstanceProfileChange::AddRole {
+                role_name: role.into(),
+                max_roles: crate::instance_profiles::ROLES_PER_INSTANCE_PROFILE,
+            },
         )
     };
-    let created = store.create_instance_profile(instance_profile("Web"), 3).unwrap();
-    assert_eq!(*store.get_instance_profile(ACCOUNT, "WEB").unwrap(), *created);
-    assert!(matches!(store.create_instance_profile(instance_profile("web"), 3), Err(IamError::EntityAlreadyExists(_))));
+    let created = store
+        .create_instance_profile(instance_profile("Web"), 3)
+        .unwrap();
+    assert_eq!(
+        *store.get_instance_profile(ACCOUNT, "WEB").unwrap(),
+        *created
+    );
+    assert!(matches!(
+        store.create_instance_profile(instance_profile("web"), 3),
+        Err(IamError::EntityAlreadyExists(_))
+    ));
     let mut deep = instance_profile("Deep");
     deep.path = "/a/b/".into();
     store.create_instance_profile(deep, 3).unwrap();
-    store.create_instance_profile(instance_profile("Batch"), 3).unwrap();
+    store
+        .create_instance_profile(instance_profile("Batch"), 3)
+        .unwrap();
     assert_eq!(
-        store.create_instance_profile(instance_profile("Fourth"), 3).err(),
-        Some(IamError::LimitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: 3".into()))
+        store
+            .create_instance_profile(instance_profile("Fourth"), 3)
+            .err(),
+        Some(IamError::LimitExceeded(
+            "Cannot exceed quota for InstanceProfilesPerAccount: 3".into()
+        ))
     );
-    assert!(matches!(store.get_instance_profile(ACCOUNT, "nope"), Err(IamError::NoSuchEntity(_))));
+    assert!(matches!(
+        store.get_instance_profile(ACCOUNT, "nope"),
+        Err(IamError::NoSuchEntity(_))
+    ));
 
     // Listing: name order ignoring case, pages, path prefix.
     let all = |prefix: &str, max: usize| {
@@ -700,7 +1387,14 @@ pub fn instance_profiles(store: &dyn Store) {
         let mut marker: Option<String> = None;
         for _ in 0..10 {
             let page = store
-                .list_instance_profiles(ACCOUNT, ListRange { path_prefix: prefix, marker: marker.as_deref(), max_items: max })
+                .list_instance_profiles(
+                    ACCOUNT,
+                    ListRange {
+                        path_prefix: prefix,
+                        marker: marker.as_deref(),
+                        max_items: max,
+                    },
+                )
                 .unwrap();
             names.extend(page.items.iter().map(|p| p.name.clone()));
             match page.marker {
@@ -716,54 +1410,163 @@ pub fn instance_profiles(store: &dyn Store) {
     // Roles: the role must exist; one per profile.
     store.create_role(role("AppRole"), 10).unwrap();
     store.create_role(role("Other"), 10).unwrap();
-    assert!(matches!(add("Web", "ghost"), Err(IamError::NoSuchEntity(_))));
-    assert!(matches!(add("ghost", "AppRole"), Err(IamError::NoSuchEntity(_))));
-    assert_eq!(add("Web", "approle").unwrap().roles, vec!["AppRole".to_string()]);
-    assert!(matches!(add("Web", "Other"), Err(IamError::LimitExceeded(_))));
-    add("Deep", "AppRole").unwrap();
-    let for_role = |role: &str, max: usize, marker: Option<&str>| {
-        store.list_instance_profiles_for_role(ACCOUNT, role, ListRange { path_prefix: "/", marker, max_items: max })
-    };
-    let first = for_role("APPROLE", 1, None).unwrap();
-    assert_eq!(first.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["Deep"]);
-    let rest = for_role("AppRole", 1, first.marker.as_deref()).unwrap();
-    assert_eq!(rest.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["Web"]);
-    assert!(rest.marker.is_none());
-    assert!(for_role("Other", 10, None).unwrap().items.is_empty());
-    assert!(matches!(for_role("ghost", 10, None), Err(IamError::NoSuchEntity(_))));
-
-    // Delete conflicts, both ways.
-    let conflict = Err(IamError::DeleteConflict(crate::instance_profiles::REMOVE_ROLES_FIRST.into()));
-    assert_eq!(store.delete_instance_profile(ACCOUNT, "web"), conflict);
-    assert_eq!(store.delete_role(ACCOUNT, "AppRole"), conflict);
-    store.update_instance_profile(ACCOUNT, "Web", InstanceProfileChange::RemoveRole("approle".into())).unwrap();
     assert!(matches!(
-        store.update_instance_profile(ACCOUNT, "Web", InstanceProfileChange::RemoveRole("AppRole".into())),
+        add("Web", "ghost"),
         Err(IamError::NoSuchEntity(_))
     ));
-    assert_eq!(store.delete_role(ACCOUNT, "AppRole"), conflict, "still in Deep");
-    store.update_instance_profile(ACCOUNT, "Deep", InstanceProfileChange::RemoveRole("AppRole".into())).unwrap();
+    assert!(matches!(
+        add("ghost", "AppRole"),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    assert_eq!(
+        add("Web", "approle").unwrap().roles,
+        vec!["AppRole".to_string()]
+    );
+    assert!(matches!(
+        add("Web", "Other"),
+        Err(IamError::LimitExceeded(_))
+    ));
+    add("Deep", "AppRole").unwrap();
+    let for_role = |role: &str, max: usize, marker: Option<&str>| {
+        store.list_instance_profiles_for_role(
+            ACCOUNT,
+            role,
+            ListRange {
+                path_prefix: "/",
+                marker,
+                max_items: max,
+            },
+        )
+    };
+    let first = for_role("APPROLE", 1, None).unwrap();
+    assert_eq!(
+        first
+            .items
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["Deep"]
+    );
+    let rest = for_role("AppRole", 1, first.marker.as_deref()).unwrap();
+    assert_eq!(
+        rest.items
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["Web"]
+    );
+    assert!(rest.marker.is_none());
+    assert!(for_role("Other", 10, None).unwrap().items.is_empty());
+    assert!(matches!(
+        for_role("ghost", 10, None),
+        Err(IamError::NoSuchEntity(_))
+    ));
+
+    // Delete conflicts, both ways.
+    let conflict = Err(IamError::DeleteConflict(
+        crate::instance_profiles::REMOVE_ROLES_FIRST.into(),
+    ));
+    assert_eq!(store.delete_instance_profile(ACCOUNT, "web"), conflict);
+    assert_eq!(store.delete_role(ACCOUNT, "AppRole"), conflict);
+    store
+        .update_instance_profile(
+            ACCOUNT,
+            "Web",
+            InstanceProfileChange::RemoveRole("approle".into()),
+        )
+        .unwrap();
+    assert!(matches!(
+        store.update_instance_profile(
+            ACCOUNT,
+            "Web",
+            InstanceProfileChange::RemoveRole("AppRole".into())
+        ),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    assert_eq!(
+        store.delete_role(ACCOUNT, "AppRole"),
+        conflict,
+        "still in Deep"
+    );
+    store
+        .update_instance_profile(
+            ACCOUNT,
+            "Deep",
+            InstanceProfileChange::RemoveRole("AppRole".into()),
+        )
+        .unwrap();
     store.delete_role(ACCOUNT, "AppRole").unwrap();
     store.delete_instance_profile(ACCOUNT, "WEB").unwrap();
-    assert!(matches!(store.get_instance_profile(ACCOUNT, "Web"), Err(IamError::NoSuchEntity(_))));
-    assert!(matches!(store.delete_instance_profile(ACCOUNT, "Web"), Err(IamError::NoSuchEntity(_))));
+    assert!(matches!(
+        store.get_instance_profile(ACCOUNT, "Web"),
+        Err(IamError::NoSuchEntity(_))
+    ));
+    assert!(matches!(
+        store.delete_instance_profile(ACCOUNT, "Web"),
+        Err(IamError::NoSuchEntity(_))
+    ));
 
     // Tags.
-    let tag = |k: &str, v: &str| Tag { key: k.into(), value: v.into() };
+    let tag = |k: &str, v: &str| Tag {
+        key: k.into(),
+        value: v.into(),
+    };
     let tagged = store
-        .update_instance_profile(ACCOUNT, "Batch", InstanceProfileChange::Tag { tags: vec![tag("env", "prod"), tag("team", "a")], max_tags: 2 })
+        .update_instance_profile(
+            ACCOUNT,
+            "Batch",
+            InstanceProfileChange::Tag {
+                tags: vec![tag("env", "prod"), tag("team", "a")],
+                max_tags: 2,
+            },
+        )
         .unwrap();
     assert_eq!(tagged.tags, vec![tag("env", "prod"), tag("team", "a")]);
     assert!(matches!(
-        store.update_instance_profile(ACCOUNT, "Batch", InstanceProfileChange::Tag { tags: vec![tag("x", "")], max_tags: 2 }),
+        store.update_instance_profile(
+            ACCOUNT,
+            "Batch",
+            InstanceProfileChange::Tag {
+                tags: vec![tag("x", "")],
+                max_tags: 2
+            }
+        ),
         Err(IamError::LimitExceeded(_))
     ));
-    assert_eq!(store.get_instance_profile(ACCOUNT, "Batch").unwrap().tags.len(), 2, "a refused change leaves the profile as it was");
-    store.update_instance_profile(ACCOUNT, "Batch", InstanceProfileChange::Untag(vec!["ENV".into()])).unwrap();
-    assert_eq!(store.get_instance_profile(ACCOUNT, "Batch").unwrap().tags, vec![tag("team", "a")]);
+    assert_eq!(
+        store
+            .get_instance_profile(ACCOUNT, "Batch")
+            .unwrap()
+            .tags
+            .len(),
+        2,
+        "a refused change leaves the profile as it was"
+    );
+    store
+        .update_instance_profile(
+            ACCOUNT,
+            "Batch",
+            InstanceProfileChange::Untag(vec!["ENV".into()]),
+        )
+        .unwrap();
+    assert_eq!(
+        store.get_instance_profile(ACCOUNT, "Batch").unwrap().tags,
+        vec![tag("team", "a")]
+    );
 
     store.reset().unwrap();
-    assert!(store.list_instance_profiles(ACCOUNT, ListRange { path_prefix: "/", marker: None, max_items: 10 }).unwrap().items.is_empty());
+    assert!(store
+        .list_instance_profiles(
+            ACCOUNT,
+            ListRange {
+                path_prefix: "/",
+                marker: None,
+                max_items: 10
+            }
+        )
+        .unwrap()
+        .items
+        .is_empty());
 }
 
 /// Declares one `#[test]` per conformance check for a backend. `$make` is an
@@ -772,53 +1575,93 @@ pub fn instance_profiles(store: &dyn Store) {
 macro_rules! store_conformance_tests {
     ($make:expr) => {
         #[test]
-        fn conformance_names_are_case_insensitive() { $crate::conformance::names_are_case_insensitive(&*$make); }
+        fn conformance_names_are_case_insensitive() {
+            $crate::conformance::names_are_case_insensitive(&*$make);
+        }
         #[test]
-        fn conformance_role_round_trips() { $crate::conformance::role_round_trips(&*$make); }
+        fn conformance_role_round_trips() {
+            $crate::conformance::role_round_trips(&*$make);
+        }
         #[test]
-        fn conformance_listing_pages() { $crate::conformance::listing_pages(&*$make); }
+        fn conformance_listing_pages() {
+            $crate::conformance::listing_pages(&*$make);
+        }
         #[test]
-        fn conformance_role_changes() { $crate::conformance::role_changes(&*$make); }
+        fn conformance_role_changes() {
+            $crate::conformance::role_changes(&*$make);
+        }
         #[test]
-        fn conformance_customer_policies() { $crate::conformance::customer_policies(&*$make); }
+        fn conformance_customer_policies() {
+            $crate::conformance::customer_policies(&*$make);
+        }
         #[test]
-        fn conformance_concurrent_writers() { $crate::conformance::concurrent_writers($make); }
+        fn conformance_concurrent_writers() {
+            $crate::conformance::concurrent_writers($make);
+        }
         #[test]
-        fn conformance_reset_forgets() { $crate::conformance::reset_forgets(&*$make); }
+        fn conformance_reset_forgets() {
+            $crate::conformance::reset_forgets(&*$make);
+        }
         #[test]
-        fn conformance_account_quotas() { $crate::conformance::account_quotas(&*$make); }
+        fn conformance_account_quotas() {
+            $crate::conformance::account_quotas(&*$make);
+        }
         #[test]
-        fn conformance_users_round_trip_and_list() { $crate::conformance::users_round_trip_and_list(&*$make); }
+        fn conformance_users_round_trip_and_list() {
+            $crate::conformance::users_round_trip_and_list(&*$make);
+        }
         #[test]
-        fn conformance_user_changes() { $crate::conformance::user_changes(&*$make); }
+        fn conformance_user_changes() {
+            $crate::conformance::user_changes(&*$make);
+        }
         #[test]
-        fn conformance_user_rename_keeps_keys() { $crate::conformance::user_rename_keeps_keys(&*$make); }
+        fn conformance_user_rename_keeps_keys() {
+            $crate::conformance::user_rename_keeps_keys(&*$make);
+        }
         #[test]
-        fn conformance_users_by_id() { $crate::conformance::users_by_id(&*$make); }
+        fn conformance_users_by_id() {
+            $crate::conformance::users_by_id(&*$make);
+        }
         #[test]
-        fn conformance_user_policy_usage() { $crate::conformance::user_policy_usage(&*$make); }
+        fn conformance_user_policy_usage() {
+            $crate::conformance::user_policy_usage(&*$make);
+        }
         #[test]
-        fn conformance_access_key_last_use() { $crate::conformance::access_key_last_use(&*$make); }
+        fn conformance_access_key_last_use() {
+            $crate::conformance::access_key_last_use(&*$make);
+        }
         #[test]
-        fn conformance_role_last_use() { $crate::conformance::role_last_use(&*$make); }
+        fn conformance_role_last_use() {
+            $crate::conformance::role_last_use(&*$make);
+        }
         #[test]
-        fn conformance_oidc_providers() { $crate::conformance::oidc_providers(&*$make); }
+        fn conformance_oidc_providers() {
+            $crate::conformance::oidc_providers(&*$make);
+        }
         #[test]
-        fn conformance_concurrent_access_keys() { $crate::conformance::concurrent_access_keys($make); }
+        fn conformance_concurrent_access_keys() {
+            $crate::conformance::concurrent_access_keys($make);
+        }
         #[test]
-        fn conformance_login_profiles() { $crate::conformance::login_profiles(&*$make); }
+        fn conformance_login_profiles() {
+            $crate::conformance::login_profiles(&*$make);
+        }
         #[test]
-        fn conformance_password_policies() { $crate::conformance::password_policies(&*$make); }
+        fn conformance_password_policies() {
+            $crate::conformance::password_policies(&*$make);
+        }
         #[test]
-        fn conformance_instance_profiles() { $crate::conformance::instance_profiles(&*$make); }
+        fn conformance_instance_profiles() {
+            $crate::conformance::instance_profiles(&*$make);
+        }
     };
 }
 
 #[cfg(test)]
 mod memory_backend {
-    use std::sync::Arc;
     use crate::memory::MemoryStore;
     use crate::store::Store;
+    use std::sync::Arc;
 
     fn fresh() -> Arc<dyn Store> {
         Arc::new(MemoryStore::new())

@@ -40,7 +40,11 @@ pub enum CredentialError {
 impl IamService {
     /// Resolves an access key id (and, for temporary credentials, the
     /// `X-Amz-Security-Token`) at the service clock's now.
-    pub fn resolve_credentials(&self, access_key_id: &str, session_token: Option<&str>) -> IamResult<Result<Credentials, CredentialError>> {
+    pub fn resolve_credentials(
+        &self,
+        access_key_id: &str,
+        session_token: Option<&str>,
+    ) -> IamResult<Result<Credentials, CredentialError>> {
         if let Some(token) = session_token {
             let Some(claims) = SessionClaims::open(&self.settings().server_key, token) else {
                 return Ok(Err(CredentialError::InvalidToken));
@@ -57,34 +61,70 @@ impl IamService {
             // again under the name is another user (another id).
             if claims.kind == SessionKind::SessionToken
                 && !claims.session_name.is_empty()
-                && self.user_with_id(&claims.account_id, &claims.session_name, &claims.principal_id)?.is_none()
+                && self
+                    .user_with_id(
+                        &claims.account_id,
+                        &claims.session_name,
+                        &claims.principal_id,
+                    )?
+                    .is_none()
             {
                 return Ok(Err(CredentialError::UnknownAccessKey));
             }
             let secret = claims.secret.clone();
-            return Ok(Ok(Credentials { caller: Caller::from_session(Arc::new(claims)), secret, is_user_key: false }));
+            return Ok(Ok(Credentials {
+                caller: Caller::from_session(Arc::new(claims)),
+                secret,
+                is_user_key: false,
+            }));
         }
-        if let Some(root) = self.settings().root_keys.iter().find(|k| k.access_key_id == access_key_id) {
-            return Ok(Ok(Credentials { caller: Caller::root(&root.account_id), secret: root.secret.clone(), is_user_key: false }));
+        if let Some(root) = self
+            .settings()
+            .root_keys
+            .iter()
+            .find(|k| k.access_key_id == access_key_id)
+        {
+            return Ok(Ok(Credentials {
+                caller: Caller::root(&root.account_id),
+                secret: root.secret.clone(),
+                is_user_key: false,
+            }));
         }
         let Some(user) = self.store.find_access_key(access_key_id)? else {
             return Ok(Err(CredentialError::UnknownAccessKey));
         };
-        let Some(key) = user.access_keys.iter().find(|k| k.access_key_id == access_key_id) else {
+        let Some(key) = user
+            .access_keys
+            .iter()
+            .find(|k| k.access_key_id == access_key_id)
+        else {
             return Ok(Err(CredentialError::UnknownAccessKey));
         };
         if key.status != AccessKeyStatus::Active {
             return Ok(Err(CredentialError::UnknownAccessKey));
         }
         let secret = self.access_key_secret(key)?;
-        Ok(Ok(Credentials { caller: Caller::user(&user), secret, is_user_key: true }))
+        Ok(Ok(Credentials {
+            caller: Caller::user(&user),
+            secret,
+            is_user_key: true,
+        }))
     }
 
     /// Records that a user's access key signed a request to `service` in `region`.
-    pub fn note_access_key_use(&self, access_key_id: &str, service: &str, region: &str) -> IamResult<()> {
+    pub fn note_access_key_use(
+        &self,
+        access_key_id: &str,
+        service: &str,
+        region: &str,
+    ) -> IamResult<()> {
         self.store.record_access_key_use(
             access_key_id,
-            AccessKeyUse { date: self.clock.now(), service: service.to_string(), region: region.to_string() },
+            AccessKeyUse {
+                date: self.clock.now(),
+                service: service.to_string(),
+                region: region.to_string(),
+            },
         )
     }
 
@@ -105,16 +145,27 @@ impl IamService {
     ///
     /// A session outlives its role; uses after the role is deleted (or
     /// re-created under the same name, with a new id) are not recorded.
-    pub fn note_role_session_use(&self, session: &SessionClaims, region: Option<&str>) -> IamResult<()> {
+    pub fn note_role_session_use(
+        &self,
+        session: &SessionClaims,
+        region: Option<&str>,
+    ) -> IamResult<()> {
         if session.kind != SessionKind::AssumedRole {
             return Ok(());
         }
-        let role_name = session.principal_arn.rsplit('/').next().unwrap_or(&session.principal_arn);
+        let role_name = session
+            .principal_arn
+            .rsplit('/')
+            .next()
+            .unwrap_or(&session.principal_arn);
         self.store.record_role_use(
             &session.account_id,
             role_name,
             &session.principal_id,
-            RoleLastUsed { date: self.clock.now(), region: region.unwrap_or(DEFAULT_REGION).to_string() },
+            RoleLastUsed {
+                date: self.clock.now(),
+                region: region.unwrap_or(DEFAULT_REGION).to_string(),
+            },
         )
     }
 

@@ -70,7 +70,8 @@ impl fmt::Debug for ServerKey {
 fn derive(master: &[u8; 32], label: &[u8]) -> Aes256Gcm {
     // INVARIANT: HMAC accepts keys of any length, and its output is exactly
     // the 32 bytes AES-256 needs, so neither step can fail.
-    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(master).unwrap_or_else(|_| unreachable!());
+    let mut mac =
+        <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(master).unwrap_or_else(|_| unreachable!());
     mac.update(label);
     let okm = mac.finalize().into_bytes();
     Aes256Gcm::new_from_slice(&okm).unwrap_or_else(|_| unreachable!())
@@ -105,9 +106,9 @@ impl ServerKey {
                 .collect::<Result<Vec<u8>, _>>()
                 .map_err(|_| "the server key is not valid hexadecimal".to_string())?
         } else {
-            BASE64_STANDARD
-                .decode(text)
-                .map_err(|_| "the server key must be 32 bytes in base64 or 64 hexadecimal digits".to_string())?
+            BASE64_STANDARD.decode(text).map_err(|_| {
+                "the server key must be 32 bytes in base64 or 64 hexadecimal digits".to_string()
+            })?
         };
         let master: [u8; 32] = bytes
             .try_into()
@@ -136,7 +137,13 @@ impl ServerKey {
         // INVARIANT: AES-GCM encryption only fails past 64 GiB of plaintext.
         let ciphertext = self
             .cipher(purpose)
-            .encrypt(&nonce, Payload { msg: plaintext, aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
             .unwrap_or_default();
         let mut out = Vec::with_capacity(NONCE_LEN + ciphertext.len());
         out.extend_from_slice(&nonce_bytes);
@@ -153,7 +160,15 @@ impl ServerKey {
         let (nonce_bytes, ciphertext) = sealed.split_at(NONCE_LEN);
         let nonce_array: [u8; NONCE_LEN] = nonce_bytes.try_into().ok()?;
         let nonce = Nonce::from(nonce_array);
-        self.cipher(purpose).decrypt(&nonce, Payload { msg: ciphertext, aad }).ok()
+        self.cipher(purpose)
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad,
+                },
+            )
+            .ok()
     }
 }
 
@@ -199,17 +214,32 @@ mod tests {
     fn seal_open_round_trip_and_binding() {
         let key = ServerKey::generate();
         let sealed = key.seal(Purpose::AccessKeySecret, b"AKIA1", b"secret");
-        assert_eq!(key.open(Purpose::AccessKeySecret, b"AKIA1", &sealed).as_deref(), Some(&b"secret"[..]));
+        assert_eq!(
+            key.open(Purpose::AccessKeySecret, b"AKIA1", &sealed)
+                .as_deref(),
+            Some(&b"secret"[..])
+        );
         // Another context, another purpose, another key, a flipped bit: nothing opens.
-        assert!(key.open(Purpose::AccessKeySecret, b"AKIA2", &sealed).is_none());
+        assert!(key
+            .open(Purpose::AccessKeySecret, b"AKIA2", &sealed)
+            .is_none());
         assert!(key.open(Purpose::SessionToken, b"AKIA1", &sealed).is_none());
-        assert!(ServerKey::generate().open(Purpose::AccessKeySecret, b"AKIA1", &sealed).is_none());
+        assert!(ServerKey::generate()
+            .open(Purpose::AccessKeySecret, b"AKIA1", &sealed)
+            .is_none());
         let mut tampered = sealed.clone();
         tampered[20] ^= 1;
-        assert!(key.open(Purpose::AccessKeySecret, b"AKIA1", &tampered).is_none());
-        assert!(key.open(Purpose::AccessKeySecret, b"AKIA1", &sealed[..10]).is_none());
+        assert!(key
+            .open(Purpose::AccessKeySecret, b"AKIA1", &tampered)
+            .is_none());
+        assert!(key
+            .open(Purpose::AccessKeySecret, b"AKIA1", &sealed[..10])
+            .is_none());
         // Fresh nonces: sealing twice never gives the same bytes.
-        assert_ne!(sealed, key.seal(Purpose::AccessKeySecret, b"AKIA1", b"secret"));
+        assert_ne!(
+            sealed,
+            key.seal(Purpose::AccessKeySecret, b"AKIA1", b"secret")
+        );
     }
 
     #[test]

@@ -57,7 +57,10 @@ pub struct Role {
 impl Role {
     /// `arn:aws:iam::ACCOUNT:role/PATH/NAME`.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:role{}{}", self.account_id, self.path, self.name)
+        format!(
+            "arn:aws:iam::{}:role{}{}",
+            self.account_id, self.path, self.name
+        )
     }
 
     /// Total characters of inline policy documents, as AWS counts them
@@ -130,12 +133,17 @@ pub struct CustomerPolicy {
 impl CustomerPolicy {
     /// `arn:aws:iam::ACCOUNT:policy/PATH/NAME`.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:policy{}{}", self.account_id, self.path, self.name)
+        format!(
+            "arn:aws:iam::{}:policy{}{}",
+            self.account_id, self.path, self.name
+        )
     }
 
     /// The default version.
     pub fn default_version(&self) -> Option<&PolicyVersion> {
-        self.versions.iter().find(|v| v.version_id == self.default_version_id)
+        self.versions
+            .iter()
+            .find(|v| v.version_id == self.default_version_id)
     }
 }
 
@@ -191,7 +199,10 @@ pub struct LoginProfile {
 impl User {
     /// `arn:aws:iam::ACCOUNT:user/PATH/NAME`.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:user{}{}", self.account_id, self.path, self.name)
+        format!(
+            "arn:aws:iam::{}:user{}{}",
+            self.account_id, self.path, self.name
+        )
     }
 
     /// Total characters of inline policy documents, as AWS counts them
@@ -292,13 +303,19 @@ impl OidcProvider {
 
     /// `arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:oidc-provider/{}", self.account_id, self.host_path())
+        format!(
+            "arn:aws:iam::{}:oidc-provider/{}",
+            self.account_id,
+            self.host_path()
+        )
     }
 }
 
 /// An issuer URL without `https://` and without a trailing `/`.
 pub fn oidc_host_path(url: &str) -> &str {
-    url.strip_prefix("https://").unwrap_or(url).trim_end_matches('/')
+    url.strip_prefix("https://")
+        .unwrap_or(url)
+        .trim_end_matches('/')
 }
 
 /// An instance profile (CreateInstanceProfile): what an EC2 instance is
@@ -327,7 +344,10 @@ pub struct InstanceProfile {
 impl InstanceProfile {
     /// `arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME`.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:instance-profile{}{}", self.account_id, self.path, self.name)
+        format!(
+            "arn:aws:iam::{}:instance-profile{}{}",
+            self.account_id, self.path, self.name
+        )
     }
 
     /// Whether the role named `role_name` (ignoring case) is in it.

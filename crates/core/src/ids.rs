@@ -59,7 +59,9 @@ pub fn account_of_access_key(id: &str) -> Option<String> {
 pub fn secret_access_key() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut rng = rand::rngs::OsRng;
-    (0..40).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..40)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// A request id in AWS's UUID form (`8-4-4-4-12` lowercase hex). Runs on
@@ -92,9 +94,15 @@ mod tests {
         assert_eq!(key.len(), 20);
         assert!(key.starts_with("AKIA"));
         assert_eq!(account_of_access_key(&key).as_deref(), Some("123456789012"));
-        assert_eq!(account_of_access_key(&access_key_id("ASIA", "000000000001")).as_deref(), Some("000000000001"));
+        assert_eq!(
+            account_of_access_key(&access_key_id("ASIA", "000000000001")).as_deref(),
+            Some("000000000001")
+        );
         // AWS's documentation example key decodes as the published tools decode it.
-        assert_eq!(account_of_access_key("ASIAQNZGKIQY56JQ7WML").as_deref(), Some("029608264753"));
+        assert_eq!(
+            account_of_access_key("ASIAQNZGKIQY56JQ7WML").as_deref(),
+            Some("029608264753")
+        );
         assert_eq!(account_of_access_key("AKIA"), None);
         let secret = secret_access_key();
         assert_eq!(secret.len(), 40);

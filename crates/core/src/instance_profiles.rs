@@ -21,7 +21,8 @@ pub const ROLES_PER_INSTANCE_PROFILE: usize = 1;
 
 /// DeleteInstanceProfile of a profile with a role, and DeleteRole of a role
 /// in a profile: AWS answers both with this `DeleteConflict`.
-pub const REMOVE_ROLES_FIRST: &str = "Cannot delete entity, must remove roles from instance profile first.";
+pub const REMOVE_ROLES_FIRST: &str =
+    "Cannot delete entity, must remove roles from instance profile first.";
 
 /// `NoSuchEntity` for an instance profile.
 pub fn no_such_instance_profile(name: &str) -> IamError {
@@ -34,12 +35,22 @@ fn no_such_role(name: &str) -> IamError {
 
 /// CreateInstanceProfile's checks: the name is free ignoring case
 /// (`taken`), and the account holds fewer than `max_profiles`.
-pub fn check_create(profile: &InstanceProfile, taken: bool, profiles_in_account: usize, max_profiles: usize) -> IamResult<()> {
+pub fn check_create(
+    profile: &InstanceProfile,
+    taken: bool,
+    profiles_in_account: usize,
+    max_profiles: usize,
+) -> IamResult<()> {
     if taken {
-        return Err(IamError::EntityAlreadyExists(format!("Instance Profile {} already exists.", profile.name)));
+        return Err(IamError::EntityAlreadyExists(format!(
+            "Instance Profile {} already exists.",
+            profile.name
+        )));
     }
     if profiles_in_account >= max_profiles {
-        return Err(IamError::LimitExceeded(format!("Cannot exceed quota for InstanceProfilesPerAccount: {max_profiles}")));
+        return Err(IamError::LimitExceeded(format!(
+            "Cannot exceed quota for InstanceProfilesPerAccount: {max_profiles}"
+        )));
     }
     Ok(())
 }
@@ -53,7 +64,10 @@ pub fn apply_change<'r>(
     role: impl Fn(&str) -> Option<&'r Role>,
 ) -> IamResult<()> {
     match change {
-        InstanceProfileChange::AddRole { role_name, max_roles } => {
+        InstanceProfileChange::AddRole {
+            role_name,
+            max_roles,
+        } => {
             let role = role(&role_name).ok_or_else(|| no_such_role(&role_name))?;
             // AWS checks the quota first: adding the role a profile already
             // holds answers LimitExceeded too (observed against AWS).
@@ -87,7 +101,9 @@ pub fn apply_change<'r>(
                 return Err(too_many_tags(max_tags));
             }
         }
-        InstanceProfileChange::Untag(keys) => profile.tags.retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key))),
+        InstanceProfileChange::Untag(keys) => profile
+            .tags
+            .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key))),
     }
     Ok(())
 }
@@ -95,7 +111,9 @@ pub fn apply_change<'r>(
 /// The tag quota's `LimitExceeded`, named after AWS's per-resource quota
 /// names (`TagsPerRole`, `TagsPerUser`); this name is unverified.
 fn too_many_tags(max_tags: usize) -> IamError {
-    IamError::LimitExceeded(format!("Cannot exceed quota for TagsPerInstanceProfile: {max_tags}"))
+    IamError::LimitExceeded(format!(
+        "Cannot exceed quota for TagsPerInstanceProfile: {max_tags}"
+    ))
 }
 
 /// DeleteInstanceProfile's check: the profile holds no role.
@@ -109,7 +127,10 @@ pub fn check_delete(profile: &InstanceProfile) -> IamResult<()> {
 
 /// DeleteRole's check against instance profiles: no profile of the role's
 /// account holds it.
-pub fn check_role_deletable<'p>(role_name: &str, mut profiles: impl Iterator<Item = &'p InstanceProfile>) -> IamResult<()> {
+pub fn check_role_deletable<'p>(
+    role_name: &str,
+    mut profiles: impl Iterator<Item = &'p InstanceProfile>,
+) -> IamResult<()> {
     if profiles.any(|p| p.has_role(role_name)) {
         Err(IamError::DeleteConflict(REMOVE_ROLES_FIRST.to_string()))
     } else {
@@ -147,16 +168,31 @@ impl IamService {
     /// always there (see [`InstanceProfile::roles`]); one that is not is
     /// left out rather than failing the read.
     fn instance_profile_view(&self, profile: Arc<InstanceProfile>) -> InstanceProfileView {
-        let roles = profile.roles.iter().filter_map(|name| self.store.get_role(&profile.account_id, name).ok()).collect();
+        let roles = profile
+            .roles
+            .iter()
+            .filter_map(|name| self.store.get_role(&profile.account_id, name).ok())
+            .collect();
         InstanceProfileView { profile, roles }
     }
 
     fn instance_profile_page(&self, page: Page<Arc<InstanceProfile>>) -> Page<InstanceProfileView> {
-        Page { items: page.items.into_iter().map(|p| self.instance_profile_view(p)).collect(), marker: page.marker }
+        Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|p| self.instance_profile_view(p))
+                .collect(),
+            marker: page.marker,
+        }
     }
 
     /// CreateInstanceProfile.
-    pub fn create_instance_profile(&self, caller: &Caller, input: NewInstanceProfile) -> IamResult<InstanceProfileView> {
+    pub fn create_instance_profile(
+        &self,
+        caller: &Caller,
+        input: NewInstanceProfile,
+    ) -> IamResult<InstanceProfileView> {
         check_no_duplicate_tag_keys(&input.tags)?;
         let max_tags = self.quotas().tags_per_resource;
         if input.tags.len() > max_tags {
@@ -171,12 +207,18 @@ impl IamService {
             roles: Vec::new(),
             tags: input.tags,
         };
-        let profile = self.store.create_instance_profile(profile, self.quotas().instance_profiles_per_account)?;
+        let profile = self
+            .store
+            .create_instance_profile(profile, self.quotas().instance_profiles_per_account)?;
         Ok(self.instance_profile_view(profile))
     }
 
     /// GetInstanceProfile.
-    pub fn get_instance_profile(&self, caller: &Caller, name: &str) -> IamResult<InstanceProfileView> {
+    pub fn get_instance_profile(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> IamResult<InstanceProfileView> {
         let profile = self.store.get_instance_profile(&caller.account_id, name)?;
         Ok(self.instance_profile_view(profile))
     }
@@ -189,8 +231,14 @@ impl IamService {
         marker: Option<&str>,
         max: Option<i64>,
     ) -> IamResult<Page<InstanceProfileView>> {
-        let range = ListRange { path_prefix: path_prefix.unwrap_or("/"), marker, max_items: max_items(max) };
-        let page = self.store.list_instance_profiles(&caller.account_id, range)?;
+        let range = ListRange {
+            path_prefix: path_prefix.unwrap_or("/"),
+            marker,
+            max_items: max_items(max),
+        };
+        let page = self
+            .store
+            .list_instance_profiles(&caller.account_id, range)?;
         Ok(self.instance_profile_page(page))
     }
 
@@ -202,8 +250,14 @@ impl IamService {
         marker: Option<&str>,
         max: Option<i64>,
     ) -> IamResult<Page<InstanceProfileView>> {
-        let range = ListRange { path_prefix: "/", marker, max_items: max_items(max) };
-        let page = self.store.list_instance_profiles_for_role(&caller.account_id, role_name, range)?;
+        let range = ListRange {
+            path_prefix: "/",
+            marker,
+            max_items: max_items(max),
+        };
+        let page =
+            self.store
+                .list_instance_profiles_for_role(&caller.account_id, role_name, range)?;
         Ok(self.instance_profile_page(page))
     }
 
@@ -213,32 +267,75 @@ impl IamService {
     }
 
     /// AddRoleToInstanceProfile.
-    pub fn add_role_to_instance_profile(&self, caller: &Caller, profile: &str, role_name: &str) -> IamResult<()> {
-        let change = InstanceProfileChange::AddRole { role_name: role_name.to_string(), max_roles: ROLES_PER_INSTANCE_PROFILE };
-        self.store.update_instance_profile(&caller.account_id, profile, change).map(|_| ())
+    pub fn add_role_to_instance_profile(
+        &self,
+        caller: &Caller,
+        profile: &str,
+        role_name: &str,
+    ) -> IamResult<()> {
+        let change = InstanceProfileChange::AddRole {
+            role_name: role_name.to_string(),
+            max_roles: ROLES_PER_INSTANCE_PROFILE,
+        };
+        self.store
+            .update_instance_profile(&caller.account_id, profile, change)
+            .map(|_| ())
     }
 
     /// RemoveRoleFromInstanceProfile.
-    pub fn remove_role_from_instance_profile(&self, caller: &Caller, profile: &str, role_name: &str) -> IamResult<()> {
+    pub fn remove_role_from_instance_profile(
+        &self,
+        caller: &Caller,
+        profile: &str,
+        role_name: &str,
+    ) -> IamResult<()> {
         self.store
-            .update_instance_profile(&caller.account_id, profile, InstanceProfileChange::RemoveRole(role_name.to_string()))
+            .update_instance_profile(
+                &caller.account_id,
+                profile,
+                InstanceProfileChange::RemoveRole(role_name.to_string()),
+            )
             .map(|_| ())
     }
 
     /// TagInstanceProfile.
-    pub fn tag_instance_profile(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> IamResult<()> {
+    pub fn tag_instance_profile(
+        &self,
+        caller: &Caller,
+        name: &str,
+        tags: Vec<Tag>,
+    ) -> IamResult<()> {
         check_no_duplicate_tag_keys(&tags)?;
         let max_tags = self.quotas().tags_per_resource;
-        self.store.update_instance_profile(&caller.account_id, name, InstanceProfileChange::Tag { tags, max_tags }).map(|_| ())
+        self.store
+            .update_instance_profile(
+                &caller.account_id,
+                name,
+                InstanceProfileChange::Tag { tags, max_tags },
+            )
+            .map(|_| ())
     }
 
     /// UntagInstanceProfile.
-    pub fn untag_instance_profile(&self, caller: &Caller, name: &str, keys: Vec<String>) -> IamResult<()> {
-        self.store.update_instance_profile(&caller.account_id, name, InstanceProfileChange::Untag(keys)).map(|_| ())
+    pub fn untag_instance_profile(
+        &self,
+        caller: &Caller,
+        name: &str,
+        keys: Vec<String>,
+    ) -> IamResult<()> {
+        self.store
+            .update_instance_profile(&caller.account_id, name, InstanceProfileChange::Untag(keys))
+            .map(|_| ())
     }
 
     /// ListInstanceProfileTags.
-    pub fn list_instance_profile_tags(&self, caller: &Caller, name: &str, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<Tag>> {
+    pub fn list_instance_profile_tags(
+        &self,
+        caller: &Caller,
+        name: &str,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> IamResult<Page<Tag>> {
         let profile = self.store.get_instance_profile(&caller.account_id, name)?;
         paginate_indexed(&profile.tags, marker, max)
     }
@@ -253,21 +350,52 @@ mod tests {
     fn one_role_per_profile_and_the_same_role_twice_is_over_quota() {
         let web = role("Web");
         let other = role("Other");
-        let find = |name: &str| [&web, &other].into_iter().find(|r| name_key(&r.name) == name_key(name));
+        let find = |name: &str| {
+            [&web, &other]
+                .into_iter()
+                .find(|r| name_key(&r.name) == name_key(name))
+        };
         let mut p = instance_profile("P");
-        let add = |name: &str| InstanceProfileChange::AddRole { role_name: name.into(), max_roles: ROLES_PER_INSTANCE_PROFILE };
+        let add = |name: &str| InstanceProfileChange::AddRole {
+            role_name: name.into(),
+            max_roles: ROLES_PER_INSTANCE_PROFILE,
+        };
         apply_change(&mut p, add("WEB"), find).unwrap();
-        assert_eq!(p.roles, vec!["Web".to_string()], "the role's own spelling is kept");
-        let quota = IamError::LimitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1".into());
+        assert_eq!(
+            p.roles,
+            vec!["Web".to_string()],
+            "the role's own spelling is kept"
+        );
+        let quota = IamError::LimitExceeded(
+            "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1".into(),
+        );
         assert_eq!(apply_change(&mut p, add("Other"), find), Err(quota.clone()));
         assert_eq!(apply_change(&mut p, add("Web"), find), Err(quota));
-        assert_eq!(apply_change(&mut p, add("Nope"), find), Err(no_such_role("Nope")));
-        assert_eq!(check_delete(&p), Err(IamError::DeleteConflict(REMOVE_ROLES_FIRST.into())));
+        assert_eq!(
+            apply_change(&mut p, add("Nope"), find),
+            Err(no_such_role("Nope"))
+        );
+        assert_eq!(
+            check_delete(&p),
+            Err(IamError::DeleteConflict(REMOVE_ROLES_FIRST.into()))
+        );
         assert!(check_role_deletable("web", std::iter::once(&p)).is_err());
         assert!(check_role_deletable("other", std::iter::once(&p)).is_ok());
-        apply_change(&mut p, InstanceProfileChange::RemoveRole("web".into()), find).unwrap();
+        apply_change(
+            &mut p,
+            InstanceProfileChange::RemoveRole("web".into()),
+            find,
+        )
+        .unwrap();
         assert!(p.roles.is_empty());
-        assert_eq!(apply_change(&mut p, InstanceProfileChange::RemoveRole("Web".into()), find), Err(no_such_role("Web")));
+        assert_eq!(
+            apply_change(
+                &mut p,
+                InstanceProfileChange::RemoveRole("Web".into()),
+                find
+            ),
+            Err(no_such_role("Web"))
+        );
         assert_eq!(check_delete(&p), Ok(()));
     }
 
@@ -275,26 +403,64 @@ mod tests {
     fn tags_merge_ignoring_case_up_to_the_quota() {
         let mut p = instance_profile("P");
         let none = |_: &str| None;
-        let tag = |k: &str, v: &str| Tag { key: k.into(), value: v.into() };
-        apply_change(&mut p, InstanceProfileChange::Tag { tags: vec![tag("env", "a"), tag("team", "x")], max_tags: 2 }, none).unwrap();
-        apply_change(&mut p, InstanceProfileChange::Tag { tags: vec![tag("ENV", "b")], max_tags: 2 }, none).unwrap();
+        let tag = |k: &str, v: &str| Tag {
+            key: k.into(),
+            value: v.into(),
+        };
+        apply_change(
+            &mut p,
+            InstanceProfileChange::Tag {
+                tags: vec![tag("env", "a"), tag("team", "x")],
+                max_tags: 2,
+            },
+            none,
+        )
+        .unwrap();
+        apply_change(
+            &mut p,
+            InstanceProfileChange::Tag {
+                tags: vec![tag("ENV", "b")],
+                max_tags: 2,
+            },
+            none,
+        )
+        .unwrap();
         assert_eq!(p.tags, vec![tag("ENV", "b"), tag("team", "x")]);
         assert_eq!(
             // Stores apply a change to a copy, dropped when it fails.
-            apply_change(&mut p.clone(), InstanceProfileChange::Tag { tags: vec![tag("three", "")], max_tags: 2 }, none),
+            apply_change(
+                &mut p.clone(),
+                InstanceProfileChange::Tag {
+                    tags: vec![tag("three", "")],
+                    max_tags: 2
+                },
+                none
+            ),
             Err(too_many_tags(2))
         );
-        apply_change(&mut p, InstanceProfileChange::Untag(vec!["env".into(), "absent".into()]), none).unwrap();
+        apply_change(
+            &mut p,
+            InstanceProfileChange::Untag(vec!["env".into(), "absent".into()]),
+            none,
+        )
+        .unwrap();
         assert_eq!(p.tags, vec![tag("team", "x")]);
     }
 
     #[test]
     fn create_checks_name_then_quota() {
         let p = instance_profile("P");
-        assert_eq!(check_create(&p, true, 0, 10), Err(IamError::EntityAlreadyExists("Instance Profile P already exists.".into())));
+        assert_eq!(
+            check_create(&p, true, 0, 10),
+            Err(IamError::EntityAlreadyExists(
+                "Instance Profile P already exists.".into()
+            ))
+        );
         assert_eq!(
             check_create(&p, false, 1000, 1000),
-            Err(IamError::LimitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: 1000".into()))
+            Err(IamError::LimitExceeded(
+                "Cannot exceed quota for InstanceProfilesPerAccount: 1000".into()
+            ))
         );
         assert_eq!(check_create(&p, false, 999, 1000), Ok(()));
     }

@@ -4,13 +4,14 @@
 pub mod accounts;
 pub mod authorize;
 pub mod clock;
-pub mod credentials;
 pub mod conformance;
+pub mod credentials;
 pub mod crypto;
 pub mod entities;
 pub mod error;
 pub mod ids;
 pub mod instance_profiles;
+pub mod login;
 pub mod memory;
 pub mod oidc;
 pub mod password;
@@ -22,6 +23,5 @@ pub mod store;
 pub mod sts;
 pub mod trust;
 pub mod users;
-pub mod login;
 
 pub use error::{IamError, IamResult};

@@ -61,7 +61,9 @@ impl IamService {
         match (name, &caller.identity) {
             (Some(name), _) => Ok(name.to_string()),
             (None, Identity::User { name }) => Ok(name.clone()),
-            (None, _) => Err(IamError::Validation("Must specify userName when calling with non-User credentials".to_string())),
+            (None, _) => Err(IamError::Validation(
+                "Must specify userName when calling with non-User credentials".to_string(),
+            )),
         }
     }
 
@@ -72,8 +74,15 @@ impl IamService {
     /// The rules `password` would break in `account` (its password policy,
     /// or AWS's default one): what the console shows, since AWS's
     /// `PasswordPolicyViolation` message names none.
-    pub fn unmet_password_requirements(&self, account_id: &str, password: &str) -> IamResult<Vec<PasswordRequirement>> {
-        Ok(password::unmet_requirements(self.password_policy_of(account_id)?.as_ref(), password))
+    pub fn unmet_password_requirements(
+        &self,
+        account_id: &str,
+        password: &str,
+    ) -> IamResult<Vec<PasswordRequirement>> {
+        Ok(password::unmet_requirements(
+            self.password_policy_of(account_id)?.as_ref(),
+            password,
+        ))
     }
 
     fn check_password(&self, account: &str, password: &str) -> IamResult<()> {
@@ -81,30 +90,67 @@ impl IamService {
     }
 
     /// CreateLoginProfile: a console password for a user.
-    pub fn create_login_profile(&self, caller: &Caller, user: Option<&str>, password: &str, password_reset_required: bool) -> IamResult<LoginProfileInfo> {
+    pub fn create_login_profile(
+        &self,
+        caller: &Caller,
+        user: Option<&str>,
+        password: &str,
+        password_reset_required: bool,
+    ) -> IamResult<LoginProfileInfo> {
         let name = self.profile_owner(caller, user)?;
         let existing = self.store.get_user(&caller.account_id, &name)?;
         if existing.login_profile.is_some() {
             // Refuse before hashing; the store checks again atomically.
-            return Err(IamError::EntityAlreadyExists(format!("Login Profile for user {name} already exists.")));
+            return Err(IamError::EntityAlreadyExists(format!(
+                "Login Profile for user {name} already exists."
+            )));
         }
         self.check_password(&caller.account_id, password)?;
         let create_date = self.clock.now();
-        let profile = LoginProfile { create_date, password_hash: PasswordHash::new(password)?, password_reset_required };
-        let updated = self.store.update_user(&caller.account_id, &name, UserChange::CreateLoginProfile(profile))?;
-        Ok(LoginProfileInfo { user_name: updated.name.clone(), create_date, password_reset_required })
+        let profile = LoginProfile {
+            create_date,
+            password_hash: PasswordHash::new(password)?,
+            password_reset_required,
+        };
+        let updated = self.store.update_user(
+            &caller.account_id,
+            &name,
+            UserChange::CreateLoginProfile(profile),
+        )?;
+        Ok(LoginProfileInfo {
+            user_name: updated.name.clone(),
+            create_date,
+            password_reset_required,
+        })
     }
 
     /// GetLoginProfile: whether a user has a password, never the password.
-    pub fn get_login_profile(&self, caller: &Caller, user: Option<&str>) -> IamResult<LoginProfileInfo> {
+    pub fn get_login_profile(
+        &self,
+        caller: &Caller,
+        user: Option<&str>,
+    ) -> IamResult<LoginProfileInfo> {
         let name = self.profile_owner(caller, user)?;
         let u = self.store.get_user(&caller.account_id, &name)?;
-        let profile = u.login_profile.as_ref().ok_or_else(|| no_such_login_profile(&name))?;
-        Ok(LoginProfileInfo { user_name: u.name.clone(), create_date: profile.create_date, password_reset_required: profile.password_reset_required })
+        let profile = u
+            .login_profile
+            .as_ref()
+            .ok_or_else(|| no_such_login_profile(&name))?;
+        Ok(LoginProfileInfo {
+            user_name: u.name.clone(),
+            create_date: profile.create_date,
+            password_reset_required: profile.password_reset_required,
+        })
     }
 
     /// UpdateLoginProfile: a new password and/or PasswordResetRequired.
-    pub fn update_login_profile(&self, caller: &Caller, user: Option<&str>, password: Option<&str>, password_reset_required: Option<bool>) -> IamResult<()> {
+    pub fn update_login_profile(
+        &self,
+        caller: &Caller,
+        user: Option<&str>,
+        password: Option<&str>,
+        password_reset_required: Option<bool>,
+    ) -> IamResult<()> {
         let name = self.profile_owner(caller, user)?;
         let u = self.store.get_user(&caller.account_id, &name)?;
         if u.login_profile.is_none() {
@@ -118,45 +164,74 @@ impl IamService {
             None => None,
         };
         self.store
-            .update_user(&caller.account_id, &name, UserChange::UpdateLoginProfile { password_hash, password_reset_required })
+            .update_user(
+                &caller.account_id,
+                &name,
+                UserChange::UpdateLoginProfile {
+                    password_hash,
+                    password_reset_required,
+                },
+            )
             .map(|_| ())
     }
 
     /// DeleteLoginProfile.
     pub fn delete_login_profile(&self, caller: &Caller, user: Option<&str>) -> IamResult<()> {
         let name = self.profile_owner(caller, user)?;
-        self.store.update_user(&caller.account_id, &name, UserChange::DeleteLoginProfile).map(|_| ())
+        self.store
+            .update_user(&caller.account_id, &name, UserChange::DeleteLoginProfile)
+            .map(|_| ())
     }
 
     /// ChangePassword for a signed-in user (the same code the API handler
     /// uses): the calling IAM user's own password, given the current one.
     /// Clears PasswordResetRequired. Authorization (`iam:ChangePassword`,
     /// or the policy's AllowUsersToChangePassword) is the caller's business.
-    pub fn change_password(&self, caller: &Caller, old_password: &str, new_password: &str) -> IamResult<()> {
+    pub fn change_password(
+        &self,
+        caller: &Caller,
+        old_password: &str,
+        new_password: &str,
+    ) -> IamResult<()> {
         let Identity::User { name } = &caller.identity else {
             return Err(IamError::InvalidUserType(NOT_AN_IAM_USER.to_string()));
         };
         let user = self.store.get_user(&caller.account_id, name)?;
-        let profile = user.login_profile.as_ref().ok_or_else(|| no_such_login_profile(name))?;
+        let profile = user
+            .login_profile
+            .as_ref()
+            .ok_or_else(|| no_such_login_profile(name))?;
         if !profile.password_hash.verify(old_password) {
             return Err(IamError::InvalidUserType(WRONG_OLD_PASSWORD.to_string()));
         }
         self.check_password(&caller.account_id, new_password)?;
-        let change = UserChange::ChangePassword { verified: profile.password_hash.clone(), new_hash: PasswordHash::new(new_password)? };
-        self.store.update_user(&caller.account_id, name, change).map(|_| ())
+        let change = UserChange::ChangePassword {
+            verified: profile.password_hash.clone(),
+            new_hash: PasswordHash::new(new_password)?,
+        };
+        self.store
+            .update_user(&caller.account_id, name, change)
+            .map(|_| ())
     }
 
     /// GetAccountPasswordPolicy.
     pub fn get_account_password_policy(&self, caller: &Caller) -> IamResult<PasswordPolicy> {
         self.password_policy_of(&caller.account_id)?.ok_or_else(|| {
             // moto's wording; not confirmed against AWS.
-            IamError::NoSuchEntity(format!("The Password Policy with domain name {} cannot be found.", caller.account_id))
+            IamError::NoSuchEntity(format!(
+                "The Password Policy with domain name {} cannot be found.",
+                caller.account_id
+            ))
         })
     }
 
     /// UpdateAccountPasswordPolicy: replaces the whole policy (members left
     /// out take their defaults).
-    pub fn update_account_password_policy(&self, caller: &Caller, policy: PasswordPolicy) -> IamResult<()> {
+    pub fn update_account_password_policy(
+        &self,
+        caller: &Caller,
+        policy: PasswordPolicy,
+    ) -> IamResult<()> {
         self.store.put_password_policy(&caller.account_id, policy)
     }
 
@@ -169,7 +244,9 @@ impl IamService {
     /// their own password (AllowUsersToChangePassword), without an
     /// `iam:ChangePassword` permission of their own.
     pub fn users_may_change_own_password(&self, account_id: &str) -> IamResult<bool> {
-        Ok(self.password_policy_of(account_id)?.is_some_and(|p| p.allow_users_to_change_password))
+        Ok(self
+            .password_policy_of(account_id)?
+            .is_some_and(|p| p.allow_users_to_change_password))
     }
 
     /// Console sign-in of IAM user `user_name` in `account_id`: the caller
@@ -178,7 +255,12 @@ impl IamService {
     /// the same `IamError` (AccessDenied, [`SIGN_IN_FAILED`]), which does not
     /// reveal whether the user exists; and it takes about the same time
     /// either way (an unknown user's password is checked against a dummy hash).
-    pub fn sign_in_user(&self, account_id: &str, user_name: &str, password: &str) -> IamResult<SignedIn> {
+    pub fn sign_in_user(
+        &self,
+        account_id: &str,
+        user_name: &str,
+        password: &str,
+    ) -> IamResult<SignedIn> {
         let user = self.store.get_user(account_id, user_name).ok();
         let profile = user.as_ref().and_then(|u| u.login_profile.as_ref());
         let hash: &PasswordHash = match profile {
@@ -187,9 +269,10 @@ impl IamService {
         };
         let matches = hash.verify(password);
         match (user.as_ref(), profile) {
-            (Some(user), Some(profile)) if matches => {
-                Ok(SignedIn { caller: Caller::user(user), password_reset_required: profile.password_reset_required })
-            }
+            (Some(user), Some(profile)) if matches => Ok(SignedIn {
+                caller: Caller::user(user),
+                password_reset_required: profile.password_reset_required,
+            }),
             _ => Err(sign_in_failed()),
         }
     }
@@ -198,8 +281,17 @@ impl IamService {
     /// keys (ironiam has no root e-mail/password): the root Caller when the
     /// key exists for that account and the secret matches (constant-time
     /// comparison of digests, so neither content nor length leaks).
-    pub fn sign_in_root(&self, account_id: &str, access_key_id: &str, secret_access_key: &str) -> IamResult<Caller> {
-        let key = self.settings().root_keys.iter().find(|k| k.access_key_id == access_key_id && k.account_id == account_id);
+    pub fn sign_in_root(
+        &self,
+        account_id: &str,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> IamResult<Caller> {
+        let key = self
+            .settings()
+            .root_keys
+            .iter()
+            .find(|k| k.access_key_id == access_key_id && k.account_id == account_id);
         let expected = Sha256::digest(key.map_or("", |k| k.secret.expose()).as_bytes());
         let given = Sha256::digest(secret_access_key.as_bytes());
         let matches: bool = expected.as_slice().ct_eq(given.as_slice()).into();
@@ -216,9 +308,9 @@ mod tests {
 
     use super::*;
     use crate::clock::FixedClock;
+    use crate::crypto::SecretKey;
     use crate::memory::MemoryStore;
     use crate::service::{RootKey, Settings};
-    use crate::crypto::SecretKey;
     use crate::users::NewUser;
 
     const ACCOUNT: &str = "123456789012";
@@ -227,15 +319,31 @@ mod tests {
 
     fn service() -> IamService {
         let settings = Settings {
-            root_keys: vec![RootKey { account_id: ACCOUNT.into(), access_key_id: "AKIAROOT000000000001".into(), secret: SecretKey::new("root-secret") }],
+            root_keys: vec![RootKey {
+                account_id: ACCOUNT.into(),
+                access_key_id: "AKIAROOT000000000001".into(),
+                secret: SecretKey::new("root-secret"),
+            }],
             ..Settings::default()
         };
-        IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_800_000_000)), settings)
+        IamService::new(
+            Arc::new(MemoryStore::new()),
+            Arc::new(FixedClock::new(1_800_000_000)),
+            settings,
+        )
     }
 
     fn with_user(s: &IamService, name: &str) -> Caller {
         let root = Caller::root(ACCOUNT);
-        let user = s.create_user(&root, NewUser { name: name.into(), ..Default::default() }).unwrap();
+        let user = s
+            .create_user(
+                &root,
+                NewUser {
+                    name: name.into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         Caller::user(&user)
     }
 
@@ -245,32 +353,81 @@ mod tests {
         let root = Caller::root(ACCOUNT);
         with_user(&s, "alice");
         let err = s.get_login_profile(&root, Some("alice")).unwrap_err();
-        assert_eq!(err, IamError::NoSuchEntity("Login Profile for User alice cannot be found.".into()));
-        let created = s.create_login_profile(&root, Some("alice"), GOOD, true).unwrap();
-        assert_eq!(created, LoginProfileInfo { user_name: "alice".into(), create_date: 1_800_000_000, password_reset_required: true });
+        assert_eq!(
+            err,
+            IamError::NoSuchEntity("Login Profile for User alice cannot be found.".into())
+        );
+        let created = s
+            .create_login_profile(&root, Some("alice"), GOOD, true)
+            .unwrap();
+        assert_eq!(
+            created,
+            LoginProfileInfo {
+                user_name: "alice".into(),
+                create_date: 1_800_000_000,
+                password_reset_required: true
+            }
+        );
         assert_eq!(s.get_login_profile(&root, Some("ALICE")).unwrap(), created);
-        let again = s.create_login_profile(&root, Some("alice"), GOOD, false).unwrap_err();
-        assert_eq!(again, IamError::EntityAlreadyExists("Login Profile for user alice already exists.".into()));
+        let again = s
+            .create_login_profile(&root, Some("alice"), GOOD, false)
+            .unwrap_err();
+        assert_eq!(
+            again,
+            IamError::EntityAlreadyExists("Login Profile for user alice already exists.".into())
+        );
         // Weak passwords are refused against AWS's default policy.
-        let weak = s.update_login_profile(&root, Some("alice"), Some("password"), None).unwrap_err();
-        assert_eq!(weak, IamError::PasswordPolicyViolation(password::POLICY_VIOLATION.into()));
-        s.update_login_profile(&root, Some("alice"), None, Some(false)).unwrap();
-        assert!(!s.get_login_profile(&root, Some("alice")).unwrap().password_reset_required);
+        let weak = s
+            .update_login_profile(&root, Some("alice"), Some("password"), None)
+            .unwrap_err();
+        assert_eq!(
+            weak,
+            IamError::PasswordPolicyViolation(password::POLICY_VIOLATION.into())
+        );
+        s.update_login_profile(&root, Some("alice"), None, Some(false))
+            .unwrap();
+        assert!(
+            !s.get_login_profile(&root, Some("alice"))
+                .unwrap()
+                .password_reset_required
+        );
         // The stored hash is not the password, and Debug hides it.
         let user = s.user(&root, "alice").unwrap();
         let debug = format!("{user:?}");
-        assert!(!debug.contains(GOOD) && !debug.contains("$argon2id"), "{debug}");
+        assert!(
+            !debug.contains(GOOD) && !debug.contains("$argon2id"),
+            "{debug}"
+        );
         // DeleteUser refuses while the profile exists.
         let conflict = s.delete_user(&root, "alice").unwrap_err();
-        assert_eq!(conflict, IamError::DeleteConflict("Cannot delete entity, must delete login profile first.".into()));
+        assert_eq!(
+            conflict,
+            IamError::DeleteConflict(
+                "Cannot delete entity, must delete login profile first.".into()
+            )
+        );
         s.delete_login_profile(&root, Some("alice")).unwrap();
-        assert_eq!(s.delete_login_profile(&root, Some("alice")).unwrap_err().code(), "NoSuchEntity");
+        assert_eq!(
+            s.delete_login_profile(&root, Some("alice"))
+                .unwrap_err()
+                .code(),
+            "NoSuchEntity"
+        );
         s.delete_user(&root, "alice").unwrap();
-        assert_eq!(s.create_login_profile(&root, Some("alice"), GOOD, false).unwrap_err().code(), "NoSuchEntity");
+        assert_eq!(
+            s.create_login_profile(&root, Some("alice"), GOOD, false)
+                .unwrap_err()
+                .code(),
+            "NoSuchEntity"
+        );
         // Without a UserName, the root user must name one; a user means itself.
-        assert_eq!(s.get_login_profile(&root, None).unwrap_err().code(), "ValidationError");
+        assert_eq!(
+            s.get_login_profile(&root, None).unwrap_err().code(),
+            "ValidationError"
+        );
         let bob = with_user(&s, "bob");
-        s.create_login_profile(&root, Some("bob"), GOOD, false).unwrap();
+        s.create_login_profile(&root, Some("bob"), GOOD, false)
+            .unwrap();
         assert_eq!(s.get_login_profile(&bob, None).unwrap().user_name, "bob");
     }
 
@@ -279,18 +436,47 @@ mod tests {
         let s = service();
         let root = Caller::root(ACCOUNT);
         let missing = s.get_account_password_policy(&root).unwrap_err();
-        assert_eq!(missing, IamError::NoSuchEntity(format!("The Password Policy with domain name {ACCOUNT} cannot be found.")));
-        assert_eq!(s.delete_account_password_policy(&root).unwrap_err().code(), "NoSuchEntity");
-        let policy = PasswordPolicy { minimum_password_length: 6, require_symbols: false, ..PasswordPolicy::default() };
-        s.update_account_password_policy(&root, policy.clone()).unwrap();
+        assert_eq!(
+            missing,
+            IamError::NoSuchEntity(format!(
+                "The Password Policy with domain name {ACCOUNT} cannot be found."
+            ))
+        );
+        assert_eq!(
+            s.delete_account_password_policy(&root).unwrap_err().code(),
+            "NoSuchEntity"
+        );
+        let policy = PasswordPolicy {
+            minimum_password_length: 6,
+            require_symbols: false,
+            ..PasswordPolicy::default()
+        };
+        s.update_account_password_policy(&root, policy.clone())
+            .unwrap();
         assert_eq!(s.get_account_password_policy(&root).unwrap(), policy);
         // A laxer policy than AWS's default lets a simple password through.
         with_user(&s, "carol");
-        s.create_login_profile(&root, Some("carol"), "simple", false).unwrap();
-        let strict = PasswordPolicy { minimum_password_length: 14, require_numbers: true, ..PasswordPolicy::default() };
+        s.create_login_profile(&root, Some("carol"), "simple", false)
+            .unwrap();
+        let strict = PasswordPolicy {
+            minimum_password_length: 14,
+            require_numbers: true,
+            ..PasswordPolicy::default()
+        };
         s.update_account_password_policy(&root, strict).unwrap();
-        assert_eq!(s.unmet_password_requirements(ACCOUNT, "short").unwrap(), vec![PasswordRequirement::MinimumLength(14), PasswordRequirement::Number]);
-        assert_eq!(s.update_login_profile(&root, Some("carol"), Some("simple"), None).unwrap_err().code(), "PasswordPolicyViolation");
+        assert_eq!(
+            s.unmet_password_requirements(ACCOUNT, "short").unwrap(),
+            vec![
+                PasswordRequirement::MinimumLength(14),
+                PasswordRequirement::Number
+            ]
+        );
+        assert_eq!(
+            s.update_login_profile(&root, Some("carol"), Some("simple"), None)
+                .unwrap_err()
+                .code(),
+            "PasswordPolicyViolation"
+        );
         // Other accounts are unaffected.
         assert!(s.get_account_password_policy(&Caller::root(OTHER)).is_err());
         s.delete_account_password_policy(&root).unwrap();
@@ -302,20 +488,43 @@ mod tests {
         let s = service();
         let root = Caller::root(ACCOUNT);
         let dave = with_user(&s, "dave");
-        assert_eq!(s.change_password(&dave, GOOD, "New-Password-2").unwrap_err(), no_such_login_profile("dave"));
-        s.create_login_profile(&root, Some("dave"), GOOD, true).unwrap();
-        let wrong = s.change_password(&dave, "not-it", "New-Password-2").unwrap_err();
+        assert_eq!(
+            s.change_password(&dave, GOOD, "New-Password-2")
+                .unwrap_err(),
+            no_such_login_profile("dave")
+        );
+        s.create_login_profile(&root, Some("dave"), GOOD, true)
+            .unwrap();
+        let wrong = s
+            .change_password(&dave, "not-it", "New-Password-2")
+            .unwrap_err();
         assert_eq!(wrong, IamError::InvalidUserType(WRONG_OLD_PASSWORD.into()));
-        assert_eq!(s.change_password(&dave, GOOD, "weak").unwrap_err().code(), "PasswordPolicyViolation");
-        assert_eq!(s.change_password(&root, GOOD, "New-Password-2").unwrap_err(), IamError::InvalidUserType(NOT_AN_IAM_USER.into()));
+        assert_eq!(
+            s.change_password(&dave, GOOD, "weak").unwrap_err().code(),
+            "PasswordPolicyViolation"
+        );
+        assert_eq!(
+            s.change_password(&root, GOOD, "New-Password-2")
+                .unwrap_err(),
+            IamError::InvalidUserType(NOT_AN_IAM_USER.into())
+        );
         s.change_password(&dave, GOOD, "New-Password-2").unwrap();
         // The reset requirement is met; the old password no longer signs in.
         let signed = s.sign_in_user(ACCOUNT, "dave", "New-Password-2").unwrap();
         assert!(!signed.password_reset_required);
         assert!(s.sign_in_user(ACCOUNT, "dave", GOOD).is_err());
         // A change based on a stale hash (the password changed meanwhile) is refused.
-        let stale = UserChange::ChangePassword { verified: PasswordHash::new(GOOD).unwrap(), new_hash: PasswordHash::new("x").unwrap() };
-        assert_eq!(s.store().update_user(ACCOUNT, "dave", stale).unwrap_err().code(), "InvalidUserType");
+        let stale = UserChange::ChangePassword {
+            verified: PasswordHash::new(GOOD).unwrap(),
+            new_hash: PasswordHash::new("x").unwrap(),
+        };
+        assert_eq!(
+            s.store()
+                .update_user(ACCOUNT, "dave", stale)
+                .unwrap_err()
+                .code(),
+            "InvalidUserType"
+        );
     }
 
     #[test]
@@ -324,13 +533,18 @@ mod tests {
         let root = Caller::root(ACCOUNT);
         let erin = with_user(&s, "erin");
         with_user(&s, "frank");
-        s.create_login_profile(&root, Some("erin"), GOOD, true).unwrap();
+        s.create_login_profile(&root, Some("erin"), GOOD, true)
+            .unwrap();
         let signed = s.sign_in_user(ACCOUNT, "erin", GOOD).unwrap();
         assert_eq!(signed.caller, erin);
         assert!(signed.password_reset_required);
         let failed = sign_in_failed();
         // Wrong password, unknown user, user without a profile, wrong account: one answer.
-        assert_eq!(s.sign_in_user(ACCOUNT, "erin", "Correct-Horse-2").unwrap_err(), failed);
+        assert_eq!(
+            s.sign_in_user(ACCOUNT, "erin", "Correct-Horse-2")
+                .unwrap_err(),
+            failed
+        );
         assert_eq!(s.sign_in_user(ACCOUNT, "nobody", GOOD).unwrap_err(), failed);
         assert_eq!(s.sign_in_user(ACCOUNT, "frank", GOOD).unwrap_err(), failed);
         assert_eq!(s.sign_in_user(OTHER, "erin", GOOD).unwrap_err(), failed);
@@ -340,11 +554,31 @@ mod tests {
     #[test]
     fn root_sign_in() {
         let s = service();
-        assert_eq!(s.sign_in_root(ACCOUNT, "AKIAROOT000000000001", "root-secret").unwrap(), Caller::root(ACCOUNT));
+        assert_eq!(
+            s.sign_in_root(ACCOUNT, "AKIAROOT000000000001", "root-secret")
+                .unwrap(),
+            Caller::root(ACCOUNT)
+        );
         let failed = sign_in_failed();
-        assert_eq!(s.sign_in_root(ACCOUNT, "AKIAROOT000000000001", "root-secreT").unwrap_err(), failed);
-        assert_eq!(s.sign_in_root(ACCOUNT, "AKIAROOT000000000001", "").unwrap_err(), failed);
-        assert_eq!(s.sign_in_root(ACCOUNT, "AKIAROOT000000000009", "root-secret").unwrap_err(), failed);
-        assert_eq!(s.sign_in_root(OTHER, "AKIAROOT000000000001", "root-secret").unwrap_err(), failed);
+        assert_eq!(
+            s.sign_in_root(ACCOUNT, "AKIAROOT000000000001", "root-secreT")
+                .unwrap_err(),
+            failed
+        );
+        assert_eq!(
+            s.sign_in_root(ACCOUNT, "AKIAROOT000000000001", "")
+                .unwrap_err(),
+            failed
+        );
+        assert_eq!(
+            s.sign_in_root(ACCOUNT, "AKIAROOT000000000009", "root-secret")
+                .unwrap_err(),
+            failed
+        );
+        assert_eq!(
+            s.sign_in_root(OTHER, "AKIAROOT000000000001", "root-secret")
+                .unwrap_err(),
+            failed
+        );
     }
 }

@@ -12,11 +12,17 @@ use parking_lot::RwLock;
 
 use parking_lot::Mutex;
 
-use crate::entities::{name_key, AccessKeyUse, CustomerPolicy, InstanceProfile, OidcProvider, Page, PolicyVersion, Role, RoleLastUsed, Tag, User};
+use crate::entities::{
+    name_key, AccessKeyUse, CustomerPolicy, InstanceProfile, OidcProvider, Page, PolicyVersion,
+    Role, RoleLastUsed, Tag, User,
+};
 use crate::error::{IamError, IamResult};
-use crate::password::PasswordPolicy;
 use crate::instance_profiles;
-use crate::store::{InstanceProfileChange, ListRange, OidcChange, PolicyChange, PolicyUsage, RoleChange, Store, UserChange};
+use crate::password::PasswordPolicy;
+use crate::store::{
+    InstanceProfileChange, ListRange, OidcChange, PolicyChange, PolicyUsage, RoleChange, Store,
+    UserChange,
+};
 
 /// One change to make durable.
 #[derive(Debug)]
@@ -198,20 +204,44 @@ impl<J: Journal> MemoryStore<J> {
     /// A store holding `snapshot` (loaded from disk) that journals every
     /// later change.
     pub fn with_journal(journal: J, snapshot: Snapshot) -> Self {
-        let Snapshot { roles, policies, users, key_uses, role_uses, oidc_providers, password_policies, instance_profiles } = snapshot;
+        let Snapshot {
+            roles,
+            policies,
+            users,
+            key_uses,
+            role_uses,
+            oidc_providers,
+            password_policies,
+            instance_profiles,
+        } = snapshot;
         let mut accounts: HashMap<String, AccountState> = HashMap::new();
         let mut keys = HashMap::new();
         for user in users {
             let name = name_key(&user.name);
             for key in &user.access_keys {
-                keys.insert(key.access_key_id.clone(), (user.account_id.clone(), name.clone()));
+                keys.insert(
+                    key.access_key_id.clone(),
+                    (user.account_id.clone(), name.clone()),
+                );
             }
-            accounts.entry(user.account_id.clone()).or_default().users.insert(name, Arc::new(user));
+            accounts
+                .entry(user.account_id.clone())
+                .or_default()
+                .users
+                .insert(name, Arc::new(user));
         }
         let key_uses = key_uses
             .into_iter()
             .filter(|(id, _)| keys.contains_key(id))
-            .map(|(id, used)| (id, KeyUse { journaled_at: used.date, used }))
+            .map(|(id, used)| {
+                (
+                    id,
+                    KeyUse {
+                        journaled_at: used.date,
+                        used,
+                    },
+                )
+            })
             .collect();
         for provider in oidc_providers {
             accounts
@@ -230,11 +260,20 @@ impl<J: Journal> MemoryStore<J> {
                 .instance_profiles
                 .insert(name_key(&profile.name), Arc::new(profile));
         }
-        let role_ids: std::collections::HashSet<&str> = roles.iter().map(|r| r.role_id.as_str()).collect();
+        let role_ids: std::collections::HashSet<&str> =
+            roles.iter().map(|r| r.role_id.as_str()).collect();
         let role_uses = role_uses
             .into_iter()
             .filter(|(id, _)| role_ids.contains(id.as_str()))
-            .map(|(id, used)| (id, RoleUse { journaled_at: used.date, used }))
+            .map(|(id, used)| {
+                (
+                    id,
+                    RoleUse {
+                        journaled_at: used.date,
+                        used,
+                    },
+                )
+            })
             .collect();
         for role in roles {
             accounts
@@ -298,7 +337,9 @@ pub fn decode_marker(marker: &str) -> IamResult<String> {
     }
     let bytes = (0..marker.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(marker.get(i..i + 2).ok_or_else(invalid)?, 16).map_err(|_| invalid()))
+        .map(|i| {
+            u8::from_str_radix(marker.get(i..i + 2).ok_or_else(invalid)?, 16).map_err(|_| invalid())
+        })
         .collect::<IamResult<Vec<u8>>>()?;
     String::from_utf8(bytes).map_err(|_| invalid())
 }
@@ -325,7 +366,11 @@ pub fn paginate<'a, T: Clone + 'a>(
         items.push(value.clone());
         last_key = Some(key);
     }
-    let marker = if more { last_key.map(|k| encode_marker(k)) } else { None };
+    let marker = if more {
+        last_key.map(|k| encode_marker(k))
+    } else {
+        None
+    };
     Ok(Page { items, marker })
 }
 
@@ -379,11 +424,16 @@ impl<J: Journal> Store for MemoryStore<J> {
         let mut guard = self.state.write();
         let accounts = &mut guard.accounts;
         let key = name_key(name);
-        let state = accounts.get_mut(account).ok_or_else(|| no_such_role(name))?;
+        let state = accounts
+            .get_mut(account)
+            .ok_or_else(|| no_such_role(name))?;
         let current = state.roles.get(&key).ok_or_else(|| no_such_role(name))?;
         let mut role = Role::clone(current);
         match change {
-            RoleChange::Update { description, max_session_duration } => {
+            RoleChange::Update {
+                description,
+                max_session_duration,
+            } => {
                 if let Some(d) = description {
                     role.description = Some(d);
                 }
@@ -391,14 +441,21 @@ impl<J: Journal> Store for MemoryStore<J> {
                     role.max_session_duration = m;
                 }
             }
-            RoleChange::TrustPolicy { document, principals } => {
+            RoleChange::TrustPolicy {
+                document,
+                principals,
+            } => {
                 role.assume_role_policy_document = document;
                 role.trust_principals = principals;
             }
             RoleChange::Tag { tags, max_tags } => {
                 for tag in tags {
                     // AWS treats tag keys case-insensitively when matching an existing tag.
-                    match role.tags.iter_mut().find(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
+                    match role
+                        .tags
+                        .iter_mut()
+                        .find(|t| t.key.eq_ignore_ascii_case(&tag.key))
+                    {
                         Some(existing) => *existing = tag,
                         None => role.tags.push(tag),
                     }
@@ -409,10 +466,14 @@ impl<J: Journal> Store for MemoryStore<J> {
                     )));
                 }
             }
-            RoleChange::Untag(keys) => {
-                role.tags.retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)))
-            }
-            RoleChange::PutInlinePolicy { name: policy_name, document, max_total_size } => {
+            RoleChange::Untag(keys) => role
+                .tags
+                .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key))),
+            RoleChange::PutInlinePolicy {
+                name: policy_name,
+                document,
+                max_total_size,
+            } => {
                 role.inline_policies.insert(policy_name, document);
                 if role.inline_policy_size() > max_total_size {
                     return Err(IamError::LimitExceeded(format!(
@@ -448,7 +509,9 @@ impl<J: Journal> Store for MemoryStore<J> {
                 let before = role.attached_policies.len();
                 role.attached_policies.retain(|a| *a != arn);
                 if role.attached_policies.len() == before {
-                    return Err(IamError::NoSuchEntity(format!("Policy {arn} was not found.")));
+                    return Err(IamError::NoSuchEntity(format!(
+                        "Policy {arn} was not found."
+                    )));
                 }
             }
             RoleChange::Boundary(arn) => {
@@ -473,7 +536,9 @@ impl<J: Journal> Store for MemoryStore<J> {
         let mut guard = self.state.write();
         let accounts = &mut guard.accounts;
         let key = name_key(name);
-        let state = accounts.get_mut(account).ok_or_else(|| no_such_role(name))?;
+        let state = accounts
+            .get_mut(account)
+            .ok_or_else(|| no_such_role(name))?;
         let role = state.roles.get(&key).ok_or_else(|| no_such_role(name))?;
         if !role.attached_policies.is_empty() {
             return Err(IamError::DeleteConflict(
@@ -485,14 +550,23 @@ impl<J: Journal> Store for MemoryStore<J> {
                 "Cannot delete entity, must delete policies first.".to_string(),
             ));
         }
-        instance_profiles::check_role_deletable(&role.name, state.instance_profiles.values().map(|p| &**p))?;
+        instance_profiles::check_role_deletable(
+            &role.name,
+            state.instance_profiles.values().map(|p| &**p),
+        )?;
         self.journal.record(Change::DeleteRole(role))?;
         self.role_uses.lock().remove(&role.role_id);
         state.roles.remove(&key);
         Ok(())
     }
 
-    fn record_role_use(&self, account: &str, role_name: &str, role_id: &str, used: RoleLastUsed) -> IamResult<()> {
+    fn record_role_use(
+        &self,
+        account: &str,
+        role_name: &str,
+        role_id: &str,
+        used: RoleLastUsed,
+    ) -> IamResult<()> {
         // The common case: a role already in use, journaled recently.
         if let Some(entry) = self.role_uses.lock().get_mut(role_id) {
             if !entry.journal_due(used.date) {
@@ -517,7 +591,10 @@ impl<J: Journal> Store for MemoryStore<J> {
         let journaled_at = match uses.get(role_id) {
             Some(previous) if !previous.journal_due(used.date) => previous.journaled_at,
             _ => {
-                self.journal.record(Change::RoleUsed { role_id, used: &used })?;
+                self.journal.record(Change::RoleUsed {
+                    role_id,
+                    used: &used,
+                })?;
                 used.date
             }
         };
@@ -529,7 +606,11 @@ impl<J: Journal> Store for MemoryStore<J> {
         Ok(self.role_uses.lock().get(role_id).map(|u| u.used.clone()))
     }
 
-    fn create_policy(&self, policy: CustomerPolicy, max_policies: usize) -> IamResult<Arc<CustomerPolicy>> {
+    fn create_policy(
+        &self,
+        policy: CustomerPolicy,
+        max_policies: usize,
+    ) -> IamResult<Arc<CustomerPolicy>> {
         let mut guard = self.state.write();
         let accounts = &mut guard.accounts;
         let state = accounts.entry(policy.account_id.clone()).or_default();
@@ -567,7 +648,12 @@ impl<J: Journal> Store for MemoryStore<J> {
             .unwrap_or_default())
     }
 
-    fn update_policy(&self, account: &str, arn: &str, change: PolicyChange) -> IamResult<Arc<CustomerPolicy>> {
+    fn update_policy(
+        &self,
+        account: &str,
+        arn: &str,
+        change: PolicyChange,
+    ) -> IamResult<Arc<CustomerPolicy>> {
         let mut guard = self.state.write();
         let accounts = &mut guard.accounts;
         let state = accounts.get_mut(account);
@@ -576,7 +662,12 @@ impl<J: Journal> Store for MemoryStore<J> {
             .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
         let mut policy = CustomerPolicy::clone(&current);
         match change {
-            PolicyChange::AddVersion { document, set_as_default, now, max_versions } => {
+            PolicyChange::AddVersion {
+                document,
+                set_as_default,
+                now,
+                max_versions,
+            } => {
                 if policy.versions.len() >= max_versions {
                     return Err(IamError::LimitExceeded(format!(
                         "A managed policy can have up to {max_versions} versions. Before you create a new version, you must delete an existing version."
@@ -584,7 +675,11 @@ impl<J: Journal> Store for MemoryStore<J> {
                 }
                 let version_id = format!("v{}", policy.next_version);
                 policy.next_version += 1;
-                policy.versions.push(PolicyVersion { version_id: version_id.clone(), document, create_date: now });
+                policy.versions.push(PolicyVersion {
+                    version_id: version_id.clone(),
+                    document,
+                    create_date: now,
+                });
                 if set_as_default {
                     policy.default_version_id = version_id;
                 }
@@ -617,7 +712,9 @@ impl<J: Journal> Store for MemoryStore<J> {
         self.journal.record(Change::PutPolicy(&policy))?;
         let policy = Arc::new(policy);
         if let Some(state) = accounts.get_mut(account) {
-            state.policies.insert(name_key(&policy.name), policy.clone());
+            state
+                .policies
+                .insert(name_key(&policy.name), policy.clone());
         }
         Ok(policy)
     }
@@ -629,9 +726,17 @@ impl<J: Journal> Store for MemoryStore<J> {
         let policy = find_policy(state.as_deref(), arn)
             .cloned()
             .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
-        let state = accounts.get_mut(account).ok_or_else(|| IamError::Internal("account vanished".into()))?;
-        if state.roles.values().any(|r| r.attached_policies.iter().any(|a| a == arn))
-            || state.users.values().any(|u| u.attached_policies.iter().any(|a| a == arn))
+        let state = accounts
+            .get_mut(account)
+            .ok_or_else(|| IamError::Internal("account vanished".into()))?;
+        if state
+            .roles
+            .values()
+            .any(|r| r.attached_policies.iter().any(|a| a == arn))
+            || state
+                .users
+                .values()
+                .any(|u| u.attached_policies.iter().any(|a| a == arn))
         {
             return Err(IamError::DeleteConflict(
                 "Cannot delete a policy attached to entities.".to_string(),
@@ -649,7 +754,11 @@ impl<J: Journal> Store for MemoryStore<J> {
         if let Some(state) = accounts.get(account) {
             for role in state.roles.values() {
                 for arn in &role.attached_policies {
-                    usage.entry(arn.clone()).or_default().attached_roles.push(role.clone());
+                    usage
+                        .entry(arn.clone())
+                        .or_default()
+                        .attached_roles
+                        .push(role.clone());
                 }
                 if let Some(arn) = &role.permissions_boundary {
                     usage.entry(arn.clone()).or_default().boundary_count += 1;
@@ -657,7 +766,11 @@ impl<J: Journal> Store for MemoryStore<J> {
             }
             for user in state.users.values() {
                 for arn in &user.attached_policies {
-                    usage.entry(arn.clone()).or_default().attached_users.push(user.clone());
+                    usage
+                        .entry(arn.clone())
+                        .or_default()
+                        .attached_users
+                        .push(user.clone());
                 }
                 if let Some(arn) = &user.permissions_boundary {
                     usage.entry(arn.clone()).or_default().boundary_count += 1;
@@ -672,16 +785,24 @@ impl<J: Journal> Store for MemoryStore<J> {
         let state = guard.accounts.entry(user.account_id.clone()).or_default();
         let key = name_key(&user.name);
         if state.users.contains_key(&key) {
-            return Err(IamError::EntityAlreadyExists(format!("User with name {} already exists.", user.name)));
+            return Err(IamError::EntityAlreadyExists(format!(
+                "User with name {} already exists.",
+                user.name
+            )));
         }
         if state.users.len() >= max_users {
-            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for UsersPerAccount: {max_users}")));
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for UsersPerAccount: {max_users}"
+            )));
         }
         self.journal.record(Change::PutUser(&user))?;
         let user = Arc::new(user);
         state.users.insert(key.clone(), user.clone());
         for k in &user.access_keys {
-            guard.keys.insert(k.access_key_id.clone(), (user.account_id.clone(), key.clone()));
+            guard.keys.insert(
+                k.access_key_id.clone(),
+                (user.account_id.clone(), key.clone()),
+            );
         }
         Ok(user)
     }
@@ -698,7 +819,12 @@ impl<J: Journal> Store for MemoryStore<J> {
     fn user_by_id(&self, account: &str, user_id: &str) -> IamResult<Option<Arc<User>>> {
         // A scan: only asked when a look-up by name missed (a user renamed
         // or deleted), which is rare; an id index would cost every write.
-        Ok(self.state.read().accounts.get(account).and_then(|s| s.users.values().find(|u| u.user_id == user_id).cloned()))
+        Ok(self
+            .state
+            .read()
+            .accounts
+            .get(account)
+            .and_then(|s| s.users.values().find(|u| u.user_id == user_id).cloned()))
     }
 
     fn list_users(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<User>>> {
@@ -706,14 +832,21 @@ impl<J: Journal> Store for MemoryStore<J> {
         let Some(state) = guard.accounts.get(account) else {
             return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
         };
-        paginate(state.users.iter(), |u: &Arc<User>| u.path.starts_with(range.path_prefix), range.marker, range.max_items)
+        paginate(
+            state.users.iter(),
+            |u: &Arc<User>| u.path.starts_with(range.path_prefix),
+            range.marker,
+            range.max_items,
+        )
     }
 
     fn update_user(&self, account: &str, name: &str, change: UserChange) -> IamResult<Arc<User>> {
         let mut guard = self.state.write();
         let State { accounts, keys } = &mut *guard;
         let key = name_key(name);
-        let state = accounts.get_mut(account).ok_or_else(|| no_such_user(name))?;
+        let state = accounts
+            .get_mut(account)
+            .ok_or_else(|| no_such_user(name))?;
         let current = state.users.get(&key).ok_or_else(|| no_such_user(name))?;
         let mut user = User::clone(current);
         let mut new_key = key.clone();
@@ -722,7 +855,9 @@ impl<J: Journal> Store for MemoryStore<J> {
                 if let Some(new_name) = new_name {
                     new_key = name_key(&new_name);
                     if new_key != key && state.users.contains_key(&new_key) {
-                        return Err(IamError::EntityAlreadyExists(format!("User with name {new_name} already exists.")));
+                        return Err(IamError::EntityAlreadyExists(format!(
+                            "User with name {new_name} already exists."
+                        )));
                     }
                     user.name = new_name;
                 }
@@ -733,11 +868,19 @@ impl<J: Journal> Store for MemoryStore<J> {
             UserChange::Tag { tags, max_tags } => {
                 merge_tags(&mut user.tags, tags);
                 if user.tags.len() > max_tags {
-                    return Err(IamError::LimitExceeded(format!("Cannot exceed quota for TagsPerUser: {max_tags}")));
+                    return Err(IamError::LimitExceeded(format!(
+                        "Cannot exceed quota for TagsPerUser: {max_tags}"
+                    )));
                 }
             }
-            UserChange::Untag(remove) => user.tags.retain(|t| !remove.iter().any(|k| k.eq_ignore_ascii_case(&t.key))),
-            UserChange::PutInlinePolicy { name: policy_name, document, max_total_size } => {
+            UserChange::Untag(remove) => user
+                .tags
+                .retain(|t| !remove.iter().any(|k| k.eq_ignore_ascii_case(&t.key))),
+            UserChange::PutInlinePolicy {
+                name: policy_name,
+                document,
+                max_total_size,
+            } => {
                 user.inline_policies.insert(policy_name, document);
                 if user.inline_policy_size() > max_total_size {
                     return Err(IamError::LimitExceeded(format!(
@@ -748,7 +891,9 @@ impl<J: Journal> Store for MemoryStore<J> {
             }
             UserChange::DeleteInlinePolicy(policy_name) => {
                 if user.inline_policies.remove(&policy_name).is_none() {
-                    return Err(IamError::NoSuchEntity(format!("The user policy with name {policy_name} cannot be found.")));
+                    return Err(IamError::NoSuchEntity(format!(
+                        "The user policy with name {policy_name} cannot be found."
+                    )));
                 }
             }
             UserChange::AttachPolicy { arn, max_attached } => {
@@ -761,7 +906,9 @@ impl<J: Journal> Store for MemoryStore<J> {
                     return Ok(current.clone());
                 }
                 if user.attached_policies.len() >= max_attached {
-                    return Err(IamError::LimitExceeded(format!("Cannot exceed quota for PoliciesPerUser: {max_attached}")));
+                    return Err(IamError::LimitExceeded(format!(
+                        "Cannot exceed quota for PoliciesPerUser: {max_attached}"
+                    )));
                 }
                 user.attached_policies.push(arn);
             }
@@ -769,28 +916,40 @@ impl<J: Journal> Store for MemoryStore<J> {
                 let before = user.attached_policies.len();
                 user.attached_policies.retain(|a| *a != arn);
                 if user.attached_policies.len() == before {
-                    return Err(IamError::NoSuchEntity(format!("Policy {arn} was not found.")));
+                    return Err(IamError::NoSuchEntity(format!(
+                        "Policy {arn} was not found."
+                    )));
                 }
             }
             UserChange::Boundary(arn) => {
                 if let Some(arn) = &arn {
                     let is_aws = arn.starts_with("arn:aws:iam::aws:policy/");
                     if !is_aws && find_policy(Some(state), arn).is_none() {
-                        return Err(IamError::NoSuchEntity(format!("Scope ARN: {arn} does not exist or is not attachable.")));
+                        return Err(IamError::NoSuchEntity(format!(
+                            "Scope ARN: {arn} does not exist or is not attachable."
+                        )));
                     }
                 }
                 user.permissions_boundary = arn;
             }
-            UserChange::AddAccessKey { key: access_key, max_keys } => {
+            UserChange::AddAccessKey {
+                key: access_key,
+                max_keys,
+            } => {
                 if user.access_keys.len() >= max_keys {
-                    return Err(IamError::LimitExceeded(format!("Cannot exceed quota for AccessKeysPerUser: {max_keys}")));
+                    return Err(IamError::LimitExceeded(format!(
+                        "Cannot exceed quota for AccessKeysPerUser: {max_keys}"
+                    )));
                 }
                 if keys.contains_key(&access_key.access_key_id) {
                     return Err(IamError::Internal("access key id collision".into()));
                 }
                 user.access_keys.push(access_key);
             }
-            UserChange::SetAccessKeyStatus { access_key_id, status } => {
+            UserChange::SetAccessKeyStatus {
+                access_key_id,
+                status,
+            } => {
                 let k = user
                     .access_keys
                     .iter_mut()
@@ -800,7 +959,8 @@ impl<J: Journal> Store for MemoryStore<J> {
             }
             UserChange::DeleteAccessKey(access_key_id) => {
                 let before = user.access_keys.len();
-                user.access_keys.retain(|k| k.access_key_id != access_key_id);
+                user.access_keys
+                    .retain(|k| k.access_key_id != access_key_id);
                 if user.access_keys.len() == before {
                     return Err(no_such_access_key(&access_key_id));
                 }
@@ -809,12 +969,20 @@ impl<J: Journal> Store for MemoryStore<J> {
                 if user.login_profile.is_some() {
                     // LocalStack's wording (its IAM provider is checked against
                     // AWS); not confirmed against AWS itself.
-                    return Err(IamError::EntityAlreadyExists(format!("Login Profile for user {name} already exists.")));
+                    return Err(IamError::EntityAlreadyExists(format!(
+                        "Login Profile for user {name} already exists."
+                    )));
                 }
                 user.login_profile = Some(profile);
             }
-            UserChange::UpdateLoginProfile { password_hash, password_reset_required } => {
-                let profile = user.login_profile.as_mut().ok_or_else(|| no_such_login_profile(name))?;
+            UserChange::UpdateLoginProfile {
+                password_hash,
+                password_reset_required,
+            } => {
+                let profile = user
+                    .login_profile
+                    .as_mut()
+                    .ok_or_else(|| no_such_login_profile(name))?;
                 if let Some(hash) = password_hash {
                     profile.password_hash = hash;
                 }
@@ -828,9 +996,14 @@ impl<J: Journal> Store for MemoryStore<J> {
                 }
             }
             UserChange::ChangePassword { verified, new_hash } => {
-                let profile = user.login_profile.as_mut().ok_or_else(|| no_such_login_profile(name))?;
+                let profile = user
+                    .login_profile
+                    .as_mut()
+                    .ok_or_else(|| no_such_login_profile(name))?;
                 if profile.password_hash != verified {
-                    return Err(IamError::InvalidUserType(crate::login::WRONG_OLD_PASSWORD.to_string()));
+                    return Err(IamError::InvalidUserType(
+                        crate::login::WRONG_OLD_PASSWORD.to_string(),
+                    ));
                 }
                 profile.password_hash = new_hash;
                 profile.password_reset_required = false;
@@ -842,7 +1015,10 @@ impl<J: Journal> Store for MemoryStore<J> {
             keys.remove(&k.access_key_id);
         }
         for k in &user.access_keys {
-            keys.insert(k.access_key_id.clone(), (account.to_string(), new_key.clone()));
+            keys.insert(
+                k.access_key_id.clone(),
+                (account.to_string(), new_key.clone()),
+            );
         }
         let user = Arc::new(user);
         state.users.remove(&key);
@@ -854,22 +1030,32 @@ impl<J: Journal> Store for MemoryStore<J> {
         let mut guard = self.state.write();
         let State { accounts, keys } = &mut *guard;
         let key = name_key(name);
-        let state = accounts.get_mut(account).ok_or_else(|| no_such_user(name))?;
+        let state = accounts
+            .get_mut(account)
+            .ok_or_else(|| no_such_user(name))?;
         let user = state.users.get(&key).ok_or_else(|| no_such_user(name))?;
         // AWS checks the dependent objects in this order and names the first.
         // The login profile comes first as in DeleteUser's documented list of
         // what to delete beforehand (its place among the checks is not confirmed).
         if user.login_profile.is_some() {
-            return Err(IamError::DeleteConflict("Cannot delete entity, must delete login profile first.".to_string()));
+            return Err(IamError::DeleteConflict(
+                "Cannot delete entity, must delete login profile first.".to_string(),
+            ));
         }
         if !user.access_keys.is_empty() {
-            return Err(IamError::DeleteConflict("Cannot delete entity, must delete access keys first.".to_string()));
+            return Err(IamError::DeleteConflict(
+                "Cannot delete entity, must delete access keys first.".to_string(),
+            ));
         }
         if !user.attached_policies.is_empty() {
-            return Err(IamError::DeleteConflict("Cannot delete entity, must detach all policies first.".to_string()));
+            return Err(IamError::DeleteConflict(
+                "Cannot delete entity, must detach all policies first.".to_string(),
+            ));
         }
         if !user.inline_policies.is_empty() {
-            return Err(IamError::DeleteConflict("Cannot delete entity, must delete policies first.".to_string()));
+            return Err(IamError::DeleteConflict(
+                "Cannot delete entity, must delete policies first.".to_string(),
+            ));
         }
         self.journal.record(Change::DeleteUser(user))?;
         for k in &user.access_keys {
@@ -881,8 +1067,14 @@ impl<J: Journal> Store for MemoryStore<J> {
 
     fn find_access_key(&self, access_key_id: &str) -> IamResult<Option<Arc<User>>> {
         let guard = self.state.read();
-        let Some((account, name)) = guard.keys.get(access_key_id) else { return Ok(None) };
-        Ok(guard.accounts.get(account).and_then(|s| s.users.get(name)).cloned())
+        let Some((account, name)) = guard.keys.get(access_key_id) else {
+            return Ok(None);
+        };
+        Ok(guard
+            .accounts
+            .get(account)
+            .and_then(|s| s.users.get(name))
+            .cloned())
     }
 
     fn record_access_key_use(&self, access_key_id: &str, used: AccessKeyUse) -> IamResult<()> {
@@ -896,23 +1088,34 @@ impl<J: Journal> Store for MemoryStore<J> {
             None => true,
         };
         let journaled_at = if journal {
-            self.journal.record(Change::AccessKeyUsed { access_key_id, used: &used })?;
+            self.journal.record(Change::AccessKeyUsed {
+                access_key_id,
+                used: &used,
+            })?;
             used.date
         } else {
-            uses.get(access_key_id).map_or(used.date, |p| p.journaled_at)
+            uses.get(access_key_id)
+                .map_or(used.date, |p| p.journaled_at)
         };
         uses.insert(access_key_id.to_string(), KeyUse { used, journaled_at });
         Ok(())
     }
 
     fn access_key_last_used(&self, access_key_id: &str) -> IamResult<Option<AccessKeyUse>> {
-        Ok(self.key_uses.lock().get(access_key_id).map(|u| u.used.clone()))
+        Ok(self
+            .key_uses
+            .lock()
+            .get(access_key_id)
+            .map(|u| u.used.clone()))
     }
 
     fn flush_uses(&self) -> IamResult<()> {
         for (access_key_id, entry) in self.key_uses.lock().iter_mut() {
             if entry.used.date != entry.journaled_at {
-                self.journal.record(Change::AccessKeyUsed { access_key_id, used: &entry.used })?;
+                self.journal.record(Change::AccessKeyUsed {
+                    access_key_id,
+                    used: &entry.used,
+                })?;
                 entry.journaled_at = entry.used.date;
             }
         }
@@ -920,7 +1123,10 @@ impl<J: Journal> Store for MemoryStore<J> {
         // roles are here.
         for (role_id, entry) in self.role_uses.lock().iter_mut() {
             if entry.used.date != entry.journaled_at {
-                self.journal.record(Change::RoleUsed { role_id, used: &entry.used })?;
+                self.journal.record(Change::RoleUsed {
+                    role_id,
+                    used: &entry.used,
+                })?;
                 entry.journaled_at = entry.used.date;
             }
         }
@@ -929,10 +1135,16 @@ impl<J: Journal> Store for MemoryStore<J> {
 
     fn create_oidc_provider(&self, provider: OidcProvider) -> IamResult<Arc<OidcProvider>> {
         let mut guard = self.state.write();
-        let state = guard.accounts.entry(provider.account_id.clone()).or_default();
+        let state = guard
+            .accounts
+            .entry(provider.account_id.clone())
+            .or_default();
         let arn = provider.arn();
         if state.oidc_providers.contains_key(&arn) {
-            return Err(IamError::EntityAlreadyExists(format!("Provider with url {} already exists.", provider.url)));
+            return Err(IamError::EntityAlreadyExists(format!(
+                "Provider with url {} already exists.",
+                provider.url
+            )));
         }
         self.journal.record(Change::PutOidcProvider(&provider))?;
         let provider = Arc::new(provider);
@@ -950,13 +1162,30 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn list_oidc_providers(&self, account: &str) -> IamResult<Vec<Arc<OidcProvider>>> {
-        Ok(self.state.read().accounts.get(account).map(|s| s.oidc_providers.values().cloned().collect()).unwrap_or_default())
+        Ok(self
+            .state
+            .read()
+            .accounts
+            .get(account)
+            .map(|s| s.oidc_providers.values().cloned().collect())
+            .unwrap_or_default())
     }
 
-    fn update_oidc_provider(&self, account: &str, arn: &str, change: OidcChange) -> IamResult<Arc<OidcProvider>> {
+    fn update_oidc_provider(
+        &self,
+        account: &str,
+        arn: &str,
+        change: OidcChange,
+    ) -> IamResult<Arc<OidcProvider>> {
         let mut guard = self.state.write();
-        let state = guard.accounts.get_mut(account).ok_or_else(|| no_such_oidc_provider(arn))?;
-        let current = state.oidc_providers.get(arn).ok_or_else(|| no_such_oidc_provider(arn))?;
+        let state = guard
+            .accounts
+            .get_mut(account)
+            .ok_or_else(|| no_such_oidc_provider(arn))?;
+        let current = state
+            .oidc_providers
+            .get(arn)
+            .ok_or_else(|| no_such_oidc_provider(arn))?;
         let mut provider = OidcProvider::clone(current);
         match change {
             OidcChange::AddClientId(id) => {
@@ -969,25 +1198,45 @@ impl<J: Journal> Store for MemoryStore<J> {
         }
         self.journal.record(Change::PutOidcProvider(&provider))?;
         let provider = Arc::new(provider);
-        state.oidc_providers.insert(arn.to_string(), provider.clone());
+        state
+            .oidc_providers
+            .insert(arn.to_string(), provider.clone());
         Ok(provider)
     }
 
     fn delete_oidc_provider(&self, account: &str, arn: &str) -> IamResult<()> {
         let mut guard = self.state.write();
-        let state = guard.accounts.get_mut(account).ok_or_else(|| no_such_oidc_provider(arn))?;
-        let provider = state.oidc_providers.get(arn).ok_or_else(|| no_such_oidc_provider(arn))?;
+        let state = guard
+            .accounts
+            .get_mut(account)
+            .ok_or_else(|| no_such_oidc_provider(arn))?;
+        let provider = state
+            .oidc_providers
+            .get(arn)
+            .ok_or_else(|| no_such_oidc_provider(arn))?;
         self.journal.record(Change::DeleteOidcProvider(provider))?;
         state.oidc_providers.remove(arn);
         Ok(())
     }
 
-    fn create_instance_profile(&self, profile: InstanceProfile, max_profiles: usize) -> IamResult<Arc<InstanceProfile>> {
+    fn create_instance_profile(
+        &self,
+        profile: InstanceProfile,
+        max_profiles: usize,
+    ) -> IamResult<Arc<InstanceProfile>> {
         let mut guard = self.state.write();
-        let state = guard.accounts.entry(profile.account_id.clone()).or_default();
+        let state = guard
+            .accounts
+            .entry(profile.account_id.clone())
+            .or_default();
         let key = name_key(&profile.name);
         let taken = state.instance_profiles.contains_key(&key);
-        instance_profiles::check_create(&profile, taken, state.instance_profiles.len(), max_profiles)?;
+        instance_profiles::check_create(
+            &profile,
+            taken,
+            state.instance_profiles.len(),
+            max_profiles,
+        )?;
         self.journal.record(Change::PutInstanceProfile(&profile))?;
         let profile = Arc::new(profile);
         state.instance_profiles.insert(key, profile.clone());
@@ -1003,7 +1252,11 @@ impl<J: Journal> Store for MemoryStore<J> {
             .ok_or_else(|| instance_profiles::no_such_instance_profile(name))
     }
 
-    fn list_instance_profiles(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<InstanceProfile>>> {
+    fn list_instance_profiles(
+        &self,
+        account: &str,
+        range: ListRange<'_>,
+    ) -> IamResult<Page<Arc<InstanceProfile>>> {
         let guard = self.state.read();
         let Some(state) = guard.accounts.get(account) else {
             return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
@@ -1016,28 +1269,51 @@ impl<J: Journal> Store for MemoryStore<J> {
         )
     }
 
-    fn list_instance_profiles_for_role(&self, account: &str, role_name: &str, range: ListRange<'_>) -> IamResult<Page<Arc<InstanceProfile>>> {
+    fn list_instance_profiles_for_role(
+        &self,
+        account: &str,
+        role_name: &str,
+        range: ListRange<'_>,
+    ) -> IamResult<Page<Arc<InstanceProfile>>> {
         let guard = self.state.read();
-        let state = guard.accounts.get(account).ok_or_else(|| no_such_role(role_name))?;
+        let state = guard
+            .accounts
+            .get(account)
+            .ok_or_else(|| no_such_role(role_name))?;
         if !state.roles.contains_key(&name_key(role_name)) {
             return Err(no_such_role(role_name));
         }
         paginate(
             state.instance_profiles.iter(),
-            |p: &Arc<InstanceProfile>| p.path.starts_with(range.path_prefix) && p.has_role(role_name),
+            |p: &Arc<InstanceProfile>| {
+                p.path.starts_with(range.path_prefix) && p.has_role(role_name)
+            },
             range.marker,
             range.max_items,
         )
     }
 
-    fn update_instance_profile(&self, account: &str, name: &str, change: InstanceProfileChange) -> IamResult<Arc<InstanceProfile>> {
+    fn update_instance_profile(
+        &self,
+        account: &str,
+        name: &str,
+        change: InstanceProfileChange,
+    ) -> IamResult<Arc<InstanceProfile>> {
         let mut guard = self.state.write();
         let key = name_key(name);
-        let state = guard.accounts.get_mut(account).ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
-        let current = state.instance_profiles.get(&key).ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
+        let state = guard
+            .accounts
+            .get_mut(account)
+            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
+        let current = state
+            .instance_profiles
+            .get(&key)
+            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
         let mut profile = InstanceProfile::clone(current);
         let roles = &state.roles;
-        instance_profiles::apply_change(&mut profile, change, |role| roles.get(&name_key(role)).map(|r| &**r))?;
+        instance_profiles::apply_change(&mut profile, change, |role| {
+            roles.get(&name_key(role)).map(|r| &**r)
+        })?;
         self.journal.record(Change::PutInstanceProfile(&profile))?;
         let profile = Arc::new(profile);
         state.instance_profiles.insert(key, profile.clone());
@@ -1047,32 +1323,59 @@ impl<J: Journal> Store for MemoryStore<J> {
     fn delete_instance_profile(&self, account: &str, name: &str) -> IamResult<()> {
         let mut guard = self.state.write();
         let key = name_key(name);
-        let state = guard.accounts.get_mut(account).ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
-        let profile = state.instance_profiles.get(&key).ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
+        let state = guard
+            .accounts
+            .get_mut(account)
+            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
+        let profile = state
+            .instance_profiles
+            .get(&key)
+            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
         instance_profiles::check_delete(profile)?;
-        self.journal.record(Change::DeleteInstanceProfile(profile))?;
+        self.journal
+            .record(Change::DeleteInstanceProfile(profile))?;
         state.instance_profiles.remove(&key);
         Ok(())
     }
 
     fn get_password_policy(&self, account: &str) -> IamResult<Option<PasswordPolicy>> {
-        Ok(self.state.read().accounts.get(account).and_then(|s| s.password_policy.clone()))
+        Ok(self
+            .state
+            .read()
+            .accounts
+            .get(account)
+            .and_then(|s| s.password_policy.clone()))
     }
 
     fn put_password_policy(&self, account: &str, policy: PasswordPolicy) -> IamResult<()> {
         let mut guard = self.state.write();
-        self.journal.record(Change::PutPasswordPolicy { account_id: account, policy: &policy })?;
-        guard.accounts.entry(account.to_string()).or_default().password_policy = Some(policy);
+        self.journal.record(Change::PutPasswordPolicy {
+            account_id: account,
+            policy: &policy,
+        })?;
+        guard
+            .accounts
+            .entry(account.to_string())
+            .or_default()
+            .password_policy = Some(policy);
         Ok(())
     }
 
     fn delete_password_policy(&self, account: &str) -> IamResult<()> {
         let mut guard = self.state.write();
-        let state = guard.accounts.get_mut(account).filter(|s| s.password_policy.is_some()).ok_or_else(|| {
-            // moto's wording; not confirmed against AWS.
-            IamError::NoSuchEntity("The account policy with name PasswordPolicy cannot be found.".to_string())
+        let state = guard
+            .accounts
+            .get_mut(account)
+            .filter(|s| s.password_policy.is_some())
+            .ok_or_else(|| {
+                // moto's wording; not confirmed against AWS.
+                IamError::NoSuchEntity(
+                    "The account policy with name PasswordPolicy cannot be found.".to_string(),
+                )
+            })?;
+        self.journal.record(Change::DeletePasswordPolicy {
+            account_id: account,
         })?;
-        self.journal.record(Change::DeletePasswordPolicy { account_id: account })?;
         state.password_policy = None;
         Ok(())
     }
@@ -1110,7 +1413,10 @@ fn no_such_access_key(id: &str) -> IamError {
 /// Adds or overwrites tags; AWS matches an existing key ignoring case.
 pub(crate) fn merge_tags(existing: &mut Vec<Tag>, tags: Vec<Tag>) {
     for tag in tags {
-        match existing.iter_mut().find(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
+        match existing
+            .iter_mut()
+            .find(|t| t.key.eq_ignore_ascii_case(&tag.key))
+        {
             Some(found) => *found = tag,
             None => existing.push(tag),
         }
@@ -1140,7 +1446,9 @@ mod tests {
     #[test]
     fn names_fold_through_name_key() {
         let store = MemoryStore::new();
-        store.create_user(crate::conformance::user("kate"), 10).unwrap();
+        store
+            .create_user(crate::conformance::user("kate"), 10)
+            .unwrap();
         let folded = "\u{212A}ate";
         assert_eq!(name_key(folded), name_key("KATE"));
         assert_eq!(store.get_user("123456789012", folded).unwrap().name, "kate");
@@ -1151,18 +1459,37 @@ mod tests {
     #[test]
     fn role_use_is_journaled_at_most_once_per_interval() {
         let store = MemoryStore::with_journal(Counting::default(), Snapshot::default());
-        let role = store.create_role(crate::conformance::role("Hot"), 10).unwrap();
+        let role = store
+            .create_role(crate::conformance::role("Hot"), 10)
+            .unwrap();
         let use_at = |date: i64, region: &str| {
             store
-                .record_role_use(&role.account_id, "hot", &role.role_id, RoleLastUsed { date, region: region.into() })
+                .record_role_use(
+                    &role.account_id,
+                    "hot",
+                    &role.role_id,
+                    RoleLastUsed {
+                        date,
+                        region: region.into(),
+                    },
+                )
                 .unwrap()
         };
         let start = 1_800_000_000;
         for i in 0..ROLE_USE_JOURNAL_INTERVAL {
-            use_at(start + i, if i % 2 == 0 { "us-east-1" } else { "eu-west-1" });
+            use_at(
+                start + i,
+                if i % 2 == 0 { "us-east-1" } else { "eu-west-1" },
+            );
         }
-        assert_eq!(*store.journal().0.lock(), vec![format!("{start}@us-east-1")]);
-        let latest = RoleLastUsed { date: start + ROLE_USE_JOURNAL_INTERVAL - 1, region: "eu-west-1".into() };
+        assert_eq!(
+            *store.journal().0.lock(),
+            vec![format!("{start}@us-east-1")]
+        );
+        let latest = RoleLastUsed {
+            date: start + ROLE_USE_JOURNAL_INTERVAL - 1,
+            region: "eu-west-1".into(),
+        };
         assert_eq!(store.role_last_used(&role.role_id).unwrap(), Some(latest));
         use_at(start + ROLE_USE_JOURNAL_INTERVAL, "eu-west-1");
         assert_eq!(store.journal().0.lock().len(), 2);

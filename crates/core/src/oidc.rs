@@ -45,7 +45,10 @@ pub struct IssuerKeys {
 /// keys of other types are skipped.
 pub fn parse_jwks(issuer_url: &str, text: &str) -> Result<IssuerKeys, String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-    let list = doc.get("keys").and_then(Value::as_array).ok_or_else(|| "expected {\"keys\": [...]}".to_string())?;
+    let list = doc
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| "expected {\"keys\": [...]}".to_string())?;
     let mut keys = Vec::new();
     for key in list {
         if key.get("kty").and_then(Value::as_str) != Some("RSA") {
@@ -57,12 +60,19 @@ pub fn parse_jwks(issuer_url: &str, text: &str) -> Result<IssuerKeys, String> {
                 .and_then(|v| BASE64_URL_SAFE_NO_PAD.decode(v.trim_end_matches('=')).ok())
                 .ok_or_else(|| format!("an RSA key needs \"{name}\" in base64url"))
         };
-        keys.push(JwksKey { kid: key.get("kid").and_then(Value::as_str).map(str::to_string), n: part("n")?, e: part("e")? });
+        keys.push(JwksKey {
+            kid: key.get("kid").and_then(Value::as_str).map(str::to_string),
+            n: part("n")?,
+            e: part("e")?,
+        });
     }
     if keys.is_empty() {
         return Err("the JWKS has no RSA key".to_string());
     }
-    Ok(IssuerKeys { issuer: oidc_host_path(issuer_url).to_string(), keys })
+    Ok(IssuerKeys {
+        issuer: oidc_host_path(issuer_url).to_string(),
+        keys,
+    })
 }
 
 /// Input of AssumeRoleWithWebIdentity.
@@ -113,18 +123,24 @@ struct Jwt {
 
 fn decode_jwt(token: &str) -> IamResult<Jwt> {
     let mut parts = token.trim().split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(invalid_token(NOT_VALIDATED));
     };
     let json = |part: &str| -> IamResult<Value> {
-        let bytes = BASE64_URL_SAFE_NO_PAD.decode(part).map_err(|_| invalid_token(NOT_VALIDATED))?;
+        let bytes = BASE64_URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| invalid_token(NOT_VALIDATED))?;
         serde_json::from_slice(&bytes).map_err(|_| invalid_token(NOT_VALIDATED))
     };
     Ok(Jwt {
         header: json(h)?,
         claims: json(p)?,
         signed: format!("{h}.{p}"),
-        signature: BASE64_URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid_token(NOT_VALIDATED))?,
+        signature: BASE64_URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| invalid_token(NOT_VALIDATED))?,
     })
 }
 
@@ -135,13 +151,21 @@ fn verify_signature(jwt: &Jwt, keys: Option<&IssuerKeys>) -> IamResult<()> {
         return Err(invalid_token(NOT_VALIDATED));
     }
     let kid = jwt.header.get("kid").and_then(Value::as_str);
-    let candidates: Vec<&JwksKey> = keys.keys.iter().filter(|k| kid.is_none() || k.kid.as_deref() == kid).collect();
+    let candidates: Vec<&JwksKey> = keys
+        .keys
+        .iter()
+        .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
+        .collect();
     if candidates.is_empty() {
         return Err(invalid_token(UNVERIFIABLE));
     }
     let verified = candidates.iter().any(|k| {
         ring::signature::RsaPublicKeyComponents { n: &k.n, e: &k.e }
-            .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, jwt.signed.as_bytes(), &jwt.signature)
+            .verify(
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                jwt.signed.as_bytes(),
+                &jwt.signature,
+            )
             .is_ok()
     });
     if verified {
@@ -152,15 +176,27 @@ fn verify_signature(jwt: &Jwt, keys: Option<&IssuerKeys>) -> IamResult<()> {
 }
 
 fn arn_account(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+    arn.split(':')
+        .nth(4)
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl IamService {
     /// CreateOpenIDConnectProvider.
-    pub fn create_oidc_provider(&self, caller: &Caller, url: &str, client_ids: Vec<String>, thumbprints: Vec<String>, tags: Vec<Tag>) -> IamResult<Arc<OidcProvider>> {
+    pub fn create_oidc_provider(
+        &self,
+        caller: &Caller,
+        url: &str,
+        client_ids: Vec<String>,
+        thumbprints: Vec<String>,
+        tags: Vec<Tag>,
+    ) -> IamResult<Arc<OidcProvider>> {
         let host_path = url.strip_prefix("https://").unwrap_or("");
         if host_path.is_empty() || host_path.contains(['?', '#']) {
-            return Err(IamError::Validation("Invalid Url. The URL must begin with https:// and have no query or fragment.".to_string()));
+            return Err(IamError::Validation(
+                "Invalid Url. The URL must begin with https:// and have no query or fragment."
+                    .to_string(),
+            ));
         }
         check_no_duplicate_tag_keys(&tags)?;
         let mut unique_ids: Vec<String> = Vec::new();
@@ -196,52 +232,104 @@ impl IamService {
 
     /// AddClientIDToOpenIDConnectProvider, RemoveClientIDFromOpenIDConnectProvider,
     /// UpdateOpenIDConnectProviderThumbprint.
-    pub fn update_oidc_provider(&self, caller: &Caller, arn: &str, change: OidcChange) -> IamResult<()> {
-        self.store.update_oidc_provider(&caller.account_id, arn, change).map(|_| ())
+    pub fn update_oidc_provider(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        change: OidcChange,
+    ) -> IamResult<()> {
+        self.store
+            .update_oidc_provider(&caller.account_id, arn, change)
+            .map(|_| ())
     }
 
     /// AssumeRoleWithWebIdentity. With [`AssumeCheck::None`] (`--auth off`)
     /// the token is read but not verified and the trust policy is not
     /// consulted, as moto does; otherwise AWS's checks, in AWS's words.
-    pub fn assume_role_with_web_identity(&self, input: WebIdentityInput, check: AssumeCheck) -> IamResult<WebIdentityCredentials> {
+    pub fn assume_role_with_web_identity(
+        &self,
+        input: WebIdentityInput,
+        check: AssumeCheck,
+    ) -> IamResult<WebIdentityCredentials> {
         let verify = check != AssumeCheck::None;
         let jwt = match decode_jwt(&input.token) {
             Ok(jwt) => jwt,
             Err(e) if verify => return Err(e),
-            Err(_) => Jwt { header: Value::Null, claims: Value::Null, signed: String::new(), signature: Vec::new() },
+            Err(_) => Jwt {
+                header: Value::Null,
+                claims: Value::Null,
+                signed: String::new(),
+                signature: Vec::new(),
+            },
         };
-        let claim = |name: &str| jwt.claims.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
+        let claim = |name: &str| {
+            jwt.claims
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let issuer_url = claim("iss");
         let issuer = oidc_host_path(&issuer_url).to_string();
         let subject = claim("sub");
         let audiences: Vec<String> = match jwt.claims.get("aud") {
             Some(Value::String(a)) => vec![a.clone()],
-            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            Some(Value::Array(list)) => list
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
             _ => Vec::new(),
         };
-        let role_account = arn_account(&input.role_arn).unwrap_or(self.settings().default_account.as_str()).to_string();
+        let role_account = arn_account(&input.role_arn)
+            .unwrap_or(self.settings().default_account.as_str())
+            .to_string();
         let provider_arn = format!("arn:aws:iam::{role_account}:oidc-provider/{issuer}");
         let mut audience = audiences.first().cloned().unwrap_or_default();
         if verify {
             let provider = self
                 .store
                 .get_oidc_provider(&role_account, &provider_arn)
-                .map_err(|_| invalid_token(&format!("No OpenIDConnect provider found in your account for {issuer_url}")))?;
-            verify_signature(&jwt, self.settings().oidc_keys.iter().find(|k| k.issuer == issuer))?;
+                .map_err(|_| {
+                    invalid_token(&format!(
+                        "No OpenIDConnect provider found in your account for {issuer_url}"
+                    ))
+                })?;
+            verify_signature(
+                &jwt,
+                self.settings()
+                    .oidc_keys
+                    .iter()
+                    .find(|k| k.issuer == issuer),
+            )?;
             audience = audiences
                 .iter()
                 .find(|a| provider.client_ids.contains(a))
                 .cloned()
                 .ok_or_else(|| invalid_token("Incorrect token audience"))?;
             let now = self.clock.now();
-            let exp = jwt.claims.get("exp").and_then(Value::as_i64).ok_or_else(|| invalid_token(NOT_VALIDATED))?;
+            let exp = jwt
+                .claims
+                .get("exp")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| invalid_token(NOT_VALIDATED))?;
             if exp <= now {
                 return Err(IamError::ExpiredIdentityToken(format!(
                     "Token expired: current date/time {now} must be before the expiration date/time {exp}"
                 )));
             }
-            let denied = || IamError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".to_string());
-            let role = self.store.get_role(&role_account, input.role_arn.rsplit('/').next().unwrap_or_default()).map_err(|_| denied())?;
+            let denied = || {
+                IamError::AccessDenied(
+                    "Not authorized to perform sts:AssumeRoleWithWebIdentity".to_string(),
+                )
+            };
+            let role = self
+                .store
+                .get_role(
+                    &role_account,
+                    input.role_arn.rsplit('/').next().unwrap_or_default(),
+                )
+                .map_err(|_| denied())?;
             if role.arn() != input.role_arn {
                 return Err(denied());
             }
@@ -267,13 +355,23 @@ impl IamService {
         }
         let role = self
             .store
-            .get_role(&role_account, input.role_arn.rsplit('/').next().unwrap_or_default())
+            .get_role(
+                &role_account,
+                input.role_arn.rsplit('/').next().unwrap_or_default(),
+            )
             .ok()
             .filter(|r| r.arn() == input.role_arn)
-            .ok_or_else(|| IamError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".to_string()))?;
+            .ok_or_else(|| {
+                IamError::AccessDenied(
+                    "Not authorized to perform sts:AssumeRoleWithWebIdentity".to_string(),
+                )
+            })?;
         let duration = input.duration_seconds.unwrap_or(3600);
         if duration > role.max_session_duration {
-            return Err(IamError::Validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".to_string()));
+            return Err(IamError::Validation(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                    .to_string(),
+            ));
         }
         if let Some(policy) = &input.policy {
             ironiam_policy::validate(policy, ironiam_policy::PolicyKind::Session)
@@ -285,6 +383,11 @@ impl IamService {
             policy_arns: input.policy_arns,
             ..self.role_session(&role, input.session_name, duration)
         };
-        Ok(WebIdentityCredentials { issued: self.issue(claims, None), subject, audience, provider: issuer })
+        Ok(WebIdentityCredentials {
+            issued: self.issue(claims, None),
+            subject,
+            audience,
+            provider: issuer,
+        })
     }
 }

@@ -16,7 +16,8 @@ use crate::error::{IamError, IamResult};
 /// Argon2id with OWASP's first recommended configuration (Password Storage
 /// Cheat Sheet): 19 MiB of memory, 2 iterations, 1 degree of parallelism.
 fn hasher() -> IamResult<Argon2<'static>> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| IamError::Internal(format!("argon2 parameters: {e}")))?;
+    let params = Params::new(19 * 1024, 2, 1, None)
+        .map_err(|e| IamError::Internal(format!("argon2 parameters: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -49,7 +50,9 @@ impl PasswordHash {
     /// A PHC string that does not parse matches nothing.
     pub fn verify(&self, password: &str) -> bool {
         match hasher() {
-            Ok(h) => h.verify_password(password.as_bytes(), self.0.as_str()).is_ok(),
+            Ok(h) => h
+                .verify_password(password.as_bytes(), self.0.as_str())
+                .is_ok(),
             Err(_) => false,
         }
     }
@@ -177,7 +180,10 @@ pub const POLICY_VIOLATION: &str = "Password does not conform to the account pas
 
 /// The rules `password` breaks: the account's policy when it has one, AWS's
 /// default policy otherwise. Empty when the password is acceptable.
-pub fn unmet_requirements(policy: Option<&PasswordPolicy>, password: &str) -> Vec<PasswordRequirement> {
+pub fn unmet_requirements(
+    policy: Option<&PasswordPolicy>,
+    password: &str,
+) -> Vec<PasswordRequirement> {
     let length = password.chars().count();
     let upper = password.chars().any(|c| c.is_ascii_uppercase());
     let lower = password.chars().any(|c| c.is_ascii_lowercase());
@@ -194,15 +200,33 @@ pub fn unmet_requirements(policy: Option<&PasswordPolicy>, password: &str) -> Ve
     match policy {
         Some(p) => {
             let rules = [
-                (p.require_uppercase_characters, upper, PasswordRequirement::Uppercase),
-                (p.require_lowercase_characters, lower, PasswordRequirement::Lowercase),
+                (
+                    p.require_uppercase_characters,
+                    upper,
+                    PasswordRequirement::Uppercase,
+                ),
+                (
+                    p.require_lowercase_characters,
+                    lower,
+                    PasswordRequirement::Lowercase,
+                ),
                 (p.require_numbers, number, PasswordRequirement::Number),
                 (p.require_symbols, symbol, PasswordRequirement::Symbol),
             ];
-            unmet.extend(rules.into_iter().filter(|(required, has, _)| *required && !has).map(|(_, _, r)| r));
+            unmet.extend(
+                rules
+                    .into_iter()
+                    .filter(|(required, has, _)| *required && !has)
+                    .map(|(_, _, r)| r),
+            );
         }
         None => {
-            if [upper, lower, number, symbol].into_iter().filter(|has| *has).count() < 3 {
+            if [upper, lower, number, symbol]
+                .into_iter()
+                .filter(|has| *has)
+                .count()
+                < 3
+            {
                 unmet.push(PasswordRequirement::ThreeCharacterTypes);
             }
         }
@@ -215,7 +239,9 @@ pub fn check(policy: Option<&PasswordPolicy>, password: &str) -> IamResult<()> {
     if unmet_requirements(policy, password).is_empty() {
         Ok(())
     } else {
-        Err(IamError::PasswordPolicyViolation(POLICY_VIOLATION.to_string()))
+        Err(IamError::PasswordPolicyViolation(
+            POLICY_VIOLATION.to_string(),
+        ))
     }
 }
 
@@ -226,7 +252,11 @@ mod tests {
     #[test]
     fn hashes_verify_and_never_show() {
         let hash = PasswordHash::new("Correct-Horse-1").unwrap();
-        assert!(hash.phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", hash.phc());
+        assert!(
+            hash.phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            hash.phc()
+        );
         assert!(!hash.phc().contains("Correct-Horse-1"));
         assert!(hash.verify("Correct-Horse-1"));
         assert!(!hash.verify("correct-horse-1"));
@@ -245,11 +275,23 @@ mod tests {
         assert!(check(None, "Abcdef1!").is_ok());
         assert!(check(None, "abcdefg1!").is_ok());
         assert!(check(None, "ABCDEFG1a").is_ok());
-        assert_eq!(unmet_requirements(None, "Ab1!"), vec![PasswordRequirement::MinimumLength(8)]);
-        assert_eq!(unmet_requirements(None, "abcdefgh1"), vec![PasswordRequirement::ThreeCharacterTypes]);
-        assert_eq!(unmet_requirements(None, "password"), vec![PasswordRequirement::ThreeCharacterTypes]);
+        assert_eq!(
+            unmet_requirements(None, "Ab1!"),
+            vec![PasswordRequirement::MinimumLength(8)]
+        );
+        assert_eq!(
+            unmet_requirements(None, "abcdefgh1"),
+            vec![PasswordRequirement::ThreeCharacterTypes]
+        );
+        assert_eq!(
+            unmet_requirements(None, "password"),
+            vec![PasswordRequirement::ThreeCharacterTypes]
+        );
         let err = check(None, "password").unwrap_err();
-        assert_eq!((err.code(), err.message(), err.http_status()), ("PasswordPolicyViolation", POLICY_VIOLATION, 400));
+        assert_eq!(
+            (err.code(), err.message(), err.http_status()),
+            ("PasswordPolicyViolation", POLICY_VIOLATION, 400)
+        );
         assert!(!unmet_requirements(None, &"Aa1!".repeat(33)).is_empty());
     }
 
@@ -274,11 +316,21 @@ mod tests {
             ]
         );
         // A '.' is not one of AWS's symbols.
-        assert_eq!(unmet_requirements(Some(&policy), "Abcdefghij1."), vec![PasswordRequirement::Symbol]);
+        assert_eq!(
+            unmet_requirements(Some(&policy), "Abcdefghij1."),
+            vec![PasswordRequirement::Symbol]
+        );
         // The default account policy (length 6, nothing required) is laxer than no policy.
         assert!(check(Some(&PasswordPolicy::default()), "simple").is_ok());
-        assert_eq!(PasswordRequirement::MinimumLength(12).to_string(), "at least 12 characters");
+        assert_eq!(
+            PasswordRequirement::MinimumLength(12).to_string(),
+            "at least 12 characters"
+        );
         assert!(!PasswordPolicy::default().expire_passwords());
-        assert!(PasswordPolicy { max_password_age: Some(90), ..PasswordPolicy::default() }.expire_passwords());
+        assert!(PasswordPolicy {
+            max_password_age: Some(90),
+            ..PasswordPolicy::default()
+        }
+        .expire_passwords());
     }
 }

@@ -10,12 +10,12 @@ use ironiam_policy::PolicyKind;
 
 use crate::clock::{iso8601, Clock};
 use crate::crypto::{SecretKey, ServerKey};
-use crate::session::{SessionClaims, SessionKind};
 use crate::entities::{policy_size, CustomerPolicy, Page, PolicyVersion, Role, Tag};
 use crate::error::{IamError, IamResult};
 use crate::ids::unique_id;
 use crate::memory::{decode_marker, encode_marker};
 use crate::quotas::Quotas;
+use crate::session::{SessionClaims, SessionKind};
 use crate::store::{ListRange, PolicyChange, PolicyUsage, RoleChange, Store};
 
 /// Who is calling: the principal that authentication established (with
@@ -70,7 +70,13 @@ impl Caller {
 
     /// The caller of an unsigned request.
     pub fn anonymous() -> Self {
-        Caller { account_id: String::new(), arn: String::new(), user_id: String::new(), identity: Identity::Anonymous, session: None }
+        Caller {
+            account_id: String::new(),
+            arn: String::new(),
+            user_id: String::new(),
+            identity: Identity::Anonymous,
+            session: None,
+        }
     }
 
     /// An IAM user.
@@ -79,7 +85,9 @@ impl Caller {
             account_id: user.account_id.clone(),
             arn: user.arn(),
             user_id: user.user_id.clone(),
-            identity: Identity::User { name: user.name.clone() },
+            identity: Identity::User {
+                name: user.name.clone(),
+            },
             session: None,
         }
     }
@@ -88,11 +96,18 @@ impl Caller {
     pub fn from_session(claims: Arc<SessionClaims>) -> Self {
         let identity = match claims.kind {
             SessionKind::AssumedRole => Identity::AssumedRole {
-                role_name: claims.principal_arn.rsplit('/').next().unwrap_or(&claims.principal_arn).to_string(),
+                role_name: claims
+                    .principal_arn
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&claims.principal_arn)
+                    .to_string(),
                 role_arn: claims.principal_arn.clone(),
             },
             SessionKind::SessionToken if claims.session_name.is_empty() => Identity::Root,
-            SessionKind::SessionToken => Identity::User { name: claims.session_name.clone() },
+            SessionKind::SessionToken => Identity::User {
+                name: claims.session_name.clone(),
+            },
         };
         Caller {
             account_id: claims.account_id.clone(),
@@ -272,23 +287,35 @@ pub struct IamService {
 
 const AWS_POLICY_PREFIX: &str = "arn:aws:iam::aws:policy/";
 
-pub(crate) fn paginate_slice<T: Clone>(items: &[T], key: impl Fn(&T) -> String, marker: Option<&str>, max: usize) -> IamResult<Page<T>> {
+pub(crate) fn paginate_slice<T: Clone>(
+    items: &[T],
+    key: impl Fn(&T) -> String,
+    marker: Option<&str>,
+    max: usize,
+) -> IamResult<Page<T>> {
     let after = marker.map(decode_marker).transpose()?;
     let start = match &after {
-        Some(a) => items.iter().position(|i| key(i).as_str() > a.as_str()).unwrap_or(items.len()),
+        Some(a) => items
+            .iter()
+            .position(|i| key(i).as_str() > a.as_str())
+            .unwrap_or(items.len()),
         None => 0,
     };
     let end = (start + max).min(items.len());
     let page = items[start..end].to_vec();
     let marker = (end < items.len() && end > start).then(|| encode_marker(&key(&items[end - 1])));
-    Ok(Page { items: page, marker })
+    Ok(Page {
+        items: page,
+        marker,
+    })
 }
 
 pub(crate) fn check_no_duplicate_tag_keys(tags: &[Tag]) -> IamResult<()> {
     for (i, a) in tags.iter().enumerate() {
         if tags[..i].iter().any(|b| b.key.eq_ignore_ascii_case(&a.key)) {
             return Err(IamError::InvalidInput(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.".to_string(),
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+                    .to_string(),
             ));
         }
     }
@@ -340,7 +367,8 @@ pub(crate) fn check_policy_arn(arn: &str) -> IamResult<()> {
     let invalid = || IamError::InvalidInput(format!("ARN {arn} is not valid."));
     let rest = arn.strip_prefix("arn:aws:iam::").ok_or_else(invalid)?;
     let (account, resource) = rest.split_once(':').ok_or_else(invalid)?;
-    let account_ok = account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    let account_ok =
+        account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
     let name = resource.strip_prefix("policy/").ok_or_else(invalid)?;
     if !account_ok || name.is_empty() || name.ends_with('/') {
         return Err(invalid());
@@ -352,7 +380,13 @@ impl IamService {
     /// A service over `store`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let started_at = clock.now();
-        IamService { store, clock, settings, started_at, policy_cache: Default::default() }
+        IamService {
+            store,
+            clock,
+            settings,
+            started_at,
+            policy_cache: Default::default(),
+        }
     }
 
     /// When the service started, epoch seconds (the root user's CreateDate:
@@ -368,7 +402,12 @@ impl IamService {
 
     /// The root access key ids of `account`, as configured.
     pub fn root_access_key_ids(&self, account: &str) -> Vec<String> {
-        self.settings.root_keys.iter().filter(|k| k.account_id == account).map(|k| k.access_key_id.clone()).collect()
+        self.settings
+            .root_keys
+            .iter()
+            .filter(|k| k.account_id == account)
+            .map(|k| k.access_key_id.clone())
+            .collect()
     }
 
     /// The settings in force.
@@ -393,7 +432,9 @@ impl IamService {
     fn check_trust_policy(&self, document: &str) -> IamResult<()> {
         let limit = self.quotas().trust_policy_size;
         if policy_size(document) > limit {
-            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for ACLSizePerRole: {limit}")));
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for ACLSizePerRole: {limit}"
+            )));
         }
         validate_policy(document, PolicyKind::Trust)
     }
@@ -401,14 +442,18 @@ impl IamService {
     /// Checks that `arn` names an attachable policy visible to `account`.
     pub(crate) fn check_attachable(&self, account: &str, arn: &str) -> IamResult<()> {
         check_policy_arn(arn)?;
-        let not_attachable = || IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."));
+        let not_attachable =
+            || IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."));
         if arn.starts_with(AWS_POLICY_PREFIX) {
             match catalog().get(arn) {
                 Some(p) if p.is_attachable => Ok(()),
                 _ => Err(not_attachable()),
             }
         } else {
-            self.store.get_policy(account, arn).map(|_| ()).map_err(|_| not_attachable())
+            self.store
+                .get_policy(account, arn)
+                .map(|_| ())
+                .map_err(|_| not_attachable())
         }
     }
 
@@ -428,7 +473,9 @@ impl IamService {
         if let Some(b) = &input.permissions_boundary {
             check_policy_arn(b)?;
             self.check_attachable(&caller.account_id, b).map_err(|_| {
-                IamError::NoSuchEntity(format!("Scope ARN: {b} does not exist or is not attachable."))
+                IamError::NoSuchEntity(format!(
+                    "Scope ARN: {b} does not exist or is not attachable."
+                ))
             })?;
         }
         let role = Role {
@@ -446,7 +493,8 @@ impl IamService {
             inline_policies: Default::default(),
             attached_policies: Vec::new(),
         };
-        self.store.create_role(role, self.quotas().roles_per_account)
+        self.store
+            .create_role(role, self.quotas().roles_per_account)
     }
 
     /// GetRole.
@@ -455,23 +503,60 @@ impl IamService {
     }
 
     /// ListRoles.
-    pub fn list_roles(&self, caller: &Caller, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<Arc<Role>>> {
+    pub fn list_roles(
+        &self,
+        caller: &Caller,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> IamResult<Page<Arc<Role>>> {
         self.store.list_roles(
             &caller.account_id,
-            ListRange { path_prefix: path_prefix.unwrap_or("/"), marker, max_items: max_items.unwrap_or(100).clamp(1, 1000) as usize },
+            ListRange {
+                path_prefix: path_prefix.unwrap_or("/"),
+                marker,
+                max_items: max_items.unwrap_or(100).clamp(1, 1000) as usize,
+            },
         )
     }
 
     /// UpdateRole / UpdateRoleDescription.
-    pub fn update_role(&self, caller: &Caller, name: &str, description: Option<String>, max_session_duration: Option<i64>) -> IamResult<Arc<Role>> {
-        self.store.update_role(&caller.account_id, name, RoleChange::Update { description, max_session_duration })
+    pub fn update_role(
+        &self,
+        caller: &Caller,
+        name: &str,
+        description: Option<String>,
+        max_session_duration: Option<i64>,
+    ) -> IamResult<Arc<Role>> {
+        self.store.update_role(
+            &caller.account_id,
+            name,
+            RoleChange::Update {
+                description,
+                max_session_duration,
+            },
+        )
     }
 
     /// UpdateAssumeRolePolicy.
-    pub fn update_assume_role_policy(&self, caller: &Caller, name: &str, document: String) -> IamResult<()> {
+    pub fn update_assume_role_policy(
+        &self,
+        caller: &Caller,
+        name: &str,
+        document: String,
+    ) -> IamResult<()> {
         self.check_trust_policy(&document)?;
         let principals = self.bind_trust_principals(&document)?;
-        self.store.update_role(&caller.account_id, name, RoleChange::TrustPolicy { document, principals }).map(|_| ())
+        self.store
+            .update_role(
+                &caller.account_id,
+                name,
+                RoleChange::TrustPolicy {
+                    document,
+                    principals,
+                },
+            )
+            .map(|_| ())
     }
 
     /// DeleteRole.
@@ -483,51 +568,102 @@ impl IamService {
     pub fn tag_role(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> IamResult<()> {
         check_no_duplicate_tag_keys(&tags)?;
         let max_tags = self.quotas().tags_per_resource;
-        self.store.update_role(&caller.account_id, name, RoleChange::Tag { tags, max_tags }).map(|_| ())
+        self.store
+            .update_role(&caller.account_id, name, RoleChange::Tag { tags, max_tags })
+            .map(|_| ())
     }
 
     /// UntagRole.
     pub fn untag_role(&self, caller: &Caller, name: &str, keys: Vec<String>) -> IamResult<()> {
-        self.store.update_role(&caller.account_id, name, RoleChange::Untag(keys)).map(|_| ())
+        self.store
+            .update_role(&caller.account_id, name, RoleChange::Untag(keys))
+            .map(|_| ())
     }
 
     /// ListRoleTags.
-    pub fn list_role_tags(&self, caller: &Caller, name: &str, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<Tag>> {
+    pub fn list_role_tags(
+        &self,
+        caller: &Caller,
+        name: &str,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> IamResult<Page<Tag>> {
         let role = self.get_role(caller, name)?;
         // Tags keep their insertion order; the marker is the position reached.
         paginate_indexed(&role.tags, marker, max_items)
     }
 
     /// PutRolePolicy.
-    pub fn put_role_policy(&self, caller: &Caller, role: &str, policy_name: String, document: String) -> IamResult<()> {
+    pub fn put_role_policy(
+        &self,
+        caller: &Caller,
+        role: &str,
+        policy_name: String,
+        document: String,
+    ) -> IamResult<()> {
         validate_policy(&document, PolicyKind::Identity)?;
         let max_total_size = self.quotas().role_inline_policy_size;
         self.store
-            .update_role(&caller.account_id, role, RoleChange::PutInlinePolicy { name: policy_name, document, max_total_size })
+            .update_role(
+                &caller.account_id,
+                role,
+                RoleChange::PutInlinePolicy {
+                    name: policy_name,
+                    document,
+                    max_total_size,
+                },
+            )
             .map(|_| ())
     }
 
     /// GetRolePolicy: the document as stored.
-    pub fn get_role_policy(&self, caller: &Caller, role: &str, policy_name: &str) -> IamResult<(Arc<Role>, String)> {
+    pub fn get_role_policy(
+        &self,
+        caller: &Caller,
+        role: &str,
+        policy_name: &str,
+    ) -> IamResult<(Arc<Role>, String)> {
         let r = self.get_role(caller, role)?;
         let doc = r.inline_policies.get(policy_name).cloned().ok_or_else(|| {
-            IamError::NoSuchEntity(format!("The role policy with name {policy_name} cannot be found."))
+            IamError::NoSuchEntity(format!(
+                "The role policy with name {policy_name} cannot be found."
+            ))
         })?;
         Ok((r, doc))
     }
 
     /// DeleteRolePolicy.
-    pub fn delete_role_policy(&self, caller: &Caller, role: &str, policy_name: &str) -> IamResult<()> {
+    pub fn delete_role_policy(
+        &self,
+        caller: &Caller,
+        role: &str,
+        policy_name: &str,
+    ) -> IamResult<()> {
         self.store
-            .update_role(&caller.account_id, role, RoleChange::DeleteInlinePolicy(policy_name.to_string()))
+            .update_role(
+                &caller.account_id,
+                role,
+                RoleChange::DeleteInlinePolicy(policy_name.to_string()),
+            )
             .map(|_| ())
     }
 
     /// ListRolePolicies: inline policy names, sorted.
-    pub fn list_role_policies(&self, caller: &Caller, role: &str, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<String>> {
+    pub fn list_role_policies(
+        &self,
+        caller: &Caller,
+        role: &str,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> IamResult<Page<String>> {
         let r = self.get_role(caller, role)?;
         let names: Vec<String> = r.inline_policies.keys().cloned().collect();
-        paginate_slice(&names, |n| n.clone(), marker, max_items.unwrap_or(100).clamp(1, 1000) as usize)
+        paginate_slice(
+            &names,
+            |n| n.clone(),
+            marker,
+            max_items.unwrap_or(100).clamp(1, 1000) as usize,
+        )
     }
 
     /// AttachRolePolicy.
@@ -535,40 +671,80 @@ impl IamService {
         self.check_attachable(&caller.account_id, arn)?;
         let max_attached = self.quotas().managed_policies_per_role;
         self.store
-            .update_role(&caller.account_id, role, RoleChange::AttachPolicy { arn: arn.to_string(), max_attached })
+            .update_role(
+                &caller.account_id,
+                role,
+                RoleChange::AttachPolicy {
+                    arn: arn.to_string(),
+                    max_attached,
+                },
+            )
             .map(|_| ())
     }
 
     /// DetachRolePolicy.
     pub fn detach_role_policy(&self, caller: &Caller, role: &str, arn: &str) -> IamResult<()> {
         check_policy_arn(arn)?;
-        self.store.update_role(&caller.account_id, role, RoleChange::DetachPolicy(arn.to_string())).map(|_| ())
+        self.store
+            .update_role(
+                &caller.account_id,
+                role,
+                RoleChange::DetachPolicy(arn.to_string()),
+            )
+            .map(|_| ())
     }
 
     /// ListAttachedRolePolicies.
-    pub fn list_attached_role_policies(&self, caller: &Caller, role: &str, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<AttachedPolicy>> {
+    pub fn list_attached_role_policies(
+        &self,
+        caller: &Caller,
+        role: &str,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> IamResult<Page<AttachedPolicy>> {
         let r = self.get_role(caller, role)?;
         let prefix = path_prefix.unwrap_or("/");
         let attached: Vec<AttachedPolicy> = r
             .attached_policies
             .iter()
             .filter(|arn| policy_path_of(arn).starts_with(prefix))
-            .map(|arn| AttachedPolicy { name: arn.rsplit('/').next().unwrap_or(arn).to_string(), arn: arn.clone() })
+            .map(|arn| AttachedPolicy {
+                name: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                arn: arn.clone(),
+            })
             .collect();
         paginate_indexed(&attached, marker, max_items)
     }
 
     /// PutRolePermissionsBoundary.
-    pub fn put_role_permissions_boundary(&self, caller: &Caller, role: &str, arn: &str) -> IamResult<()> {
+    pub fn put_role_permissions_boundary(
+        &self,
+        caller: &Caller,
+        role: &str,
+        arn: &str,
+    ) -> IamResult<()> {
         check_policy_arn(arn)?;
         self.check_attachable(&caller.account_id, arn)
-            .map_err(|_| IamError::NoSuchEntity(format!("Scope ARN: {arn} does not exist or is not attachable.")))?;
-        self.store.update_role(&caller.account_id, role, RoleChange::Boundary(Some(arn.to_string()))).map(|_| ())
+            .map_err(|_| {
+                IamError::NoSuchEntity(format!(
+                    "Scope ARN: {arn} does not exist or is not attachable."
+                ))
+            })?;
+        self.store
+            .update_role(
+                &caller.account_id,
+                role,
+                RoleChange::Boundary(Some(arn.to_string())),
+            )
+            .map(|_| ())
     }
 
     /// DeleteRolePermissionsBoundary.
     pub fn delete_role_permissions_boundary(&self, caller: &Caller, role: &str) -> IamResult<()> {
-        self.store.update_role(&caller.account_id, role, RoleChange::Boundary(None)).map(|_| ())
+        self.store
+            .update_role(&caller.account_id, role, RoleChange::Boundary(None))
+            .map(|_| ())
     }
 
     // ----- managed policies -----
@@ -577,7 +753,9 @@ impl IamService {
     pub fn create_policy(&self, caller: &Caller, input: NewPolicy) -> IamResult<PolicyInfo> {
         let limit = self.quotas().managed_policy_size;
         if policy_size(&input.document) > limit {
-            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for PolicySize: {limit}")));
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for PolicySize: {limit}"
+            )));
         }
         validate_policy(&input.document, PolicyKind::Managed)?;
         check_no_duplicate_tag_keys(&input.tags)?;
@@ -591,11 +769,17 @@ impl IamService {
             create_date: now,
             update_date: now,
             default_version_id: "v1".to_string(),
-            versions: vec![PolicyVersion { version_id: "v1".to_string(), document: input.document, create_date: now }],
+            versions: vec![PolicyVersion {
+                version_id: "v1".to_string(),
+                document: input.document,
+                create_date: now,
+            }],
             next_version: 2,
             tags: input.tags,
         };
-        let p = self.store.create_policy(policy, self.quotas().customer_policies_per_account)?;
+        let p = self
+            .store
+            .create_policy(policy, self.quotas().customer_policies_per_account)?;
         Ok(customer_policy_info(&p, None))
     }
 
@@ -604,7 +788,9 @@ impl IamService {
         check_policy_arn(arn)?;
         let usage = self.store.policy_usage(&caller.account_id)?;
         if arn.starts_with(AWS_POLICY_PREFIX) {
-            let p = catalog().get(arn).ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
+            let p = catalog()
+                .get(arn)
+                .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
             return Ok(aws_policy_info(p, usage.get(arn)));
         }
         let p = self.store.get_policy(&caller.account_id, arn)?;
@@ -612,13 +798,25 @@ impl IamService {
     }
 
     /// GetPolicyVersion.
-    pub fn get_policy_version(&self, caller: &Caller, arn: &str, version_id: &str) -> IamResult<VersionInfo> {
+    pub fn get_policy_version(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        version_id: &str,
+    ) -> IamResult<VersionInfo> {
         check_policy_arn(arn)?;
-        let missing = || IamError::NoSuchEntity(format!("Policy {arn} version {version_id} does not exist."));
+        let missing =
+            || IamError::NoSuchEntity(format!("Policy {arn} version {version_id} does not exist."));
         if arn.starts_with(AWS_POLICY_PREFIX) {
             let c = catalog();
-            let p = c.get(arn).ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
-            let info = c.versions(p).into_iter().find(|v| v.version_id == version_id).ok_or_else(missing)?;
+            let p = c
+                .get(arn)
+                .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
+            let info = c
+                .versions(p)
+                .into_iter()
+                .find(|v| v.version_id == version_id)
+                .ok_or_else(missing)?;
             let document = c.version_document(p, version_id).ok_or_else(missing)?;
             return Ok(VersionInfo {
                 version_id: info.version_id.to_string(),
@@ -628,7 +826,11 @@ impl IamService {
             });
         }
         let p = self.store.get_policy(&caller.account_id, arn)?;
-        let v = p.versions.iter().find(|v| v.version_id == version_id).ok_or_else(missing)?;
+        let v = p
+            .versions
+            .iter()
+            .find(|v| v.version_id == version_id)
+            .ok_or_else(missing)?;
         Ok(VersionInfo {
             version_id: v.version_id.clone(),
             is_default: v.version_id == p.default_version_id,
@@ -638,11 +840,19 @@ impl IamService {
     }
 
     /// ListPolicyVersions.
-    pub fn list_policy_versions(&self, caller: &Caller, arn: &str, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<VersionInfo>> {
+    pub fn list_policy_versions(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> IamResult<Page<VersionInfo>> {
         check_policy_arn(arn)?;
         let versions: Vec<VersionInfo> = if arn.starts_with(AWS_POLICY_PREFIX) {
             let c = catalog();
-            let p = c.get(arn).ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
+            let p = c
+                .get(arn)
+                .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
             c.versions(p)
                 .into_iter()
                 .map(|v| VersionInfo {
@@ -671,7 +881,13 @@ impl IamService {
 
     /// ListPolicies: AWS managed and customer managed policies, ordered by
     /// name ignoring case (then ARN), filtered as AWS filters.
-    pub fn list_policies(&self, caller: &Caller, filter: &PolicyFilter, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<PolicyInfo>> {
+    pub fn list_policies(
+        &self,
+        caller: &Caller,
+        filter: &PolicyFilter,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> IamResult<Page<PolicyInfo>> {
         let usage = self.store.policy_usage(&caller.account_id)?;
         // AWS: OnlyAttached keeps policies attached to a user, group or role
         // (a boundary is not an attachment); PolicyUsageFilter keeps "only
@@ -693,7 +909,10 @@ impl IamService {
         if filter.scope != PolicyScope::Local {
             for p in catalog().iter() {
                 if keep(p.arn, p.path) {
-                    all.push((format!("{}\u{0}{}", p.name.to_lowercase(), p.arn), aws_policy_info(p, usage.get(p.arn))));
+                    all.push((
+                        format!("{}\u{0}{}", p.name.to_lowercase(), p.arn),
+                        aws_policy_info(p, usage.get(p.arn)),
+                    ));
                 }
             }
         }
@@ -701,55 +920,116 @@ impl IamService {
             for p in self.store.list_policies(&caller.account_id)? {
                 let arn = p.arn();
                 if keep(&arn, &p.path) {
-                    all.push((format!("{}\u{0}{}", p.name.to_lowercase(), arn), customer_policy_info(&p, usage.get(&arn))));
+                    all.push((
+                        format!("{}\u{0}{}", p.name.to_lowercase(), arn),
+                        customer_policy_info(&p, usage.get(&arn)),
+                    ));
                 }
             }
         }
         all.sort_by(|a, b| a.0.cmp(&b.0));
-        let page = paginate_slice(&all, |(k, _)| k.clone(), marker, max_items.unwrap_or(100).clamp(1, 1000) as usize)?;
-        Ok(Page { items: page.items.into_iter().map(|(_, p)| p).collect(), marker: page.marker })
+        let page = paginate_slice(
+            &all,
+            |(k, _)| k.clone(),
+            marker,
+            max_items.unwrap_or(100).clamp(1, 1000) as usize,
+        )?;
+        Ok(Page {
+            items: page.items.into_iter().map(|(_, p)| p).collect(),
+            marker: page.marker,
+        })
     }
 
     /// ListEntitiesForPolicy: the roles a policy is attached to (users and groups come later).
-    pub fn list_entities_for_policy(&self, caller: &Caller, arn: &str, usage_filter: Option<UsageFilter>, marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<Arc<Role>>> {
+    pub fn list_entities_for_policy(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        usage_filter: Option<UsageFilter>,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> IamResult<Page<Arc<Role>>> {
         // Existence check with AWS's error for an unknown policy.
         self.get_policy(caller, arn)?;
         let usage = self.store.policy_usage(&caller.account_id)?;
         let mut roles: Vec<Arc<Role>> = match usage_filter {
             Some(UsageFilter::PermissionsBoundary) => Vec::new(),
-            _ => usage.get(arn).map(|u| u.attached_roles.clone()).unwrap_or_default(),
+            _ => usage
+                .get(arn)
+                .map(|u| u.attached_roles.clone())
+                .unwrap_or_default(),
         };
         if usage_filter == Some(UsageFilter::PermissionsBoundary) {
-            let all = self.store.list_roles(&caller.account_id, ListRange { path_prefix: "/", marker: None, max_items: usize::MAX })?;
-            roles = all.items.into_iter().filter(|r| r.permissions_boundary.as_deref() == Some(arn)).collect();
+            let all = self.store.list_roles(
+                &caller.account_id,
+                ListRange {
+                    path_prefix: "/",
+                    marker: None,
+                    max_items: usize::MAX,
+                },
+            )?;
+            roles = all
+                .items
+                .into_iter()
+                .filter(|r| r.permissions_boundary.as_deref() == Some(arn))
+                .collect();
         }
-        paginate_slice(&roles, |r| r.name.to_lowercase(), marker, max_items.unwrap_or(100).clamp(1, 1000) as usize)
+        paginate_slice(
+            &roles,
+            |r| r.name.to_lowercase(),
+            marker,
+            max_items.unwrap_or(100).clamp(1, 1000) as usize,
+        )
     }
 
     /// DeletePolicy.
     pub fn delete_policy(&self, caller: &Caller, arn: &str) -> IamResult<()> {
         check_policy_arn(arn)?;
         if arn.starts_with(AWS_POLICY_PREFIX) {
-            return Err(IamError::UnmodifiableEntity(format!("Policy {arn} cannot be deleted.")));
+            return Err(IamError::UnmodifiableEntity(format!(
+                "Policy {arn} cannot be deleted."
+            )));
         }
         self.store.delete_policy(&caller.account_id, arn)
     }
 
     /// CreatePolicyVersion.
-    pub fn create_policy_version(&self, caller: &Caller, arn: &str, document: String, set_as_default: bool) -> IamResult<VersionInfo> {
+    pub fn create_policy_version(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        document: String,
+        set_as_default: bool,
+    ) -> IamResult<VersionInfo> {
         check_policy_arn(arn)?;
         if arn.starts_with(AWS_POLICY_PREFIX) {
-            return Err(IamError::UnmodifiableEntity(format!("Policy {arn} is an AWS managed policy and cannot be modified.")));
+            return Err(IamError::UnmodifiableEntity(format!(
+                "Policy {arn} is an AWS managed policy and cannot be modified."
+            )));
         }
         let limit = self.quotas().managed_policy_size;
         if policy_size(&document) > limit {
-            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for PolicySize: {limit}")));
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for PolicySize: {limit}"
+            )));
         }
         validate_policy(&document, PolicyKind::Managed)?;
         let now = self.clock.now();
         let max_versions = self.quotas().versions_per_policy;
-        let p = self.store.update_policy(&caller.account_id, arn, PolicyChange::AddVersion { document, set_as_default, now, max_versions })?;
-        let v = p.versions.last().ok_or_else(|| IamError::Internal("policy without versions".into()))?;
+        let p = self.store.update_policy(
+            &caller.account_id,
+            arn,
+            PolicyChange::AddVersion {
+                document,
+                set_as_default,
+                now,
+                max_versions,
+            },
+        )?;
+        let v = p
+            .versions
+            .last()
+            .ok_or_else(|| IamError::Internal("policy without versions".into()))?;
         Ok(VersionInfo {
             version_id: v.version_id.clone(),
             is_default: v.version_id == p.default_version_id,
@@ -759,25 +1039,50 @@ impl IamService {
     }
 
     /// SetDefaultPolicyVersion.
-    pub fn set_default_policy_version(&self, caller: &Caller, arn: &str, version_id: &str) -> IamResult<()> {
+    pub fn set_default_policy_version(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        version_id: &str,
+    ) -> IamResult<()> {
         check_policy_arn(arn)?;
         if arn.starts_with(AWS_POLICY_PREFIX) {
-            return Err(IamError::UnmodifiableEntity(format!("Policy {arn} is an AWS managed policy and cannot be modified.")));
+            return Err(IamError::UnmodifiableEntity(format!(
+                "Policy {arn} is an AWS managed policy and cannot be modified."
+            )));
         }
         let now = self.clock.now();
         self.store
-            .update_policy(&caller.account_id, arn, PolicyChange::SetDefault { version_id: version_id.to_string(), now })
+            .update_policy(
+                &caller.account_id,
+                arn,
+                PolicyChange::SetDefault {
+                    version_id: version_id.to_string(),
+                    now,
+                },
+            )
             .map(|_| ())
     }
 
     /// DeletePolicyVersion.
-    pub fn delete_policy_version(&self, caller: &Caller, arn: &str, version_id: &str) -> IamResult<()> {
+    pub fn delete_policy_version(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        version_id: &str,
+    ) -> IamResult<()> {
         check_policy_arn(arn)?;
         if arn.starts_with(AWS_POLICY_PREFIX) {
-            return Err(IamError::UnmodifiableEntity(format!("Policy {arn} is an AWS managed policy and cannot be modified.")));
+            return Err(IamError::UnmodifiableEntity(format!(
+                "Policy {arn} is an AWS managed policy and cannot be modified."
+            )));
         }
         self.store
-            .update_policy(&caller.account_id, arn, PolicyChange::DeleteVersion(version_id.to_string()))
+            .update_policy(
+                &caller.account_id,
+                arn,
+                PolicyChange::DeleteVersion(version_id.to_string()),
+            )
             .map(|_| ())
     }
 
@@ -790,7 +1095,9 @@ impl IamService {
 /// The path part of a policy ARN: `/service-role/` for
 /// `arn:aws:iam::aws:policy/service-role/Name`.
 pub fn policy_path_of(arn: &str) -> &str {
-    let Some(start) = arn.find(":policy/") else { return "/" };
+    let Some(start) = arn.find(":policy/") else {
+        return "/";
+    };
     let path_and_name = &arn[start + ":policy".len()..];
     match path_and_name.rfind('/') {
         Some(end) => &path_and_name[..=end],
@@ -800,7 +1107,11 @@ pub fn policy_path_of(arn: &str) -> &str {
 
 /// Pages over a list kept in a meaningful order (tags, attachments,
 /// versions): the marker is the index of the next item.
-pub fn paginate_indexed<T: Clone>(items: &[T], marker: Option<&str>, max_items: Option<i64>) -> IamResult<Page<T>> {
+pub fn paginate_indexed<T: Clone>(
+    items: &[T],
+    marker: Option<&str>,
+    max_items: Option<i64>,
+) -> IamResult<Page<T>> {
     let start = match marker {
         Some(m) => decode_marker(m)?
             .strip_prefix('#')
@@ -823,18 +1134,38 @@ mod tests {
 
     #[test]
     fn policy_paths() {
-        assert_eq!(policy_path_of("arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"), "/service-role/");
-        assert_eq!(policy_path_of("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"), "/");
-        assert_eq!(policy_path_of("arn:aws:iam::123456789012:policy/a/b/P"), "/a/b/");
+        assert_eq!(
+            policy_path_of(
+                "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+            ),
+            "/service-role/"
+        );
+        assert_eq!(
+            policy_path_of("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+            "/"
+        );
+        assert_eq!(
+            policy_path_of("arn:aws:iam::123456789012:policy/a/b/P"),
+            "/a/b/"
+        );
     }
 
     #[test]
     fn policy_arns() {
         assert!(check_policy_arn("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore").is_ok());
         assert!(check_policy_arn("arn:aws:iam::123456789012:policy/x/P").is_ok());
-        for bad in ["", "arn:aws:iam::aws:policy", "arn:aws:iam::12345:policy/P", "arn:aws:iam::aws:role/R", "AmazonSSMManagedInstanceCore"] {
+        for bad in [
+            "",
+            "arn:aws:iam::aws:policy",
+            "arn:aws:iam::12345:policy/P",
+            "arn:aws:iam::aws:role/R",
+            "AmazonSSMManagedInstanceCore",
+        ] {
             let e = check_policy_arn(bad).unwrap_err();
-            assert_eq!(e, IamError::InvalidInput(format!("ARN {bad} is not valid.")));
+            assert_eq!(
+                e,
+                IamError::InvalidInput(format!("ARN {bad} is not valid."))
+            );
         }
     }
 
@@ -846,7 +1177,10 @@ mod tests {
         loop {
             let page = paginate_indexed(&items, marker.as_deref(), Some(3)).unwrap();
             seen.extend(page.items);
-            match page.marker { Some(m) => marker = Some(m), None => break }
+            match page.marker {
+                Some(m) => marker = Some(m),
+                None => break,
+            }
         }
         assert_eq!(seen, items);
         assert!(paginate_indexed(&items, Some("zz"), None).is_err());

@@ -80,8 +80,15 @@ impl SessionClaims {
     pub fn caller_arn(&self) -> String {
         match self.kind {
             SessionKind::AssumedRole => {
-                let role_name = self.principal_arn.rsplit('/').next().unwrap_or(&self.principal_arn);
-                format!("arn:aws:sts::{}:assumed-role/{role_name}/{}", self.account_id, self.session_name)
+                let role_name = self
+                    .principal_arn
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&self.principal_arn);
+                format!(
+                    "arn:aws:sts::{}:assumed-role/{role_name}/{}",
+                    self.account_id, self.session_name
+                )
             }
             SessionKind::SessionToken => self.principal_arn.clone(),
         }
@@ -152,7 +159,10 @@ impl SessionClaims {
                 let n = r.u16()?;
                 let mut tags = Vec::with_capacity(n.min(64));
                 for _ in 0..n {
-                    tags.push(Tag { key: r.str()?, value: r.str()? });
+                    tags.push(Tag {
+                        key: r.str()?,
+                        value: r.str()?,
+                    });
                 }
                 tags
             },
@@ -281,7 +291,10 @@ mod tests {
             session_name: "mi-0123".into(),
             policy: Some("{\"Version\":\"2012-10-17\"}".into()),
             policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
-            tags: vec![Tag { key: "team".into(), value: "é".into() }],
+            tags: vec![Tag {
+                key: "team".into(),
+                value: "é".into(),
+            }],
             transitive_tag_keys: vec!["team".into()],
             source_identity: Some("alice".into()),
             chained: true,
@@ -292,7 +305,10 @@ mod tests {
     fn round_trips_and_names_the_caller() {
         let c = claims();
         assert_eq!(SessionClaims::decode(&c.encode()), Some(c.clone()));
-        assert_eq!(c.caller_arn(), "arn:aws:sts::123456789012:assumed-role/ecsAnywhereRole/mi-0123");
+        assert_eq!(
+            c.caller_arn(),
+            "arn:aws:sts::123456789012:assumed-role/ecsAnywhereRole/mi-0123"
+        );
         assert_eq!(c.caller_user_id(), "AROAEXAMPLEEXAMPLE123:mi-0123");
         let key = ServerKey::generate();
         let token = c.seal(&key);

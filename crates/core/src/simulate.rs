@@ -3,7 +3,10 @@
 
 use ironiam_catalog::catalog;
 use ironiam_policy::budget;
-use ironiam_policy::{context_keys, evaluate, CompiledPolicy, Context, EvalDecision, Policy, PolicyId, PolicySet, PolicyType, Principal, Request};
+use ironiam_policy::{
+    context_keys, evaluate, CompiledPolicy, Context, EvalDecision, Policy, PolicyId, PolicySet,
+    PolicyType, Principal, Request,
+};
 
 use crate::authorize::budget_message;
 use crate::error::{IamError, IamResult};
@@ -81,8 +84,13 @@ pub struct Simulation {
 }
 
 fn parse_input(source: &SourcePolicy) -> IamResult<Policy> {
-    ironiam_policy::parse(&source.document)
-        .map_err(|e| IamError::InvalidInput(format!("Invalid policy document {}: {}", source.id, e.message())))
+    ironiam_policy::parse(&source.document).map_err(|e| {
+        IamError::InvalidInput(format!(
+            "Invalid policy document {}: {}",
+            source.id,
+            e.message()
+        ))
+    })
 }
 
 /// The account of an ARN (`arn:aws:iam::ACCOUNT:…`), or the ARN if it is an account id.
@@ -122,14 +130,21 @@ pub const MAX_EVALUATIONS: usize = 1_000;
 /// action names and ARNs are already bounded by the model (131,072, 128 and
 /// 2,048 characters), before a simulation starts.
 fn check_bounds(sim: &Simulation) -> IamResult<()> {
-    let values = sim.context.iter().map(|(_, values)| values.len()).sum::<usize>();
+    let values = sim
+        .context
+        .iter()
+        .map(|(_, values)| values.len())
+        .sum::<usize>();
     if values > MAX_CONTEXT_VALUES {
         return Err(IamError::InvalidInput(format!(
             "ContextEntries hold {values} values; at most {MAX_CONTEXT_VALUES} are allowed."
         )));
     }
     for (key, values) in &sim.context {
-        if let Some(value) = values.iter().find(|value| value.chars().count() > MAX_CONTEXT_VALUE_CHARS) {
+        if let Some(value) = values
+            .iter()
+            .find(|value| value.chars().count() > MAX_CONTEXT_VALUE_CHARS)
+        {
             return Err(IamError::InvalidInput(format!(
                 "A value of context key {key} is {} characters long; at most {MAX_CONTEXT_VALUE_CHARS} are allowed.",
                 value.chars().count()
@@ -153,8 +168,16 @@ fn check_bounds(sim: &Simulation) -> IamResult<()> {
 /// [`MAX_CONTEXT_VALUES`] or [`MAX_EVALUATIONS`].
 pub fn simulate(caller: &Caller, sim: &Simulation) -> IamResult<Vec<EvaluationResult>> {
     check_bounds(sim)?;
-    let parsed: Vec<Policy> = sim.policies.iter().map(parse_input).collect::<IamResult<_>>()?;
-    let boundaries: Vec<Policy> = sim.boundaries.iter().map(parse_input).collect::<IamResult<_>>()?;
+    let parsed: Vec<Policy> = sim
+        .policies
+        .iter()
+        .map(parse_input)
+        .collect::<IamResult<_>>()?;
+    let boundaries: Vec<Policy> = sim
+        .boundaries
+        .iter()
+        .map(parse_input)
+        .collect::<IamResult<_>>()?;
     let resource_source = sim.resource_policy.as_ref().map(|doc| SourcePolicy {
         id: "ResourcePolicy".to_string(),
         source_type: Some("resource"),
@@ -170,13 +193,15 @@ pub fn simulate(caller: &Caller, sim: &Simulation) -> IamResult<Vec<EvaluationRe
     // runs in a budget of its own (the evaluations get another), so a
     // document of thousands of `?` patterns is refused, not compiled for
     // seconds.
-    let (compiled, compiled_boundaries, compiled_resource) = budget::run(budget::DEFAULT_LIMIT, || {
-        let compiled: Vec<CompiledPolicy> = parsed.iter().map(CompiledPolicy::new).collect();
-        let compiled_boundaries: Vec<CompiledPolicy> = boundaries.iter().map(CompiledPolicy::new).collect();
-        let compiled_resource = resource_policy.as_ref().map(CompiledPolicy::new);
-        (compiled, compiled_boundaries, compiled_resource)
-    })
-    .map_err(|e| IamError::InvalidInput(budget_message("simulation", &e)))?;
+    let (compiled, compiled_boundaries, compiled_resource) =
+        budget::run(budget::DEFAULT_LIMIT, || {
+            let compiled: Vec<CompiledPolicy> = parsed.iter().map(CompiledPolicy::new).collect();
+            let compiled_boundaries: Vec<CompiledPolicy> =
+                boundaries.iter().map(CompiledPolicy::new).collect();
+            let compiled_resource = resource_policy.as_ref().map(CompiledPolicy::new);
+            (compiled, compiled_boundaries, compiled_resource)
+        })
+        .map_err(|e| IamError::InvalidInput(budget_message("simulation", &e)))?;
 
     // Sources by the id the engine reports, to map matches back to documents.
     let mut sources: Vec<(&SourcePolicy, PolicyType)> = Vec::new();
@@ -211,14 +236,27 @@ pub fn simulate(caller: &Caller, sim: &Simulation) -> IamResult<Vec<EvaluationRe
         context.insert(key, values.clone());
     }
     let star = ["*".to_string()];
-    let resources: &[String] = if sim.resources.is_empty() { &star } else { &sim.resources };
+    let resources: &[String] = if sim.resources.is_empty() {
+        &star
+    } else {
+        &sim.resources
+    };
     let resource_account = sim.resource_owner.as_deref().and_then(account_of);
 
     // One evaluation budget for the whole request, shared by all its
     // evaluations: a simulation answers within the time of one request, or
     // refuses with InvalidInput (its answers would be meaningless).
     budget::run(budget::DEFAULT_LIMIT, || {
-        evaluate_all(sim, &set, &sources, principal, resources, resource_account, &context, !compiled_boundaries.is_empty())
+        evaluate_all(
+            sim,
+            &set,
+            &sources,
+            principal,
+            resources,
+            resource_account,
+            &context,
+            !compiled_boundaries.is_empty(),
+        )
     })
     .map_err(|e| IamError::InvalidInput(budget_message("simulation", &e)))
 }
@@ -250,19 +288,29 @@ fn evaluate_all(
             if budget::is_exhausted() {
                 return results;
             }
-            let request = Request { principal, action, resource, resource_account, context };
+            let request = Request {
+                principal,
+                action,
+                resource,
+                resource_account,
+                context,
+            };
             let decision = evaluate(set, &request);
             // Every matched statement becomes a part of the answer: a policy
             // of 16,000 statements that all apply, times 1,000 evaluations,
             // would otherwise build an answer of gigabytes.
-            if !budget::charge(MATCHED_STATEMENT_UNITS.saturating_mul(decision.matched.len() as u64)) {
+            if !budget::charge(
+                MATCHED_STATEMENT_UNITS.saturating_mul(decision.matched.len() as u64),
+            ) {
                 return results;
             }
             let matched = decision
                 .matched
                 .iter()
                 .filter_map(|m| {
-                    let found = sources.iter().position(|(s, t)| s.id == m.policy.as_str() && *t == m.policy_type)?;
+                    let found = sources
+                        .iter()
+                        .position(|(s, t)| s.id == m.policy.as_str() && *t == m.policy_type)?;
                     let (source, _) = sources.get(found)?;
                     let span = spans
                         .get_mut(found)?
@@ -278,7 +326,8 @@ fn evaluate_all(
                 })
                 .collect();
             let allowed_by_boundary = has_boundaries.then(|| {
-                !(decision.decision != EvalDecision::Allowed && decision.denied_by == Some(PolicyType::PermissionsBoundary))
+                !(decision.decision != EvalDecision::Allowed
+                    && decision.denied_by == Some(PolicyType::PermissionsBoundary))
             });
             results.push(EvaluationResult {
                 action: action.clone(),
@@ -310,28 +359,55 @@ pub fn context_keys_of(documents: &[SourcePolicy]) -> IamResult<Vec<String>> {
 impl IamService {
     /// The policies of a principal (a role or a user; groups with their
     /// issue): inline, attached managed, and its permissions boundary.
-    pub fn principal_policies(&self, caller: &Caller, policy_source_arn: &str) -> IamResult<(Vec<SourcePolicy>, Vec<SourcePolicy>)> {
+    pub fn principal_policies(
+        &self,
+        caller: &Caller,
+        policy_source_arn: &str,
+    ) -> IamResult<(Vec<SourcePolicy>, Vec<SourcePolicy>)> {
         let name_after = |marker: &str| {
-            policy_source_arn.split_once(marker).map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest).to_string())
+            policy_source_arn
+                .split_once(marker)
+                .map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest).to_string())
         };
-        let (inline, attached, boundary, source_type) = if let Some(role_name) = name_after(":role/") {
-            let role = self.get_role(caller, &role_name)?;
-            if role.arn() != policy_source_arn {
-                return Err(IamError::NoSuchEntity(format!("The role with name {role_name} cannot be found.")));
-            }
-            (role.inline_policies.clone(), role.attached_policies.clone(), role.permissions_boundary.clone(), "role")
-        } else if let Some(user_name) = name_after(":user/") {
-            let user = self.user(caller, &user_name)?;
-            if user.arn() != policy_source_arn {
-                return Err(IamError::NoSuchEntity(format!("The user with name {user_name} cannot be found.")));
-            }
-            (user.inline_policies.clone(), user.attached_policies.clone(), user.permissions_boundary.clone(), "user")
-        } else {
-            return Err(IamError::NoSuchEntity(format!("The entity {policy_source_arn} cannot be found.")));
-        };
+        let (inline, attached, boundary, source_type) =
+            if let Some(role_name) = name_after(":role/") {
+                let role = self.get_role(caller, &role_name)?;
+                if role.arn() != policy_source_arn {
+                    return Err(IamError::NoSuchEntity(format!(
+                        "The role with name {role_name} cannot be found."
+                    )));
+                }
+                (
+                    role.inline_policies.clone(),
+                    role.attached_policies.clone(),
+                    role.permissions_boundary.clone(),
+                    "role",
+                )
+            } else if let Some(user_name) = name_after(":user/") {
+                let user = self.user(caller, &user_name)?;
+                if user.arn() != policy_source_arn {
+                    return Err(IamError::NoSuchEntity(format!(
+                        "The user with name {user_name} cannot be found."
+                    )));
+                }
+                (
+                    user.inline_policies.clone(),
+                    user.attached_policies.clone(),
+                    user.permissions_boundary.clone(),
+                    "user",
+                )
+            } else {
+                return Err(IamError::NoSuchEntity(format!(
+                    "The entity {policy_source_arn} cannot be found."
+                )));
+            };
         let mut identity: Vec<SourcePolicy> = inline
             .into_iter()
-            .map(|(name, document)| SourcePolicy { id: name, source_type: Some(source_type), document })
+            .map(|(name, document)| SourcePolicy {
+                id: name,
+                source_type: Some(source_type),
+                document,
+            })
             .collect();
         for arn in &attached {
             identity.push(self.managed_source(caller, arn)?);
@@ -346,11 +422,19 @@ impl IamService {
     fn managed_source(&self, caller: &Caller, arn: &str) -> IamResult<SourcePolicy> {
         let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
         if let Some(p) = catalog().get(arn) {
-            return Ok(SourcePolicy { id: name, source_type: Some("aws-managed"), document: catalog().document(p) });
+            return Ok(SourcePolicy {
+                id: name,
+                source_type: Some("aws-managed"),
+                document: catalog().document(p),
+            });
         }
         let info = self.get_policy(caller, arn)?;
         let version = self.get_policy_version(caller, arn, &info.default_version_id)?;
-        Ok(SourcePolicy { id: name, source_type: Some("user-managed"), document: version.document.unwrap_or_default() })
+        Ok(SourcePolicy {
+            id: name,
+            source_type: Some("user-managed"),
+            document: version.document.unwrap_or_default(),
+        })
     }
 }
 
@@ -427,20 +511,34 @@ mod tests {
 
     #[test]
     fn simulations_beyond_the_bounds_are_refused() {
-        let base = Simulation { actions: vec!["s3:GetObject".to_string()], ..Simulation::default() };
+        let base = Simulation {
+            actions: vec!["s3:GetObject".to_string()],
+            ..Simulation::default()
+        };
         assert!(check_bounds(&base).is_ok());
         let long = Simulation {
-            context: vec![("aws:PrincipalTag/k".to_string(), vec!["a".repeat(MAX_CONTEXT_VALUE_CHARS + 1)])],
+            context: vec![(
+                "aws:PrincipalTag/k".to_string(),
+                vec!["a".repeat(MAX_CONTEXT_VALUE_CHARS + 1)],
+            )],
             ..base.clone()
         };
-        assert!(matches!(check_bounds(&long), Err(IamError::InvalidInput(m)) if m.contains("at most 4096")));
+        assert!(
+            matches!(check_bounds(&long), Err(IamError::InvalidInput(m)) if m.contains("at most 4096"))
+        );
         let at_bound = Simulation {
-            context: vec![("aws:PrincipalTag/k".to_string(), vec!["é".repeat(MAX_CONTEXT_VALUE_CHARS)])],
+            context: vec![(
+                "aws:PrincipalTag/k".to_string(),
+                vec!["é".repeat(MAX_CONTEXT_VALUE_CHARS)],
+            )],
             ..base.clone()
         };
         assert!(check_bounds(&at_bound).is_ok());
         let many = Simulation {
-            context: vec![("aws:TagKeys".to_string(), vec!["k".to_string(); MAX_CONTEXT_VALUES + 1])],
+            context: vec![(
+                "aws:TagKeys".to_string(),
+                vec!["k".to_string(); MAX_CONTEXT_VALUES + 1],
+            )],
             ..base.clone()
         };
         assert!(check_bounds(&many).is_err());
@@ -463,8 +561,20 @@ mod tests {
         let object = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Condition":{"Bool":{"aws:SecureTransport":"true"}},"Action":"s3:*","Resource":"*"}}"#;
         let spans = statement_spans(object);
         assert_eq!(spans.len(), 1);
-        assert_eq!(spans[0].0, Position { line: 1, column: 37 });
-        assert_eq!(spans[0].1, Position { line: 1, column: object.len() - 1 });
+        assert_eq!(
+            spans[0].0,
+            Position {
+                line: 1,
+                column: 37
+            }
+        );
+        assert_eq!(
+            spans[0].1,
+            Position {
+                line: 1,
+                column: object.len() - 1
+            }
+        );
     }
 
     /// Issue 13 item 3: `*a?b*` patterns against a 4,096-character value
@@ -480,7 +590,11 @@ mod tests {
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"ForAnyValue:StringLike":{{"aws:RequestTag/k":[{patterns}]}}}}}}]}}"#
         );
         Simulation {
-            policies: vec![SourcePolicy { id: "PolicyInputList.1".to_string(), source_type: None, document }],
+            policies: vec![SourcePolicy {
+                id: "PolicyInputList.1".to_string(),
+                source_type: None,
+                document,
+            }],
             actions: (0..actions).map(|i| format!("s3:GetObject{i}")).collect(),
             context: vec![("aws:RequestTag/k".to_string(), vec![value])],
             ..Simulation::default()
@@ -527,13 +641,24 @@ mod tests {
     #[test]
     fn a_simulation_with_huge_answers_is_refused() {
         let statement = r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#;
-        let document = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, vec![statement; 2_000].join(","));
+        let document = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            vec![statement; 2_000].join(",")
+        );
         let sim = Simulation {
-            policies: vec![SourcePolicy { id: "PolicyInputList.1".to_string(), source_type: None, document }],
+            policies: vec![SourcePolicy {
+                id: "PolicyInputList.1".to_string(),
+                source_type: None,
+                document,
+            }],
             actions: (0..1_000).map(|i| format!("s3:GetObject{i}")).collect(),
             ..Simulation::default()
         };
         let answer = simulate(&Caller::root("123456789012"), &sim);
-        assert!(matches!(&answer, Err(IamError::InvalidInput(_))), "{:?}", answer.map(|r| r.len()));
+        assert!(
+            matches!(&answer, Err(IamError::InvalidInput(_))),
+            "{:?}",
+            answer.map(|r| r.len())
+        );
     }
 }

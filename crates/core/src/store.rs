@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile, OidcProvider, Page, PrincipalBinding, Role,
-    RoleLastUsed, Tag, User,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile,
+    OidcProvider, Page, PrincipalBinding, Role, RoleLastUsed, Tag, User,
 };
 use crate::error::IamResult;
 use crate::password::{PasswordHash, PasswordPolicy};
@@ -257,18 +257,33 @@ pub trait Store: Send + Sync + 'static {
     /// name is a new role (a new id) with no history, as in AWS. Best
     /// effort, like [`Store::record_access_key_use`]: a backend may
     /// coalesce frequent uses.
-    fn record_role_use(&self, account: &str, role_name: &str, role_id: &str, used: RoleLastUsed) -> IamResult<()>;
+    fn record_role_use(
+        &self,
+        account: &str,
+        role_name: &str,
+        role_id: &str,
+        used: RoleLastUsed,
+    ) -> IamResult<()>;
     /// The last recorded use of the role with id `role_id`.
     fn role_last_used(&self, role_id: &str) -> IamResult<Option<RoleLastUsed>>;
 
     /// Inserts a customer managed policy.
-    fn create_policy(&self, policy: CustomerPolicy, max_policies: usize) -> IamResult<Arc<CustomerPolicy>>;
+    fn create_policy(
+        &self,
+        policy: CustomerPolicy,
+        max_policies: usize,
+    ) -> IamResult<Arc<CustomerPolicy>>;
     /// A customer managed policy by ARN.
     fn get_policy(&self, account: &str, arn: &str) -> IamResult<Arc<CustomerPolicy>>;
     /// All customer managed policies of an account, ordered by name ignoring case.
     fn list_policies(&self, account: &str) -> IamResult<Vec<Arc<CustomerPolicy>>>;
     /// Applies one change to a customer managed policy.
-    fn update_policy(&self, account: &str, arn: &str, change: PolicyChange) -> IamResult<Arc<CustomerPolicy>>;
+    fn update_policy(
+        &self,
+        account: &str,
+        arn: &str,
+        change: PolicyChange,
+    ) -> IamResult<Arc<CustomerPolicy>>;
     /// Deletes a policy attached nowhere (`DeleteConflict` otherwise).
     fn delete_policy(&self, account: &str, arn: &str) -> IamResult<()>;
 
@@ -304,22 +319,45 @@ pub trait Store: Send + Sync + 'static {
     /// Every provider of an account, by ARN.
     fn list_oidc_providers(&self, account: &str) -> IamResult<Vec<Arc<OidcProvider>>>;
     /// Applies one change to a provider.
-    fn update_oidc_provider(&self, account: &str, arn: &str, change: OidcChange) -> IamResult<Arc<OidcProvider>>;
+    fn update_oidc_provider(
+        &self,
+        account: &str,
+        arn: &str,
+        change: OidcChange,
+    ) -> IamResult<Arc<OidcProvider>>;
     /// Deletes a provider.
     fn delete_oidc_provider(&self, account: &str, arn: &str) -> IamResult<()>;
 
     /// Inserts an instance profile; `EntityAlreadyExists` if the name is
     /// taken ignoring case, `LimitExceeded` past `max_profiles`.
-    fn create_instance_profile(&self, profile: InstanceProfile, max_profiles: usize) -> IamResult<Arc<InstanceProfile>>;
+    fn create_instance_profile(
+        &self,
+        profile: InstanceProfile,
+        max_profiles: usize,
+    ) -> IamResult<Arc<InstanceProfile>>;
     /// An instance profile by name, ignoring case.
     fn get_instance_profile(&self, account: &str, name: &str) -> IamResult<Arc<InstanceProfile>>;
     /// Instance profiles ordered by name ignoring case.
-    fn list_instance_profiles(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<InstanceProfile>>>;
+    fn list_instance_profiles(
+        &self,
+        account: &str,
+        range: ListRange<'_>,
+    ) -> IamResult<Page<Arc<InstanceProfile>>>;
     /// The instance profiles holding the role `role_name` (which must
     /// exist), ordered by name ignoring case.
-    fn list_instance_profiles_for_role(&self, account: &str, role_name: &str, range: ListRange<'_>) -> IamResult<Page<Arc<InstanceProfile>>>;
+    fn list_instance_profiles_for_role(
+        &self,
+        account: &str,
+        role_name: &str,
+        range: ListRange<'_>,
+    ) -> IamResult<Page<Arc<InstanceProfile>>>;
     /// Applies one change atomically and returns the new profile.
-    fn update_instance_profile(&self, account: &str, name: &str, change: InstanceProfileChange) -> IamResult<Arc<InstanceProfile>>;
+    fn update_instance_profile(
+        &self,
+        account: &str,
+        name: &str,
+        change: InstanceProfileChange,
+    ) -> IamResult<Arc<InstanceProfile>>;
     /// Deletes an instance profile without roles (`DeleteConflict` otherwise).
     fn delete_instance_profile(&self, account: &str, name: &str) -> IamResult<()>;
 

@@ -8,9 +8,13 @@
 use std::sync::Arc;
 
 use ironiam_policy::budget;
-use ironiam_policy::{evaluate, Context, Decision, PolicyId, PolicyKind, PolicySet, Principal, Request};
+use ironiam_policy::{
+    evaluate, Context, Decision, PolicyId, PolicyKind, PolicySet, Principal, Request,
+};
 
-use crate::authorize::{access_denied_message, evaluation_principal, log_exhausted, AuthzRequest, CallerPolicies};
+use crate::authorize::{
+    access_denied_message, evaluation_principal, log_exhausted, AuthzRequest, CallerPolicies,
+};
 use crate::clock::iso8601;
 use crate::crypto::{Purpose, SecretKey};
 use crate::entities::{policy_size, Role, Tag};
@@ -108,7 +112,10 @@ pub struct SoftDenial {
 fn packed_percent(policy: Option<&str>, policy_arns: &[String], tags: &[Tag]) -> u32 {
     let mut used = policy.map_or(0, policy_size);
     used += policy_arns.iter().map(|a| a.len()).sum::<usize>();
-    used += tags.iter().map(|t| t.key.len() + t.value.len()).sum::<usize>();
+    used += tags
+        .iter()
+        .map(|t| t.key.len() + t.value.len())
+        .sum::<usize>();
     (used * 100).div_ceil(2048) as u32
 }
 
@@ -118,31 +125,49 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
     let (account, resource) = rest.split_once(':')?;
     let path_and_name = resource.strip_prefix("role/")?;
     let name = path_and_name.rsplit('/').next()?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()).then_some((account, name))
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty())
+        .then_some((account, name))
 }
 
 /// How every AWS managed policy's ARN starts.
 const AWS_MANAGED_PREFIX: &str = "arn:aws:iam::aws:policy/";
 
-const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+const ALLOW_ALL: &str =
+    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
 
 fn validation(message: &str) -> IamError {
     IamError::Validation(message.to_string())
 }
 
 impl IamService {
-    pub(crate) fn issue(&self, claims: SessionClaims, packed_policy_size: Option<u32>) -> IssuedCredentials {
+    pub(crate) fn issue(
+        &self,
+        claims: SessionClaims,
+        packed_policy_size: Option<u32>,
+    ) -> IssuedCredentials {
         let session_token = claims.seal(&self.settings().server_key);
-        IssuedCredentials { claims: Arc::new(claims), session_token, packed_policy_size }
+        IssuedCredentials {
+            claims: Arc::new(claims),
+            session_token,
+            packed_policy_size,
+        }
     }
 
     pub(crate) fn new_key(&self, account: &str) -> (String, SecretKey) {
-        (access_key_id("ASIA", account), SecretKey::new(secret_access_key()))
+        (
+            access_key_id("ASIA", account),
+            SecretKey::new(secret_access_key()),
+        )
     }
 
     /// The claims of a new session of `role`, starting now, with a fresh
     /// key and nothing else; callers add session policies, tags and so on.
-    pub(crate) fn role_session(&self, role: &Role, session_name: String, duration: i64) -> SessionClaims {
+    pub(crate) fn role_session(
+        &self,
+        role: &Role,
+        session_name: String,
+        duration: i64,
+    ) -> SessionClaims {
         let now = self.clock.now();
         let (access_key_id, secret) = self.new_key(&role.account_id);
         SessionClaims {
@@ -172,16 +197,24 @@ impl IamService {
     /// model lists for AssumeRole and AssumeRoleWithWebIdentity) and IAM's
     /// wording for a missing policy; AWS's own code and wording for this
     /// case are not confirmed.
-    pub(crate) fn check_session_policy_arns(&self, account: &str, arns: &[String]) -> IamResult<()> {
+    pub(crate) fn check_session_policy_arns(
+        &self,
+        account: &str,
+        arns: &[String],
+    ) -> IamResult<()> {
         for arn in arns {
             check_policy_arn(arn)?;
             let exists = if arn.starts_with(AWS_MANAGED_PREFIX) {
                 ironiam_catalog::catalog().get(arn).is_some()
             } else {
-                arn.strip_prefix("arn:aws:iam::").is_some_and(|rest| rest.starts_with(account)) && self.store().get_policy(account, arn).is_ok()
+                arn.strip_prefix("arn:aws:iam::")
+                    .is_some_and(|rest| rest.starts_with(account))
+                    && self.store().get_policy(account, arn).is_ok()
             };
             if !exists {
-                return Err(IamError::MalformedPolicyDocument(format!("Policy {arn} does not exist or is not attachable.")));
+                return Err(IamError::MalformedPolicyDocument(format!(
+                    "Policy {arn} does not exist or is not attachable."
+                )));
             }
         }
         Ok(())
@@ -190,11 +223,19 @@ impl IamService {
     /// The role an AssumeRole names, if it exists with exactly that ARN.
     fn role_to_assume(&self, arn: &str) -> Option<Arc<Role>> {
         let (account, name) = parse_role_arn(arn)?;
-        self.store().get_role(account, name).ok().filter(|r| r.arn() == arn)
+        self.store()
+            .get_role(account, name)
+            .ok()
+            .filter(|r| r.arn() == arn)
     }
 
     /// The condition keys of an AssumeRole request.
-    fn assume_role_context(&self, caller: &Caller, input: &AssumeRoleInput, principal_tags: &[Tag]) -> Context {
+    fn assume_role_context(
+        &self,
+        caller: &Caller,
+        input: &AssumeRoleInput,
+        principal_tags: &[Tag],
+    ) -> Context {
         let mut context = Context::new();
         context = context.with("sts:RoleSessionName", input.session_name.clone());
         if let Some(external_id) = &input.external_id {
@@ -210,7 +251,8 @@ impl IamService {
             context = context.with_values("aws:TagKeys", input.tags.iter().map(|t| t.key.clone()));
         }
         if !input.transitive_tag_keys.is_empty() {
-            context = context.with_values("sts:TransitiveTagKeys", input.transitive_tag_keys.clone());
+            context =
+                context.with_values("sts:TransitiveTagKeys", input.transitive_tag_keys.clone());
         }
         self.principal_context(caller, context, principal_tags)
     }
@@ -230,14 +272,16 @@ impl IamService {
         context: &Context,
         check: AssumeCheck,
     ) -> IamResult<Option<SoftDenial>> {
-        budget::run(budget::DEFAULT_LIMIT, || self.check_assume_role_within_budget(caller, policies, role_arn, role, context, check))
-            .unwrap_or_else(|e| {
-                log_exhausted(&caller.arn, "sts:AssumeRole", &e);
-                Err(IamError::AccessDenied(format!(
-                    "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
-                    caller.arn
-                )))
-            })
+        budget::run(budget::DEFAULT_LIMIT, || {
+            self.check_assume_role_within_budget(caller, policies, role_arn, role, context, check)
+        })
+        .unwrap_or_else(|e| {
+            log_exhausted(&caller.arn, "sts:AssumeRole", &e);
+            Err(IamError::AccessDenied(format!(
+                "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                caller.arn
+            )))
+        })
     }
 
     /// [`IamService::check_assume_role`] inside its budget.
@@ -251,7 +295,10 @@ impl IamService {
         check: AssumeCheck,
     ) -> IamResult<Option<SoftDenial>> {
         let denied = |decision: Option<&Decision>| {
-            let mut message = format!("User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}", caller.arn);
+            let mut message = format!(
+                "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                caller.arn
+            );
             if let Some(reason) = decision.and_then(|d| d.reason("sts:AssumeRole")) {
                 message.push(' ');
                 message.push_str(&reason);
@@ -262,10 +309,14 @@ impl IamService {
             return Ok(None);
         }
         if caller.identity == Identity::Root {
-            return Err(IamError::AccessDenied("Roles may not be assumed by root accounts.".to_string()));
+            return Err(IamError::AccessDenied(
+                "Roles may not be assumed by root accounts.".to_string(),
+            ));
         }
         // AWS does not say whether a role exists: a missing one is denied like a forbidden one.
-        let Some(role) = role else { return Err(denied(None)) };
+        let Some(role) = role else {
+            return Err(denied(None));
+        };
         // A caller whose own user or role is gone (a session of a deleted
         // role) is no longer the principal any trust policy named: AWS
         // binds trust to unique ids. Its identity policies are gone too, so
@@ -292,7 +343,9 @@ impl IamService {
         // for the caller's policies, so a trust that delegates to the account
         // counts as allowing.
         let allow_all = self.compiled_inline(ALLOW_ALL)?;
-        let trust_only = PolicySet::new().trust(PolicyId::new("TrustPolicy"), &trust).identity(PolicyId::new("*"), &allow_all);
+        let trust_only = PolicySet::new()
+            .trust(PolicyId::new("TrustPolicy"), &trust)
+            .identity(PolicyId::new("*"), &allow_all);
         let d = request(principal, &trust_only);
         if !d.is_allowed() {
             return Err(denied(Some(&d)));
@@ -300,24 +353,40 @@ impl IamService {
         if check == AssumeCheck::Trust {
             return Ok(None);
         }
-        let full = policies.policy_set().trust(PolicyId::new("TrustPolicy"), &trust);
+        let full = policies
+            .policy_set()
+            .trust(PolicyId::new("TrustPolicy"), &trust);
         let d = request(principal, &full);
         if d.is_allowed() {
             return Ok(None);
         }
         let error = denied(Some(&d));
         if check == AssumeCheck::TrustThenReport {
-            return Ok(Some(SoftDenial { message: error.message().to_string() }));
+            return Ok(Some(SoftDenial {
+                message: error.message().to_string(),
+            }));
         }
         Err(error)
     }
 
     /// AssumeRole.
-    pub fn assume_role(&self, caller: &Caller, input: AssumeRoleInput, check: AssumeCheck) -> IamResult<(IssuedCredentials, Option<SoftDenial>)> {
+    pub fn assume_role(
+        &self,
+        caller: &Caller,
+        input: AssumeRoleInput,
+        check: AssumeCheck,
+    ) -> IamResult<(IssuedCredentials, Option<SoftDenial>)> {
         let role = self.role_to_assume(&input.role_arn);
         let policies = self.caller_policies(caller)?;
         let context = self.assume_role_context(caller, &input, &policies.tags);
-        let soft = self.check_assume_role(caller, &policies, &input.role_arn, role.as_deref(), &context, check)?;
+        let soft = self.check_assume_role(
+            caller,
+            &policies,
+            &input.role_arn,
+            role.as_deref(),
+            &context,
+            check,
+        )?;
         let Some(role) = role else {
             // Only reachable with `--auth off`: there is still no role to issue for.
             return Err(IamError::AccessDenied(format!(
@@ -325,7 +394,10 @@ impl IamService {
                 caller.arn, input.role_arn
             )));
         };
-        let parent = caller.session.as_deref().filter(|s| s.kind == SessionKind::AssumedRole);
+        let parent = caller
+            .session
+            .as_deref()
+            .filter(|s| s.kind == SessionKind::AssumedRole);
         let chained = parent.is_some();
         let duration = match input.duration_seconds {
             Some(d) if chained && d > 3600 => {
@@ -359,13 +431,20 @@ impl IamService {
             }
         }
         for (i, t) in input.tags.iter().enumerate() {
-            if input.tags[..i].iter().any(|o| o.key.eq_ignore_ascii_case(&t.key)) {
-                return Err(validation("Duplicate tag keys found. Please note that Tag keys are case insensitive."));
+            if input.tags[..i]
+                .iter()
+                .any(|o| o.key.eq_ignore_ascii_case(&t.key))
+            {
+                return Err(validation(
+                    "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+                ));
             }
         }
         for key in &input.transitive_tag_keys {
             if !input.tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
-                return Err(validation(&format!("The transitive tag key {key} is not one of the session tags.")));
+                return Err(validation(&format!(
+                    "The transitive tag key {key} is not one of the session tags."
+                )));
             }
             if !transitive.iter().any(|k| k.eq_ignore_ascii_case(key)) {
                 transitive.push(key.clone());
@@ -382,7 +461,8 @@ impl IamService {
             (Some(set), _) => Some(set),
             (None, asked) => asked,
         };
-        let has_session_extras = input.policy.is_some() || !input.policy_arns.is_empty() || !tags.is_empty();
+        let has_session_extras =
+            input.policy.is_some() || !input.policy_arns.is_empty() || !tags.is_empty();
         let packed = packed_percent(input.policy.as_deref(), &input.policy_arns, &tags);
         if packed > 100 {
             return Err(IamError::PackedPolicyTooLarge(format!(
@@ -398,7 +478,10 @@ impl IamService {
             chained,
             ..self.role_session(&role, input.session_name, duration)
         };
-        Ok((self.issue(claims, has_session_extras.then_some(packed)), soft))
+        Ok((
+            self.issue(claims, has_session_extras.then_some(packed)),
+            soft,
+        ))
     }
 
     /// ironiam only: assume a role *as an AWS service* — what SSM does for a
@@ -406,19 +489,28 @@ impl IamService {
     /// the service principal and `aws:SourceAccount`/`aws:SourceArn` as the
     /// service sets them (the confused-deputy guard), evaluated by the
     /// engine like any AssumeRole.
-    pub fn assume_role_as_service(&self, request: &ServiceAssumeRole) -> IamResult<IssuedCredentials> {
+    pub fn assume_role_as_service(
+        &self,
+        request: &ServiceAssumeRole,
+    ) -> IamResult<IssuedCredentials> {
         let denied = |reason: Option<String>| {
-            let mut message =
-                format!("Service: {} is not authorized to perform: sts:AssumeRole on resource: {}", request.service, request.role_arn);
+            let mut message = format!(
+                "Service: {} is not authorized to perform: sts:AssumeRole on resource: {}",
+                request.service, request.role_arn
+            );
             if let Some(reason) = reason {
                 message.push(' ');
                 message.push_str(&reason);
             }
             IamError::AccessDenied(message)
         };
-        let role = self.role_to_assume(&request.role_arn).ok_or_else(|| denied(None))?;
+        let role = self
+            .role_to_assume(&request.role_arn)
+            .ok_or_else(|| denied(None))?;
         let trust = self.compiled_trust(&self.trust_policy_document(&role)?)?;
-        let mut context = Context::new().with_time(self.clock.now()).with("aws:PrincipalServiceName", request.service.clone());
+        let mut context = Context::new()
+            .with_time(self.clock.now())
+            .with("aws:PrincipalServiceName", request.service.clone());
         if let Some(account) = &request.source_account {
             context = context.with("aws:SourceAccount", account.clone());
         }
@@ -448,24 +540,38 @@ impl IamService {
         }
         let duration = request.duration_seconds.unwrap_or(3600);
         if !(900..=role.max_session_duration).contains(&duration) {
-            return Err(validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role."));
+            return Err(validation(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            ));
         }
         let claims = self.role_session(&role, request.session_name.clone(), duration);
         Ok(self.issue(claims, None))
     }
 
     /// GetSessionToken: temporary credentials for the calling user or root.
-    pub fn get_session_token(&self, caller: &Caller, duration_seconds: Option<i64>) -> IamResult<IssuedCredentials> {
+    pub fn get_session_token(
+        &self,
+        caller: &Caller,
+        duration_seconds: Option<i64>,
+    ) -> IamResult<IssuedCredentials> {
         if caller.session.is_some() {
-            return Err(IamError::AccessDenied("Cannot call GetSessionToken with session credentials".to_string()));
+            return Err(IamError::AccessDenied(
+                "Cannot call GetSessionToken with session credentials".to_string(),
+            ));
         }
         let (principal_id, session_name) = match &caller.identity {
-            Identity::Anonymous => return Err(IamError::AccessDenied("Request is missing Authentication Token".to_string())),
+            Identity::Anonymous => {
+                return Err(IamError::AccessDenied(
+                    "Request is missing Authentication Token".to_string(),
+                ))
+            }
             // AWS: "sessions for AWS account owners are restricted to a maximum of 3,600 seconds".
             Identity::Root => (caller.account_id.clone(), String::new()),
             Identity::User { name } => (caller.user_id.clone(), name.clone()),
             Identity::AssumedRole { .. } => {
-                return Err(IamError::AccessDenied("Cannot call GetSessionToken with session credentials".to_string()))
+                return Err(IamError::AccessDenied(
+                    "Cannot call GetSessionToken with session credentials".to_string(),
+                ))
             }
         };
         let mut duration = duration_seconds.unwrap_or(43_200);
@@ -505,25 +611,47 @@ impl IamService {
     /// Seals an explanation of a denial into an "encoded authorization
     /// failure message" that only DecodeAuthorizationMessage opens.
     pub fn encode_authorization_message(&self, decoded_json: &str) -> String {
-        crate::crypto::base64_encode(&self.settings().server_key.seal(Purpose::AuthorizationMessage, b"", decoded_json.as_bytes()))
+        crate::crypto::base64_encode(&self.settings().server_key.seal(
+            Purpose::AuthorizationMessage,
+            b"",
+            decoded_json.as_bytes(),
+        ))
     }
 
     /// DecodeAuthorizationMessage.
     pub fn decode_authorization_message(&self, encoded: &str) -> IamResult<String> {
-        let invalid = || IamError::InvalidAuthorizationMessage("The message is not a valid encoded authorization message.".to_string());
+        let invalid = || {
+            IamError::InvalidAuthorizationMessage(
+                "The message is not a valid encoded authorization message.".to_string(),
+            )
+        };
         let sealed = crate::crypto::base64_decode(encoded.trim()).ok_or_else(invalid)?;
-        let plain = self.settings().server_key.open(Purpose::AuthorizationMessage, b"", &sealed).ok_or_else(invalid)?;
+        let plain = self
+            .settings()
+            .server_key
+            .open(Purpose::AuthorizationMessage, b"", &sealed)
+            .ok_or_else(invalid)?;
         String::from_utf8(plain).map_err(|_| invalid())
     }
 
     /// The JSON AWS's DecodeAuthorizationMessage returns for a decision.
-    pub fn authorization_message_json(&self, caller: &Caller, request: &AuthzRequest, decision: &Decision) -> String {
+    pub fn authorization_message_json(
+        &self,
+        caller: &Caller,
+        request: &AuthzRequest,
+        decision: &Decision,
+    ) -> String {
         use serde_json::{json, Value};
         let context = self.principal_context(caller, request.context.clone(), &[]);
         let conditions: Vec<Value> = context
             .keys()
             .map(|k| {
-                let values: Vec<Value> = context.get(k).unwrap_or_default().iter().map(|v| json!({"value": v})).collect();
+                let values: Vec<Value> = context
+                    .get(k)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|v| json!({"value": v}))
+                    .collect();
                 json!({"key": k, "values": {"items": values}})
             })
             .collect();
@@ -557,8 +685,15 @@ impl IamService {
     }
 
     /// AccessDenied for `request`, with the encoded explanation appended when asked.
-    pub fn access_denied(&self, caller: &Caller, request: &AuthzRequest, decision: &Decision, encode: bool) -> IamError {
-        let mut message = access_denied_message(&caller.arn, &request.action, &request.resource, decision);
+    pub fn access_denied(
+        &self,
+        caller: &Caller,
+        request: &AuthzRequest,
+        decision: &Decision,
+        encode: bool,
+    ) -> IamError {
+        let mut message =
+            access_denied_message(&caller.arn, &request.action, &request.resource, decision);
         if encode {
             let json = self.authorization_message_json(caller, request, decision);
             message.push_str(" Encoded authorization failure message: ");
@@ -574,7 +709,10 @@ mod tests {
 
     #[test]
     fn role_arns() {
-        assert_eq!(parse_role_arn("arn:aws:iam::123456789012:role/ecs/ecsAnywhereRole"), Some(("123456789012", "ecsAnywhereRole")));
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/ecs/ecsAnywhereRole"),
+            Some(("123456789012", "ecsAnywhereRole"))
+        );
         assert_eq!(parse_role_arn("arn:aws:iam::123456789012:user/alice"), None);
         assert_eq!(parse_role_arn("arn:aws:iam::1234:role/x"), None);
     }
@@ -597,16 +735,37 @@ mod tests {
         use crate::memory::MemoryStore;
         use crate::service::{NewRole, Settings};
         use crate::users::NewUser;
-        let s = IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_800_000_000)), Settings::default());
+        let s = IamService::new(
+            Arc::new(MemoryStore::new()),
+            Arc::new(FixedClock::new(1_800_000_000)),
+            Settings::default(),
+        );
         let root = s.default_caller();
-        let user = s.create_user(&root, NewUser { name: "alice".into(), ..Default::default() }).unwrap();
+        let user = s
+            .create_user(
+                &root,
+                NewUser {
+                    name: "alice".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         let alice = Caller::user(&user);
         let patterns = vec!["\"*a?b*\""; 200].join(",");
         let trust = format!(
             r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::123456789012:user/alice"}},"Action":"sts:AssumeRole","Condition":{{"StringNotLike":{{"sts:ExternalId":[{patterns}]}}}}}}}}"#
         );
         assert!(trust.len() <= 2_048);
-        let role = s.create_role(&root, NewRole { name: "r".into(), trust_policy: trust, ..Default::default() }).unwrap();
+        let role = s
+            .create_role(
+                &root,
+                NewRole {
+                    name: "r".into(),
+                    trust_policy: trust,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         let input = AssumeRoleInput {
             role_arn: role.arn(),
             session_name: "s".into(),
@@ -618,13 +777,31 @@ mod tests {
             external_id: Some("a".repeat(10)),
             source_identity: None,
         };
-        assert!(s.assume_role(&alice, input.clone(), AssumeCheck::Trust).is_ok(), "the trust admits alice");
-        let long = AssumeRoleInput { external_id: Some("a".repeat(100_000)), ..input };
-        let expected = format!("User: {} is not authorized to perform: sts:AssumeRole on resource: {}", alice.arn, role.arn());
-        for check in [AssumeCheck::Trust, AssumeCheck::TrustThenReport, AssumeCheck::Full] {
+        assert!(
+            s.assume_role(&alice, input.clone(), AssumeCheck::Trust)
+                .is_ok(),
+            "the trust admits alice"
+        );
+        let long = AssumeRoleInput {
+            external_id: Some("a".repeat(100_000)),
+            ..input
+        };
+        let expected = format!(
+            "User: {} is not authorized to perform: sts:AssumeRole on resource: {}",
+            alice.arn,
+            role.arn()
+        );
+        for check in [
+            AssumeCheck::Trust,
+            AssumeCheck::TrustThenReport,
+            AssumeCheck::Full,
+        ] {
             match s.assume_role(&alice, long.clone(), check) {
                 Err(IamError::AccessDenied(message)) => assert_eq!(message, expected),
-                other => panic!("an exhausted trust evaluation must deny ({check:?}): {:?}", other.map(|_| ())),
+                other => panic!(
+                    "an exhausted trust evaluation must deny ({check:?}): {:?}",
+                    other.map(|_| ())
+                ),
             }
         }
     }

@@ -56,10 +56,14 @@ pub(crate) fn parse_principal_arn(arn: &str) -> Option<(PrincipalKind, &str, &st
 /// written (which is how a policy names "whoever is called bob" on purpose).
 /// Empty for a document that does not parse.
 pub fn named_principals(document: &str) -> Vec<String> {
-    let Ok(policy) = ironiam_policy::parse(document) else { return Vec::new() };
+    let Ok(policy) = ironiam_policy::parse(document) else {
+        return Vec::new();
+    };
     let mut arns: Vec<String> = Vec::new();
     for statement in policy.statements() {
-        let Some(PrincipalValue::Map(entries)) = statement.principal().map(|p| &p.value) else { continue };
+        let Some(PrincipalValue::Map(entries)) = statement.principal().map(|p| &p.value) else {
+            continue;
+        };
         for (principal_type, values) in entries {
             if *principal_type != PrincipalType::Aws {
                 continue;
@@ -77,7 +81,10 @@ pub fn named_principals(document: &str) -> Vec<String> {
 /// Binds every user and role ARN `document` names to the unique id
 /// `lookup` finds for it. `Err(arn)` names the first ARN `lookup` finds no
 /// principal for.
-pub fn bind_principals(document: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Vec<PrincipalBinding>, String> {
+pub fn bind_principals(
+    document: &str,
+    mut lookup: impl FnMut(&str) -> Option<String>,
+) -> Result<Vec<PrincipalBinding>, String> {
     named_principals(document)
         .into_iter()
         .map(|arn| match lookup(&arn) {
@@ -120,7 +127,12 @@ impl IamService {
     /// The user `name` of `account` if it is still the user with id
     /// `user_id`; else that user under its new name (renamed); `None` once
     /// it is deleted, even if another user now has the name.
-    pub(crate) fn user_with_id(&self, account: &str, name: &str, user_id: &str) -> IamResult<Option<Arc<User>>> {
+    pub(crate) fn user_with_id(
+        &self,
+        account: &str,
+        name: &str,
+        user_id: &str,
+    ) -> IamResult<Option<Arc<User>>> {
         match self.store.get_user(account, name) {
             Ok(u) if u.user_id == user_id => Ok(Some(u)),
             Ok(_) | Err(IamError::NoSuchEntity(_)) => self.store.user_by_id(account, user_id),
@@ -130,7 +142,12 @@ impl IamService {
 
     /// The role `name` of `account` if it is still the role with id
     /// `role_id` (roles are never renamed nor moved).
-    pub(crate) fn role_with_id(&self, account: &str, name: &str, role_id: &str) -> IamResult<Option<Arc<Role>>> {
+    pub(crate) fn role_with_id(
+        &self,
+        account: &str,
+        name: &str,
+        role_id: &str,
+    ) -> IamResult<Option<Arc<Role>>> {
         match self.store.get_role(account, name) {
             Ok(r) if r.role_id == role_id => Ok(Some(r)),
             Ok(_) | Err(IamError::NoSuchEntity(_)) => Ok(None),
@@ -146,19 +163,39 @@ impl IamService {
         bind_principals(document, |arn| {
             let (kind, account, name) = parse_principal_arn(arn)?;
             match kind {
-                PrincipalKind::User => self.store.get_user(account, name).ok().filter(|u| u.arn() == arn).map(|u| u.user_id.clone()),
-                PrincipalKind::Role => self.store.get_role(account, name).ok().filter(|r| r.arn() == arn).map(|r| r.role_id.clone()),
+                PrincipalKind::User => self
+                    .store
+                    .get_user(account, name)
+                    .ok()
+                    .filter(|u| u.arn() == arn)
+                    .map(|u| u.user_id.clone()),
+                PrincipalKind::Role => self
+                    .store
+                    .get_role(account, name)
+                    .ok()
+                    .filter(|r| r.arn() == arn)
+                    .map(|r| r.role_id.clone()),
             }
         })
-        .map_err(|arn| IamError::MalformedPolicyDocument(format!("Invalid principal in policy: \"AWS\":\"{arn}\"")))
+        .map_err(|arn| {
+            IamError::MalformedPolicyDocument(format!(
+                "Invalid principal in policy: \"AWS\":\"{arn}\""
+            ))
+        })
     }
 
     /// The current ARN of the principal `binding` names, `None` once it is gone.
     fn bound_principal_arn(&self, binding: &PrincipalBinding) -> IamResult<Option<String>> {
-        let Some((kind, account, name)) = parse_principal_arn(&binding.arn) else { return Ok(None) };
+        let Some((kind, account, name)) = parse_principal_arn(&binding.arn) else {
+            return Ok(None);
+        };
         Ok(match kind {
-            PrincipalKind::User => self.user_with_id(account, name, &binding.id)?.map(|u| u.arn()),
-            PrincipalKind::Role => self.role_with_id(account, name, &binding.id)?.map(|r| r.arn()),
+            PrincipalKind::User => self
+                .user_with_id(account, name, &binding.id)?
+                .map(|u| u.arn()),
+            PrincipalKind::Role => self
+                .role_with_id(account, name, &binding.id)?
+                .map(|r| r.arn()),
         })
     }
 
@@ -182,7 +219,12 @@ impl IamService {
         }
         rewrite_principals(document, &replacements)
             .map(Cow::Owned)
-            .ok_or_else(|| IamError::Internal(format!("the trust policy of {} does not parse as JSON", role.arn())))
+            .ok_or_else(|| {
+                IamError::Internal(format!(
+                    "the trust policy of {} does not parse as JSON",
+                    role.arn()
+                ))
+            })
     }
 
     /// `role` with its trust policy as in force ([`IamService::trust_policy_document`]),
@@ -191,7 +233,10 @@ impl IamService {
     /// if the store fails (a display never fails on it).
     pub fn role_as_shown<'r>(&self, role: &'r Role) -> Cow<'r, Role> {
         match self.trust_policy_document(role) {
-            Ok(Cow::Owned(document)) => Cow::Owned(Role { assume_role_policy_document: document, ..role.clone() }),
+            Ok(Cow::Owned(document)) => Cow::Owned(Role {
+                assume_role_policy_document: document,
+                ..role.clone()
+            }),
             Ok(Cow::Borrowed(_)) => Cow::Borrowed(role),
             Err(e) => {
                 tracing::warn!(role = %role.arn(), error = %e, "cannot tell which principals of a trust policy still exist");
@@ -209,9 +254,21 @@ mod tests {
 
     #[test]
     fn principal_arns() {
-        assert_eq!(parse_principal_arn(BOB), Some((PrincipalKind::User, "123456789012", "bob")));
-        assert_eq!(parse_principal_arn("arn:aws:iam::123456789012:role/x"), Some((PrincipalKind::Role, "123456789012", "x")));
-        for other in ["arn:aws:iam::123456789012:root", "123456789012", "arn:aws:sts::123456789012:assumed-role/x/s", "arn:aws:iam::1:user/b", "*"] {
+        assert_eq!(
+            parse_principal_arn(BOB),
+            Some((PrincipalKind::User, "123456789012", "bob"))
+        );
+        assert_eq!(
+            parse_principal_arn("arn:aws:iam::123456789012:role/x"),
+            Some((PrincipalKind::Role, "123456789012", "x"))
+        );
+        for other in [
+            "arn:aws:iam::123456789012:root",
+            "123456789012",
+            "arn:aws:sts::123456789012:assumed-role/x/s",
+            "arn:aws:iam::1:user/b",
+            "*",
+        ] {
             assert_eq!(parse_principal_arn(other), None, "{other}");
         }
     }
@@ -225,7 +282,13 @@ mod tests {
                 {{"Effect":"Deny","NotPrincipal":{{"AWS":"arn:aws:iam::123456789012:role/x"}},"Action":"sts:AssumeRole"}},
                 {{"Effect":"Allow","Principal":{{"Service":"ssm.amazonaws.com"}},"Action":"sts:AssumeRole"}}]}}"#
         );
-        assert_eq!(named_principals(&document), vec![BOB.to_string(), "arn:aws:iam::123456789012:role/x".to_string()]);
+        assert_eq!(
+            named_principals(&document),
+            vec![
+                BOB.to_string(),
+                "arn:aws:iam::123456789012:role/x".to_string()
+            ]
+        );
         let rewritten = rewrite_principals(&document, &[(BOB, "AIDABOB".into())]).unwrap();
         assert_eq!(
             rewritten,
@@ -234,10 +297,20 @@ mod tests {
             ),
             "the Condition keeps the ARN; members keep their order"
         );
-        let single = format!(r#"{{"Statement":{{"Effect":"Allow","Principal":{{"AWS":"{BOB}"}},"Action":"sts:AssumeRole"}}}}"#);
-        assert!(rewrite_principals(&single, &[(BOB, "AIDABOB".into())]).unwrap().contains(r#""AWS":"AIDABOB""#));
+        let single = format!(
+            r#"{{"Statement":{{"Effect":"Allow","Principal":{{"AWS":"{BOB}"}},"Action":"sts:AssumeRole"}}}}"#
+        );
+        assert!(rewrite_principals(&single, &[(BOB, "AIDABOB".into())])
+            .unwrap()
+            .contains(r#""AWS":"AIDABOB""#));
         assert_eq!(bind_principals(&single, |_| None), Err(BOB.to_string()));
-        assert_eq!(bind_principals(&single, |_| Some("AIDABOB".into())), Ok(vec![PrincipalBinding { arn: BOB.into(), id: "AIDABOB".into() }]));
+        assert_eq!(
+            bind_principals(&single, |_| Some("AIDABOB".into())),
+            Ok(vec![PrincipalBinding {
+                arn: BOB.into(),
+                id: "AIDABOB".into()
+            }])
+        );
     }
 }
 
@@ -262,31 +335,64 @@ mod deleted_principals {
     const ALLOW_LIST_ROLES: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}}"#;
 
     fn service() -> IamService {
-        IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_800_000_000)), Settings::default())
+        IamService::new(
+            Arc::new(MemoryStore::new()),
+            Arc::new(FixedClock::new(1_800_000_000)),
+            Settings::default(),
+        )
     }
 
     fn trust(principal: &str) -> String {
-        format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole"}}]}}"#)
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole"}}]}}"#
+        )
     }
 
     fn user(s: &IamService, name: &str, policy: &str) -> Caller {
         let root = s.default_caller();
-        let u = s.create_user(&root, NewUser { name: name.into(), ..Default::default() }).unwrap();
-        s.put_user_policy(&root, name, "p".into(), policy.into()).unwrap();
+        let u = s
+            .create_user(
+                &root,
+                NewUser {
+                    name: name.into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        s.put_user_policy(&root, name, "p".into(), policy.into())
+            .unwrap();
         Caller::user(&u)
     }
 
     fn role(s: &IamService, name: &str, trust_policy: String) {
-        s.create_role(&s.default_caller(), NewRole { name: name.into(), trust_policy, ..Default::default() }).unwrap();
+        s.create_role(
+            &s.default_caller(),
+            NewRole {
+                name: name.into(),
+                trust_policy,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     }
 
     fn assume(s: &IamService, caller: &Caller, role: &str) -> Result<Caller, IamError> {
-        let input = AssumeRoleInput { role_arn: format!("arn:aws:iam::{ACCOUNT}:role/{role}"), session_name: "s".into(), ..Default::default() };
-        s.assume_role(caller, input, AssumeCheck::Full).map(|(issued, _)| Caller::from_session(issued.claims))
+        let input = AssumeRoleInput {
+            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/{role}"),
+            session_name: "s".into(),
+            ..Default::default()
+        };
+        s.assume_role(caller, input, AssumeCheck::Full)
+            .map(|(issued, _)| Caller::from_session(issued.claims))
     }
 
     fn list_roles() -> AuthzRequest {
-        AuthzRequest { action: "iam:ListRoles".into(), resource: "*".into(), resource_account: None, context: Context::new() }
+        AuthzRequest {
+            action: "iam:ListRoles".into(),
+            resource: "*".into(),
+            resource_account: None,
+            context: Context::new(),
+        }
     }
 
     #[test]
@@ -294,17 +400,33 @@ mod deleted_principals {
         let s = service();
         let root = s.default_caller();
         let caller = user(&s, "caller", ALLOW_ASSUME);
-        role(&s, "worker", trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")));
+        role(
+            &s,
+            "worker",
+            trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")),
+        );
         let old = assume(&s, &caller, "worker").unwrap();
         s.delete_role(&root, "worker").unwrap();
-        role(&s, "worker", trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")));
-        s.put_role_policy(&root, "worker", "p".into(), ALLOW_LIST_ROLES.into()).unwrap();
+        role(
+            &s,
+            "worker",
+            trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")),
+        );
+        s.put_role_policy(&root, "worker", "p".into(), ALLOW_LIST_ROLES.into())
+            .unwrap();
         let new = assume(&s, &caller, "worker").unwrap();
         assert!(s.verdict(&new, &list_roles()).unwrap().is_allowed());
-        assert!(!s.verdict(&old, &list_roles()).unwrap().is_allowed(), "the old session's role is gone");
+        assert!(
+            !s.verdict(&old, &list_roles()).unwrap().is_allowed(),
+            "the old session's role is gone"
+        );
         assert!(!s.authorize(&old, &list_roles()).unwrap().is_allowed());
         // Nor does a trust naming the role admit the old session.
-        role(&s, "next", trust(&format!("arn:aws:iam::{ACCOUNT}:role/worker")));
+        role(
+            &s,
+            "next",
+            trust(&format!("arn:aws:iam::{ACCOUNT}:role/worker")),
+        );
         assert!(assume(&s, &new, "next").is_ok());
         assert_eq!(assume(&s, &old, "next").unwrap_err().code(), "AccessDenied");
     }
@@ -316,11 +438,19 @@ mod deleted_principals {
         let bob = user(&s, "bob", ALLOW_LIST_ROLES);
         let issued = s.get_session_token(&bob, None).unwrap();
         let id = issued.claims.access_key_id.clone();
-        assert!(s.resolve_credentials(&id, Some(&issued.session_token)).unwrap().is_ok());
+        assert!(s
+            .resolve_credentials(&id, Some(&issued.session_token))
+            .unwrap()
+            .is_ok());
         s.delete_user_policy(&root, "bob", "p").unwrap();
         s.delete_user(&root, "bob").unwrap();
         user(&s, "bob", ALLOW_LIST_ROLES);
-        assert_eq!(s.resolve_credentials(&id, Some(&issued.session_token)).unwrap().unwrap_err(), CredentialError::UnknownAccessKey);
+        assert_eq!(
+            s.resolve_credentials(&id, Some(&issued.session_token))
+                .unwrap()
+                .unwrap_err(),
+            CredentialError::UnknownAccessKey
+        );
         // Whatever reaches the engine with them has no policies either.
         let stale = Caller::from_session(issued.claims.clone());
         assert!(!s.verdict(&stale, &list_roles()).unwrap().is_allowed());
@@ -331,9 +461,18 @@ mod deleted_principals {
         let s = service();
         let bob = user(&s, "bob", ALLOW_LIST_ROLES);
         let issued = s.get_session_token(&bob, None).unwrap();
-        s.update_user(&s.default_caller(), "bob", Some("robert".into()), None).unwrap();
-        let credentials = s.resolve_credentials(&issued.claims.access_key_id, Some(&issued.session_token)).unwrap().unwrap();
-        assert!(s.verdict(&credentials.caller, &list_roles()).unwrap().is_allowed(), "the same user, by id");
+        s.update_user(&s.default_caller(), "bob", Some("robert".into()), None)
+            .unwrap();
+        let credentials = s
+            .resolve_credentials(&issued.claims.access_key_id, Some(&issued.session_token))
+            .unwrap()
+            .unwrap();
+        assert!(
+            s.verdict(&credentials.caller, &list_roles())
+                .unwrap()
+                .is_allowed(),
+            "the same user, by id"
+        );
     }
 
     #[test]
@@ -341,18 +480,42 @@ mod deleted_principals {
         let s = service();
         let root = s.default_caller();
         let bob_arn = format!("arn:aws:iam::{ACCOUNT}:user/bob");
-        let missing = s.create_role(&root, NewRole { name: "r".into(), trust_policy: trust(&bob_arn), ..Default::default() }).unwrap_err();
-        assert_eq!(missing, IamError::MalformedPolicyDocument(format!("Invalid principal in policy: \"AWS\":\"{bob_arn}\"")));
+        let missing = s
+            .create_role(
+                &root,
+                NewRole {
+                    name: "r".into(),
+                    trust_policy: trust(&bob_arn),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            missing,
+            IamError::MalformedPolicyDocument(format!(
+                "Invalid principal in policy: \"AWS\":\"{bob_arn}\""
+            ))
+        );
         let bob = user(&s, "bob", ALLOW_ASSUME);
         role(&s, "trusting", trust(&bob_arn));
         let stored = s.get_role(&root, "trusting").unwrap();
-        assert!(matches!(s.trust_policy_document(&stored).unwrap(), std::borrow::Cow::Borrowed(_)), "unchanged: nothing to rewrite");
+        assert!(
+            matches!(
+                s.trust_policy_document(&stored).unwrap(),
+                std::borrow::Cow::Borrowed(_)
+            ),
+            "unchanged: nothing to rewrite"
+        );
         assert!(assume(&s, &bob, "trusting").is_ok());
 
         // Renamed, bob is still the principal: the trust shows his new ARN and admits him.
-        s.update_user(&root, "bob", Some("robert".into()), None).unwrap();
+        s.update_user(&root, "bob", Some("robert".into()), None)
+            .unwrap();
         let robert = Caller::user(&s.user(&root, "robert").unwrap());
-        assert!(s.trust_policy_document(&stored).unwrap().contains(&format!("arn:aws:iam::{ACCOUNT}:user/robert")));
+        assert!(s
+            .trust_policy_document(&stored)
+            .unwrap()
+            .contains(&format!("arn:aws:iam::{ACCOUNT}:user/robert")));
         assert!(assume(&s, &robert, "trusting").is_ok());
 
         // Deleted, he shows as his id; a new bob is not him.
@@ -360,14 +523,31 @@ mod deleted_principals {
         s.delete_user(&root, "robert").unwrap();
         let new_bob = user(&s, "bob", ALLOW_ASSUME);
         let shown = s.trust_policy_document(&stored).unwrap();
-        assert!(shown.contains(&format!(r#""AWS":"{}""#, bob.user_id)), "{shown}");
+        assert!(
+            shown.contains(&format!(r#""AWS":"{}""#, bob.user_id)),
+            "{shown}"
+        );
         assert!(!shown.contains(&bob_arn));
-        assert_eq!(s.role_as_shown(&stored).assume_role_policy_document, *shown, "the console shows the same");
-        assert_eq!(assume(&s, &new_bob, "trusting").unwrap_err().code(), "AccessDenied");
+        assert_eq!(
+            s.role_as_shown(&stored).assume_role_policy_document,
+            *shown,
+            "the console shows the same"
+        );
+        assert_eq!(
+            assume(&s, &new_bob, "trusting").unwrap_err().code(),
+            "AccessDenied"
+        );
         // Saved again, the trust names the new bob.
-        s.update_assume_role_policy(&root, "trusting", trust(&bob_arn)).unwrap();
+        s.update_assume_role_policy(&root, "trusting", trust(&bob_arn))
+            .unwrap();
         assert!(assume(&s, &new_bob, "trusting").is_ok());
-        assert!(s.update_assume_role_policy(&root, "trusting", trust(&format!("arn:aws:iam::{ACCOUNT}:role/none"))).is_err());
+        assert!(s
+            .update_assume_role_policy(
+                &root,
+                "trusting",
+                trust(&format!("arn:aws:iam::{ACCOUNT}:role/none"))
+            )
+            .is_err());
     }
 
     #[test]
@@ -375,8 +555,13 @@ mod deleted_principals {
         let s = service();
         let root = s.default_caller();
         let caller = user(&s, "caller", ALLOW_ASSUME);
-        role(&s, "worker", trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")));
-        s.put_role_policy(&root, "worker", "p".into(), ALLOW_LIST_ROLES.into()).unwrap();
+        role(
+            &s,
+            "worker",
+            trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")),
+        );
+        s.put_role_policy(&root, "worker", "p".into(), ALLOW_LIST_ROLES.into())
+            .unwrap();
         let with_arns = |arns: &[&str]| {
             let input = AssumeRoleInput {
                 role_arn: format!("arn:aws:iam::{ACCOUNT}:role/worker"),
@@ -384,7 +569,8 @@ mod deleted_principals {
                 policy_arns: arns.iter().map(|a| a.to_string()).collect(),
                 ..Default::default()
             };
-            s.assume_role(&caller, input, AssumeCheck::Full).map(|(issued, _)| Caller::from_session(issued.claims))
+            s.assume_role(&caller, input, AssumeCheck::Full)
+                .map(|(issued, _)| Caller::from_session(issued.claims))
         };
         for missing in [
             format!("arn:aws:iam::{ACCOUNT}:policy/Missing"),
@@ -392,10 +578,22 @@ mod deleted_principals {
             "arn:aws:iam::210987654321:policy/OtherAccount".to_string(),
         ] {
             let e = with_arns(&[missing.as_str()]).unwrap_err();
-            assert_eq!(e, IamError::MalformedPolicyDocument(format!("Policy {missing} does not exist or is not attachable.")));
+            assert_eq!(
+                e,
+                IamError::MalformedPolicyDocument(format!(
+                    "Policy {missing} does not exist or is not attachable."
+                ))
+            );
         }
         let arn = s
-            .create_policy(&root, NewPolicy { name: "narrow".into(), document: ALLOW_LIST_ROLES.into(), ..Default::default() })
+            .create_policy(
+                &root,
+                NewPolicy {
+                    name: "narrow".into(),
+                    document: ALLOW_LIST_ROLES.into(),
+                    ..Default::default()
+                },
+            )
             .unwrap()
             .arn;
         assert!(with_arns(&[arn.as_str(), "arn:aws:iam::aws:policy/IAMReadOnlyAccess"]).is_ok());

@@ -11,8 +11,8 @@ use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, Page, Role, Tag,
 use crate::error::{IamError, IamResult};
 use crate::ids::{access_key_id, secret_access_key, unique_id};
 use crate::service::{
-    check_no_duplicate_tag_keys, check_policy_arn, paginate_indexed, paginate_slice, policy_path_of, validate_policy,
-    AttachedPolicy, Caller, IamService, Identity, UsageFilter,
+    check_no_duplicate_tag_keys, check_policy_arn, paginate_indexed, paginate_slice,
+    policy_path_of, validate_policy, AttachedPolicy, Caller, IamService, Identity, UsageFilter,
 };
 use crate::store::{ListRange, UserChange};
 
@@ -106,23 +106,30 @@ impl IamService {
             (Some(name), _) => Ok(KeyOwner::User(name.to_string())),
             (None, Identity::User { name }) => Ok(KeyOwner::User(name.clone())),
             (None, Identity::Root) => Ok(KeyOwner::Root),
-            (None, Identity::AssumedRole { .. } | Identity::Anonymous) => Err(IamError::Validation(
-                "Must specify userName when calling with non-User credentials".to_string(),
-            )),
+            (None, Identity::AssumedRole { .. } | Identity::Anonymous) => {
+                Err(IamError::Validation(
+                    "Must specify userName when calling with non-User credentials".to_string(),
+                ))
+            }
         }
     }
 
     fn check_boundary(&self, caller: &Caller, arn: &str) -> IamResult<()> {
         check_policy_arn(arn)?;
-        self.check_attachable(&caller.account_id, arn)
-            .map_err(|_| IamError::NoSuchEntity(format!("Scope ARN: {arn} does not exist or is not attachable.")))
+        self.check_attachable(&caller.account_id, arn).map_err(|_| {
+            IamError::NoSuchEntity(format!(
+                "Scope ARN: {arn} does not exist or is not attachable."
+            ))
+        })
     }
 
     fn check_user_tags(&self, tags: &[Tag]) -> IamResult<()> {
         check_no_duplicate_tag_keys(tags)?;
         let max = self.quotas().tags_per_resource;
         if tags.len() > max {
-            return Err(IamError::LimitExceeded(format!("Cannot exceed quota for TagsPerUser: {max}")));
+            return Err(IamError::LimitExceeded(format!(
+                "Cannot exceed quota for TagsPerUser: {max}"
+            )));
         }
         Ok(())
     }
@@ -146,14 +153,21 @@ impl IamService {
             access_keys: Vec::new(),
             login_profile: None,
         };
-        self.store.create_user(user, self.quotas().users_per_account)
+        self.store
+            .create_user(user, self.quotas().users_per_account)
     }
 
     /// GetUser: the named user, or the caller's own identity when no name is given.
     pub fn get_user(&self, caller: &Caller, name: Option<&str>) -> IamResult<UserView> {
         match self.key_owner(caller, name)? {
-            KeyOwner::User(name) => self.store.get_user(&caller.account_id, &name).map(UserView::User),
-            KeyOwner::Root => Ok(UserView::Root { account_id: caller.account_id.clone(), create_date: self.started_at() }),
+            KeyOwner::User(name) => self
+                .store
+                .get_user(&caller.account_id, &name)
+                .map(UserView::User),
+            KeyOwner::Root => Ok(UserView::Root {
+                account_id: caller.account_id.clone(),
+                create_date: self.started_at(),
+            }),
         }
     }
 
@@ -163,16 +177,36 @@ impl IamService {
     }
 
     /// ListUsers.
-    pub fn list_users(&self, caller: &Caller, path_prefix: Option<&str>, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<Arc<User>>> {
+    pub fn list_users(
+        &self,
+        caller: &Caller,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> IamResult<Page<Arc<User>>> {
         self.store.list_users(
             &caller.account_id,
-            ListRange { path_prefix: path_prefix.unwrap_or("/"), marker, max_items: max_items(max) },
+            ListRange {
+                path_prefix: path_prefix.unwrap_or("/"),
+                marker,
+                max_items: max_items(max),
+            },
         )
     }
 
     /// UpdateUser: a new name and/or path.
-    pub fn update_user(&self, caller: &Caller, name: &str, new_name: Option<String>, new_path: Option<String>) -> IamResult<Arc<User>> {
-        self.store.update_user(&caller.account_id, name, UserChange::Rename { new_name, new_path })
+    pub fn update_user(
+        &self,
+        caller: &Caller,
+        name: &str,
+        new_name: Option<String>,
+        new_path: Option<String>,
+    ) -> IamResult<Arc<User>> {
+        self.store.update_user(
+            &caller.account_id,
+            name,
+            UserChange::Rename { new_name, new_path },
+        )
     }
 
     /// DeleteUser.
@@ -184,49 +218,93 @@ impl IamService {
     pub fn tag_user(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> IamResult<()> {
         check_no_duplicate_tag_keys(&tags)?;
         let max_tags = self.quotas().tags_per_resource;
-        self.store.update_user(&caller.account_id, name, UserChange::Tag { tags, max_tags }).map(|_| ())
+        self.store
+            .update_user(&caller.account_id, name, UserChange::Tag { tags, max_tags })
+            .map(|_| ())
     }
 
     /// UntagUser.
     pub fn untag_user(&self, caller: &Caller, name: &str, keys: Vec<String>) -> IamResult<()> {
-        self.store.update_user(&caller.account_id, name, UserChange::Untag(keys)).map(|_| ())
+        self.store
+            .update_user(&caller.account_id, name, UserChange::Untag(keys))
+            .map(|_| ())
     }
 
     /// ListUserTags.
-    pub fn list_user_tags(&self, caller: &Caller, name: &str, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<Tag>> {
+    pub fn list_user_tags(
+        &self,
+        caller: &Caller,
+        name: &str,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> IamResult<Page<Tag>> {
         let user = self.user(caller, name)?;
         paginate_indexed(&user.tags, marker, max)
     }
 
     /// PutUserPolicy.
-    pub fn put_user_policy(&self, caller: &Caller, user: &str, policy_name: String, document: String) -> IamResult<()> {
+    pub fn put_user_policy(
+        &self,
+        caller: &Caller,
+        user: &str,
+        policy_name: String,
+        document: String,
+    ) -> IamResult<()> {
         validate_policy(&document, PolicyKind::Identity)?;
         let max_total_size = self.quotas().user_inline_policy_size;
         self.store
-            .update_user(&caller.account_id, user, UserChange::PutInlinePolicy { name: policy_name, document, max_total_size })
+            .update_user(
+                &caller.account_id,
+                user,
+                UserChange::PutInlinePolicy {
+                    name: policy_name,
+                    document,
+                    max_total_size,
+                },
+            )
             .map(|_| ())
     }
 
     /// GetUserPolicy: the document as stored.
-    pub fn get_user_policy(&self, caller: &Caller, user: &str, policy_name: &str) -> IamResult<(Arc<User>, String)> {
+    pub fn get_user_policy(
+        &self,
+        caller: &Caller,
+        user: &str,
+        policy_name: &str,
+    ) -> IamResult<(Arc<User>, String)> {
         let u = self.user(caller, user)?;
-        let doc = u
-            .inline_policies
-            .get(policy_name)
-            .cloned()
-            .ok_or_else(|| IamError::NoSuchEntity(format!("The user policy with name {policy_name} cannot be found.")))?;
+        let doc = u.inline_policies.get(policy_name).cloned().ok_or_else(|| {
+            IamError::NoSuchEntity(format!(
+                "The user policy with name {policy_name} cannot be found."
+            ))
+        })?;
         Ok((u, doc))
     }
 
     /// DeleteUserPolicy.
-    pub fn delete_user_policy(&self, caller: &Caller, user: &str, policy_name: &str) -> IamResult<()> {
+    pub fn delete_user_policy(
+        &self,
+        caller: &Caller,
+        user: &str,
+        policy_name: &str,
+    ) -> IamResult<()> {
         self.store
-            .update_user(&caller.account_id, user, UserChange::DeleteInlinePolicy(policy_name.to_string()))
+            .update_user(
+                &caller.account_id,
+                user,
+                UserChange::DeleteInlinePolicy(policy_name.to_string()),
+            )
             .map(|_| ())
     }
 
     /// ListUserPolicies: inline policy names, sorted.
-    pub fn list_user_policies(&self, caller: &Caller, user: &str, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<String>> {
+    pub fn list_user_policies(
+        &self,
+        caller: &Caller,
+        user: &str,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> IamResult<Page<String>> {
         let u = self.user(caller, user)?;
         let names: Vec<String> = u.inline_policies.keys().cloned().collect();
         paginate_slice(&names, |n| n.clone(), marker, max_items(max))
@@ -237,38 +315,74 @@ impl IamService {
         self.check_attachable(&caller.account_id, arn)?;
         let max_attached = self.quotas().managed_policies_per_user;
         self.store
-            .update_user(&caller.account_id, user, UserChange::AttachPolicy { arn: arn.to_string(), max_attached })
+            .update_user(
+                &caller.account_id,
+                user,
+                UserChange::AttachPolicy {
+                    arn: arn.to_string(),
+                    max_attached,
+                },
+            )
             .map(|_| ())
     }
 
     /// DetachUserPolicy.
     pub fn detach_user_policy(&self, caller: &Caller, user: &str, arn: &str) -> IamResult<()> {
         check_policy_arn(arn)?;
-        self.store.update_user(&caller.account_id, user, UserChange::DetachPolicy(arn.to_string())).map(|_| ())
+        self.store
+            .update_user(
+                &caller.account_id,
+                user,
+                UserChange::DetachPolicy(arn.to_string()),
+            )
+            .map(|_| ())
     }
 
     /// ListAttachedUserPolicies.
-    pub fn list_attached_user_policies(&self, caller: &Caller, user: &str, path_prefix: Option<&str>, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<AttachedPolicy>> {
+    pub fn list_attached_user_policies(
+        &self,
+        caller: &Caller,
+        user: &str,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> IamResult<Page<AttachedPolicy>> {
         let u = self.user(caller, user)?;
         let prefix = path_prefix.unwrap_or("/");
         let attached: Vec<AttachedPolicy> = u
             .attached_policies
             .iter()
             .filter(|arn| policy_path_of(arn).starts_with(prefix))
-            .map(|arn| AttachedPolicy { name: arn.rsplit('/').next().unwrap_or(arn).to_string(), arn: arn.clone() })
+            .map(|arn| AttachedPolicy {
+                name: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                arn: arn.clone(),
+            })
             .collect();
         paginate_indexed(&attached, marker, max)
     }
 
     /// PutUserPermissionsBoundary.
-    pub fn put_user_permissions_boundary(&self, caller: &Caller, user: &str, arn: &str) -> IamResult<()> {
+    pub fn put_user_permissions_boundary(
+        &self,
+        caller: &Caller,
+        user: &str,
+        arn: &str,
+    ) -> IamResult<()> {
         self.check_boundary(caller, arn)?;
-        self.store.update_user(&caller.account_id, user, UserChange::Boundary(Some(arn.to_string()))).map(|_| ())
+        self.store
+            .update_user(
+                &caller.account_id,
+                user,
+                UserChange::Boundary(Some(arn.to_string())),
+            )
+            .map(|_| ())
     }
 
     /// DeleteUserPermissionsBoundary.
     pub fn delete_user_permissions_boundary(&self, caller: &Caller, user: &str) -> IamResult<()> {
-        self.store.update_user(&caller.account_id, user, UserChange::Boundary(None)).map(|_| ())
+        self.store
+            .update_user(&caller.account_id, user, UserChange::Boundary(None))
+            .map(|_| ())
     }
 
     // ----- access keys -----
@@ -281,14 +395,27 @@ impl IamService {
 
     /// CreateAccessKey: a new `AKIA…` key whose secret is returned this once
     /// and stored only sealed under the server key.
-    pub fn create_access_key(&self, caller: &Caller, user: Option<&str>) -> IamResult<NewAccessKey> {
+    pub fn create_access_key(
+        &self,
+        caller: &Caller,
+        user: Option<&str>,
+    ) -> IamResult<NewAccessKey> {
         let KeyOwner::User(user) = self.key_owner(caller, user)? else {
             return Err(self.root_keys_are_configured());
         };
         let id = access_key_id("AKIA", &caller.account_id);
         let secret = SecretKey::new(secret_access_key());
-        let sealed_secret = self.settings().server_key.seal(Purpose::AccessKeySecret, id.as_bytes(), secret.expose().as_bytes());
-        let key = AccessKey { access_key_id: id, sealed_secret, status: AccessKeyStatus::Active, create_date: self.clock.now() };
+        let sealed_secret = self.settings().server_key.seal(
+            Purpose::AccessKeySecret,
+            id.as_bytes(),
+            secret.expose().as_bytes(),
+        );
+        let key = AccessKey {
+            access_key_id: id,
+            sealed_secret,
+            status: AccessKeyStatus::Active,
+            create_date: self.clock.now(),
+        };
         let info = AccessKeyInfo {
             user_name: String::new(),
             access_key_id: key.access_key_id.clone(),
@@ -296,13 +423,29 @@ impl IamService {
             create_date: iso8601(key.create_date),
         };
         let max_keys = self.quotas().access_keys_per_user;
-        let updated = self.store.update_user(&caller.account_id, &user, UserChange::AddAccessKey { key, max_keys })?;
-        Ok(NewAccessKey { info: AccessKeyInfo { user_name: updated.name.clone(), ..info }, secret })
+        let updated = self.store.update_user(
+            &caller.account_id,
+            &user,
+            UserChange::AddAccessKey { key, max_keys },
+        )?;
+        Ok(NewAccessKey {
+            info: AccessKeyInfo {
+                user_name: updated.name.clone(),
+                ..info
+            },
+            secret,
+        })
     }
 
     /// ListAccessKeys: a user's keys (the caller's own when no user is named;
     /// for the root user, the root keys ironiam was started with).
-    pub fn list_access_keys(&self, caller: &Caller, user: Option<&str>, marker: Option<&str>, max: Option<i64>) -> IamResult<Page<AccessKeyInfo>> {
+    pub fn list_access_keys(
+        &self,
+        caller: &Caller,
+        user: Option<&str>,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> IamResult<Page<AccessKeyInfo>> {
         let keys: Vec<AccessKeyInfo> = match self.key_owner(caller, user)? {
             KeyOwner::User(user) => {
                 let u = self.user(caller, &user)?;
@@ -331,33 +474,69 @@ impl IamService {
     }
 
     /// UpdateAccessKey.
-    pub fn update_access_key(&self, caller: &Caller, user: Option<&str>, access_key_id: &str, status: AccessKeyStatus) -> IamResult<()> {
+    pub fn update_access_key(
+        &self,
+        caller: &Caller,
+        user: Option<&str>,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> IamResult<()> {
         let KeyOwner::User(user) = self.key_owner(caller, user)? else {
             return Err(self.root_keys_are_configured());
         };
         self.store
-            .update_user(&caller.account_id, &user, UserChange::SetAccessKeyStatus { access_key_id: access_key_id.to_string(), status })
+            .update_user(
+                &caller.account_id,
+                &user,
+                UserChange::SetAccessKeyStatus {
+                    access_key_id: access_key_id.to_string(),
+                    status,
+                },
+            )
             .map(|_| ())
     }
 
     /// DeleteAccessKey.
-    pub fn delete_access_key(&self, caller: &Caller, user: Option<&str>, access_key_id: &str) -> IamResult<()> {
+    pub fn delete_access_key(
+        &self,
+        caller: &Caller,
+        user: Option<&str>,
+        access_key_id: &str,
+    ) -> IamResult<()> {
         let KeyOwner::User(user) = self.key_owner(caller, user)? else {
             return Err(self.root_keys_are_configured());
         };
         self.store
-            .update_user(&caller.account_id, &user, UserChange::DeleteAccessKey(access_key_id.to_string()))
+            .update_user(
+                &caller.account_id,
+                &user,
+                UserChange::DeleteAccessKey(access_key_id.to_string()),
+            )
             .map(|_| ())
     }
 
     /// GetAccessKeyLastUsed: the owner's name and the last recorded use.
-    pub fn get_access_key_last_used(&self, caller: &Caller, access_key_id: &str) -> IamResult<(String, Option<AccessKeyUse>)> {
-        let missing = || IamError::NoSuchEntity(format!("The Access Key with id {access_key_id} cannot be found."));
-        let owner = self.store.find_access_key(access_key_id)?.ok_or_else(missing)?;
+    pub fn get_access_key_last_used(
+        &self,
+        caller: &Caller,
+        access_key_id: &str,
+    ) -> IamResult<(String, Option<AccessKeyUse>)> {
+        let missing = || {
+            IamError::NoSuchEntity(format!(
+                "The Access Key with id {access_key_id} cannot be found."
+            ))
+        };
+        let owner = self
+            .store
+            .find_access_key(access_key_id)?
+            .ok_or_else(missing)?;
         if owner.account_id != caller.account_id {
             return Err(missing());
         }
-        Ok((owner.name.clone(), self.store.access_key_last_used(access_key_id)?))
+        Ok((
+            owner.name.clone(),
+            self.store.access_key_last_used(access_key_id)?,
+        ))
     }
 
     /// Opens the sealed secret of one of a user's access keys.
@@ -391,7 +570,11 @@ impl IamService {
         // Existence check with AWS's error for an unknown policy.
         self.get_policy(caller, arn)?;
         let account = &caller.account_id;
-        let everything = |prefix| ListRange { path_prefix: prefix, marker: None, max_items: usize::MAX };
+        let everything = |prefix| ListRange {
+            path_prefix: prefix,
+            marker: None,
+            max_items: usize::MAX,
+        };
         let mut entities: Vec<(String, PolicyEntity)> = Vec::new();
         let boundary = usage_filter == Some(UsageFilter::PermissionsBoundary);
         let wants = |kind: EntityFilter| entity_filter.is_none() || entity_filter == Some(kind);
@@ -403,7 +586,10 @@ impl IamService {
                     u.attached_policies.iter().any(|a| a == arn)
                 };
                 if uses {
-                    entities.push((format!("u\u{0}{}", u.name.to_lowercase()), PolicyEntity::User(u)));
+                    entities.push((
+                        format!("u\u{0}{}", u.name.to_lowercase()),
+                        PolicyEntity::User(u),
+                    ));
                 }
             }
         }
@@ -415,11 +601,17 @@ impl IamService {
                     r.attached_policies.iter().any(|a| a == arn)
                 };
                 if uses {
-                    entities.push((format!("r\u{0}{}", r.name.to_lowercase()), PolicyEntity::Role(r)));
+                    entities.push((
+                        format!("r\u{0}{}", r.name.to_lowercase()),
+                        PolicyEntity::Role(r),
+                    ));
                 }
             }
         }
         let page = paginate_slice(&entities, |(k, _)| k.clone(), marker, max_items(max))?;
-        Ok(Page { items: page.items.into_iter().map(|(_, e)| e).collect(), marker: page.marker })
+        Ok(Page {
+            items: page.items.into_iter().map(|(_, e)| e).collect(),
+            marker: page.marker,
+        })
     }
 }

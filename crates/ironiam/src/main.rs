@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use ironiam_core::accounts;
 use ironiam_core::clock::OffsetClock;
 use ironiam_core::crypto::ServerKey;
 use ironiam_core::memory::MemoryStore;
 use ironiam_core::quotas::Quotas;
-use ironiam_core::accounts;
 use ironiam_core::service::{IamService, RootKey, Settings};
 use ironiam_core::store::Store;
 use ironiam_server::{serve, App, AppConfig, AuditLog, AuthMode, Metrics, ServeOptions};
@@ -19,7 +19,11 @@ use ironiam_store_sqlite::Durability;
 mod policy_cli;
 
 #[derive(Parser)]
-#[command(name = "ironiam", version, about = "AWS IAM and STS, as one fast program")]
+#[command(
+    name = "ironiam",
+    version,
+    about = "AWS IAM and STS, as one fast program"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,7 +45,12 @@ struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:4566", env = "IRONIAM_LISTEN")]
     listen: SocketAddr,
     /// Directory of the embedded SQLite database.
-    #[arg(long, default_value = ".ironiam", env = "IRONIAM_DATA_DIR", conflicts_with = "in_memory")]
+    #[arg(
+        long,
+        default_value = ".ironiam",
+        env = "IRONIAM_DATA_DIR",
+        conflicts_with = "in_memory"
+    )]
     data_dir: PathBuf,
     /// Keep everything in memory; nothing is written to disk.
     #[arg(long, env = "IRONIAM_IN_MEMORY")]
@@ -64,10 +73,20 @@ struct ServeArgs {
     #[arg(long)]
     test_endpoints: bool,
     /// Serve HTTPS with this PEM certificate chain (with `--tls-key`).
-    #[arg(long, value_name = "PATH", requires = "tls_key", env = "IRONIAM_TLS_CERT")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "tls_key",
+        env = "IRONIAM_TLS_CERT"
+    )]
     tls_cert: Option<PathBuf>,
     /// The PEM private key of `--tls-cert`.
-    #[arg(long, value_name = "PATH", requires = "tls_cert", env = "IRONIAM_TLS_KEY")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "tls_cert",
+        env = "IRONIAM_TLS_KEY"
+    )]
     tls_key: Option<PathBuf>,
     /// Connections served at once; more wait until one closes.
     #[arg(long, default_value_t = ironiam_server::DEFAULT_MAX_CONNECTIONS, env = "IRONIAM_MAX_CONNECTIONS")]
@@ -144,9 +163,13 @@ fn oidc_keys(specs: &[String]) -> Result<Vec<ironiam_core::oidc::IssuerKeys>, St
     specs
         .iter()
         .map(|spec| {
-            let (url, path) = spec.split_once('=').ok_or_else(|| format!("--oidc-jwks {spec}: expected ISSUER_URL=JWKS_FILE"))?;
-            let text = std::fs::read_to_string(path).map_err(|e| format!("--oidc-jwks: cannot read {path}: {e}"))?;
-            ironiam_core::oidc::parse_jwks(url, &text).map_err(|e| format!("--oidc-jwks {path}: {e}"))
+            let (url, path) = spec
+                .split_once('=')
+                .ok_or_else(|| format!("--oidc-jwks {spec}: expected ISSUER_URL=JWKS_FILE"))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--oidc-jwks: cannot read {path}: {e}"))?;
+            ironiam_core::oidc::parse_jwks(url, &text)
+                .map_err(|e| format!("--oidc-jwks {path}: {e}"))
         })
         .collect()
 }
@@ -155,14 +178,23 @@ fn oidc_keys(specs: &[String]) -> Result<Vec<ironiam_core::oidc::IssuerKeys>, St
 fn root_keys(args: &ServeArgs) -> Result<Vec<RootKey>, String> {
     let mut keys = Vec::new();
     for spec in &args.root_access_keys {
-        keys.push(accounts::parse_spec(spec, &args.account_id).map_err(|e| format!("--root-access-key: {e}"))?);
+        keys.push(
+            accounts::parse_spec(spec, &args.account_id)
+                .map_err(|e| format!("--root-access-key: {e}"))?,
+        );
     }
     if let Ok(list) = std::env::var("IRONIAM_ROOT_CREDENTIALS") {
-        keys.extend(accounts::parse_specs(&list, &args.account_id).map_err(|e| format!("IRONIAM_ROOT_CREDENTIALS: {e}"))?);
+        keys.extend(
+            accounts::parse_specs(&list, &args.account_id)
+                .map_err(|e| format!("IRONIAM_ROOT_CREDENTIALS: {e}"))?,
+        );
     }
     if let Some(path) = &args.accounts_file {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        keys.extend(accounts::parse_accounts_file(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        keys.extend(
+            accounts::parse_accounts_file(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+        );
     }
     accounts::check_unique(&keys)?;
     Ok(keys)
@@ -176,13 +208,16 @@ fn load_or_create_server_key(path: &std::path::Path) -> Result<ServerKey, String
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = ServerKey::generate();
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            let mut file = options
+                .open(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
             std::io::Write::write_all(&mut file, key.to_text().as_bytes())
                 .and_then(|()| file.sync_all())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -195,8 +230,12 @@ fn load_or_create_server_key(path: &std::path::Path) -> Result<ServerKey, String
 fn parse_quotas(overrides: &[String]) -> Result<Quotas, String> {
     let mut q = Quotas::default();
     for o in overrides {
-        let (name, value) = o.split_once('=').ok_or_else(|| format!("--quota {o}: expected NAME=VALUE"))?;
-        let value: usize = value.parse().map_err(|_| format!("--quota {o}: {value} is not a number"))?;
+        let (name, value) = o
+            .split_once('=')
+            .ok_or_else(|| format!("--quota {o}: expected NAME=VALUE"))?;
+        let value: usize = value
+            .parse()
+            .map_err(|_| format!("--quota {o}: {value} is not a number"))?;
         let slot = match name {
             "trust-policy-size" => &mut q.trust_policy_size,
             "managed-policies-per-role" => &mut q.managed_policies_per_role,
@@ -224,7 +263,8 @@ fn main() -> ExitCode {
         .with_env_filter(
             // ironiam's own lines from info up; libraries' (the AWS SDK's,
             // hyper's…) only when they are errors, unless RUST_LOG asks.
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error,ironiam=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "error,ironiam=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -261,11 +301,16 @@ fn run_server(args: ServeArgs) -> ExitCode {
     let store: Arc<dyn Store> = if args.in_memory {
         Arc::new(MemoryStore::new())
     } else {
-        let durability = if args.durability == "full" { Durability::Full } else { Durability::Process };
+        let durability = if args.durability == "full" {
+            Durability::Full
+        } else {
+            Durability::Process
+        };
         match ironiam_store_sqlite::open(&args.data_dir, durability) {
             Ok(s) => {
                 let observed = metrics.clone();
-                s.journal().observe_commits(Box::new(move |elapsed| observed.record_commit(elapsed)));
+                s.journal()
+                    .observe_commits(Box::new(move |elapsed| observed.record_commit(elapsed)));
                 Arc::new(s)
             }
             Err(e) => {
@@ -286,7 +331,13 @@ fn run_server(args: ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let settings = Settings { default_account: args.account_id, quotas, server_key, root_keys, oidc_keys };
+    let settings = Settings {
+        default_account: args.account_id,
+        quotas,
+        server_key,
+        root_keys,
+        oidc_keys,
+    };
     let clock = Arc::new(OffsetClock::new(args.clock_offset));
     let service = Arc::new(IamService::new(store, clock.clone(), settings));
     let auth: AuthMode = match args.auth.parse() {
@@ -298,11 +349,20 @@ fn run_server(args: ServeArgs) -> ExitCode {
     };
     // The test-suite endpoints: open for test suites with `--auth off`
     // (unless `--no-reset`), closed otherwise unless asked for.
-    let test_endpoints = if auth.verifies() { args.test_endpoints } else { !args.no_reset };
+    let test_endpoints = if auth.verifies() {
+        args.test_endpoints
+    } else {
+        !args.no_reset
+    };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {
-            let read = |path: &PathBuf| std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
-            match read(cert).and_then(|c| Ok((c, read(key)?))).and_then(|(c, k)| ironiam_server::tls_config(&c, &k)) {
+            let read = |path: &PathBuf| {
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+            };
+            match read(cert)
+                .and_then(|c| Ok((c, read(key)?)))
+                .and_then(|(c, k)| ironiam_server::tls_config(&c, &k))
+            {
                 Ok(config) => Some(Arc::new(config)),
                 Err(e) => {
                     eprintln!("ironiam: --tls-cert/--tls-key: {e}");
@@ -338,7 +398,10 @@ fn run_server(args: ServeArgs) -> ExitCode {
         encode_denials: args.encode_denials,
     };
     let app = App::new(service.clone(), config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("ironiam: cannot start runtime: {e}");

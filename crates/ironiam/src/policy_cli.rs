@@ -114,7 +114,11 @@ pub fn run(args: PolicyArgs) -> ExitCode {
         Err(failure) => {
             eprintln!("ironiam policy: {failure}");
             if args.output == Format::Json {
-                let _ = writeln!(stdout, "{}", pretty(&json!({"error": {"message": failure.0}})));
+                let _ = writeln!(
+                    stdout,
+                    "{}",
+                    pretty(&json!({"error": {"message": failure.0}}))
+                );
             }
             ExitCode::from(STATUS_FAILURE)
         }
@@ -135,7 +139,9 @@ fn read_document(path: &Path) -> Result<String, Failure> {
         std::fs::read_to_string(path).map(|t| text = t)
     };
     read.map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidData => Failure(format!("cannot read `{}`: not UTF-8 text", path.display())),
+        std::io::ErrorKind::InvalidData => {
+            Failure(format!("cannot read `{}`: not UTF-8 text", path.display()))
+        }
         _ => Failure(format!("cannot read `{}`: {e}", path.display())),
     })?;
     Ok(text)

@@ -7,7 +7,13 @@ use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
 use common::Server;
 
 fn credentials() -> Credentials {
-    Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None, None, "test")
+    Credentials::new(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        None,
+        None,
+        "test",
+    )
 }
 
 fn iam(endpoint: &str) -> aws_sdk_iam::Client {
@@ -61,25 +67,56 @@ async fn guide_flow_with_the_rust_sdk() {
     assert_eq!(role.arn(), "arn:aws:iam::123456789012:role/ecsAnywhereRole");
 
     for arn in [SSM_CORE, ECS_EC2] {
-        iam.attach_role_policy().role_name("ecsAnywhereRole").policy_arn(arn).send().await.unwrap();
+        iam.attach_role_policy()
+            .role_name("ecsAnywhereRole")
+            .policy_arn(arn)
+            .send()
+            .await
+            .unwrap();
     }
-    let got = iam.get_role().role_name("ecsAnywhereRole").send().await.unwrap();
+    let got = iam
+        .get_role()
+        .role_name("ecsAnywhereRole")
+        .send()
+        .await
+        .unwrap();
     let got = got.role().unwrap();
     // The SDK leaves the document URL-encoded, as AWS sends it.
     let decoded = percent_decode(got.assume_role_policy_document().unwrap());
     assert_eq!(decoded, TRUST);
     assert_eq!(got.max_session_duration(), Some(3600));
 
-    let attached = iam.list_attached_role_policies().role_name("ecsAnywhereRole").send().await.unwrap();
-    let arns: Vec<&str> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name("ecsAnywhereRole")
+        .send()
+        .await
+        .unwrap();
+    let arns: Vec<&str> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .collect();
     assert_eq!(arns, [SSM_CORE, ECS_EC2]);
 
-    let err = iam.get_role().role_name("missing").send().await.unwrap_err();
+    let err = iam
+        .get_role()
+        .role_name("missing")
+        .send()
+        .await
+        .unwrap_err();
     let service_err = err.into_service_error();
     assert!(service_err.is_no_such_entity_exception());
-    assert_eq!(service_err.meta().message(), Some("The role with name missing cannot be found."));
+    assert_eq!(
+        service_err.meta().message(),
+        Some("The role with name missing cannot be found.")
+    );
 
-    let who = sts(&server.endpoint).get_caller_identity().send().await.unwrap();
+    let who = sts(&server.endpoint)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
     assert_eq!(who.account(), Some("123456789012"));
     assert_eq!(who.arn(), Some("arn:aws:iam::123456789012:root"));
 }
@@ -118,7 +155,9 @@ async fn sdk_paginators_walk_every_page() {
         .await
         .unwrap();
     assert!(policies.len() > 1500, "{}", policies.len());
-    assert!(policies.iter().any(|p| p.arn() == Some(ECS_EC2) && p.path() == Some("/service-role/")));
+    assert!(policies
+        .iter()
+        .any(|p| p.arn() == Some(ECS_EC2) && p.path() == Some("/service-role/")));
 }
 
 fn percent_decode(s: &str) -> String {
@@ -143,27 +182,100 @@ fn percent_decode(s: &str) -> String {
 async fn instance_profile_round_trip_with_the_rust_sdk() {
     let server = Server::on_disk();
     let iam = iam(&server.endpoint);
-    iam.create_role().role_name("Ec2Role").assume_role_policy_document(TRUST).send().await.unwrap();
-    let tag = aws_sdk_iam::types::Tag::builder().key("team").value("web").build().unwrap();
-    let created = iam.create_instance_profile().instance_profile_name("Web").path("/app/").tags(tag).send().await.unwrap();
+    iam.create_role()
+        .role_name("Ec2Role")
+        .assume_role_policy_document(TRUST)
+        .send()
+        .await
+        .unwrap();
+    let tag = aws_sdk_iam::types::Tag::builder()
+        .key("team")
+        .value("web")
+        .build()
+        .unwrap();
+    let created = iam
+        .create_instance_profile()
+        .instance_profile_name("Web")
+        .path("/app/")
+        .tags(tag)
+        .send()
+        .await
+        .unwrap();
     let profile = created.instance_profile().unwrap();
-    assert!(profile.instance_profile_id().starts_with("AIPA") && profile.instance_profile_id().len() == 21);
-    assert_eq!(profile.arn(), "arn:aws:iam::123456789012:instance-profile/app/Web");
+    assert!(
+        profile.instance_profile_id().starts_with("AIPA")
+            && profile.instance_profile_id().len() == 21
+    );
+    assert_eq!(
+        profile.arn(),
+        "arn:aws:iam::123456789012:instance-profile/app/Web"
+    );
     assert!(profile.roles().is_empty());
 
-    iam.add_role_to_instance_profile().instance_profile_name("Web").role_name("Ec2Role").send().await.unwrap();
-    let got = iam.get_instance_profile().instance_profile_name("web").send().await.unwrap();
+    iam.add_role_to_instance_profile()
+        .instance_profile_name("Web")
+        .role_name("Ec2Role")
+        .send()
+        .await
+        .unwrap();
+    let got = iam
+        .get_instance_profile()
+        .instance_profile_name("web")
+        .send()
+        .await
+        .unwrap();
     let profile = got.instance_profile().unwrap();
-    assert_eq!(profile.roles().iter().map(|r| r.role_name()).collect::<Vec<_>>(), ["Ec2Role"]);
+    assert_eq!(
+        profile
+            .roles()
+            .iter()
+            .map(|r| r.role_name())
+            .collect::<Vec<_>>(),
+        ["Ec2Role"]
+    );
     assert_eq!(profile.tags().len(), 1);
-    let listed = iam.list_instance_profiles_for_role().role_name("Ec2Role").send().await.unwrap();
-    assert_eq!(listed.instance_profiles().iter().map(|p| p.instance_profile_name()).collect::<Vec<_>>(), ["Web"]);
+    let listed = iam
+        .list_instance_profiles_for_role()
+        .role_name("Ec2Role")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .instance_profiles()
+            .iter()
+            .map(|p| p.instance_profile_name())
+            .collect::<Vec<_>>(),
+        ["Web"]
+    );
 
-    let conflict = iam.delete_role().role_name("Ec2Role").send().await.unwrap_err();
-    assert_eq!(conflict.into_service_error().meta().code(), Some("DeleteConflict"));
-    iam.remove_role_from_instance_profile().instance_profile_name("Web").role_name("Ec2Role").send().await.unwrap();
-    iam.delete_instance_profile().instance_profile_name("Web").send().await.unwrap();
-    let gone = iam.get_instance_profile().instance_profile_name("Web").send().await.unwrap_err();
+    let conflict = iam
+        .delete_role()
+        .role_name("Ec2Role")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        conflict.into_service_error().meta().code(),
+        Some("DeleteConflict")
+    );
+    iam.remove_role_from_instance_profile()
+        .instance_profile_name("Web")
+        .role_name("Ec2Role")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_instance_profile()
+        .instance_profile_name("Web")
+        .send()
+        .await
+        .unwrap();
+    let gone = iam
+        .get_instance_profile()
+        .instance_profile_name("Web")
+        .send()
+        .await
+        .unwrap_err();
     assert!(gone.into_service_error().is_no_such_entity_exception());
     iam.delete_role().role_name("Ec2Role").send().await.unwrap();
 }

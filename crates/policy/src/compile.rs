@@ -338,11 +338,19 @@ impl ActionIndex {
         // NotAction). Asking every statement about every key was quadratic:
         // 8,000 one-action statements, which fit in one SimulateCustomPolicy
         // request, took seconds to compile (issue 13 item 3).
-        let mut naming: std::collections::HashMap<&[u8], Vec<u32>> = std::collections::HashMap::new();
+        let mut naming: std::collections::HashMap<&[u8], Vec<u32>> =
+            std::collections::HashMap::new();
         let mut asked: Vec<u32> = Vec::new();
         for (index, statement) in (0u32..).zip(statements) {
-            let Some(matcher) = statement.actions.as_ref() else { continue };
-            if matcher.negated || matcher.patterns.iter().any(|p| !matches!(p, ValuePattern::Exact(_))) {
+            let Some(matcher) = statement.actions.as_ref() else {
+                continue;
+            };
+            if matcher.negated
+                || matcher
+                    .patterns
+                    .iter()
+                    .any(|p| !matches!(p, ValuePattern::Exact(_)))
+            {
                 asked.push(index);
                 continue;
             }

@@ -385,7 +385,11 @@ impl GlobBuilder {
                     // most): a simulator document of 16,000 `*a?b*`
                     // patterns took 144 ms to compile.
                     let wild = pieces.iter().any(|piece| matches!(piece, Piece::AnyChar));
-                    budget::charge(if wild { budget::WILD_SEARCH_BUILD_UNITS } else { budget::SEARCH_BUILD_UNITS });
+                    budget::charge(if wild {
+                        budget::WILD_SEARCH_BUILD_UNITS
+                    } else {
+                        budget::SEARCH_BUILD_UNITS
+                    });
                     Search::of(&pieces)
                 } else {
                     None

@@ -87,9 +87,16 @@ pub fn access_level(action: &str) -> Option<AccessLevel> {
 /// assert!(access_levels_matching("iam:NoSuch*").is_empty());
 /// ```
 pub fn access_levels_matching(pattern: &str) -> std::collections::BTreeSet<AccessLevel> {
-    let Some((service, name)) = pattern.split_once(':') else { return Default::default() };
-    let Some(service) = reference().and_then(|r| r.service(service)) else { return Default::default() };
-    service.matching(&name.to_ascii_lowercase()).map(|action| action.level).collect()
+    let Some((service, name)) = pattern.split_once(':') else {
+        return Default::default();
+    };
+    let Some(service) = reference().and_then(|r| r.service(service)) else {
+        return Default::default();
+    };
+    service
+        .matching(&name.to_ascii_lowercase())
+        .map(|action| action.level)
+        .collect()
 }
 
 pub(crate) struct Reference {

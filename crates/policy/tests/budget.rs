@@ -86,8 +86,14 @@ fn many_one_action_statements_compile_in_linear_work() {
     let mut statements: Vec<String> = (0..20_000)
         .map(|i| format!(r#"{{"Effect":"Allow","Action":"s3:GetObject{i}","Resource":"*"}}"#))
         .collect();
-    statements.push(r#"{"Effect":"Deny","NotAction":"s3:GetObject1*","Resource":"arn:aws:s3:::secret/*"}"#.to_string());
-    let document = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
+    statements.push(
+        r#"{"Effect":"Deny","NotAction":"s3:GetObject1*","Resource":"arn:aws:s3:::secret/*"}"#
+            .to_string(),
+    );
+    let document = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    );
     let compiled = parse(&document).unwrap().compile();
     let set = PolicySet::new().identity(PolicyId::new("many"), &compiled);
     let empty = Context::new();
@@ -99,12 +105,18 @@ fn many_one_action_statements_compile_in_linear_work() {
             resource_account: None,
             context: &empty,
         };
-        (decide(&set, &request).is_allowed(), evaluate(&set, &request).is_allowed())
+        (
+            decide(&set, &request).is_allowed(),
+            evaluate(&set, &request).is_allowed(),
+        )
     };
     assert_eq!(ask("s3:GetObject19999", "*"), (true, true));
     assert_eq!(ask("s3:getobject7", "*"), (true, true));
     assert_eq!(ask("s3:GetObject20000", "*"), (false, false));
     // The NotAction Deny applies to actions outside s3:GetObject1*.
-    assert_eq!(ask("s3:GetObject7", "arn:aws:s3:::secret/x"), (false, false));
+    assert_eq!(
+        ask("s3:GetObject7", "arn:aws:s3:::secret/x"),
+        (false, false)
+    );
     assert_eq!(ask("s3:GetObject17", "arn:aws:s3:::secret/x"), (true, true));
 }

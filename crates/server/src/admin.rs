@@ -27,7 +27,10 @@ use crate::auth::{AuthMode, Authenticator};
 pub(crate) type JsonAnswer = (StatusCode, String);
 
 fn error(status: StatusCode, code: &str, message: &str) -> JsonAnswer {
-    (status, json!({"error": {"code": code, "message": message}}).to_string())
+    (
+        status,
+        json!({"error": {"code": code, "message": message}}).to_string(),
+    )
 }
 
 fn domain_error(e: IamError) -> JsonAnswer {
@@ -69,18 +72,27 @@ pub(crate) fn assume_role_as_service(service: &IamService, body: &Bytes) -> Json
         let request = ServiceAssumeRole {
             service: required(&doc, "service")?,
             role_arn: required(&doc, "role_arn")?,
-            session_name: string(&doc, "session_name").unwrap_or_else(|| "ironiam-service-session".to_string()),
+            session_name: string(&doc, "session_name")
+                .unwrap_or_else(|| "ironiam-service-session".to_string()),
             source_account: string(&doc, "source_account"),
             source_arn: string(&doc, "source_arn"),
             duration_seconds: doc.get("duration_seconds").and_then(Value::as_i64),
         };
         check_session_name(&request.session_name)?;
         let region = string(&doc, "region");
-        let is_region = |r: &str| (1..=32).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let is_region = |r: &str| {
+            (1..=32).contains(&r.len())
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
         if region.as_deref().is_some_and(|r| !is_region(r)) {
-            return Err(bad_request("\"region\" must be a region name such as us-east-1"));
+            return Err(bad_request(
+                "\"region\" must be a region name such as us-east-1",
+            ));
         }
-        let issued = service.assume_role_as_service(&request).map_err(domain_error)?;
+        let issued = service
+            .assume_role_as_service(&request)
+            .map_err(domain_error)?;
         if let Err(e) = service.note_role_session_use(&issued.claims, region.as_deref()) {
             tracing::warn!(error = %e, "could not record a role's use");
         }
@@ -105,11 +117,19 @@ pub(crate) fn assume_role_as_service(service: &IamService, body: &Bytes) -> Json
 /// `[\w+=,.@-]*`), by decoding it through AssumeRole's own model: the same
 /// rule and AWS's ValidationError message, written once.
 fn check_session_name(name: &str) -> Result<(), JsonAnswer> {
-    let Some(op) = ironiam_protocol::operation(Some(ironiam_protocol::Service::Sts), "AssumeRole") else {
-        return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", "AssumeRole is missing from the model"));
+    let Some(op) = ironiam_protocol::operation(Some(ironiam_protocol::Service::Sts), "AssumeRole")
+    else {
+        return Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalFailure",
+            "AssumeRole is missing from the model",
+        ));
     };
     let params = [
-        ("RoleArn".to_string(), "arn:aws:iam::123456789012:role/placeholder".to_string()),
+        (
+            "RoleArn".to_string(),
+            "arn:aws:iam::123456789012:role/placeholder".to_string(),
+        ),
         ("RoleSessionName".to_string(), name.to_string()),
     ];
     match ironiam_protocol::decode_input(op, &params) {
@@ -127,8 +147,12 @@ fn check_session_name(name: &str) -> Result<(), JsonAnswer> {
 fn context_of(doc: &Value) -> Result<Context, JsonAnswer> {
     use ironiam_core::simulate::{MAX_CONTEXT_VALUES, MAX_CONTEXT_VALUE_CHARS};
     let mut context = Context::new();
-    let Some(entries) = doc.get("context") else { return Ok(context) };
-    let entries = entries.as_object().ok_or_else(|| bad_request("\"context\" must be an object of key → value(s)"))?;
+    let Some(entries) = doc.get("context") else {
+        return Ok(context);
+    };
+    let entries = entries
+        .as_object()
+        .ok_or_else(|| bad_request("\"context\" must be an object of key → value(s)"))?;
     let mut count = 0usize;
     for (key, value) in entries {
         let values = match value {
@@ -141,13 +165,22 @@ fn context_of(doc: &Value) -> Result<Context, JsonAnswer> {
                 })
                 .collect(),
             Value::Bool(_) | Value::Number(_) => vec![value.to_string()],
-            _ => return Err(bad_request(&format!("context key {key}: expected a string or a list of strings"))),
+            _ => {
+                return Err(bad_request(&format!(
+                    "context key {key}: expected a string or a list of strings"
+                )))
+            }
         };
         count = count.saturating_add(values.len());
         if count > MAX_CONTEXT_VALUES {
-            return Err(bad_request(&format!("\"context\" holds more than {MAX_CONTEXT_VALUES} values")));
+            return Err(bad_request(&format!(
+                "\"context\" holds more than {MAX_CONTEXT_VALUES} values"
+            )));
         }
-        if let Some(long) = values.iter().find(|v| v.chars().count() > MAX_CONTEXT_VALUE_CHARS) {
+        if let Some(long) = values
+            .iter()
+            .find(|v| v.chars().count() > MAX_CONTEXT_VALUE_CHARS)
+        {
             return Err(bad_request(&format!(
                 "context key {key}: a value of {} characters; at most {MAX_CONTEXT_VALUE_CHARS} are allowed",
                 long.chars().count()
@@ -159,25 +192,56 @@ fn context_of(doc: &Value) -> Result<Context, JsonAnswer> {
 }
 
 /// The caller of a signed request given as JSON, verified with SigV4.
-fn signed_caller(service: &IamService, authenticator: &Authenticator, doc: &Value) -> Result<Caller, JsonAnswer> {
+fn signed_caller(
+    service: &IamService,
+    authenticator: &Authenticator,
+    doc: &Value,
+) -> Result<Caller, JsonAnswer> {
     let method = string(doc, "method").unwrap_or_else(|| "POST".to_string());
     let path = string(doc, "path").unwrap_or_else(|| "/".to_string());
     let query = string(doc, "query").unwrap_or_default();
     let body = string(doc, "body").unwrap_or_default();
     let headers: Vec<(String, String)> = match doc.get("headers") {
-        Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect(),
         Some(Value::Array(pairs)) => pairs
             .iter()
-            .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_str()?.to_string())))
+            .filter_map(|p| {
+                Some((
+                    p.get(0)?.as_str()?.to_string(),
+                    p.get(1)?.as_str()?.to_string(),
+                ))
+            })
             .collect(),
-        _ => return Err(bad_request("\"signed_request.headers\" must be an object or a list of [name, value] pairs")),
+        _ => {
+            return Err(bad_request(
+                "\"signed_request.headers\" must be an object or a list of [name, value] pairs",
+            ))
+        }
     };
-    let borrowed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    let req = HttpRequest { method: &method, path: &path, query: &query, headers: &borrowed, body: body.as_bytes() };
+    let borrowed: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let req = HttpRequest {
+        method: &method,
+        path: &path,
+        query: &query,
+        headers: &borrowed,
+        body: body.as_bytes(),
+    };
     authenticator
         .authenticate(service, AuthMode::Verify, &req)
         .map(|a| a.caller)
-        .map_err(|e| error(StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN), e.code(), &e.message()))
+        .map_err(|e| {
+            error(
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN),
+                e.code(),
+                &e.message(),
+            )
+        })
 }
 
 /// The longest `resource` of `/_ironiam/authorize`: 2,048 characters, the
@@ -224,13 +288,21 @@ fn check_authorize_sizes(resource: &str, resource_policy: Option<&str>) -> Resul
 /// `InvalidInput` for a resource or resource policy beyond AWS's sizes, or a
 /// decision that needs more work than a request may use (the evaluation
 /// budget of `ironiam_policy::budget`).
-pub(crate) fn authorize(service: &IamService, authenticator: &Authenticator, body: &Bytes) -> JsonAnswer {
+pub(crate) fn authorize(
+    service: &IamService,
+    authenticator: &Authenticator,
+    body: &Bytes,
+) -> JsonAnswer {
     let run = || -> Result<JsonAnswer, JsonAnswer> {
         let doc = parse(body)?;
         let caller = match (string(&doc, "principal"), doc.get("signed_request")) {
             (Some(arn), None) => service.caller_for_arn(&arn).map_err(domain_error)?,
             (None, Some(signed)) => signed_caller(service, authenticator, signed)?,
-            _ => return Err(bad_request("give exactly one of \"principal\" (an ARN) and \"signed_request\"")),
+            _ => {
+                return Err(bad_request(
+                    "give exactly one of \"principal\" (an ARN) and \"signed_request\"",
+                ))
+            }
         };
         let request = AuthzRequest {
             action: required(&doc, "action")?,
@@ -244,7 +316,9 @@ pub(crate) fn authorize(service: &IamService, authenticator: &Authenticator, bod
             Some(other) => Some(other.to_string()),
         };
         check_authorize_sizes(&request.resource, resource_policy.as_deref())?;
-        let decision = service.authorize_with_resource_policy(&caller, &request, resource_policy.as_deref()).map_err(domain_error)?;
+        let decision = service
+            .authorize_with_resource_policy(&caller, &request, resource_policy.as_deref())
+            .map_err(domain_error)?;
         let matched: Vec<Value> = decision
             .matched
             .iter()
@@ -258,7 +332,9 @@ pub(crate) fn authorize(service: &IamService, authenticator: &Authenticator, bod
                 })
             })
             .collect();
-        let message = (!decision.is_allowed()).then(|| access_denied_message(&caller.arn, &request.action, &request.resource, &decision));
+        let message = (!decision.is_allowed()).then(|| {
+            access_denied_message(&caller.arn, &request.action, &request.resource, &decision)
+        });
         Ok((
             StatusCode::OK,
             json!({

@@ -96,8 +96,14 @@ impl AuditLog {
         let counted = metrics.clone();
         let writer = std::thread::Builder::new()
             .name("ironiam-audit".into())
-            .spawn(move || write_records(records, BufWriter::with_capacity(64 * 1024, out), &counted))?;
-        Ok(AuditLog { queue, writer: Mutex::new(Some(writer)), metrics })
+            .spawn(move || {
+                write_records(records, BufWriter::with_capacity(64 * 1024, out), &counted)
+            })?;
+        Ok(AuditLog {
+            queue,
+            writer: Mutex::new(Some(writer)),
+            metrics,
+        })
     }
 
     /// Queues a record without waiting; a full queue drops it.
@@ -108,7 +114,10 @@ impl AuditLog {
                 let before = self.metrics.audit_dropped();
                 // One warning per thousand drops: the log must not flood too.
                 if before.checked_rem(1000) == Some(0) {
-                    tracing::warn!(dropped = before + 1, "the audit log writer is behind: records dropped");
+                    tracing::warn!(
+                        dropped = before + 1,
+                        "the audit log writer is behind: records dropped"
+                    );
                 }
             }
             Err(TrySendError::Disconnected(_)) => {
@@ -120,7 +129,9 @@ impl AuditLog {
     /// Writes and flushes everything queued, then stops the writer (a clean
     /// stop; records submitted afterwards are dropped).
     pub fn shutdown(&self) {
-        let Some(writer) = self.writer.lock().take() else { return };
+        let Some(writer) = self.writer.lock().take() else {
+            return;
+        };
         // Waits for room: at shutdown, losing the tail would be worse.
         if self.queue.send(Message::Stop).is_ok() && writer.join().is_err() {
             tracing::error!("the audit log writer failed");
@@ -134,7 +145,11 @@ impl AuditLog {
 /// throughput on two cores); records wait at most this long in the queue.
 const POLL_EVERY: Duration = Duration::from_millis(20);
 
-fn write_records(records: Receiver<Message>, mut out: BufWriter<Box<dyn Write + Send>>, metrics: &Metrics) {
+fn write_records(
+    records: Receiver<Message>,
+    mut out: BufWriter<Box<dyn Write + Send>>,
+    metrics: &Metrics,
+) {
     let mut last_flush = Instant::now();
     let mut unflushed = false;
     let mut failures: u64 = 0;
@@ -216,7 +231,9 @@ pub(crate) struct AuditEvent {
 /// List, Simulate and Decode calls, and STS's AssumeRole calls (they change
 /// no resource).
 pub(crate) fn is_read_only(op: &OperationDef) -> bool {
-    ["Get", "List", "Simulate", "Decode"].iter().any(|p| op.name.starts_with(p))
+    ["Get", "List", "Simulate", "Decode"]
+        .iter()
+        .any(|p| op.name.starts_with(p))
         || (op.service == Service::Sts && op.name.starts_with("AssumeRole"))
 }
 
@@ -226,7 +243,8 @@ pub(crate) fn is_read_only(op: &OperationDef) -> bool {
 pub(crate) fn has_response_elements(op: &OperationDef) -> bool {
     !is_read_only(op)
         || (op.service == Service::Sts
-            && (op.name.starts_with("AssumeRole") || matches!(op.name, "GetSessionToken" | "GetFederationToken")))
+            && (op.name.starts_with("AssumeRole")
+                || matches!(op.name, "GetSessionToken" | "GetFederationToken")))
 }
 
 impl AuditEvent {
@@ -244,7 +262,11 @@ impl AuditEvent {
         field(out, "eventSource", source);
         field(out, "eventName", self.op.name);
         // IAM is global: CloudTrail records its calls in us-east-1.
-        field(out, "awsRegion", self.region.as_deref().unwrap_or("us-east-1"));
+        field(
+            out,
+            "awsRegion",
+            self.region.as_deref().unwrap_or("us-east-1"),
+        );
         match self.source_ip {
             Some(ip) => field(out, "sourceIPAddress", &ip.to_string()),
             None => out.extend_from_slice(b",\"sourceIPAddress\":null"),
@@ -270,7 +292,11 @@ impl AuditEvent {
         json_into(out, &response);
         field(out, "requestID", &self.request_id);
         field(out, "eventID", &event_id());
-        out.extend_from_slice(if is_read_only(self.op) { b",\"readOnly\":true" } else { b",\"readOnly\":false" });
+        out.extend_from_slice(if is_read_only(self.op) {
+            b",\"readOnly\":true"
+        } else {
+            b",\"readOnly\":false"
+        });
         out.extend_from_slice(b",\"eventType\":\"AwsApiCall\",\"managementEvent\":true");
         field(out, "recipientAccountId", &self.account_id);
         out.extend_from_slice(b",\"eventCategory\":\"Management\"}");
@@ -314,7 +340,11 @@ impl AuditEvent {
         field(out, "principalId", &caller.user_id);
         field(out, "arn", &caller.arn);
         field(out, "accountId", &caller.account_id);
-        if let Some(key) = self.access_key_id.as_deref().or(caller.session.as_ref().map(|s| s.access_key_id.as_str())) {
+        if let Some(key) = self
+            .access_key_id
+            .as_deref()
+            .or(caller.session.as_ref().map(|s| s.access_key_id.as_str()))
+        {
             field(out, "accessKeyId", key);
         }
         if let Identity::User { name } = &caller.identity {
@@ -322,7 +352,14 @@ impl AuditEvent {
         }
         if let Some(session) = &caller.session {
             out.extend_from_slice(b",\"sessionContext\":{");
-            if let (SessionKind::AssumedRole, Identity::AssumedRole { role_name, role_arn }) = (&session.kind, &caller.identity) {
+            if let (
+                SessionKind::AssumedRole,
+                Identity::AssumedRole {
+                    role_name,
+                    role_arn,
+                },
+            ) = (&session.kind, &caller.identity)
+            {
                 out.extend_from_slice(b"\"sessionIssuer\":{\"type\":\"Role\"");
                 field(out, "principalId", &session.principal_id);
                 field(out, "arn", role_arn);
@@ -424,7 +461,9 @@ fn write_structure(out: &mut Vec<u8>, input: &Input) -> bool {
     for (name, value) in input.iter() {
         let member_shape = shape.and_then(|s| s.member(name)).map(|m| m.shape);
         // A member the model does not know cannot be judged: leave it out.
-        let Some(member_shape) = member_shape else { continue };
+        let Some(member_shape) = member_shape else {
+            continue;
+        };
         if is_secret(name, member_shape) {
             continue;
         }
@@ -482,7 +521,9 @@ fn write_input_value(out: &mut Vec<u8>, value: &InputValue) {
 /// `responseElements`: the result XML read back with the operation's
 /// output shape; `null` when the operation has no output or it is empty.
 pub(crate) fn response_elements(op: &OperationDef, xml: &str) -> Value {
-    let (Some(shape), Some(nodes)) = (op.output, parse_xml(xml)) else { return Value::Null };
+    let (Some(shape), Some(nodes)) = (op.output, parse_xml(xml)) else {
+        return Value::Null;
+    };
     let map = structure_of_xml(shape, &nodes);
     if map.is_empty() {
         Value::Null
@@ -507,10 +548,22 @@ fn structure_of_xml(shape: &Shape, children: &[Node]) -> Map<String, Value> {
 fn xml_value(shape: &Shape, node: &Node) -> Value {
     match shape.kind {
         ShapeKind::Structure { .. } => Value::Object(structure_of_xml(shape, &node.children)),
-        ShapeKind::List { member, member_name } => Value::Array(
-            node.children.iter().filter(|n| n.name == member_name).map(|n| xml_value(member, n)).collect(),
+        ShapeKind::List {
+            member,
+            member_name,
+        } => Value::Array(
+            node.children
+                .iter()
+                .filter(|n| n.name == member_name)
+                .map(|n| xml_value(member, n))
+                .collect(),
         ),
-        ShapeKind::Map { key, value, key_name, value_name } => {
+        ShapeKind::Map {
+            key,
+            value,
+            key_name,
+            value_name,
+        } => {
             let mut map = Map::new();
             for entry in node.children.iter().filter(|n| n.name == "entry") {
                 let k = entry.children.iter().find(|n| n.name == key_name);
@@ -530,8 +583,13 @@ fn xml_value(shape: &Shape, node: &Node) -> Value {
             "false" => false.into(),
             other => other.into(),
         },
-        ShapeKind::Integer | ShapeKind::Long => node.text.parse::<i64>().map_or_else(|_| node.text.as_str().into(), Value::from),
-        ShapeKind::Timestamp => cloudtrail_date(&node.text).map_or_else(|| node.text.as_str().into(), Value::from),
+        ShapeKind::Integer | ShapeKind::Long => node
+            .text
+            .parse::<i64>()
+            .map_or_else(|_| node.text.as_str().into(), Value::from),
+        ShapeKind::Timestamp => {
+            cloudtrail_date(&node.text).map_or_else(|| node.text.as_str().into(), Value::from)
+        }
         ShapeKind::String | ShapeKind::Blob => node.text.as_str().into(),
     }
 }
@@ -541,10 +599,18 @@ fn xml_value(shape: &Shape, node: &Node) -> Value {
 /// `accessKey.createDate`, AssumeRole's `credentials.expiration`), in UTC.
 /// `None` for text that is not such a date.
 pub(crate) fn cloudtrail_date(iso: &str) -> Option<String> {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let b = iso.as_bytes();
     let digits = |range: std::ops::Range<usize>| -> Option<u32> { iso.get(range)?.parse().ok() };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
@@ -559,7 +625,9 @@ pub(crate) fn cloudtrail_date(iso: &str) -> Option<String> {
         12 => (12, "PM"),
         _ => (hour - 12, "PM"),
     };
-    Some(format!("{month} {day}, {year} {hour12}:{minute:02}:{second:02} {half}"))
+    Some(format!(
+        "{month} {day}, {year} {hour12}:{minute:02}:{second:02} {half}"
+    ))
 }
 
 /// An element of the result XML.
@@ -576,7 +644,11 @@ const MAX_DEPTH: usize = 32;
 /// attributes, comments or CDATA inside a result) into elements. `None`
 /// for anything else.
 fn parse_xml(xml: &str) -> Option<Vec<Node<'_>>> {
-    let mut stack: Vec<Node<'_>> = vec![Node { name: "", children: Vec::new(), text: String::new() }];
+    let mut stack: Vec<Node<'_>> = vec![Node {
+        name: "",
+        children: Vec::new(),
+        text: String::new(),
+    }];
     let mut rest = xml;
     while !rest.is_empty() {
         let Some(open) = rest.find('<') else {
@@ -597,7 +669,11 @@ fn parse_xml(xml: &str) -> Option<Vec<Node<'_>>> {
             stack.last_mut()?.children.push(node);
         } else if let Some(name) = tag.strip_suffix('/') {
             let name = name.split_whitespace().next()?;
-            stack.last_mut()?.children.push(Node { name, children: Vec::new(), text: String::new() });
+            stack.last_mut()?.children.push(Node {
+                name,
+                children: Vec::new(),
+                text: String::new(),
+            });
         } else if tag.starts_with('?') || tag.starts_with('!') {
             continue;
         } else {
@@ -605,7 +681,11 @@ fn parse_xml(xml: &str) -> Option<Vec<Node<'_>>> {
                 return None;
             }
             let name = tag.split_whitespace().next()?;
-            stack.push(Node { name, children: Vec::new(), text: String::new() });
+            stack.push(Node {
+                name,
+                children: Vec::new(),
+                text: String::new(),
+            });
         }
     }
     if stack.len() != 1 {
@@ -658,9 +738,16 @@ mod tests {
     use super::*;
     use ironiam_protocol::{decode_input, operation};
 
-    fn input(service: Service, action: &str, params: &[(&str, &str)]) -> (&'static OperationDef, Input) {
+    fn input(
+        service: Service,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> (&'static OperationDef, Input) {
         let op = operation(Some(service), action).unwrap();
-        let owned: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let owned: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         (op, decode_input(op, &owned).unwrap())
     }
 
@@ -689,7 +776,10 @@ mod tests {
         let (_, oidc) = input(
             Service::Iam,
             "GetOpenIDConnectProvider",
-            &[("OpenIDConnectProviderArn", "arn:aws:iam::123456789012:oidc-provider/example.com")],
+            &[(
+                "OpenIDConnectProviderArn",
+                "arn:aws:iam::123456789012:oidc-provider/example.com",
+            )],
         );
         assert_eq!(
             request_parameters(&oidc),
@@ -701,27 +791,58 @@ mod tests {
 
     #[test]
     fn passwords_and_tokens_never_reach_request_parameters() {
-        let (_, login) = input(Service::Iam, "CreateLoginProfile", &[("UserName", "alice"), ("Password", "pa55-W0rd!x")]);
-        assert_eq!(request_parameters(&login), serde_json::json!({"userName": "alice"}));
-        let (_, change) = input(Service::Iam, "ChangePassword", &[("OldPassword", "old-Secret1"), ("NewPassword", "new-Secret2")]);
+        let (_, login) = input(
+            Service::Iam,
+            "CreateLoginProfile",
+            &[("UserName", "alice"), ("Password", "pa55-W0rd!x")],
+        );
+        assert_eq!(
+            request_parameters(&login),
+            serde_json::json!({"userName": "alice"})
+        );
+        let (_, change) = input(
+            Service::Iam,
+            "ChangePassword",
+            &[
+                ("OldPassword", "old-Secret1"),
+                ("NewPassword", "new-Secret2"),
+            ],
+        );
         assert_eq!(request_parameters(&change), Value::Null);
-        let (_, update) = input(Service::Iam, "UpdateLoginProfile", &[("UserName", "bob"), ("Password", "upd-Secret3")]);
-        assert_eq!(request_parameters(&update), serde_json::json!({"userName": "bob"}));
+        let (_, update) = input(
+            Service::Iam,
+            "UpdateLoginProfile",
+            &[("UserName", "bob"), ("Password", "upd-Secret3")],
+        );
+        assert_eq!(
+            request_parameters(&update),
+            serde_json::json!({"userName": "bob"})
+        );
         let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
         let (_, web) = input(
             Service::Sts,
             "AssumeRoleWithWebIdentity",
-            &[("RoleArn", "arn:aws:iam::123456789012:role/web"), ("RoleSessionName", "web-session"), ("WebIdentityToken", token)],
+            &[
+                ("RoleArn", "arn:aws:iam::123456789012:role/web"),
+                ("RoleSessionName", "web-session"),
+                ("WebIdentityToken", token),
+            ],
         );
         let text = request_parameters(&web).to_string();
-        assert!(!text.contains(token) && !text.contains("webIdentityToken"), "{text}");
+        assert!(
+            !text.contains(token) && !text.contains("webIdentityToken"),
+            "{text}"
+        );
         assert!(text.contains("\"roleSessionName\":\"web-session\""));
         let (_, saml) = input(
             Service::Sts,
             "AssumeRoleWithSAML",
             &[
                 ("RoleArn", "arn:aws:iam::123456789012:role/saml"),
-                ("PrincipalArn", "arn:aws:iam::123456789012:saml-provider/idp"),
+                (
+                    "PrincipalArn",
+                    "arn:aws:iam::123456789012:saml-provider/idp",
+                ),
                 ("SAMLAssertion", "PHNhbWw+c2VjcmV0PC9zYW1sPg=="),
             ],
         );
@@ -729,7 +850,11 @@ mod tests {
         let (_, cert) = input(
             Service::Iam,
             "UploadServerCertificate",
-            &[("ServerCertificateName", "c"), ("CertificateBody", "-----BEGIN CERTIFICATE-----x"), ("PrivateKey", "-----BEGIN PRIVATE KEY-----SECRET")],
+            &[
+                ("ServerCertificateName", "c"),
+                ("CertificateBody", "-----BEGIN CERTIFICATE-----x"),
+                ("PrivateKey", "-----BEGIN PRIVATE KEY-----SECRET"),
+            ],
         );
         assert!(!request_parameters(&cert).to_string().contains("SECRET"));
     }
@@ -738,23 +863,88 @@ mod tests {
     fn the_model_marks_every_secret_member_sensitive() {
         // The deny-list is the model's `sensitive` flag: check it covers the
         // secrets ironiam handles, so a model change cannot silently drop one.
-        let member = |service, action: &str, shape_of: &dyn Fn(&'static OperationDef) -> Option<&'static Shape>, name: &str| {
+        let member = |service,
+                      action: &str,
+                      shape_of: &dyn Fn(&'static OperationDef) -> Option<&'static Shape>,
+                      name: &str| {
             let op = operation(Some(service), action).unwrap();
-            shape_of(op).and_then(|s| s.member(name)).map(|m| m.shape.sensitive)
+            shape_of(op)
+                .and_then(|s| s.member(name))
+                .map(|m| m.shape.sensitive)
         };
         let input_of = |op: &'static OperationDef| op.input;
-        assert_eq!(member(Service::Iam, "CreateLoginProfile", &input_of, "Password"), Some(true));
-        assert_eq!(member(Service::Iam, "ChangePassword", &input_of, "NewPassword"), Some(true));
-        assert_eq!(member(Service::Iam, "ChangePassword", &input_of, "OldPassword"), Some(true));
-        assert_eq!(member(Service::Iam, "UploadServerCertificate", &input_of, "PrivateKey"), Some(true));
-        assert_eq!(member(Service::Sts, "AssumeRoleWithWebIdentity", &input_of, "WebIdentityToken"), Some(true));
-        assert_eq!(member(Service::Sts, "AssumeRoleWithSAML", &input_of, "SAMLAssertion"), Some(true));
-        let access_key = operation(Some(Service::Iam), "CreateAccessKey").and_then(|o| o.output).and_then(|s| s.member("AccessKey")).unwrap();
-        assert!(access_key.shape.member("SecretAccessKey").unwrap().shape.sensitive);
-        let credentials = operation(Some(Service::Sts), "AssumeRole").and_then(|o| o.output).and_then(|s| s.member("Credentials")).unwrap();
-        assert!(credentials.shape.member("SecretAccessKey").unwrap().shape.sensitive);
+        assert_eq!(
+            member(Service::Iam, "CreateLoginProfile", &input_of, "Password"),
+            Some(true)
+        );
+        assert_eq!(
+            member(Service::Iam, "ChangePassword", &input_of, "NewPassword"),
+            Some(true)
+        );
+        assert_eq!(
+            member(Service::Iam, "ChangePassword", &input_of, "OldPassword"),
+            Some(true)
+        );
+        assert_eq!(
+            member(
+                Service::Iam,
+                "UploadServerCertificate",
+                &input_of,
+                "PrivateKey"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            member(
+                Service::Sts,
+                "AssumeRoleWithWebIdentity",
+                &input_of,
+                "WebIdentityToken"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            member(
+                Service::Sts,
+                "AssumeRoleWithSAML",
+                &input_of,
+                "SAMLAssertion"
+            ),
+            Some(true)
+        );
+        let access_key = operation(Some(Service::Iam), "CreateAccessKey")
+            .and_then(|o| o.output)
+            .and_then(|s| s.member("AccessKey"))
+            .unwrap();
+        assert!(
+            access_key
+                .shape
+                .member("SecretAccessKey")
+                .unwrap()
+                .shape
+                .sensitive
+        );
+        let credentials = operation(Some(Service::Sts), "AssumeRole")
+            .and_then(|o| o.output)
+            .and_then(|s| s.member("Credentials"))
+            .unwrap();
+        assert!(
+            credentials
+                .shape
+                .member("SecretAccessKey")
+                .unwrap()
+                .shape
+                .sensitive
+        );
         // The session token is not marked: the explicit list covers it.
-        assert!(!credentials.shape.member("SessionToken").unwrap().shape.sensitive);
+        assert!(
+            !credentials
+                .shape
+                .member("SessionToken")
+                .unwrap()
+                .shape
+                .sensitive
+        );
         assert!(ALSO_SECRET.contains(&"SessionToken"));
     }
 
@@ -783,8 +973,15 @@ mod tests {
         );
         let list = operation(Some(Service::Iam), "ListRoles").unwrap();
         let xml = "<Roles/><IsTruncated>false</IsTruncated>";
-        assert_eq!(response_elements(list, xml), serde_json::json!({"roles": [], "isTruncated": false}));
-        assert_eq!(response_elements(list, "<Roles><member>"), Value::Null, "broken XML is not guessed at");
+        assert_eq!(
+            response_elements(list, xml),
+            serde_json::json!({"roles": [], "isTruncated": false})
+        );
+        assert_eq!(
+            response_elements(list, "<Roles><member>"),
+            Value::Null,
+            "broken XML is not guessed at"
+        );
     }
 
     #[test]
@@ -805,33 +1002,67 @@ mod tests {
                    <PackedPolicySize>6</PackedPolicySize>";
         let elements = response_elements(assume, xml);
         let text = elements.to_string();
-        assert!(!text.contains("SECRETKEY") && !text.contains("TOKENTOKEN"), "{text}");
-        assert_eq!(elements["credentials"], serde_json::json!({"accessKeyId": "ASIAEXAMPLE", "expiration": "Jan 2, 2026 12:30:00 AM"}));
-        assert_eq!(elements["assumedRoleUser"]["assumedRoleId"], "AROAEXAMPLE:s");
+        assert!(
+            !text.contains("SECRETKEY") && !text.contains("TOKENTOKEN"),
+            "{text}"
+        );
+        assert_eq!(
+            elements["credentials"],
+            serde_json::json!({"accessKeyId": "ASIAEXAMPLE", "expiration": "Jan 2, 2026 12:30:00 AM"})
+        );
+        assert_eq!(
+            elements["assumedRoleUser"]["assumedRoleId"],
+            "AROAEXAMPLE:s"
+        );
         assert_eq!(elements["packedPolicySize"], 6);
     }
 
     #[test]
     fn read_only_calls_and_their_response_elements() {
         let op = |s, n| operation(Some(s), n).unwrap();
-        assert!(is_read_only(op(Service::Iam, "GetRole")) && !has_response_elements(op(Service::Iam, "GetRole")));
+        assert!(
+            is_read_only(op(Service::Iam, "GetRole"))
+                && !has_response_elements(op(Service::Iam, "GetRole"))
+        );
         assert!(is_read_only(op(Service::Iam, "ListAttachedRolePolicies")));
-        assert!(!is_read_only(op(Service::Iam, "AttachRolePolicy")) && has_response_elements(op(Service::Iam, "CreateRole")));
-        assert!(is_read_only(op(Service::Sts, "AssumeRole")) && has_response_elements(op(Service::Sts, "AssumeRole")));
-        assert!(!has_response_elements(op(Service::Sts, "GetCallerIdentity")));
+        assert!(
+            !is_read_only(op(Service::Iam, "AttachRolePolicy"))
+                && has_response_elements(op(Service::Iam, "CreateRole"))
+        );
+        assert!(
+            is_read_only(op(Service::Sts, "AssumeRole"))
+                && has_response_elements(op(Service::Sts, "AssumeRole"))
+        );
+        assert!(!has_response_elements(op(
+            Service::Sts,
+            "GetCallerIdentity"
+        )));
     }
 
     #[test]
     fn dates_as_cloudtrail_prints_them() {
-        assert_eq!(cloudtrail_date("2024-07-30T21:53:13Z").as_deref(), Some("Jul 30, 2024 9:53:13 PM"));
-        assert_eq!(cloudtrail_date("2026-11-26T00:00:09Z").as_deref(), Some("Nov 26, 2026 12:00:09 AM"));
-        assert_eq!(cloudtrail_date("2026-11-26T12:10:00.123Z").as_deref(), Some("Nov 26, 2026 12:10:00 PM"));
+        assert_eq!(
+            cloudtrail_date("2024-07-30T21:53:13Z").as_deref(),
+            Some("Jul 30, 2024 9:53:13 PM")
+        );
+        assert_eq!(
+            cloudtrail_date("2026-11-26T00:00:09Z").as_deref(),
+            Some("Nov 26, 2026 12:00:09 AM")
+        );
+        assert_eq!(
+            cloudtrail_date("2026-11-26T12:10:00.123Z").as_deref(),
+            Some("Nov 26, 2026 12:10:00 PM")
+        );
         assert_eq!(cloudtrail_date("yesterday"), None);
     }
 
     #[test]
     fn a_record_is_one_line_of_json_with_cloudtrail_fields() {
-        let (op, create) = input(Service::Iam, "CreateLoginProfile", &[("UserName", "alice"), ("Password", "pa55-W0rd!x")]);
+        let (op, create) = input(
+            Service::Iam,
+            "CreateLoginProfile",
+            &[("UserName", "alice"), ("Password", "pa55-W0rd!x")],
+        );
         let event = AuditEvent {
             time: 1_795_998_080,
             op,
@@ -856,8 +1087,14 @@ mod tests {
         assert_eq!(record["userAgent"], "agent \"quoted\"\n");
         assert_eq!(record["userIdentity"]["type"], "Root");
         assert_eq!(record["userIdentity"]["accessKeyId"], "AKIAROOT");
-        assert_eq!(record["requestParameters"], serde_json::json!({"userName": "alice"}));
-        assert_eq!(record["responseElements"]["loginProfile"]["createDate"], "Nov 30, 2026 12:21:20 AM");
+        assert_eq!(
+            record["requestParameters"],
+            serde_json::json!({"userName": "alice"})
+        );
+        assert_eq!(
+            record["responseElements"]["loginProfile"]["createDate"],
+            "Nov 30, 2026 12:21:20 AM"
+        );
         assert_eq!(record["readOnly"], false);
         assert!(record.get("errorCode").is_none());
         assert!(!String::from_utf8_lossy(&line).contains("pa55"));

@@ -66,7 +66,9 @@ impl FromStr for AuthMode {
             "verify" => Ok(AuthMode::Verify),
             "soft" => Ok(AuthMode::Soft),
             "enforce" => Ok(AuthMode::Enforce),
-            other => Err(format!("unknown auth mode `{other}` (expected off, verify, soft or enforce)")),
+            other => Err(format!(
+                "unknown auth mode `{other}` (expected off, verify, soft or enforce)"
+            )),
         }
     }
 }
@@ -107,13 +109,24 @@ fn lookup_failed(e: ironiam_core::IamError) -> AuthError {
 impl Authenticator {
     /// Who made `req`. With [`AuthMode::Off`] nothing is verified and this
     /// never fails.
-    pub(crate) fn authenticate(&self, service: &IamService, mode: AuthMode, req: &HttpRequest<'_>) -> Result<Authenticated, AuthError> {
+    pub(crate) fn authenticate(
+        &self,
+        service: &IamService,
+        mode: AuthMode,
+        req: &HttpRequest<'_>,
+    ) -> Result<Authenticated, AuthError> {
         self.authenticate_at(service, mode, req, service.clock().now())
     }
 
     /// [`Self::authenticate`], judging the signature's date against `now`
     /// (epoch seconds) instead of the service clock.
-    pub(crate) fn authenticate_at(&self, service: &IamService, mode: AuthMode, req: &HttpRequest<'_>, now: i64) -> Result<Authenticated, AuthError> {
+    pub(crate) fn authenticate_at(
+        &self,
+        service: &IamService,
+        mode: AuthMode,
+        req: &HttpRequest<'_>,
+        now: i64,
+    ) -> Result<Authenticated, AuthError> {
         if !mode.verifies() {
             return Ok(identify_unverified(service, req));
         }
@@ -128,12 +141,20 @@ impl Authenticator {
         // operations unless MFA authentication information is included";
         // ironiam has no MFA devices, so they never can, and IAM answers
         // such requests as it answers an invalid token.
-        let from_get_session_token = credentials.caller.session.as_ref().is_some_and(|s| s.kind == SessionKind::SessionToken);
+        let from_get_session_token = credentials
+            .caller
+            .session
+            .as_ref()
+            .is_some_and(|s| s.kind == SessionKind::SessionToken);
         if from_get_session_token && signed.service() == "iam" {
             return Err(AuthError::InvalidClientTokenId);
         }
         if credentials.is_user_key {
-            if let Err(e) = service.note_access_key_use(signed.access_key_id(), signed.service(), signed.region()) {
+            if let Err(e) = service.note_access_key_use(
+                signed.access_key_id(),
+                signed.service(),
+                signed.region(),
+            ) {
                 tracing::warn!(error = %e, "could not record an access key's use");
             }
         }
@@ -144,7 +165,11 @@ impl Authenticator {
                 tracing::warn!(error = %e, "could not record a role's use");
             }
         }
-        Ok(Authenticated { caller: credentials.caller, region: Some(signed.region().to_string()), secure: false })
+        Ok(Authenticated {
+            caller: credentials.caller,
+            region: Some(signed.region().to_string()),
+            secure: false,
+        })
     }
 }
 
@@ -152,11 +177,20 @@ impl Authenticator {
 /// the default account's root for anything else.
 fn identify_unverified(service: &IamService, req: &HttpRequest<'_>) -> Authenticated {
     let Ok(Some(signed)) = ironiam_sigv4::parse(req) else {
-        return Authenticated { caller: service.default_caller(), region: None, secure: false };
+        return Authenticated {
+            caller: service.default_caller(),
+            region: None,
+            secure: false,
+        };
     };
-    let caller = match service.resolve_credentials(signed.access_key_id(), signed.security_token()) {
+    let caller = match service.resolve_credentials(signed.access_key_id(), signed.security_token())
+    {
         Ok(Ok(credentials)) => credentials.caller,
         _ => service.default_caller(),
     };
-    Authenticated { caller, region: Some(signed.region().to_string()), secure: false }
+    Authenticated {
+        caller,
+        region: Some(signed.region().to_string()),
+        secure: false,
+    }
 }

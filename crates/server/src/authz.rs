@@ -26,15 +26,27 @@ pub(crate) struct ConsoleAuthorizer {
 }
 
 impl ironiam_console::Authorizer for ConsoleAuthorizer {
-    fn authorize(&self, service: &IamService, caller: &Caller, operation: &str, params: &[(&str, &str)]) -> Result<(), IamError> {
+    fn authorize(
+        &self,
+        service: &IamService,
+        caller: &Caller,
+        operation: &str,
+        params: &[(&str, &str)],
+    ) -> Result<(), IamError> {
         if !self.mode.authorizes() || caller.identity == Identity::Root {
             return Ok(());
         }
         let Some(def) = ironiam_protocol::operation(Some(Service::Iam), operation) else {
-            return Err(IamError::Internal(format!("the console asked about unknown operation {operation}")));
+            return Err(IamError::Internal(format!(
+                "the console asked about unknown operation {operation}"
+            )));
         };
-        let owned: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let input = ironiam_protocol::decode_input(def, &owned).map_err(|e| IamError::Validation(e.message()))?;
+        let owned: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let input = ironiam_protocol::decode_input(def, &owned)
+            .map_err(|e| IamError::Validation(e.message()))?;
         // The console is told nothing of its connection; it runs on the
         // operator's machine or behind their proxy, so no TLS is claimed.
         authorize(service, self.mode, false, caller, def, &input, None, false).1
@@ -102,7 +114,13 @@ pub(crate) fn authorize(
 }
 
 /// One authorization request decided for `mode`, as [`authorize`] answers.
-fn decide(service: &IamService, mode: AuthMode, encode: bool, caller: &Caller, request: &AuthzRequest) -> (Option<AuthzOutcome>, Result<(), IamError>) {
+fn decide(
+    service: &IamService,
+    mode: AuthMode,
+    encode: bool,
+    caller: &Caller,
+    request: &AuthzRequest,
+) -> (Option<AuthzOutcome>, Result<(), IamError>) {
     // The verdict alone on every request; the statements behind a denial
     // (for its message) only when there is one. Evaluated again, a denial
     // may meanwhile have become an allow: the request then goes on, as if
@@ -120,10 +138,18 @@ fn decide(service: &IamService, mode: AuthMode, encode: bool, caller: &Caller, r
         return (Some(AuthzOutcome::Allowed), Ok(()));
     }
     if mode == AuthMode::Soft {
-        let message = access_denied_message(&caller.arn, &request.action, &request.resource, &decision);
+        let message =
+            access_denied_message(&caller.arn, &request.action, &request.resource, &decision);
         tracing::warn!(target: "ironiam::audit", caller = %caller.arn, action = %request.action, resource = %request.resource, "soft mode: allowed a request enforce mode denies: {message}");
         return (Some(AuthzOutcome::SoftWouldDeny), Ok(()));
     }
-    let outcome = if decision.decision == EvalDecision::ExplicitDeny { AuthzOutcome::ExplicitDeny } else { AuthzOutcome::ImplicitDeny };
-    (Some(outcome), Err(service.access_denied(caller, request, &decision, encode)))
+    let outcome = if decision.decision == EvalDecision::ExplicitDeny {
+        AuthzOutcome::ExplicitDeny
+    } else {
+        AuthzOutcome::ImplicitDeny
+    };
+    (
+        Some(outcome),
+        Err(service.access_denied(caller, request, &decision, encode)),
+    )
 }

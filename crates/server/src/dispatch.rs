@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use ironiam_core::service::IamService;
 use ironiam_core::IamError;
-use ironiam_protocol::{decode_input, parse_form, resolve_operation, Input, OperationDef, Service, XmlWriter};
+use ironiam_protocol::{
+    decode_input, parse_form, resolve_operation, Input, OperationDef, Service, XmlWriter,
+};
 
 use crate::audit::{AuditEvent, AuditLog};
 use crate::auth::{AuthMode, Authenticated};
@@ -21,9 +23,19 @@ use crate::render_cache::RoleXmlCache;
 /// What the pipeline decided; the HTTP layer renders it.
 pub(crate) enum Answer {
     /// Success: the XML inside `<{Op}Result>`, if the operation has a result.
-    Ok { service: Service, operation: &'static str, result: Option<XmlWriter> },
+    Ok {
+        service: Service,
+        operation: &'static str,
+        result: Option<XmlWriter>,
+    },
     /// An AWS-shaped error.
-    Err { service: Option<Service>, status: u16, sender_fault: bool, code: &'static str, message: String },
+    Err {
+        service: Option<Service>,
+        status: u16,
+        sender_fault: bool,
+        code: &'static str,
+        message: String,
+    },
 }
 
 /// What the pipeline did with a request: the answer, and what the metrics
@@ -44,7 +56,13 @@ pub(crate) struct Outcome {
 impl From<Answer> for Outcome {
     /// A request answered before the pipeline knew its operation.
     fn from(answer: Answer) -> Self {
-        Outcome { answer, op: None, input: None, authenticated: None, decision: None }
+        Outcome {
+            answer,
+            op: None,
+            input: None,
+            authenticated: None,
+            decision: None,
+        }
     }
 }
 
@@ -52,8 +70,16 @@ impl Outcome {
     /// A request refused before dispatch (its signature failed): the
     /// operation it asked for is still read, for the metrics and the log.
     pub(crate) fn refused(answer: Answer, scope: Option<Service>, raw_params: &[u8]) -> Self {
-        let op = parse_form(raw_params).ok().and_then(|params| resolve_operation(scope, &params).ok());
-        Outcome { answer, op, input: None, authenticated: None, decision: None }
+        let op = parse_form(raw_params)
+            .ok()
+            .and_then(|params| resolve_operation(scope, &params).ok());
+        Outcome {
+            answer,
+            op,
+            input: None,
+            authenticated: None,
+            decision: None,
+        }
     }
 
     /// The HTTP status the answer is sent with.
@@ -66,7 +92,13 @@ impl Outcome {
 
     /// Counts the request in `metrics` and, with `--audit-log`, queues its
     /// record: the one place every API request passes after its answer.
-    pub(crate) fn observe(self, service: &IamService, metrics: &Metrics, audit: Option<&AuditLog>, facts: RequestFacts<'_>) {
+    pub(crate) fn observe(
+        self,
+        service: &IamService,
+        metrics: &Metrics,
+        audit: Option<&AuditLog>,
+        facts: RequestFacts<'_>,
+    ) {
         let status = self.status();
         metrics.record_request(self.op, status, facts.elapsed);
         if let Some(decision) = self.decision {
@@ -74,9 +106,16 @@ impl Outcome {
         }
         // Requests whose operation is unknown (unreadable, or not IAM or
         // STS) have no event name: CloudTrail has no record for them either.
-        let (Some(audit), Some(op)) = (audit, self.op) else { return };
+        let (Some(audit), Some(op)) = (audit, self.op) else {
+            return;
+        };
         let (result_xml, error) = match self.answer {
-            Answer::Ok { result, .. } => (result.filter(|_| crate::audit::has_response_elements(op)).map(XmlWriter::into_string), None),
+            Answer::Ok { result, .. } => (
+                result
+                    .filter(|_| crate::audit::has_response_elements(op))
+                    .map(XmlWriter::into_string),
+                None,
+            ),
             Answer::Err { code, message, .. } => (None, Some((code, message))),
         };
         let (caller, region) = match self.authenticated {
@@ -92,7 +131,11 @@ impl Outcome {
             op,
             region,
             source_ip: facts.peer.map(|p| p.ip()),
-            user_agent: facts.headers.get(hyper::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+            user_agent: facts
+                .headers
+                .get(hyper::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
             caller,
             access_key_id: access_key_id(facts.headers, facts.query),
             input: self.input,
@@ -118,18 +161,34 @@ pub(crate) struct RequestFacts<'a> {
 /// The access key id a request is signed with (Authorization header or
 /// presigned `X-Amz-Credential`); an id, never a secret.
 fn access_key_id(headers: &hyper::HeaderMap, query: Option<&str>) -> Option<String> {
-    if let Some(auth) = headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let credential = auth.split("Credential=").nth(1)?;
         return credential.split('/').next().map(str::to_string);
     }
-    let credential = query?.split('&').find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
+    let credential = query?
+        .split('&')
+        .find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
     let id = credential.split(['/', '%']).next()?;
     (!id.is_empty()).then(|| id.to_string())
 }
 
 impl Answer {
-    pub(crate) fn error(status: u16, sender_fault: bool, code: &'static str, message: &str) -> Self {
-        Answer::Err { service: None, status, sender_fault, code, message: message.to_string() }
+    pub(crate) fn error(
+        status: u16,
+        sender_fault: bool,
+        code: &'static str,
+        message: &str,
+    ) -> Self {
+        Answer::Err {
+            service: None,
+            status,
+            sender_fault,
+            code,
+            message: message.to_string(),
+        }
     }
 
     fn from_domain(service: Service, error: IamError) -> Self {
@@ -165,13 +224,14 @@ pub(crate) fn dispatch(
         code: e.code(),
         message: e.message(),
     };
-    let early = |answer: Answer, op: Option<&'static OperationDef>, authenticated: Authenticated| Outcome {
-        answer,
-        op,
-        input: None,
-        authenticated: Some(authenticated),
-        decision: None,
-    };
+    let early =
+        |answer: Answer, op: Option<&'static OperationDef>, authenticated: Authenticated| Outcome {
+            answer,
+            op,
+            input: None,
+            authenticated: Some(authenticated),
+            decision: None,
+        };
     let params = match parse_form(raw_params) {
         Ok(p) => p,
         Err(e) => return early(query_error(scope, e), None, authenticated),
@@ -185,8 +245,23 @@ pub(crate) fn dispatch(
         Err(e) => return early(query_error(Some(op.service), e), Some(op), authenticated),
     };
     let mut decision = None;
-    let answer = answer(service, roles_xml, mode, encode_denials, &authenticated, op, &input, &mut decision);
-    Outcome { answer, op: Some(op), input: Some(input), authenticated: Some(authenticated), decision }
+    let answer = answer(
+        service,
+        roles_xml,
+        mode,
+        encode_denials,
+        &authenticated,
+        op,
+        &input,
+        &mut decision,
+    );
+    Outcome {
+        answer,
+        op: Some(op),
+        input: Some(input),
+        authenticated: Some(authenticated),
+        decision,
+    }
 }
 
 /// Authorizes and handles a decoded request.
@@ -203,15 +278,34 @@ fn answer(
 ) -> Answer {
     let caller = &authenticated.caller;
     let region = authenticated.region.as_deref();
-    let (decided, authorized) = authorize(service, mode, encode_denials, caller, op, input, region, authenticated.secure);
+    let (decided, authorized) = authorize(
+        service,
+        mode,
+        encode_denials,
+        caller,
+        op,
+        input,
+        region,
+        authenticated.secure,
+    );
     *decision = decided;
     if let Err(denied) = authorized {
         return Answer::from_domain(op.service, denied);
     }
-    let ctx = Ctx { service, roles_xml, caller, mode, region };
+    let ctx = Ctx {
+        service,
+        roles_xml,
+        caller,
+        mode,
+        region,
+    };
     let result = crate::api::call(&ctx, op, input);
     match result {
-        Ok(result) => Answer::Ok { service: op.service, operation: op.name, result },
+        Ok(result) => Answer::Ok {
+            service: op.service,
+            operation: op.name,
+            result,
+        },
         Err(e) => Answer::from_domain(op.service, e),
     }
 }

@@ -15,8 +15,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use ironiam_core::clock::OffsetClock;
 use ironiam_core::ids::request_id;
 use ironiam_core::service::IamService;
-use ironiam_protocol::{write_error, write_success, Service, XmlWriter};
 use ironiam_core::service::{Caller, Identity};
+use ironiam_protocol::{write_error, write_success, Service, XmlWriter};
 use ironiam_sigv4::{AuthError, HttpRequest};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -25,8 +25,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::admin;
-use crate::auth::{AuthMode, Authenticated, Authenticator};
 use crate::audit::AuditLog;
+use crate::auth::{AuthMode, Authenticated, Authenticator};
 use crate::dispatch::{dispatch, Answer, Outcome, RequestFacts};
 use crate::metrics::Metrics;
 use crate::render_cache::RoleXmlCache;
@@ -75,7 +75,8 @@ type Reply = Response<Full<Bytes>>;
 
 fn xml_response(status: u16, request_id: &str, body: String) -> Reply {
     let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
     if let Ok(v) = HeaderValue::from_str(request_id) {
@@ -87,8 +88,13 @@ fn xml_response(status: u16, request_id: &str, body: String) -> Reply {
 /// The endpoints beside the AWS API that exist for test suites: they wipe
 /// state, move the clock, issue credentials as a service and answer
 /// authorization questions — closed unless the operator opens them.
-pub const TEST_ENDPOINTS: &[&str] =
-    &["/_ironiam/reset", "/moto-api/reset", "/_ironiam/clock", "/_ironiam/assume-role-as-service", "/_ironiam/authorize"];
+pub const TEST_ENDPOINTS: &[&str] = &[
+    "/_ironiam/reset",
+    "/moto-api/reset",
+    "/_ironiam/clock",
+    "/_ironiam/assume-role-as-service",
+    "/_ironiam/authorize",
+];
 
 /// How long a request body may take to arrive once its headers have.
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -98,7 +104,9 @@ fn json_error(status: StatusCode, code: &str, message: &str) -> Reply {
     let body = serde_json::json!({"error": {"code": code, "message": message}}).to_string();
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -123,10 +131,18 @@ fn is_cross_site(headers: &hyper::HeaderMap) -> bool {
             return true;
         }
     }
-    let Some(origin) = headers.get(hyper::header::ORIGIN) else { return false };
-    let host = headers.get(hyper::header::HOST).and_then(|h| h.to_str().ok());
+    let Some(origin) = headers.get(hyper::header::ORIGIN) else {
+        return false;
+    };
+    let host = headers
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok());
     // `Origin: scheme://host[:port]`; "null" (sandboxed frames, files) never matches.
-    let authority = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, a)| a);
+    let authority = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, a)| a);
     match (authority, host) {
         (Some(authority), Some(host)) => !authority.eq_ignore_ascii_case(host),
         _ => true,
@@ -136,20 +152,35 @@ fn is_cross_site(headers: &hyper::HeaderMap) -> bool {
 fn json_response(status: StatusCode, body: &'static str) -> Reply {
     let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
 /// The service named by a SigV4 credential scope (`AKID/DATE/REGION/SERVICE/aws4_request`),
 /// from the Authorization header or a presigned URL's `X-Amz-Credential`, as written.
-fn credential_scope_service<'a>(req_headers: &'a hyper::HeaderMap, query: Option<&'a str>) -> Option<std::borrow::Cow<'a, str>> {
-    if let Some(auth) = req_headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+fn credential_scope_service<'a>(
+    req_headers: &'a hyper::HeaderMap,
+    query: Option<&'a str>,
+) -> Option<std::borrow::Cow<'a, str>> {
+    if let Some(auth) = req_headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let credential = auth.split("Credential=").nth(1)?.split([',', ' ']).next()?;
         return credential.split('/').nth(3).map(std::borrow::Cow::Borrowed);
     }
-    let encoded = query?.split('&').find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
-    let decoded = percent_encoding::percent_decode_str(encoded).decode_utf8().ok()?;
-    decoded.split('/').nth(3).map(|s| std::borrow::Cow::Owned(s.to_string()))
+    let encoded = query?
+        .split('&')
+        .find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
+    let decoded = percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .ok()?;
+    decoded
+        .split('/')
+        .nth(3)
+        .map(|s| std::borrow::Cow::Owned(s.to_string()))
 }
 
 /// The service a credential scope names, if it is one ironiam serves.
@@ -189,26 +220,45 @@ impl App {
         // With authentication on, the console signs in and authorizes each
         // action as the API would; otherwise it acts as the default root.
         let console = if config.auth.verifies() && !config.console_without_sign_in {
-            ironiam_console::Console::with_sign_in(Box::new(crate::authz::ConsoleAuthorizer { mode: config.auth }))
+            ironiam_console::Console::with_sign_in(Box::new(crate::authz::ConsoleAuthorizer {
+                mode: config.auth,
+            }))
         } else {
             ironiam_console::Console::local()
         };
-        Arc::new(App { service, roles_xml: RoleXmlCache::new(), authenticator: Authenticator::default(), console, config })
+        Arc::new(App {
+            service,
+            roles_xml: RoleXmlCache::new(),
+            authenticator: Authenticator::default(),
+            console,
+            config,
+        })
     }
 
     /// `POST /_ironiam/clock?offset=SECONDS`: shifts the service clock from
     /// the system clock (test suites: see credentials expire).
     fn move_clock(&self, query: &str) -> Reply {
         let Some(clock) = &self.config.test_clock else {
-            return json_error(StatusCode::FORBIDDEN, "NotAvailable", "this server's clock cannot be moved");
+            return json_error(
+                StatusCode::FORBIDDEN,
+                "NotAvailable",
+                "this server's clock cannot be moved",
+            );
         };
-        let offset = query.split('&').find_map(|p| p.strip_prefix("offset=")).and_then(|v| v.parse::<i64>().ok());
+        let offset = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("offset="))
+            .and_then(|v| v.parse::<i64>().ok());
         match offset {
             Some(offset) => {
                 clock.set_offset(offset);
                 json_response(StatusCode::OK, "{\"status\":\"ok\"}")
             }
-            None => json_error(StatusCode::BAD_REQUEST, "InvalidInput", "expected ?offset=SECONDS"),
+            None => json_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidInput",
+                "expected ?offset=SECONDS",
+            ),
         }
     }
 
@@ -222,22 +272,50 @@ impl App {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         if !self.config.test_endpoints {
-            let how = if self.config.auth.verifies() { "start ironiam with --test-endpoints" } else { "start ironiam without --no-reset" };
-            return json_error(StatusCode::FORBIDDEN, "NotAvailable", &format!("the test-suite endpoints are off ({how})"));
+            let how = if self.config.auth.verifies() {
+                "start ironiam with --test-endpoints"
+            } else {
+                "start ironiam without --no-reset"
+            };
+            return json_error(
+                StatusCode::FORBIDDEN,
+                "NotAvailable",
+                &format!("the test-suite endpoints are off ({how})"),
+            );
         }
         if is_cross_site(req.headers()) {
             return cross_site_refusal_json();
         }
         let (parts, body) = req.into_parts();
-        let body = match tokio::time::timeout(BODY_READ_TIMEOUT, Limited::new(body, MAX_BODY_BYTES).collect()).await {
+        let body = match tokio::time::timeout(
+            BODY_READ_TIMEOUT,
+            Limited::new(body, MAX_BODY_BYTES).collect(),
+        )
+        .await
+        {
             Ok(Ok(collected)) => collected.to_bytes(),
-            _ => return json_error(StatusCode::BAD_REQUEST, "InvalidInput", "the body could not be read"),
+            _ => {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidInput",
+                    "the body could not be read",
+                )
+            }
         };
         let query = parts.uri.query().unwrap_or("");
         if self.config.auth.verifies() {
-            let headers: Vec<(&str, &str)> =
-                parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect();
-            let http = HttpRequest { method: parts.method.as_str(), path: parts.uri.path(), query, headers: &headers, body: &body };
+            let headers: Vec<(&str, &str)> = parts
+                .headers
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+                .collect();
+            let http = HttpRequest {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query,
+                headers: &headers,
+                body: &body,
+            };
             // Judged without the offset these endpoints set: the operator
             // signs with real time, and a clock moved ahead can be moved back.
             let offset = self.config.test_clock.as_ref().map_or(0, |c| c.offset());
@@ -261,7 +339,11 @@ impl App {
                 Ok(()) => (StatusCode::OK, "{\"status\":\"ok\"}".to_string()),
                 Err(e) => {
                     tracing::error!(error = %e, "reset failed");
-                    return json_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", "reset failed");
+                    return json_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "InternalFailure",
+                        "reset failed",
+                    );
                 }
             },
             "/_ironiam/clock" => return self.move_clock(query),
@@ -270,7 +352,9 @@ impl App {
         };
         let mut response = Response::new(Full::new(Bytes::from(text)));
         *response.status_mut() = status;
-        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         response
     }
 
@@ -296,7 +380,13 @@ impl App {
             return json_response(StatusCode::OK, "{\"status\":\"ok\"}");
         }
         if req.method() == Method::GET && req.uri().path() == "/_ironiam/metrics" {
-            return crate::metrics::endpoint(&self.service, &self.authenticator, self.config.auth, &self.config.metrics, &req);
+            return crate::metrics::endpoint(
+                &self.service,
+                &self.authenticator,
+                self.config.auth,
+                &self.config.metrics,
+                &req,
+            );
         }
         if req.method() == Method::POST && TEST_ENDPOINTS.contains(&req.uri().path()) {
             return self.test_endpoint(req).await;
@@ -313,13 +403,26 @@ impl App {
             // which feeds the body, so it cannot arrive while it blocks.
             if changes_state && multi_threaded() {
                 let (parts, body) = req.into_parts();
-                let body = match tokio::time::timeout(BODY_READ_TIMEOUT, Limited::new(body, MAX_BODY_BYTES).collect()).await {
+                let body = match tokio::time::timeout(
+                    BODY_READ_TIMEOUT,
+                    Limited::new(body, MAX_BODY_BYTES).collect(),
+                )
+                .await
+                {
                     Ok(Ok(collected)) => collected.to_bytes(),
-                    _ => return json_error(StatusCode::BAD_REQUEST, "InvalidInput", "the body could not be read"),
+                    _ => {
+                        return json_error(
+                            StatusCode::BAD_REQUEST,
+                            "InvalidInput",
+                            "the body could not be read",
+                        )
+                    }
                 };
                 let req = Request::from_parts(parts, Full::new(body));
                 let runtime = tokio::runtime::Handle::current();
-                return tokio::task::block_in_place(|| runtime.block_on(self.console.handle(&self.service, req)));
+                return tokio::task::block_in_place(|| {
+                    runtime.block_on(self.console.handle(&self.service, req))
+                });
             }
             return self.console.handle(&self.service, req).await;
         }
@@ -329,7 +432,13 @@ impl App {
         // a visitor's browser call the API (a GET through an image, a POST
         // through a form); with `--auth` on, a signature is needed anyway.
         if !self.config.auth.verifies() && is_cross_site(req.headers()) {
-            let body = write_error(Service::Iam, true, "AccessDenied", CROSS_SITE_MESSAGE, &request_id);
+            let body = write_error(
+                Service::Iam,
+                true,
+                "AccessDenied",
+                CROSS_SITE_MESSAGE,
+                &request_id,
+            );
             return xml_response(403, &request_id, body);
         }
         let (parts, body) = req.into_parts();
@@ -366,28 +475,67 @@ impl App {
             Ok(body) => {
                 // Header values that are not text cannot have been signed by
                 // an AWS client; they take no part in the signature.
-                let headers: Vec<(&str, &str)> =
-                    parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect();
-                let http = HttpRequest { method: parts.method.as_str(), path: parts.uri.path(), query, headers: &headers, body: &body };
-                // GET and presigned POST requests carry their parameters in the query string.
-                let params: &[u8] = if body.is_empty() { query.as_bytes() } else { &body };
-                let authenticated = match self.authenticator.authenticate(&self.service, self.config.auth, &http) {
-                    // The web identity token is the credential: AWS takes this one call unsigned.
-                    Err(AuthError::MissingAuthenticationToken) if is_unsigned_operation(params) => {
-                        Ok(Authenticated { caller: Caller::anonymous(), region: None, secure: false })
-                    }
-                    other => other,
+                let headers: Vec<(&str, &str)> = parts
+                    .headers
+                    .iter()
+                    .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+                    .collect();
+                let http = HttpRequest {
+                    method: parts.method.as_str(),
+                    path: parts.uri.path(),
+                    query,
+                    headers: &headers,
+                    body: &body,
                 };
+                // GET and presigned POST requests carry their parameters in the query string.
+                let params: &[u8] = if body.is_empty() {
+                    query.as_bytes()
+                } else {
+                    &body
+                };
+                let authenticated =
+                    match self
+                        .authenticator
+                        .authenticate(&self.service, self.config.auth, &http)
+                    {
+                        // The web identity token is the credential: AWS takes this one call unsigned.
+                        Err(AuthError::MissingAuthenticationToken)
+                            if is_unsigned_operation(params) =>
+                        {
+                            Ok(Authenticated {
+                                caller: Caller::anonymous(),
+                                region: None,
+                                secure: false,
+                            })
+                        }
+                        other => other,
+                    };
                 match authenticated {
                     _ if wrongly_scoped => Outcome::refused(wrong_scope(params), scope, params),
                     Err(e) => Outcome::refused(
-                        Answer::Err { service: scope, status: e.http_status(), sender_fault: e.is_sender_fault(), code: e.code(), message: e.message() },
+                        Answer::Err {
+                            service: scope,
+                            status: e.http_status(),
+                            sender_fault: e.is_sender_fault(),
+                            code: e.code(),
+                            message: e.message(),
+                        },
                         scope,
                         params,
                     ),
                     Ok(mut authenticated) => {
                         authenticated.secure = conn.is_some_and(|c| c.secure);
-                        let run = move || dispatch(&self.service, &self.roles_xml, self.config.auth, self.config.encode_denials, authenticated, scope, params);
+                        let run = move || {
+                            dispatch(
+                                &self.service,
+                                &self.roles_xml,
+                                self.config.auth,
+                                self.config.encode_denials,
+                                authenticated,
+                                scope,
+                                params,
+                            )
+                        };
                         if may_block(params) {
                             blocking(run)
                         } else {
@@ -398,20 +546,52 @@ impl App {
             }
         };
         let reply = match &outcome.answer {
-            Answer::Ok { service, operation, result } => {
+            Answer::Ok {
+                service,
+                operation,
+                result,
+            } => {
                 let body = match result {
-                    Some(xml) => write_success(*service, operation, &request_id, Some(&|w: &mut XmlWriter| w.append(xml.as_str()))),
+                    Some(xml) => write_success(
+                        *service,
+                        operation,
+                        &request_id,
+                        Some(&|w: &mut XmlWriter| w.append(xml.as_str())),
+                    ),
                     None => write_success(*service, operation, &request_id, None),
                 };
                 xml_response(200, &request_id, body)
             }
-            Answer::Err { service, status, sender_fault, code, message } => {
-                let body = write_error(service.or(scope).unwrap_or(Service::Iam), *sender_fault, code, message, &request_id);
+            Answer::Err {
+                service,
+                status,
+                sender_fault,
+                code,
+                message,
+            } => {
+                let body = write_error(
+                    service.or(scope).unwrap_or(Service::Iam),
+                    *sender_fault,
+                    code,
+                    message,
+                    &request_id,
+                );
                 xml_response(*status, &request_id, body)
             }
         };
-        let facts = RequestFacts { request_id: &request_id, elapsed: started.elapsed(), peer: conn.and_then(|c| c.peer), headers: &parts.headers, query: parts.uri.query() };
-        outcome.observe(&self.service, &self.config.metrics, self.config.audit.as_deref(), facts);
+        let facts = RequestFacts {
+            request_id: &request_id,
+            elapsed: started.elapsed(),
+            peer: conn.and_then(|c| c.peer),
+            headers: &parts.headers,
+            query: parts.uri.query(),
+        };
+        outcome.observe(
+            &self.service,
+            &self.config.metrics,
+            self.config.audit.as_deref(),
+            facts,
+        );
         reply
     }
 }
@@ -419,7 +599,8 @@ impl App {
 /// Whether this thread runs on a multi-threaded Tokio runtime (where a
 /// task may block its worker with `block_in_place`).
 fn multi_threaded() -> bool {
-    tokio::runtime::Handle::try_current().is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 /// Runs `f`, which may block its thread (a durable commit, an Argon2 hash),
@@ -444,14 +625,24 @@ fn may_block(params: &[u8]) -> bool {
         .split(|&b| b == b'&')
         .find_map(|pair| pair.strip_prefix(b"Action="))
         .unwrap_or_default();
-    const READS: [&[u8]; 5] = [b"Get", b"List", b"Simulate", b"AssumeRole", b"DecodeAuthorizationMessage"];
+    const READS: [&[u8]; 5] = [
+        b"Get",
+        b"List",
+        b"Simulate",
+        b"AssumeRole",
+        b"DecodeAuthorizationMessage",
+    ];
     !READS.iter().any(|prefix| action.starts_with(prefix))
 }
 
 /// Whether the request is `AssumeRoleWithWebIdentity`, which AWS accepts unsigned.
 fn is_unsigned_operation(params: &[u8]) -> bool {
     ironiam_protocol::parse_form(params)
-        .map(|pairs| pairs.iter().any(|(k, v)| k == "Action" && v == "AssumeRoleWithWebIdentity"))
+        .map(|pairs| {
+            pairs
+                .iter()
+                .any(|(k, v)| k == "Action" && v == "AssumeRoleWithWebIdentity")
+        })
         .unwrap_or(false)
 }
 
@@ -482,7 +673,11 @@ pub struct ServeOptions {
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        ServeOptions { tls: None, max_connections: DEFAULT_MAX_CONNECTIONS, header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT }
+        ServeOptions {
+            tls: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+        }
     }
 }
 
@@ -507,7 +702,8 @@ pub fn tls_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<rustls::ServerConfi
         return Err("the certificate file holds no certificate".into());
     }
     // The key's own error would quote nothing secret, but say no more than needed.
-    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| "the key file holds no PEM private key".to_string())?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem)
+        .map_err(|_| "the key file holds no PEM private key".to_string())?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -520,7 +716,12 @@ pub fn tls_config(cert_pem: &[u8], key_pem: &[u8]) -> Result<rustls::ServerConfi
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.
-pub async fn serve(listener: TcpListener, app: Arc<App>, options: ServeOptions, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let acceptor = options.tls.clone().map(tokio_rustls::TlsAcceptor::from);
@@ -552,22 +753,33 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, options: ServeOptions, 
         let timeout = options.header_read_timeout;
         tokio::spawn(async move {
             let _slot = slot;
-            let info = ConnInfo { peer: Some(peer), secure: acceptor.is_some() };
+            let info = ConnInfo {
+                peer: Some(peer),
+                secure: acceptor.is_some(),
+            };
             match acceptor {
                 None => serve_connection(TokioIo::new(stream), app, info, timeout).await,
-                Some(acceptor) => match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), app, info, timeout).await,
-                    Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
-                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                },
+                Some(acceptor) => {
+                    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            serve_connection(TokioIo::new(tls), app, info, timeout).await
+                        }
+                        Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
             }
         });
     }
 }
 
 /// Answers the requests of one connection.
-async fn serve_connection<I>(io: TokioIo<I>, app: Arc<App>, info: ConnInfo, header_read_timeout: Duration)
-where
+async fn serve_connection<I>(
+    io: TokioIo<I>,
+    app: Arc<App>,
+    info: ConnInfo,
+    header_read_timeout: Duration,
+) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = service_fn(move |req: Request<Incoming>| {
@@ -575,7 +787,9 @@ where
         async move { Ok::<_, Infallible>(app.handle_from(req, Some(info)).await) }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
     if let Err(e) = builder.serve_connection(io, service).await {
         tracing::debug!(error = %e, "connection ended with an error");
     }

@@ -19,5 +19,8 @@ mod render_cache;
 
 pub use audit::AuditLog;
 pub use auth::AuthMode;
-pub use http::{serve, tls_config, App, AppConfig, ConnInfo, ServeOptions, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, MAX_BODY_BYTES};
+pub use http::{
+    serve, tls_config, App, AppConfig, ConnInfo, ServeOptions, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, MAX_BODY_BYTES,
+};
 pub use metrics::{Metrics, GET_METRICS_ACTION};

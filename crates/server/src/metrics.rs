@@ -37,11 +37,15 @@ pub const GET_METRICS_ACTION: &str = "ironiam:GetMetrics";
 
 /// Upper bounds of the latency histograms' buckets, in seconds; one more
 /// bucket counts everything slower (`+Inf`).
-const BUCKETS_SECONDS: [f64; 16] =
-    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS_SECONDS: [f64; 16] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
 
 /// The HTTP statuses counted separately; any other one counts as `other`.
-const STATUSES: [u16; 14] = [200, 400, 401, 403, 404, 405, 409, 410, 413, 429, 500, 501, 503, 0];
+const STATUSES: [u16; 14] = [
+    200, 400, 401, 403, 404, 405, 409, 410, 413, 429, 500, 501, 503, 0,
+];
 
 /// What the authorize step decided about a request (`--auth soft|enforce`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +62,12 @@ pub(crate) enum AuthzOutcome {
 }
 
 impl AuthzOutcome {
-    const ALL: [AuthzOutcome; 4] =
-        [AuthzOutcome::Allowed, AuthzOutcome::ExplicitDeny, AuthzOutcome::ImplicitDeny, AuthzOutcome::SoftWouldDeny];
+    const ALL: [AuthzOutcome; 4] = [
+        AuthzOutcome::Allowed,
+        AuthzOutcome::ExplicitDeny,
+        AuthzOutcome::ImplicitDeny,
+        AuthzOutcome::SoftWouldDeny,
+    ];
 
     fn label(self) -> &'static str {
         match self {
@@ -80,12 +88,18 @@ struct Histogram {
 
 impl Histogram {
     fn new() -> Self {
-        Histogram { buckets: std::array::from_fn(|_| AtomicU64::new(0)), sum_nanos: AtomicU64::new(0) }
+        Histogram {
+            buckets: std::array::from_fn(|_| AtomicU64::new(0)),
+            sum_nanos: AtomicU64::new(0),
+        }
     }
 
     fn observe(&self, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
-        let slot = BUCKETS_SECONDS.iter().position(|&bound| seconds <= bound).unwrap_or(BUCKETS_SECONDS.len());
+        let slot = BUCKETS_SECONDS
+            .iter()
+            .position(|&bound| seconds <= bound)
+            .unwrap_or(BUCKETS_SECONDS.len());
         self.buckets[slot].fetch_add(1, Ordering::Relaxed);
         let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
@@ -102,13 +116,19 @@ impl Histogram {
         for (i, bucket) in self.buckets.iter().enumerate() {
             cumulative += bucket.load(Ordering::Relaxed);
             let _ = match BUCKETS_SECONDS.get(i) {
-                Some(bound) => writeln!(out, "{name}_bucket{{{labels}le=\"{bound}\"}} {cumulative}"),
+                Some(bound) => {
+                    writeln!(out, "{name}_bucket{{{labels}le=\"{bound}\"}} {cumulative}")
+                }
                 None => writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {cumulative}"),
             };
         }
         let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
         let labels = labels.trim_end_matches(',');
-        let set = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+        let set = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
         let _ = writeln!(out, "{name}_sum{set} {sum}");
         let _ = writeln!(out, "{name}_count{set} {cumulative}");
     }
@@ -152,13 +172,15 @@ fn slot_of(op: Option<&OperationDef>) -> usize {
         Service::Iam => 0,
         Service::Sts => Service::Iam.operations().len(),
     };
-    ops.binary_search_by(|o| o.name.cmp(op.name)).map_or(unknown, |i| base + i)
+    ops.binary_search_by(|o| o.name.cmp(op.name))
+        .map_or(unknown, |i| base + i)
 }
 
 /// The operation of slot `slot`, `None` for the unknown slot.
 fn op_at(slot: usize) -> Option<&'static OperationDef> {
     let iam = Service::Iam.operations();
-    iam.get(slot).or_else(|| Service::Sts.operations().get(slot.checked_sub(iam.len())?))
+    iam.get(slot)
+        .or_else(|| Service::Sts.operations().get(slot.checked_sub(iam.len())?))
 }
 
 impl Metrics {
@@ -179,7 +201,10 @@ impl Metrics {
     /// time from the headers' arrival to the answer.
     pub(crate) fn record_request(&self, op: Option<&OperationDef>, status: u16, elapsed: Duration) {
         let slot = slot_of(op);
-        let status_slot = STATUSES.iter().position(|&s| s == status).unwrap_or(STATUSES.len() - 1);
+        let status_slot = STATUSES
+            .iter()
+            .position(|&s| s == status)
+            .unwrap_or(STATUSES.len() - 1);
         if let Some(counter) = self.requests.get(slot * STATUSES.len() + status_slot) {
             counter.fetch_add(1, Ordering::Relaxed);
         }
@@ -190,7 +215,10 @@ impl Metrics {
 
     /// One decision of the authorize step.
     pub(crate) fn record_decision(&self, outcome: AuthzOutcome) {
-        let i = AuthzOutcome::ALL.iter().position(|&o| o == outcome).unwrap_or(0);
+        let i = AuthzOutcome::ALL
+            .iter()
+            .position(|&o| o == outcome)
+            .unwrap_or(0);
         self.decisions[i].fetch_add(1, Ordering::Relaxed);
     }
 
@@ -219,11 +247,18 @@ impl Metrics {
         for slot in 0..slots() {
             let (service, operation) = labels_of(slot);
             for (i, status) in STATUSES.iter().enumerate() {
-                let n = self.requests.get(slot * STATUSES.len() + i).map_or(0, |c| c.load(Ordering::Relaxed));
+                let n = self
+                    .requests
+                    .get(slot * STATUSES.len() + i)
+                    .map_or(0, |c| c.load(Ordering::Relaxed));
                 if n == 0 {
                     continue;
                 }
-                let status = if *status == 0 { "other".to_string() } else { status.to_string() };
+                let status = if *status == 0 {
+                    "other".to_string()
+                } else {
+                    status.to_string()
+                };
                 let _ = writeln!(
                     out,
                     "ironiam_requests_total{{service=\"{service}\",operation=\"{operation}\",status=\"{status}\"}} {n}"
@@ -237,22 +272,42 @@ impl Metrics {
                 continue;
             }
             let (service, operation) = labels_of(slot);
-            histogram.render(&mut out, "ironiam_request_duration_seconds", &format!("service=\"{service}\",operation=\"{operation}\","));
+            histogram.render(
+                &mut out,
+                "ironiam_request_duration_seconds",
+                &format!("service=\"{service}\",operation=\"{operation}\","),
+            );
         }
         out.push_str("# HELP ironiam_authorization_decisions_total Decisions of the authorize step (--auth soft|enforce), by outcome.\n");
         out.push_str("# TYPE ironiam_authorization_decisions_total counter\n");
         for (outcome, counter) in AuthzOutcome::ALL.iter().zip(&self.decisions) {
-            let _ = writeln!(out, "ironiam_authorization_decisions_total{{outcome=\"{}\"}} {}", outcome.label(), counter.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "ironiam_authorization_decisions_total{{outcome=\"{}\"}} {}",
+                outcome.label(),
+                counter.load(Ordering::Relaxed)
+            );
         }
         out.push_str("# HELP ironiam_storage_commit_duration_seconds Time the durable journal takes to write and commit one change.\n");
         out.push_str("# TYPE ironiam_storage_commit_duration_seconds histogram\n");
-        self.commits.render(&mut out, "ironiam_storage_commit_duration_seconds", "");
-        out.push_str("# HELP ironiam_audit_events_written_total Audit log records written (--audit-log).\n");
+        self.commits
+            .render(&mut out, "ironiam_storage_commit_duration_seconds", "");
+        out.push_str(
+            "# HELP ironiam_audit_events_written_total Audit log records written (--audit-log).\n",
+        );
         out.push_str("# TYPE ironiam_audit_events_written_total counter\n");
-        let _ = writeln!(out, "ironiam_audit_events_written_total {}", self.audit_written.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "ironiam_audit_events_written_total {}",
+            self.audit_written.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP ironiam_audit_events_dropped_total Audit log records dropped because the writer fell behind.\n");
         out.push_str("# TYPE ironiam_audit_events_dropped_total counter\n");
-        let _ = writeln!(out, "ironiam_audit_events_dropped_total {}", self.audit_dropped.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "ironiam_audit_events_dropped_total {}",
+            self.audit_dropped.load(Ordering::Relaxed)
+        );
         out
     }
 }
@@ -272,8 +327,11 @@ fn labels_of(slot: usize) -> (&'static str, &'static str) {
 
 fn text_response(status: u16, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::FORBIDDEN);
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::FORBIDDEN);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -292,8 +350,11 @@ pub(crate) fn endpoint<B>(
             let body = write_error(Service::Iam, true, code, message, &request_id);
             text_response(status, "text/xml", body)
         };
-        let headers: Vec<(&str, &str)> =
-            req.headers().iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect();
+        let headers: Vec<(&str, &str)> = req
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+            .collect();
         let http = HttpRequest {
             method: req.method().as_str(),
             path: req.uri().path(),
@@ -321,14 +382,26 @@ pub(crate) fn endpoint<B>(
             };
             if !allowed {
                 let message = match service.authorize(&caller, &request) {
-                    Ok(decision) => ironiam_core::authorize::access_denied_message(&caller.arn, GET_METRICS_ACTION, "*", &decision),
-                    Err(_) => format!("User: {} is not authorized to perform: {GET_METRICS_ACTION}", caller.arn),
+                    Ok(decision) => ironiam_core::authorize::access_denied_message(
+                        &caller.arn,
+                        GET_METRICS_ACTION,
+                        "*",
+                        &decision,
+                    ),
+                    Err(_) => format!(
+                        "User: {} is not authorized to perform: {GET_METRICS_ACTION}",
+                        caller.arn
+                    ),
                 };
                 return refuse(403, "AccessDenied", &message);
             }
         }
     }
-    text_response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render())
+    text_response(
+        200,
+        "text/plain; version=0.0.4; charset=utf-8",
+        metrics.render(),
+    )
 }
 
 #[cfg(test)]
@@ -360,17 +433,31 @@ mod tests {
         m.record_decision(AuthzOutcome::ImplicitDeny);
         m.record_commit(Duration::from_millis(2));
         let text = m.render();
-        assert!(text.contains("ironiam_requests_total{service=\"iam\",operation=\"GetRole\",status=\"200\"} 2\n"), "{text}");
-        assert!(text.contains("ironiam_requests_total{service=\"iam\",operation=\"GetRole\",status=\"404\"} 1\n"));
+        assert!(
+            text.contains(
+                "ironiam_requests_total{service=\"iam\",operation=\"GetRole\",status=\"200\"} 2\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(
+            "ironiam_requests_total{service=\"iam\",operation=\"GetRole\",status=\"404\"} 1\n"
+        ));
         assert!(text.contains("ironiam_requests_total{service=\"unknown\",operation=\"unknown\",status=\"other\"} 1\n"));
         assert!(text.contains("ironiam_request_duration_seconds_bucket{service=\"iam\",operation=\"GetRole\",le=\"0.0001\"} 1\n"));
         assert!(text.contains("ironiam_request_duration_seconds_bucket{service=\"iam\",operation=\"GetRole\",le=\"0.0005\"} 2\n"));
         assert!(text.contains("ironiam_request_duration_seconds_bucket{service=\"iam\",operation=\"GetRole\",le=\"+Inf\"} 3\n"));
-        assert!(text.contains("ironiam_request_duration_seconds_count{service=\"iam\",operation=\"GetRole\"} 3\n"));
-        assert!(text.contains("ironiam_authorization_decisions_total{outcome=\"implicit_deny\"} 1\n"));
+        assert!(text.contains(
+            "ironiam_request_duration_seconds_count{service=\"iam\",operation=\"GetRole\"} 3\n"
+        ));
+        assert!(
+            text.contains("ironiam_authorization_decisions_total{outcome=\"implicit_deny\"} 1\n")
+        );
         assert!(text.contains("ironiam_authorization_decisions_total{outcome=\"allowed\"} 0\n"));
         assert!(text.contains("ironiam_storage_commit_duration_seconds_bucket{le=\"0.0025\"} 1\n"));
         assert!(text.contains("ironiam_storage_commit_duration_seconds_count 1\n"));
-        assert!(!text.contains("ListRoles"), "series that never counted are left out");
+        assert!(
+            !text.contains("ListRoles"),
+            "series that never counted are left out"
+        );
     }
 }

@@ -34,11 +34,18 @@ pub(crate) struct RoleXmlCache {
 
 impl RoleXmlCache {
     pub fn new() -> Self {
-        RoleXmlCache { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
+        RoleXmlCache {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+        }
     }
 
     /// The XML `render` writes for `role`, rendered at most once per version and view.
-    pub fn get_or_render(&self, role: &Arc<Role>, view: u8, render: impl FnOnce(&mut XmlWriter)) -> Arc<str> {
+    pub fn get_or_render(
+        &self,
+        role: &Arc<Role>,
+        view: u8,
+        render: impl FnOnce(&mut XmlWriter),
+    ) -> Arc<str> {
         let address = Arc::as_ptr(role) as usize;
         // Allocations are at least 8-byte aligned: skip the always-zero bits.
         let shard = &self.shards[(address >> 4) % SHARDS];
@@ -78,7 +85,10 @@ mod tests {
         assert_eq!(&*other_view, "<M>x</M>");
         // A new version of the role is a new Arc: rendered afresh.
         let v2 = role("b");
-        assert_eq!(&*cache.get_or_render(&v2, 0, |w| w.element("N", &v2.name)), "<N>b</N>");
+        assert_eq!(
+            &*cache.get_or_render(&v2, 0, |w| w.element("N", &v2.name)),
+            "<N>b</N>"
+        );
     }
 
     #[test]

@@ -53,33 +53,54 @@ fn string_for(shape: &Shape) -> Option<String> {
 }
 
 /// Appends `name=value` pairs for a value of `shape` at `prefix`.
-fn fill(shape: &'static Shape, prefix: &str, out: &mut Vec<(String, String)>) -> Result<(), String> {
+fn fill(
+    shape: &'static Shape,
+    prefix: &str,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), String> {
     match shape.kind {
         ShapeKind::String => {
-            let v = string_for(shape).ok_or_else(|| format!("no string fits {} at {prefix}", shape.name))?;
+            let v = string_for(shape)
+                .ok_or_else(|| format!("no string fits {} at {prefix}", shape.name))?;
             out.push((prefix.to_string(), v));
         }
         ShapeKind::Integer | ShapeKind::Long => {
-            let v = shape.min.unwrap_or(1).max(1).min(shape.max.unwrap_or(i64::MAX));
+            let v = shape
+                .min
+                .unwrap_or(1)
+                .max(1)
+                .min(shape.max.unwrap_or(i64::MAX));
             out.push((prefix.to_string(), v.to_string()));
         }
         ShapeKind::Boolean => out.push((prefix.to_string(), "false".into())),
         ShapeKind::Timestamp => out.push((prefix.to_string(), "2026-01-01T00:00:00Z".into())),
         ShapeKind::Blob => out.push((prefix.to_string(), "YQ==".into())),
-        ShapeKind::List { member, member_name } => {
+        ShapeKind::List {
+            member,
+            member_name,
+        } => {
             let n = usize::try_from(shape.min.unwrap_or(0)).unwrap_or(0).max(1);
             for i in 1..=n {
                 fill(member, &format!("{prefix}.{member_name}.{i}"), out)?;
             }
         }
-        ShapeKind::Map { key, value, key_name, value_name } => {
+        ShapeKind::Map {
+            key,
+            value,
+            key_name,
+            value_name,
+        } => {
             fill(key, &format!("{prefix}.entry.1.{key_name}"), out)?;
             fill(value, &format!("{prefix}.entry.1.{value_name}"), out)?;
         }
         ShapeKind::Structure { members } => {
             let before = out.len();
             for m in members.iter().filter(|m| m.required) {
-                let path = if prefix.is_empty() { m.wire_name.to_string() } else { format!("{prefix}.{}", m.wire_name) };
+                let path = if prefix.is_empty() {
+                    m.wire_name.to_string()
+                } else {
+                    format!("{prefix}.{}", m.wire_name)
+                };
                 fill(m.shape, &path, out)?;
             }
             if out.len() == before && !prefix.is_empty() {
@@ -95,21 +116,38 @@ fn form(pairs: &[(String, String)]) -> String {
     // Every byte but unreserved ones percent-encoded, as SDKs send.
     let enc = |s: &str| {
         s.bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
             .collect::<String>()
     };
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[tokio::test]
 async fn every_operation_answers_without_a_500() {
-    let service = IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_795_998_080)), Settings::default());
+    let service = IamService::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(FixedClock::new(1_795_998_080)),
+        Settings::default(),
+    );
     let app = App::new(Arc::new(service), AppConfig::default());
     let mut seen = 0;
     let mut not_implemented = Vec::new();
     for service in [Service::Iam, Service::Sts] {
         for op in service.operations() {
-            let mut params = vec![("Action".to_string(), op.name.to_string()), ("Version".to_string(), service.version().to_string())];
+            let mut params = vec![
+                ("Action".to_string(), op.name.to_string()),
+                ("Version".to_string(), service.version().to_string()),
+            ];
             if let Some(shape) = op.input {
                 fill(shape, "", &mut params).unwrap_or_else(|e| panic!("{}: {e}", op.name));
             }
@@ -117,7 +155,11 @@ async fn every_operation_answers_without_a_500() {
             // The minimal input is valid: what follows tests the operation, not the decoder.
             let parsed = parse_form(body.as_bytes()).unwrap();
             if let Err(e) = decode_input(op, &parsed) {
-                panic!("{}: minimal input {body} does not decode: {}", op.name, e.message());
+                panic!(
+                    "{}: minimal input {body} does not decode: {}",
+                    op.name,
+                    e.message()
+                );
             }
             let req = Request::post("/")
                 .header("content-type", "application/x-www-form-urlencoded")
@@ -125,8 +167,20 @@ async fn every_operation_answers_without_a_500() {
                 .unwrap();
             let resp = app.handle(req).await;
             let status = resp.status().as_u16();
-            let text = String::from_utf8(resp.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
-            assert!(status < 500 || status == 501, "{} answered {status}: {text}\n(input {body})", op.name);
+            let text = String::from_utf8(
+                resp.into_body()
+                    .collect()
+                    .await
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec(),
+            )
+            .unwrap();
+            assert!(
+                status < 500 || status == 501,
+                "{} answered {status}: {text}\n(input {body})",
+                op.name
+            );
             if status == 501 {
                 assert!(
                     text.starts_with(&format!("<ErrorResponse xmlns=\"{}\"><Error><Type>Receiver</Type><Code>NotImplemented</Code>", service.xmlns())),
@@ -136,7 +190,11 @@ async fn every_operation_answers_without_a_500() {
                 not_implemented.push(op.name);
             } else {
                 assert!(
-                    text.starts_with(&format!("<{}Response xmlns=\"{}\">", op.name, service.xmlns())) || text.starts_with("<ErrorResponse"),
+                    text.starts_with(&format!(
+                        "<{}Response xmlns=\"{}\">",
+                        op.name,
+                        service.xmlns()
+                    )) || text.starts_with("<ErrorResponse"),
                     "{}: {text}",
                     op.name
                 );
@@ -147,7 +205,15 @@ async fn every_operation_answers_without_a_500() {
     assert_eq!(seen, 187, "both models' operations");
     // The served operations answer something else than 501 (their input may name
     // entities that do not exist: 404 is fine).
-    for served in ["CreateRole", "GetRole", "ListRoles", "GetCallerIdentity", "CreateUser", "ListPolicies", "SimulateCustomPolicy"] {
+    for served in [
+        "CreateRole",
+        "GetRole",
+        "ListRoles",
+        "GetCallerIdentity",
+        "CreateUser",
+        "ListPolicies",
+        "SimulateCustomPolicy",
+    ] {
         assert!(!not_implemented.contains(&served), "{served} answered 501");
     }
 }

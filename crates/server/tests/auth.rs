@@ -20,11 +20,25 @@ const ROOT_SECRET: &str = "root/secret+key";
 fn app(mode: AuthMode) -> (Arc<App>, Arc<FixedClock>) {
     let clock = Arc::new(FixedClock::new(NOW));
     let settings = Settings {
-        root_keys: vec![RootKey { account_id: "123456789012".into(), access_key_id: ROOT_ID.into(), secret: SecretKey::new(ROOT_SECRET) }],
+        root_keys: vec![RootKey {
+            account_id: "123456789012".into(),
+            access_key_id: ROOT_ID.into(),
+            secret: SecretKey::new(ROOT_SECRET),
+        }],
         ..Settings::default()
     };
     let service = IamService::new(Arc::new(MemoryStore::new()), clock.clone(), settings);
-    (App::new(Arc::new(service), AppConfig { test_endpoints: true, auth: mode, ..Default::default() }), clock)
+    (
+        App::new(
+            Arc::new(service),
+            AppConfig {
+                test_endpoints: true,
+                auth: mode,
+                ..Default::default()
+            },
+        ),
+        clock,
+    )
 }
 
 struct Signer<'a> {
@@ -35,7 +49,12 @@ struct Signer<'a> {
 }
 
 fn root() -> Signer<'static> {
-    Signer { id: ROOT_ID, secret: ROOT_SECRET, token: None, at: NOW }
+    Signer {
+        id: ROOT_ID,
+        secret: ROOT_SECRET,
+        token: None,
+        at: NOW,
+    }
 }
 
 async fn call(app: &App, signer: Option<&Signer<'_>>, service: &str, body: &str) -> (u16, String) {
@@ -43,21 +62,44 @@ async fn call(app: &App, signer: Option<&Signer<'_>>, service: &str, body: &str)
 }
 
 /// [`call`], signed for `region`.
-async fn call_in(app: &App, signer: Option<&Signer<'_>>, service: &str, region: &str, body: &str) -> (u16, String) {
+async fn call_in(
+    app: &App,
+    signer: Option<&Signer<'_>>,
+    service: &str,
+    region: &str,
+    body: &str,
+) -> (u16, String) {
     let date = amz_date(signer.map_or(NOW, |s| s.at));
     let mut headers: Vec<(String, String)> = vec![
         ("host".into(), "localhost".into()),
-        ("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into()),
+        (
+            "content-type".into(),
+            "application/x-www-form-urlencoded; charset=utf-8".into(),
+        ),
         ("x-amz-date".into(), date),
     ];
     if let Some(token) = signer.and_then(|s| s.token) {
         headers.push(("x-amz-security-token".into(), token.into()));
     }
     if let Some(s) = signer {
-        let borrowed: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let req = HttpRequest { method: "POST", path: "/", query: "", headers: &borrowed, body: body.as_bytes() };
+        let borrowed: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let req = HttpRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &borrowed,
+            body: body.as_bytes(),
+        };
         let secret = Secret::new(s.secret);
-        let params = SigningParams { access_key_id: s.id, secret_access_key: &secret, region, service };
+        let params = SigningParams {
+            access_key_id: s.id,
+            secret_access_key: &secret,
+            region,
+            service,
+        };
         let authorization = sign(&req, &params).unwrap();
         headers.push(("authorization".into(), authorization));
     }
@@ -65,14 +107,23 @@ async fn call_in(app: &App, signer: Option<&Signer<'_>>, service: &str, region: 
     for (n, v) in &headers {
         builder = builder.header(n, v);
     }
-    let resp = app.handle(builder.body(Full::new(Bytes::from(body.to_string()))).unwrap()).await;
+    let resp = app
+        .handle(
+            builder
+                .body(Full::new(Bytes::from(body.to_string())))
+                .unwrap(),
+        )
+        .await;
     let status = resp.status().as_u16();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
 fn between<'a>(xml: &'a str, tag: &str) -> &'a str {
-    let start = xml.find(&format!("<{tag}>")).map(|i| i + tag.len() + 2).unwrap_or_else(|| panic!("no <{tag}> in {xml}"));
+    let start = xml
+        .find(&format!("<{tag}>"))
+        .map(|i| i + tag.len() + 2)
+        .unwrap_or_else(|| panic!("no <{tag}> in {xml}"));
     let end = xml[start..].find(&format!("</{tag}>")).unwrap() + start;
     &xml[start..end]
 }
@@ -85,30 +136,79 @@ const WHO: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 
 /// Creates user `name` with an access key, as root; returns (id, secret).
 async fn user_with_key(app: &App, name: &str) -> (String, String) {
-    let (status, body) = call(app, Some(&root()), "iam", &format!("Action=CreateUser&Version=2010-05-08&UserName={name}")).await;
+    let (status, body) = call(
+        app,
+        Some(&root()),
+        "iam",
+        &format!("Action=CreateUser&Version=2010-05-08&UserName={name}"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call(app, Some(&root()), "iam", &format!("Action=CreateAccessKey&Version=2010-05-08&UserName={name}")).await;
+    let (status, body) = call(
+        app,
+        Some(&root()),
+        "iam",
+        &format!("Action=CreateAccessKey&Version=2010-05-08&UserName={name}"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    (between(&body, "AccessKeyId").to_string(), between(&body, "SecretAccessKey").to_string())
+    (
+        between(&body, "AccessKeyId").to_string(),
+        between(&body, "SecretAccessKey").to_string(),
+    )
 }
 
 #[tokio::test]
 async fn verify_mode_rejects_each_bad_signature_with_aws_error() {
     let (app, _) = app(AuthMode::Verify);
     let (status, body) = call(&app, None, "sts", WHO).await;
-    assert_eq!((status, error_of(&body)), (403, ("MissingAuthenticationToken", "Request is missing Authentication Token")));
+    assert_eq!(
+        (status, error_of(&body)),
+        (
+            403,
+            (
+                "MissingAuthenticationToken",
+                "Request is missing Authentication Token"
+            )
+        )
+    );
 
-    let unknown = Signer { id: "AKIAUNKNOWNUNKNOWN00", secret: "x", token: None, at: NOW };
+    let unknown = Signer {
+        id: "AKIAUNKNOWNUNKNOWN00",
+        secret: "x",
+        token: None,
+        at: NOW,
+    };
     let (status, body) = call(&app, Some(&unknown), "sts", WHO).await;
-    assert_eq!((status, error_of(&body)), (403, ("InvalidClientTokenId", "The security token included in the request is invalid.")));
+    assert_eq!(
+        (status, error_of(&body)),
+        (
+            403,
+            (
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid."
+            )
+        )
+    );
 
-    let wrong = Signer { secret: "not the secret", ..root() };
+    let wrong = Signer {
+        secret: "not the secret",
+        ..root()
+    };
     let (status, body) = call(&app, Some(&wrong), "sts", WHO).await;
     assert_eq!(status, 403);
     assert_eq!(error_of(&body).0, "SignatureDoesNotMatch");
-    assert!(error_of(&body).1.starts_with("The request signature we calculated does not match"), "{body}");
+    assert!(
+        error_of(&body)
+            .1
+            .starts_with("The request signature we calculated does not match"),
+        "{body}"
+    );
 
-    let stale = Signer { at: NOW - 16 * 60, ..root() };
+    let stale = Signer {
+        at: NOW - 16 * 60,
+        ..root()
+    };
     let (status, body) = call(&app, Some(&stale), "sts", WHO).await;
     assert_eq!(status, 403);
     assert_eq!(error_of(&body), ("SignatureDoesNotMatch", "Signature expired: 20261130T000520Z is now earlier than 20261130T000620Z (20261130T002120Z - 15 min.)"));
@@ -119,15 +219,35 @@ async fn verify_mode_rejects_each_bad_signature_with_aws_error() {
 
     // A user's key verifies; an inactive one no longer does.
     let (id, secret) = user_with_key(&app, "alice").await;
-    let alice = Signer { id: &id, secret: &secret, token: None, at: NOW };
+    let alice = Signer {
+        id: &id,
+        secret: &secret,
+        token: None,
+        at: NOW,
+    };
     let (status, body) = call(&app, Some(&alice), "sts", WHO).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(between(&body, "Arn"), "arn:aws:iam::123456789012:user/alice");
+    assert_eq!(
+        between(&body, "Arn"),
+        "arn:aws:iam::123456789012:user/alice"
+    );
     assert!(between(&body, "UserId").starts_with("AIDA"));
     // Verify mode authorizes nothing: alice may create a role.
-    let (status, body) = call(&app, Some(&alice), "iam", "Action=ListRoles&Version=2010-05-08").await;
+    let (status, body) = call(
+        &app,
+        Some(&alice),
+        "iam",
+        "Action=ListRoles&Version=2010-05-08",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call(&app, Some(&root()), "iam", &format!("Action=GetAccessKeyLastUsed&Version=2010-05-08&AccessKeyId={id}")).await;
+    let (status, body) = call(
+        &app,
+        Some(&root()),
+        "iam",
+        &format!("Action=GetAccessKeyLastUsed&Version=2010-05-08&AccessKeyId={id}"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(between(&body, "ServiceName"), "iam");
     assert_eq!(between(&body, "Region"), "us-east-1");
@@ -142,7 +262,12 @@ async fn verify_mode_rejects_each_bad_signature_with_aws_error() {
 async fn enforce_mode_denies_until_a_policy_allows_and_a_boundary_narrows() {
     let (app, _) = app(AuthMode::Enforce);
     let (id, secret) = user_with_key(&app, "alice").await;
-    let alice = Signer { id: &id, secret: &secret, token: None, at: NOW };
+    let alice = Signer {
+        id: &id,
+        secret: &secret,
+        token: None,
+        at: NOW,
+    };
     let create = "Action=CreateRole&Version=2010-05-08&RoleName=x&AssumeRolePolicyDocument=%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ssm.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%7D";
     let (status, body) = call(&app, Some(&alice), "iam", create).await;
     assert_eq!(status, 403, "{body}");
@@ -167,13 +292,25 @@ async fn enforce_mode_denies_until_a_policy_allows_and_a_boundary_narrows() {
     let boundary = "Action=PutUserPermissionsBoundary&Version=2010-05-08&UserName=alice&PermissionsBoundary=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FIAMReadOnlyAccess";
     let (status, body) = call(&app, Some(&root()), "iam", boundary).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call(&app, Some(&alice), "iam", "Action=DeleteRole&Version=2010-05-08&RoleName=x").await;
+    let (status, body) = call(
+        &app,
+        Some(&alice),
+        "iam",
+        "Action=DeleteRole&Version=2010-05-08&RoleName=x",
+    )
+    .await;
     assert_eq!(status, 403);
     assert_eq!(
         error_of(&body).1,
         "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:DeleteRole on resource: arn:aws:iam::123456789012:role/x because no permissions boundary allows the iam:DeleteRole action"
     );
-    let (status, body) = call(&app, Some(&alice), "iam", "Action=GetRole&Version=2010-05-08&RoleName=x").await;
+    let (status, body) = call(
+        &app,
+        Some(&alice),
+        "iam",
+        "Action=GetRole&Version=2010-05-08&RoleName=x",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -181,21 +318,47 @@ async fn enforce_mode_denies_until_a_policy_allows_and_a_boundary_narrows() {
 async fn enforce_mode_reads_request_and_resource_tags() {
     let (app, _) = app(AuthMode::Enforce);
     let (id, secret) = user_with_key(&app, "tagger").await;
-    let tagger = Signer { id: &id, secret: &secret, token: None, at: NOW };
+    let tagger = Signer {
+        id: &id,
+        secret: &secret,
+        token: None,
+        at: NOW,
+    };
     // May create users only when tagging them team=blue.
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:CreateUser","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"blue"}}},{"Effect":"Allow","Action":"iam:DeleteUser","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"}}}]}"#;
-    let put = format!("Action=PutUserPolicy&Version=2010-05-08&UserName=tagger&PolicyName=p&PolicyDocument={}", urlencode(policy));
+    let put = format!(
+        "Action=PutUserPolicy&Version=2010-05-08&UserName=tagger&PolicyName=p&PolicyDocument={}",
+        urlencode(policy)
+    );
     let (status, body) = call(&app, Some(&root()), "iam", &put).await;
     assert_eq!(status, 200, "{body}");
     let (status, _) = call(&app, Some(&tagger), "iam", "Action=CreateUser&Version=2010-05-08&UserName=red&Tags.member.1.Key=team&Tags.member.1.Value=red").await;
     assert_eq!(status, 403);
     let (status, body) = call(&app, Some(&tagger), "iam", "Action=CreateUser&Version=2010-05-08&UserName=blue&Tags.member.1.Key=team&Tags.member.1.Value=blue").await;
     assert_eq!(status, 200, "{body}");
-    let (status, _) = call(&app, Some(&root()), "iam", "Action=CreateUser&Version=2010-05-08&UserName=untagged").await;
+    let (status, _) = call(
+        &app,
+        Some(&root()),
+        "iam",
+        "Action=CreateUser&Version=2010-05-08&UserName=untagged",
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, _) = call(&app, Some(&tagger), "iam", "Action=DeleteUser&Version=2010-05-08&UserName=untagged").await;
+    let (status, _) = call(
+        &app,
+        Some(&tagger),
+        "iam",
+        "Action=DeleteUser&Version=2010-05-08&UserName=untagged",
+    )
+    .await;
     assert_eq!(status, 403);
-    let (status, body) = call(&app, Some(&tagger), "iam", "Action=DeleteUser&Version=2010-05-08&UserName=blue").await;
+    let (status, body) = call(
+        &app,
+        Some(&tagger),
+        "iam",
+        "Action=DeleteUser&Version=2010-05-08&UserName=blue",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -203,12 +366,37 @@ async fn enforce_mode_reads_request_and_resource_tags() {
 async fn soft_mode_allows_what_enforce_denies() {
     let (app, _) = app(AuthMode::Soft);
     let (id, secret) = user_with_key(&app, "alice").await;
-    let alice = Signer { id: &id, secret: &secret, token: None, at: NOW };
-    let (status, body) = call(&app, Some(&alice), "iam", "Action=CreateUser&Version=2010-05-08&UserName=bob").await;
+    let alice = Signer {
+        id: &id,
+        secret: &secret,
+        token: None,
+        at: NOW,
+    };
+    let (status, body) = call(
+        &app,
+        Some(&alice),
+        "iam",
+        "Action=CreateUser&Version=2010-05-08&UserName=bob",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     // Signatures are still verified.
-    let wrong = Signer { secret: "wrong", ..Signer { id: &id, secret: &secret, token: None, at: NOW } };
-    let (status, _) = call(&app, Some(&wrong), "iam", "Action=ListUsers&Version=2010-05-08").await;
+    let wrong = Signer {
+        secret: "wrong",
+        ..Signer {
+            id: &id,
+            secret: &secret,
+            token: None,
+            at: NOW,
+        }
+    };
+    let (status, _) = call(
+        &app,
+        Some(&wrong),
+        "iam",
+        "Action=ListUsers&Version=2010-05-08",
+    )
+    .await;
     assert_eq!(status, 403);
 }
 
@@ -216,11 +404,24 @@ async fn soft_mode_allows_what_enforce_denies() {
 async fn off_mode_identifies_known_keys_without_verifying() {
     let (app, _) = app(AuthMode::Off);
     let (id, _) = user_with_key(&app, "alice").await;
-    let forged = Signer { id: &id, secret: "anything", token: None, at: NOW - 100_000 };
+    let forged = Signer {
+        id: &id,
+        secret: "anything",
+        token: None,
+        at: NOW - 100_000,
+    };
     let (status, body) = call(&app, Some(&forged), "sts", WHO).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(between(&body, "Arn"), "arn:aws:iam::123456789012:user/alice");
-    let stranger = Signer { id: "AKIAIOSFODNN7EXAMPLE", secret: "x", token: None, at: NOW };
+    assert_eq!(
+        between(&body, "Arn"),
+        "arn:aws:iam::123456789012:user/alice"
+    );
+    let stranger = Signer {
+        id: "AKIAIOSFODNN7EXAMPLE",
+        secret: "x",
+        token: None,
+        at: NOW,
+    };
     let (_, body) = call(&app, Some(&stranger), "sts", WHO).await;
     assert_eq!(between(&body, "Arn"), "arn:aws:iam::123456789012:root");
     let (_, body) = call(&app, None, "sts", WHO).await;
@@ -235,35 +436,78 @@ async fn off_mode_identifies_known_keys_without_verifying() {
 async fn role_last_used_follows_assume_role_and_session_requests() {
     let (app, clock) = app(AuthMode::Verify);
     let (id, secret) = user_with_key(&app, "alice").await;
-    let alice = Signer { id: &id, secret: &secret, token: None, at: NOW };
+    let alice = Signer {
+        id: &id,
+        secret: &secret,
+        token: None,
+        at: NOW,
+    };
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
-    let create = format!("Action=CreateRole&Version=2010-05-08&RoleName=worker&AssumeRolePolicyDocument={}", urlencode(trust));
+    let create = format!(
+        "Action=CreateRole&Version=2010-05-08&RoleName=worker&AssumeRolePolicyDocument={}",
+        urlencode(trust)
+    );
     let get = "Action=GetRole&Version=2010-05-08&RoleName=worker";
     let (status, body) = call(&app, Some(&root()), "iam", &create).await;
     assert_eq!(status, 200, "{body}");
     let (_, body) = call(&app, Some(&root()), "iam", get).await;
-    assert!(!body.contains("LastUsedDate") && body.contains("RoleLastUsed"), "{body}");
+    assert!(
+        !body.contains("LastUsedDate") && body.contains("RoleLastUsed"),
+        "{body}"
+    );
 
     let assume = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fworker&RoleSessionName=build";
     let (status, body) = call_in(&app, Some(&alice), "sts", "eu-west-1", assume).await;
     assert_eq!(status, 200, "{body}");
-    let (key, key_secret, token) =
-        (between(&body, "AccessKeyId").to_string(), between(&body, "SecretAccessKey").to_string(), between(&body, "SessionToken").to_string());
+    let (key, key_secret, token) = (
+        between(&body, "AccessKeyId").to_string(),
+        between(&body, "SecretAccessKey").to_string(),
+        between(&body, "SessionToken").to_string(),
+    );
     let (_, body) = call(&app, Some(&root()), "iam", get).await;
-    assert_eq!(between(&body, "RoleLastUsed"), "<LastUsedDate>2026-11-30T00:21:20Z</LastUsedDate><Region>eu-west-1</Region>");
+    assert_eq!(
+        between(&body, "RoleLastUsed"),
+        "<LastUsedDate>2026-11-30T00:21:20Z</LastUsedDate><Region>eu-west-1</Region>"
+    );
 
     clock.advance(125);
-    let session = Signer { id: &key, secret: &key_secret, token: Some(&token), at: NOW + 125 };
+    let session = Signer {
+        id: &key,
+        secret: &key_secret,
+        token: Some(&token),
+        at: NOW + 125,
+    };
     let (status, body) = call_in(&app, Some(&session), "sts", "ap-southeast-2", WHO).await;
     assert_eq!(status, 200, "{body}");
-    let now = Signer { at: NOW + 125, ..root() };
+    let now = Signer {
+        at: NOW + 125,
+        ..root()
+    };
     let (_, body) = call(&app, Some(&now), "iam", get).await;
-    assert_eq!(between(&body, "RoleLastUsed"), "<LastUsedDate>2026-11-30T00:23:25Z</LastUsedDate><Region>ap-southeast-2</Region>");
+    assert_eq!(
+        between(&body, "RoleLastUsed"),
+        "<LastUsedDate>2026-11-30T00:23:25Z</LastUsedDate><Region>ap-southeast-2</Region>"
+    );
     // ListRoles never carries it, as in AWS.
-    let (_, body) = call(&app, Some(&now), "iam", "Action=ListRoles&Version=2010-05-08").await;
-    assert!(body.contains("<RoleName>worker</RoleName>") && !body.contains("RoleLastUsed"), "{body}");
+    let (_, body) = call(
+        &app,
+        Some(&now),
+        "iam",
+        "Action=ListRoles&Version=2010-05-08",
+    )
+    .await;
+    assert!(
+        body.contains("<RoleName>worker</RoleName>") && !body.contains("RoleLastUsed"),
+        "{body}"
+    );
 
-    let (status, _) = call(&app, Some(&now), "iam", "Action=DeleteRole&Version=2010-05-08&RoleName=worker").await;
+    let (status, _) = call(
+        &app,
+        Some(&now),
+        "iam",
+        "Action=DeleteRole&Version=2010-05-08&RoleName=worker",
+    )
+    .await;
     assert_eq!(status, 200);
     let (status, _) = call(&app, Some(&now), "iam", &create).await;
     assert_eq!(status, 200);
@@ -276,7 +520,9 @@ async fn role_last_used_follows_assume_role_and_session_requests() {
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -289,12 +535,18 @@ fn urlencode(text: &str) -> String {
 async fn enforce_mode_needs_every_check_of_an_operation() {
     let (app, _) = app(AuthMode::Enforce);
     let (id, secret) = user_with_key(&app, "ops").await;
-    let ops = Signer { id: &id, secret: &secret, token: None, at: NOW };
+    let ops = Signer {
+        id: &id,
+        secret: &secret,
+        token: None,
+        at: NOW,
+    };
     let profiles = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*InstanceProfile*","iam:AddRoleToInstanceProfile"],"Resource":"*"}]}"#;
     let put = format!("Action=PutUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=profiles&PolicyDocument={}", urlencode(profiles));
     let (status, body) = call(&app, Some(&root()), "iam", &put).await;
     assert_eq!(status, 200, "{body}");
-    let add = "Action=AddRoleToInstanceProfile&Version=2010-05-08&InstanceProfileName=web&RoleName=app";
+    let add =
+        "Action=AddRoleToInstanceProfile&Version=2010-05-08&InstanceProfileName=web&RoleName=app";
     let (status, body) = call(&app, Some(&ops), "iam", add).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(
@@ -303,21 +555,33 @@ async fn enforce_mode_needs_every_check_of_an_operation() {
     );
     // PassRole for another service does not count: the role goes to EC2.
     let pass_to_lambda = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}}]}"#;
-    let put = format!("Action=PutUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=pass&PolicyDocument={}", urlencode(pass_to_lambda));
+    let put = format!(
+        "Action=PutUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=pass&PolicyDocument={}",
+        urlencode(pass_to_lambda)
+    );
     let (status, body) = call(&app, Some(&root()), "iam", &put).await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = call(&app, Some(&ops), "iam", add).await;
     assert_eq!(status, 403, "{body}");
     assert!(error_of(&body).1.contains("iam:PassRole"), "{body}");
     let pass_to_ec2 = pass_to_lambda.replace("lambda.amazonaws.com", "ec2.amazonaws.com");
-    let put = format!("Action=PutUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=pass&PolicyDocument={}", urlencode(&pass_to_ec2));
+    let put = format!(
+        "Action=PutUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=pass&PolicyDocument={}",
+        urlencode(&pass_to_ec2)
+    );
     let (status, body) = call(&app, Some(&root()), "iam", &put).await;
     assert_eq!(status, 200, "{body}");
     // Both allowed: past authorization (the profile does not exist).
     let (status, body) = call(&app, Some(&ops), "iam", add).await;
     assert_ne!(status, 403, "{body}");
     // Without the profile action, PassRole alone is not enough.
-    let (status, body) = call(&app, Some(&root()), "iam", "Action=DeleteUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=profiles").await;
+    let (status, body) = call(
+        &app,
+        Some(&root()),
+        "iam",
+        "Action=DeleteUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=profiles",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = call(&app, Some(&ops), "iam", add).await;
     assert_eq!(status, 403, "{body}");

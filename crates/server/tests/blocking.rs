@@ -14,9 +14,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use ironiam_core::clock::FixedClock;
+use ironiam_core::error::{IamError, IamResult};
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
 use ironiam_core::service::{IamService, Settings};
-use ironiam_core::error::{IamError, IamResult};
 use ironiam_server::{App, AppConfig};
 use parking_lot::Mutex;
 use tokio::sync::Notify;
@@ -34,7 +34,9 @@ impl Journal for WaitsForAnotherTask {
         self.entered.notify_one();
         match self.signal.lock().recv_timeout(Duration::from_secs(10)) {
             Ok(()) => Ok(()),
-            Err(_) => Err(IamError::Internal("no other task ran while the commit blocked".into())),
+            Err(_) => Err(IamError::Internal(
+                "no other task ran while the commit blocked".into(),
+            )),
         }
     }
 }
@@ -42,15 +44,30 @@ impl Journal for WaitsForAnotherTask {
 fn app() -> (Arc<App>, Arc<Notify>, Sender<()>) {
     let entered = Arc::new(Notify::new());
     let (send, receive) = channel();
-    let journal = WaitsForAnotherTask { entered: entered.clone(), signal: Mutex::new(receive) };
+    let journal = WaitsForAnotherTask {
+        entered: entered.clone(),
+        signal: Mutex::new(receive),
+    };
     let store = MemoryStore::with_journal(journal, Snapshot::default());
-    let service = IamService::new(Arc::new(store), Arc::new(FixedClock::new(1_795_998_080)), Settings::default());
-    (App::new(Arc::new(service), AppConfig::default()), entered, send)
+    let service = IamService::new(
+        Arc::new(store),
+        Arc::new(FixedClock::new(1_795_998_080)),
+        Settings::default(),
+    );
+    (
+        App::new(Arc::new(service), AppConfig::default()),
+        entered,
+        send,
+    )
 }
 
 #[test]
 fn a_blocking_commit_leaves_the_worker_to_other_tasks() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let (app, entered, signal) = app();
         // The other task: runs once the commit has started, and signals it.
@@ -61,7 +78,9 @@ fn a_blocking_commit_leaves_the_worker_to_other_tasks() {
         let writer = tokio::spawn(async move {
             let req = Request::post("/")
                 .header("content-type", "application/x-www-form-urlencoded")
-                .body(Full::new(Bytes::from("Action=CreateUser&Version=2010-05-08&UserName=alice")))
+                .body(Full::new(Bytes::from(
+                    "Action=CreateUser&Version=2010-05-08&UserName=alice",
+                )))
                 .unwrap();
             let resp = app.handle(req).await;
             let status = resp.status().as_u16();

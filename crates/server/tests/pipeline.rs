@@ -13,8 +13,18 @@ use ironiam_protocol::{common_error_status, error_status, Service};
 use ironiam_server::{App, AppConfig};
 
 fn app() -> Arc<App> {
-    let service = IamService::new(Arc::new(MemoryStore::new()), Arc::new(FixedClock::new(1_795_998_080)), Settings::default());
-    App::new(Arc::new(service), AppConfig { test_endpoints: true, ..Default::default() })
+    let service = IamService::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(FixedClock::new(1_795_998_080)),
+        Settings::default(),
+    );
+    App::new(
+        Arc::new(service),
+        AppConfig {
+            test_endpoints: true,
+            ..Default::default()
+        },
+    )
 }
 
 async fn post(app: &App, body: &str) -> (u16, String) {
@@ -35,13 +45,29 @@ async fn create_then_get_role_through_the_pipeline() {
     let (status, body) = post(&app, &format!("Action=CreateRole&Version=2010-05-08&RoleName=ecsAnywhereRole&AssumeRolePolicyDocument={trust}")).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.starts_with("<CreateRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><CreateRoleResult><Role>"), "{body}");
-    assert!(body.contains("<CreateDate>2026-11-30T00:21:20Z</CreateDate>"), "{body}");
-    assert!(body.contains(&format!("<AssumeRolePolicyDocument>{trust}</AssumeRolePolicyDocument>")), "{body}");
-    let (status, body) = post(&app, "Action=DeleteRole&Version=2010-05-08&RoleName=ECSANYWHEREROLE").await;
+    assert!(
+        body.contains("<CreateDate>2026-11-30T00:21:20Z</CreateDate>"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "<AssumeRolePolicyDocument>{trust}</AssumeRolePolicyDocument>"
+        )),
+        "{body}"
+    );
+    let (status, body) = post(
+        &app,
+        "Action=DeleteRole&Version=2010-05-08&RoleName=ECSANYWHEREROLE",
+    )
+    .await;
     assert_eq!(status, 200);
     // DeleteRole has no output shape, so no Result element, as AWS answers.
     assert!(body.starts_with("<DeleteRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ResponseMetadata><RequestId>"), "{body}");
-    let (status, body) = post(&app, "Action=GetRole&Version=2010-05-08&RoleName=ecsAnywhereRole").await;
+    let (status, body) = post(
+        &app,
+        "Action=GetRole&Version=2010-05-08&RoleName=ecsAnywhereRole",
+    )
+    .await;
     assert_eq!(status, 404);
     assert!(body.contains("<Type>Sender</Type><Code>NoSuchEntity</Code><Message>The role with name ecsAnywhereRole cannot be found.</Message>"), "{body}");
 }
@@ -50,7 +76,12 @@ async fn create_then_get_role_through_the_pipeline() {
 async fn sts_is_told_apart_by_version_without_a_signature() {
     let (status, body) = post(&app(), "Action=GetCallerIdentity&Version=2011-06-15").await;
     assert_eq!(status, 200);
-    assert!(body.starts_with("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"), "{body}");
+    assert!(
+        body.starts_with(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+        ),
+        "{body}"
+    );
 }
 
 /// Every domain error's HTTP status and fault agree with AWS's model (or
@@ -82,7 +113,17 @@ fn domain_errors_map_as_the_model_says() {
         let expected = error_status(Service::Iam, e.code())
             .or_else(|| error_status(Service::Sts, e.code()))
             .or_else(|| common_error_status(e.code()))
-            .unwrap_or_else(|| panic!("{} is in neither the model nor AWS's common errors", e.code()));
-        assert_eq!((e.http_status(), e.is_sender_fault()), expected, "{}", e.code());
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} is in neither the model nor AWS's common errors",
+                    e.code()
+                )
+            });
+        assert_eq!(
+            (e.http_status(), e.is_sender_fault()),
+            expected,
+            "{}",
+            e.code()
+        );
     }
 }

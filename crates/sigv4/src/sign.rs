@@ -44,10 +44,19 @@ fn day(amz_date: &str) -> &str {
 
 /// The signature of string-to-sign `sts` under `params`' secret, for the
 /// day of `amz_date`.
-fn signature_of(params: &SigningParams<'_>, amz_date: &str, sts: &str) -> Result<String, AuthError> {
-    signing_key(params.secret_access_key, day(amz_date), params.region, params.service)
-        .and_then(|key| signature_hex(&key, sts))
-        .ok_or(AuthError::SignatureDoesNotMatch)
+fn signature_of(
+    params: &SigningParams<'_>,
+    amz_date: &str,
+    sts: &str,
+) -> Result<String, AuthError> {
+    signing_key(
+        params.secret_access_key,
+        day(amz_date),
+        params.region,
+        params.service,
+    )
+    .and_then(|key| signature_hex(&key, sts))
+    .ok_or(AuthError::SignatureDoesNotMatch)
 }
 
 /// Formats Unix seconds as an `X-Amz-Date` value (`20150830T123600Z`).

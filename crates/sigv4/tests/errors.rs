@@ -55,7 +55,12 @@ impl Sts {
 
     /// The `Authorization` header it carries.
     fn authorization(&self) -> String {
-        self.headers.iter().find(|(n, _)| n == "Authorization").unwrap().1.clone()
+        self.headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .unwrap()
+            .1
+            .clone()
     }
 
     fn set(mut self, name: &str, value: &str) -> Self {

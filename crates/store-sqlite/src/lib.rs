@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use ironiam_core::crypto::{base64_decode, base64_encode};
 use ironiam_core::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile, OidcProvider, PolicyVersion,
-    PrincipalBinding, Role, RoleLastUsed, Tag, User,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile,
+    OidcProvider, PolicyVersion, PrincipalBinding, Role, RoleLastUsed, Tag, User,
 };
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
 use ironiam_core::password::{PasswordHash, PasswordPolicy};
@@ -91,15 +91,22 @@ impl Checkpointer {
                     // back, and makes the next write start the WAL over (its file
                     // is reused, and cut to `journal_size_limit`). Measured here:
                     // RESTART costs about half what TRUNCATE does under load.
-                    let big = std::fs::metadata(&wal).map(|m| m.len() > WAL_RESTART_BYTES).unwrap_or(false);
+                    let big = std::fs::metadata(&wal)
+                        .map(|m| m.len() > WAL_RESTART_BYTES)
+                        .unwrap_or(false);
                     let mode = if big { "RESTART" } else { "PASSIVE" };
-                    if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
+                    if let Err(e) =
+                        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
+                    {
                         tracing::warn!(error = %e, "WAL checkpoint failed");
                     }
                 }
             })
             .ok()?;
-        Some(Checkpointer { stop, thread: Some(thread) })
+        Some(Checkpointer {
+            stop,
+            thread: Some(thread),
+        })
     }
 }
 
@@ -226,15 +233,21 @@ PRAGMA user_version = 7;
 /// database from before schema 6): see [`bind_legacy_trusts`].
 fn migrate(conn: &Connection) -> rusqlite::Result<bool> {
     let has_column = |table: &str, column: &str| -> rusqlite::Result<bool> {
-        conn.query_row("SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2", params![table, column], |r| r.get::<_, i64>(0))
-            .map(|n| n > 0)
+        conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+            params![table, column],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
     };
     if !has_column("users", "login_profile")? {
         conn.execute_batch("ALTER TABLE users ADD COLUMN login_profile TEXT;")?;
     }
     let bind_trusts = !has_column("roles", "trust_principals")?;
     if bind_trusts {
-        conn.execute_batch("ALTER TABLE roles ADD COLUMN trust_principals TEXT NOT NULL DEFAULT '[]';")?;
+        conn.execute_batch(
+            "ALTER TABLE roles ADD COLUMN trust_principals TEXT NOT NULL DEFAULT '[]';",
+        )?;
     }
     Ok(bind_trusts)
 }
@@ -248,7 +261,11 @@ fn migrate(conn: &Connection) -> rusqlite::Result<bool> {
 /// principal's, and admits no one later created under the name — the safe
 /// reading of a trust that, in AWS, could only have named a principal since
 /// deleted.
-fn bind_legacy_trusts(conn: &Connection, roles: &mut [Role], users: &[User]) -> rusqlite::Result<()> {
+fn bind_legacy_trusts(
+    conn: &Connection,
+    roles: &mut [Role],
+    users: &[User],
+) -> rusqlite::Result<()> {
     let ids: std::collections::HashMap<String, String> = users
         .iter()
         .map(|u| (u.arn(), u.user_id.clone()))
@@ -256,15 +273,20 @@ fn bind_legacy_trusts(conn: &Connection, roles: &mut [Role], users: &[User]) -> 
         .collect();
     let tx = conn.unchecked_transaction()?;
     for role in roles.iter_mut() {
-        let bound: Vec<PrincipalBinding> = ironiam_core::trust::named_principals(&role.assume_role_policy_document)
-            .into_iter()
-            .map(|arn| {
-                let id = ids.get(&arn).cloned().unwrap_or_else(|| {
-                    ironiam_core::ids::unique_id(if arn.contains(":role/") { "AROA" } else { "AIDA" })
-                });
-                PrincipalBinding { arn, id }
-            })
-            .collect();
+        let bound: Vec<PrincipalBinding> =
+            ironiam_core::trust::named_principals(&role.assume_role_policy_document)
+                .into_iter()
+                .map(|arn| {
+                    let id = ids.get(&arn).cloned().unwrap_or_else(|| {
+                        ironiam_core::ids::unique_id(if arn.contains(":role/") {
+                            "AROA"
+                        } else {
+                            "AIDA"
+                        })
+                    });
+                    PrincipalBinding { arn, id }
+                })
+                .collect();
         if bound.is_empty() {
             continue;
         }
@@ -317,7 +339,12 @@ fn make_private_file(path: &Path) -> std::io::Result<()> {
 
 /// Opens (creating if needed) the store in `dir`.
 pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError> {
-    create_private_dir(dir).map_err(|e| OpenError(format!("cannot create data directory {}: {e}", dir.display())))?;
+    create_private_dir(dir).map_err(|e| {
+        OpenError(format!(
+            "cannot create data directory {}: {e}",
+            dir.display()
+        ))
+    })?;
     let lock = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -325,13 +352,18 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
         .open(dir.join("ironiam.lock"))
         .map_err(|e| OpenError(format!("cannot open lock file: {e}")))?;
     lock.try_lock().map_err(|_| {
-        OpenError(format!("data directory {} is in use by another ironiam process", dir.display()))
+        OpenError(format!(
+            "data directory {} is in use by another ironiam process",
+            dir.display()
+        ))
     })?;
     let db_path = dir.join("ironiam.sqlite3");
     // SQLite gives the WAL and shared-memory files the database file's
     // permissions, so creating it owner-only covers all three.
-    make_private_file(&db_path).map_err(|e| OpenError(format!("cannot create database {}: {e}", db_path.display())))?;
-    let conn = Connection::open(&db_path).map_err(|e| OpenError(format!("cannot open database: {e}")))?;
+    make_private_file(&db_path)
+        .map_err(|e| OpenError(format!("cannot create database {}: {e}", db_path.display())))?;
+    let conn =
+        Connection::open(&db_path).map_err(|e| OpenError(format!("cannot open database: {e}")))?;
     let sync = match durability {
         Durability::Process => "NORMAL",
         Durability::Full => "FULL",
@@ -345,18 +377,26 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
         .and_then(|_| migrate(&conn))
         .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     let mut roles = load_roles(&conn).map_err(|e| OpenError(format!("cannot read roles: {e}")))?;
-    let policies = load_policies(&conn).map_err(|e| OpenError(format!("cannot read policies: {e}")))?;
+    let policies =
+        load_policies(&conn).map_err(|e| OpenError(format!("cannot read policies: {e}")))?;
     let users = load_users(&conn).map_err(|e| OpenError(format!("cannot read users: {e}")))?;
     if bind_trusts {
-        bind_legacy_trusts(&conn, &mut roles, &users).map_err(|e| OpenError(format!("cannot bind trust policies' principals: {e}")))?;
+        bind_legacy_trusts(&conn, &mut roles, &users)
+            .map_err(|e| OpenError(format!("cannot bind trust policies' principals: {e}")))?;
     }
-    let key_uses = load_key_uses(&conn).map_err(|e| OpenError(format!("cannot read access key uses: {e}")))?;
-    let role_uses = load_role_uses(&conn).map_err(|e| OpenError(format!("cannot read role uses: {e}")))?;
-    let oidc_providers = load_oidc_providers(&conn).map_err(|e| OpenError(format!("cannot read OpenID Connect providers: {e}")))?;
-    let password_policies = load_password_policies(&conn).map_err(|e| OpenError(format!("cannot read password policies: {e}")))?;
-    let instance_profiles = load_instance_profiles(&conn).map_err(|e| OpenError(format!("cannot read instance profiles: {e}")))?;
+    let key_uses =
+        load_key_uses(&conn).map_err(|e| OpenError(format!("cannot read access key uses: {e}")))?;
+    let role_uses =
+        load_role_uses(&conn).map_err(|e| OpenError(format!("cannot read role uses: {e}")))?;
+    let oidc_providers = load_oidc_providers(&conn)
+        .map_err(|e| OpenError(format!("cannot read OpenID Connect providers: {e}")))?;
+    let password_policies = load_password_policies(&conn)
+        .map_err(|e| OpenError(format!("cannot read password policies: {e}")))?;
+    let instance_profiles = load_instance_profiles(&conn)
+        .map_err(|e| OpenError(format!("cannot read instance profiles: {e}")))?;
     // The writer waits (rather than fails) while a TRUNCATE checkpoint holds the lock.
-    conn.busy_timeout(Duration::from_secs(5)).map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     let checkpointer = Checkpointer::start(&db_path);
     if checkpointer.is_none() {
         // No background thread: let SQLite checkpoint inline rather than grow the WAL forever.
@@ -364,8 +404,22 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
             .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
     }
     Ok(MemoryStore::with_journal(
-        SqliteJournal { conn: Mutex::new(conn), _checkpointer: checkpointer, _lock: lock, on_commit: OnceLock::new() },
-        Snapshot { roles, policies, users, key_uses, role_uses, oidc_providers, password_policies, instance_profiles },
+        SqliteJournal {
+            conn: Mutex::new(conn),
+            _checkpointer: checkpointer,
+            _lock: lock,
+            on_commit: OnceLock::new(),
+        },
+        Snapshot {
+            roles,
+            policies,
+            users,
+            key_uses,
+            role_uses,
+            oidc_providers,
+            password_policies,
+            instance_profiles,
+        },
     ))
 }
 
@@ -376,13 +430,17 @@ fn tags_json(tags: &[Tag]) -> String {
 /// A stored JSON column that does not parse is corruption: refuse to start
 /// rather than silently drop data.
 fn json_column<T: serde::de::DeserializeOwned>(column: usize, text: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn parse_tags(column: usize, text: &str) -> rusqlite::Result<Vec<Tag>> {
     let pairs: Vec<(String, String)> = json_column(column, text)?;
-    Ok(pairs.into_iter().map(|(key, value)| Tag { key, value }).collect())
+    Ok(pairs
+        .into_iter()
+        .map(|(key, value)| Tag { key, value })
+        .collect())
 }
 
 fn load_roles(conn: &Connection) -> rusqlite::Result<Vec<Role>> {
@@ -441,7 +499,11 @@ fn load_policies(conn: &Connection) -> rusqlite::Result<Vec<CustomerPolicy>> {
             next_version: row.get(8)?,
             versions: versions
                 .into_iter()
-                .map(|v| PolicyVersion { version_id: v.id, document: v.document, create_date: v.created })
+                .map(|v| PolicyVersion {
+                    version_id: v.id,
+                    document: v.document,
+                    create_date: v.created,
+                })
                 .collect(),
             tags: parse_tags(10, &row.get::<_, String>(10)?)?,
         })
@@ -536,7 +598,11 @@ fn load_password_policies(conn: &Connection) -> rusqlite::Result<Vec<(String, Pa
 }
 
 fn corrupt(column: usize, what: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, what.to_string().into())
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        what.to_string().into(),
+    )
 }
 
 fn load_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
@@ -550,8 +616,10 @@ fn load_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
             .into_iter()
             .map(|k| {
                 Ok(AccessKey {
-                    sealed_secret: base64_decode(&k.secret).ok_or_else(|| corrupt(9, "sealed secret is not base64"))?,
-                    status: AccessKeyStatus::parse(&k.status).ok_or_else(|| corrupt(9, "unknown access key status"))?,
+                    sealed_secret: base64_decode(&k.secret)
+                        .ok_or_else(|| corrupt(9, "sealed secret is not base64"))?,
+                    status: AccessKeyStatus::parse(&k.status)
+                        .ok_or_else(|| corrupt(9, "unknown access key status"))?,
                     access_key_id: k.id,
                     create_date: k.created,
                 })
@@ -584,16 +652,32 @@ fn load_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
 }
 
 fn load_key_uses(conn: &Connection) -> rusqlite::Result<Vec<(String, AccessKeyUse)>> {
-    let mut stmt = conn.prepare("SELECT access_key_id, date, service, region FROM access_key_uses")?;
+    let mut stmt =
+        conn.prepare("SELECT access_key_id, date, service, region FROM access_key_uses")?;
     let rows = stmt.query_map([], |row| {
-        Ok((row.get(0)?, AccessKeyUse { date: row.get(1)?, service: row.get(2)?, region: row.get(3)? }))
+        Ok((
+            row.get(0)?,
+            AccessKeyUse {
+                date: row.get(1)?,
+                service: row.get(2)?,
+                region: row.get(3)?,
+            },
+        ))
     })?;
     rows.collect()
 }
 
 fn load_role_uses(conn: &Connection) -> rusqlite::Result<Vec<(String, RoleLastUsed)>> {
     let mut stmt = conn.prepare("SELECT role_id, date, region FROM role_uses")?;
-    let rows = stmt.query_map([], |row| Ok((row.get(0)?, RoleLastUsed { date: row.get(1)?, region: row.get(2)? })))?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get(0)?,
+            RoleLastUsed {
+                date: row.get(1)?,
+                region: row.get(2)?,
+            },
+        ))
+    })?;
     rows.collect()
 }
 
@@ -614,7 +698,9 @@ fn load_instance_profiles(conn: &Connection) -> rusqlite::Result<Vec<InstancePro
 }
 
 fn load_oidc_providers(conn: &Connection) -> rusqlite::Result<Vec<OidcProvider>> {
-    let mut stmt = conn.prepare("SELECT account_id, url, client_ids, thumbprints, tags, create_date FROM oidc_providers")?;
+    let mut stmt = conn.prepare(
+        "SELECT account_id, url, client_ids, thumbprints, tags, create_date FROM oidc_providers",
+    )?;
     let rows = stmt.query_map([], |row| {
         Ok(OidcProvider {
             account_id: row.get(0)?,
@@ -817,14 +903,24 @@ mod tests {
         let parent = tempfile::tempdir().unwrap();
         let dir = parent.path().join("data");
         let store = open(&dir, Durability::Process).unwrap();
-        store.create_role(ironiam_core::conformance::role("Private"), 1000).unwrap();
+        store
+            .create_role(ironiam_core::conformance::role("Private"), 1000)
+            .unwrap();
         assert_eq!(mode(&dir), 0o700);
-        for name in ["ironiam.sqlite3", "ironiam.sqlite3-wal", "ironiam.sqlite3-shm"] {
+        for name in [
+            "ironiam.sqlite3",
+            "ironiam.sqlite3-wal",
+            "ironiam.sqlite3-shm",
+        ] {
             assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
         }
         drop(store);
         // A database left readable by an older ironiam is narrowed on open.
-        std::fs::set_permissions(dir.join("ironiam.sqlite3"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(
+            dir.join("ironiam.sqlite3"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
         let _store = open(&dir, Durability::Process).unwrap();
         assert_eq!(mode(&dir.join("ironiam.sqlite3")), 0o600);
     }
@@ -833,23 +929,38 @@ mod tests {
     fn state_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let mut role = ironiam_core::conformance::role("Durable");
-        role.tags.push(Tag { key: "k".into(), value: "v \"quoted\"".into() });
-        role.inline_policies.insert("inline".into(), "{ \"Version\": \"2012-10-17\" }".into());
+        role.tags.push(Tag {
+            key: "k".into(),
+            value: "v \"quoted\"".into(),
+        });
+        role.inline_policies
+            .insert("inline".into(), "{ \"Version\": \"2012-10-17\" }".into());
         {
             let store = open(dir.path(), Durability::Full).unwrap();
             store.create_role(role.clone(), 1000).unwrap();
             store
-                .update_role("123456789012", "durable", RoleChange::AttachPolicy { arn: "arn:aws:iam::aws:policy/X".into(), max_attached: 10 })
+                .update_role(
+                    "123456789012",
+                    "durable",
+                    RoleChange::AttachPolicy {
+                        arn: "arn:aws:iam::aws:policy/X".into(),
+                        max_attached: 10,
+                    },
+                )
                 .unwrap();
             let mut p = ironiam_core::conformance::policy("Pol");
-            p.tags.push(Tag { key: "a".into(), value: "".into() });
+            p.tags.push(Tag {
+                key: "a".into(),
+                value: "".into(),
+            });
             store.create_policy(p, 10).unwrap();
             // A second process may not open the same directory while this one holds it.
             assert!(open(dir.path(), Durability::Process).is_err());
         }
         let store = open(dir.path(), Durability::Process).unwrap();
         let back = store.get_role("123456789012", "DURABLE").unwrap();
-        role.attached_policies.push("arn:aws:iam::aws:policy/X".into());
+        role.attached_policies
+            .push("arn:aws:iam::aws:policy/X".into());
         assert_eq!(*back, role);
         let policies = store.list_policies("123456789012").unwrap();
         assert_eq!(policies.len(), 1);
@@ -862,20 +973,45 @@ mod tests {
         use ironiam_core::store::UserChange;
         let dir = tempfile::tempdir().unwrap();
         let mut user = ironiam_core::conformance::user("Durable");
-        user.tags.push(Tag { key: "k".into(), value: "v".into() });
-        let used = AccessKeyUse { date: 1_800_000_000, service: "sts".into(), region: "eu-west-1".into() };
+        user.tags.push(Tag {
+            key: "k".into(),
+            value: "v".into(),
+        });
+        let used = AccessKeyUse {
+            date: 1_800_000_000,
+            service: "sts".into(),
+            region: "eu-west-1".into(),
+        };
         {
             let store = open(dir.path(), Durability::Full).unwrap();
             store.create_user(user.clone(), 10).unwrap();
             let key = ironiam_core::conformance::access_key("AKIAAAAAAAAAAAAAAAA1");
             user.access_keys.push(key.clone());
-            store.update_user("123456789012", "durable", UserChange::AddAccessKey { key, max_keys: 2 }).unwrap();
-            store.record_access_key_use("AKIAAAAAAAAAAAAAAAA1", used.clone()).unwrap();
+            store
+                .update_user(
+                    "123456789012",
+                    "durable",
+                    UserChange::AddAccessKey { key, max_keys: 2 },
+                )
+                .unwrap();
+            store
+                .record_access_key_use("AKIAAAAAAAAAAAAAAAA1", used.clone())
+                .unwrap();
         }
         let store = open(dir.path(), Durability::Process).unwrap();
         assert_eq!(*store.get_user("123456789012", "DURABLE").unwrap(), user);
-        assert_eq!(store.find_access_key("AKIAAAAAAAAAAAAAAAA1").unwrap().unwrap().name, "Durable");
-        assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(used));
+        assert_eq!(
+            store
+                .find_access_key("AKIAAAAAAAAAAAAAAAA1")
+                .unwrap()
+                .unwrap()
+                .name,
+            "Durable"
+        );
+        assert_eq!(
+            store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(),
+            Some(used)
+        );
     }
 
     /// A clean shutdown (`flush_uses`) journals the uses that the journal
@@ -886,23 +1022,48 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let role = ironiam_core::conformance::role("Busy");
         let id = role.role_id.clone();
-        let key_use = |date| AccessKeyUse { date, service: "iam".into(), region: "eu-west-1".into() };
-        let role_use = |date| RoleLastUsed { date, region: "eu-west-1".into() };
+        let key_use = |date| AccessKeyUse {
+            date,
+            service: "iam".into(),
+            region: "eu-west-1".into(),
+        };
+        let role_use = |date| RoleLastUsed {
+            date,
+            region: "eu-west-1".into(),
+        };
         {
             let store = open(dir.path(), Durability::Process).unwrap();
             store.create_role(role, 10).unwrap();
-            store.create_user(ironiam_core::conformance::user("u"), 10).unwrap();
+            store
+                .create_user(ironiam_core::conformance::user("u"), 10)
+                .unwrap();
             let key = ironiam_core::conformance::access_key("AKIAAAAAAAAAAAAAAAA1");
-            store.update_user("123456789012", "u", UserChange::AddAccessKey { key, max_keys: 2 }).unwrap();
+            store
+                .update_user(
+                    "123456789012",
+                    "u",
+                    UserChange::AddAccessKey { key, max_keys: 2 },
+                )
+                .unwrap();
             for date in [1_800_000_000, 1_800_000_010] {
-                store.record_access_key_use("AKIAAAAAAAAAAAAAAAA1", key_use(date)).unwrap();
-                store.record_role_use("123456789012", "Busy", &id, role_use(date)).unwrap();
+                store
+                    .record_access_key_use("AKIAAAAAAAAAAAAAAAA1", key_use(date))
+                    .unwrap();
+                store
+                    .record_role_use("123456789012", "Busy", &id, role_use(date))
+                    .unwrap();
             }
             store.flush_uses().unwrap();
         }
         let store = open(dir.path(), Durability::Process).unwrap();
-        assert_eq!(store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(), Some(key_use(1_800_000_010)));
-        assert_eq!(store.role_last_used(&id).unwrap(), Some(role_use(1_800_000_010)));
+        assert_eq!(
+            store.access_key_last_used("AKIAAAAAAAAAAAAAAAA1").unwrap(),
+            Some(key_use(1_800_000_010))
+        );
+        assert_eq!(
+            store.role_last_used(&id).unwrap(),
+            Some(role_use(1_800_000_010))
+        );
     }
 
     /// Role last use survives a restart as last journaled (uses within the
@@ -910,27 +1071,50 @@ mod tests {
     #[test]
     fn role_uses_survive_reopen_and_go_with_their_role() {
         let dir = tempfile::tempdir().unwrap();
-        let at = |date, region: &str| RoleLastUsed { date, region: region.to_string() };
+        let at = |date, region: &str| RoleLastUsed {
+            date,
+            region: region.to_string(),
+        };
         let role = ironiam_core::conformance::role("Busy");
         let id = role.role_id.clone();
         {
             let store = open(dir.path(), Durability::Process).unwrap();
             store.create_role(role.clone(), 10).unwrap();
-            store.record_role_use("123456789012", "Busy", &id, at(1_800_000_000, "eu-west-1")).unwrap();
+            store
+                .record_role_use("123456789012", "Busy", &id, at(1_800_000_000, "eu-west-1"))
+                .unwrap();
             // Coalesced: memory only.
-            store.record_role_use("123456789012", "Busy", &id, at(1_800_000_010, "us-west-2")).unwrap();
-            assert_eq!(store.role_last_used(&id).unwrap(), Some(at(1_800_000_010, "us-west-2")));
+            store
+                .record_role_use("123456789012", "Busy", &id, at(1_800_000_010, "us-west-2"))
+                .unwrap();
+            assert_eq!(
+                store.role_last_used(&id).unwrap(),
+                Some(at(1_800_000_010, "us-west-2"))
+            );
         }
         {
             let store = open(dir.path(), Durability::Process).unwrap();
-            assert_eq!(store.role_last_used(&id).unwrap(), Some(at(1_800_000_000, "eu-west-1")));
-            store.record_role_use("123456789012", "Busy", &id, at(1_800_000_090, "us-west-2")).unwrap();
+            assert_eq!(
+                store.role_last_used(&id).unwrap(),
+                Some(at(1_800_000_000, "eu-west-1"))
+            );
+            store
+                .record_role_use("123456789012", "Busy", &id, at(1_800_000_090, "us-west-2"))
+                .unwrap();
         }
         let store = open(dir.path(), Durability::Process).unwrap();
-        assert_eq!(store.role_last_used(&id).unwrap(), Some(at(1_800_000_090, "us-west-2")));
+        assert_eq!(
+            store.role_last_used(&id).unwrap(),
+            Some(at(1_800_000_090, "us-west-2"))
+        );
         store.delete_role("123456789012", "Busy").unwrap();
         let count = |store: &SqliteStore| -> i64 {
-            store.journal().conn.lock().query_row("SELECT COUNT(*) FROM role_uses", [], |r| r.get(0)).unwrap()
+            store
+                .journal()
+                .conn
+                .lock()
+                .query_row("SELECT COUNT(*) FROM role_uses", [], |r| r.get(0))
+                .unwrap()
         };
         assert_eq!(count(&store), 0);
         // A row left behind for a role that is gone (written by hand here) is not loaded.
@@ -938,9 +1122,14 @@ mod tests {
             .journal()
             .conn
             .lock()
-            .execute("INSERT INTO role_uses (role_id, date, region) VALUES (?1, 1, 'us-east-1')", params![id])
+            .execute(
+                "INSERT INTO role_uses (role_id, date, region) VALUES (?1, 1, 'us-east-1')",
+                params![id],
+            )
             .unwrap();
-        let recreated = store.create_role(ironiam_core::conformance::role("Busy"), 10).unwrap();
+        let recreated = store
+            .create_role(ironiam_core::conformance::role("Busy"), 10)
+            .unwrap();
         drop(store);
         let store = open(dir.path(), Durability::Process).unwrap();
         assert_eq!(store.role_last_used(&id).unwrap(), None);
@@ -952,7 +1141,9 @@ mod tests {
         use ironiam_core::store::UserChange;
         let dir = tempfile::tempdir().unwrap();
         let mut user = ironiam_core::conformance::user("Console");
-        let profile = ironiam_core::conformance::login_profile("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA");
+        let profile = ironiam_core::conformance::login_profile(
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+        );
         let policy = PasswordPolicy {
             minimum_password_length: 12,
             require_symbols: true,
@@ -964,21 +1155,40 @@ mod tests {
         {
             let store = open(dir.path(), Durability::Full).unwrap();
             store.create_user(user.clone(), 10).unwrap();
-            store.update_user("123456789012", "console", UserChange::CreateLoginProfile(profile.clone())).unwrap();
-            store.put_password_policy("123456789012", policy.clone()).unwrap();
-            store.put_password_policy("210987654321", PasswordPolicy::default()).unwrap();
+            store
+                .update_user(
+                    "123456789012",
+                    "console",
+                    UserChange::CreateLoginProfile(profile.clone()),
+                )
+                .unwrap();
+            store
+                .put_password_policy("123456789012", policy.clone())
+                .unwrap();
+            store
+                .put_password_policy("210987654321", PasswordPolicy::default())
+                .unwrap();
             store.delete_password_policy("210987654321").unwrap();
         }
         let store = open(dir.path(), Durability::Process).unwrap();
         user.login_profile = Some(profile);
         assert_eq!(*store.get_user("123456789012", "console").unwrap(), user);
-        assert_eq!(store.get_password_policy("123456789012").unwrap(), Some(policy));
+        assert_eq!(
+            store.get_password_policy("123456789012").unwrap(),
+            Some(policy)
+        );
         assert_eq!(store.get_password_policy("210987654321").unwrap(), None);
         // Deleting the profile is durable too.
-        store.update_user("123456789012", "console", UserChange::DeleteLoginProfile).unwrap();
+        store
+            .update_user("123456789012", "console", UserChange::DeleteLoginProfile)
+            .unwrap();
         drop(store);
         let store = open(dir.path(), Durability::Process).unwrap();
-        assert!(store.get_user("123456789012", "console").unwrap().login_profile.is_none());
+        assert!(store
+            .get_user("123456789012", "console")
+            .unwrap()
+            .login_profile
+            .is_none());
     }
 
     /// A data directory written before login profiles existed (schema 3, no
@@ -1002,12 +1212,25 @@ mod tests {
             .unwrap();
         }
         let store = open(dir.path(), Durability::Process).unwrap();
-        assert!(store.get_user("123456789012", "old").unwrap().login_profile.is_none());
+        assert!(store
+            .get_user("123456789012", "old")
+            .unwrap()
+            .login_profile
+            .is_none());
         let profile = ironiam_core::conformance::login_profile("$phc");
-        store.update_user("123456789012", "old", UserChange::CreateLoginProfile(profile.clone())).unwrap();
+        store
+            .update_user(
+                "123456789012",
+                "old",
+                UserChange::CreateLoginProfile(profile.clone()),
+            )
+            .unwrap();
         drop(store);
         let store = open(dir.path(), Durability::Process).unwrap();
-        assert_eq!(store.get_user("123456789012", "old").unwrap().login_profile, Some(profile));
+        assert_eq!(
+            store.get_user("123456789012", "old").unwrap().login_profile,
+            Some(profile)
+        );
     }
 
     /// A data directory written before trust principals were bound (schema
@@ -1032,7 +1255,10 @@ mod tests {
                 [],
             )
             .unwrap();
-            for (id, name, document) in [("AROAOLD", "old", trust), ("AROASVC", "svc", r#"{"Statement":[]}"#)] {
+            for (id, name, document) in [
+                ("AROAOLD", "old", trust),
+                ("AROASVC", "svc", r#"{"Statement":[]}"#),
+            ] {
                 conn.execute(
                     "INSERT INTO roles (role_id, account_id, name, path, create_date, trust_policy, max_session_duration, tags,
                      inline_policies, attached_policies) VALUES (?1, '123456789012', ?2, '/', 1, ?3, 3600, '[]', '{}', '[]')",
@@ -1046,14 +1272,36 @@ mod tests {
             let role = store.get_role("123456789012", "old").unwrap();
             assert_eq!(role.assume_role_policy_document, trust);
             assert_eq!(role.trust_principals.len(), 2);
-            assert_eq!(role.trust_principals[0], PrincipalBinding { arn: "arn:aws:iam::123456789012:user/bob".into(), id: "AIDABOB".into() });
-            assert_eq!(role.trust_principals[1].arn, "arn:aws:iam::123456789012:user/gone");
-            assert!(role.trust_principals[1].id.starts_with("AIDA") && role.trust_principals[1].id != "AIDABOB");
-            assert!(store.get_role("123456789012", "svc").unwrap().trust_principals.is_empty());
+            assert_eq!(
+                role.trust_principals[0],
+                PrincipalBinding {
+                    arn: "arn:aws:iam::123456789012:user/bob".into(),
+                    id: "AIDABOB".into()
+                }
+            );
+            assert_eq!(
+                role.trust_principals[1].arn,
+                "arn:aws:iam::123456789012:user/gone"
+            );
+            assert!(
+                role.trust_principals[1].id.starts_with("AIDA")
+                    && role.trust_principals[1].id != "AIDABOB"
+            );
+            assert!(store
+                .get_role("123456789012", "svc")
+                .unwrap()
+                .trust_principals
+                .is_empty());
             role.trust_principals.clone()
         };
         let store = open(dir.path(), Durability::Process).unwrap();
-        assert_eq!(store.get_role("123456789012", "old").unwrap().trust_principals, bound);
+        assert_eq!(
+            store
+                .get_role("123456789012", "old")
+                .unwrap()
+                .trust_principals,
+            bound
+        );
     }
 
     /// A data directory written before instance profiles (schema 6, no
@@ -1068,7 +1316,10 @@ mod tests {
             let start = SCHEMA.find("-- schema 7").unwrap();
             let end = SCHEMA.find("PRAGMA user_version").unwrap();
             let old_schema = format!("{}PRAGMA user_version = 6;", &SCHEMA[..start]);
-            assert!(!old_schema.contains("instance_profiles") && SCHEMA[start..end].contains("instance_profiles"));
+            assert!(
+                !old_schema.contains("instance_profiles")
+                    && SCHEMA[start..end].contains("instance_profiles")
+            );
             conn.execute_batch(&old_schema).unwrap();
             conn.execute(
                 "INSERT INTO roles (role_id, account_id, name, path, create_date, trust_policy, max_session_duration, tags,
@@ -1078,23 +1329,55 @@ mod tests {
             .unwrap();
         }
         let mut profile = ironiam_core::conformance::instance_profile("Web");
-        profile.tags = vec![Tag { key: "env".into(), value: "prod".into() }];
+        profile.tags = vec![Tag {
+            key: "env".into(),
+            value: "prod".into(),
+        }];
         {
             let store = open(dir.path(), Durability::Process).unwrap();
-            assert_eq!(store.get_role("123456789012", "old").unwrap().role_id, "AROAOLD");
+            assert_eq!(
+                store.get_role("123456789012", "old").unwrap().role_id,
+                "AROAOLD"
+            );
             store.create_instance_profile(profile.clone(), 10).unwrap();
             store
-                .update_instance_profile("123456789012", "web", InstanceProfileChange::AddRole { role_name: "OLD".into(), max_roles: 1 })
+                .update_instance_profile(
+                    "123456789012",
+                    "web",
+                    InstanceProfileChange::AddRole {
+                        role_name: "OLD".into(),
+                        max_roles: 1,
+                    },
+                )
                 .unwrap();
-            let version: i64 = store.journal().conn.lock().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+            let version: i64 = store
+                .journal()
+                .conn
+                .lock()
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
             assert_eq!(version, 7);
         }
         let store = open(dir.path(), Durability::Process).unwrap();
         profile.roles = vec!["Old".into()];
-        assert_eq!(*store.get_instance_profile("123456789012", "WEB").unwrap(), profile);
-        assert!(matches!(store.delete_role("123456789012", "Old"), Err(IamError::DeleteConflict(_))));
-        store.update_instance_profile("123456789012", "Web", InstanceProfileChange::RemoveRole("Old".into())).unwrap();
-        store.delete_instance_profile("123456789012", "Web").unwrap();
+        assert_eq!(
+            *store.get_instance_profile("123456789012", "WEB").unwrap(),
+            profile
+        );
+        assert!(matches!(
+            store.delete_role("123456789012", "Old"),
+            Err(IamError::DeleteConflict(_))
+        ));
+        store
+            .update_instance_profile(
+                "123456789012",
+                "Web",
+                InstanceProfileChange::RemoveRole("Old".into()),
+            )
+            .unwrap();
+        store
+            .delete_instance_profile("123456789012", "Web")
+            .unwrap();
         drop(store);
         let store = open(dir.path(), Durability::Process).unwrap();
         assert!(store.get_instance_profile("123456789012", "Web").is_err());
@@ -1104,8 +1387,16 @@ mod tests {
     fn oidc_providers_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let provider = ironiam_core::conformance::oidc_provider("https://token.example.com");
-        open(dir.path(), Durability::Full).unwrap().create_oidc_provider(provider.clone()).unwrap();
+        open(dir.path(), Durability::Full)
+            .unwrap()
+            .create_oidc_provider(provider.clone())
+            .unwrap();
         let store = open(dir.path(), Durability::Process).unwrap();
-        assert_eq!(*store.get_oidc_provider("123456789012", &provider.arn()).unwrap(), provider);
+        assert_eq!(
+            *store
+                .get_oidc_provider("123456789012", &provider.arn())
+                .unwrap(),
+            provider
+        );
     }
 }

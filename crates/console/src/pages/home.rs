@@ -10,11 +10,18 @@ use crate::Out;
 
 fn customer_policy_count(ctx: &Ctx) -> Result<usize, ApiError> {
     ctx.allow("ListPolicies", &[("Scope", "Local")])?;
-    let filter = PolicyFilter { scope: PolicyScope::Local, only_attached: false, path_prefix: "/".into(), usage: None };
+    let filter = PolicyFilter {
+        scope: PolicyScope::Local,
+        only_attached: false,
+        path_prefix: "/".into(),
+        usage: None,
+    };
     let mut n = 0;
     let mut marker: Option<String> = None;
     loop {
-        let page = ctx.service.list_policies(&ctx.caller, &filter, marker.as_deref(), Some(1000))?;
+        let page =
+            ctx.service
+                .list_policies(&ctx.caller, &filter, marker.as_deref(), Some(1000))?;
         n += page.items.len();
         match page.marker {
             Some(m) => marker = Some(m),
@@ -62,5 +69,13 @@ pub(crate) fn page(ctx: &Ctx) -> Out {
         customer = count(customer),
         aws = count(aws),
     );
-    ctx.page(StatusCode::OK, Page { title: "Dashboard", nav: Nav::Dashboard, crumbs: vec![("Dashboard".into(), None)], body })
+    ctx.page(
+        StatusCode::OK,
+        Page {
+            title: "Dashboard",
+            nav: Nav::Dashboard,
+            crumbs: vec![("Dashboard".into(), None)],
+            body,
+        },
+    )
 }

@@ -70,16 +70,30 @@ impl Ctx<'_> {
         body: String,
     ) -> Out {
         let (status, body) = match problem {
-            Some(e) => (StatusCode::BAD_REQUEST, format!("{}{body}", crate::html::error_alert(&e.code, &e.message))),
+            Some(e) => (
+                StatusCode::BAD_REQUEST,
+                format!("{}{body}", crate::html::error_alert(&e.code, &e.message)),
+            ),
             None => (StatusCode::OK, body),
         };
-        self.page(status, Page { title, nav, crumbs, body })
+        self.page(
+            status,
+            Page {
+                title,
+                nav,
+                crumbs,
+                body,
+            },
+        )
     }
 
     /// Whether the caller may call IAM operation `op` with `params`: the
     /// server's own authorization of the same API call.
     pub(crate) fn allow(&self, op: &str, params: &[(&str, &str)]) -> Result<(), ApiError> {
-        self.console.authorizer.authorize(self.service, &self.caller, op, params).map_err(ApiError::from)
+        self.console
+            .authorizer
+            .authorize(self.service, &self.caller, op, params)
+            .map_err(ApiError::from)
     }
 
     /// Performs `f` as the caller once the API operation it stands for
@@ -104,14 +118,18 @@ impl Ctx<'_> {
                 title: &error.code,
                 nav,
                 crumbs: vec![(error.code.clone(), None)],
-                body: format!("<h1>Something went wrong</h1>{}", crate::html::error_alert(&error.code, &error.message)),
+                body: format!(
+                    "<h1>Something went wrong</h1>{}",
+                    crate::html::error_alert(&error.code, &error.message)
+                ),
             },
         )
     }
 
     /// The role `name`, or the error page AWS's NoSuchEntity makes.
     pub(crate) fn role(&self, name: &str) -> Result<Arc<Role>, Out> {
-        self.call("GetRole", &[("RoleName", name)], |s, c| s.get_role(c, name)).map_err(|e| self.error_page(Nav::Roles, &e))
+        self.call("GetRole", &[("RoleName", name)], |s, c| s.get_role(c, name))
+            .map_err(|e| self.error_page(Nav::Roles, &e))
     }
 
     /// Every role of the account, in name order.
@@ -120,7 +138,9 @@ impl Ctx<'_> {
         let mut roles = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let page = self.service.list_roles(&self.caller, None, marker.as_deref(), Some(1000))?;
+            let page =
+                self.service
+                    .list_roles(&self.caller, None, marker.as_deref(), Some(1000))?;
             roles.extend(page.items);
             match page.marker {
                 Some(m) => marker = Some(m),
@@ -133,7 +153,10 @@ impl Ctx<'_> {
 
 /// Seconds since the epoch, for "3 minutes ago" only.
 pub(crate) fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn decode_segment(s: &str) -> String {
@@ -162,7 +185,10 @@ fn refused(ctx: &Ctx, why: Refusal) -> Out {
         Refusal::CrossSite => "This request came from another site, so it was refused.",
     };
     if ctx.req.path.starts_with("/api/") {
-        return Out::Json(StatusCode::FORBIDDEN, serde_json::json!({"error": "InvalidCsrfToken", "message": reason}).to_string());
+        return Out::Json(
+            StatusCode::FORBIDDEN,
+            serde_json::json!({"error": "InvalidCsrfToken", "message": reason}).to_string(),
+        );
     }
     ctx.page(
         StatusCode::FORBIDDEN,
@@ -170,7 +196,10 @@ fn refused(ctx: &Ctx, why: Refusal) -> Out {
             title: "Request refused",
             nav: Nav::Dashboard,
             crumbs: vec![("Request refused".into(), None)],
-            body: format!("<h1>Request refused</h1>{}", alert(Alert::Error, "InvalidCsrfToken", &esc(reason))),
+            body: format!(
+                "<h1>Request refused</h1>{}",
+                alert(Alert::Error, "InvalidCsrfToken", &esc(reason))
+            ),
         },
     )
 }
@@ -181,30 +210,73 @@ fn to_sign_in(req: &Req) -> Out {
     let mut back = req.path.clone();
     if !req.query.is_empty() {
         back.push('?');
-        back.push_str(&form_urlencoded::Serializer::new(String::new()).extend_pairs(&req.query).finish());
+        back.push_str(
+            &form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&req.query)
+                .finish(),
+        );
     }
     if back.is_empty() || back == "/signout" {
         return Out::Redirect(format!("{}/signin", crate::PREFIX));
     }
-    Out::Redirect(format!("{}/signin?next={}", crate::PREFIX, crate::html::enc(&back)))
+    Out::Redirect(format!(
+        "{}/signin?next={}",
+        crate::PREFIX,
+        crate::html::enc(&back)
+    ))
 }
 
 /// Answers one request. `cookies` collects the `Set-Cookie` values.
-pub(crate) fn route(console: &Console, service: &IamService, req: &Req, cookies: &mut Vec<String>) -> Out {
+pub(crate) fn route(
+    console: &Console,
+    service: &IamService,
+    req: &Req,
+    cookies: &mut Vec<String>,
+) -> Out {
     let post = req.method == Method::POST;
     if req.method != Method::GET && !post {
-        return Out::Json(StatusCode::METHOD_NOT_ALLOWED, "{\"error\":\"MethodNotAllowed\"}".into());
+        return Out::Json(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{\"error\":\"MethodNotAllowed\"}".into(),
+        );
     }
-    let segments: Vec<String> = req.path.trim_start_matches('/').split('/').map(decode_segment).collect();
+    let segments: Vec<String> = req
+        .path
+        .trim_start_matches('/')
+        .split('/')
+        .map(decode_segment)
+        .collect();
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (post, segs.as_slice()) {
-        (false, ["static", "app.css"]) => return Out::Asset("text/css; charset=utf-8", include_str!("../../assets/app.css")),
-        (false, ["static", "app.js"]) => return Out::Asset("text/javascript; charset=utf-8", include_str!("../../assets/app.js")),
+        (false, ["static", "app.css"]) => {
+            return Out::Asset(
+                "text/css; charset=utf-8",
+                include_str!("../../assets/app.css"),
+            )
+        }
+        (false, ["static", "app.js"]) => {
+            return Out::Asset(
+                "text/javascript; charset=utf-8",
+                include_str!("../../assets/app.js"),
+            )
+        }
         _ => {}
     }
-    let session = if console.sign_in { console.sessions.of(req) } else { None };
-    let caller = session.as_ref().map_or_else(|| service.default_caller(), |s| s.caller.clone());
-    let ctx = Ctx { service, caller, req, console, session };
+    let session = if console.sign_in {
+        console.sessions.of(req)
+    } else {
+        None
+    };
+    let caller = session
+        .as_ref()
+        .map_or_else(|| service.default_caller(), |s| s.caller.clone());
+    let ctx = Ctx {
+        service,
+        caller,
+        req,
+        console,
+        session,
+    };
     if post {
         if let Err(why) = csrf::check(req) {
             return refused(&ctx, why);

@@ -68,11 +68,18 @@ fn shorten(s: &str) -> String {
 /// Every attachable managed policy, in name order.
 pub(crate) fn all_policies(ctx: &Ctx) -> Result<Vec<PolicyRow>, ApiError> {
     ctx.allow("ListPolicies", &[])?;
-    let filter = PolicyFilter { scope: PolicyScope::All, only_attached: false, path_prefix: "/".into(), usage: None };
+    let filter = PolicyFilter {
+        scope: PolicyScope::All,
+        only_attached: false,
+        path_prefix: "/".into(),
+        usage: None,
+    };
     let mut rows = Vec::with_capacity(1700);
     let mut marker: Option<String> = None;
     loop {
-        let page = ctx.service.list_policies(&ctx.caller, &filter, marker.as_deref(), Some(1000))?;
+        let page =
+            ctx.service
+                .list_policies(&ctx.caller, &filter, marker.as_deref(), Some(1000))?;
         for p in page.items {
             if !p.is_attachable {
                 continue;
@@ -126,10 +133,17 @@ pub(crate) struct Picker<'a> {
 
 /// The picker's HTML (to be placed inside the form that posts `arn`s).
 pub(crate) fn render(p: &Picker) -> String {
-    let offered: Vec<&PolicyRow> = p.rows.iter().filter(|r| !p.exclude.contains(&r.arn)).collect();
+    let offered: Vec<&PolicyRow> = p
+        .rows
+        .iter()
+        .filter(|r| !p.exclude.contains(&r.arn))
+        .collect();
     let needle = p.filter.to_lowercase();
     // Selected policies first, then the rest in name order.
-    let mut matching: Vec<&&PolicyRow> = offered.iter().filter(|r| matches(r, &needle, p.kind)).collect();
+    let mut matching: Vec<&&PolicyRow> = offered
+        .iter()
+        .filter(|r| matches(r, &needle, p.kind))
+        .collect();
     matching.sort_by_key(|r| !p.selected.contains(&r.arn));
     let mut out = String::with_capacity(32 * 1024 + offered.len() * 200);
     let _ = write!(
@@ -147,7 +161,12 @@ pub(crate) fn render(p: &Picker) -> String {
         form = esc(p.filter_form),
         filter = esc(p.filter),
     );
-    for (value, label) in [("", "All types"), ("aws", "AWS managed"), ("job", "AWS managed – job function"), ("customer", "Customer managed")] {
+    for (value, label) in [
+        ("", "All types"),
+        ("aws", "AWS managed"),
+        ("job", "AWS managed – job function"),
+        ("customer", "Customer managed"),
+    ] {
         let selected = if value == p.kind { " selected" } else { "" };
         let _ = write!(out, "<option value=\"{value}\"{selected}>{label}</option>");
     }
@@ -159,7 +178,11 @@ pub(crate) fn render(p: &Picker) -> String {
 
     // Selected policies, as chips that keep the selection while filtering.
     out.push_str("<div class=\"chips\" data-picker-chips aria-label=\"Selected policies\">");
-    let visible: BTreeSet<&str> = matching.iter().take(SHOWN).map(|r| r.arn.as_str()).collect();
+    let visible: BTreeSet<&str> = matching
+        .iter()
+        .take(SHOWN)
+        .map(|r| r.arn.as_str())
+        .collect();
     let mut chosen = 0;
     for arn in p.selected {
         chosen += 1;
@@ -189,7 +212,9 @@ pub(crate) fn render(p: &Picker) -> String {
         row_html(&mut out, r, p.selected.contains(&r.arn));
     }
     if matching.is_empty() {
-        out.push_str("<tr><td colspan=\"5\" class=\"empty\">No policies match the filter.</td></tr>");
+        out.push_str(
+            "<tr><td colspan=\"5\" class=\"empty\">No policies match the filter.</td></tr>",
+        );
     }
     out.push_str("</tbody></table>");
 
@@ -199,16 +224,27 @@ pub(crate) fn render(p: &Picker) -> String {
         .map(|r| serde_json::json!([r.name, r.arn, r.kind, r.description, r.attachments]))
         .collect();
     let selected: Vec<&String> = p.selected.iter().collect();
-    out.push_str(&json_script("policy-data", &serde_json::json!({"rows": data, "selected": selected})));
+    out.push_str(&json_script(
+        "policy-data",
+        &serde_json::json!({"rows": data, "selected": selected}),
+    ));
     out.push_str("</div>");
     out
 }
 
 fn info(shown: usize, matching: usize, chosen: usize) -> String {
     let mut s = if shown < matching {
-        format!("Showing {} of {} matching policies — refine the filter to see others.", count(shown), count(matching))
+        format!(
+            "Showing {} of {} matching policies — refine the filter to see others.",
+            count(shown),
+            count(matching)
+        )
     } else {
-        format!("{} matching {}.", count(matching), if matching == 1 { "policy" } else { "policies" })
+        format!(
+            "{} matching {}.",
+            count(matching),
+            if matching == 1 { "policy" } else { "policies" }
+        )
     };
     if chosen > 0 {
         let _ = write!(s, " {} selected.", count(chosen));

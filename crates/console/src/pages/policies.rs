@@ -9,7 +9,10 @@ use ironiam_core::service::{PolicyFilter, PolicyScope, UsageFilter};
 use super::picker::{kind_label, kind_of};
 use super::{now, policy_edit, Ctx};
 use crate::access;
-use crate::html::{alert, code_block, count, csrf_field, date, enc, esc, pagination, policy_url, role_url, tabs, Alert, Nav, Page};
+use crate::html::{
+    alert, code_block, count, csrf_field, date, enc, esc, pagination, policy_url, role_url, tabs,
+    Alert, Nav, Page,
+};
 use crate::validate::ApiError;
 use crate::Out;
 
@@ -28,7 +31,11 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
     let filter = PolicyFilter {
         scope,
         only_attached: used,
-        path_prefix: if kind == "job" { "/job-function/".into() } else { "/".into() },
+        path_prefix: if kind == "job" {
+            "/job-function/".into()
+        } else {
+            "/".into()
+        },
         usage: None,
     };
     if let Err(e) = ctx.allow("ListPolicies", &[]) {
@@ -37,7 +44,10 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
     let mut all = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        match ctx.service.list_policies(&ctx.caller, &filter, marker.as_deref(), Some(1000)) {
+        match ctx
+            .service
+            .list_policies(&ctx.caller, &filter, marker.as_deref(), Some(1000))
+        {
             Ok(page) => {
                 all.extend(page.items);
                 match page.marker {
@@ -51,10 +61,21 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
     let needle = q.to_lowercase();
     let matching: Vec<_> = all
         .iter()
-        .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle) || p.description.as_deref().is_some_and(|d| d.to_lowercase().contains(&needle)))
+        .filter(|p| {
+            needle.is_empty()
+                || p.name.to_lowercase().contains(&needle)
+                || p.description
+                    .as_deref()
+                    .is_some_and(|d| d.to_lowercase().contains(&needle))
+        })
         .collect();
     let pages = matching.len().div_ceil(PAGE_SIZE).max(1);
-    let page = ctx.req.q("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
+    let page = ctx
+        .req
+        .q("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
     let href = |n: usize| {
         let mut params = Vec::new();
         if !q.is_empty() {
@@ -120,7 +141,12 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
         crate::PREFIX,
         esc(q)
     );
-    for (value, label) in [("", "All types"), ("aws", "AWS managed"), ("job", "AWS managed – job function"), ("customer", "Customer managed")] {
+    for (value, label) in [
+        ("", "All types"),
+        ("aws", "AWS managed"),
+        ("job", "AWS managed – job function"),
+        ("customer", "Customer managed"),
+    ] {
         let selected = if value == kind { " selected" } else { "" };
         let _ = write!(body, "<option value=\"{value}\"{selected}>{label}</option>");
     }
@@ -130,19 +156,38 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
 <button type=\"submit\" class=\"button\">Filter</button></form><div id=\"results\" aria-live=\"polite\">{results}</div></section>",
         if used { " checked" } else { "" }
     );
-    ctx.page(StatusCode::OK, Page { title: "Policies", nav: Nav::Policies, crumbs: vec![("Policies".into(), None)], body })
+    ctx.page(
+        StatusCode::OK,
+        Page {
+            title: "Policies",
+            nav: Nav::Policies,
+            crumbs: vec![("Policies".into(), None)],
+            body,
+        },
+    )
 }
 
 /// `GET /console/policies/view?arn=…&tab=permissions|entities|versions&version=v1`.
 pub(crate) fn view(ctx: &Ctx) -> Out {
-    render(ctx, ctx.req.q_or_empty("arn"), ctx.req.q_or_empty("tab"), None)
+    render(
+        ctx,
+        ctx.req.q_or_empty("arn"),
+        ctx.req.q_or_empty("tab"),
+        None,
+    )
 }
 
 fn done_notice(ctx: &Ctx) -> Option<String> {
     let (title, text) = match ctx.req.q("done")? {
         "created" => ("Policy created", "The policy was created."),
-        "version" => ("Policy updated", "A new version was saved and made the default."),
-        "default" => ("Default version changed", "The chosen version is now the default."),
+        "version" => (
+            "Policy updated",
+            "A new version was saved and made the default.",
+        ),
+        "default" => (
+            "Default version changed",
+            "The chosen version is now the default.",
+        ),
         "version-deleted" => ("Version deleted", "The version was deleted."),
         _ => return None,
     };
@@ -152,7 +197,9 @@ fn done_notice(ctx: &Ctx) -> Option<String> {
 /// The page of policy `arn` on tab `tab`, with `problem` above it when an
 /// action failed.
 pub(crate) fn render(ctx: &Ctx, arn: &str, tab: &str, problem: Option<ApiError>) -> Out {
-    let info = match ctx.call("GetPolicy", &[("PolicyArn", arn)], |s, c| s.get_policy(c, arn)) {
+    let info = match ctx.call("GetPolicy", &[("PolicyArn", arn)], |s, c| {
+        s.get_policy(c, arn)
+    }) {
         Ok(i) => i,
         Err(e) => return ctx.error_page(Nav::Policies, &e),
     };
@@ -201,9 +248,21 @@ pub(crate) fn render(ctx: &Ctx, arn: &str, tab: &str, problem: Option<ApiError>)
         description = info.description.as_deref().filter(|d| !d.is_empty()).map(esc).unwrap_or_else(|| "<span class=\"muted\">—</span>".into()),
     );
     let items = [
-        ("permissions", "Permissions".to_string(), format!("{url}&tab=permissions")),
-        ("entities", format!("Entities attached ({})", info.attachment_count), format!("{url}&tab=entities")),
-        ("versions", "Policy versions".to_string(), format!("{url}&tab=versions")),
+        (
+            "permissions",
+            "Permissions".to_string(),
+            format!("{url}&tab=permissions"),
+        ),
+        (
+            "entities",
+            format!("Entities attached ({})", info.attachment_count),
+            format!("{url}&tab=entities"),
+        ),
+        (
+            "versions",
+            "Policy versions".to_string(),
+            format!("{url}&tab=versions"),
+        ),
     ];
     body.push_str(&tabs(&items, tab));
     body.push_str("<div class=\"tab-panel\" role=\"tabpanel\">");
@@ -214,11 +273,21 @@ pub(crate) fn render(ctx: &Ctx, arn: &str, tab: &str, problem: Option<ApiError>)
     }
     body.push_str("</div>");
     ctx.page(
-        if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
+        if problem.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
         Page {
             title: &info.name,
             nav: Nav::Policies,
-            crumbs: vec![("Policies".into(), Some(format!("{}/policies", crate::PREFIX))), (info.name.clone(), None)],
+            crumbs: vec![
+                (
+                    "Policies".into(),
+                    Some(format!("{}/policies", crate::PREFIX)),
+                ),
+                (info.name.clone(), None),
+            ],
             body,
         },
     )
@@ -226,8 +295,15 @@ pub(crate) fn render(ctx: &Ctx, arn: &str, tab: &str, problem: Option<ApiError>)
 
 /// The document of version `version` of policy `arn`, as GetPolicyVersion.
 fn version_document(ctx: &Ctx, arn: &str, version: &str) -> Result<String, ApiError> {
-    let v = ctx.call("GetPolicyVersion", &[("PolicyArn", arn), ("VersionId", version)], |s, c| s.get_policy_version(c, arn, version))?;
-    v.document.ok_or_else(|| ApiError { code: "NoSuchEntity".into(), message: format!("Policy {arn} version {version} has no document.") })
+    let v = ctx.call(
+        "GetPolicyVersion",
+        &[("PolicyArn", arn), ("VersionId", version)],
+        |s, c| s.get_policy_version(c, arn, version),
+    )?;
+    v.document.ok_or_else(|| ApiError {
+        code: "NoSuchEntity".into(),
+        message: format!("Policy {arn} version {version} has no document."),
+    })
 }
 
 fn permissions_tab(ctx: &Ctx, body: &mut String, arn: &str, version: &str) {
@@ -244,10 +320,17 @@ fn permissions_tab(ctx: &Ctx, body: &mut String, arn: &str, version: &str) {
 <table class=\"table\" data-sortable><thead><tr><th scope=\"col\">Service</th><th scope=\"col\">Access level</th></tr></thead><tbody>",
     );
     for s in &summary.allowed {
-        let _ = write!(body, "<tr><td>{}</td><td>{}</td></tr>", esc(&s.name), esc(&s.levels_label()));
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            esc(&s.name),
+            esc(&s.levels_label())
+        );
     }
     if summary.allowed.is_empty() {
-        body.push_str("<tr><td colspan=\"2\" class=\"empty\">This policy allows nothing.</td></tr>");
+        body.push_str(
+            "<tr><td colspan=\"2\" class=\"empty\">This policy allows nothing.</td></tr>",
+        );
     }
     let _ = write!(
         body,
@@ -269,9 +352,18 @@ fn entities_tab(ctx: &Ctx, body: &mut String, arn: &str) {
         return;
     }
     let mut n = 0;
-    for (filter, label) in [(UsageFilter::PermissionsPolicy, "Permissions policy"), (UsageFilter::PermissionsBoundary, "Permissions boundary")] {
+    for (filter, label) in [
+        (UsageFilter::PermissionsPolicy, "Permissions policy"),
+        (UsageFilter::PermissionsBoundary, "Permissions boundary"),
+    ] {
         let mut marker: Option<String> = None;
-        while let Ok(page) = ctx.service.list_entities_for_policy(&ctx.caller, arn, Some(filter), marker.as_deref(), Some(1000)) {
+        while let Ok(page) = ctx.service.list_entities_for_policy(
+            &ctx.caller,
+            arn,
+            Some(filter),
+            marker.as_deref(),
+            Some(1000),
+        ) {
             for role in &page.items {
                 n += 1;
                 let _ = write!(
@@ -294,7 +386,9 @@ fn entities_tab(ctx: &Ctx, body: &mut String, arn: &str) {
 }
 
 fn versions_tab(ctx: &Ctx, body: &mut String, arn: &str, url: &str) {
-    let versions = match ctx.call("ListPolicyVersions", &[("PolicyArn", arn)], |s, c| s.list_policy_versions(c, arn, None, Some(1000))) {
+    let versions = match ctx.call("ListPolicyVersions", &[("PolicyArn", arn)], |s, c| {
+        s.list_policy_versions(c, arn, None, Some(1000))
+    }) {
         Ok(p) => p.items,
         Err(e) => {
             body.push_str(&crate::html::error_alert(&e.code, &e.message));
@@ -305,7 +399,12 @@ fn versions_tab(ctx: &Ctx, body: &mut String, arn: &str, url: &str) {
         .req
         .q("version")
         .map(str::to_string)
-        .or_else(|| versions.iter().find(|v| v.is_default).map(|v| v.version_id.clone()))
+        .or_else(|| {
+            versions
+                .iter()
+                .find(|v| v.is_default)
+                .map(|v| v.version_id.clone())
+        })
         .unwrap_or_default();
     let now = now();
     body.push_str(
@@ -327,7 +426,11 @@ fn versions_tab(ctx: &Ctx, body: &mut String, arn: &str, url: &str) {
                     v = esc(&v.version_id),
                 )
             };
-            format!("<div class=\"row-actions\">{}{}</div>", form("default", "Set as default", ""), form("delete", "Delete", "danger-outline"))
+            format!(
+                "<div class=\"row-actions\">{}{}</div>",
+                form("default", "Set as default", ""),
+                form("delete", "Delete", "danger-outline")
+            )
         } else {
             String::new()
         };
@@ -335,9 +438,16 @@ fn versions_tab(ctx: &Ctx, body: &mut String, arn: &str, url: &str) {
             body,
             "<tr{}><td><a href=\"{}\">{}</a>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if current { " class=\"selected\"" } else { "" },
-            esc(&format!("{url}&tab=versions&version={}", enc(&v.version_id))),
+            esc(&format!(
+                "{url}&tab=versions&version={}",
+                enc(&v.version_id)
+            )),
             esc(&v.version_id),
-            if v.is_default { " <span class=\"badge\">Default</span>" } else { "" },
+            if v.is_default {
+                " <span class=\"badge\">Default</span>"
+            } else {
+                ""
+            },
             date(&v.create_date, now, None),
             if current { "Shown below" } else { "" },
             actions
@@ -346,7 +456,12 @@ fn versions_tab(ctx: &Ctx, body: &mut String, arn: &str, url: &str) {
     body.push_str("</tbody></table>");
     match version_document(ctx, arn, &chosen).ok() {
         Some(doc) => {
-            let _ = write!(body, "<h3>Version {}</h3><div id=\"version-document\">{}</div>", esc(&chosen), code_block(&doc, "Version document"));
+            let _ = write!(
+                body,
+                "<h3>Version {}</h3><div id=\"version-document\">{}</div>",
+                esc(&chosen),
+                code_block(&doc, "Version document")
+            );
         }
         None => body.push_str("<p class=\"muted\">Choose a version to see its document.</p>"),
     }

@@ -24,18 +24,26 @@ fn view_url(arn: &str, tab: &str, done: &str) -> String {
     format!("{}&tab={tab}&done={done}", policy_url(arn))
 }
 
-
 /// `GET|POST /console/policies/create`.
 pub(crate) fn create(ctx: &Ctx) -> Out {
     let req = ctx.req;
-    let (mut name, mut path, mut description, mut document) = (String::new(), "/".to_string(), String::new(), TEMPLATE.to_string());
+    let (mut name, mut path, mut description, mut document) = (
+        String::new(),
+        "/".to_string(),
+        String::new(),
+        TEMPLATE.to_string(),
+    );
     let mut problem = None;
     if req.method == hyper::Method::POST {
         name = req.f_or_empty("name").trim().to_string();
         path = req.f_or_empty("path").trim().to_string();
         description = req.f_or_empty("description").to_string();
         document = req.f_or_empty("document").to_string();
-        let mut params = vec![("PolicyName", name.as_str()), ("PolicyDocument", document.as_str()), ("Path", path.as_str())];
+        let mut params = vec![
+            ("PolicyName", name.as_str()),
+            ("PolicyDocument", document.as_str()),
+            ("Path", path.as_str()),
+        ];
         if !description.is_empty() {
             params.push(("Description", description.as_str()));
         }
@@ -73,8 +81,20 @@ pub(crate) fn create(ctx: &Ctx) -> Out {
         description = esc(&description),
         document = esc(&document),
     );
-    let crumbs = vec![("Policies".into(), Some(format!("{}/policies", crate::PREFIX))), ("Create policy".into(), None)];
-    ctx.form_page("Create policy", Nav::Policies, crumbs, problem.as_ref(), body)
+    let crumbs = vec![
+        (
+            "Policies".into(),
+            Some(format!("{}/policies", crate::PREFIX)),
+        ),
+        ("Create policy".into(), None),
+    ];
+    ctx.form_page(
+        "Create policy",
+        Nav::Policies,
+        crumbs,
+        problem.as_ref(),
+        body,
+    )
 }
 
 /// `GET|POST /console/policies/edit?arn=…`: saves the document as a new
@@ -83,14 +103,24 @@ pub(crate) fn create(ctx: &Ctx) -> Out {
 /// delete a version first.
 pub(crate) fn edit(ctx: &Ctx) -> Out {
     let req = ctx.req;
-    let arn = req.q("arn").or_else(|| req.f("arn")).unwrap_or("").to_string();
-    let info = match ctx.call("GetPolicy", &[("PolicyArn", &arn)], |s, c| s.get_policy(c, &arn)) {
+    let arn = req
+        .q("arn")
+        .or_else(|| req.f("arn"))
+        .unwrap_or("")
+        .to_string();
+    let info = match ctx.call("GetPolicy", &[("PolicyArn", &arn)], |s, c| {
+        s.get_policy(c, &arn)
+    }) {
         Ok(i) => i,
         Err(e) => return ctx.error_page(Nav::Policies, &e),
     };
     let default = info.default_version_id.as_str();
     let mut document = ctx
-        .call("GetPolicyVersion", &[("PolicyArn", &arn), ("VersionId", default)], |s, c| s.get_policy_version(c, &arn, default))
+        .call(
+            "GetPolicyVersion",
+            &[("PolicyArn", &arn), ("VersionId", default)],
+            |s, c| s.get_policy_version(c, &arn, default),
+        )
         .ok()
         .and_then(|v| v.document)
         .map(|d| crate::html::pretty_json(&d))
@@ -98,8 +128,14 @@ pub(crate) fn edit(ctx: &Ctx) -> Out {
     let mut problem = None;
     if req.method == hyper::Method::POST {
         document = req.f_or_empty("document").to_string();
-        let params = [("PolicyArn", arn.as_str()), ("PolicyDocument", document.as_str()), ("SetAsDefault", "true")];
-        match ctx.call("CreatePolicyVersion", &params, |s, c| s.create_policy_version(c, &arn, document.clone(), true)) {
+        let params = [
+            ("PolicyArn", arn.as_str()),
+            ("PolicyDocument", document.as_str()),
+            ("SetAsDefault", "true"),
+        ];
+        match ctx.call("CreatePolicyVersion", &params, |s, c| {
+            s.create_policy_version(c, &arn, document.clone(), true)
+        }) {
             Ok(_) => return Out::Redirect(view_url(&arn, "versions", "version")),
             Err(e) => problem = Some(e),
         }
@@ -132,7 +168,10 @@ pub(crate) fn edit(ctx: &Ctx) -> Out {
         url = esc(&url),
     );
     let crumbs = vec![
-        ("Policies".into(), Some(format!("{}/policies", crate::PREFIX))),
+        (
+            "Policies".into(),
+            Some(format!("{}/policies", crate::PREFIX)),
+        ),
         (info.name.clone(), Some(url.clone())),
         ("Edit".into(), None),
     ];
@@ -145,9 +184,20 @@ pub(crate) fn version(ctx: &Ctx) -> Out {
     let (arn, version) = (req.f_or_empty("arn"), req.f_or_empty("version"));
     let params = [("PolicyArn", arn), ("VersionId", version)];
     let result = match req.f_or_empty("op") {
-        "default" => ctx.call("SetDefaultPolicyVersion", &params, |s, c| s.set_default_policy_version(c, arn, version)).map(|()| "default"),
-        "delete" => ctx.call("DeletePolicyVersion", &params, |s, c| s.delete_policy_version(c, arn, version)).map(|()| "version-deleted"),
-        _ => Err(ApiError { code: "ValidationError".into(), message: "op must be default or delete.".into() }),
+        "default" => ctx
+            .call("SetDefaultPolicyVersion", &params, |s, c| {
+                s.set_default_policy_version(c, arn, version)
+            })
+            .map(|()| "default"),
+        "delete" => ctx
+            .call("DeletePolicyVersion", &params, |s, c| {
+                s.delete_policy_version(c, arn, version)
+            })
+            .map(|()| "version-deleted"),
+        _ => Err(ApiError {
+            code: "ValidationError".into(),
+            message: "op must be default or delete.".into(),
+        }),
     };
     match result {
         Ok(done) => Out::Redirect(view_url(arn, "versions", done)),
@@ -161,34 +211,65 @@ pub(crate) fn version(ctx: &Ctx) -> Out {
 /// boundary is not detached: AWS refuses to delete it (DeleteConflict).
 pub(crate) fn delete(ctx: &Ctx) -> Out {
     let req = ctx.req;
-    let arn = req.q("arn").or_else(|| req.f("arn")).unwrap_or("").to_string();
-    let info = match ctx.call("GetPolicy", &[("PolicyArn", &arn)], |s, c| s.get_policy(c, &arn)) {
+    let arn = req
+        .q("arn")
+        .or_else(|| req.f("arn"))
+        .unwrap_or("")
+        .to_string();
+    let info = match ctx.call("GetPolicy", &[("PolicyArn", &arn)], |s, c| {
+        s.get_policy(c, &arn)
+    }) {
         Ok(i) => i,
         Err(e) => return ctx.error_page(Nav::Policies, &e),
     };
     let mut problem = None;
     if req.method == hyper::Method::POST {
         if req.f_or_empty("confirm").trim() != info.name {
-            problem = Some(ApiError { code: "ValidationError".into(), message: "Type the policy name exactly to confirm.".into() });
+            problem = Some(ApiError {
+                code: "ValidationError".into(),
+                message: "Type the policy name exactly to confirm.".into(),
+            });
         } else {
             let result: Result<(), ApiError> = (|| {
                 let roles = ctx.call("ListEntitiesForPolicy", &[("PolicyArn", &arn)], |s, c| {
-                    s.list_entities_for_policy(c, &arn, Some(UsageFilter::PermissionsPolicy), None, Some(1000))
+                    s.list_entities_for_policy(
+                        c,
+                        &arn,
+                        Some(UsageFilter::PermissionsPolicy),
+                        None,
+                        Some(1000),
+                    )
                 })?;
                 for role in &roles.items {
                     let r = role.name.as_str();
-                    ctx.call("DetachRolePolicy", &[("RoleName", r), ("PolicyArn", &arn)], |s, c| s.detach_role_policy(c, r, &arn))?;
+                    ctx.call(
+                        "DetachRolePolicy",
+                        &[("RoleName", r), ("PolicyArn", &arn)],
+                        |s, c| s.detach_role_policy(c, r, &arn),
+                    )?;
                 }
-                let versions =
-                    ctx.call("ListPolicyVersions", &[("PolicyArn", &arn)], |s, c| s.list_policy_versions(c, &arn, None, Some(1000)))?;
+                let versions = ctx.call("ListPolicyVersions", &[("PolicyArn", &arn)], |s, c| {
+                    s.list_policy_versions(c, &arn, None, Some(1000))
+                })?;
                 for v in versions.items.iter().filter(|v| !v.is_default) {
                     let id = v.version_id.as_str();
-                    ctx.call("DeletePolicyVersion", &[("PolicyArn", &arn), ("VersionId", id)], |s, c| s.delete_policy_version(c, &arn, id))?;
+                    ctx.call(
+                        "DeletePolicyVersion",
+                        &[("PolicyArn", &arn), ("VersionId", id)],
+                        |s, c| s.delete_policy_version(c, &arn, id),
+                    )?;
                 }
-                ctx.call("DeletePolicy", &[("PolicyArn", &arn)], |s, c| s.delete_policy(c, &arn))
+                ctx.call("DeletePolicy", &[("PolicyArn", &arn)], |s, c| {
+                    s.delete_policy(c, &arn)
+                })
             })();
             match result {
-                Ok(()) => return Out::Redirect(format!("{}/policies?type=customer&done=deleted", crate::PREFIX)),
+                Ok(()) => {
+                    return Out::Redirect(format!(
+                        "{}/policies?type=customer&done=deleted",
+                        crate::PREFIX
+                    ))
+                }
                 Err(e) => problem = Some(e),
             }
         }
@@ -211,9 +292,18 @@ pub(crate) fn delete(ctx: &Ctx) -> Out {
         url = esc(&url),
     );
     let crumbs = vec![
-        ("Policies".into(), Some(format!("{}/policies", crate::PREFIX))),
+        (
+            "Policies".into(),
+            Some(format!("{}/policies", crate::PREFIX)),
+        ),
         (info.name.clone(), Some(url.clone())),
         ("Delete".into(), None),
     ];
-    ctx.form_page("Delete policy", Nav::Policies, crumbs, problem.as_ref(), body)
+    ctx.form_page(
+        "Delete policy",
+        Nav::Policies,
+        crumbs,
+        problem.as_ref(),
+        body,
+    )
 }

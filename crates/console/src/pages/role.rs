@@ -12,7 +12,8 @@ use super::picker::{self, Picker};
 use super::{now, Ctx};
 use crate::access;
 use crate::html::{
-    alert, code_block, count, csrf_field, date, enc, error_alert, esc, policy_url, role_url, tabs, Alert, Nav, Page,
+    alert, code_block, count, csrf_field, date, enc, error_alert, esc, policy_url, role_url, tabs,
+    Alert, Nav, Page,
 };
 use crate::validate::{shape, ApiError};
 use crate::Out;
@@ -52,11 +53,19 @@ pub(crate) fn last_activity(used: Option<&RoleLastUsed>, now: i64) -> String {
 
 /// The default version's document of the managed policy `arn`.
 pub(crate) fn managed_document(ctx: &Ctx, arn: &str) -> Option<String> {
-    let info = ctx.call("GetPolicy", &[("PolicyArn", arn)], |s, c| s.get_policy(c, arn)).ok()?;
+    let info = ctx
+        .call("GetPolicy", &[("PolicyArn", arn)], |s, c| {
+            s.get_policy(c, arn)
+        })
+        .ok()?;
     let version = info.default_version_id.as_str();
-    ctx.call("GetPolicyVersion", &[("PolicyArn", arn), ("VersionId", version)], |s, c| s.get_policy_version(c, arn, version))
-        .ok()?
-        .document
+    ctx.call(
+        "GetPolicyVersion",
+        &[("PolicyArn", arn), ("VersionId", version)],
+        |s, c| s.get_policy_version(c, arn, version),
+    )
+    .ok()?
+    .document
 }
 
 fn redirect_role(name: &str, tab: &str, done: &str) -> Out {
@@ -70,25 +79,62 @@ fn policy_name(arn: &str) -> &str {
 /// `GET /console/roles/{name}`.
 pub(crate) fn page(ctx: &Ctx, name: &str) -> Out {
     match ctx.role(name) {
-        Ok(role) => render(ctx, &role, ctx.req.q("tab").unwrap_or("permissions"), None, StatusCode::OK),
+        Ok(role) => render(
+            ctx,
+            &role,
+            ctx.req.q("tab").unwrap_or("permissions"),
+            None,
+            StatusCode::OK,
+        ),
         Err(out) => out,
     }
 }
 
 fn done_notice(ctx: &Ctx) -> Option<String> {
-    let n = ctx.req.q("n").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1);
+    let n = ctx
+        .req
+        .q("n")
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(1);
     let (title, text) = match ctx.req.q("done")? {
-        "attached" if n == 1 => ("Policy attached", "1 policy attached to this role.".to_string()),
-        "attached" => ("Policies attached", format!("{n} policies attached to this role.")),
-        "detached" => ("Policy detached", "The policy was detached from this role.".to_string()),
-        "trust" => ("Trust policy updated", "The trust relationship of this role was updated.".to_string()),
-        "updated" => ("Role updated", "The role's summary was updated.".to_string()),
+        "attached" if n == 1 => (
+            "Policy attached",
+            "1 policy attached to this role.".to_string(),
+        ),
+        "attached" => (
+            "Policies attached",
+            format!("{n} policies attached to this role."),
+        ),
+        "detached" => (
+            "Policy detached",
+            "The policy was detached from this role.".to_string(),
+        ),
+        "trust" => (
+            "Trust policy updated",
+            "The trust relationship of this role was updated.".to_string(),
+        ),
+        "updated" => (
+            "Role updated",
+            "The role's summary was updated.".to_string(),
+        ),
         "tagged" => ("Tag added", "The tag was saved.".to_string()),
         "untagged" => ("Tag removed", "The tag was removed.".to_string()),
-        "inline" => ("Inline policy saved", "The inline policy was saved.".to_string()),
-        "inline-deleted" => ("Inline policy removed", "The inline policy was removed.".to_string()),
-        "boundary" => ("Permissions boundary set", "The role's permissions boundary was set.".to_string()),
-        "boundary-removed" => ("Permissions boundary removed", "The role no longer has a permissions boundary.".to_string()),
+        "inline" => (
+            "Inline policy saved",
+            "The inline policy was saved.".to_string(),
+        ),
+        "inline-deleted" => (
+            "Inline policy removed",
+            "The inline policy was removed.".to_string(),
+        ),
+        "boundary" => (
+            "Permissions boundary set",
+            "The role's permissions boundary was set.".to_string(),
+        ),
+        "boundary-removed" => (
+            "Permissions boundary removed",
+            "The role no longer has a permissions boundary.".to_string(),
+        ),
         _ => return None,
     };
     Some(alert(Alert::Success, title, &esc(&text)))
@@ -123,9 +169,19 @@ fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: St
     let boundary = role
         .permissions_boundary
         .as_deref()
-        .map(|b| format!("<a id=\"role-boundary\" href=\"{}\">{}</a>", esc(&policy_url(b)), esc(policy_name(b))))
+        .map(|b| {
+            format!(
+                "<a id=\"role-boundary\" href=\"{}\">{}</a>",
+                esc(&policy_url(b)),
+                esc(policy_name(b))
+            )
+        })
         .unwrap_or_else(|| "<span class=\"muted\" id=\"role-boundary\">Not set</span>".into());
-    let boundary_action = if role.permissions_boundary.is_some() { "Change" } else { "Set boundary" };
+    let boundary_action = if role.permissions_boundary.is_some() {
+        "Change"
+    } else {
+        "Set boundary"
+    };
     let created = ironiam_core::clock::iso8601(role.create_date);
     let _ = write!(
         body,
@@ -154,8 +210,11 @@ fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: St
     );
 
     // Documents of every policy, for the picture and the Permissions tab.
-    let managed: Vec<(String, Option<String>)> =
-        role.attached_policies.iter().map(|arn| (arn.clone(), managed_document(ctx, arn))).collect();
+    let managed: Vec<(String, Option<String>)> = role
+        .attached_policies
+        .iter()
+        .map(|arn| (arn.clone(), managed_document(ctx, arn)))
+        .collect();
     let documents: Vec<&str> = managed
         .iter()
         .filter_map(|(_, d)| d.as_deref())
@@ -172,9 +231,21 @@ fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: St
     );
 
     let items = [
-        ("permissions", "Permissions".to_string(), format!("{url}?tab=permissions")),
-        ("trust", "Trust relationships".to_string(), format!("{url}?tab=trust")),
-        ("tags", format!("Tags ({})", role.tags.len()), format!("{url}?tab=tags")),
+        (
+            "permissions",
+            "Permissions".to_string(),
+            format!("{url}?tab=permissions"),
+        ),
+        (
+            "trust",
+            "Trust relationships".to_string(),
+            format!("{url}?tab=trust"),
+        ),
+        (
+            "tags",
+            format!("Tags ({})", role.tags.len()),
+            format!("{url}?tab=tags"),
+        ),
     ];
     body.push_str(&tabs(&items, tab));
     body.push_str("<div class=\"tab-panel\" role=\"tabpanel\">");
@@ -189,13 +260,22 @@ fn render(ctx: &Ctx, role: &Role, tab: &str, problem: Option<String>, status: St
         Page {
             title: &role.name,
             nav: Nav::Roles,
-            crumbs: vec![("Roles".into(), Some(format!("{}/roles", crate::PREFIX))), (role.name.clone(), None)],
+            crumbs: vec![
+                ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
+                (role.name.clone(), None),
+            ],
             body,
         },
     )
 }
 
-fn permissions_tab(body: &mut String, ctx: &Ctx, role: &Role, managed: &[(String, Option<String>)], summary: &access::Summary) {
+fn permissions_tab(
+    body: &mut String,
+    ctx: &Ctx,
+    role: &Role,
+    managed: &[(String, Option<String>)],
+    summary: &access::Summary,
+) {
     let url = esc(&role_url(&role.name));
     let total = managed.len() + role.inline_policies.len();
     let _ = write!(
@@ -213,7 +293,10 @@ fn permissions_tab(body: &mut String, ctx: &Ctx, role: &Role, managed: &[(String
     let csrf = csrf_field(ctx.req);
     for (arn, document) in managed {
         let name = policy_name(arn);
-        let kind = picker::kind_label(picker::kind_of(arn, ironiam_core::service::policy_path_of(arn)));
+        let kind = picker::kind_label(picker::kind_of(
+            arn,
+            ironiam_core::service::policy_path_of(arn),
+        ));
         let _ = write!(
             body,
             "<tr data-policy=\"{name_attr}\"><td><a href=\"{purl}\">{name}</a>\
@@ -247,7 +330,9 @@ fn permissions_tab(body: &mut String, ctx: &Ctx, role: &Role, managed: &[(String
 <table class=\"table\" id=\"summary-table\" data-sortable><thead><tr><th scope=\"col\">Service</th><th scope=\"col\">Access level</th><th scope=\"col\">Notes</th></tr></thead><tbody>",
     );
     if summary.allowed.is_empty() {
-        body.push_str("<tr><td colspan=\"3\" class=\"empty\">This role grants nothing yet.</td></tr>");
+        body.push_str(
+            "<tr><td colspan=\"3\" class=\"empty\">This role grants nothing yet.</td></tr>",
+        );
     }
     for s in &summary.allowed {
         let mut notes = Vec::new();
@@ -278,7 +363,9 @@ fn trust_tab(body: &mut String, role: &Role, trusted: &[crate::trust::Trusted]) 
 <table class=\"table\" id=\"trusted-table\"><thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Principal</th><th scope=\"col\">Conditions</th></tr></thead><tbody>"
     );
     if trusted.is_empty() {
-        body.push_str("<tr><td colspan=\"3\" class=\"empty\">The trust policy allows no principal.</td></tr>");
+        body.push_str(
+            "<tr><td colspan=\"3\" class=\"empty\">The trust policy allows no principal.</td></tr>",
+        );
     }
     for t in trusted {
         let _ = write!(
@@ -332,7 +419,13 @@ fn tags_tab(body: &mut String, ctx: &Ctx, role: &Role) {
 // ----- actions -----
 
 fn fail(ctx: &Ctx, role: &Role, tab: &str, e: ApiError) -> Out {
-    render(ctx, role, tab, Some(error_alert(&e.code, &e.message)), StatusCode::BAD_REQUEST)
+    render(
+        ctx,
+        role,
+        tab,
+        Some(error_alert(&e.code, &e.message)),
+        StatusCode::BAD_REQUEST,
+    )
 }
 
 fn with_role(ctx: &Ctx, name: &str, f: impl FnOnce(Arc<Role>) -> Out) -> Out {
@@ -346,9 +439,11 @@ fn with_role(ctx: &Ctx, name: &str, f: impl FnOnce(Arc<Role>) -> Out) -> Out {
 pub(crate) fn detach(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
         let arn = ctx.req.f_or_empty("arn");
-        let result = ctx.call("DetachRolePolicy", &[("RoleName", &role.name), ("PolicyArn", arn)], |s, c| {
-            s.detach_role_policy(c, &role.name, arn)
-        });
+        let result = ctx.call(
+            "DetachRolePolicy",
+            &[("RoleName", &role.name), ("PolicyArn", arn)],
+            |s, c| s.detach_role_policy(c, &role.name, arn),
+        );
         match result {
             Ok(()) => redirect_role(&role.name, "permissions", "detached"),
             Err(e) => fail(ctx, &role, "permissions", e),
@@ -361,9 +456,20 @@ pub(crate) fn add_tag(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
         let key = ctx.req.f_or_empty("key").trim();
         let value = ctx.req.f_or_empty("value");
-        let params = [("RoleName", role.name.as_str()), ("Tags.member.1.Key", key), ("Tags.member.1.Value", value)];
+        let params = [
+            ("RoleName", role.name.as_str()),
+            ("Tags.member.1.Key", key),
+            ("Tags.member.1.Value", value),
+        ];
         let result = ctx.call("TagRole", &params, |s, c| {
-            s.tag_role(c, &role.name, vec![Tag { key: key.to_string(), value: value.to_string() }])
+            s.tag_role(
+                c,
+                &role.name,
+                vec![Tag {
+                    key: key.to_string(),
+                    value: value.to_string(),
+                }],
+            )
         });
         match result {
             Ok(()) => redirect_role(&role.name, "tags", "tagged"),
@@ -376,9 +482,11 @@ pub(crate) fn add_tag(ctx: &Ctx, name: &str) -> Out {
 pub(crate) fn remove_tag(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
         let key = ctx.req.f_or_empty("key");
-        let result = ctx.call("UntagRole", &[("RoleName", &role.name), ("TagKeys.member.1", key)], |s, c| {
-            s.untag_role(c, &role.name, vec![key.to_string()])
-        });
+        let result = ctx.call(
+            "UntagRole",
+            &[("RoleName", &role.name), ("TagKeys.member.1", key)],
+            |s, c| s.untag_role(c, &role.name, vec![key.to_string()]),
+        );
         match result {
             Ok(()) => redirect_role(&role.name, "tags", "untagged"),
             Err(e) => fail(ctx, &role, "tags", e),
@@ -390,9 +498,11 @@ pub(crate) fn remove_tag(ctx: &Ctx, name: &str) -> Out {
 pub(crate) fn inline_delete(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
         let policy = ctx.req.f_or_empty("name");
-        match ctx.call("DeleteRolePolicy", &[("RoleName", &role.name), ("PolicyName", policy)], |s, c| {
-            s.delete_role_policy(c, &role.name, policy)
-        }) {
+        match ctx.call(
+            "DeleteRolePolicy",
+            &[("RoleName", &role.name), ("PolicyName", policy)],
+            |s, c| s.delete_role_policy(c, &role.name, policy),
+        ) {
             Ok(()) => redirect_role(&role.name, "permissions", "inline-deleted"),
             Err(e) => fail(ctx, &role, "permissions", e),
         }
@@ -401,7 +511,14 @@ pub(crate) fn inline_delete(ctx: &Ctx, name: &str) -> Out {
 
 /// A page under a role (`Roles › role › crumb`), with the failed submit's
 /// error above it.
-fn role_form_page(ctx: &Ctx, role: &Role, title: &str, crumb: &str, problem: Option<&ApiError>, body: String) -> Out {
+fn role_form_page(
+    ctx: &Ctx,
+    role: &Role,
+    title: &str,
+    crumb: &str,
+    problem: Option<&ApiError>,
+    body: String,
+) -> Out {
     let crumbs = vec![
         ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
         (role.name.clone(), Some(role_url(&role.name))),
@@ -412,10 +529,17 @@ fn role_form_page(ctx: &Ctx, role: &Role, title: &str, crumb: &str, problem: Opt
 
 /// `GET /console/roles/{name}/attach`.
 pub(crate) fn attach_form(ctx: &Ctx, name: &str) -> Out {
-    with_role(ctx, name, |role| attach_page(ctx, &role, &BTreeSet::new(), None))
+    with_role(ctx, name, |role| {
+        attach_page(ctx, &role, &BTreeSet::new(), None)
+    })
 }
 
-fn attach_page(ctx: &Ctx, role: &Role, selected: &BTreeSet<String>, problem: Option<ApiError>) -> Out {
+fn attach_page(
+    ctx: &Ctx,
+    role: &Role,
+    selected: &BTreeSet<String>,
+    problem: Option<ApiError>,
+) -> Out {
     let rows = match picker::all_policies(ctx) {
         Ok(r) => r,
         Err(e) => return ctx.error_page(Nav::Roles, &e),
@@ -431,7 +555,12 @@ fn attach_page(ctx: &Ctx, role: &Role, selected: &BTreeSet<String>, problem: Opt
         n = role.attached_policies.len()
     );
     for arn in &role.attached_policies {
-        let _ = write!(body, "<li><a href=\"{}\">{}</a></li>", esc(&policy_url(arn)), esc(policy_name(arn)));
+        let _ = write!(
+            body,
+            "<li><a href=\"{}\">{}</a></li>",
+            esc(&policy_url(arn)),
+            esc(policy_name(arn))
+        );
     }
     let _ = write!(
         body,
@@ -453,31 +582,54 @@ fn attach_page(ctx: &Ctx, role: &Role, selected: &BTreeSet<String>, problem: Opt
             single: false,
         }),
     );
-    role_form_page(ctx, role, "Attach policies", "Attach policies", problem.as_ref(), body)
+    role_form_page(
+        ctx,
+        role,
+        "Attach policies",
+        "Attach policies",
+        problem.as_ref(),
+        body,
+    )
 }
 
 /// `POST /console/roles/{name}/attach`: attaches every selected policy, in
 /// name order, stopping at the first error.
 pub(crate) fn attach(ctx: &Ctx, name: &str) -> Out {
     with_role(ctx, name, |role| {
-        let selected: BTreeSet<String> = ctx.req.f_all("arn").into_iter().map(str::to_string).collect();
+        let selected: BTreeSet<String> = ctx
+            .req
+            .f_all("arn")
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         if selected.is_empty() {
-            let e = ApiError { code: "ValidationError".into(), message: "Select at least one policy to attach.".into() };
+            let e = ApiError {
+                code: "ValidationError".into(),
+                message: "Select at least one policy to attach.".into(),
+            };
             return attach_page(ctx, &role, &selected, Some(e));
         }
         let mut done = 0;
         for arn in &selected {
-            let result = ctx.call("AttachRolePolicy", &[("RoleName", &role.name), ("PolicyArn", arn)], |s, c| {
-                s.attach_role_policy(c, &role.name, arn)
-            });
+            let result = ctx.call(
+                "AttachRolePolicy",
+                &[("RoleName", &role.name), ("PolicyArn", arn)],
+                |s, c| s.attach_role_policy(c, &role.name, arn),
+            );
             if let Err(e) = result {
-                let role = ctx.service.get_role(&ctx.caller, &role.name).unwrap_or(role.clone());
+                let role = ctx
+                    .service
+                    .get_role(&ctx.caller, &role.name)
+                    .unwrap_or(role.clone());
                 let rest: BTreeSet<String> = selected.iter().skip(done).cloned().collect();
                 return attach_page(ctx, &role, &rest, Some(e));
             }
             done += 1;
         }
-        Out::Redirect(format!("{}?tab=permissions&done=attached&n={done}", role_url(&role.name)))
+        Out::Redirect(format!(
+            "{}?tab=permissions&done=attached&n={done}",
+            role_url(&role.name)
+        ))
     })
 }
 
@@ -490,17 +642,31 @@ pub(crate) fn boundary(ctx: &Ctx, name: &str) -> Out {
         if ctx.req.method == hyper::Method::POST {
             let r = role.name.as_str();
             let result = if ctx.req.f("op") == Some("remove") {
-                ctx.call("DeleteRolePermissionsBoundary", &[("RoleName", r)], |s, c| s.delete_role_permissions_boundary(c, r))
-                    .map(|()| "boundary-removed")
+                ctx.call(
+                    "DeleteRolePermissionsBoundary",
+                    &[("RoleName", r)],
+                    |s, c| s.delete_role_permissions_boundary(c, r),
+                )
+                .map(|()| "boundary-removed")
             } else {
-                selected = ctx.req.f_all("arn").into_iter().map(str::to_string).collect();
+                selected = ctx
+                    .req
+                    .f_all("arn")
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
                 match selected.iter().next() {
                     Some(arn) if selected.len() == 1 => ctx
-                        .call("PutRolePermissionsBoundary", &[("RoleName", r), ("PermissionsBoundary", arn)], |s, c| {
-                            s.put_role_permissions_boundary(c, r, arn)
-                        })
+                        .call(
+                            "PutRolePermissionsBoundary",
+                            &[("RoleName", r), ("PermissionsBoundary", arn)],
+                            |s, c| s.put_role_permissions_boundary(c, r, arn),
+                        )
                         .map(|()| "boundary"),
-                    _ => Err(ApiError { code: "ValidationError".into(), message: "Choose exactly one policy as the permissions boundary.".into() }),
+                    _ => Err(ApiError {
+                        code: "ValidationError".into(),
+                        message: "Choose exactly one policy as the permissions boundary.".into(),
+                    }),
                 }
             };
             match result {
@@ -549,12 +715,25 @@ an action is allowed only when both allow it.</p>{current}</section>\
                 single: true,
             }),
         );
-        role_form_page(ctx, &role, "Permissions boundary", "Permissions boundary", problem.as_ref(), body)
+        role_form_page(
+            ctx,
+            &role,
+            "Permissions boundary",
+            "Permissions boundary",
+            problem.as_ref(),
+            body,
+        )
     })
 }
 
 /// Session durations offered, as AWS's console offers them.
-const SESSIONS: [(i64, &str); 5] = [(3600, "1 hour"), (7200, "2 hours"), (14400, "4 hours"), (28800, "8 hours"), (43200, "12 hours")];
+const SESSIONS: [(i64, &str); 5] = [
+    (3600, "1 hour"),
+    (7200, "2 hours"),
+    (14400, "4 hours"),
+    (28800, "8 hours"),
+    (43200, "12 hours"),
+];
 
 /// `GET|POST /console/roles/{name}/edit`: description and maximum session duration.
 pub(crate) fn edit(ctx: &Ctx, name: &str) -> Out {
@@ -568,13 +747,19 @@ pub(crate) fn edit(ctx: &Ctx, name: &str) -> Out {
                 "custom" => ctx.req.f_or_empty("max_session_custom").trim().to_string(),
                 v => v.to_string(),
             };
-            let params = [("RoleName", role.name.as_str()), ("Description", &description), ("MaxSessionDuration", &max)];
+            let params = [
+                ("RoleName", role.name.as_str()),
+                ("Description", &description),
+                ("MaxSessionDuration", &max),
+            ];
             let result = shape("UpdateRole", &params).and_then(|()| {
                 let seconds = max.parse::<i64>().map_err(|_| ApiError {
                     code: "ValidationError".into(),
                     message: "Maximum session duration must be a number of seconds.".into(),
                 })?;
-                ctx.call("UpdateRole", &params, |s, c| s.update_role(c, &role.name, Some(description.clone()), Some(seconds)))
+                ctx.call("UpdateRole", &params, |s, c| {
+                    s.update_role(c, &role.name, Some(description.clone()), Some(seconds))
+                })
             });
             match result {
                 Ok(_) => return redirect_role(&role.name, "permissions", "updated"),
@@ -600,8 +785,15 @@ pub(crate) fn edit(ctx: &Ctx, name: &str) -> Out {
             description = esc(&description),
         );
         for (seconds, label) in SESSIONS {
-            let selected = if seconds.to_string() == max { " selected" } else { "" };
-            let _ = write!(body, "<option value=\"{seconds}\"{selected}>{label}</option>");
+            let selected = if seconds.to_string() == max {
+                " selected"
+            } else {
+                ""
+            };
+            let _ = write!(
+                body,
+                "<option value=\"{seconds}\"{selected}>{label}</option>"
+            );
         }
         let _ = write!(
             body,
@@ -626,14 +818,21 @@ pub(crate) fn inline(ctx: &Ctx, name: &str) -> Out {
         let (mut policy_name, mut document) = match ctx.req.q("name") {
             Some(n) => (
                 n.to_string(),
-                role.inline_policies.get(n).map(|d| crate::html::pretty_json(d)).unwrap_or_else(|| INLINE_TEMPLATE.to_string()),
+                role.inline_policies
+                    .get(n)
+                    .map(|d| crate::html::pretty_json(d))
+                    .unwrap_or_else(|| INLINE_TEMPLATE.to_string()),
             ),
             None => (String::new(), INLINE_TEMPLATE.to_string()),
         };
         if ctx.req.method == hyper::Method::POST {
             policy_name = ctx.req.f_or_empty("name").trim().to_string();
             document = ctx.req.f_or_empty("document").to_string();
-            let params = [("RoleName", role.name.as_str()), ("PolicyName", &policy_name), ("PolicyDocument", &document)];
+            let params = [
+                ("RoleName", role.name.as_str()),
+                ("PolicyName", &policy_name),
+                ("PolicyDocument", &document),
+            ];
             let result = ctx.call("PutRolePolicy", &params, |s, c| {
                 s.put_role_policy(c, &role.name, policy_name.clone(), document.clone())
             });
@@ -660,7 +859,14 @@ pub(crate) fn inline(ctx: &Ctx, name: &str) -> Out {
             policy_name = esc(&policy_name),
             document = esc(&document),
         );
-        role_form_page(ctx, &role, "Inline policy", "Inline policy", problem.as_ref(), body)
+        role_form_page(
+            ctx,
+            &role,
+            "Inline policy",
+            "Inline policy",
+            problem.as_ref(),
+            body,
+        )
     })
 }
 
@@ -677,13 +883,21 @@ fn remove_from_instance_profiles(ctx: &Ctx, r: &str) -> Result<(), ApiError> {
             Some(m) => vec![("RoleName", r), ("Marker", m.as_str())],
             None => vec![("RoleName", r)],
         };
-        let page = ctx.call("ListInstanceProfilesForRole", &params, |s, c| s.list_instance_profiles_for_role(c, r, m.as_deref(), Some(1000)))?;
+        let page = ctx.call("ListInstanceProfilesForRole", &params, |s, c| {
+            s.list_instance_profiles_for_role(c, r, m.as_deref(), Some(1000))
+        })?;
         for view in &page.items {
             let p = view.profile.name.as_str();
             let both = [("InstanceProfileName", p), ("RoleName", r)];
-            ctx.call("RemoveRoleFromInstanceProfile", &both, |s, c| s.remove_role_from_instance_profile(c, p, r))?;
+            ctx.call("RemoveRoleFromInstanceProfile", &both, |s, c| {
+                s.remove_role_from_instance_profile(c, p, r)
+            })?;
             if p.eq_ignore_ascii_case(r) && view.roles.len() == 1 {
-                ctx.call("DeleteInstanceProfile", &[("InstanceProfileName", p)], |s, c| s.delete_instance_profile(c, p))?;
+                ctx.call(
+                    "DeleteInstanceProfile",
+                    &[("InstanceProfileName", p)],
+                    |s, c| s.delete_instance_profile(c, p),
+                )?;
             }
         }
         match page.marker {
@@ -702,21 +916,38 @@ pub(crate) fn delete(ctx: &Ctx, name: &str) -> Out {
         let mut problem = None;
         if ctx.req.method == hyper::Method::POST {
             if ctx.req.f_or_empty("confirm").trim() != role.name {
-                problem = Some(ApiError { code: "ValidationError".into(), message: "Type the role name exactly to confirm.".into() });
+                problem = Some(ApiError {
+                    code: "ValidationError".into(),
+                    message: "Type the role name exactly to confirm.".into(),
+                });
             } else {
                 let result: Result<(), ApiError> = (|| {
                     let r = role.name.as_str();
                     for arn in &role.attached_policies {
-                        ctx.call("DetachRolePolicy", &[("RoleName", r), ("PolicyArn", arn)], |s, c| s.detach_role_policy(c, r, arn))?;
+                        ctx.call(
+                            "DetachRolePolicy",
+                            &[("RoleName", r), ("PolicyArn", arn)],
+                            |s, c| s.detach_role_policy(c, r, arn),
+                        )?;
                     }
                     for policy in role.inline_policies.keys() {
-                        ctx.call("DeleteRolePolicy", &[("RoleName", r), ("PolicyName", policy)], |s, c| s.delete_role_policy(c, r, policy))?;
+                        ctx.call(
+                            "DeleteRolePolicy",
+                            &[("RoleName", r), ("PolicyName", policy)],
+                            |s, c| s.delete_role_policy(c, r, policy),
+                        )?;
                     }
                     remove_from_instance_profiles(ctx, r)?;
                     ctx.call("DeleteRole", &[("RoleName", r)], |s, c| s.delete_role(c, r))
                 })();
                 match result {
-                    Ok(()) => return Out::Redirect(format!("{}/roles?done=deleted&role={}", crate::PREFIX, enc(&role.name))),
+                    Ok(()) => {
+                        return Out::Redirect(format!(
+                            "{}/roles?done=deleted&role={}",
+                            crate::PREFIX,
+                            enc(&role.name)
+                        ))
+                    }
                     Err(e) => problem = Some(e),
                 }
             }
@@ -758,22 +989,45 @@ mod tests {
     const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
     async fn get(service: &IamService, uri: &str) -> String {
-        let req = Request::get(uri).header("host", "127.0.0.1:1").body(Full::new(Bytes::new())).unwrap();
+        let req = Request::get(uri)
+            .header("host", "127.0.0.1:1")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
         let response = crate::Console::local().handle(service, req).await;
         assert_eq!(response.status(), hyper::StatusCode::OK, "{uri}");
-        String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+        String::from_utf8(
+            response
+                .into_body()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .to_vec(),
+        )
+        .unwrap()
     }
 
     #[tokio::test]
     async fn role_page_and_list_show_last_activity() {
         let clock = Arc::new(FixedClock::new(1_795_998_080));
-        let s = IamService::new(Arc::new(MemoryStore::new()), clock.clone(), Settings::default());
+        let s = IamService::new(
+            Arc::new(MemoryStore::new()),
+            clock.clone(),
+            Settings::default(),
+        );
         for name in ["idle", "worker"] {
-            let role = NewRole { name: name.into(), trust_policy: TRUST.into(), ..NewRole::default() };
+            let role = NewRole {
+                name: name.into(),
+                trust_policy: TRUST.into(),
+                ..NewRole::default()
+            };
             s.create_role(&s.default_caller(), role).unwrap();
         }
         let page = get(&s, "/console/roles/worker").await;
-        assert!(page.contains("<dd id=\"role-last-activity\"><span class=\"muted\">None</span></dd>"), "{page}");
+        assert!(
+            page.contains("<dd id=\"role-last-activity\"><span class=\"muted\">None</span></dd>"),
+            "{page}"
+        );
 
         let arn = s.get_role(&s.default_caller(), "worker").unwrap().arn();
         let request = ServiceAssumeRole {
@@ -785,7 +1039,8 @@ mod tests {
             duration_seconds: None,
         };
         let issued = s.assume_role_as_service(&request).unwrap();
-        s.note_role_session_use(&issued.claims, Some("eu-west-1")).unwrap();
+        s.note_role_session_use(&issued.claims, Some("eu-west-1"))
+            .unwrap();
         clock.advance(180);
         let page = get(&s, "/console/roles/worker").await;
         assert!(
@@ -799,8 +1054,14 @@ mod tests {
         let worker = list.find(">worker</a>").unwrap();
         assert!(idle < worker, "{list}");
         assert!(list.contains("3 minutes ago</time> (eu-west-1)"), "{list}");
-        assert!(list.contains("<td class=\"last-activity\"><span class=\"muted\">None</span></td>"), "{list}");
+        assert!(
+            list.contains("<td class=\"last-activity\"><span class=\"muted\">None</span></td>"),
+            "{list}"
+        );
         let list = get(&s, "/console/roles?sort=activity&order=desc").await;
-        assert!(list.find(">worker</a>").unwrap() < list.find(">idle</a>").unwrap(), "{list}");
+        assert!(
+            list.find(">worker</a>").unwrap() < list.find(">idle</a>").unwrap(),
+            "{list}"
+        );
     }
 }

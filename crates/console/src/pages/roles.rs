@@ -48,13 +48,23 @@ impl View {
             Some("activity") => "activity",
             _ => "name",
         };
-        let size = ctx.req.q("size").and_then(|s| s.parse().ok()).filter(|s| SIZES.contains(s)).unwrap_or(50);
+        let size = ctx
+            .req
+            .q("size")
+            .and_then(|s| s.parse().ok())
+            .filter(|s| SIZES.contains(s))
+            .unwrap_or(50);
         View {
             q: ctx.req.q_or_empty("q").to_string(),
             path: ctx.req.q_or_empty("path").to_string(),
             sort,
             desc: ctx.req.q("order") == Some("desc"),
-            page: ctx.req.q("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1),
+            page: ctx
+                .req
+                .q("page")
+                .and_then(|p| p.parse().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
             size,
         }
     }
@@ -104,7 +114,9 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
             name: r.name.clone(),
             role_id: r.role_id.clone(),
             path: r.path.clone(),
-            trusted: crate::trust::summary(&ctx.service.role_as_shown(r).assume_role_policy_document),
+            trusted: crate::trust::summary(
+                &ctx.service.role_as_shown(r).assume_role_policy_document,
+            ),
             created: r.create_date,
             created_iso: ironiam_core::clock::iso8601(r.create_date),
             last_used: None,
@@ -120,15 +132,30 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
     // only for the roles the caller may get, as the API would answer.
     for row in &mut rows {
         if ctx.allow("GetRole", &[("RoleName", &row.name)]).is_ok() {
-            row.last_used = Some(ctx.service.store().role_last_used(&row.role_id).ok().flatten());
+            row.last_used = Some(
+                ctx.service
+                    .store()
+                    .role_last_used(&row.role_id)
+                    .ok()
+                    .flatten(),
+            );
         }
     }
     match view.sort {
-        "path" => rows.sort_by(|a, b| (&a.path, a.name.to_lowercase()).cmp(&(&b.path, b.name.to_lowercase()))),
-        "trusted" => rows.sort_by(|a, b| (&a.trusted, a.name.to_lowercase()).cmp(&(&b.trusted, b.name.to_lowercase()))),
+        "path" => rows.sort_by(|a, b| {
+            (&a.path, a.name.to_lowercase()).cmp(&(&b.path, b.name.to_lowercase()))
+        }),
+        "trusted" => rows.sort_by(|a, b| {
+            (&a.trusted, a.name.to_lowercase()).cmp(&(&b.trusted, b.name.to_lowercase()))
+        }),
         "created" => rows.sort_by_key(|r| (r.created, r.name.to_lowercase())),
         // Never used (or not visible) first, then oldest use to latest.
-        "activity" => rows.sort_by_key(|r| (r.last_used.clone().flatten().map(|u| u.date), r.name.to_lowercase())),
+        "activity" => rows.sort_by_key(|r| {
+            (
+                r.last_used.clone().flatten().map(|u| u.date),
+                r.name.to_lowercase(),
+            )
+        }),
         _ => rows.sort_by_key(|r| r.name.to_lowercase()),
     }
     if view.desc {
@@ -163,7 +190,12 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
     );
     for p in &paths {
         let selected = if *p == view.path { " selected" } else { "" };
-        let _ = write!(body, "<option value=\"{}\"{selected}>{}</option>", esc(p), esc(p));
+        let _ = write!(
+            body,
+            "<option value=\"{}\"{selected}>{}</option>",
+            esc(p),
+            esc(p)
+        );
     }
     body.push_str("</select></label><label class=\"inline-field\">Rows <select name=\"size\">");
     for s in SIZES {
@@ -176,9 +208,21 @@ pub(crate) fn list(ctx: &Ctx) -> Out {
 <button type=\"submit\" class=\"button\">Search</button></form>\
 <div id=\"results\" aria-live=\"polite\">{results}</div></section>",
         view.sort,
-        if view.desc { "<input type=\"hidden\" name=\"order\" value=\"desc\">" } else { "" },
+        if view.desc {
+            "<input type=\"hidden\" name=\"order\" value=\"desc\">"
+        } else {
+            ""
+        },
     );
-    ctx.page(StatusCode::OK, Page { title: "Roles", nav: Nav::Roles, crumbs: vec![("Roles".into(), None)], body })
+    ctx.page(
+        StatusCode::OK,
+        Page {
+            title: "Roles",
+            nav: Nav::Roles,
+            crumbs: vec![("Roles".into(), None)],
+            body,
+        },
+    )
 }
 
 fn done_notice(ctx: &Ctx) -> Option<String> {
@@ -186,16 +230,24 @@ fn done_notice(ctx: &Ctx) -> Option<String> {
     match ctx.req.q("done")? {
         "created" => {
             // Only a role that exists is announced, so the message cannot be forged.
-            let r = ctx.call("GetRole", &[("RoleName", role)], |s, c| s.get_role(c, role)).ok()?;
+            let r = ctx
+                .call("GetRole", &[("RoleName", role)], |s, c| s.get_role(c, role))
+                .ok()?;
             Some(alert(
                 Alert::Success,
                 "Role created",
-                &format!("Role <a href=\"{}\">{}</a> created.", esc(&role_url(&r.name)), esc(&r.name)),
+                &format!(
+                    "Role <a href=\"{}\">{}</a> created.",
+                    esc(&role_url(&r.name)),
+                    esc(&r.name)
+                ),
             ))
         }
-        "deleted" if ctx.service.get_role(&ctx.caller, role).is_err() => {
-            Some(alert(Alert::Success, "Role deleted", &format!("Role {} deleted.", esc(role))))
-        }
+        "deleted" if ctx.service.get_role(&ctx.caller, role).is_err() => Some(alert(
+            Alert::Success,
+            "Role deleted",
+            &format!("Role {} deleted.", esc(role)),
+        )),
         _ => None,
     }
 }
@@ -207,14 +259,20 @@ fn results_html(view: &View, rows: &[Row], clock_now: i64) -> String {
     let now = now();
     let mut out = String::with_capacity(view.size * 400 + 2000);
     out.push_str("<table class=\"table\" id=\"roles-table\"><thead><tr>");
-    for (key, label) in [("name", "Role name"), ("path", "Path"), ("trusted", "Trusted entities")] {
+    for (key, label) in [
+        ("name", "Role name"),
+        ("path", "Path"),
+        ("trusted", "Trusted entities"),
+    ] {
         header(&mut out, view, key, label);
     }
     header(&mut out, view, "activity", "Last activity");
     header(&mut out, view, "created", "Creation date");
     out.push_str("</tr></thead><tbody>");
     if rows.is_empty() {
-        out.push_str("<tr><td colspan=\"5\" class=\"empty\">No roles match. Clear the search or <a href=\"");
+        out.push_str(
+            "<tr><td colspan=\"5\" class=\"empty\">No roles match. Clear the search or <a href=\"",
+        );
         out.push_str(crate::PREFIX);
         out.push_str("/create-role\">create a role</a>.</td></tr>");
     }

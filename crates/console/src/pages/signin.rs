@@ -17,7 +17,8 @@ use crate::validate::ApiError;
 use crate::{csrf, session, Out};
 
 /// AWS's sign-in page's answer to any wrong account, name, password or key.
-pub(crate) const INCORRECT: &str = "Your authentication information is incorrect. Please try again.";
+pub(crate) const INCORRECT: &str =
+    "Your authentication information is incorrect. Please try again.";
 
 /// Where to go after signing in: a console path from `next`, never another
 /// site (`//host`, `\`) nor the sign-in pages themselves.
@@ -38,17 +39,32 @@ fn destination(next: &str) -> String {
 fn sign_in_page(ctx: &Ctx, status: StatusCode, problem: Option<&str>, kind: &str) -> Out {
     let req = ctx.req;
     let next = req.q("next").or_else(|| req.f("next")).unwrap_or("");
-    let account = req.f("account").map(str::to_string).unwrap_or_else(|| ctx.service.default_caller().account_id);
+    let account = req
+        .f("account")
+        .map(str::to_string)
+        .unwrap_or_else(|| ctx.service.default_caller().account_id);
     let mut body = String::with_capacity(4096);
     body.push_str("<div class=\"signin\"><h1>Sign in</h1>");
     if let Some(p) = problem {
         body.push_str(&alert(Alert::Error, "Sign-in failed", &esc(p)));
     } else if req.q("done") == Some("signedout") {
-        body.push_str(&alert(Alert::Info, "Signed out", "You have signed out of the console."));
+        body.push_str(&alert(
+            Alert::Info,
+            "Signed out",
+            "You have signed out of the console.",
+        ));
     }
     let csrf = csrf_field(req);
-    let user_name = if kind == "user" { req.f_or_empty("username") } else { "" };
-    let akid = if kind == "root" { req.f_or_empty("access_key_id") } else { "" };
+    let user_name = if kind == "user" {
+        req.f_or_empty("username")
+    } else {
+        ""
+    };
+    let akid = if kind == "root" {
+        req.f_or_empty("access_key_id")
+    } else {
+        ""
+    };
     let _ = write!(
         body,
         "<div class=\"signin-grid\">\
@@ -74,7 +90,15 @@ fn sign_in_page(ctx: &Ctx, status: StatusCode, problem: Option<&str>, kind: &str
         user_name = esc(user_name),
         akid = esc(akid),
     );
-    ctx.page(status, Page { title: "Sign in", nav: Nav::Dashboard, crumbs: vec![("Sign in".into(), None)], body })
+    ctx.page(
+        status,
+        Page {
+            title: "Sign in",
+            nav: Nav::Dashboard,
+            crumbs: vec![("Sign in".into(), None)],
+            body,
+        },
+    )
 }
 
 /// `GET /console/signin`.
@@ -93,15 +117,28 @@ pub(crate) fn submit(ctx: &Ctx, cookies: &mut Vec<String>) -> Out {
     let name = match kind {
         "user" => req.f_or_empty("username").trim(),
         "root" => req.f_or_empty("access_key_id").trim(),
-        _ => return sign_in_page(ctx, StatusCode::BAD_REQUEST, Some("Choose how to sign in."), ""),
+        _ => {
+            return sign_in_page(
+                ctx,
+                StatusCode::BAD_REQUEST,
+                Some("Choose how to sign in."),
+                "",
+            )
+        }
     };
     let throttle = &ctx.console.throttle;
     let signed_in = if throttle.is_braked(account, name) {
-        Err(ironiam_core::IamError::AccessDenied("too many failed sign-ins".into()))
+        Err(ironiam_core::IamError::AccessDenied(
+            "too many failed sign-ins".into(),
+        ))
     } else if kind == "user" {
-        ctx.service.sign_in_user(account, name, req.f_or_empty("password")).map(|s| (s.caller, s.password_reset_required))
+        ctx.service
+            .sign_in_user(account, name, req.f_or_empty("password"))
+            .map(|s| (s.caller, s.password_reset_required))
     } else {
-        ctx.service.sign_in_root(account, name, req.f_or_empty("secret_access_key")).map(|caller| (caller, false))
+        ctx.service
+            .sign_in_root(account, name, req.f_or_empty("secret_access_key"))
+            .map(|caller| (caller, false))
     };
     match signed_in {
         Ok((caller, reset)) => {
@@ -142,9 +179,14 @@ fn change_password_page(ctx: &Ctx, status: StatusCode, problem: Option<ApiError>
         // AWS's PasswordPolicyViolation names no rule; the console lists
         // the ones the new password breaks, as AWS's console does.
         if e.code == "PasswordPolicyViolation" {
-            let unmet = ctx.service.unmet_password_requirements(&ctx.caller.account_id, ctx.req.f_or_empty("new")).unwrap_or_default();
+            let unmet = ctx
+                .service
+                .unmet_password_requirements(&ctx.caller.account_id, ctx.req.f_or_empty("new"))
+                .unwrap_or_default();
             if !unmet.is_empty() {
-                body.push_str("<p>The new password needs:</p><ul class=\"plain\" id=\"unmet-requirements\">");
+                body.push_str(
+                    "<p>The new password needs:</p><ul class=\"plain\" id=\"unmet-requirements\">",
+                );
                 for rule in unmet {
                     let _ = write!(body, "<li>{}</li>", esc(&rule.to_string()));
                 }
@@ -152,7 +194,11 @@ fn change_password_page(ctx: &Ctx, status: StatusCode, problem: Option<ApiError>
             }
         }
     } else if ctx.req.q("required").is_some() {
-        body.push_str(&alert(Alert::Info, "New password required", "Your administrator requires you to choose a new password before you continue."));
+        body.push_str(&alert(
+            Alert::Info,
+            "New password required",
+            "Your administrator requires you to choose a new password before you continue.",
+        ));
     }
     let _ = write!(
         body,
@@ -164,14 +210,25 @@ fn change_password_page(ctx: &Ctx, status: StatusCode, problem: Option<ApiError>
         p = crate::PREFIX,
         csrf = csrf_field(ctx.req),
     );
-    ctx.page(status, Page { title: "Change password", nav: Nav::Dashboard, crumbs: vec![("Change password".into(), None)], body })
+    ctx.page(
+        status,
+        Page {
+            title: "Change password",
+            nav: Nav::Dashboard,
+            crumbs: vec![("Change password".into(), None)],
+            body,
+        },
+    )
 }
 
 /// `GET|POST /console/change-password`: only an IAM user has a password to
 /// change (AWS answers `InvalidUserType` to anyone else).
 pub(crate) fn change_password(ctx: &Ctx) -> Out {
     if !matches!(ctx.caller.identity, Identity::User { .. }) {
-        let e = ApiError { code: "InvalidUserType".into(), message: "Only IAM users can change their own password.".into() };
+        let e = ApiError {
+            code: "InvalidUserType".into(),
+            message: "Only IAM users can change their own password.".into(),
+        };
         return ctx.error_page(Nav::Dashboard, &e);
     }
     if ctx.req.method != hyper::Method::POST {
@@ -179,10 +236,17 @@ pub(crate) fn change_password(ctx: &Ctx) -> Out {
     }
     let (old, new) = (ctx.req.f_or_empty("old"), ctx.req.f_or_empty("new"));
     if new != ctx.req.f_or_empty("confirm") {
-        let e = ApiError { code: "ValidationError".into(), message: "The new passwords do not match.".into() };
+        let e = ApiError {
+            code: "ValidationError".into(),
+            message: "The new passwords do not match.".into(),
+        };
         return change_password_page(ctx, StatusCode::BAD_REQUEST, Some(e));
     }
-    match ctx.call("ChangePassword", &[("OldPassword", old), ("NewPassword", new)], |s, c| s.change_password(c, old, new)) {
+    match ctx.call(
+        "ChangePassword",
+        &[("OldPassword", old), ("NewPassword", new)],
+        |s, c| s.change_password(c, old, new),
+    ) {
         Ok(()) => {
             ctx.console.sessions.password_changed(ctx.req);
             Out::Redirect(format!("{}?done=password", crate::PREFIX))

@@ -28,12 +28,28 @@ pub(crate) struct Check {
 pub(crate) fn check_policy(ctx: &Ctx, kind: PolicyKind, document: &str) -> Check {
     let quotas = &ctx.service.settings().quotas;
     let shaped = match kind {
-        PolicyKind::Trust => shape("UpdateAssumeRolePolicy", &[("RoleName", "r"), ("PolicyDocument", document)]),
-        PolicyKind::Managed => shape("CreatePolicy", &[("PolicyName", "p"), ("PolicyDocument", document)]),
-        _ => shape("PutRolePolicy", &[("RoleName", "r"), ("PolicyName", "p"), ("PolicyDocument", document)]),
+        PolicyKind::Trust => shape(
+            "UpdateAssumeRolePolicy",
+            &[("RoleName", "r"), ("PolicyDocument", document)],
+        ),
+        PolicyKind::Managed => shape(
+            "CreatePolicy",
+            &[("PolicyName", "p"), ("PolicyDocument", document)],
+        ),
+        _ => shape(
+            "PutRolePolicy",
+            &[
+                ("RoleName", "r"),
+                ("PolicyName", "p"),
+                ("PolicyDocument", document),
+            ],
+        ),
     };
     if let Err(e) = shaped {
-        return Check { error: Some(e), warnings: Vec::new() };
+        return Check {
+            error: Some(e),
+            warnings: Vec::new(),
+        };
     }
     let size = policy_size(document);
     let limit = match kind {
@@ -44,14 +60,20 @@ pub(crate) fn check_policy(ctx: &Ctx, kind: PolicyKind, document: &str) -> Check
     if let Some((limit, name)) = limit {
         if size > limit {
             return Check {
-                error: Some(ApiError { code: "LimitExceeded".into(), message: format!("Cannot exceed quota for {name}: {limit}") }),
+                error: Some(ApiError {
+                    code: "LimitExceeded".into(),
+                    message: format!("Cannot exceed quota for {name}: {limit}"),
+                }),
                 warnings: Vec::new(),
             };
         }
     }
     let error = ironiam_policy::validate(document, kind)
         .err()
-        .map(|e| ApiError { code: "MalformedPolicyDocument".into(), message: e.message().to_string() });
+        .map(|e| ApiError {
+            code: "MalformedPolicyDocument".into(),
+            message: e.message().to_string(),
+        });
     let warnings = ironiam_policy::findings(document, kind)
         .into_iter()
         .filter(|f| f.severity == Severity::Warning)
@@ -64,7 +86,11 @@ pub(crate) fn check_policy(ctx: &Ctx, kind: PolicyKind, document: &str) -> Check
 pub(crate) fn status_html(check: &Check) -> String {
     let mut out = match &check.error {
         None => "<p class=\"valid\">✓ The policy is valid.</p>".to_string(),
-        Some(e) => format!("<p class=\"invalid\"><b>{}</b>: {}</p>", esc(&e.code), esc(&e.message)),
+        Some(e) => format!(
+            "<p class=\"invalid\"><b>{}</b>: {}</p>",
+            esc(&e.code),
+            esc(&e.message)
+        ),
     };
     if !check.warnings.is_empty() {
         out.push_str("<ul class=\"warnings\">");
@@ -84,7 +110,10 @@ pub(crate) fn diff_html(diff: &PolicyDiff) -> String {
     } else {
         format!("<p class=\"diff-head changed\">{added} line(s) added, {removed} removed (normalised: order, case of actions and one-element lists ignored).</p>")
     };
-    for (class, title, grants) in [("granted", "Newly allowed", &diff.granted), ("revoked", "No longer allowed", &diff.revoked)] {
+    for (class, title, grants) in [
+        ("granted", "Newly allowed", &diff.granted),
+        ("revoked", "No longer allowed", &diff.revoked),
+    ] {
         if grants.is_empty() {
             continue;
         }
@@ -111,7 +140,8 @@ pub(crate) fn diff_html(diff: &PolicyDiff) -> String {
 pub(crate) fn form(ctx: &Ctx, name: &str) -> Out {
     match ctx.role(name) {
         Ok(role) => {
-            let document = pretty_json(&ctx.service.role_as_shown(&role).assume_role_policy_document);
+            let document =
+                pretty_json(&ctx.service.role_as_shown(&role).assume_role_policy_document);
             editor(ctx, &role, &document, None, false, StatusCode::OK)
         }
         Err(out) => out,
@@ -130,16 +160,25 @@ pub(crate) fn submit(ctx: &Ctx, name: &str) -> Out {
     if ctx.req.f("action") == Some("preview") {
         return editor(ctx, &role, document, None, true, StatusCode::OK);
     }
-    let result = ctx.call("UpdateAssumeRolePolicy", &[("RoleName", &role.name), ("PolicyDocument", document)], |s, c| {
-        s.update_assume_role_policy(c, &role.name, document.to_string())
-    });
+    let result = ctx.call(
+        "UpdateAssumeRolePolicy",
+        &[("RoleName", &role.name), ("PolicyDocument", document)],
+        |s, c| s.update_assume_role_policy(c, &role.name, document.to_string()),
+    );
     match result {
         Ok(()) => Out::Redirect(format!("{}?tab=trust&done=trust", role_url(&role.name))),
         Err(e) => editor(ctx, &role, document, Some(e), true, StatusCode::BAD_REQUEST),
     }
 }
 
-fn editor(ctx: &Ctx, role: &Role, document: &str, problem: Option<ApiError>, show_check: bool, status: StatusCode) -> Out {
+fn editor(
+    ctx: &Ctx,
+    role: &Role,
+    document: &str,
+    problem: Option<ApiError>,
+    show_check: bool,
+    status: StatusCode,
+) -> Out {
     // The trust policy as in force: a deleted principal shows as its id.
     let shown = ctx.service.role_as_shown(role);
     let role: &Role = &shown;

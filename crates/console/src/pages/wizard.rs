@@ -17,15 +17,32 @@ use serde_json::json;
 use super::picker::{self, Picker};
 use super::trust_edit::check_policy;
 use super::Ctx;
-use crate::html::{code_block, csrf_field, enc, error_alert, esc, policy_url, pretty_json, Nav, Page};
+use crate::html::{
+    code_block, csrf_field, enc, error_alert, esc, policy_url, pretty_json, Nav, Page,
+};
 use crate::usecases::{self, SERVICES};
 use crate::validate::{shape, ApiError};
 use crate::Out;
 
 /// Every field of the draft.
 const STATE: &[&str] = &[
-    "entity", "service", "usecase", "account_scope", "account_id", "external_id", "require_mfa", "provider", "audience",
-    "custom_trust", "arn", "picked", "name", "description", "described", "tag_key", "tag_value",
+    "entity",
+    "service",
+    "usecase",
+    "account_scope",
+    "account_id",
+    "external_id",
+    "require_mfa",
+    "provider",
+    "audience",
+    "custom_trust",
+    "arn",
+    "picked",
+    "name",
+    "description",
+    "described",
+    "tag_key",
+    "tag_value",
 ];
 
 /// Web identity providers offered: (provider, label, audience condition key suffix).
@@ -60,7 +77,12 @@ impl Draft<'_> {
         let mut out = String::new();
         for (k, v) in &self.ctx.req.form {
             if STATE.contains(&k.as_str()) && !shown.contains(&k.as_str()) {
-                let _ = write!(out, "<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v));
+                let _ = write!(
+                    out,
+                    "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                    esc(k),
+                    esc(v)
+                );
             }
         }
         out
@@ -68,14 +90,22 @@ impl Draft<'_> {
 
     /// The trust policy the draft describes.
     fn trust(&self, account: &str) -> Result<String, ApiError> {
-        let invalid = |m: &str| ApiError { code: "ValidationError".into(), message: m.to_string() };
+        let invalid = |m: &str| ApiError {
+            code: "ValidationError".into(),
+            message: m.to_string(),
+        };
         match self.entity() {
             "service" => {
-                let u = usecases::find(self.get("usecase")).ok_or_else(|| invalid("Choose a service and a use case."))?;
+                let u = usecases::find(self.get("usecase"))
+                    .ok_or_else(|| invalid("Choose a service and a use case."))?;
                 Ok(usecases::service_trust(u.principal))
             }
             "account" => {
-                let id = if self.get("account_scope") == "other" { self.get("account_id").trim() } else { account };
+                let id = if self.get("account_scope") == "other" {
+                    self.get("account_id").trim()
+                } else {
+                    account
+                };
                 if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(invalid("Enter a 12-digit AWS account ID."));
                 }
@@ -95,7 +125,9 @@ impl Draft<'_> {
                 if !condition.is_empty() {
                     statement["Condition"] = serde_json::Value::Object(condition);
                 }
-                Ok(pretty_json(&json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()))
+                Ok(pretty_json(
+                    &json!({"Version": "2012-10-17", "Statement": [statement]}).to_string(),
+                ))
             }
             "web" => {
                 let (provider, _, key) = PROVIDERS
@@ -104,7 +136,9 @@ impl Draft<'_> {
                     .ok_or_else(|| invalid("Choose an identity provider."))?;
                 let audience = self.get("audience").trim();
                 if audience.is_empty() {
-                    return Err(invalid("Enter the audience (application or identity pool ID)."));
+                    return Err(invalid(
+                        "Enter the audience (application or identity pool ID).",
+                    ));
                 }
                 let doc = json!({"Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow",
@@ -119,7 +153,13 @@ impl Draft<'_> {
     }
 
     fn selected(&self) -> BTreeSet<String> {
-        let mut set: BTreeSet<String> = self.ctx.req.f_all("arn").into_iter().map(str::to_string).collect();
+        let mut set: BTreeSet<String> = self
+            .ctx
+            .req
+            .f_all("arn")
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         if self.get("picked").is_empty() && self.entity() == "service" {
             if let Some(u) = usecases::find(self.get("usecase")) {
                 set.extend(u.policies.iter().map(|p| p.to_string()));
@@ -131,7 +171,10 @@ impl Draft<'_> {
     fn tags(&self) -> Vec<(String, String)> {
         let keys = self.ctx.req.f_all("tag_key");
         let values = self.ctx.req.f_all("tag_value");
-        keys.iter().enumerate().map(|(i, k)| (k.to_string(), values.get(i).unwrap_or(&"").to_string())).collect()
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| (k.to_string(), values.get(i).unwrap_or(&"").to_string()))
+            .collect()
     }
 }
 
@@ -164,14 +207,29 @@ pub(crate) fn handle(ctx: &Ctx) -> Out {
 
 fn steps(current: usize) -> String {
     let mut out = String::from("<ol class=\"steps\">");
-    for (i, label) in ["Select trusted entity", "Add permissions", "Name, review, and create"].iter().enumerate() {
+    for (i, label) in [
+        "Select trusted entity",
+        "Add permissions",
+        "Name, review, and create",
+    ]
+    .iter()
+    .enumerate()
+    {
         let class = match (i + 1).cmp(&current) {
             std::cmp::Ordering::Less => "done",
             std::cmp::Ordering::Equal => "current",
             std::cmp::Ordering::Greater => "",
         };
-        let aria = if i + 1 == current { " aria-current=\"step\"" } else { "" };
-        let _ = write!(out, "<li class=\"{class}\"{aria}><span class=\"step-n\">Step {}</span>{label}</li>", i + 1);
+        let aria = if i + 1 == current {
+            " aria-current=\"step\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<li class=\"{class}\"{aria}><span class=\"step-n\">Step {}</span>{label}</li>",
+            i + 1
+        );
     }
     out.push_str("</ol>");
     out
@@ -183,7 +241,10 @@ fn wizard_page(ctx: &Ctx, title: &str, body: String, status: StatusCode) -> Out 
         Page {
             title,
             nav: Nav::Roles,
-            crumbs: vec![("Roles".into(), Some(format!("{}/roles", crate::PREFIX))), ("Create role".into(), None)],
+            crumbs: vec![
+                ("Roles".into(), Some(format!("{}/roles", crate::PREFIX))),
+                ("Create role".into(), None),
+            ],
             body,
         },
     )
@@ -225,7 +286,9 @@ fn entity_step(d: &Draft, problem: Option<ApiError>) -> Out {
     // AWS service.
     let chosen_case = usecases::find(d.get("usecase"));
     let chosen_service = match d.get("service") {
-        "" => chosen_case.and_then(|u| u.id.split('/').next()).unwrap_or(""),
+        "" => chosen_case
+            .and_then(|u| u.id.split('/').next())
+            .unwrap_or(""),
         s => s,
     };
     body.push_str(
@@ -234,8 +297,17 @@ fn entity_step(d: &Draft, problem: Option<ApiError>) -> Out {
 <label for=\"service-select\">Service or use case</label><select id=\"service-select\" name=\"service\" data-service-select><option value=\"\">Choose a service</option>",
     );
     for s in SERVICES {
-        let selected = if s.id == chosen_service { " selected" } else { "" };
-        let _ = write!(body, "<option value=\"{}\"{selected}>{}</option>", s.id, esc(s.name));
+        let selected = if s.id == chosen_service {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            body,
+            "<option value=\"{}\"{selected}>{}</option>",
+            s.id,
+            esc(s.name)
+        );
     }
     body.push_str("</select>");
     for s in SERVICES {
@@ -246,7 +318,11 @@ fn entity_step(d: &Draft, problem: Option<ApiError>) -> Out {
             esc(s.name)
         );
         for u in s.use_cases {
-            let checked = if chosen_case.is_some_and(|c| c.id == u.id) { " checked" } else { "" };
+            let checked = if chosen_case.is_some_and(|c| c.id == u.id) {
+                " checked"
+            } else {
+                ""
+            };
             let _ = write!(
                 body,
                 "<label class=\"option\"><input type=\"radio\" name=\"usecase\" value=\"{}\"{checked}><span><b>{}</b> <span class=\"muted block\">{}</span></span></label>",
@@ -283,7 +359,11 @@ fn entity_step(d: &Draft, problem: Option<ApiError>) -> Out {
 <label for=\"provider\">Identity provider</label><select id=\"provider\" name=\"provider\"><option value=\"\">Choose a provider</option>",
     );
     for (value, label, _) in PROVIDERS {
-        let selected = if *value == d.get("provider") { " selected" } else { "" };
+        let selected = if *value == d.get("provider") {
+            " selected"
+        } else {
+            ""
+        };
         let _ = write!(body, "<option value=\"{value}\"{selected}>{label}</option>");
     }
     let _ = write!(
@@ -309,7 +389,16 @@ fn entity_step(d: &Draft, problem: Option<ApiError>) -> Out {
         esc(custom),
         crate::PREFIX
     );
-    wizard_page(ctx, "Create role", body, if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK })
+    wizard_page(
+        ctx,
+        "Create role",
+        body,
+        if problem.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+    )
 }
 
 fn permissions_step(d: &Draft, problem: Option<ApiError>) -> Out {
@@ -346,15 +435,29 @@ fn permissions_step(d: &Draft, problem: Option<ApiError>) -> Out {
         }),
     );
     // The picker's Filter button must re-show this step.
-    let body = body.replace("data-picker-apply>", "data-picker-apply name=\"go\" value=\"permissions\">");
-    wizard_page(ctx, "Add permissions", body, if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK })
+    let body = body.replace(
+        "data-picker-apply>",
+        "data-picker-apply name=\"go\" value=\"permissions\">",
+    );
+    wizard_page(
+        ctx,
+        "Add permissions",
+        body,
+        if problem.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+    )
 }
 
 fn review_step(d: &Draft, trust: &str, add_tag_row: bool, problem: Option<ApiError>) -> Out {
     let ctx = d.ctx;
     let selected = d.selected();
     let description = if d.get("described").is_empty() && d.entity() == "service" {
-        usecases::find(d.get("usecase")).map(|u| u.description).unwrap_or("")
+        usecases::find(d.get("usecase"))
+            .map(|u| u.description)
+            .unwrap_or("")
     } else {
         d.get("description")
     };
@@ -393,7 +496,10 @@ fn review_step(d: &Draft, trust: &str, add_tag_row: bool, problem: Option<ApiErr
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td></tr>",
             esc(&policy_url(arn)),
             esc(arn.rsplit('/').next().unwrap_or(arn)),
-            picker::kind_label(picker::kind_of(arn, ironiam_core::service::policy_path_of(arn)))
+            picker::kind_label(picker::kind_of(
+                arn,
+                ironiam_core::service::policy_path_of(arn)
+            ))
         );
     }
     body.push_str(
@@ -421,7 +527,16 @@ fn review_step(d: &Draft, trust: &str, add_tag_row: bool, problem: Option<ApiErr
 <button type=\"submit\" name=\"go\" value=\"create\" class=\"button primary\" id=\"create-role-submit\">Create role</button></div></form>",
         p = crate::PREFIX
     );
-    wizard_page(ctx, "Name, review, and create", body, if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK })
+    wizard_page(
+        ctx,
+        "Name, review, and create",
+        body,
+        if problem.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+    )
 }
 
 fn create(d: &Draft, trust: &str) -> Out {
@@ -432,18 +547,28 @@ fn create(d: &Draft, trust: &str) -> Out {
         .tags()
         .into_iter()
         .filter(|(k, v)| !k.trim().is_empty() || !v.is_empty())
-        .map(|(k, v)| Tag { key: k.trim().to_string(), value: v })
+        .map(|(k, v)| Tag {
+            key: k.trim().to_string(),
+            value: v,
+        })
         .collect();
     let selected = d.selected();
     // AWS's console: "If you use the AWS Management Console to create a role
     // for Amazon EC2, the console automatically creates an instance profile
     // and gives it the same name as the role." A role for EC2 is one whose
     // use case trusts ec2.amazonaws.com (not Spot Fleet's).
-    let for_ec2 = d.entity() == "service" && usecases::find(d.get("usecase")).is_some_and(|u| u.principal == "ec2.amazonaws.com");
+    let for_ec2 = d.entity() == "service"
+        && usecases::find(d.get("usecase")).is_some_and(|u| u.principal == "ec2.amazonaws.com");
     let profile_params = [("InstanceProfileName", name.as_str())];
-    let add_params = [("InstanceProfileName", name.as_str()), ("RoleName", name.as_str())];
+    let add_params = [
+        ("InstanceProfileName", name.as_str()),
+        ("RoleName", name.as_str()),
+    ];
 
-    let mut params: Vec<(String, String)> = vec![("RoleName".into(), name.clone()), ("AssumeRolePolicyDocument".into(), trust.to_string())];
+    let mut params: Vec<(String, String)> = vec![
+        ("RoleName".into(), name.clone()),
+        ("AssumeRolePolicyDocument".into(), trust.to_string()),
+    ];
     if !description.is_empty() {
         params.push(("Description".into(), description.clone()));
     }
@@ -451,20 +576,37 @@ fn create(d: &Draft, trust: &str) -> Out {
         params.push((format!("Tags.member.{}.Key", i + 1), t.key.clone()));
         params.push((format!("Tags.member.{}.Value", i + 1), t.value.clone()));
     }
-    let borrowed: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let borrowed: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let checked: Result<(), ApiError> = (|| {
         shape("CreateRole", &borrowed)?;
         ctx.allow("CreateRole", &borrowed)?;
         let max = ctx.service.settings().quotas.managed_policies_per_role;
         if selected.len() > max {
-            return Err(ApiError { code: "LimitExceeded".into(), message: format!("Cannot exceed quota for PoliciesPerRole: {max}") });
+            return Err(ApiError {
+                code: "LimitExceeded".into(),
+                message: format!("Cannot exceed quota for PoliciesPerRole: {max}"),
+            });
         }
         for arn in &selected {
-            shape("AttachRolePolicy", &[("RoleName", &name), ("PolicyArn", arn)])?;
-            ctx.allow("AttachRolePolicy", &[("RoleName", &name), ("PolicyArn", arn)])?;
-            let info = ctx.call("GetPolicy", &[("PolicyArn", arn)], |s, c| s.get_policy(c, arn))?;
+            shape(
+                "AttachRolePolicy",
+                &[("RoleName", &name), ("PolicyArn", arn)],
+            )?;
+            ctx.allow(
+                "AttachRolePolicy",
+                &[("RoleName", &name), ("PolicyArn", arn)],
+            )?;
+            let info = ctx.call("GetPolicy", &[("PolicyArn", arn)], |s, c| {
+                s.get_policy(c, arn)
+            })?;
             if !info.is_attachable {
-                return Err(ApiError { code: "NoSuchEntity".into(), message: format!("Policy {arn} does not exist or is not attachable.") });
+                return Err(ApiError {
+                    code: "NoSuchEntity".into(),
+                    message: format!("Policy {arn} does not exist or is not attachable."),
+                });
             }
         }
         if for_ec2 {
@@ -474,7 +616,10 @@ fn create(d: &Draft, trust: &str) -> Out {
             ctx.allow("CreateInstanceProfile", &profile_params)?;
             ctx.allow("AddRoleToInstanceProfile", &add_params)?;
             if ctx.service.get_instance_profile(&ctx.caller, &name).is_ok() {
-                return Err(ApiError { code: "EntityAlreadyExists".into(), message: format!("Instance Profile {name} already exists.") });
+                return Err(ApiError {
+                    code: "EntityAlreadyExists".into(),
+                    message: format!("Instance Profile {name} already exists."),
+                });
             }
         }
         ctx.service.create_role(
@@ -495,8 +640,17 @@ fn create(d: &Draft, trust: &str) -> Out {
     if for_ec2 {
         let added = ctx
             .service
-            .create_instance_profile(&ctx.caller, NewInstanceProfile { name: name.clone(), ..NewInstanceProfile::default() })
-            .and_then(|_| ctx.service.add_role_to_instance_profile(&ctx.caller, &name, &name));
+            .create_instance_profile(
+                &ctx.caller,
+                NewInstanceProfile {
+                    name: name.clone(),
+                    ..NewInstanceProfile::default()
+                },
+            )
+            .and_then(|_| {
+                ctx.service
+                    .add_role_to_instance_profile(&ctx.caller, &name, &name)
+            });
         if let Err(e) = added {
             // The role exists now (a profile of its name may have been made meanwhile).
             let e = ApiError::from(e);
@@ -509,10 +663,18 @@ fn create(d: &Draft, trust: &str) -> Out {
             // The role exists now; show it with what could not be attached.
             let e = ApiError::from(e);
             tracing::warn!(role = %name, %arn, code = %e.code, "attaching a policy after CreateRole failed");
-            return Out::Redirect(format!("{}/roles/{}?tab=permissions", crate::PREFIX, enc(&name)));
+            return Out::Redirect(format!(
+                "{}/roles/{}?tab=permissions",
+                crate::PREFIX,
+                enc(&name)
+            ));
         }
     }
-    Out::Redirect(format!("{}/roles?done=created&role={}", crate::PREFIX, enc(&name)))
+    Out::Redirect(format!(
+        "{}/roles?done=created&role={}",
+        crate::PREFIX,
+        enc(&name)
+    ))
 }
 
 #[cfg(test)]

@@ -32,7 +32,12 @@ pub(super) struct DiffArgs {
 pub(super) fn run(args: &DiffArgs) -> Result<Report, Failure> {
     let a = load(&args.a)?;
     let b = load(&args.b)?;
-    Ok(report(&args.a.display().to_string(), &a, &args.b.display().to_string(), &b))
+    Ok(report(
+        &args.a.display().to_string(),
+        &a,
+        &args.b.display().to_string(),
+        &b,
+    ))
 }
 
 /// Parses a document against the grammar only: any kind of policy can be
@@ -40,8 +45,16 @@ pub(super) fn run(args: &DiffArgs) -> Result<Report, Failure> {
 fn load(path: &Path) -> Result<Policy, Failure> {
     let document = read_document(path)?;
     parse(&document).map_err(|e| {
-        let place = e.statement().map(|i| format!(" in {}", statement_label(i))).unwrap_or_default();
-        Failure(format!("`{}` is not a policy document{place}: {} ({})", path.display(), e.message(), e.problem()))
+        let place = e
+            .statement()
+            .map(|i| format!(" in {}", statement_label(i)))
+            .unwrap_or_default();
+        Failure(format!(
+            "`{}` is not a policy document{place}: {} ({})",
+            path.display(),
+            e.message(),
+            e.problem()
+        ))
     })
 }
 
@@ -54,10 +67,16 @@ fn report(a_name: &str, a: &Policy, b_name: &str, b: &Policy) -> Report {
 
     let mut human = String::new();
     if equivalent {
-        human.push_str(&format!("equivalent: `{a_name}` and `{b_name}` mean the same policy\n"));
+        human.push_str(&format!(
+            "equivalent: `{a_name}` and `{b_name}` mean the same policy\n"
+        ));
     } else {
-        human.push_str(&format!("different: `{a_name}` and `{b_name}` do not mean the same policy\n"));
-        human.push_str(&format!("--- {a_name} (normal form)\n+++ {b_name} (normal form)\n"));
+        human.push_str(&format!(
+            "different: `{a_name}` and `{b_name}` do not mean the same policy\n"
+        ));
+        human.push_str(&format!(
+            "--- {a_name} (normal form)\n+++ {b_name} (normal form)\n"
+        ));
         human.push_str(&difference.to_string());
         human.push_str(&containment(a_name, b_name, &only_in_b));
         human.push_str(&containment(b_name, a_name, &only_in_a));
@@ -86,7 +105,11 @@ fn report(a_name: &str, a: &Policy, b_name: &str, b: &Policy) -> Report {
     Report {
         human,
         json,
-        status: if equivalent { STATUS_EQUIVALENT } else { STATUS_DIFFERENT },
+        status: if equivalent {
+            STATUS_EQUIVALENT
+        } else {
+            STATUS_DIFFERENT
+        },
     }
 }
 
@@ -115,10 +138,14 @@ mod tests {
 
     #[test]
     fn the_guides_two_forms_are_equivalent() {
-        let list = policy(r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-            "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}]}"#);
-        let object = policy(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
-            "Principal": {"Service": ["ssm.amazonaws.com"]}, "Action": "sts:AssumeRole"}}"#);
+        let list = policy(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}]}"#,
+        );
+        let object = policy(
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Principal": {"Service": ["ssm.amazonaws.com"]}, "Action": "sts:AssumeRole"}}"#,
+        );
         let out = report("a", &list, "b", &object);
         assert_eq!(out.status, STATUS_EQUIVALENT);
         assert_eq!(out.json["equivalent"], true);
@@ -126,13 +153,21 @@ mod tests {
 
     #[test]
     fn another_service_is_a_difference_both_ways() {
-        let ssm = policy(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
-            "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}}"#);
-        let ec2 = policy(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}}"#);
+        let ssm = policy(
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}}"#,
+        );
+        let ec2 = policy(
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}}"#,
+        );
         let out = report("ssm", &ssm, "ec2", &ec2);
         assert_eq!(out.status, STATUS_DIFFERENT);
-        assert!(out.human.contains("- ") && out.human.contains("+ "), "{}", out.human);
+        assert!(
+            out.human.contains("- ") && out.human.contains("+ "),
+            "{}",
+            out.human
+        );
         assert!(out.human.contains("ec2.amazonaws.com"));
         assert_eq!(out.json["a_grants_at_least_b"], false);
     }

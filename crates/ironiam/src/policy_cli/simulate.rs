@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use ironiam_catalog::ManagedPolicy;
 use ironiam_policy::{
-    evaluate, validate, CompiledPolicy, Context, Decision, EvalDecision, MatchedStatement, PolicyId,
-    PolicySet, PolicyType, Principal, Request,
+    evaluate, validate, CompiledPolicy, Context, Decision, EvalDecision, MatchedStatement,
+    PolicyId, PolicySet, PolicyType, Principal, Request,
 };
 use serde_json::{json, Value};
 
@@ -52,7 +52,11 @@ pub(super) struct SimulateArgs {
     /// A role's trust policy, as the resource-based policy of an
     /// `sts:AssumeRole*` request; unlike other resource policies it must
     /// allow even within one account.
-    #[arg(long = "trust-policy", value_name = "FILE", conflicts_with = "resource_policy")]
+    #[arg(
+        long = "trust-policy",
+        value_name = "FILE",
+        conflicts_with = "resource_policy"
+    )]
     trust_policy: Option<PathBuf>,
     /// An action to decide, `service:Name`. Repeatable.
     #[arg(long = "action", value_name = "ACTION", required = true)]
@@ -125,7 +129,11 @@ impl Policies {
     }
 
     fn all(&self) -> impl Iterator<Item = &Loaded> {
-        self.identity.iter().chain(&self.boundary).chain(&self.session).chain(&self.resource)
+        self.identity
+            .iter()
+            .chain(&self.boundary)
+            .chain(&self.session)
+            .chain(&self.resource)
     }
 
     /// The origin of the policy a matched statement is in.
@@ -139,7 +147,11 @@ pub(super) fn run(args: &SimulateArgs) -> Result<Report, Failure> {
     let context = build_context(&args.context, args.time.as_deref())?;
     let policies = load_policies(args)?;
     let star = ["*".to_owned()];
-    let resources: &[String] = if args.resources.is_empty() { &star } else { &args.resources };
+    let resources: &[String] = if args.resources.is_empty() {
+        &star
+    } else {
+        &args.resources
+    };
     let set = policies.set();
     let mut results = Vec::with_capacity(args.actions.len() * resources.len());
     for action in &args.actions {
@@ -165,7 +177,11 @@ fn load_policies(args: &SimulateArgs) -> Result<Policies, Failure> {
     for spec in &args.managed_policies {
         identity.push(load_managed(spec)?);
     }
-    let boundary = args.boundary.as_deref().map(|p| load_file(p, Kind::Boundary)).transpose()?;
+    let boundary = args
+        .boundary
+        .as_deref()
+        .map(|p| load_file(p, Kind::Boundary))
+        .transpose()?;
     let session = args
         .session_policies
         .iter()
@@ -176,7 +192,13 @@ fn load_policies(args: &SimulateArgs) -> Result<Policies, Failure> {
         (Some(resource), None) => (Some(load_file(resource, Kind::Resource)?), false),
         (None, None) => (None, false),
     };
-    Ok(Policies { identity, boundary, session, resource, resource_is_trust })
+    Ok(Policies {
+        identity,
+        boundary,
+        session,
+        resource,
+        resource_is_trust,
+    })
 }
 
 /// Reads and validates a policy file as AWS would for its role: a document
@@ -184,8 +206,16 @@ fn load_policies(args: &SimulateArgs) -> Result<Policies, Failure> {
 fn load_file(path: &Path, kind: Kind) -> Result<Loaded, Failure> {
     let document = read_document(path)?;
     let policy = validate(&document, kind.policy_kind()).map_err(|e| {
-        let place = e.statement().map(|i| format!(" ({})", statement_label(i))).unwrap_or_default();
-        Failure(format!("`{}` is not a valid {}: {}{place}", path.display(), kind.describe(), e.message()))
+        let place = e
+            .statement()
+            .map(|i| format!(" ({})", statement_label(i)))
+            .unwrap_or_default();
+        Failure(format!(
+            "`{}` is not a valid {}: {}{place}",
+            path.display(),
+            kind.describe(),
+            e.message()
+        ))
     })?;
     Ok(Loaded {
         id: PolicyId::new(path.display().to_string()),
@@ -201,8 +231,12 @@ fn load_managed(spec: &str) -> Result<Loaded, Failure> {
     let document = catalog.document(managed);
     // The catalog's documents are AWS's own; they are parsed, not held to
     // the rules for new customer policies.
-    let policy = ironiam_policy::parse(&document)
-        .map_err(|e| Failure(format!("AWS managed policy `{}` does not parse: {e}", managed.arn)))?;
+    let policy = ironiam_policy::parse(&document).map_err(|e| {
+        Failure(format!(
+            "AWS managed policy `{}` does not parse: {e}",
+            managed.arn
+        ))
+    })?;
     Ok(Loaded {
         id: PolicyId::new(managed.name),
         origin: Origin::AwsManaged { arn: managed.arn },
@@ -217,7 +251,11 @@ fn find_managed(spec: &str) -> Result<&'static ManagedPolicy, Failure> {
     let found = if spec.starts_with("arn:") {
         catalog.get(spec)
     } else if spec.contains('/') {
-        catalog.get(&format!("{}/{}", ironiam_catalog::ARN_PREFIX, spec.trim_start_matches('/')))
+        catalog.get(&format!(
+            "{}/{}",
+            ironiam_catalog::ARN_PREFIX,
+            spec.trim_start_matches('/')
+        ))
     } else {
         catalog.get_by_name(spec)
     };
@@ -230,7 +268,9 @@ fn find_managed(spec: &str) -> Result<&'static ManagedPolicy, Failure> {
         .or_else(|| catalog.iter().find(|p| p.name.eq_ignore_ascii_case(name)))
         .map(|p| format!("; did you mean `{}`?", p.arn))
         .unwrap_or_default();
-    Err(Failure(format!("no AWS managed policy `{spec}` in the embedded catalog{suggestion}")))
+    Err(Failure(format!(
+        "no AWS managed policy `{spec}` in the embedded catalog{suggestion}"
+    )))
 }
 
 /// Builds the request context from `KEY=VALUE` arguments; a repeated key
@@ -255,7 +295,10 @@ fn build_context(pairs: &[String], time: Option<&str>) -> Result<Context, Failur
             .split_once('=')
             .filter(|(key, _)| !key.is_empty())
             .ok_or_else(|| Failure(format!("--context `{pair}`: expected KEY=VALUE")))?;
-        match keys.iter_mut().find(|(known, _)| known.eq_ignore_ascii_case(key)) {
+        match keys
+            .iter_mut()
+            .find(|(known, _)| known.eq_ignore_ascii_case(key))
+        {
             Some((_, values)) => values.push(value.to_owned()),
             None => keys.push((key.to_owned(), vec![value.to_owned()])),
         }
@@ -281,8 +324,13 @@ enum PrincipalSpec {
 }
 
 /// Web identity providers named by their domain, as trust policies spell them.
-const WEB_IDENTITY_PROVIDERS: &[&str] =
-    &["cognito-identity.amazonaws.com", "www.amazon.com", "graph.facebook.com", "accounts.google.com", "appleid.apple.com"];
+const WEB_IDENTITY_PROVIDERS: &[&str] = &[
+    "cognito-identity.amazonaws.com",
+    "www.amazon.com",
+    "graph.facebook.com",
+    "accounts.google.com",
+    "appleid.apple.com",
+];
 
 impl PrincipalSpec {
     fn parse(text: &str) -> Result<PrincipalSpec, Failure> {
@@ -305,7 +353,11 @@ impl PrincipalSpec {
         }
         // arn:PARTITION:SERVICE::ACCOUNT:RESOURCE
         let fields: Vec<&str> = text.splitn(6, ':').collect();
-        let unknown = || Failure(format!("--principal `{text}`: not a principal ARN this simulator knows"));
+        let unknown = || {
+            Failure(format!(
+                "--principal `{text}`: not a principal ARN this simulator knows"
+            ))
+        };
         let [_, partition, service, _, account, resource] = fields.as_slice() else {
             return Err(unknown());
         };
@@ -314,7 +366,9 @@ impl PrincipalSpec {
             ("iam", "root") => Ok(PrincipalSpec::Root((*account).to_owned())),
             ("iam", "user") if !rest.is_empty() => Ok(PrincipalSpec::User(text.to_owned())),
             ("iam", "role") if !rest.is_empty() => Ok(PrincipalSpec::Role(text.to_owned())),
-            ("iam", "saml-provider" | "oidc-provider") => Ok(PrincipalSpec::Federated(text.to_owned())),
+            ("iam", "saml-provider" | "oidc-provider") => {
+                Ok(PrincipalSpec::Federated(text.to_owned()))
+            }
             ("sts", "assumed-role") => {
                 // The session ARN carries the role's name but not its path.
                 let (role, _session) = rest.split_once('/').ok_or_else(unknown)?;
@@ -337,7 +391,9 @@ impl PrincipalSpec {
             PrincipalSpec::User(arn) => Principal::user(arn),
             PrincipalSpec::Role(arn) => Principal::role(arn),
             PrincipalSpec::AssumedRole { session, role } => Principal::assumed_role(session, role),
-            PrincipalSpec::FederatedUser { session, user } => Principal::federated_user(session, user),
+            PrincipalSpec::FederatedUser { session, user } => {
+                Principal::federated_user(session, user)
+            }
             PrincipalSpec::Service(name) => Principal::service(name),
             PrincipalSpec::Federated(provider) => Principal::federated(provider),
             PrincipalSpec::Anonymous => Principal::anonymous(),
@@ -361,7 +417,10 @@ fn report(principal: &str, policies: &Policies, results: &[(&str, &str, Decision
     let denied = results.iter().filter(|(_, _, d)| !d.is_allowed()).count();
     let mut human = String::new();
     for (action, resource, decision) in results {
-        human.push_str(&format!("{:<13} {action} on {resource}\n", decision.decision.as_str()));
+        human.push_str(&format!(
+            "{:<13} {action} on {resource}\n",
+            decision.decision.as_str()
+        ));
         if let Some(reason) = decision.reason(action) {
             human.push_str(&format!("    {reason}\n"));
         }
@@ -375,7 +434,10 @@ fn report(principal: &str, policies: &Policies, results: &[(&str, &str, Decision
             human.push_str(&format!("    {label} {}\n", describe_match(matched)));
         }
         if !decision.missing_context_keys.is_empty() {
-            human.push_str(&format!("    missing context keys: {}\n", decision.missing_context_keys.join(", ")));
+            human.push_str(&format!(
+                "    missing context keys: {}\n",
+                decision.missing_context_keys.join(", ")
+            ));
         }
     }
     human.push_str(&format!(
@@ -407,13 +469,21 @@ fn report(principal: &str, policies: &Policies, results: &[(&str, &str, Decision
     Report {
         human,
         json,
-        status: if denied == 0 { STATUS_ALLOWED } else { STATUS_DENIED },
+        status: if denied == 0 {
+            STATUS_ALLOWED
+        } else {
+            STATUS_DENIED
+        },
     }
 }
 
 /// `AmazonSSMManagedInstanceCore Statement[0] (Allow, identity-based policy)`.
 fn describe_match(matched: &MatchedStatement) -> String {
-    let sid = matched.sid.as_deref().map(|s| format!(" Sid `{s}`")).unwrap_or_default();
+    let sid = matched
+        .sid
+        .as_deref()
+        .map(|s| format!(" Sid `{s}`"))
+        .unwrap_or_default();
     format!(
         "{} {}{sid} ({}, {})",
         matched.policy,
@@ -448,10 +518,22 @@ mod tests {
     #[test]
     fn principals_by_arn_shape() {
         let parse = |s: &str| PrincipalSpec::parse(s).map_err(|e| e.0);
-        assert_eq!(parse(DEFAULT_PRINCIPAL), Ok(PrincipalSpec::User(DEFAULT_PRINCIPAL.into())));
-        assert_eq!(parse("111122223333"), Ok(PrincipalSpec::Root("111122223333".into())));
-        assert_eq!(parse("arn:aws:iam::111122223333:root"), Ok(PrincipalSpec::Root("111122223333".into())));
-        assert_eq!(parse("ssm.amazonaws.com"), Ok(PrincipalSpec::Service("ssm.amazonaws.com".into())));
+        assert_eq!(
+            parse(DEFAULT_PRINCIPAL),
+            Ok(PrincipalSpec::User(DEFAULT_PRINCIPAL.into()))
+        );
+        assert_eq!(
+            parse("111122223333"),
+            Ok(PrincipalSpec::Root("111122223333".into()))
+        );
+        assert_eq!(
+            parse("arn:aws:iam::111122223333:root"),
+            Ok(PrincipalSpec::Root("111122223333".into()))
+        );
+        assert_eq!(
+            parse("ssm.amazonaws.com"),
+            Ok(PrincipalSpec::Service("ssm.amazonaws.com".into()))
+        );
         assert_eq!(parse("*"), Ok(PrincipalSpec::Anonymous));
         assert_eq!(
             parse("arn:aws:sts::111122223333:assumed-role/ecsAnywhereRole/i-1"),
@@ -466,11 +548,21 @@ mod tests {
 
     #[test]
     fn repeated_context_keys_collect_values_in_any_case() {
-        let pairs = ["aws:TagKeys=a".to_owned(), "AWS:tagkeys=b".to_owned(), "ecs:CreateAction=x=y".to_owned()];
+        let pairs = [
+            "aws:TagKeys=a".to_owned(),
+            "AWS:tagkeys=b".to_owned(),
+            "ecs:CreateAction=x=y".to_owned(),
+        ];
         let context = build_context(&pairs, None).map_err(|e| e.0);
         let context = context.as_ref().ok();
-        assert_eq!(context.and_then(|c| c.get("aws:TagKeys")), Some(&["a".to_owned(), "b".to_owned()][..]));
-        assert_eq!(context.and_then(|c| c.get("ecs:CreateAction")), Some(&["x=y".to_owned()][..]));
+        assert_eq!(
+            context.and_then(|c| c.get("aws:TagKeys")),
+            Some(&["a".to_owned(), "b".to_owned()][..])
+        );
+        assert_eq!(
+            context.and_then(|c| c.get("ecs:CreateAction")),
+            Some(&["x=y".to_owned()][..])
+        );
         assert!(build_context(&["=v".to_owned()], None).is_err());
         assert!(build_context(&["novalue".to_owned()], None).is_err());
     }
@@ -478,12 +570,27 @@ mod tests {
     #[test]
     fn managed_policies_by_name_path_or_arn() {
         let arn = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
-        for spec in ["AmazonEC2ContainerServiceforEC2Role", "service-role/AmazonEC2ContainerServiceforEC2Role", arn] {
+        for spec in [
+            "AmazonEC2ContainerServiceforEC2Role",
+            "service-role/AmazonEC2ContainerServiceforEC2Role",
+            arn,
+        ] {
             assert_eq!(find_managed(spec).map(|p| p.arn).map_err(|e| e.0), Ok(arn));
         }
-        let wrong_path = find_managed("aws-service-role/AmazonEC2ContainerServiceforEC2Role").err().map(|e| e.0);
-        assert!(wrong_path.unwrap_or_default().contains(&format!("did you mean `{arn}`")));
-        let miscased = find_managed("amazonssmmanagedinstancecore").err().map(|e| e.0).unwrap_or_default();
-        assert!(miscased.contains("did you mean `arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore`"), "{miscased}");
+        let wrong_path = find_managed("aws-service-role/AmazonEC2ContainerServiceforEC2Role")
+            .err()
+            .map(|e| e.0);
+        assert!(wrong_path
+            .unwrap_or_default()
+            .contains(&format!("did you mean `{arn}`")));
+        let miscased = find_managed("amazonssmmanagedinstancecore")
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert!(
+            miscased
+                .contains("did you mean `arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore`"),
+            "{miscased}"
+        );
     }
 }

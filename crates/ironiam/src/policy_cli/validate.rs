@@ -101,23 +101,35 @@ struct Item {
 
 pub(super) fn run(args: &ValidateArgs) -> Result<Report, Failure> {
     let document = read_document(&args.file)?;
-    Ok(report(&args.file.display().to_string(), &document, args.kind))
+    Ok(report(
+        &args.file.display().to_string(),
+        &document,
+        args.kind,
+    ))
 }
 
 /// Validates `document` as a policy of `kind` and renders the result.
 fn report(file: &str, document: &str, kind: Kind) -> Report {
     let mut items = size_items(document, kind);
-    items.extend(findings(document, kind.policy_kind()).into_iter().map(|finding| {
-        let detail = finding.problem.to_string();
-        Item {
-            severity: finding.severity,
-            aws_code: (finding.severity == Severity::Error).then_some("MalformedPolicyDocument"),
-            detail: (detail != finding.message).then_some(detail),
-            message: finding.message,
-            statement: finding.statement,
-        }
-    }));
-    let errors = items.iter().filter(|i| i.severity == Severity::Error).count();
+    items.extend(
+        findings(document, kind.policy_kind())
+            .into_iter()
+            .map(|finding| {
+                let detail = finding.problem.to_string();
+                Item {
+                    severity: finding.severity,
+                    aws_code: (finding.severity == Severity::Error)
+                        .then_some("MalformedPolicyDocument"),
+                    detail: (detail != finding.message).then_some(detail),
+                    message: finding.message,
+                    statement: finding.statement,
+                }
+            }),
+    );
+    let errors = items
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .count();
     let warnings = items.len() - errors;
     // AWS checks the size first, then the grammar: the first error is the
     // one it answers with.
@@ -129,7 +141,11 @@ fn report(file: &str, document: &str, kind: Kind) -> Report {
     match (errors, warnings) {
         (0, 0) => {}
         (0, w) => human.push_str(&format!(", {}", count(w, "warning"))),
-        (e, w) => human.push_str(&format!(" ({}, {})", count(e, "error"), count(w, "warning"))),
+        (e, w) => human.push_str(&format!(
+            " ({}, {})",
+            count(e, "error"),
+            count(w, "warning")
+        )),
     }
     human.push('\n');
     for item in &items {
@@ -137,7 +153,10 @@ fn report(file: &str, document: &str, kind: Kind) -> Report {
             Severity::Error => "error  ",
             Severity::Warning => "warning",
         };
-        let place = item.statement.map(|i| format!("{}: ", statement_label(i))).unwrap_or_default();
+        let place = item
+            .statement
+            .map(|i| format!("{}: ", statement_label(i)))
+            .unwrap_or_default();
         human.push_str(&format!("  {severity} {place}{}\n", item.message));
         if let Some(detail) = &item.detail {
             human.push_str(&format!("          {detail}\n"));
@@ -163,7 +182,11 @@ fn report(file: &str, document: &str, kind: Kind) -> Report {
     Report {
         human,
         json,
-        status: if errors == 0 { STATUS_VALID } else { STATUS_INVALID },
+        status: if errors == 0 {
+            STATUS_VALID
+        } else {
+            STATUS_INVALID
+        },
     }
 }
 
@@ -194,7 +217,9 @@ fn size_items(document: &str, kind: Kind) -> Vec<Item> {
         aws_code: Some("LimitExceeded"),
         message,
         statement: None,
-        detail: Some(format!("the document has {size} characters without whitespace")),
+        detail: Some(format!(
+            "the document has {size} characters without whitespace"
+        )),
     };
     match kind {
         Kind::Trust if size > quotas.trust_policy_size => vec![limit_exceeded(format!(
@@ -238,17 +263,28 @@ mod tests {
 
         let identity = report("t.json", LIST_FORM, Kind::Identity);
         assert_eq!(identity.status, STATUS_INVALID);
-        assert_eq!(identity.json["aws_error"]["message"], "Policy document should not specify a principal.");
+        assert_eq!(
+            identity.json["aws_error"]["message"],
+            "Policy document should not specify a principal."
+        );
         assert_eq!(identity.json["findings"][0]["statement"], 0);
-        assert!(identity.human.contains("Statement[0]: Policy document should not specify a principal."));
+        assert!(identity
+            .human
+            .contains("Statement[0]: Policy document should not specify a principal."));
     }
 
     #[test]
     fn invalid_json_keeps_the_parser_detail() {
         let out = report("x.json", "{nope", Kind::Trust);
         assert_eq!(out.status, STATUS_INVALID);
-        assert_eq!(out.json["aws_error"]["message"], "This policy contains invalid Json");
-        assert!(out.json["findings"][0]["detail"].as_str().unwrap_or("").contains("not valid JSON"));
+        assert_eq!(
+            out.json["aws_error"]["message"],
+            "This policy contains invalid Json"
+        );
+        assert!(out.json["findings"][0]["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not valid JSON"));
     }
 
     #[test]
@@ -261,6 +297,9 @@ mod tests {
         let out = report("big.json", &document, Kind::Trust);
         assert_eq!(out.status, STATUS_INVALID);
         assert_eq!(out.json["aws_error"]["code"], "LimitExceeded");
-        assert_eq!(out.json["aws_error"]["message"], "Cannot exceed quota for ACLSizePerRole: 2048");
+        assert_eq!(
+            out.json["aws_error"]["message"],
+            "Cannot exceed quota for ACLSizePerRole: 2048"
+        );
     }
 }

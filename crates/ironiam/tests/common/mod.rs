@@ -37,22 +37,35 @@ impl Server {
         let auth_on = args.windows(2).any(|w| w[0] == "--auth" && w[1] != "off");
         let root_key = args
             .windows(2)
-            .find(|w| w[0] == "--root-access-key" && !w[1].split(':').next().unwrap_or("").contains('='))
+            .find(|w| {
+                w[0] == "--root-access-key" && !w[1].split(':').next().unwrap_or("").contains('=')
+            })
             .and_then(|w| w[1].split_once(':'))
             .map(|(id, secret)| (id.to_string(), secret.to_string()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_ironiam"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
-            .args(if auth_on { &["--test-endpoints"][..] } else { &[][..] })
+            .args(if auth_on {
+                &["--test-endpoints"][..]
+            } else {
+                &[][..]
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let endpoint = line.trim().rsplit(' ').next().unwrap().to_string();
         assert!(endpoint.starts_with("http://127.0.0.1:"), "{line}");
-        Server { child, endpoint, root_key, _dir: dir }
+        Server {
+            child,
+            endpoint,
+            root_key,
+            _dir: dir,
+        }
     }
 
     /// `POST /_ironiam/clock?offset=SECONDS`, over a plain socket; signed
@@ -61,14 +74,28 @@ impl Server {
     pub fn set_clock(&self, offset: i64) {
         let address = self.endpoint.trim_start_matches("http://");
         let query = format!("offset={offset}");
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
         let date = ironiam_sigv4::amz_date(now);
         let mut extra = String::new();
         if let Some((id, secret)) = &self.root_key {
             let headers = [("host", address), ("x-amz-date", date.as_str())];
-            let req = ironiam_sigv4::HttpRequest { method: "POST", path: "/_ironiam/clock", query: &query, headers: &headers, body: b"" };
+            let req = ironiam_sigv4::HttpRequest {
+                method: "POST",
+                path: "/_ironiam/clock",
+                query: &query,
+                headers: &headers,
+                body: b"",
+            };
             let secret = ironiam_sigv4::Secret::new(secret);
-            let params = ironiam_sigv4::SigningParams { access_key_id: id, secret_access_key: &secret, region: "us-east-1", service: "iam" };
+            let params = ironiam_sigv4::SigningParams {
+                access_key_id: id,
+                secret_access_key: &secret,
+                region: "us-east-1",
+                service: "iam",
+            };
             let authorization = ironiam_sigv4::sign(&req, &params).unwrap();
             extra = format!("X-Amz-Date: {date}\r\nAuthorization: {authorization}\r\n");
         }

@@ -46,7 +46,9 @@ pub(crate) fn op_index(service: Service, op: &OperationDef) -> Option<usize> {
     let offset = (op as *const OperationDef as usize).checked_sub(ops.as_ptr() as usize)?;
     let index = offset / std::mem::size_of::<OperationDef>();
     // Confirms the arithmetic: an `op` from elsewhere never matches.
-    ops.get(index).filter(|o| std::ptr::eq(*o, op)).map(|_| index)
+    ops.get(index)
+        .filter(|o| std::ptr::eq(*o, op))
+        .map(|_| index)
 }
 
 /// The typed input of a decoded request.
@@ -75,7 +77,10 @@ mod tests {
     /// The generated dispatch matches on positions: they must be the model's.
     #[test]
     fn dispatch_order_is_the_models() {
-        for (service, order) in [(Service::Iam, &IAM_DISPATCH_ORDER[..]), (Service::Sts, &STS_DISPATCH_ORDER[..])] {
+        for (service, order) in [
+            (Service::Iam, &IAM_DISPATCH_ORDER[..]),
+            (Service::Sts, &STS_DISPATCH_ORDER[..]),
+        ] {
             let names: Vec<&str> = service.operations().iter().map(|o| o.name).collect();
             assert_eq!(names, order);
             for (i, op) in service.operations().iter().enumerate() {

@@ -177,9 +177,12 @@ pub(crate) fn requests_of(
     };
     match entry.authorization {
         Authorization::NotAuthorized => Ok(None),
-        Authorization::Checks(checks) => {
-            Ok(Some(checks.iter().map(|check| request_of_check(service, caller, input, facts, check)).collect()))
-        }
+        Authorization::Checks(checks) => Ok(Some(
+            checks
+                .iter()
+                .map(|check| request_of_check(service, caller, input, facts, check))
+                .collect(),
+        )),
     }
 }
 
@@ -192,35 +195,60 @@ struct Found {
     boundary: Option<String>,
 }
 
-fn request_of_check(service: &IamService, caller: &Caller, input: &Input, facts: RequestFacts<'_>, check: &Check) -> AuthzRequest {
+fn request_of_check(
+    service: &IamService,
+    caller: &Caller,
+    input: &Input,
+    facts: RequestFacts<'_>,
+    check: &Check,
+) -> AuthzRequest {
     let found = check
         .resources
         .iter()
         .find_map(|resource| resolve(service, caller, input, resource))
-        .unwrap_or_else(|| Found { arn: "*".to_string(), ..Found::default() });
-    let mut context = Context::new().with("aws:SecureTransport", if facts.secure { "true" } else { "false" });
+        .unwrap_or_else(|| Found {
+            arn: "*".to_string(),
+            ..Found::default()
+        });
+    let mut context = Context::new().with(
+        "aws:SecureTransport",
+        if facts.secure { "true" } else { "false" },
+    );
     if let Some(region) = facts.region {
         context = context.with("aws:RequestedRegion", region);
     }
     for (key, source) in check.keys {
         context = with_key(context, key, source, caller, input, &found);
     }
-    AuthzRequest { action: check.action.to_string(), resource: found.arn, resource_account: None, context }
+    AuthzRequest {
+        action: check.action.to_string(),
+        resource: found.arn,
+        resource_account: None,
+        context,
+    }
 }
 
-fn with_key(context: Context, key: &str, source: &KeySource, caller: &Caller, input: &Input, found: &Found) -> Context {
+fn with_key(
+    context: Context,
+    key: &str,
+    source: &KeySource,
+    caller: &Caller,
+    input: &Input,
+    found: &Found,
+) -> Context {
     match source {
         KeySource::Member(member) => match member_value(input, member) {
             Some(Value::String(value)) => context.with(key, value.clone()),
             Some(Value::Integer(value)) => context.with(key, value.to_string()),
-            Some(Value::List(values)) if !values.is_empty() => {
-                context.with_values(key, values.iter().filter_map(Value::as_str).map(str::to_string))
-            }
+            Some(Value::List(values)) if !values.is_empty() => context.with_values(
+                key,
+                values.iter().filter_map(Value::as_str).map(str::to_string),
+            ),
             _ => context,
         },
-        KeySource::RequestTags => {
-            tags_of(input).into_iter().fold(context, |c, (k, v)| c.with(&key.replace("${TagKey}", k), v))
-        }
+        KeySource::RequestTags => tags_of(input)
+            .into_iter()
+            .fold(context, |c, (k, v)| c.with(&key.replace("${TagKey}", k), v)),
         KeySource::RequestTagKeys => {
             let keys: Vec<&str> = tags_of(input).into_iter().map(|(k, _)| k).collect();
             if keys.is_empty() {
@@ -229,14 +257,16 @@ fn with_key(context: Context, key: &str, source: &KeySource, caller: &Caller, in
                 context.with_values(key, keys)
             }
         }
-        KeySource::ResourceTags => {
-            found.tags.iter().fold(context, |c, t| c.with(&key.replace("${TagKey}", &t.key), t.value.clone()))
-        }
+        KeySource::ResourceTags => found.tags.iter().fold(context, |c, t| {
+            c.with(&key.replace("${TagKey}", &t.key), t.value.clone())
+        }),
         KeySource::ResourceBoundary => match &found.boundary {
             Some(boundary) => context.with(key, boundary.clone()),
             None => context,
         },
-        KeySource::Constant(template) => context.with(key, substitute_globals(template, &caller.account_id)),
+        KeySource::Constant(template) => {
+            context.with(key, substitute_globals(template, &caller.account_id))
+        }
         KeySource::Unsupplied => context,
     }
 }
@@ -270,12 +300,19 @@ fn tags_of(input: &Input) -> Vec<(&str, &str)> {
 }
 
 fn substitute_globals(template: &str, account: &str) -> String {
-    template.replace("${Partition}", PARTITION).replace("${Account}", account)
+    template
+        .replace("${Partition}", PARTITION)
+        .replace("${Account}", account)
 }
 
 /// The resource `resource` names in this request, `None` when the request
 /// does not fill it.
-fn resolve(service: &IamService, caller: &Caller, input: &Input, resource: &Resource) -> Option<Found> {
+fn resolve(
+    service: &IamService,
+    caller: &Caller,
+    input: &Input,
+    resource: &Resource,
+) -> Option<Found> {
     match resource.fill {
         Fill::Unfilled => None,
         Fill::Caller => caller_user(caller),
@@ -285,11 +322,19 @@ fn resolve(service: &IamService, caller: &Caller, input: &Input, resource: &Reso
             let owner = member_str(input, member)
                 .and_then(|id| service.store().find_access_key(id).ok().flatten())
                 .filter(|owner| owner.account_id == caller.account_id)?;
-            Some(Found { arn: owner.arn(), tags: owner.tags.clone(), boundary: owner.permissions_boundary.clone() })
+            Some(Found {
+                arn: owner.arn(),
+                tags: owner.tags.clone(),
+                boundary: owner.permissions_boundary.clone(),
+            })
         }
         Fill::Arn(member) => {
             let arn = member_str(input, member)?;
-            Some(Found { arn: arn.to_string(), tags: tags_by_arn(service, caller, resource.kind, arn), boundary: None })
+            Some(Found {
+                arn: arn.to_string(),
+                tags: tags_by_arn(service, caller, resource.kind, arn),
+                boundary: None,
+            })
         }
         Fill::Template(vars) => {
             let mut found = Found::default();
@@ -297,13 +342,17 @@ fn resolve(service: &IamService, caller: &Caller, input: &Input, resource: &Reso
             for (var, source) in vars {
                 let value = match source {
                     Var::Member(member) => member_str(input, member)?.to_string(),
-                    Var::UrlHostPath(member) => oidc_host_path(member_str(input, member)?).to_string(),
+                    Var::UrlHostPath(member) => {
+                        oidc_host_path(member_str(input, member)?).to_string()
+                    }
                     Var::NameWithPath { name, path } => match member_str(input, name) {
                         None if resource.defaults_to_caller => return caller_user(caller),
                         None => return None,
                         Some(name) => match path {
                             // Creating: the path asked for ("/" by default).
-                            Some(path) => name_with_path(member_str(input, path).unwrap_or("/"), name),
+                            Some(path) => {
+                                name_with_path(member_str(input, path).unwrap_or("/"), name)
+                            }
                             None => match existing(service, caller, resource.kind, name) {
                                 Some(entity) => {
                                     found.tags = entity.tags;
@@ -332,7 +381,10 @@ fn name_with_path(path: &str, name: &str) -> String {
 /// The calling user, when the caller is one; a role session or root has no
 /// user to default to (`*`).
 fn caller_user(caller: &Caller) -> Option<Found> {
-    matches!(caller.identity, Identity::User { .. }).then(|| Found { arn: caller.arn.clone(), ..Found::default() })
+    matches!(caller.identity, Identity::User { .. }).then(|| Found {
+        arn: caller.arn.clone(),
+        ..Found::default()
+    })
 }
 
 /// An existing resource found by name.
@@ -360,12 +412,16 @@ fn existing(service: &IamService, caller: &Caller, kind: &str, name: &str) -> Op
             tags: u.tags.clone(),
             boundary: u.permissions_boundary.clone(),
         }),
-        "instance-profile" => service.store().get_instance_profile(&caller.account_id, name).ok().map(|p| Existing {
-            name: p.name.clone(),
-            path: p.path.clone(),
-            tags: p.tags.clone(),
-            boundary: None,
-        }),
+        "instance-profile" => service
+            .store()
+            .get_instance_profile(&caller.account_id, name)
+            .ok()
+            .map(|p| Existing {
+                name: p.name.clone(),
+                path: p.path.clone(),
+                tags: p.tags.clone(),
+                boundary: None,
+            }),
         _ => None,
     }
 }
@@ -375,11 +431,17 @@ fn existing(service: &IamService, caller: &Caller, kind: &str, name: &str) -> Op
 fn tags_by_arn(service: &IamService, caller: &Caller, kind: &str, arn: &str) -> Vec<Tag> {
     let account = &caller.account_id;
     let tags = match kind {
-        "policy" if arn.starts_with(&format!("arn:aws:iam::{account}:policy/")) => {
-            service.store().get_policy(account, arn).ok().map(|p| p.tags.clone())
-        }
+        "policy" if arn.starts_with(&format!("arn:aws:iam::{account}:policy/")) => service
+            .store()
+            .get_policy(account, arn)
+            .ok()
+            .map(|p| p.tags.clone()),
         "oidc-provider" if arn.starts_with(&format!("arn:aws:iam::{account}:oidc-provider/")) => {
-            service.store().get_oidc_provider(account, arn).ok().map(|p| p.tags.clone())
+            service
+                .store()
+                .get_oidc_provider(account, arn)
+                .ok()
+                .map(|p| p.tags.clone())
         }
         _ => None,
     };

@@ -39,7 +39,10 @@ pub(crate) type HandlerResult = IamResult<Option<XmlWriter>>;
 
 /// A domain tag as the model's `Tag`.
 pub(crate) fn tag(t: &Tag) -> iam::Tag {
-    iam::Tag { key: t.key.clone(), value: t.value.clone() }
+    iam::Tag {
+        key: t.key.clone(),
+        value: t.value.clone(),
+    }
 }
 
 /// Domain tags as the model's `Tags` member: absent when there are none, as AWS
@@ -50,12 +53,24 @@ pub(crate) fn tags_if_any(tags: &[Tag]) -> Option<Vec<iam::Tag>> {
 
 /// The model's `Tag`s of an input as domain tags.
 pub(crate) fn domain_tags(tags: Option<Vec<iam::Tag>>) -> Vec<Tag> {
-    tags.unwrap_or_default().into_iter().map(|t| Tag { key: t.key, value: t.value }).collect()
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| Tag {
+            key: t.key,
+            value: t.value,
+        })
+        .collect()
 }
 
 /// STS's `Tag`s of an input as domain tags.
 pub(crate) fn domain_sts_tags(tags: Option<Vec<sts_dto::Tag>>) -> Vec<Tag> {
-    tags.unwrap_or_default().into_iter().map(|t| Tag { key: t.key, value: t.value }).collect()
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| Tag {
+            key: t.key,
+            value: t.value,
+        })
+        .collect()
 }
 
 /// `IsTruncated` as AWS writes it after a listing.
@@ -65,7 +80,13 @@ pub(crate) fn is_truncated<T>(page: &Page<T>) -> Option<bool> {
 
 /// A listing's `AttachedPolicies`.
 pub(crate) fn attached_policies(page: &Page<AttachedPolicy>) -> Vec<iam::AttachedPolicy> {
-    page.items.iter().map(|p| iam::AttachedPolicy { policy_name: Some(p.name.clone()), policy_arn: Some(p.arn.clone()) }).collect()
+    page.items
+        .iter()
+        .map(|p| iam::AttachedPolicy {
+            policy_name: Some(p.name.clone()),
+            policy_arn: Some(p.arn.clone()),
+        })
+        .collect()
 }
 
 /// A permissions boundary as AWS shows it on a user or role.
@@ -84,270 +105,598 @@ pub(crate) fn date(epoch: i64) -> String {
 // The operations ironiam serves, each calling its family's function. An operation
 // not named here answers AWS's `501 NotImplemented` (the traits' defaults).
 impl IamApi for Handlers {
-    fn create_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::CreateOpenIDConnectProviderInput) -> IamResult<iam::CreateOpenIDConnectProviderOutput> {
+    fn create_open_id_connect_provider(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::CreateOpenIDConnectProviderInput,
+    ) -> IamResult<iam::CreateOpenIDConnectProviderOutput> {
         oidc::create_open_id_connect_provider(ctx, input)
     }
-    fn get_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::GetOpenIDConnectProviderInput) -> IamResult<iam::GetOpenIDConnectProviderOutput> {
+    fn get_open_id_connect_provider(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetOpenIDConnectProviderInput,
+    ) -> IamResult<iam::GetOpenIDConnectProviderOutput> {
         oidc::get_open_id_connect_provider(ctx, input)
     }
-    fn list_open_id_connect_providers(&self, ctx: &Ctx<'_>, input: iam::ListOpenIDConnectProvidersInput) -> IamResult<iam::ListOpenIDConnectProvidersOutput> {
+    fn list_open_id_connect_providers(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListOpenIDConnectProvidersInput,
+    ) -> IamResult<iam::ListOpenIDConnectProvidersOutput> {
         oidc::list_open_id_connect_providers(ctx, input)
     }
-    fn delete_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::DeleteOpenIDConnectProviderInput) -> IamResult<iam::DeleteOpenIDConnectProviderOutput> {
+    fn delete_open_id_connect_provider(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteOpenIDConnectProviderInput,
+    ) -> IamResult<iam::DeleteOpenIDConnectProviderOutput> {
         oidc::delete_open_id_connect_provider(ctx, input)
     }
-    fn add_client_id_to_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::AddClientIDToOpenIDConnectProviderInput) -> IamResult<iam::AddClientIDToOpenIDConnectProviderOutput> {
+    fn add_client_id_to_open_id_connect_provider(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::AddClientIDToOpenIDConnectProviderInput,
+    ) -> IamResult<iam::AddClientIDToOpenIDConnectProviderOutput> {
         oidc::add_client_id_to_open_id_connect_provider(ctx, input)
     }
-    fn remove_client_id_from_open_id_connect_provider(&self, ctx: &Ctx<'_>, input: iam::RemoveClientIDFromOpenIDConnectProviderInput) -> IamResult<iam::RemoveClientIDFromOpenIDConnectProviderOutput> {
+    fn remove_client_id_from_open_id_connect_provider(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::RemoveClientIDFromOpenIDConnectProviderInput,
+    ) -> IamResult<iam::RemoveClientIDFromOpenIDConnectProviderOutput> {
         oidc::remove_client_id_from_open_id_connect_provider(ctx, input)
     }
-    fn update_open_id_connect_provider_thumbprint(&self, ctx: &Ctx<'_>, input: iam::UpdateOpenIDConnectProviderThumbprintInput) -> IamResult<iam::UpdateOpenIDConnectProviderThumbprintOutput> {
+    fn update_open_id_connect_provider_thumbprint(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UpdateOpenIDConnectProviderThumbprintInput,
+    ) -> IamResult<iam::UpdateOpenIDConnectProviderThumbprintOutput> {
         oidc::update_open_id_connect_provider_thumbprint(ctx, input)
     }
 
-    fn create_policy(&self, ctx: &Ctx<'_>, input: iam::CreatePolicyInput) -> IamResult<iam::CreatePolicyOutput> {
+    fn create_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::CreatePolicyInput,
+    ) -> IamResult<iam::CreatePolicyOutput> {
         policies::create_policy(ctx, input)
     }
-    fn get_policy(&self, ctx: &Ctx<'_>, input: iam::GetPolicyInput) -> IamResult<iam::GetPolicyOutput> {
+    fn get_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetPolicyInput,
+    ) -> IamResult<iam::GetPolicyOutput> {
         policies::get_policy(ctx, input)
     }
-    fn delete_policy(&self, ctx: &Ctx<'_>, input: iam::DeletePolicyInput) -> IamResult<iam::DeletePolicyOutput> {
+    fn delete_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeletePolicyInput,
+    ) -> IamResult<iam::DeletePolicyOutput> {
         policies::delete_policy(ctx, input)
     }
-    fn get_policy_version(&self, ctx: &Ctx<'_>, input: iam::GetPolicyVersionInput) -> IamResult<iam::GetPolicyVersionOutput> {
+    fn get_policy_version(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetPolicyVersionInput,
+    ) -> IamResult<iam::GetPolicyVersionOutput> {
         policies::get_policy_version(ctx, input)
     }
-    fn list_policies(&self, ctx: &Ctx<'_>, input: iam::ListPoliciesInput) -> IamResult<iam::ListPoliciesOutput> {
+    fn list_policies(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListPoliciesInput,
+    ) -> IamResult<iam::ListPoliciesOutput> {
         policies::list_policies(ctx, input)
     }
-    fn list_policy_versions(&self, ctx: &Ctx<'_>, input: iam::ListPolicyVersionsInput) -> IamResult<iam::ListPolicyVersionsOutput> {
+    fn list_policy_versions(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListPolicyVersionsInput,
+    ) -> IamResult<iam::ListPolicyVersionsOutput> {
         policies::list_policy_versions(ctx, input)
     }
-    fn create_policy_version(&self, ctx: &Ctx<'_>, input: iam::CreatePolicyVersionInput) -> IamResult<iam::CreatePolicyVersionOutput> {
+    fn create_policy_version(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::CreatePolicyVersionInput,
+    ) -> IamResult<iam::CreatePolicyVersionOutput> {
         policies::create_policy_version(ctx, input)
     }
-    fn delete_policy_version(&self, ctx: &Ctx<'_>, input: iam::DeletePolicyVersionInput) -> IamResult<iam::DeletePolicyVersionOutput> {
+    fn delete_policy_version(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeletePolicyVersionInput,
+    ) -> IamResult<iam::DeletePolicyVersionOutput> {
         policies::delete_policy_version(ctx, input)
     }
-    fn set_default_policy_version(&self, ctx: &Ctx<'_>, input: iam::SetDefaultPolicyVersionInput) -> IamResult<iam::SetDefaultPolicyVersionOutput> {
+    fn set_default_policy_version(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::SetDefaultPolicyVersionInput,
+    ) -> IamResult<iam::SetDefaultPolicyVersionOutput> {
         policies::set_default_policy_version(ctx, input)
     }
-    fn list_entities_for_policy(&self, ctx: &Ctx<'_>, input: iam::ListEntitiesForPolicyInput) -> IamResult<iam::ListEntitiesForPolicyOutput> {
+    fn list_entities_for_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListEntitiesForPolicyInput,
+    ) -> IamResult<iam::ListEntitiesForPolicyOutput> {
         policies::list_entities_for_policy(ctx, input)
     }
 
-    fn create_role(&self, ctx: &Ctx<'_>, input: iam::CreateRoleInput) -> IamResult<iam::CreateRoleOutput> {
+    fn create_role(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::CreateRoleInput,
+    ) -> IamResult<iam::CreateRoleOutput> {
         roles::create_role(ctx, input)
     }
     fn get_role(&self, ctx: &Ctx<'_>, input: iam::GetRoleInput) -> IamResult<iam::GetRoleOutput> {
         roles::get_role(ctx, input)
     }
-    fn list_roles(&self, ctx: &Ctx<'_>, input: iam::ListRolesInput) -> IamResult<iam::ListRolesOutput> {
+    fn list_roles(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListRolesInput,
+    ) -> IamResult<iam::ListRolesOutput> {
         roles::list_roles(ctx, input)
     }
-    fn update_role(&self, ctx: &Ctx<'_>, input: iam::UpdateRoleInput) -> IamResult<iam::UpdateRoleOutput> {
+    fn update_role(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UpdateRoleInput,
+    ) -> IamResult<iam::UpdateRoleOutput> {
         roles::update_role(ctx, input)
     }
-    fn update_role_description(&self, ctx: &Ctx<'_>, input: iam::UpdateRoleDescriptionInput) -> IamResult<iam::UpdateRoleDescriptionOutput> {
+    fn update_role_description(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UpdateRoleDescriptionInput,
+    ) -> IamResult<iam::UpdateRoleDescriptionOutput> {
         roles::update_role_description(ctx, input)
     }
-    fn update_assume_role_policy(&self, ctx: &Ctx<'_>, input: iam::UpdateAssumeRolePolicyInput) -> IamResult<iam::UpdateAssumeRolePolicyOutput> {
+    fn update_assume_role_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UpdateAssumeRolePolicyInput,
+    ) -> IamResult<iam::UpdateAssumeRolePolicyOutput> {
         roles::update_assume_role_policy(ctx, input)
     }
-    fn delete_role(&self, ctx: &Ctx<'_>, input: iam::DeleteRoleInput) -> IamResult<iam::DeleteRoleOutput> {
+    fn delete_role(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteRoleInput,
+    ) -> IamResult<iam::DeleteRoleOutput> {
         roles::delete_role(ctx, input)
     }
     fn tag_role(&self, ctx: &Ctx<'_>, input: iam::TagRoleInput) -> IamResult<iam::TagRoleOutput> {
         roles::tag_role(ctx, input)
     }
-    fn untag_role(&self, ctx: &Ctx<'_>, input: iam::UntagRoleInput) -> IamResult<iam::UntagRoleOutput> {
+    fn untag_role(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UntagRoleInput,
+    ) -> IamResult<iam::UntagRoleOutput> {
         roles::untag_role(ctx, input)
     }
-    fn list_role_tags(&self, ctx: &Ctx<'_>, input: iam::ListRoleTagsInput) -> IamResult<iam::ListRoleTagsOutput> {
+    fn list_role_tags(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListRoleTagsInput,
+    ) -> IamResult<iam::ListRoleTagsOutput> {
         roles::list_role_tags(ctx, input)
     }
-    fn put_role_policy(&self, ctx: &Ctx<'_>, input: iam::PutRolePolicyInput) -> IamResult<iam::PutRolePolicyOutput> {
+    fn put_role_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::PutRolePolicyInput,
+    ) -> IamResult<iam::PutRolePolicyOutput> {
         roles::put_role_policy(ctx, input)
     }
-    fn get_role_policy(&self, ctx: &Ctx<'_>, input: iam::GetRolePolicyInput) -> IamResult<iam::GetRolePolicyOutput> {
+    fn get_role_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetRolePolicyInput,
+    ) -> IamResult<iam::GetRolePolicyOutput> {
         roles::get_role_policy(ctx, input)
     }
-    fn delete_role_policy(&self, ctx: &Ctx<'_>, input: iam::DeleteRolePolicyInput) -> IamResult<iam::DeleteRolePolicyOutput> {
+    fn delete_role_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteRolePolicyInput,
+    ) -> IamResult<iam::DeleteRolePolicyOutput> {
         roles::delete_role_policy(ctx, input)
     }
-    fn list_role_policies(&self, ctx: &Ctx<'_>, input: iam::ListRolePoliciesInput) -> IamResult<iam::ListRolePoliciesOutput> {
+    fn list_role_policies(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListRolePoliciesInput,
+    ) -> IamResult<iam::ListRolePoliciesOutput> {
         roles::list_role_policies(ctx, input)
     }
-    fn attach_role_policy(&self, ctx: &Ctx<'_>, input: iam::AttachRolePolicyInput) -> IamResult<iam::AttachRolePolicyOutput> {
+    fn attach_role_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::AttachRolePolicyInput,
+    ) -> IamResult<iam::AttachRolePolicyOutput> {
         roles::attach_role_policy(ctx, input)
     }
-    fn detach_role_policy(&self, ctx: &Ctx<'_>, input: iam::DetachRolePolicyInput) -> IamResult<iam::DetachRolePolicyOutput> {
+    fn detach_role_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DetachRolePolicyInput,
+    ) -> IamResult<iam::DetachRolePolicyOutput> {
         roles::detach_role_policy(ctx, input)
     }
-    fn list_attached_role_policies(&self, ctx: &Ctx<'_>, input: iam::ListAttachedRolePoliciesInput) -> IamResult<iam::ListAttachedRolePoliciesOutput> {
+    fn list_attached_role_policies(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListAttachedRolePoliciesInput,
+    ) -> IamResult<iam::ListAttachedRolePoliciesOutput> {
         roles::list_attached_role_policies(ctx, input)
     }
-    fn put_role_permissions_boundary(&self, ctx: &Ctx<'_>, input: iam::PutRolePermissionsBoundaryInput) -> IamResult<iam::PutRolePermissionsBoundaryOutput> {
+    fn put_role_permissions_boundary(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::PutRolePermissionsBoundaryInput,
+    ) -> IamResult<iam::PutRolePermissionsBoundaryOutput> {
         roles::put_role_permissions_boundary(ctx, input)
     }
-    fn delete_role_permissions_boundary(&self, ctx: &Ctx<'_>, input: iam::DeleteRolePermissionsBoundaryInput) -> IamResult<iam::DeleteRolePermissionsBoundaryOutput> {
+    fn delete_role_permissions_boundary(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteRolePermissionsBoundaryInput,
+    ) -> IamResult<iam::DeleteRolePermissionsBoundaryOutput> {
         roles::delete_role_permissions_boundary(ctx, input)
     }
 
-    fn create_instance_profile(&self, ctx: &Ctx<'_>, input: iam::CreateInstanceProfileInput) -> IamResult<iam::CreateInstanceProfileOutput> {
+    fn create_instance_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::CreateInstanceProfileInput,
+    ) -> IamResult<iam::CreateInstanceProfileOutput> {
         instance_profiles::create_instance_profile(ctx, input)
     }
-    fn get_instance_profile(&self, ctx: &Ctx<'_>, input: iam::GetInstanceProfileInput) -> IamResult<iam::GetInstanceProfileOutput> {
+    fn get_instance_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetInstanceProfileInput,
+    ) -> IamResult<iam::GetInstanceProfileOutput> {
         instance_profiles::get_instance_profile(ctx, input)
     }
-    fn list_instance_profiles(&self, ctx: &Ctx<'_>, input: iam::ListInstanceProfilesInput) -> IamResult<iam::ListInstanceProfilesOutput> {
+    fn list_instance_profiles(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListInstanceProfilesInput,
+    ) -> IamResult<iam::ListInstanceProfilesOutput> {
         instance_profiles::list_instance_profiles(ctx, input)
     }
-    fn list_instance_profiles_for_role(&self, ctx: &Ctx<'_>, input: iam::ListInstanceProfilesForRoleInput) -> IamResult<iam::ListInstanceProfilesForRoleOutput> {
+    fn list_instance_profiles_for_role(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListInstanceProfilesForRoleInput,
+    ) -> IamResult<iam::ListInstanceProfilesForRoleOutput> {
         instance_profiles::list_instance_profiles_for_role(ctx, input)
     }
-    fn delete_instance_profile(&self, ctx: &Ctx<'_>, input: iam::DeleteInstanceProfileInput) -> IamResult<iam::DeleteInstanceProfileOutput> {
+    fn delete_instance_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteInstanceProfileInput,
+    ) -> IamResult<iam::DeleteInstanceProfileOutput> {
         instance_profiles::delete_instance_profile(ctx, input)
     }
-    fn add_role_to_instance_profile(&self, ctx: &Ctx<'_>, input: iam::AddRoleToInstanceProfileInput) -> IamResult<iam::AddRoleToInstanceProfileOutput> {
+    fn add_role_to_instance_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::AddRoleToInstanceProfileInput,
+    ) -> IamResult<iam::AddRoleToInstanceProfileOutput> {
         instance_profiles::add_role_to_instance_profile(ctx, input)
     }
-    fn remove_role_from_instance_profile(&self, ctx: &Ctx<'_>, input: iam::RemoveRoleFromInstanceProfileInput) -> IamResult<iam::RemoveRoleFromInstanceProfileOutput> {
+    fn remove_role_from_instance_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::RemoveRoleFromInstanceProfileInput,
+    ) -> IamResult<iam::RemoveRoleFromInstanceProfileOutput> {
         instance_profiles::remove_role_from_instance_profile(ctx, input)
     }
-    fn tag_instance_profile(&self, ctx: &Ctx<'_>, input: iam::TagInstanceProfileInput) -> IamResult<iam::TagInstanceProfileOutput> {
+    fn tag_instance_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::TagInstanceProfileInput,
+    ) -> IamResult<iam::TagInstanceProfileOutput> {
         instance_profiles::tag_instance_profile(ctx, input)
     }
-    fn untag_instance_profile(&self, ctx: &Ctx<'_>, input: iam::UntagInstanceProfileInput) -> IamResult<iam::UntagInstanceProfileOutput> {
+    fn untag_instance_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UntagInstanceProfileInput,
+    ) -> IamResult<iam::UntagInstanceProfileOutput> {
         instance_profiles::untag_instance_profile(ctx, input)
     }
-    fn list_instance_profile_tags(&self, ctx: &Ctx<'_>, input: iam::ListInstanceProfileTagsInput) -> IamResult<iam::ListInstanceProfileTagsOutput> {
+    fn list_instance_profile_tags(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListInstanceProfileTagsInput,
+    ) -> IamResult<iam::ListInstanceProfileTagsOutput> {
         instance_profiles::list_instance_profile_tags(ctx, input)
     }
 
-    fn simulate_custom_policy(&self, ctx: &Ctx<'_>, input: iam::SimulateCustomPolicyInput) -> IamResult<iam::SimulateCustomPolicyOutput> {
+    fn simulate_custom_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::SimulateCustomPolicyInput,
+    ) -> IamResult<iam::SimulateCustomPolicyOutput> {
         simulate::simulate_custom_policy(ctx, input)
     }
-    fn simulate_principal_policy(&self, ctx: &Ctx<'_>, input: iam::SimulatePrincipalPolicyInput) -> IamResult<iam::SimulatePrincipalPolicyOutput> {
+    fn simulate_principal_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::SimulatePrincipalPolicyInput,
+    ) -> IamResult<iam::SimulatePrincipalPolicyOutput> {
         simulate::simulate_principal_policy(ctx, input)
     }
-    fn get_context_keys_for_custom_policy(&self, ctx: &Ctx<'_>, input: iam::GetContextKeysForCustomPolicyInput) -> IamResult<iam::GetContextKeysForCustomPolicyOutput> {
+    fn get_context_keys_for_custom_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetContextKeysForCustomPolicyInput,
+    ) -> IamResult<iam::GetContextKeysForCustomPolicyOutput> {
         simulate::get_context_keys_for_custom_policy(ctx, input)
     }
-    fn get_context_keys_for_principal_policy(&self, ctx: &Ctx<'_>, input: iam::GetContextKeysForPrincipalPolicyInput) -> IamResult<iam::GetContextKeysForPrincipalPolicyOutput> {
+    fn get_context_keys_for_principal_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetContextKeysForPrincipalPolicyInput,
+    ) -> IamResult<iam::GetContextKeysForPrincipalPolicyOutput> {
         simulate::get_context_keys_for_principal_policy(ctx, input)
     }
 
-    fn create_user(&self, ctx: &Ctx<'_>, input: iam::CreateUserInput) -> IamResult<iam::CreateUserOutput> {
+    fn create_user(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::CreateUserInput,
+    ) -> IamResult<iam::CreateUserOutput> {
         users::create_user(ctx, input)
     }
     fn get_user(&self, ctx: &Ctx<'_>, input: iam::GetUserInput) -> IamResult<iam::GetUserOutput> {
         users::get_user(ctx, input)
     }
-    fn list_users(&self, ctx: &Ctx<'_>, input: iam::ListUsersInput) -> IamResult<iam::ListUsersOutput> {
+    fn list_users(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListUsersInput,
+    ) -> IamResult<iam::ListUsersOutput> {
         users::list_users(ctx, input)
     }
-    fn update_user(&self, ctx: &Ctx<'_>, input: iam::UpdateUserInput) -> IamResult<iam::UpdateUserOutput> {
+    fn update_user(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UpdateUserInput,
+    ) -> IamResult<iam::UpdateUserOutput> {
         users::update_user(ctx, input)
     }
-    fn delete_user(&self, ctx: &Ctx<'_>, input: iam::DeleteUserInput) -> IamResult<iam::DeleteUserOutput> {
+    fn delete_user(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteUserInput,
+    ) -> IamResult<iam::DeleteUserOutput> {
         users::delete_user(ctx, input)
     }
     fn tag_user(&self, ctx: &Ctx<'_>, input: iam::TagUserInput) -> IamResult<iam::TagUserOutput> {
         users::tag_user(ctx, input)
     }
-    fn untag_user(&self, ctx: &Ctx<'_>, input: iam::UntagUserInput) -> IamResult<iam::UntagUserOutput> {
+    fn untag_user(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UntagUserInput,
+    ) -> IamResult<iam::UntagUserOutput> {
         users::untag_user(ctx, input)
     }
-    fn list_user_tags(&self, ctx: &Ctx<'_>, input: iam::ListUserTagsInput) -> IamResult<iam::ListUserTagsOutput> {
+    fn list_user_tags(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListUserTagsInput,
+    ) -> IamResult<iam::ListUserTagsOutput> {
         users::list_user_tags(ctx, input)
     }
-    fn put_user_policy(&self, ctx: &Ctx<'_>, input: iam::PutUserPolicyInput) -> IamResult<iam::PutUserPolicyOutput> {
+    fn put_user_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::PutUserPolicyInput,
+    ) -> IamResult<iam::PutUserPolicyOutput> {
         users::put_user_policy(ctx, input)
     }
-    fn get_user_policy(&self, ctx: &Ctx<'_>, input: iam::GetUserPolicyInput) -> IamResult<iam::GetUserPolicyOutput> {
+    fn get_user_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetUserPolicyInput,
+    ) -> IamResult<iam::GetUserPolicyOutput> {
         users::get_user_policy(ctx, input)
     }
-    fn delete_user_policy(&self, ctx: &Ctx<'_>, input: iam::DeleteUserPolicyInput) -> IamResult<iam::DeleteUserPolicyOutput> {
+    fn delete_user_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteUserPolicyInput,
+    ) -> IamResult<iam::DeleteUserPolicyOutput> {
         users::delete_user_policy(ctx, input)
     }
-    fn list_user_policies(&self, ctx: &Ctx<'_>, input: iam::ListUserPoliciesInput) -> IamResult<iam::ListUserPoliciesOutput> {
+    fn list_user_policies(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListUserPoliciesInput,
+    ) -> IamResult<iam::ListUserPoliciesOutput> {
         users::list_user_policies(ctx, input)
     }
-    fn attach_user_policy(&self, ctx: &Ctx<'_>, input: iam::AttachUserPolicyInput) -> IamResult<iam::AttachUserPolicyOutput> {
+    fn attach_user_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::AttachUserPolicyInput,
+    ) -> IamResult<iam::AttachUserPolicyOutput> {
         users::attach_user_policy(ctx, input)
     }
-    fn detach_user_policy(&self, ctx: &Ctx<'_>, input: iam::DetachUserPolicyInput) -> IamResult<iam::DetachUserPolicyOutput> {
+    fn detach_user_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DetachUserPolicyInput,
+    ) -> IamResult<iam::DetachUserPolicyOutput> {
         users::detach_user_policy(ctx, input)
     }
-    fn list_attached_user_policies(&self, ctx: &Ctx<'_>, input: iam::ListAttachedUserPoliciesInput) -> IamResult<iam::ListAttachedUserPoliciesOutput> {
+    fn list_attached_user_policies(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListAttachedUserPoliciesInput,
+    ) -> IamResult<iam::ListAttachedUserPoliciesOutput> {
         users::list_attached_user_policies(ctx, input)
     }
-    fn put_user_permissions_boundary(&self, ctx: &Ctx<'_>, input: iam::PutUserPermissionsBoundaryInput) -> IamResult<iam::PutUserPermissionsBoundaryOutput> {
+    fn put_user_permissions_boundary(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::PutUserPermissionsBoundaryInput,
+    ) -> IamResult<iam::PutUserPermissionsBoundaryOutput> {
         users::put_user_permissions_boundary(ctx, input)
     }
-    fn delete_user_permissions_boundary(&self, ctx: &Ctx<'_>, input: iam::DeleteUserPermissionsBoundaryInput) -> IamResult<iam::DeleteUserPermissionsBoundaryOutput> {
+    fn delete_user_permissions_boundary(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteUserPermissionsBoundaryInput,
+    ) -> IamResult<iam::DeleteUserPermissionsBoundaryOutput> {
         users::delete_user_permissions_boundary(ctx, input)
     }
-    fn create_access_key(&self, ctx: &Ctx<'_>, input: iam::CreateAccessKeyInput) -> IamResult<iam::CreateAccessKeyOutput> {
+    fn create_access_key(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::CreateAccessKeyInput,
+    ) -> IamResult<iam::CreateAccessKeyOutput> {
         users::create_access_key(ctx, input)
     }
-    fn list_access_keys(&self, ctx: &Ctx<'_>, input: iam::ListAccessKeysInput) -> IamResult<iam::ListAccessKeysOutput> {
+    fn list_access_keys(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListAccessKeysInput,
+    ) -> IamResult<iam::ListAccessKeysOutput> {
         users::list_access_keys(ctx, input)
     }
-    fn update_access_key(&self, ctx: &Ctx<'_>, input: iam::UpdateAccessKeyInput) -> IamResult<iam::UpdateAccessKeyOutput> {
+    fn update_access_key(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UpdateAccessKeyInput,
+    ) -> IamResult<iam::UpdateAccessKeyOutput> {
         users::update_access_key(ctx, input)
     }
-    fn delete_access_key(&self, ctx: &Ctx<'_>, input: iam::DeleteAccessKeyInput) -> IamResult<iam::DeleteAccessKeyOutput> {
+    fn delete_access_key(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteAccessKeyInput,
+    ) -> IamResult<iam::DeleteAccessKeyOutput> {
         users::delete_access_key(ctx, input)
     }
-    fn get_access_key_last_used(&self, ctx: &Ctx<'_>, input: iam::GetAccessKeyLastUsedInput) -> IamResult<iam::GetAccessKeyLastUsedOutput> {
+    fn get_access_key_last_used(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetAccessKeyLastUsedInput,
+    ) -> IamResult<iam::GetAccessKeyLastUsedOutput> {
         users::get_access_key_last_used(ctx, input)
     }
-    fn create_login_profile(&self, ctx: &Ctx<'_>, input: iam::CreateLoginProfileInput) -> IamResult<iam::CreateLoginProfileOutput> {
+    fn create_login_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::CreateLoginProfileInput,
+    ) -> IamResult<iam::CreateLoginProfileOutput> {
         users::create_login_profile(ctx, input)
     }
-    fn get_login_profile(&self, ctx: &Ctx<'_>, input: iam::GetLoginProfileInput) -> IamResult<iam::GetLoginProfileOutput> {
+    fn get_login_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetLoginProfileInput,
+    ) -> IamResult<iam::GetLoginProfileOutput> {
         users::get_login_profile(ctx, input)
     }
-    fn update_login_profile(&self, ctx: &Ctx<'_>, input: iam::UpdateLoginProfileInput) -> IamResult<iam::UpdateLoginProfileOutput> {
+    fn update_login_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UpdateLoginProfileInput,
+    ) -> IamResult<iam::UpdateLoginProfileOutput> {
         users::update_login_profile(ctx, input)
     }
-    fn delete_login_profile(&self, ctx: &Ctx<'_>, input: iam::DeleteLoginProfileInput) -> IamResult<iam::DeleteLoginProfileOutput> {
+    fn delete_login_profile(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteLoginProfileInput,
+    ) -> IamResult<iam::DeleteLoginProfileOutput> {
         users::delete_login_profile(ctx, input)
     }
-    fn change_password(&self, ctx: &Ctx<'_>, input: iam::ChangePasswordInput) -> IamResult<iam::ChangePasswordOutput> {
+    fn change_password(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ChangePasswordInput,
+    ) -> IamResult<iam::ChangePasswordOutput> {
         users::change_password(ctx, input)
     }
-    fn get_account_password_policy(&self, ctx: &Ctx<'_>, input: iam::GetAccountPasswordPolicyInput) -> IamResult<iam::GetAccountPasswordPolicyOutput> {
+    fn get_account_password_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetAccountPasswordPolicyInput,
+    ) -> IamResult<iam::GetAccountPasswordPolicyOutput> {
         users::get_account_password_policy(ctx, input)
     }
-    fn update_account_password_policy(&self, ctx: &Ctx<'_>, input: iam::UpdateAccountPasswordPolicyInput) -> IamResult<iam::UpdateAccountPasswordPolicyOutput> {
+    fn update_account_password_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UpdateAccountPasswordPolicyInput,
+    ) -> IamResult<iam::UpdateAccountPasswordPolicyOutput> {
         users::update_account_password_policy(ctx, input)
     }
-    fn delete_account_password_policy(&self, ctx: &Ctx<'_>, input: iam::DeleteAccountPasswordPolicyInput) -> IamResult<iam::DeleteAccountPasswordPolicyOutput> {
+    fn delete_account_password_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteAccountPasswordPolicyInput,
+    ) -> IamResult<iam::DeleteAccountPasswordPolicyOutput> {
         users::delete_account_password_policy(ctx, input)
     }
 }
 
 impl StsApi for Handlers {
-    fn get_caller_identity(&self, ctx: &Ctx<'_>, input: sts_dto::GetCallerIdentityInput) -> IamResult<sts_dto::GetCallerIdentityOutput> {
+    fn get_caller_identity(
+        &self,
+        ctx: &Ctx<'_>,
+        input: sts_dto::GetCallerIdentityInput,
+    ) -> IamResult<sts_dto::GetCallerIdentityOutput> {
         sts::get_caller_identity(ctx, input)
     }
-    fn assume_role(&self, ctx: &Ctx<'_>, input: sts_dto::AssumeRoleInput) -> IamResult<sts_dto::AssumeRoleOutput> {
+    fn assume_role(
+        &self,
+        ctx: &Ctx<'_>,
+        input: sts_dto::AssumeRoleInput,
+    ) -> IamResult<sts_dto::AssumeRoleOutput> {
         sts::assume_role(ctx, input)
     }
-    fn get_session_token(&self, ctx: &Ctx<'_>, input: sts_dto::GetSessionTokenInput) -> IamResult<sts_dto::GetSessionTokenOutput> {
+    fn get_session_token(
+        &self,
+        ctx: &Ctx<'_>,
+        input: sts_dto::GetSessionTokenInput,
+    ) -> IamResult<sts_dto::GetSessionTokenOutput> {
         sts::get_session_token(ctx, input)
     }
-    fn assume_role_with_web_identity(&self, ctx: &Ctx<'_>, input: sts_dto::AssumeRoleWithWebIdentityInput) -> IamResult<sts_dto::AssumeRoleWithWebIdentityOutput> {
+    fn assume_role_with_web_identity(
+        &self,
+        ctx: &Ctx<'_>,
+        input: sts_dto::AssumeRoleWithWebIdentityInput,
+    ) -> IamResult<sts_dto::AssumeRoleWithWebIdentityOutput> {
         sts::assume_role_with_web_identity(ctx, input)
     }
-    fn get_access_key_info(&self, ctx: &Ctx<'_>, input: sts_dto::GetAccessKeyInfoInput) -> IamResult<sts_dto::GetAccessKeyInfoOutput> {
+    fn get_access_key_info(
+        &self,
+        ctx: &Ctx<'_>,
+        input: sts_dto::GetAccessKeyInfoInput,
+    ) -> IamResult<sts_dto::GetAccessKeyInfoOutput> {
         sts::get_access_key_info(ctx, input)
     }
-    fn decode_authorization_message(&self, ctx: &Ctx<'_>, input: sts_dto::DecodeAuthorizationMessageInput) -> IamResult<sts_dto::DecodeAuthorizationMessageOutput> {
+    fn decode_authorization_message(
+        &self,
+        ctx: &Ctx<'_>,
+        input: sts_dto::DecodeAuthorizationMessageInput,
+    ) -> IamResult<sts_dto::DecodeAuthorizationMessageOutput> {
         sts::decode_authorization_message(ctx, input)
     }
 }

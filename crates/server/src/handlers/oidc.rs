@@ -18,7 +18,10 @@ pub(crate) fn create_open_id_connect_provider(
         input.thumbprint_list.unwrap_or_default(),
         domain_tags(input.tags),
     )?;
-    Ok(iam::CreateOpenIDConnectProviderOutput { open_id_connect_provider_arn: Some(provider.arn()), tags: tags_if_any(&provider.tags) })
+    Ok(iam::CreateOpenIDConnectProviderOutput {
+        open_id_connect_provider_arn: Some(provider.arn()),
+        tags: tags_if_any(&provider.tags),
+    })
 }
 
 /// GetOpenIDConnectProvider. AWS answers the URL without its scheme.
@@ -26,7 +29,9 @@ pub(crate) fn get_open_id_connect_provider(
     ctx: &Ctx,
     input: iam::GetOpenIDConnectProviderInput,
 ) -> IamResult<iam::GetOpenIDConnectProviderOutput> {
-    let provider = ctx.service.get_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn)?;
+    let provider = ctx
+        .service
+        .get_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn)?;
     Ok(iam::GetOpenIDConnectProviderOutput {
         url: Some(provider.host_path().to_string()),
         client_id_list: Some(provider.client_ids.clone()),
@@ -43,18 +48,34 @@ pub(crate) fn list_open_id_connect_providers(
 ) -> IamResult<iam::ListOpenIDConnectProvidersOutput> {
     let providers = ctx.service.list_oidc_providers(ctx.caller)?;
     Ok(iam::ListOpenIDConnectProvidersOutput {
-        open_id_connect_provider_list: Some(providers.iter().map(|p| iam::OpenIDConnectProviderListEntry { arn: Some(p.arn()) }).collect()),
+        open_id_connect_provider_list: Some(
+            providers
+                .iter()
+                .map(|p| iam::OpenIDConnectProviderListEntry { arn: Some(p.arn()) })
+                .collect(),
+        ),
     })
 }
 
 /// DeleteOpenIDConnectProvider.
-pub(crate) fn delete_open_id_connect_provider(ctx: &Ctx, input: iam::DeleteOpenIDConnectProviderInput) -> IamResult<()> {
-    ctx.service.delete_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn)
+pub(crate) fn delete_open_id_connect_provider(
+    ctx: &Ctx,
+    input: iam::DeleteOpenIDConnectProviderInput,
+) -> IamResult<()> {
+    ctx.service
+        .delete_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn)
 }
 
 /// AddClientIDToOpenIDConnectProvider.
-pub(crate) fn add_client_id_to_open_id_connect_provider(ctx: &Ctx, input: iam::AddClientIDToOpenIDConnectProviderInput) -> IamResult<()> {
-    ctx.service.update_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn, OidcChange::AddClientId(input.client_id))?;
+pub(crate) fn add_client_id_to_open_id_connect_provider(
+    ctx: &Ctx,
+    input: iam::AddClientIDToOpenIDConnectProviderInput,
+) -> IamResult<()> {
+    ctx.service.update_oidc_provider(
+        ctx.caller,
+        &input.open_id_connect_provider_arn,
+        OidcChange::AddClientId(input.client_id),
+    )?;
     Ok(())
 }
 
@@ -63,7 +84,11 @@ pub(crate) fn remove_client_id_from_open_id_connect_provider(
     ctx: &Ctx,
     input: iam::RemoveClientIDFromOpenIDConnectProviderInput,
 ) -> IamResult<()> {
-    ctx.service.update_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn, OidcChange::RemoveClientId(input.client_id))?;
+    ctx.service.update_oidc_provider(
+        ctx.caller,
+        &input.open_id_connect_provider_arn,
+        OidcChange::RemoveClientId(input.client_id),
+    )?;
     Ok(())
 }
 
@@ -72,6 +97,10 @@ pub(crate) fn update_open_id_connect_provider_thumbprint(
     ctx: &Ctx,
     input: iam::UpdateOpenIDConnectProviderThumbprintInput,
 ) -> IamResult<()> {
-    ctx.service.update_oidc_provider(ctx.caller, &input.open_id_connect_provider_arn, OidcChange::Thumbprints(input.thumbprint_list))?;
+    ctx.service.update_oidc_provider(
+        ctx.caller,
+        &input.open_id_connect_provider_arn,
+        OidcChange::Thumbprints(input.thumbprint_list),
+    )?;
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Managed policy operations, over the AWS catalog and customer policies alike.
 
-use ironiam_core::service::{NewPolicy, PolicyFilter, PolicyInfo, PolicyScope, UsageFilter, VersionInfo};
+use ironiam_core::service::{
+    NewPolicy, PolicyFilter, PolicyInfo, PolicyScope, UsageFilter, VersionInfo,
+};
 use ironiam_core::users::{EntityFilter, PolicyEntity};
 use ironiam_core::{IamError, IamResult};
 use ironiam_protocol::dto::iam;
@@ -22,7 +24,11 @@ fn policy(p: &PolicyInfo, with_tags: bool) -> iam::Policy {
         description: p.description.clone(),
         create_date: Some(p.create_date.clone()),
         update_date: Some(p.update_date.clone()),
-        tags: if with_tags { tags_if_any(&p.tags) } else { None },
+        tags: if with_tags {
+            tags_if_any(&p.tags)
+        } else {
+            None
+        },
     }
 }
 
@@ -44,7 +50,10 @@ fn usage_filter(filter: Option<&str>) -> Option<UsageFilter> {
 }
 
 /// CreatePolicy.
-pub(crate) fn create_policy(ctx: &Ctx, input: iam::CreatePolicyInput) -> IamResult<iam::CreatePolicyOutput> {
+pub(crate) fn create_policy(
+    ctx: &Ctx,
+    input: iam::CreatePolicyInput,
+) -> IamResult<iam::CreatePolicyOutput> {
     let p = ctx.service.create_policy(
         ctx.caller,
         NewPolicy {
@@ -55,13 +64,17 @@ pub(crate) fn create_policy(ctx: &Ctx, input: iam::CreatePolicyInput) -> IamResu
             tags: domain_tags(input.tags),
         },
     )?;
-    Ok(iam::CreatePolicyOutput { policy: Some(policy(&p, true)) })
+    Ok(iam::CreatePolicyOutput {
+        policy: Some(policy(&p, true)),
+    })
 }
 
 /// GetPolicy.
 pub(crate) fn get_policy(ctx: &Ctx, input: iam::GetPolicyInput) -> IamResult<iam::GetPolicyOutput> {
     let p = ctx.service.get_policy(ctx.caller, &input.policy_arn)?;
-    Ok(iam::GetPolicyOutput { policy: Some(policy(&p, true)) })
+    Ok(iam::GetPolicyOutput {
+        policy: Some(policy(&p, true)),
+    })
 }
 
 /// DeletePolicy.
@@ -70,13 +83,23 @@ pub(crate) fn delete_policy(ctx: &Ctx, input: iam::DeletePolicyInput) -> IamResu
 }
 
 /// GetPolicyVersion.
-pub(crate) fn get_policy_version(ctx: &Ctx, input: iam::GetPolicyVersionInput) -> IamResult<iam::GetPolicyVersionOutput> {
-    let v = ctx.service.get_policy_version(ctx.caller, &input.policy_arn, &input.version_id)?;
-    Ok(iam::GetPolicyVersionOutput { policy_version: Some(version(&v)) })
+pub(crate) fn get_policy_version(
+    ctx: &Ctx,
+    input: iam::GetPolicyVersionInput,
+) -> IamResult<iam::GetPolicyVersionOutput> {
+    let v = ctx
+        .service
+        .get_policy_version(ctx.caller, &input.policy_arn, &input.version_id)?;
+    Ok(iam::GetPolicyVersionOutput {
+        policy_version: Some(version(&v)),
+    })
 }
 
 /// ListPolicies.
-pub(crate) fn list_policies(ctx: &Ctx, input: iam::ListPoliciesInput) -> IamResult<iam::ListPoliciesOutput> {
+pub(crate) fn list_policies(
+    ctx: &Ctx,
+    input: iam::ListPoliciesInput,
+) -> IamResult<iam::ListPoliciesOutput> {
     let scope = match input.scope.as_deref() {
         None | Some("All") => PolicyScope::All,
         Some("AWS") => PolicyScope::Aws,
@@ -93,7 +116,12 @@ pub(crate) fn list_policies(ctx: &Ctx, input: iam::ListPoliciesInput) -> IamResu
         path_prefix: input.path_prefix.unwrap_or_else(|| "/".to_string()),
         usage: usage_filter(input.policy_usage_filter.as_deref()),
     };
-    let page = ctx.service.list_policies(ctx.caller, &filter, input.marker.as_deref(), input.max_items)?;
+    let page = ctx.service.list_policies(
+        ctx.caller,
+        &filter,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
     Ok(iam::ListPoliciesOutput {
         policies: Some(page.items.iter().map(|p| policy(p, false)).collect()),
         is_truncated: is_truncated(&page),
@@ -102,29 +130,62 @@ pub(crate) fn list_policies(ctx: &Ctx, input: iam::ListPoliciesInput) -> IamResu
 }
 
 /// ListPolicyVersions.
-pub(crate) fn list_policy_versions(ctx: &Ctx, input: iam::ListPolicyVersionsInput) -> IamResult<iam::ListPolicyVersionsOutput> {
-    let page = ctx.service.list_policy_versions(ctx.caller, &input.policy_arn, input.marker.as_deref(), input.max_items)?;
-    Ok(iam::ListPolicyVersionsOutput { versions: Some(page.items.iter().map(version).collect()), is_truncated: is_truncated(&page), marker: page.marker })
+pub(crate) fn list_policy_versions(
+    ctx: &Ctx,
+    input: iam::ListPolicyVersionsInput,
+) -> IamResult<iam::ListPolicyVersionsOutput> {
+    let page = ctx.service.list_policy_versions(
+        ctx.caller,
+        &input.policy_arn,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListPolicyVersionsOutput {
+        versions: Some(page.items.iter().map(version).collect()),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }
 
 /// CreatePolicyVersion.
-pub(crate) fn create_policy_version(ctx: &Ctx, input: iam::CreatePolicyVersionInput) -> IamResult<iam::CreatePolicyVersionOutput> {
-    let v = ctx.service.create_policy_version(ctx.caller, &input.policy_arn, input.policy_document, input.set_as_default.unwrap_or(false))?;
-    Ok(iam::CreatePolicyVersionOutput { policy_version: Some(version(&v)) })
+pub(crate) fn create_policy_version(
+    ctx: &Ctx,
+    input: iam::CreatePolicyVersionInput,
+) -> IamResult<iam::CreatePolicyVersionOutput> {
+    let v = ctx.service.create_policy_version(
+        ctx.caller,
+        &input.policy_arn,
+        input.policy_document,
+        input.set_as_default.unwrap_or(false),
+    )?;
+    Ok(iam::CreatePolicyVersionOutput {
+        policy_version: Some(version(&v)),
+    })
 }
 
 /// DeletePolicyVersion.
-pub(crate) fn delete_policy_version(ctx: &Ctx, input: iam::DeletePolicyVersionInput) -> IamResult<()> {
-    ctx.service.delete_policy_version(ctx.caller, &input.policy_arn, &input.version_id)
+pub(crate) fn delete_policy_version(
+    ctx: &Ctx,
+    input: iam::DeletePolicyVersionInput,
+) -> IamResult<()> {
+    ctx.service
+        .delete_policy_version(ctx.caller, &input.policy_arn, &input.version_id)
 }
 
 /// SetDefaultPolicyVersion.
-pub(crate) fn set_default_policy_version(ctx: &Ctx, input: iam::SetDefaultPolicyVersionInput) -> IamResult<()> {
-    ctx.service.set_default_policy_version(ctx.caller, &input.policy_arn, &input.version_id)
+pub(crate) fn set_default_policy_version(
+    ctx: &Ctx,
+    input: iam::SetDefaultPolicyVersionInput,
+) -> IamResult<()> {
+    ctx.service
+        .set_default_policy_version(ctx.caller, &input.policy_arn, &input.version_id)
 }
 
 /// ListEntitiesForPolicy: users and roles (ironiam has no groups yet).
-pub(crate) fn list_entities_for_policy(ctx: &Ctx, input: iam::ListEntitiesForPolicyInput) -> IamResult<iam::ListEntitiesForPolicyOutput> {
+pub(crate) fn list_entities_for_policy(
+    ctx: &Ctx,
+    input: iam::ListEntitiesForPolicyInput,
+) -> IamResult<iam::ListEntitiesForPolicyOutput> {
     let entity_filter = match input.entity_filter.as_deref() {
         Some("User") => Some(EntityFilter::User),
         Some("Role") => Some(EntityFilter::Role),
@@ -144,8 +205,14 @@ pub(crate) fn list_entities_for_policy(ctx: &Ctx, input: iam::ListEntitiesForPol
     let mut roles = Vec::new();
     for e in &page.items {
         match e {
-            PolicyEntity::User(u) => users.push(iam::PolicyUser { user_name: Some(u.name.clone()), user_id: Some(u.user_id.clone()) }),
-            PolicyEntity::Role(r) => roles.push(iam::PolicyRole { role_name: Some(r.name.clone()), role_id: Some(r.role_id.clone()) }),
+            PolicyEntity::User(u) => users.push(iam::PolicyUser {
+                user_name: Some(u.name.clone()),
+                user_id: Some(u.user_id.clone()),
+            }),
+            PolicyEntity::Role(r) => roles.push(iam::PolicyRole {
+                role_name: Some(r.name.clone()),
+                role_id: Some(r.role_id.clone()),
+            }),
         }
     }
     Ok(iam::ListEntitiesForPolicyOutput {

@@ -32,7 +32,11 @@ fn role_members(role: &Role, view: RoleView, trust: &str) -> iam::Role {
         assume_role_policy_document: Some(url_encode_policy(trust)),
         description: role.description.clone(),
         max_session_duration: Some(role.max_session_duration),
-        permissions_boundary: if full { boundary(&role.permissions_boundary) } else { None },
+        permissions_boundary: if full {
+            boundary(&role.permissions_boundary)
+        } else {
+            None
+        },
         tags: if full { tags_if_any(&role.tags) } else { None },
         role_last_used: None,
     }
@@ -57,10 +61,18 @@ pub(crate) fn cached_role(
 ) -> iam::CachedRole {
     match trust {
         Cow::Borrowed(document) => {
-            let members = ctx.roles_xml.get_or_render(role, view as u8, |w| role_members(role, view, document).write_cacheable_members(w));
-            iam::CachedRole::Fragment { members, role_last_used }
+            let members = ctx.roles_xml.get_or_render(role, view as u8, |w| {
+                role_members(role, view, document).write_cacheable_members(w)
+            });
+            iam::CachedRole::Fragment {
+                members,
+                role_last_used,
+            }
         }
-        Cow::Owned(document) => iam::CachedRole::Typed(iam::Role { role_last_used, ..role_members(role, view, &document) }),
+        Cow::Owned(document) => iam::CachedRole::Typed(iam::Role {
+            role_last_used,
+            ..role_members(role, view, &document)
+        }),
     }
 }
 
@@ -68,26 +80,44 @@ pub(crate) fn cached_role(
 pub(crate) fn listed_roles(ctx: &Ctx, roles: &[Arc<Role>]) -> IamResult<Vec<iam::CachedRole>> {
     roles
         .iter()
-        .map(|role| Ok(cached_role(ctx, role, RoleView::Listing, ctx.service.trust_policy_document(role)?, None)))
+        .map(|role| {
+            Ok(cached_role(
+                ctx,
+                role,
+                RoleView::Listing,
+                ctx.service.trust_policy_document(role)?,
+                None,
+            ))
+        })
         .collect()
 }
 
 /// `RoleLastUsed`: empty for a role not used (as AWS answers for a role not
 /// used within its tracking period), else `LastUsedDate` and `Region`.
 fn role_last_used(used: Option<&RoleLastUsed>) -> iam::RoleLastUsed {
-    iam::RoleLastUsed { last_used_date: used.map(|u| date(u.date)), region: used.map(|u| u.region.clone()) }
+    iam::RoleLastUsed {
+        last_used_date: used.map(|u| date(u.date)),
+        region: used.map(|u| u.region.clone()),
+    }
 }
 
 /// A whole role; with its last use for GetRole (and UpdateRoleDescription),
 /// without for CreateRole, whose response in AWS's API Reference has none.
 fn full_role(ctx: &Ctx, role: &Arc<Role>, with_last_used: bool) -> IamResult<iam::CachedRole> {
-    let last_used = if with_last_used { Some(role_last_used(ctx.service.role_last_used(role)?.as_ref())) } else { None };
+    let last_used = if with_last_used {
+        Some(role_last_used(ctx.service.role_last_used(role)?.as_ref()))
+    } else {
+        None
+    };
     let trust = ctx.service.trust_policy_document(role)?;
     Ok(cached_role(ctx, role, RoleView::Full, trust, last_used))
 }
 
 /// CreateRole.
-pub(crate) fn create_role(ctx: &Ctx, input: iam::CreateRoleInput) -> IamResult<iam::CreateRoleOutput> {
+pub(crate) fn create_role(
+    ctx: &Ctx,
+    input: iam::CreateRoleInput,
+) -> IamResult<iam::CreateRoleOutput> {
     let role = ctx.service.create_role(
         ctx.caller,
         NewRole {
@@ -100,36 +130,68 @@ pub(crate) fn create_role(ctx: &Ctx, input: iam::CreateRoleInput) -> IamResult<i
             tags: domain_tags(input.tags),
         },
     )?;
-    Ok(iam::CreateRoleOutput { role: full_role(ctx, &role, false)? })
+    Ok(iam::CreateRoleOutput {
+        role: full_role(ctx, &role, false)?,
+    })
 }
 
 /// GetRole.
 pub(crate) fn get_role(ctx: &Ctx, input: iam::GetRoleInput) -> IamResult<iam::GetRoleOutput> {
     let role = ctx.service.get_role(ctx.caller, &input.role_name)?;
-    Ok(iam::GetRoleOutput { role: full_role(ctx, &role, true)? })
+    Ok(iam::GetRoleOutput {
+        role: full_role(ctx, &role, true)?,
+    })
 }
 
 /// ListRoles.
 pub(crate) fn list_roles(ctx: &Ctx, input: iam::ListRolesInput) -> IamResult<iam::ListRolesOutput> {
-    let page = ctx.service.list_roles(ctx.caller, input.path_prefix.as_deref(), input.marker.as_deref(), input.max_items)?;
-    Ok(iam::ListRolesOutput { roles: listed_roles(ctx, &page.items)?, is_truncated: is_truncated(&page), marker: page.marker })
+    let page = ctx.service.list_roles(
+        ctx.caller,
+        input.path_prefix.as_deref(),
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListRolesOutput {
+        roles: listed_roles(ctx, &page.items)?,
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }
 
 /// UpdateRole.
-pub(crate) fn update_role(ctx: &Ctx, input: iam::UpdateRoleInput) -> IamResult<iam::UpdateRoleOutput> {
-    ctx.service.update_role(ctx.caller, &input.role_name, input.description, input.max_session_duration)?;
+pub(crate) fn update_role(
+    ctx: &Ctx,
+    input: iam::UpdateRoleInput,
+) -> IamResult<iam::UpdateRoleOutput> {
+    ctx.service.update_role(
+        ctx.caller,
+        &input.role_name,
+        input.description,
+        input.max_session_duration,
+    )?;
     Ok(iam::UpdateRoleResponse {})
 }
 
 /// UpdateRoleDescription: answers the updated role.
-pub(crate) fn update_role_description(ctx: &Ctx, input: iam::UpdateRoleDescriptionInput) -> IamResult<iam::UpdateRoleDescriptionOutput> {
-    let role = ctx.service.update_role(ctx.caller, &input.role_name, Some(input.description), None)?;
-    Ok(iam::UpdateRoleDescriptionOutput { role: Some(full_role(ctx, &role, true)?) })
+pub(crate) fn update_role_description(
+    ctx: &Ctx,
+    input: iam::UpdateRoleDescriptionInput,
+) -> IamResult<iam::UpdateRoleDescriptionOutput> {
+    let role =
+        ctx.service
+            .update_role(ctx.caller, &input.role_name, Some(input.description), None)?;
+    Ok(iam::UpdateRoleDescriptionOutput {
+        role: Some(full_role(ctx, &role, true)?),
+    })
 }
 
 /// UpdateAssumeRolePolicy.
-pub(crate) fn update_assume_role_policy(ctx: &Ctx, input: iam::UpdateAssumeRolePolicyInput) -> IamResult<()> {
-    ctx.service.update_assume_role_policy(ctx.caller, &input.role_name, input.policy_document)
+pub(crate) fn update_assume_role_policy(
+    ctx: &Ctx,
+    input: iam::UpdateAssumeRolePolicyInput,
+) -> IamResult<()> {
+    ctx.service
+        .update_assume_role_policy(ctx.caller, &input.role_name, input.policy_document)
 }
 
 /// DeleteRole.
@@ -139,54 +201,100 @@ pub(crate) fn delete_role(ctx: &Ctx, input: iam::DeleteRoleInput) -> IamResult<(
 
 /// TagRole.
 pub(crate) fn tag_role(ctx: &Ctx, input: iam::TagRoleInput) -> IamResult<()> {
-    ctx.service.tag_role(ctx.caller, &input.role_name, domain_tags(Some(input.tags)))
+    ctx.service
+        .tag_role(ctx.caller, &input.role_name, domain_tags(Some(input.tags)))
 }
 
 /// UntagRole.
 pub(crate) fn untag_role(ctx: &Ctx, input: iam::UntagRoleInput) -> IamResult<()> {
-    ctx.service.untag_role(ctx.caller, &input.role_name, input.tag_keys)
+    ctx.service
+        .untag_role(ctx.caller, &input.role_name, input.tag_keys)
 }
 
 /// ListRoleTags.
-pub(crate) fn list_role_tags(ctx: &Ctx, input: iam::ListRoleTagsInput) -> IamResult<iam::ListRoleTagsOutput> {
-    let page = ctx.service.list_role_tags(ctx.caller, &input.role_name, input.marker.as_deref(), input.max_items)?;
-    Ok(iam::ListRoleTagsOutput { tags: page.items.iter().map(tag).collect(), is_truncated: is_truncated(&page), marker: page.marker })
+pub(crate) fn list_role_tags(
+    ctx: &Ctx,
+    input: iam::ListRoleTagsInput,
+) -> IamResult<iam::ListRoleTagsOutput> {
+    let page = ctx.service.list_role_tags(
+        ctx.caller,
+        &input.role_name,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListRoleTagsOutput {
+        tags: page.items.iter().map(tag).collect(),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }
 
 /// PutRolePolicy.
 pub(crate) fn put_role_policy(ctx: &Ctx, input: iam::PutRolePolicyInput) -> IamResult<()> {
-    ctx.service.put_role_policy(ctx.caller, &input.role_name, input.policy_name, input.policy_document)
+    ctx.service.put_role_policy(
+        ctx.caller,
+        &input.role_name,
+        input.policy_name,
+        input.policy_document,
+    )
 }
 
 /// GetRolePolicy.
-pub(crate) fn get_role_policy(ctx: &Ctx, input: iam::GetRolePolicyInput) -> IamResult<iam::GetRolePolicyOutput> {
-    let (role, document) = ctx.service.get_role_policy(ctx.caller, &input.role_name, &input.policy_name)?;
-    Ok(iam::GetRolePolicyOutput { role_name: role.name.clone(), policy_name: input.policy_name, policy_document: url_encode_policy(&document) })
+pub(crate) fn get_role_policy(
+    ctx: &Ctx,
+    input: iam::GetRolePolicyInput,
+) -> IamResult<iam::GetRolePolicyOutput> {
+    let (role, document) =
+        ctx.service
+            .get_role_policy(ctx.caller, &input.role_name, &input.policy_name)?;
+    Ok(iam::GetRolePolicyOutput {
+        role_name: role.name.clone(),
+        policy_name: input.policy_name,
+        policy_document: url_encode_policy(&document),
+    })
 }
 
 /// DeleteRolePolicy.
 pub(crate) fn delete_role_policy(ctx: &Ctx, input: iam::DeleteRolePolicyInput) -> IamResult<()> {
-    ctx.service.delete_role_policy(ctx.caller, &input.role_name, &input.policy_name)
+    ctx.service
+        .delete_role_policy(ctx.caller, &input.role_name, &input.policy_name)
 }
 
 /// ListRolePolicies.
-pub(crate) fn list_role_policies(ctx: &Ctx, input: iam::ListRolePoliciesInput) -> IamResult<iam::ListRolePoliciesOutput> {
-    let page = ctx.service.list_role_policies(ctx.caller, &input.role_name, input.marker.as_deref(), input.max_items)?;
-    Ok(iam::ListRolePoliciesOutput { is_truncated: is_truncated(&page), policy_names: page.items, marker: page.marker })
+pub(crate) fn list_role_policies(
+    ctx: &Ctx,
+    input: iam::ListRolePoliciesInput,
+) -> IamResult<iam::ListRolePoliciesOutput> {
+    let page = ctx.service.list_role_policies(
+        ctx.caller,
+        &input.role_name,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListRolePoliciesOutput {
+        is_truncated: is_truncated(&page),
+        policy_names: page.items,
+        marker: page.marker,
+    })
 }
 
 /// AttachRolePolicy.
 pub(crate) fn attach_role_policy(ctx: &Ctx, input: iam::AttachRolePolicyInput) -> IamResult<()> {
-    ctx.service.attach_role_policy(ctx.caller, &input.role_name, &input.policy_arn)
+    ctx.service
+        .attach_role_policy(ctx.caller, &input.role_name, &input.policy_arn)
 }
 
 /// DetachRolePolicy.
 pub(crate) fn detach_role_policy(ctx: &Ctx, input: iam::DetachRolePolicyInput) -> IamResult<()> {
-    ctx.service.detach_role_policy(ctx.caller, &input.role_name, &input.policy_arn)
+    ctx.service
+        .detach_role_policy(ctx.caller, &input.role_name, &input.policy_arn)
 }
 
 /// ListAttachedRolePolicies.
-pub(crate) fn list_attached_role_policies(ctx: &Ctx, input: iam::ListAttachedRolePoliciesInput) -> IamResult<iam::ListAttachedRolePoliciesOutput> {
+pub(crate) fn list_attached_role_policies(
+    ctx: &Ctx,
+    input: iam::ListAttachedRolePoliciesInput,
+) -> IamResult<iam::ListAttachedRolePoliciesOutput> {
     let page = ctx.service.list_attached_role_policies(
         ctx.caller,
         &input.role_name,
@@ -194,15 +302,30 @@ pub(crate) fn list_attached_role_policies(ctx: &Ctx, input: iam::ListAttachedRol
         input.marker.as_deref(),
         input.max_items,
     )?;
-    Ok(iam::ListAttachedRolePoliciesOutput { attached_policies: Some(attached_policies(&page)), is_truncated: is_truncated(&page), marker: page.marker })
+    Ok(iam::ListAttachedRolePoliciesOutput {
+        attached_policies: Some(attached_policies(&page)),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }
 
 /// PutRolePermissionsBoundary.
-pub(crate) fn put_role_permissions_boundary(ctx: &Ctx, input: iam::PutRolePermissionsBoundaryInput) -> IamResult<()> {
-    ctx.service.put_role_permissions_boundary(ctx.caller, &input.role_name, &input.permissions_boundary)
+pub(crate) fn put_role_permissions_boundary(
+    ctx: &Ctx,
+    input: iam::PutRolePermissionsBoundaryInput,
+) -> IamResult<()> {
+    ctx.service.put_role_permissions_boundary(
+        ctx.caller,
+        &input.role_name,
+        &input.permissions_boundary,
+    )
 }
 
 /// DeleteRolePermissionsBoundary.
-pub(crate) fn delete_role_permissions_boundary(ctx: &Ctx, input: iam::DeleteRolePermissionsBoundaryInput) -> IamResult<()> {
-    ctx.service.delete_role_permissions_boundary(ctx.caller, &input.role_name)
+pub(crate) fn delete_role_permissions_boundary(
+    ctx: &Ctx,
+    input: iam::DeleteRolePermissionsBoundaryInput,
+) -> IamResult<()> {
+    ctx.service
+        .delete_role_permissions_boundary(ctx.caller, &input.role_name)
 }

@@ -1,7 +1,9 @@
 //! The policy simulator operations.
 
 use ironiam_core::service::paginate_indexed;
-use ironiam_core::simulate::{context_keys_of, simulate, EvaluationResult, Position, Simulation, SourcePolicy};
+use ironiam_core::simulate::{
+    context_keys_of, simulate, EvaluationResult, Position, Simulation, SourcePolicy,
+};
 use ironiam_core::IamResult;
 use ironiam_protocol::dto::iam;
 
@@ -14,7 +16,11 @@ fn inputs(member: &str, documents: Option<Vec<String>>) -> Vec<SourcePolicy> {
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .map(|(i, document)| SourcePolicy { id: format!("{member}.{}", i + 1), source_type: None, document })
+        .map(|(i, document)| SourcePolicy {
+            id: format!("{member}.{}", i + 1),
+            source_type: None,
+            document,
+        })
         .collect()
 }
 
@@ -22,7 +28,12 @@ fn context_entries(entries: Option<Vec<iam::ContextEntry>>) -> Vec<(String, Vec<
     entries
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|e| Some((e.context_key_name?, e.context_key_values.unwrap_or_default())))
+        .filter_map(|e| {
+            Some((
+                e.context_key_name?,
+                e.context_key_values.unwrap_or_default(),
+            ))
+        })
         .collect()
 }
 
@@ -36,7 +47,11 @@ struct Question {
     context: Option<Vec<iam::ContextEntry>>,
 }
 
-fn simulation(q: Question, policies: Vec<SourcePolicy>, boundaries: Vec<SourcePolicy>) -> Simulation {
+fn simulation(
+    q: Question,
+    policies: Vec<SourcePolicy>,
+    boundaries: Vec<SourcePolicy>,
+) -> Simulation {
     Simulation {
         policies,
         boundaries,
@@ -50,7 +65,10 @@ fn simulation(q: Question, policies: Vec<SourcePolicy>, boundaries: Vec<SourcePo
 }
 
 fn position(p: Position) -> iam::Position {
-    iam::Position { line: i64::try_from(p.line).ok(), column: i64::try_from(p.column).ok() }
+    iam::Position {
+        line: i64::try_from(p.line).ok(),
+        column: i64::try_from(p.column).ok(),
+    }
 }
 
 fn evaluation_result(r: &EvaluationResult) -> iam::EvaluationResult {
@@ -70,14 +88,20 @@ fn evaluation_result(r: &EvaluationResult) -> iam::EvaluationResult {
                 .collect(),
         ),
         missing_context_values: Some(r.missing_context_values.clone()),
-        permissions_boundary_decision_detail: r
-            .allowed_by_boundary
-            .map(|allowed| iam::PermissionsBoundaryDecisionDetail { allowed_by_permissions_boundary: Some(allowed) }),
+        permissions_boundary_decision_detail: r.allowed_by_boundary.map(|allowed| {
+            iam::PermissionsBoundaryDecisionDetail {
+                allowed_by_permissions_boundary: Some(allowed),
+            }
+        }),
         ..Default::default()
     }
 }
 
-fn results(results: Vec<EvaluationResult>, marker: Option<String>, max_items: Option<i64>) -> IamResult<iam::SimulatePolicyResponse> {
+fn results(
+    results: Vec<EvaluationResult>,
+    marker: Option<String>,
+    max_items: Option<i64>,
+) -> IamResult<iam::SimulatePolicyResponse> {
     let page = paginate_indexed(&results, marker.as_deref(), max_items)?;
     Ok(iam::SimulatePolicyResponse {
         evaluation_results: Some(page.items.iter().map(evaluation_result).collect()),
@@ -87,9 +111,15 @@ fn results(results: Vec<EvaluationResult>, marker: Option<String>, max_items: Op
 }
 
 /// SimulateCustomPolicy.
-pub(crate) fn simulate_custom_policy(ctx: &Ctx, input: iam::SimulateCustomPolicyInput) -> IamResult<iam::SimulateCustomPolicyOutput> {
+pub(crate) fn simulate_custom_policy(
+    ctx: &Ctx,
+    input: iam::SimulateCustomPolicyInput,
+) -> IamResult<iam::SimulateCustomPolicyOutput> {
     let policies = inputs("PolicyInputList", Some(input.policy_input_list));
-    let boundaries = inputs("PermissionsBoundaryPolicyInputList", input.permissions_boundary_policy_input_list);
+    let boundaries = inputs(
+        "PermissionsBoundaryPolicyInputList",
+        input.permissions_boundary_policy_input_list,
+    );
     let question = Question {
         actions: input.action_names,
         resources: input.resource_arns,
@@ -98,15 +128,25 @@ pub(crate) fn simulate_custom_policy(ctx: &Ctx, input: iam::SimulateCustomPolicy
         caller_arn: input.caller_arn,
         context: input.context_entries,
     };
-    results(simulate(ctx.caller, &simulation(question, policies, boundaries))?, input.marker, input.max_items)
+    results(
+        simulate(ctx.caller, &simulation(question, policies, boundaries))?,
+        input.marker,
+        input.max_items,
+    )
 }
 
 /// SimulatePrincipalPolicy: the principal's own policies, plus any given.
-pub(crate) fn simulate_principal_policy(ctx: &Ctx, input: iam::SimulatePrincipalPolicyInput) -> IamResult<iam::SimulatePrincipalPolicyOutput> {
+pub(crate) fn simulate_principal_policy(
+    ctx: &Ctx,
+    input: iam::SimulatePrincipalPolicyInput,
+) -> IamResult<iam::SimulatePrincipalPolicyOutput> {
     let source = input.policy_source_arn;
     let (mut policies, mut boundaries) = ctx.service.principal_policies(ctx.caller, &source)?;
     policies.extend(inputs("PolicyInputList", input.policy_input_list));
-    let extra_boundaries = inputs("PermissionsBoundaryPolicyInputList", input.permissions_boundary_policy_input_list);
+    let extra_boundaries = inputs(
+        "PermissionsBoundaryPolicyInputList",
+        input.permissions_boundary_policy_input_list,
+    );
     if !extra_boundaries.is_empty() {
         // AWS: a boundary given here replaces the principal's own for the simulation.
         boundaries = extra_boundaries;
@@ -120,7 +160,11 @@ pub(crate) fn simulate_principal_policy(ctx: &Ctx, input: iam::SimulatePrincipal
         caller_arn: Some(input.caller_arn.unwrap_or(source)),
         context: input.context_entries,
     };
-    results(simulate(ctx.caller, &simulation(question, policies, boundaries))?, input.marker, input.max_items)
+    results(
+        simulate(ctx.caller, &simulation(question, policies, boundaries))?,
+        input.marker,
+        input.max_items,
+    )
 }
 
 /// GetContextKeysForCustomPolicy.
@@ -129,7 +173,9 @@ pub(crate) fn get_context_keys_for_custom_policy(
     input: iam::GetContextKeysForCustomPolicyInput,
 ) -> IamResult<iam::GetContextKeysForCustomPolicyOutput> {
     let keys = context_keys_of(&inputs("PolicyInputList", Some(input.policy_input_list)))?;
-    Ok(iam::GetContextKeysForPolicyResponse { context_key_names: Some(keys) })
+    Ok(iam::GetContextKeysForPolicyResponse {
+        context_key_names: Some(keys),
+    })
 }
 
 /// GetContextKeysForPrincipalPolicy.
@@ -137,7 +183,11 @@ pub(crate) fn get_context_keys_for_principal_policy(
     ctx: &Ctx,
     input: iam::GetContextKeysForPrincipalPolicyInput,
 ) -> IamResult<iam::GetContextKeysForPrincipalPolicyOutput> {
-    let (mut policies, _) = ctx.service.principal_policies(ctx.caller, &input.policy_source_arn)?;
+    let (mut policies, _) = ctx
+        .service
+        .principal_policies(ctx.caller, &input.policy_source_arn)?;
     policies.extend(inputs("PolicyInputList", input.policy_input_list));
-    Ok(iam::GetContextKeysForPolicyResponse { context_key_names: Some(context_keys_of(&policies)?) })
+    Ok(iam::GetContextKeysForPolicyResponse {
+        context_key_names: Some(context_keys_of(&policies)?),
+    })
 }

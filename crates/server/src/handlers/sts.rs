@@ -9,7 +9,10 @@ use super::{domain_sts_tags, Ctx};
 use crate::auth::AuthMode;
 
 /// GetCallerIdentity: who signed the request (never denied, as in AWS).
-pub(crate) fn get_caller_identity(ctx: &Ctx, _input: sts::GetCallerIdentityInput) -> IamResult<sts::GetCallerIdentityOutput> {
+pub(crate) fn get_caller_identity(
+    ctx: &Ctx,
+    _input: sts::GetCallerIdentityInput,
+) -> IamResult<sts::GetCallerIdentityOutput> {
     Ok(sts::GetCallerIdentityOutput {
         user_id: Some(ctx.caller.user_id.clone()),
         account: Some(ctx.caller.account_id.clone()),
@@ -27,14 +30,20 @@ fn credentials(issued: &IssuedCredentials) -> sts::Credentials {
 }
 
 fn assumed_role_user(issued: &IssuedCredentials) -> sts::AssumedRoleUser {
-    sts::AssumedRoleUser { assumed_role_id: issued.claims.caller_user_id(), arn: issued.claims.caller_arn() }
+    sts::AssumedRoleUser {
+        assumed_role_id: issued.claims.caller_user_id(),
+        arn: issued.claims.caller_arn(),
+    }
 }
 
 /// Issuing a role session is a use of the role, in the region of the STS
 /// request (see `IamService::note_role_session_use`). The credentials are
 /// issued either way: failing to record a use fails nothing.
 fn note_assumed(ctx: &Ctx, issued: &IssuedCredentials) {
-    if let Err(e) = ctx.service.note_role_session_use(&issued.claims, ctx.region) {
+    if let Err(e) = ctx
+        .service
+        .note_role_session_use(&issued.claims, ctx.region)
+    {
         tracing::warn!(error = %e, "could not record a role's use");
     }
 }
@@ -51,11 +60,17 @@ pub(crate) fn assume_check(mode: AuthMode) -> AssumeCheck {
 
 /// `PolicyArns.member.N.arn`.
 fn policy_arns(arns: Option<Vec<sts::PolicyDescriptorType>>) -> Vec<String> {
-    arns.unwrap_or_default().into_iter().filter_map(|p| p.arn).collect()
+    arns.unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.arn)
+        .collect()
 }
 
 /// AssumeRole.
-pub(crate) fn assume_role(ctx: &Ctx, input: sts::AssumeRoleInput) -> IamResult<sts::AssumeRoleOutput> {
+pub(crate) fn assume_role(
+    ctx: &Ctx,
+    input: sts::AssumeRoleInput,
+) -> IamResult<sts::AssumeRoleOutput> {
     let request = AssumeRoleInput {
         role_arn: input.role_arn,
         session_name: input.role_session_name,
@@ -67,7 +82,9 @@ pub(crate) fn assume_role(ctx: &Ctx, input: sts::AssumeRoleInput) -> IamResult<s
         external_id: input.external_id,
         source_identity: input.source_identity,
     };
-    let (issued, soft_denial) = ctx.service.assume_role(ctx.caller, request, assume_check(ctx.mode))?;
+    let (issued, soft_denial) =
+        ctx.service
+            .assume_role(ctx.caller, request, assume_check(ctx.mode))?;
     note_assumed(ctx, &issued);
     if let Some(denial) = soft_denial {
         tracing::warn!(target: "ironiam::audit", caller = %ctx.caller.arn, action = "sts:AssumeRole", "soft mode: allowed a request enforce mode denies: {}", denial.message);
@@ -93,7 +110,9 @@ pub(crate) fn assume_role_with_web_identity(
         policy: input.policy,
         policy_arns: policy_arns(input.policy_arns),
     };
-    let out = ctx.service.assume_role_with_web_identity(request, assume_check(ctx.mode))?;
+    let out = ctx
+        .service
+        .assume_role_with_web_identity(request, assume_check(ctx.mode))?;
     note_assumed(ctx, &out.issued);
     Ok(sts::AssumeRoleWithWebIdentityOutput {
         credentials: Some(credentials(&out.issued)),
@@ -108,14 +127,26 @@ pub(crate) fn assume_role_with_web_identity(
 }
 
 /// GetSessionToken.
-pub(crate) fn get_session_token(ctx: &Ctx, input: sts::GetSessionTokenInput) -> IamResult<sts::GetSessionTokenOutput> {
-    let issued = ctx.service.get_session_token(ctx.caller, input.duration_seconds)?;
-    Ok(sts::GetSessionTokenOutput { credentials: Some(credentials(&issued)) })
+pub(crate) fn get_session_token(
+    ctx: &Ctx,
+    input: sts::GetSessionTokenInput,
+) -> IamResult<sts::GetSessionTokenOutput> {
+    let issued = ctx
+        .service
+        .get_session_token(ctx.caller, input.duration_seconds)?;
+    Ok(sts::GetSessionTokenOutput {
+        credentials: Some(credentials(&issued)),
+    })
 }
 
 /// GetAccessKeyInfo.
-pub(crate) fn get_access_key_info(ctx: &Ctx, input: sts::GetAccessKeyInfoInput) -> IamResult<sts::GetAccessKeyInfoOutput> {
-    Ok(sts::GetAccessKeyInfoOutput { account: Some(ctx.service.get_access_key_info(&input.access_key_id)?) })
+pub(crate) fn get_access_key_info(
+    ctx: &Ctx,
+    input: sts::GetAccessKeyInfoInput,
+) -> IamResult<sts::GetAccessKeyInfoOutput> {
+    Ok(sts::GetAccessKeyInfoOutput {
+        account: Some(ctx.service.get_access_key_info(&input.access_key_id)?),
+    })
 }
 
 /// DecodeAuthorizationMessage.
@@ -123,5 +154,10 @@ pub(crate) fn decode_authorization_message(
     ctx: &Ctx,
     input: sts::DecodeAuthorizationMessageInput,
 ) -> IamResult<sts::DecodeAuthorizationMessageOutput> {
-    Ok(sts::DecodeAuthorizationMessageOutput { decoded_message: Some(ctx.service.decode_authorization_message(&input.encoded_message)?) })
+    Ok(sts::DecodeAuthorizationMessageOutput {
+        decoded_message: Some(
+            ctx.service
+                .decode_authorization_message(&input.encoded_message)?,
+        ),
+    })
 }

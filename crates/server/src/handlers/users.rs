@@ -20,27 +20,51 @@ fn user(user: &User, listing: bool) -> iam::User {
         arn: user.arn(),
         create_date: date(user.create_date),
         password_last_used: None,
-        permissions_boundary: if listing { None } else { boundary(&user.permissions_boundary) },
-        tags: if listing { None } else { tags_if_any(&user.tags) },
+        permissions_boundary: if listing {
+            None
+        } else {
+            boundary(&user.permissions_boundary)
+        },
+        tags: if listing {
+            None
+        } else {
+            tags_if_any(&user.tags)
+        },
     }
 }
 
 /// CreateUser.
-pub(crate) fn create_user(ctx: &Ctx, input: iam::CreateUserInput) -> IamResult<iam::CreateUserOutput> {
+pub(crate) fn create_user(
+    ctx: &Ctx,
+    input: iam::CreateUserInput,
+) -> IamResult<iam::CreateUserOutput> {
     let created = ctx.service.create_user(
         ctx.caller,
-        NewUser { name: input.user_name, path: input.path, permissions_boundary: input.permissions_boundary, tags: domain_tags(input.tags) },
+        NewUser {
+            name: input.user_name,
+            path: input.path,
+            permissions_boundary: input.permissions_boundary,
+            tags: domain_tags(input.tags),
+        },
     )?;
-    Ok(iam::CreateUserOutput { user: Some(user(&created, false)) })
+    Ok(iam::CreateUserOutput {
+        user: Some(user(&created, false)),
+    })
 }
 
 /// GetUser: the named user, or the caller.
 pub(crate) fn get_user(ctx: &Ctx, input: iam::GetUserInput) -> IamResult<iam::GetUserOutput> {
-    let shown = match ctx.service.get_user(ctx.caller, input.user_name.as_deref())? {
+    let shown = match ctx
+        .service
+        .get_user(ctx.caller, input.user_name.as_deref())?
+    {
         UserView::User(u) => user(&u, false),
         // AWS answers the root user with its ARN and the account id, and
         // no name or path (required in the model; empty ones are left out).
-        UserView::Root { account_id, create_date } => iam::User {
+        UserView::Root {
+            account_id,
+            create_date,
+        } => iam::User {
             arn: format!("arn:aws:iam::{account_id}:root"),
             user_id: account_id,
             create_date: date(create_date),
@@ -52,13 +76,27 @@ pub(crate) fn get_user(ctx: &Ctx, input: iam::GetUserInput) -> IamResult<iam::Ge
 
 /// ListUsers.
 pub(crate) fn list_users(ctx: &Ctx, input: iam::ListUsersInput) -> IamResult<iam::ListUsersOutput> {
-    let page = ctx.service.list_users(ctx.caller, input.path_prefix.as_deref(), input.marker.as_deref(), input.max_items)?;
-    Ok(iam::ListUsersOutput { users: page.items.iter().map(|u| user(u, true)).collect(), is_truncated: is_truncated(&page), marker: page.marker })
+    let page = ctx.service.list_users(
+        ctx.caller,
+        input.path_prefix.as_deref(),
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListUsersOutput {
+        users: page.items.iter().map(|u| user(u, true)).collect(),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }
 
 /// UpdateUser.
 pub(crate) fn update_user(ctx: &Ctx, input: iam::UpdateUserInput) -> IamResult<()> {
-    ctx.service.update_user(ctx.caller, &input.user_name, input.new_user_name, input.new_path)?;
+    ctx.service.update_user(
+        ctx.caller,
+        &input.user_name,
+        input.new_user_name,
+        input.new_path,
+    )?;
     Ok(())
 }
 
@@ -69,54 +107,100 @@ pub(crate) fn delete_user(ctx: &Ctx, input: iam::DeleteUserInput) -> IamResult<(
 
 /// TagUser.
 pub(crate) fn tag_user(ctx: &Ctx, input: iam::TagUserInput) -> IamResult<()> {
-    ctx.service.tag_user(ctx.caller, &input.user_name, domain_tags(Some(input.tags)))
+    ctx.service
+        .tag_user(ctx.caller, &input.user_name, domain_tags(Some(input.tags)))
 }
 
 /// UntagUser.
 pub(crate) fn untag_user(ctx: &Ctx, input: iam::UntagUserInput) -> IamResult<()> {
-    ctx.service.untag_user(ctx.caller, &input.user_name, input.tag_keys)
+    ctx.service
+        .untag_user(ctx.caller, &input.user_name, input.tag_keys)
 }
 
 /// ListUserTags.
-pub(crate) fn list_user_tags(ctx: &Ctx, input: iam::ListUserTagsInput) -> IamResult<iam::ListUserTagsOutput> {
-    let page = ctx.service.list_user_tags(ctx.caller, &input.user_name, input.marker.as_deref(), input.max_items)?;
-    Ok(iam::ListUserTagsOutput { tags: page.items.iter().map(tag).collect(), is_truncated: is_truncated(&page), marker: page.marker })
+pub(crate) fn list_user_tags(
+    ctx: &Ctx,
+    input: iam::ListUserTagsInput,
+) -> IamResult<iam::ListUserTagsOutput> {
+    let page = ctx.service.list_user_tags(
+        ctx.caller,
+        &input.user_name,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListUserTagsOutput {
+        tags: page.items.iter().map(tag).collect(),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }
 
 /// PutUserPolicy.
 pub(crate) fn put_user_policy(ctx: &Ctx, input: iam::PutUserPolicyInput) -> IamResult<()> {
-    ctx.service.put_user_policy(ctx.caller, &input.user_name, input.policy_name, input.policy_document)
+    ctx.service.put_user_policy(
+        ctx.caller,
+        &input.user_name,
+        input.policy_name,
+        input.policy_document,
+    )
 }
 
 /// GetUserPolicy.
-pub(crate) fn get_user_policy(ctx: &Ctx, input: iam::GetUserPolicyInput) -> IamResult<iam::GetUserPolicyOutput> {
-    let (user, document) = ctx.service.get_user_policy(ctx.caller, &input.user_name, &input.policy_name)?;
-    Ok(iam::GetUserPolicyOutput { user_name: user.name.clone(), policy_name: input.policy_name, policy_document: url_encode_policy(&document) })
+pub(crate) fn get_user_policy(
+    ctx: &Ctx,
+    input: iam::GetUserPolicyInput,
+) -> IamResult<iam::GetUserPolicyOutput> {
+    let (user, document) =
+        ctx.service
+            .get_user_policy(ctx.caller, &input.user_name, &input.policy_name)?;
+    Ok(iam::GetUserPolicyOutput {
+        user_name: user.name.clone(),
+        policy_name: input.policy_name,
+        policy_document: url_encode_policy(&document),
+    })
 }
 
 /// DeleteUserPolicy.
 pub(crate) fn delete_user_policy(ctx: &Ctx, input: iam::DeleteUserPolicyInput) -> IamResult<()> {
-    ctx.service.delete_user_policy(ctx.caller, &input.user_name, &input.policy_name)
+    ctx.service
+        .delete_user_policy(ctx.caller, &input.user_name, &input.policy_name)
 }
 
 /// ListUserPolicies.
-pub(crate) fn list_user_policies(ctx: &Ctx, input: iam::ListUserPoliciesInput) -> IamResult<iam::ListUserPoliciesOutput> {
-    let page = ctx.service.list_user_policies(ctx.caller, &input.user_name, input.marker.as_deref(), input.max_items)?;
-    Ok(iam::ListUserPoliciesOutput { is_truncated: is_truncated(&page), policy_names: page.items, marker: page.marker })
+pub(crate) fn list_user_policies(
+    ctx: &Ctx,
+    input: iam::ListUserPoliciesInput,
+) -> IamResult<iam::ListUserPoliciesOutput> {
+    let page = ctx.service.list_user_policies(
+        ctx.caller,
+        &input.user_name,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListUserPoliciesOutput {
+        is_truncated: is_truncated(&page),
+        policy_names: page.items,
+        marker: page.marker,
+    })
 }
 
 /// AttachUserPolicy.
 pub(crate) fn attach_user_policy(ctx: &Ctx, input: iam::AttachUserPolicyInput) -> IamResult<()> {
-    ctx.service.attach_user_policy(ctx.caller, &input.user_name, &input.policy_arn)
+    ctx.service
+        .attach_user_policy(ctx.caller, &input.user_name, &input.policy_arn)
 }
 
 /// DetachUserPolicy.
 pub(crate) fn detach_user_policy(ctx: &Ctx, input: iam::DetachUserPolicyInput) -> IamResult<()> {
-    ctx.service.detach_user_policy(ctx.caller, &input.user_name, &input.policy_arn)
+    ctx.service
+        .detach_user_policy(ctx.caller, &input.user_name, &input.policy_arn)
 }
 
 /// ListAttachedUserPolicies.
-pub(crate) fn list_attached_user_policies(ctx: &Ctx, input: iam::ListAttachedUserPoliciesInput) -> IamResult<iam::ListAttachedUserPoliciesOutput> {
+pub(crate) fn list_attached_user_policies(
+    ctx: &Ctx,
+    input: iam::ListAttachedUserPoliciesInput,
+) -> IamResult<iam::ListAttachedUserPoliciesOutput> {
     let page = ctx.service.list_attached_user_policies(
         ctx.caller,
         &input.user_name,
@@ -124,22 +208,42 @@ pub(crate) fn list_attached_user_policies(ctx: &Ctx, input: iam::ListAttachedUse
         input.marker.as_deref(),
         input.max_items,
     )?;
-    Ok(iam::ListAttachedUserPoliciesOutput { attached_policies: Some(attached_policies(&page)), is_truncated: is_truncated(&page), marker: page.marker })
+    Ok(iam::ListAttachedUserPoliciesOutput {
+        attached_policies: Some(attached_policies(&page)),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }
 
 /// PutUserPermissionsBoundary.
-pub(crate) fn put_user_permissions_boundary(ctx: &Ctx, input: iam::PutUserPermissionsBoundaryInput) -> IamResult<()> {
-    ctx.service.put_user_permissions_boundary(ctx.caller, &input.user_name, &input.permissions_boundary)
+pub(crate) fn put_user_permissions_boundary(
+    ctx: &Ctx,
+    input: iam::PutUserPermissionsBoundaryInput,
+) -> IamResult<()> {
+    ctx.service.put_user_permissions_boundary(
+        ctx.caller,
+        &input.user_name,
+        &input.permissions_boundary,
+    )
 }
 
 /// DeleteUserPermissionsBoundary.
-pub(crate) fn delete_user_permissions_boundary(ctx: &Ctx, input: iam::DeleteUserPermissionsBoundaryInput) -> IamResult<()> {
-    ctx.service.delete_user_permissions_boundary(ctx.caller, &input.user_name)
+pub(crate) fn delete_user_permissions_boundary(
+    ctx: &Ctx,
+    input: iam::DeleteUserPermissionsBoundaryInput,
+) -> IamResult<()> {
+    ctx.service
+        .delete_user_permissions_boundary(ctx.caller, &input.user_name)
 }
 
 /// CreateAccessKey: the only response that ever carries the secret.
-pub(crate) fn create_access_key(ctx: &Ctx, input: iam::CreateAccessKeyInput) -> IamResult<iam::CreateAccessKeyOutput> {
-    let key = ctx.service.create_access_key(ctx.caller, input.user_name.as_deref())?;
+pub(crate) fn create_access_key(
+    ctx: &Ctx,
+    input: iam::CreateAccessKeyInput,
+) -> IamResult<iam::CreateAccessKeyOutput> {
+    let key = ctx
+        .service
+        .create_access_key(ctx.caller, input.user_name.as_deref())?;
     Ok(iam::CreateAccessKeyOutput {
         access_key: iam::AccessKey {
             user_name: key.info.user_name.clone(),
@@ -162,9 +266,21 @@ fn key_metadata(k: &AccessKeyInfo) -> iam::AccessKeyMetadata {
 }
 
 /// ListAccessKeys.
-pub(crate) fn list_access_keys(ctx: &Ctx, input: iam::ListAccessKeysInput) -> IamResult<iam::ListAccessKeysOutput> {
-    let page = ctx.service.list_access_keys(ctx.caller, input.user_name.as_deref(), input.marker.as_deref(), input.max_items)?;
-    Ok(iam::ListAccessKeysOutput { access_key_metadata: page.items.iter().map(key_metadata).collect(), is_truncated: is_truncated(&page), marker: page.marker })
+pub(crate) fn list_access_keys(
+    ctx: &Ctx,
+    input: iam::ListAccessKeysInput,
+) -> IamResult<iam::ListAccessKeysOutput> {
+    let page = ctx.service.list_access_keys(
+        ctx.caller,
+        input.user_name.as_deref(),
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListAccessKeysOutput {
+        access_key_metadata: page.items.iter().map(key_metadata).collect(),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }
 
 /// UpdateAccessKey.
@@ -175,23 +291,45 @@ pub(crate) fn update_access_key(ctx: &Ctx, input: iam::UpdateAccessKeyInput) -> 
             input.status
         ))
     })?;
-    ctx.service.update_access_key(ctx.caller, input.user_name.as_deref(), &input.access_key_id, status)
+    ctx.service.update_access_key(
+        ctx.caller,
+        input.user_name.as_deref(),
+        &input.access_key_id,
+        status,
+    )
 }
 
 /// DeleteAccessKey.
 pub(crate) fn delete_access_key(ctx: &Ctx, input: iam::DeleteAccessKeyInput) -> IamResult<()> {
-    ctx.service.delete_access_key(ctx.caller, input.user_name.as_deref(), &input.access_key_id)
+    ctx.service
+        .delete_access_key(ctx.caller, input.user_name.as_deref(), &input.access_key_id)
 }
 
 /// GetAccessKeyLastUsed. A key never used reports `N/A` for service and
 /// region and no date, as AWS does.
-pub(crate) fn get_access_key_last_used(ctx: &Ctx, input: iam::GetAccessKeyLastUsedInput) -> IamResult<iam::GetAccessKeyLastUsedOutput> {
-    let (user_name, used) = ctx.service.get_access_key_last_used(ctx.caller, &input.access_key_id)?;
+pub(crate) fn get_access_key_last_used(
+    ctx: &Ctx,
+    input: iam::GetAccessKeyLastUsedInput,
+) -> IamResult<iam::GetAccessKeyLastUsedOutput> {
+    let (user_name, used) = ctx
+        .service
+        .get_access_key_last_used(ctx.caller, &input.access_key_id)?;
     let last_used = match used {
-        Some(u) => iam::AccessKeyLastUsed { last_used_date: Some(date(u.date)), service_name: u.service, region: u.region },
-        None => iam::AccessKeyLastUsed { last_used_date: None, service_name: "N/A".into(), region: "N/A".into() },
+        Some(u) => iam::AccessKeyLastUsed {
+            last_used_date: Some(date(u.date)),
+            service_name: u.service,
+            region: u.region,
+        },
+        None => iam::AccessKeyLastUsed {
+            last_used_date: None,
+            service_name: "N/A".into(),
+            region: "N/A".into(),
+        },
     };
-    Ok(iam::GetAccessKeyLastUsedOutput { user_name: Some(user_name), access_key_last_used: Some(last_used) })
+    Ok(iam::GetAccessKeyLastUsedOutput {
+        user_name: Some(user_name),
+        access_key_last_used: Some(last_used),
+    })
 }
 
 // ----- login profiles and the account password policy -----
@@ -208,7 +346,10 @@ fn login_profile(profile: &LoginProfileInfo) -> iam::LoginProfile {
 }
 
 /// CreateLoginProfile.
-pub(crate) fn create_login_profile(ctx: &Ctx, input: iam::CreateLoginProfileInput) -> IamResult<iam::CreateLoginProfileOutput> {
+pub(crate) fn create_login_profile(
+    ctx: &Ctx,
+    input: iam::CreateLoginProfileInput,
+) -> IamResult<iam::CreateLoginProfileOutput> {
     // The model leaves Password optional (for AWS's console-less flows); AWS
     // refuses a request without one, as ironiam did before the typed layer.
     let password = input.password.as_deref().ok_or_else(|| {
@@ -216,34 +357,64 @@ pub(crate) fn create_login_profile(ctx: &Ctx, input: iam::CreateLoginProfileInpu
             "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null".into(),
         )
     })?;
-    let profile = ctx.service.create_login_profile(ctx.caller, input.user_name.as_deref(), password, input.password_reset_required.unwrap_or(false))?;
-    Ok(iam::CreateLoginProfileOutput { login_profile: login_profile(&profile) })
+    let profile = ctx.service.create_login_profile(
+        ctx.caller,
+        input.user_name.as_deref(),
+        password,
+        input.password_reset_required.unwrap_or(false),
+    )?;
+    Ok(iam::CreateLoginProfileOutput {
+        login_profile: login_profile(&profile),
+    })
 }
 
 /// GetLoginProfile: never the password.
-pub(crate) fn get_login_profile(ctx: &Ctx, input: iam::GetLoginProfileInput) -> IamResult<iam::GetLoginProfileOutput> {
-    let profile = ctx.service.get_login_profile(ctx.caller, input.user_name.as_deref())?;
-    Ok(iam::GetLoginProfileOutput { login_profile: login_profile(&profile) })
+pub(crate) fn get_login_profile(
+    ctx: &Ctx,
+    input: iam::GetLoginProfileInput,
+) -> IamResult<iam::GetLoginProfileOutput> {
+    let profile = ctx
+        .service
+        .get_login_profile(ctx.caller, input.user_name.as_deref())?;
+    Ok(iam::GetLoginProfileOutput {
+        login_profile: login_profile(&profile),
+    })
 }
 
 /// UpdateLoginProfile.
-pub(crate) fn update_login_profile(ctx: &Ctx, input: iam::UpdateLoginProfileInput) -> IamResult<()> {
-    ctx.service.update_login_profile(ctx.caller, Some(&input.user_name), input.password.as_deref(), input.password_reset_required)
+pub(crate) fn update_login_profile(
+    ctx: &Ctx,
+    input: iam::UpdateLoginProfileInput,
+) -> IamResult<()> {
+    ctx.service.update_login_profile(
+        ctx.caller,
+        Some(&input.user_name),
+        input.password.as_deref(),
+        input.password_reset_required,
+    )
 }
 
 /// DeleteLoginProfile.
-pub(crate) fn delete_login_profile(ctx: &Ctx, input: iam::DeleteLoginProfileInput) -> IamResult<()> {
-    ctx.service.delete_login_profile(ctx.caller, input.user_name.as_deref())
+pub(crate) fn delete_login_profile(
+    ctx: &Ctx,
+    input: iam::DeleteLoginProfileInput,
+) -> IamResult<()> {
+    ctx.service
+        .delete_login_profile(ctx.caller, input.user_name.as_deref())
 }
 
 /// ChangePassword: the calling IAM user's own password.
 pub(crate) fn change_password(ctx: &Ctx, input: iam::ChangePasswordInput) -> IamResult<()> {
-    ctx.service.change_password(ctx.caller, &input.old_password, &input.new_password)
+    ctx.service
+        .change_password(ctx.caller, &input.old_password, &input.new_password)
 }
 
 /// GetAccountPasswordPolicy. Like AWS, the optional members appear only
 /// when set.
-pub(crate) fn get_account_password_policy(ctx: &Ctx, _input: iam::GetAccountPasswordPolicyInput) -> IamResult<iam::GetAccountPasswordPolicyOutput> {
+pub(crate) fn get_account_password_policy(
+    ctx: &Ctx,
+    _input: iam::GetAccountPasswordPolicyInput,
+) -> IamResult<iam::GetAccountPasswordPolicyOutput> {
     let p = ctx.service.get_account_password_policy(ctx.caller)?;
     Ok(iam::GetAccountPasswordPolicyOutput {
         password_policy: iam::PasswordPolicy {
@@ -263,10 +434,15 @@ pub(crate) fn get_account_password_policy(ctx: &Ctx, _input: iam::GetAccountPass
 
 /// UpdateAccountPasswordPolicy: no partial updates; a member left out takes
 /// its default (the model's ranges were checked on decoding).
-pub(crate) fn update_account_password_policy(ctx: &Ctx, input: iam::UpdateAccountPasswordPolicyInput) -> IamResult<()> {
+pub(crate) fn update_account_password_policy(
+    ctx: &Ctx,
+    input: iam::UpdateAccountPasswordPolicyInput,
+) -> IamResult<()> {
     let defaults = PasswordPolicy::default();
     let policy = PasswordPolicy {
-        minimum_password_length: input.minimum_password_length.unwrap_or(defaults.minimum_password_length),
+        minimum_password_length: input
+            .minimum_password_length
+            .unwrap_or(defaults.minimum_password_length),
         require_symbols: input.require_symbols.unwrap_or(false),
         require_numbers: input.require_numbers.unwrap_or(false),
         require_uppercase_characters: input.require_uppercase_characters.unwrap_or(false),
@@ -276,10 +452,14 @@ pub(crate) fn update_account_password_policy(ctx: &Ctx, input: iam::UpdateAccoun
         password_reuse_prevention: input.password_reuse_prevention,
         hard_expiry: input.hard_expiry,
     };
-    ctx.service.update_account_password_policy(ctx.caller, policy)
+    ctx.service
+        .update_account_password_policy(ctx.caller, policy)
 }
 
 /// DeleteAccountPasswordPolicy.
-pub(crate) fn delete_account_password_policy(ctx: &Ctx, _input: iam::DeleteAccountPasswordPolicyInput) -> IamResult<()> {
+pub(crate) fn delete_account_password_policy(
+    ctx: &Ctx,
+    _input: iam::DeleteAccountPasswordPolicyInput,
+) -> IamResult<()> {
     ctx.service.delete_account_password_policy(ctx.caller)
 }
