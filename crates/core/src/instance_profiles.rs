@@ -10,9 +10,9 @@ use std::sync::Arc;
 use crate::entities::{name_key, InstanceProfile, Page, Role, Tag};
 use crate::error::{IamError, IamResult};
 use crate::ids::unique_id;
-use crate::memory::merge_tags;
-use crate::service::{check_no_duplicate_tag_keys, paginate_indexed, Caller, IamService};
+use crate::service::{paginate_indexed, Caller, IamService};
 use crate::store::{InstanceProfileChange, ListRange};
+use crate::tags::{self, TagChange};
 
 /// Roles one instance profile may hold. AWS: "An instance profile can
 /// contain only one role, and this quota cannot be increased", so it is
@@ -95,26 +95,21 @@ pub fn apply_change<'r>(
                 return Err(no_such_role(&role_name));
             }
         }
-        InstanceProfileChange::Tag { tags, max_tags } => {
-            merge_tags(&mut profile.tags, tags);
-            if profile.tags.len() > max_tags {
-                return Err(too_many_tags(max_tags));
-            }
+        InstanceProfileChange::Tag { tags, max_tags } => tags::apply(
+            &mut profile.tags,
+            TagChange::Tag { tags, max_tags },
+            TAG_QUOTA,
+        )?,
+        InstanceProfileChange::Untag(keys) => {
+            tags::apply(&mut profile.tags, TagChange::Untag(keys), TAG_QUOTA)?
         }
-        InstanceProfileChange::Untag(keys) => profile
-            .tags
-            .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key))),
     }
     Ok(())
 }
 
-/// The tag quota's `LimitExceeded`, named after AWS's per-resource quota
-/// names (`TagsPerRole`, `TagsPerUser`); this name is unverified.
-fn too_many_tags(max_tags: usize) -> IamError {
-    IamError::LimitExceeded(format!(
-        "Cannot exceed quota for TagsPerInstanceProfile: {max_tags}"
-    ))
-}
+/// AWS's quota name for an instance profile's tags, after `TagsPerRole` and
+/// `TagsPerUser`; this name is unverified.
+const TAG_QUOTA: &str = "TagsPerInstanceProfile";
 
 /// DeleteInstanceProfile's check: the profile holds no role.
 pub fn check_delete(profile: &InstanceProfile) -> IamResult<()> {
@@ -193,11 +188,7 @@ impl IamService {
         caller: &Caller,
         input: NewInstanceProfile,
     ) -> IamResult<InstanceProfileView> {
-        check_no_duplicate_tag_keys(&input.tags)?;
-        let max_tags = self.quotas().tags_per_resource;
-        if input.tags.len() > max_tags {
-            return Err(too_many_tags(max_tags));
-        }
+        tags::check_new(&input.tags, self.quotas().tags_per_resource, TAG_QUOTA)?;
         let profile = InstanceProfile {
             account_id: caller.account_id.clone(),
             instance_profile_id: unique_id("AIPA"),
@@ -305,7 +296,7 @@ impl IamService {
         name: &str,
         tags: Vec<Tag>,
     ) -> IamResult<()> {
-        check_no_duplicate_tag_keys(&tags)?;
+        tags::check_no_duplicate_keys(&tags)?;
         let max_tags = self.quotas().tags_per_resource;
         self.store
             .update_instance_profile(
@@ -436,7 +427,9 @@ mod tests {
                 },
                 none
             ),
-            Err(too_many_tags(2))
+            Err(IamError::LimitExceeded(
+                "Cannot exceed quota for TagsPerInstanceProfile: 2".into()
+            ))
         );
         apply_change(
             &mut p,

@@ -21,6 +21,7 @@ pub mod session;
 pub mod simulate;
 pub mod store;
 pub mod sts;
+pub mod tags;
 pub mod trust;
 pub mod users;
 

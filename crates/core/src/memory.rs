@@ -23,6 +23,7 @@ use crate::store::{
     InstanceProfileChange, ListRange, OidcChange, PolicyChange, PolicyUsage, RoleChange, Store,
     UserChange,
 };
+use crate::tags::TagChange;
 
 /// One change to make durable.
 #[derive(Debug)]
@@ -448,27 +449,14 @@ impl<J: Journal> Store for MemoryStore<J> {
                 role.assume_role_policy_document = document;
                 role.trust_principals = principals;
             }
-            RoleChange::Tag { tags, max_tags } => {
-                for tag in tags {
-                    // AWS treats tag keys case-insensitively when matching an existing tag.
-                    match role
-                        .tags
-                        .iter_mut()
-                        .find(|t| t.key.eq_ignore_ascii_case(&tag.key))
-                    {
-                        Some(existing) => *existing = tag,
-                        None => role.tags.push(tag),
-                    }
-                }
-                if role.tags.len() > max_tags {
-                    return Err(IamError::LimitExceeded(format!(
-                        "Cannot exceed quota for TagsPerRole: {max_tags}"
-                    )));
-                }
+            RoleChange::Tag { tags, max_tags } => crate::tags::apply(
+                &mut role.tags,
+                TagChange::Tag { tags, max_tags },
+                "TagsPerRole",
+            )?,
+            RoleChange::Untag(keys) => {
+                crate::tags::apply(&mut role.tags, TagChange::Untag(keys), "TagsPerRole")?
             }
-            RoleChange::Untag(keys) => role
-                .tags
-                .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key))),
             RoleChange::PutInlinePolicy {
                 name: policy_name,
                 document,
@@ -865,17 +853,14 @@ impl<J: Journal> Store for MemoryStore<J> {
                     user.path = path;
                 }
             }
-            UserChange::Tag { tags, max_tags } => {
-                merge_tags(&mut user.tags, tags);
-                if user.tags.len() > max_tags {
-                    return Err(IamError::LimitExceeded(format!(
-                        "Cannot exceed quota for TagsPerUser: {max_tags}"
-                    )));
-                }
+            UserChange::Tag { tags, max_tags } => crate::tags::apply(
+                &mut user.tags,
+                TagChange::Tag { tags, max_tags },
+                "TagsPerUser",
+            )?,
+            UserChange::Untag(keys) => {
+                crate::tags::apply(&mut user.tags, TagChange::Untag(keys), "TagsPerUser")?
             }
-            UserChange::Untag(remove) => user
-                .tags
-                .retain(|t| !remove.iter().any(|k| k.eq_ignore_ascii_case(&t.key))),
             UserChange::PutInlinePolicy {
                 name: policy_name,
                 document,
@@ -1408,19 +1393,6 @@ pub fn no_such_login_profile(name: &str) -> IamError {
 
 fn no_such_access_key(id: &str) -> IamError {
     IamError::NoSuchEntity(format!("The Access Key with id {id} cannot be found."))
-}
-
-/// Adds or overwrites tags; AWS matches an existing key ignoring case.
-pub(crate) fn merge_tags(existing: &mut Vec<Tag>, tags: Vec<Tag>) {
-    for tag in tags {
-        match existing
-            .iter_mut()
-            .find(|t| t.key.eq_ignore_ascii_case(&tag.key))
-        {
-            Some(found) => *found = tag,
-            None => existing.push(tag),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::entities::{oidc_host_path, OidcProvider, Tag};
 use crate::error::{IamError, IamResult};
-use crate::service::{check_no_duplicate_tag_keys, Caller, IamService};
+use crate::service::{Caller, IamService};
 use crate::session::SessionClaims;
 use crate::store::OidcChange;
 use crate::sts::{AssumeCheck, IssuedCredentials};
@@ -198,7 +198,7 @@ impl IamService {
                     .to_string(),
             ));
         }
-        check_no_duplicate_tag_keys(&tags)?;
+        crate::tags::check_no_duplicate_keys(&tags)?;
         let mut unique_ids: Vec<String> = Vec::new();
         for id in client_ids {
             if !unique_ids.contains(&id) {

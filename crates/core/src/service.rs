@@ -310,18 +310,6 @@ pub(crate) fn paginate_slice<T: Clone>(
     })
 }
 
-pub(crate) fn check_no_duplicate_tag_keys(tags: &[Tag]) -> IamResult<()> {
-    for (i, a) in tags.iter().enumerate() {
-        if tags[..i].iter().any(|b| b.key.eq_ignore_ascii_case(&a.key)) {
-            return Err(IamError::InvalidInput(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-                    .to_string(),
-            ));
-        }
-    }
-    Ok(())
-}
-
 pub(crate) fn validate_policy(document: &str, kind: PolicyKind) -> IamResult<()> {
     ironiam_policy::validate(document, kind)
         .map(|_| ())
@@ -463,13 +451,7 @@ impl IamService {
     pub fn create_role(&self, caller: &Caller, input: NewRole) -> IamResult<Arc<Role>> {
         self.check_trust_policy(&input.trust_policy)?;
         let trust_principals = self.bind_trust_principals(&input.trust_policy)?;
-        check_no_duplicate_tag_keys(&input.tags)?;
-        if input.tags.len() > self.quotas().tags_per_resource {
-            return Err(IamError::LimitExceeded(format!(
-                "Cannot exceed quota for TagsPerRole: {}",
-                self.quotas().tags_per_resource
-            )));
-        }
+        crate::tags::check_new(&input.tags, self.quotas().tags_per_resource, "TagsPerRole")?;
         if let Some(b) = &input.permissions_boundary {
             check_policy_arn(b)?;
             self.check_attachable(&caller.account_id, b).map_err(|_| {
@@ -566,7 +548,7 @@ impl IamService {
 
     /// TagRole.
     pub fn tag_role(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> IamResult<()> {
-        check_no_duplicate_tag_keys(&tags)?;
+        crate::tags::check_no_duplicate_keys(&tags)?;
         let max_tags = self.quotas().tags_per_resource;
         self.store
             .update_role(&caller.account_id, name, RoleChange::Tag { tags, max_tags })
@@ -758,7 +740,7 @@ impl IamService {
             )));
         }
         validate_policy(&input.document, PolicyKind::Managed)?;
-        check_no_duplicate_tag_keys(&input.tags)?;
+        crate::tags::check_no_duplicate_keys(&input.tags)?;
         let now = self.clock.now();
         let policy = CustomerPolicy {
             account_id: caller.account_id.clone(),

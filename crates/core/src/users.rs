@@ -11,8 +11,8 @@ use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, Page, Role, Tag,
 use crate::error::{IamError, IamResult};
 use crate::ids::{access_key_id, secret_access_key, unique_id};
 use crate::service::{
-    check_no_duplicate_tag_keys, check_policy_arn, paginate_indexed, paginate_slice,
-    policy_path_of, validate_policy, AttachedPolicy, Caller, IamService, Identity, UsageFilter,
+    check_policy_arn, paginate_indexed, paginate_slice, policy_path_of, validate_policy,
+    AttachedPolicy, Caller, IamService, Identity, UsageFilter,
 };
 use crate::store::{ListRange, UserChange};
 
@@ -124,14 +124,7 @@ impl IamService {
     }
 
     fn check_user_tags(&self, tags: &[Tag]) -> IamResult<()> {
-        check_no_duplicate_tag_keys(tags)?;
-        let max = self.quotas().tags_per_resource;
-        if tags.len() > max {
-            return Err(IamError::LimitExceeded(format!(
-                "Cannot exceed quota for TagsPerUser: {max}"
-            )));
-        }
-        Ok(())
+        crate::tags::check_new(tags, self.quotas().tags_per_resource, "TagsPerUser")
     }
 
     /// CreateUser.
@@ -216,7 +209,7 @@ impl IamService {
 
     /// TagUser.
     pub fn tag_user(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> IamResult<()> {
-        check_no_duplicate_tag_keys(&tags)?;
+        crate::tags::check_no_duplicate_keys(&tags)?;
         let max_tags = self.quotas().tags_per_resource;
         self.store
             .update_user(&caller.account_id, name, UserChange::Tag { tags, max_tags })
