@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 
 use crate::entities::{
     name_key, AccessKeyUse, CustomerPolicy, InstanceProfile, OidcProvider, Page, PolicyVersion,
-    Role, RoleLastUsed, Tag, User,
+    Role, RoleLastUsed, User,
 };
 use crate::error::{IamError, IamResult};
 use crate::instance_profiles;
