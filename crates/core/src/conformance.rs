@@ -1159,6 +1159,85 @@ pub fn oidc_providers(store: &dyn Store) {
     assert!(store.list_oidc_providers(ACCOUNT).unwrap().is_empty());
 }
 
+/// Tags of customer managed policies and OIDC providers: merged ignoring
+/// case, bounded by the quota (a refused change leaves them as they were),
+/// removed, and kept by the store.
+pub fn policy_and_oidc_provider_tags(store: &dyn Store) {
+    let tag = |k: &str, v: &str| Tag {
+        key: k.into(),
+        value: v.into(),
+    };
+    let p = store.create_policy(policy("Tagged"), 10).unwrap();
+    let arn = p.arn();
+    let add = |tags: Vec<Tag>| PolicyChange::Tag { tags, max_tags: 2 };
+    store
+        .update_policy(
+            ACCOUNT,
+            &arn,
+            add(vec![tag("env", "dev"), tag("team", "a")]),
+        )
+        .unwrap();
+    store
+        .update_policy(ACCOUNT, &arn, add(vec![tag("ENV", "prod")]))
+        .unwrap();
+    assert_eq!(
+        store.update_policy(ACCOUNT, &arn, add(vec![tag("third", "x")])),
+        Err(IamError::LimitExceeded(
+            "Cannot exceed quota for TagsPerPolicy: 2".into()
+        ))
+    );
+    let p = store.get_policy(ACCOUNT, &arn).unwrap();
+    assert_eq!(p.tags, vec![tag("ENV", "prod"), tag("team", "a")]);
+    assert_eq!(p.update_date, policy("Tagged").update_date);
+    store
+        .update_policy(ACCOUNT, &arn, PolicyChange::Untag(vec!["env".into()]))
+        .unwrap();
+    assert_eq!(
+        store.get_policy(ACCOUNT, &arn).unwrap().tags,
+        vec![tag("team", "a")]
+    );
+    let missing = format!("arn:aws:iam::{ACCOUNT}:policy/Missing");
+    assert_eq!(
+        store.update_policy(ACCOUNT, &missing, add(vec![])),
+        Err(IamError::NoSuchEntity(format!(
+            "Policy {missing} was not found."
+        )))
+    );
+
+    let o = store
+        .create_oidc_provider(oidc_provider("https://tags.example.com"))
+        .unwrap();
+    let arn = o.arn();
+    let add = |tags: Vec<Tag>| OidcChange::Tag { tags, max_tags: 2 };
+    store
+        .update_oidc_provider(ACCOUNT, &arn, add(vec![tag("K", "w"), tag("team", "b")]))
+        .unwrap();
+    assert_eq!(
+        store.update_oidc_provider(ACCOUNT, &arn, add(vec![tag("third", "x")])),
+        Err(IamError::LimitExceeded(
+            "Cannot exceed quota for TagsPerOpenIDConnectProvider: 2".into()
+        ))
+    );
+    assert_eq!(
+        store.get_oidc_provider(ACCOUNT, &arn).unwrap().tags,
+        vec![tag("K", "w"), tag("team", "b")]
+    );
+    store
+        .update_oidc_provider(ACCOUNT, &arn, OidcChange::Untag(vec!["k".into()]))
+        .unwrap();
+    assert_eq!(
+        store.get_oidc_provider(ACCOUNT, &arn).unwrap().tags,
+        vec![tag("team", "b")]
+    );
+    let missing = format!("arn:aws:iam::{ACCOUNT}:oidc-provider/missing.example.com");
+    assert_eq!(
+        store.update_oidc_provider(ACCOUNT, &missing, OidcChange::Untag(vec![])),
+        Err(IamError::NoSuchEntity(format!(
+            "OpenIDConnect Provider not found for arn {missing}"
+        )))
+    );
+}
+
 /// Login profiles: one per user, updated and deleted only when present,
 /// changed only from the hash the old password was verified against, and
 /// blocking DeleteUser.
@@ -1637,6 +1716,10 @@ macro_rules! store_conformance_tests {
         #[test]
         fn conformance_oidc_providers() {
             $crate::conformance::oidc_providers(&*$make);
+        }
+        #[test]
+        fn conformance_policy_and_oidc_provider_tags() {
+            $crate::conformance::policy_and_oidc_provider_tags(&*$make);
         }
         #[test]
         fn conformance_concurrent_access_keys() {

@@ -15,6 +15,7 @@ pub mod login;
 pub mod memory;
 pub mod oidc;
 pub mod password;
+pub mod policies;
 pub mod quotas;
 pub mod service;
 pub mod session;

@@ -13,8 +13,8 @@ use parking_lot::RwLock;
 use parking_lot::Mutex;
 
 use crate::entities::{
-    name_key, AccessKeyUse, CustomerPolicy, InstanceProfile, OidcProvider, Page, PolicyVersion,
-    Role, RoleLastUsed, User,
+    name_key, AccessKeyUse, CustomerPolicy, InstanceProfile, OidcProvider, Page, Role,
+    RoleLastUsed, User,
 };
 use crate::error::{IamError, IamResult};
 use crate::instance_profiles;
@@ -649,54 +649,7 @@ impl<J: Journal> Store for MemoryStore<J> {
             .cloned()
             .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
         let mut policy = CustomerPolicy::clone(&current);
-        match change {
-            PolicyChange::AddVersion {
-                document,
-                set_as_default,
-                now,
-                max_versions,
-            } => {
-                if policy.versions.len() >= max_versions {
-                    return Err(IamError::LimitExceeded(format!(
-                        "A managed policy can have up to {max_versions} versions. Before you create a new version, you must delete an existing version."
-                    )));
-                }
-                let version_id = format!("v{}", policy.next_version);
-                policy.next_version += 1;
-                policy.versions.push(PolicyVersion {
-                    version_id: version_id.clone(),
-                    document,
-                    create_date: now,
-                });
-                if set_as_default {
-                    policy.default_version_id = version_id;
-                }
-                policy.update_date = now;
-            }
-            PolicyChange::SetDefault { version_id, now } => {
-                if !policy.versions.iter().any(|v| v.version_id == version_id) {
-                    return Err(IamError::NoSuchEntity(format!(
-                        "Policy {arn} version {version_id} does not exist or is not attachable."
-                    )));
-                }
-                policy.default_version_id = version_id;
-                policy.update_date = now;
-            }
-            PolicyChange::DeleteVersion(version_id) => {
-                if policy.default_version_id == version_id {
-                    return Err(IamError::DeleteConflict(
-                        "Cannot delete the default version of a policy.".to_string(),
-                    ));
-                }
-                let before = policy.versions.len();
-                policy.versions.retain(|v| v.version_id != version_id);
-                if policy.versions.len() == before {
-                    return Err(IamError::NoSuchEntity(format!(
-                        "Policy {arn} version {version_id} does not exist or is not deletable."
-                    )));
-                }
-            }
-        }
+        crate::policies::apply_change(&mut policy, change, arn)?;
         self.journal.record(Change::PutPolicy(&policy))?;
         let policy = Arc::new(policy);
         if let Some(state) = accounts.get_mut(account) {
@@ -1172,15 +1125,7 @@ impl<J: Journal> Store for MemoryStore<J> {
             .get(arn)
             .ok_or_else(|| no_such_oidc_provider(arn))?;
         let mut provider = OidcProvider::clone(current);
-        match change {
-            OidcChange::AddClientId(id) => {
-                if !provider.client_ids.contains(&id) {
-                    provider.client_ids.push(id);
-                }
-            }
-            OidcChange::RemoveClientId(id) => provider.client_ids.retain(|c| *c != id),
-            OidcChange::Thumbprints(list) => provider.thumbprints = list,
-        }
+        crate::oidc::apply_change(&mut provider, change)?;
         self.journal.record(Change::PutOidcProvider(&provider))?;
         let provider = Arc::new(provider);
         state

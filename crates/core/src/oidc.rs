@@ -14,12 +14,59 @@ use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use ironiam_policy::{evaluate, Context, PolicyId, PolicySet, Principal, Request};
 use serde_json::Value;
 
-use crate::entities::{oidc_host_path, OidcProvider, Tag};
+use crate::entities::{oidc_host_path, OidcProvider, Page, Tag};
 use crate::error::{IamError, IamResult};
-use crate::service::{Caller, IamService};
+use crate::service::{paginate_indexed, Caller, IamService};
 use crate::session::SessionClaims;
 use crate::store::OidcChange;
 use crate::sts::{AssumeCheck, IssuedCredentials};
+use crate::tags::{self, TagChange};
+
+/// AWS's quota name for an OIDC provider's tags, after `TagsPerRole` and
+/// `TagsPerUser`; this name is unverified.
+pub const TAG_QUOTA: &str = "TagsPerOpenIDConnectProvider";
+
+/// Applies `change` to `provider`. On an error `provider` may be half
+/// changed: a store applies the change to a copy and keeps it only on success.
+pub fn apply_change(provider: &mut OidcProvider, change: OidcChange) -> IamResult<()> {
+    match change {
+        OidcChange::AddClientId(id) => {
+            if !provider.client_ids.contains(&id) {
+                provider.client_ids.push(id);
+            }
+        }
+        OidcChange::RemoveClientId(id) => provider.client_ids.retain(|c| *c != id),
+        OidcChange::Thumbprints(list) => provider.thumbprints = list,
+        OidcChange::Tag { tags, max_tags } => tags::apply(
+            &mut provider.tags,
+            TagChange::Tag { tags, max_tags },
+            TAG_QUOTA,
+        )?,
+        OidcChange::Untag(keys) => {
+            tags::apply(&mut provider.tags, TagChange::Untag(keys), TAG_QUOTA)?
+        }
+    }
+    Ok(())
+}
+
+/// `arn:aws:iam::ACCOUNT:oidc-provider/HOST[/PATH]`; anything else is
+/// `InvalidInput`, worded as for a policy ARN (AWS's wording for a provider
+/// ARN is unverified).
+pub fn check_provider_arn(arn: &str) -> IamResult<()> {
+    let valid = arn
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|rest| rest.split_once(":oidc-provider/"))
+        .is_some_and(|(account, host_path)| {
+            account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && !host_path.is_empty()
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(IamError::InvalidInput(format!("ARN {arn} is not valid.")))
+    }
+}
 
 /// One RSA signing key of an issuer's JWKS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,7 +245,7 @@ impl IamService {
                     .to_string(),
             ));
         }
-        crate::tags::check_no_duplicate_keys(&tags)?;
+        tags::check_new(&tags, self.quotas().tags_per_resource, TAG_QUOTA)?;
         let mut unique_ids: Vec<String> = Vec::new();
         for id in client_ids {
             if !unique_ids.contains(&id) {
@@ -241,6 +288,38 @@ impl IamService {
         self.store
             .update_oidc_provider(&caller.account_id, arn, change)
             .map(|_| ())
+    }
+
+    /// TagOpenIDConnectProvider.
+    pub fn tag_oidc_provider(&self, caller: &Caller, arn: &str, tags: Vec<Tag>) -> IamResult<()> {
+        check_provider_arn(arn)?;
+        tags::check_no_duplicate_keys(&tags)?;
+        let max_tags = self.quotas().tags_per_resource;
+        self.update_oidc_provider(caller, arn, OidcChange::Tag { tags, max_tags })
+    }
+
+    /// UntagOpenIDConnectProvider.
+    pub fn untag_oidc_provider(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        keys: Vec<String>,
+    ) -> IamResult<()> {
+        check_provider_arn(arn)?;
+        self.update_oidc_provider(caller, arn, OidcChange::Untag(keys))
+    }
+
+    /// ListOpenIDConnectProviderTags, in the order the tags were added.
+    pub fn list_oidc_provider_tags(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> IamResult<Page<Tag>> {
+        check_provider_arn(arn)?;
+        let provider = self.store.get_oidc_provider(&caller.account_id, arn)?;
+        paginate_indexed(&provider.tags, marker, max_items)
     }
 
     /// AssumeRoleWithWebIdentity. With [`AssumeCheck::None`] (`--auth off`)
@@ -389,5 +468,129 @@ impl IamService {
             audience,
             provider: issuer,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::memory::MemoryStore;
+    use crate::service::Settings;
+
+    fn tags(n: usize) -> Vec<Tag> {
+        (0..n)
+            .map(|i| Tag {
+                key: format!("k{i}"),
+                value: format!("v{i}"),
+            })
+            .collect()
+    }
+
+    fn service() -> IamService {
+        IamService::new(
+            Arc::new(MemoryStore::new()),
+            Arc::new(FixedClock::new(1_800_000_000)),
+            Settings::default(),
+        )
+    }
+
+    #[test]
+    fn create_checks_tags_like_tag() {
+        let s = service();
+        let root = Caller::root("123456789012");
+        let create = |url: &str, tags| s.create_oidc_provider(&root, url, vec![], vec![], tags);
+        assert_eq!(
+            create("https://a.example.com", tags(51)).unwrap_err(),
+            IamError::LimitExceeded(
+                "Cannot exceed quota for TagsPerOpenIDConnectProvider: 50".into()
+            )
+        );
+        let mut dup = tags(1);
+        dup.push(Tag {
+            key: "K0".into(),
+            value: String::new(),
+        });
+        assert!(matches!(
+            create("https://a.example.com", dup),
+            Err(IamError::InvalidInput(m)) if m.starts_with("Duplicate tag keys")
+        ));
+        assert_eq!(
+            create("https://a.example.com", tags(50))
+                .unwrap()
+                .tags
+                .len(),
+            50
+        );
+    }
+
+    #[test]
+    fn tag_untag_and_list_a_provider() {
+        let s = service();
+        let root = Caller::root("123456789012");
+        let arn = s
+            .create_oidc_provider(&root, "https://a.example.com/x", vec![], vec![], tags(2))
+            .unwrap()
+            .arn();
+        assert_eq!(
+            s.tag_oidc_provider(&root, &arn, tags(51)[2..].to_vec())
+                .unwrap_err(),
+            IamError::LimitExceeded(
+                "Cannot exceed quota for TagsPerOpenIDConnectProvider: 50".into()
+            )
+        );
+        assert_eq!(s.get_oidc_provider(&root, &arn).unwrap().tags, tags(2));
+        s.tag_oidc_provider(&root, &arn, tags(50)).unwrap();
+        let first = s
+            .list_oidc_provider_tags(&root, &arn, None, Some(30))
+            .unwrap();
+        assert_eq!(first.items, tags(30));
+        let rest = s
+            .list_oidc_provider_tags(&root, &arn, first.marker.as_deref(), None)
+            .unwrap();
+        assert_eq!((rest.items.len(), rest.marker), (20, None));
+        s.untag_oidc_provider(&root, &arn, vec!["K1".into()])
+            .unwrap();
+        assert_eq!(s.get_oidc_provider(&root, &arn).unwrap().tags.len(), 49);
+
+        let missing = "arn:aws:iam::123456789012:oidc-provider/missing.example.com";
+        let not_found = IamError::NoSuchEntity(format!(
+            "OpenIDConnect Provider not found for arn {missing}"
+        ));
+        assert_eq!(
+            s.tag_oidc_provider(&root, missing, tags(1)).unwrap_err(),
+            not_found
+        );
+        assert_eq!(
+            s.untag_oidc_provider(&root, missing, vec![]).unwrap_err(),
+            not_found
+        );
+        assert_eq!(
+            s.list_oidc_provider_tags(&root, missing, None, None)
+                .unwrap_err(),
+            not_found
+        );
+        for bad in [
+            "arn:aws:iam::123456789012:role/R",
+            "arn:aws:iam::1234:oidc-provider/a.example.com",
+            "arn:aws:iam::123456789012:oidc-provider/",
+        ] {
+            let invalid = IamError::InvalidInput(format!("ARN {bad} is not valid."));
+            assert_eq!(
+                s.tag_oidc_provider(&root, bad, tags(1)).unwrap_err(),
+                invalid
+            );
+            assert_eq!(
+                s.untag_oidc_provider(&root, bad, vec![]).unwrap_err(),
+                invalid
+            );
+            assert_eq!(
+                s.list_oidc_provider_tags(&root, bad, None, None)
+                    .unwrap_err(),
+                invalid
+            );
+        }
     }
 }

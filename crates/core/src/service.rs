@@ -364,6 +364,18 @@ pub(crate) fn check_policy_arn(arn: &str) -> IamResult<()> {
     Ok(())
 }
 
+/// A customer managed policy's ARN: [`check_policy_arn`], and not one of
+/// AWS's, which cannot be modified.
+fn check_customer_policy_arn(arn: &str) -> IamResult<()> {
+    check_policy_arn(arn)?;
+    if arn.starts_with(AWS_POLICY_PREFIX) {
+        return Err(IamError::UnmodifiableEntity(format!(
+            "Policy {arn} is an AWS managed policy and cannot be modified."
+        )));
+    }
+    Ok(())
+}
+
 impl IamService {
     /// A service over `store`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
@@ -740,7 +752,11 @@ impl IamService {
             )));
         }
         validate_policy(&input.document, PolicyKind::Managed)?;
-        crate::tags::check_no_duplicate_keys(&input.tags)?;
+        crate::tags::check_new(
+            &input.tags,
+            self.quotas().tags_per_resource,
+            crate::policies::TAG_QUOTA,
+        )?;
         let now = self.clock.now();
         let policy = CustomerPolicy {
             account_id: caller.account_id.clone(),
@@ -1066,6 +1082,49 @@ impl IamService {
                 PolicyChange::DeleteVersion(version_id.to_string()),
             )
             .map(|_| ())
+    }
+
+    /// TagPolicy. AWS managed policies carry no tags of the account's:
+    /// tagging one is refused as modifying it (AWS's answer unverified).
+    pub fn tag_policy(&self, caller: &Caller, arn: &str, tags: Vec<Tag>) -> IamResult<()> {
+        check_customer_policy_arn(arn)?;
+        crate::tags::check_no_duplicate_keys(&tags)?;
+        let max_tags = self.quotas().tags_per_resource;
+        self.store
+            .update_policy(
+                &caller.account_id,
+                arn,
+                PolicyChange::Tag { tags, max_tags },
+            )
+            .map(|_| ())
+    }
+
+    /// UntagPolicy.
+    pub fn untag_policy(&self, caller: &Caller, arn: &str, keys: Vec<String>) -> IamResult<()> {
+        check_customer_policy_arn(arn)?;
+        self.store
+            .update_policy(&caller.account_id, arn, PolicyChange::Untag(keys))
+            .map(|_| ())
+    }
+
+    /// ListPolicyTags, in the order the tags were added. An AWS managed
+    /// policy has none (AWS's answer for one is unverified).
+    pub fn list_policy_tags(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> IamResult<Page<Tag>> {
+        check_policy_arn(arn)?;
+        if arn.starts_with(AWS_POLICY_PREFIX) {
+            catalog()
+                .get(arn)
+                .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))?;
+            return paginate_indexed(&[], marker, max_items);
+        }
+        let p = self.store.get_policy(&caller.account_id, arn)?;
+        paginate_indexed(&p.tags, marker, max_items)
     }
 
     /// Usage counts, for callers that present them (e.g. the console).

@@ -65,7 +65,8 @@ pub enum RoleChange {
     Boundary(Option<String>),
 }
 
-/// A change to one customer managed policy.
+/// A change to one customer managed policy, applied atomically by the
+/// store through the rules of [`crate::policies`].
 #[derive(Debug, Clone)]
 pub enum PolicyChange {
     /// CreatePolicyVersion.
@@ -88,6 +89,15 @@ pub enum PolicyChange {
     },
     /// DeletePolicyVersion.
     DeleteVersion(String),
+    /// TagPolicy: adds or overwrites, failing past `max_tags`.
+    Tag {
+        /// Tags to add or overwrite.
+        tags: Vec<Tag>,
+        /// Quota of tags per policy.
+        max_tags: usize,
+    },
+    /// UntagPolicy: removes keys; absent keys are ignored as AWS does.
+    Untag(Vec<String>),
 }
 
 /// A change to one user, applied atomically by the store.
@@ -172,7 +182,8 @@ pub enum UserChange {
     },
 }
 
-/// A change to one OpenID Connect provider.
+/// A change to one OpenID Connect provider, applied atomically by the
+/// store through [`crate::oidc::apply_change`].
 #[derive(Debug, Clone)]
 pub enum OidcChange {
     /// AddClientIDToOpenIDConnectProvider (adding a present id changes nothing).
@@ -181,6 +192,15 @@ pub enum OidcChange {
     RemoveClientId(String),
     /// UpdateOpenIDConnectProviderThumbprint.
     Thumbprints(Vec<String>),
+    /// TagOpenIDConnectProvider: adds or overwrites, failing past `max_tags`.
+    Tag {
+        /// Tags to add or overwrite.
+        tags: Vec<Tag>,
+        /// Quota of tags per provider.
+        max_tags: usize,
+    },
+    /// UntagOpenIDConnectProvider: removes keys; absent keys are ignored.
+    Untag(Vec<String>),
 }
 
 /// A change to one instance profile, applied atomically by the store

@@ -279,3 +279,97 @@ async fn instance_profile_round_trip_with_the_rust_sdk() {
     assert!(gone.into_service_error().is_no_such_entity_exception());
     iam.delete_role().role_name("Ec2Role").send().await.unwrap();
 }
+
+/// Issue 11 item 6: tags of a customer managed policy and of an OIDC
+/// provider through the Rust SDK (given on create, added, listed by page,
+/// removed, and the SDK's typed NoSuchEntity for a missing provider).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policy_and_oidc_provider_tags_with_the_rust_sdk() {
+    use aws_sdk_iam::types::Tag;
+    let server = Server::on_disk();
+    let iam = iam(&server.endpoint);
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
+    let keys = |tags: &[Tag]| tags.iter().map(|t| t.key().to_string()).collect::<Vec<_>>();
+
+    let policy = iam
+        .create_policy()
+        .policy_name("Tagged")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#,
+        )
+        .tags(tag("team", "blue"))
+        .send()
+        .await
+        .unwrap();
+    let arn = policy.policy().unwrap().arn().unwrap().to_string();
+    iam.tag_policy()
+        .policy_arn(&arn)
+        .tags(tag("env", "dev"))
+        .tags(tag("cost", "1"))
+        .send()
+        .await
+        .unwrap();
+    let first = iam
+        .list_policy_tags()
+        .policy_arn(&arn)
+        .max_items(2)
+        .send()
+        .await
+        .unwrap();
+    assert!(first.is_truncated());
+    assert_eq!(keys(first.tags()), ["team", "env"]);
+    let rest = iam
+        .list_policy_tags()
+        .policy_arn(&arn)
+        .marker(first.marker().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(!rest.is_truncated());
+    assert_eq!(keys(rest.tags()), ["cost"]);
+    iam.untag_policy()
+        .policy_arn(&arn)
+        .tag_keys("ENV")
+        .send()
+        .await
+        .unwrap();
+    let got = iam.get_policy().policy_arn(&arn).send().await.unwrap();
+    assert_eq!(keys(got.policy().unwrap().tags()), ["team", "cost"]);
+
+    let provider = iam
+        .create_open_id_connect_provider()
+        .url("https://token.example.com")
+        .thumbprint_list("0123456789abcdef0123456789abcdef01234567")
+        .tags(tag("team", "blue"))
+        .send()
+        .await
+        .unwrap();
+    let provider_arn = provider.open_id_connect_provider_arn().unwrap().to_string();
+    assert_eq!(keys(provider.tags()), ["team"]);
+    iam.tag_open_id_connect_provider()
+        .open_id_connect_provider_arn(&provider_arn)
+        .tags(tag("env", "dev"))
+        .send()
+        .await
+        .unwrap();
+    iam.untag_open_id_connect_provider()
+        .open_id_connect_provider_arn(&provider_arn)
+        .tag_keys("team")
+        .send()
+        .await
+        .unwrap();
+    let listed = iam
+        .list_open_id_connect_provider_tags()
+        .open_id_connect_provider_arn(&provider_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys(listed.tags()), ["env"]);
+    let missing = iam
+        .list_open_id_connect_provider_tags()
+        .open_id_connect_provider_arn("arn:aws:iam::123456789012:oidc-provider/missing.example.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(missing.into_service_error().is_no_such_entity_exception());
+}

@@ -1399,4 +1399,59 @@ mod tests {
             provider
         );
     }
+
+    /// TagPolicy / UntagPolicy and their OIDC provider counterparts are
+    /// journaled: the tags a policy and a provider hold survive a reopen.
+    #[test]
+    fn policy_and_oidc_provider_tags_survive_reopen() {
+        use ironiam_core::conformance::{oidc_provider, policy};
+        use ironiam_core::store::{OidcChange, PolicyChange};
+        let tag = |k: &str, v: &str| Tag {
+            key: k.into(),
+            value: v.into(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (policy_arn, provider_arn) = {
+            let store = open(dir.path(), Durability::Full).unwrap();
+            let p = store.create_policy(policy("Tagged"), 10).unwrap().arn();
+            let o = store
+                .create_oidc_provider(oidc_provider("https://tags.example.com"))
+                .unwrap()
+                .arn();
+            let tags = vec![tag("env", "prod"), tag("team", "blue")];
+            let max_tags = 50;
+            store
+                .update_policy(
+                    "123456789012",
+                    &p,
+                    PolicyChange::Tag {
+                        tags: tags.clone(),
+                        max_tags,
+                    },
+                )
+                .unwrap();
+            store
+                .update_policy("123456789012", &p, PolicyChange::Untag(vec!["ENV".into()]))
+                .unwrap();
+            store
+                .update_oidc_provider("123456789012", &o, OidcChange::Tag { tags, max_tags })
+                .unwrap();
+            store
+                .update_oidc_provider("123456789012", &o, OidcChange::Untag(vec!["k".into()]))
+                .unwrap();
+            (p, o)
+        };
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert_eq!(
+            store.get_policy("123456789012", &policy_arn).unwrap().tags,
+            vec![tag("team", "blue")]
+        );
+        assert_eq!(
+            store
+                .get_oidc_provider("123456789012", &provider_arn)
+                .unwrap()
+                .tags,
+            vec![tag("env", "prod"), tag("team", "blue")]
+        );
+    }
 }

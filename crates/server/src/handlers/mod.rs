@@ -154,6 +154,27 @@ impl IamApi for Handlers {
     ) -> IamResult<iam::UpdateOpenIDConnectProviderThumbprintOutput> {
         oidc::update_open_id_connect_provider_thumbprint(ctx, input)
     }
+    fn tag_open_id_connect_provider(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::TagOpenIDConnectProviderInput,
+    ) -> IamResult<iam::TagOpenIDConnectProviderOutput> {
+        oidc::tag_open_id_connect_provider(ctx, input)
+    }
+    fn untag_open_id_connect_provider(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UntagOpenIDConnectProviderInput,
+    ) -> IamResult<iam::UntagOpenIDConnectProviderOutput> {
+        oidc::untag_open_id_connect_provider(ctx, input)
+    }
+    fn list_open_id_connect_provider_tags(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListOpenIDConnectProviderTagsInput,
+    ) -> IamResult<iam::ListOpenIDConnectProviderTagsOutput> {
+        oidc::list_open_id_connect_provider_tags(ctx, input)
+    }
 
     fn create_policy(
         &self,
@@ -224,6 +245,27 @@ impl IamApi for Handlers {
         input: iam::ListEntitiesForPolicyInput,
     ) -> IamResult<iam::ListEntitiesForPolicyOutput> {
         policies::list_entities_for_policy(ctx, input)
+    }
+    fn tag_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::TagPolicyInput,
+    ) -> IamResult<iam::TagPolicyOutput> {
+        policies::tag_policy(ctx, input)
+    }
+    fn untag_policy(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UntagPolicyInput,
+    ) -> IamResult<iam::UntagPolicyOutput> {
+        policies::untag_policy(ctx, input)
+    }
+    fn list_policy_tags(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListPolicyTagsInput,
+    ) -> IamResult<iam::ListPolicyTagsOutput> {
+        policies::list_policy_tags(ctx, input)
     }
 
     fn create_role(

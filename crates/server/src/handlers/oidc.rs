@@ -4,7 +4,7 @@ use ironiam_core::store::OidcChange;
 use ironiam_core::IamResult;
 use ironiam_protocol::dto::iam;
 
-use super::{date, domain_tags, tags_if_any, Ctx};
+use super::{date, domain_tags, is_truncated, tag, tags_if_any, Ctx};
 
 /// CreateOpenIDConnectProvider.
 pub(crate) fn create_open_id_connect_provider(
@@ -103,4 +103,46 @@ pub(crate) fn update_open_id_connect_provider_thumbprint(
         OidcChange::Thumbprints(input.thumbprint_list),
     )?;
     Ok(())
+}
+
+/// TagOpenIDConnectProvider.
+pub(crate) fn tag_open_id_connect_provider(
+    ctx: &Ctx,
+    input: iam::TagOpenIDConnectProviderInput,
+) -> IamResult<()> {
+    ctx.service.tag_oidc_provider(
+        ctx.caller,
+        &input.open_id_connect_provider_arn,
+        domain_tags(Some(input.tags)),
+    )
+}
+
+/// UntagOpenIDConnectProvider.
+pub(crate) fn untag_open_id_connect_provider(
+    ctx: &Ctx,
+    input: iam::UntagOpenIDConnectProviderInput,
+) -> IamResult<()> {
+    ctx.service.untag_oidc_provider(
+        ctx.caller,
+        &input.open_id_connect_provider_arn,
+        input.tag_keys,
+    )
+}
+
+/// ListOpenIDConnectProviderTags.
+pub(crate) fn list_open_id_connect_provider_tags(
+    ctx: &Ctx,
+    input: iam::ListOpenIDConnectProviderTagsInput,
+) -> IamResult<iam::ListOpenIDConnectProviderTagsOutput> {
+    let page = ctx.service.list_oidc_provider_tags(
+        ctx.caller,
+        &input.open_id_connect_provider_arn,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListOpenIDConnectProviderTagsOutput {
+        tags: page.items.iter().map(tag).collect(),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }

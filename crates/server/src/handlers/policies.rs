@@ -8,7 +8,7 @@ use ironiam_core::{IamError, IamResult};
 use ironiam_protocol::dto::iam;
 use ironiam_protocol::url_encode_policy;
 
-use super::{domain_tags, is_truncated, tags_if_any, Ctx};
+use super::{domain_tags, is_truncated, tag, tags_if_any, Ctx};
 
 /// The model's `Policy`; listings (ListPolicies) leave tags out, as AWS's do.
 fn policy(p: &PolicyInfo, with_tags: bool) -> iam::Policy {
@@ -80,6 +80,36 @@ pub(crate) fn get_policy(ctx: &Ctx, input: iam::GetPolicyInput) -> IamResult<iam
 /// DeletePolicy.
 pub(crate) fn delete_policy(ctx: &Ctx, input: iam::DeletePolicyInput) -> IamResult<()> {
     ctx.service.delete_policy(ctx.caller, &input.policy_arn)
+}
+
+/// TagPolicy.
+pub(crate) fn tag_policy(ctx: &Ctx, input: iam::TagPolicyInput) -> IamResult<()> {
+    ctx.service
+        .tag_policy(ctx.caller, &input.policy_arn, domain_tags(Some(input.tags)))
+}
+
+/// UntagPolicy.
+pub(crate) fn untag_policy(ctx: &Ctx, input: iam::UntagPolicyInput) -> IamResult<()> {
+    ctx.service
+        .untag_policy(ctx.caller, &input.policy_arn, input.tag_keys)
+}
+
+/// ListPolicyTags.
+pub(crate) fn list_policy_tags(
+    ctx: &Ctx,
+    input: iam::ListPolicyTagsInput,
+) -> IamResult<iam::ListPolicyTagsOutput> {
+    let page = ctx.service.list_policy_tags(
+        ctx.caller,
+        &input.policy_arn,
+        input.marker.as_deref(),
+        input.max_items,
+    )?;
+    Ok(iam::ListPolicyTagsOutput {
+        tags: page.items.iter().map(tag).collect(),
+        is_truncated: is_truncated(&page),
+        marker: page.marker,
+    })
 }
 
 /// GetPolicyVersion.
