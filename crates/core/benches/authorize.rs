@@ -10,6 +10,7 @@ use std::sync::Arc;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ironiam_core::authorize::AuthzRequest;
 use ironiam_core::clock::FixedClock;
+use ironiam_core::holders::PrincipalKind;
 use ironiam_core::memory::MemoryStore;
 use ironiam_core::service::{Caller, IamService, Settings};
 use ironiam_core::users::NewUser;
@@ -35,11 +36,18 @@ fn authorize(c: &mut Criterion) {
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
         "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
     ] {
-        s.attach_user_policy(&root, "worker", arn).unwrap();
+        s.attach_policy(&root, PrincipalKind::User, "worker", arn)
+            .unwrap();
     }
     let inline = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::123456789012:role/bench-role"}]}"#;
-    s.put_user_policy(&root, "worker", "get-role".into(), inline.into())
-        .unwrap();
+    s.put_inline_policy(
+        &root,
+        PrincipalKind::User,
+        "worker",
+        "get-role".into(),
+        inline.into(),
+    )
+    .unwrap();
     let caller = Caller::user(&user);
     let mut group = c.benchmark_group("authorize");
     for (name, action, resource) in [

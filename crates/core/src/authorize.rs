@@ -19,9 +19,10 @@ use ironiam_policy::{
 };
 use parking_lot::RwLock;
 
-use crate::entities::Tag;
+use crate::entities::{Group, Tag, User};
 use crate::error::{IamError, IamResult};
 use crate::service::{Caller, IamService, Identity};
+use crate::store::ListRange;
 
 /// Compiled policies, shared by every request. A request looks its
 /// policies up without allocating: inline, trust and session documents by
@@ -198,6 +199,19 @@ impl IamService {
         self.policy_cache.by_text(document)
     }
 
+    /// The groups `user` is in, by name ignoring case.
+    pub(crate) fn groups_of(&self, user: &User) -> IamResult<Vec<Arc<Group>>> {
+        let everything = ListRange {
+            path_prefix: "/",
+            marker: None,
+            max_items: usize::MAX,
+        };
+        Ok(self
+            .store
+            .groups_for_user(&user.account_id, &user.name, everything)?
+            .items)
+    }
+
     pub(crate) fn caller_policies(&self, caller: &Caller) -> IamResult<CallerPolicies> {
         let account = &caller.account_id;
         let mut identity = Vec::new();
@@ -252,6 +266,11 @@ impl IamService {
                         &u.attached_policies,
                         u.permissions_boundary.as_deref(),
                     )?;
+                    // A user's groups' policies are the user's too (groups
+                    // have no boundary).
+                    for g in self.groups_of(&u)? {
+                        add(&g.inline_policies, &g.attached_policies, None)?;
+                    }
                     (u.tags.clone(), true)
                 }
                 None => (Vec::new(), false),
@@ -531,6 +550,7 @@ pub fn access_denied_message(
 mod tests {
     use super::*;
     use crate::clock::FixedClock;
+    use crate::holders::PrincipalKind;
     use crate::memory::MemoryStore;
     use crate::service::Settings;
     use crate::users::NewUser;
@@ -587,7 +607,8 @@ mod tests {
             .create_policy(&root, new_policy(allow("iam:GetRole")))
             .unwrap()
             .arn;
-        s.attach_user_policy(&root, "alice", &arn).unwrap();
+        s.attach_policy(&root, PrincipalKind::User, "alice", &arn)
+            .unwrap();
         assert!(s.authorize(&alice, &get_role).unwrap().is_allowed());
         s.create_policy_version(&root, &arn, allow("iam:ListRoles"), true)
             .unwrap();
@@ -600,7 +621,8 @@ mod tests {
             s.authorize(&alice, &get_role).unwrap().is_allowed(),
             "back to v1"
         );
-        s.detach_user_policy(&root, "alice", &arn).unwrap();
+        s.detach_policy(&root, PrincipalKind::User, "alice", &arn)
+            .unwrap();
         s.delete_policy_version(&root, &arn, "v2").unwrap();
         s.delete_policy(&root, &arn).unwrap();
         let again = s
@@ -608,7 +630,8 @@ mod tests {
             .unwrap()
             .arn;
         assert_eq!(again, arn);
-        s.attach_user_policy(&root, "alice", &arn).unwrap();
+        s.attach_policy(&root, PrincipalKind::User, "alice", &arn)
+            .unwrap();
         assert!(
             !s.authorize(&alice, &get_role).unwrap().is_allowed(),
             "the new policy's v1 is not the old one's"
@@ -636,11 +659,17 @@ mod tests {
             access_denied_message(&alice.arn, "iam:CreateRole", &create_role.resource, &d),
             "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::123456789012:role/x because no identity-based policy allows the iam:CreateRole action"
         );
-        s.attach_user_policy(&root, "alice", "arn:aws:iam::aws:policy/IAMFullAccess")
-            .unwrap();
-        assert!(s.authorize(&alice, &create_role).unwrap().is_allowed());
-        s.put_user_permissions_boundary(
+        s.attach_policy(
             &root,
+            PrincipalKind::User,
+            "alice",
+            "arn:aws:iam::aws:policy/IAMFullAccess",
+        )
+        .unwrap();
+        assert!(s.authorize(&alice, &create_role).unwrap().is_allowed());
+        s.put_permissions_boundary(
+            &root,
+            PrincipalKind::User,
             "alice",
             "arn:aws:iam::aws:policy/IAMReadOnlyAccess",
         )
@@ -677,8 +706,8 @@ mod tests {
                 },
             )
             .unwrap();
-        s.put_user_policy(
-            &root,
+        s.put_inline_policy(
+            &root, PrincipalKind::User,
             "bob",
             "p".into(),
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::123456789012:user/${aws:username}","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}}"#.into(),
@@ -749,7 +778,8 @@ mod tests {
                 )
                 .unwrap()
                 .arn;
-            s.attach_user_policy(&root, "mallory", &arn).unwrap();
+            s.attach_policy(&root, PrincipalKind::User, "mallory", &arn)
+                .unwrap();
         }
         let mut get_role = request("iam:GetRole", "arn:aws:iam::123456789012:role/x");
         get_role.context = Context::new().with("aws:RequestTag/k", "a".repeat(4_096));

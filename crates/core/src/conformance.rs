@@ -5,14 +5,17 @@ use std::sync::Arc;
 use std::thread;
 
 use crate::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, Group, InstanceProfile, LoginProfile,
     OidcProvider, PolicyVersion, PrincipalBinding, Role, RoleLastUsed, Tag, User,
 };
-use crate::error::IamError;
+use crate::error::{IamError, IamResult};
+use crate::holders::{Holder, HolderChange, PrincipalKind};
 use crate::password::{PasswordHash, PasswordPolicy};
 use crate::store::{
-    InstanceProfileChange, ListRange, OidcChange, PolicyChange, RoleChange, Store, UserChange,
+    GroupChange, InstanceProfileChange, ListRange, OidcChange, PolicyChange, RoleChange, Store,
+    UserChange,
 };
+use crate::tags::TagChange;
 
 const ACCOUNT: &str = "123456789012";
 const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
@@ -71,6 +74,20 @@ pub fn user(name: &str) -> User {
         attached_policies: Vec::new(),
         access_keys: Vec::new(),
         login_profile: None,
+    }
+}
+
+/// A group named `name` in the test account.
+pub fn group(name: &str) -> Group {
+    Group {
+        account_id: ACCOUNT.to_string(),
+        group_id: crate::ids::unique_id("AGPA"),
+        name: name.to_string(),
+        path: "/".to_string(),
+        create_date: 1_700_000_000,
+        inline_policies: Default::default(),
+        attached_policies: Vec::new(),
+        members: Vec::new(),
     }
 }
 
@@ -221,7 +238,7 @@ pub fn listing_pages(store: &dyn Store) {
     ));
 }
 
-/// Every role change applies and the quota checks hold.
+/// Every role change applies.
 pub fn role_changes(store: &dyn Store) {
     store.create_role(role("r"), 1000).unwrap();
     let change = |c| store.update_role(ACCOUNT, "R", c);
@@ -239,135 +256,168 @@ pub fn role_changes(store: &dyn Store) {
         principals: bound.clone(),
     })
     .unwrap();
-    change(RoleChange::Tag {
-        tags: vec![Tag {
-            key: "Env".into(),
-            value: "x".into(),
-        }],
-        max_tags: 2,
-    })
-    .unwrap();
-    change(RoleChange::Tag {
-        tags: vec![Tag {
-            key: "env".into(),
-            value: "y".into(),
-        }],
-        max_tags: 2,
-    })
-    .unwrap();
-    change(RoleChange::Tag {
-        tags: vec![Tag {
-            key: "b".into(),
-            value: "".into(),
-        }],
-        max_tags: 2,
-    })
-    .unwrap();
-    assert!(matches!(
-        change(RoleChange::Tag {
-            tags: vec![Tag {
-                key: "c".into(),
-                value: "".into()
-            }],
-            max_tags: 2
-        }),
-        Err(IamError::LimitExceeded(_))
-    ));
-    change(RoleChange::Untag(vec!["B".into(), "absent".into()])).unwrap();
-    change(RoleChange::PutInlinePolicy {
-        name: "p1".into(),
-        document: "0123456789".into(),
-        max_total_size: 15,
-    })
-    .unwrap();
-    assert!(matches!(
-        change(RoleChange::PutInlinePolicy {
-            name: "p2".into(),
-            document: "0123456789".into(),
-            max_total_size: 15
-        }),
-        Err(IamError::LimitExceeded(_))
-    ));
-    for i in 0..3 {
-        change(RoleChange::AttachPolicy {
-            arn: format!("arn:aws:iam::aws:policy/P{i}"),
-            max_attached: 3,
-        })
-        .unwrap();
-    }
-    // Attaching an attached policy again changes nothing, even at the quota.
-    change(RoleChange::AttachPolicy {
-        arn: "arn:aws:iam::aws:policy/P0".into(),
-        max_attached: 3,
-    })
-    .unwrap();
-    assert_eq!(
-        change(RoleChange::AttachPolicy {
-            arn: "arn:aws:iam::aws:policy/P9".into(),
-            max_attached: 3
-        })
-        .unwrap_err(),
-        IamError::LimitExceeded("Cannot exceed quota for PoliciesPerRole: 3".into())
-    );
-    assert!(matches!(
-        change(RoleChange::AttachPolicy {
-            arn: format!("arn:aws:iam::{ACCOUNT}:policy/Missing"),
-            max_attached: 10
-        }),
-        Err(IamError::NoSuchEntity(_))
-    ));
-    change(RoleChange::Boundary(Some(SSM_CORE.into()))).unwrap();
     let r = store.get_role(ACCOUNT, "r").unwrap();
     assert_eq!(r.description.as_deref(), Some("hello"));
     assert_eq!(r.max_session_duration, 7200);
     assert_eq!(r.assume_role_policy_document, "{}");
     assert_eq!(r.trust_principals, bound);
-    assert_eq!(
-        r.tags,
-        vec![Tag {
-            key: "env".into(),
-            value: "y".into()
-        }]
-    );
-    assert_eq!(r.inline_policies.len(), 1);
-    assert_eq!(r.attached_policies.len(), 3);
-    assert_eq!(r.permissions_boundary.as_deref(), Some(SSM_CORE));
-
-    assert!(matches!(
-        store.delete_role(ACCOUNT, "r"),
-        Err(IamError::DeleteConflict(_))
-    ));
-    for i in 0..3 {
-        change(RoleChange::DetachPolicy(format!(
-            "arn:aws:iam::aws:policy/P{i}"
-        )))
-        .unwrap();
-    }
-    assert!(matches!(
-        change(RoleChange::DetachPolicy(
-            "arn:aws:iam::aws:policy/P0".into()
-        )),
-        Err(IamError::NoSuchEntity(_))
-    ));
-    assert!(matches!(
-        store.delete_role(ACCOUNT, "r"),
-        Err(IamError::DeleteConflict(_))
-    ));
-    change(RoleChange::DeleteInlinePolicy("p1".into())).unwrap();
-    assert!(matches!(
-        change(RoleChange::DeleteInlinePolicy("p1".into())),
-        Err(IamError::NoSuchEntity(_))
-    ));
-    change(RoleChange::Boundary(None)).unwrap();
     store.delete_role(ACCOUNT, "r").unwrap();
     assert!(matches!(
         store.get_role(ACCOUNT, "r"),
         Err(IamError::NoSuchEntity(_))
     ));
     assert!(matches!(
-        change(RoleChange::Untag(vec![])),
+        change(RoleChange::Update {
+            description: None,
+            max_session_duration: None
+        }),
         Err(IamError::NoSuchEntity(_))
     ));
+}
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag {
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+/// Creates the user, role or group `name`.
+fn create_holder(store: &dyn Store, kind: PrincipalKind, name: &str) {
+    match kind {
+        PrincipalKind::User => store.create_user(user(name), 100).map(|_| ()),
+        PrincipalKind::Role => store.create_role(role(name), 100).map(|_| ()),
+        PrincipalKind::Group => store.create_group(group(name), 100).map(|_| ()),
+    }
+    .unwrap()
+}
+
+/// Reads the user, role or group `name`.
+fn read_holder(store: &dyn Store, kind: PrincipalKind, name: &str) -> IamResult<Holder> {
+    Ok(match kind {
+        PrincipalKind::User => Holder::User(store.get_user(ACCOUNT, name)?),
+        PrincipalKind::Role => Holder::Role(store.get_role(ACCOUNT, name)?),
+        PrincipalKind::Group => Holder::Group(store.get_group(ACCOUNT, name)?),
+    })
+}
+
+/// Deletes the user, role or group `name`.
+fn delete_holder(store: &dyn Store, kind: PrincipalKind, name: &str) -> IamResult<()> {
+    match kind {
+        PrincipalKind::User => store.delete_user(ACCOUNT, name),
+        PrincipalKind::Role => store.delete_role(ACCOUNT, name),
+        PrincipalKind::Group => store.delete_group(ACCOUNT, name),
+    }
+}
+
+/// Every change to a holder's policies and tags applies, with AWS's quotas
+/// and messages for its kind, and a holder with policies cannot be deleted:
+/// the same rules for users, roles and groups.
+pub fn holder_changes(store: &dyn Store, kind: PrincipalKind) {
+    create_holder(store, kind, "h");
+    let change = |c| store.update_holder(ACCOUNT, kind, "H", c);
+    let noun = kind.noun();
+    if kind.has_tags() {
+        let add = |tags| HolderChange::Tags(TagChange::Tag { tags, max_tags: 2 });
+        change(add(vec![tag("Env", "x")])).unwrap();
+        change(add(vec![tag("env", "y"), tag("b", "")])).unwrap();
+        assert_eq!(
+            change(add(vec![tag("c", "")])).unwrap_err(),
+            IamError::LimitExceeded(format!("Cannot exceed quota for {}: 2", kind.tag_quota()))
+        );
+        change(HolderChange::Tags(TagChange::Untag(vec![
+            "B".into(),
+            "absent".into(),
+        ])))
+        .unwrap();
+    }
+    let put = |name: &str| HolderChange::PutInlinePolicy {
+        name: name.into(),
+        document: "01234 56789".into(),
+        max_total_size: 15,
+    };
+    change(put("p1")).unwrap();
+    assert_eq!(
+        change(put("p2")).unwrap_err(),
+        IamError::LimitExceeded(format!(
+            "Maximum policy size of 15 bytes exceeded for {noun} h"
+        ))
+    );
+    let attach = |arn: String| HolderChange::AttachPolicy {
+        arn,
+        max_attached: 2,
+    };
+    let aws = |i: u32| format!("arn:aws:iam::aws:policy/P{i}");
+    for i in 0..2 {
+        change(attach(aws(i))).unwrap();
+    }
+    // Attaching an attached policy again changes nothing, even at the quota.
+    change(attach(aws(0))).unwrap();
+    assert_eq!(
+        change(attach(aws(9))).unwrap_err(),
+        IamError::LimitExceeded(match kind {
+            PrincipalKind::User => "Cannot exceed quota for PoliciesPerUser: 2".into(),
+            PrincipalKind::Role => "Cannot exceed quota for PoliciesPerRole: 2".into(),
+            PrincipalKind::Group => "Cannot exceed quota for PoliciesPerGroup: 2".into(),
+        })
+    );
+    let missing = format!("arn:aws:iam::{ACCOUNT}:policy/Missing");
+    assert_eq!(
+        change(attach(missing.clone())).unwrap_err(),
+        IamError::NoSuchEntity(format!(
+            "Policy {missing} does not exist or is not attachable."
+        ))
+    );
+    if kind.has_boundary() {
+        change(HolderChange::Boundary(Some(SSM_CORE.into()))).unwrap();
+        assert!(matches!(
+            change(HolderChange::Boundary(Some(missing.clone()))),
+            Err(IamError::NoSuchEntity(_))
+        ));
+    }
+    let read = read_holder(store, kind, "h").unwrap();
+    let h = read.get();
+    if kind.has_tags() {
+        assert_eq!(h.tags(), [tag("env", "y")]);
+    }
+    assert_eq!(h.inline_policies().len(), 1);
+    assert_eq!(h.attached_policies(), [aws(0), aws(1)]);
+    assert_eq!(
+        h.permissions_boundary(),
+        kind.has_boundary().then_some(SSM_CORE)
+    );
+
+    let conflict = |m: &str| IamError::DeleteConflict(m.to_string());
+    assert_eq!(
+        delete_holder(store, kind, "h").unwrap_err(),
+        conflict("Cannot delete entity, must detach all policies first.")
+    );
+    for i in 0..2 {
+        change(HolderChange::DetachPolicy(aws(i))).unwrap();
+    }
+    assert_eq!(
+        change(HolderChange::DetachPolicy(aws(0))).unwrap_err(),
+        IamError::NoSuchEntity(format!("Policy {} was not found.", aws(0)))
+    );
+    assert_eq!(
+        delete_holder(store, kind, "h").unwrap_err(),
+        conflict("Cannot delete entity, must delete policies first.")
+    );
+    change(HolderChange::DeleteInlinePolicy("p1".into())).unwrap();
+    assert_eq!(
+        change(HolderChange::DeleteInlinePolicy("p1".into())).unwrap_err(),
+        IamError::NoSuchEntity(format!("The {noun} policy with name p1 cannot be found."))
+    );
+    // A boundary does not block deletion.
+    delete_holder(store, kind, "h").unwrap();
+    assert_eq!(
+        read_holder(store, kind, "h").unwrap_err(),
+        kind.no_such("h")
+    );
+    assert_eq!(
+        change(HolderChange::DeleteInlinePolicy("p1".into())).unwrap_err(),
+        kind.no_such("H")
+    );
 }
 
 /// Customer policies: attach needs one to exist; delete needs it unattached; versions.
@@ -379,26 +429,15 @@ pub fn customer_policies(store: &dyn Store) {
         Err(IamError::EntityAlreadyExists(_))
     ));
     store.create_role(role("r"), 1000).unwrap();
-    store
-        .update_role(
-            ACCOUNT,
-            "r",
-            RoleChange::AttachPolicy {
-                arn: arn.clone(),
-                max_attached: 10,
-            },
-        )
-        .unwrap();
-    store
-        .update_role(
-            ACCOUNT,
-            "r",
-            RoleChange::AttachPolicy {
-                arn: SSM_CORE.into(),
-                max_attached: 10,
-            },
-        )
-        .unwrap();
+    let attach = |kind, name, arn: &str| {
+        let change = HolderChange::AttachPolicy {
+            arn: arn.to_string(),
+            max_attached: 10,
+        };
+        store.update_holder(ACCOUNT, kind, name, change).unwrap()
+    };
+    attach(PrincipalKind::Role, "r", &arn);
+    attach(PrincipalKind::Role, "r", SSM_CORE);
     let usage = store.policy_usage(ACCOUNT).unwrap();
     assert_eq!(usage[&arn].attached_roles.len(), 1);
     assert_eq!(usage[SSM_CORE].attached_roles[0].name, "r");
@@ -447,7 +486,12 @@ pub fn customer_policies(store: &dyn Store) {
     assert_eq!(p.default_version_id, "v3");
     assert_eq!(p.update_date, 1_800_000_001);
     store
-        .update_role(ACCOUNT, "r", RoleChange::DetachPolicy(arn.clone()))
+        .update_holder(
+            ACCOUNT,
+            PrincipalKind::Role,
+            "r",
+            HolderChange::DetachPolicy(arn.clone()),
+        )
         .unwrap();
     store.delete_policy(ACCOUNT, &arn).unwrap();
     assert!(matches!(
@@ -475,27 +519,16 @@ pub fn concurrent_writers(store: Arc<dyn Store>) {
                     // Every thread races for the same names too: exactly one wins each.
                     let _ = store.create_role(role(&format!("race{i}")), 10_000);
                     let arn = format!("arn:aws:iam::aws:policy/T{t}P{i}");
-                    let _ = store.update_role(
-                        ACCOUNT,
-                        "shared",
-                        RoleChange::AttachPolicy {
-                            arn,
-                            max_attached: 10,
-                        },
-                    );
-                    store
-                        .update_role(
-                            ACCOUNT,
-                            "shared",
-                            RoleChange::Tag {
-                                tags: vec![Tag {
-                                    key: format!("t{t}"),
-                                    value: i.to_string(),
-                                }],
-                                max_tags: 50,
-                            },
-                        )
-                        .unwrap();
+                    let change = |c| store.update_holder(ACCOUNT, PrincipalKind::Role, "shared", c);
+                    let _ = change(HolderChange::AttachPolicy {
+                        arn,
+                        max_attached: 10,
+                    });
+                    change(HolderChange::Tags(TagChange::Tag {
+                        tags: vec![tag(&format!("t{t}"), &i.to_string())],
+                        max_tags: 50,
+                    }))
+                    .unwrap();
                 }
                 created
             })
@@ -618,93 +651,11 @@ pub fn users_round_trip_and_list(store: &dyn Store) {
 }
 
 /// Every user change applies, quotas and AWS's messages hold, and a user
-/// with keys or policies cannot be deleted.
+/// with a login profile, keys, policies or groups cannot be deleted, the
+/// first of these named in AWS's order.
 pub fn user_changes(store: &dyn Store) {
     store.create_user(user("u"), 100).unwrap();
     let change = |c| store.update_user(ACCOUNT, "U", c);
-    change(UserChange::Tag {
-        tags: vec![Tag {
-            key: "Env".into(),
-            value: "x".into(),
-        }],
-        max_tags: 2,
-    })
-    .unwrap();
-    change(UserChange::Tag {
-        tags: vec![
-            Tag {
-                key: "env".into(),
-                value: "y".into(),
-            },
-            Tag {
-                key: "b".into(),
-                value: "".into(),
-            },
-        ],
-        max_tags: 2,
-    })
-    .unwrap();
-    assert_eq!(
-        change(UserChange::Tag {
-            tags: vec![Tag {
-                key: "c".into(),
-                value: "".into()
-            }],
-            max_tags: 2
-        })
-        .unwrap_err(),
-        IamError::LimitExceeded("Cannot exceed quota for TagsPerUser: 2".into())
-    );
-    change(UserChange::Untag(vec!["B".into(), "absent".into()])).unwrap();
-    change(UserChange::PutInlinePolicy {
-        name: "p1".into(),
-        document: "0123456789".into(),
-        max_total_size: 15,
-    })
-    .unwrap();
-    assert_eq!(
-        change(UserChange::PutInlinePolicy {
-            name: "p2".into(),
-            document: "0123456789".into(),
-            max_total_size: 15
-        })
-        .unwrap_err(),
-        IamError::LimitExceeded("Maximum policy size of 15 bytes exceeded for user u".into())
-    );
-    for i in 0..2 {
-        change(UserChange::AttachPolicy {
-            arn: format!("arn:aws:iam::aws:policy/P{i}"),
-            max_attached: 2,
-        })
-        .unwrap();
-    }
-    change(UserChange::AttachPolicy {
-        arn: "arn:aws:iam::aws:policy/P0".into(),
-        max_attached: 2,
-    })
-    .unwrap();
-    assert_eq!(
-        change(UserChange::AttachPolicy {
-            arn: "arn:aws:iam::aws:policy/P9".into(),
-            max_attached: 2
-        })
-        .unwrap_err(),
-        IamError::LimitExceeded("Cannot exceed quota for PoliciesPerUser: 2".into())
-    );
-    assert!(matches!(
-        change(UserChange::AttachPolicy {
-            arn: format!("arn:aws:iam::{ACCOUNT}:policy/Missing"),
-            max_attached: 10
-        }),
-        Err(IamError::NoSuchEntity(_))
-    ));
-    change(UserChange::Boundary(Some(SSM_CORE.into()))).unwrap();
-    assert!(matches!(
-        change(UserChange::Boundary(Some(format!(
-            "arn:aws:iam::{ACCOUNT}:policy/Missing"
-        )))),
-        Err(IamError::NoSuchEntity(_))
-    ));
     change(UserChange::AddAccessKey {
         key: access_key("AKIAAAAAAAAAAAAAAAA1"),
         max_keys: 2,
@@ -736,16 +687,6 @@ pub fn user_changes(store: &dyn Store) {
     );
     let u = store.get_user(ACCOUNT, "u").unwrap();
     assert_eq!(
-        u.tags,
-        vec![Tag {
-            key: "env".into(),
-            value: "y".into()
-        }]
-    );
-    assert_eq!(u.inline_policies.len(), 1);
-    assert_eq!(u.attached_policies.len(), 2);
-    assert_eq!(u.permissions_boundary.as_deref(), Some(SSM_CORE));
-    assert_eq!(
         u.access_keys.iter().map(|k| k.status).collect::<Vec<_>>(),
         [AccessKeyStatus::Active, AccessKeyStatus::Inactive]
     );
@@ -757,6 +698,23 @@ pub fn user_changes(store: &dyn Store) {
             .name,
         "u"
     );
+    let holder = |c| store.update_holder(ACCOUNT, PrincipalKind::User, "u", c);
+    holder(HolderChange::AttachPolicy {
+        arn: SSM_CORE.into(),
+        max_attached: 10,
+    })
+    .unwrap();
+    store.create_group(group("g"), 10).unwrap();
+    store
+        .update_group(
+            ACCOUNT,
+            "g",
+            GroupChange::AddUser {
+                user_name: "u".into(),
+                max_groups_per_user: 10,
+            },
+        )
+        .unwrap();
 
     // DeleteUser names the first dependent object, in AWS's order.
     let conflict = |m: &str| IamError::DeleteConflict(m.to_string());
@@ -774,28 +732,14 @@ pub fn user_changes(store: &dyn Store) {
         store.delete_user(ACCOUNT, "u").unwrap_err(),
         conflict("Cannot delete entity, must detach all policies first.")
     );
-    for i in 0..2 {
-        change(UserChange::DetachPolicy(format!(
-            "arn:aws:iam::aws:policy/P{i}"
-        )))
-        .unwrap();
-    }
-    assert!(matches!(
-        change(UserChange::DetachPolicy(
-            "arn:aws:iam::aws:policy/P0".into()
-        )),
-        Err(IamError::NoSuchEntity(_))
-    ));
+    holder(HolderChange::DetachPolicy(SSM_CORE.into())).unwrap();
     assert_eq!(
         store.delete_user(ACCOUNT, "u").unwrap_err(),
-        conflict("Cannot delete entity, must delete policies first.")
+        conflict("Cannot delete entity, must remove users from group first.")
     );
-    change(UserChange::DeleteInlinePolicy("p1".into())).unwrap();
-    assert_eq!(
-        change(UserChange::DeleteInlinePolicy("p1".into())).unwrap_err(),
-        IamError::NoSuchEntity("The user policy with name p1 cannot be found.".into())
-    );
-    // A boundary does not block deletion.
+    store
+        .update_group(ACCOUNT, "g", GroupChange::RemoveUser("u".into()))
+        .unwrap();
     store.delete_user(ACCOUNT, "u").unwrap();
     assert!(matches!(
         store.get_user(ACCOUNT, "u"),
@@ -903,19 +847,13 @@ pub fn user_policy_usage(store: &dyn Store) {
     let p = store.create_policy(policy("Mine"), 10).unwrap();
     let arn = p.arn();
     store.create_user(user("u"), 100).unwrap();
-    store
-        .update_user(
-            ACCOUNT,
-            "u",
-            UserChange::AttachPolicy {
-                arn: arn.clone(),
-                max_attached: 10,
-            },
-        )
-        .unwrap();
-    store
-        .update_user(ACCOUNT, "u", UserChange::Boundary(Some(arn.clone())))
-        .unwrap();
+    let change = |c| store.update_holder(ACCOUNT, PrincipalKind::User, "u", c);
+    change(HolderChange::AttachPolicy {
+        arn: arn.clone(),
+        max_attached: 10,
+    })
+    .unwrap();
+    change(HolderChange::Boundary(Some(arn.clone()))).unwrap();
     let usage = store.policy_usage(ACCOUNT).unwrap();
     assert_eq!(usage[&arn].attached_users[0].name, "u");
     assert_eq!(usage[&arn].attachment_count(), 1);
@@ -924,12 +862,8 @@ pub fn user_policy_usage(store: &dyn Store) {
         store.delete_policy(ACCOUNT, &arn),
         Err(IamError::DeleteConflict(_))
     ));
-    store
-        .update_user(ACCOUNT, "u", UserChange::DetachPolicy(arn.clone()))
-        .unwrap();
-    store
-        .update_user(ACCOUNT, "u", UserChange::Boundary(None))
-        .unwrap();
+    change(HolderChange::DetachPolicy(arn.clone())).unwrap();
+    change(HolderChange::Boundary(None)).unwrap();
     store.delete_policy(ACCOUNT, &arn).unwrap();
 }
 
@@ -1648,6 +1582,241 @@ pub fn instance_profiles(store: &dyn Store) {
         .is_empty());
 }
 
+fn everything() -> ListRange<'static> {
+    ListRange {
+        path_prefix: "/",
+        marker: None,
+        max_items: usize::MAX,
+    }
+}
+
+fn names<T>(items: &[Arc<T>], name: impl Fn(&T) -> &str) -> Vec<String> {
+    items.iter().map(|i| name(i).to_string()).collect()
+}
+
+/// Groups: names ignore case, every field round-trips, listing pages with
+/// path prefixes, the account quota, renames keep members and policies,
+/// memberships follow users through renames, and DeleteGroup's conflicts.
+pub fn groups(store: &dyn Store) {
+    let mut g = group("Admins");
+    g.path = "/ops/".into();
+    g.inline_policies.insert("p".into(), "{ \"x\": 1 }".into());
+    g.attached_policies = vec![SSM_CORE.into()];
+    store.create_group(g.clone(), 3).unwrap();
+    assert_eq!(*store.get_group(ACCOUNT, "ADMINS").unwrap(), g);
+    assert_eq!(
+        store.create_group(group("admins"), 3).unwrap_err(),
+        IamError::EntityAlreadyExists("Group with name admins already exists.".into())
+    );
+    store.create_group(group("b"), 3).unwrap();
+    store.create_group(group("c"), 3).unwrap();
+    assert_eq!(
+        store.create_group(group("d"), 3).unwrap_err(),
+        IamError::LimitExceeded("Cannot exceed quota for GroupsPerAccount: 3".into())
+    );
+    let page = store
+        .list_groups(
+            ACCOUNT,
+            ListRange {
+                path_prefix: "/",
+                marker: None,
+                max_items: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(names(&page.items, |g| &g.name), ["Admins", "b"]);
+    let rest = store
+        .list_groups(
+            ACCOUNT,
+            ListRange {
+                path_prefix: "/",
+                marker: page.marker.as_deref(),
+                max_items: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(names(&rest.items, |g| &g.name), ["c"]);
+    assert!(rest.marker.is_none());
+    let ops = store
+        .list_groups(
+            ACCOUNT,
+            ListRange {
+                path_prefix: "/ops/",
+                marker: None,
+                max_items: 10,
+            },
+        )
+        .unwrap();
+    assert_eq!(names(&ops.items, |g| &g.name), ["Admins"]);
+
+    // Members, in name order, paginated.
+    for name in ["zed", "amy", "Bob"] {
+        store.create_user(user(name), 100).unwrap();
+    }
+    let add = |group: &str, user: &str, max| {
+        store.update_group(
+            ACCOUNT,
+            group,
+            GroupChange::AddUser {
+                user_name: user.into(),
+                max_groups_per_user: max,
+            },
+        )
+    };
+    for name in ["zed", "AMY", "bob"] {
+        add("admins", name, 10).unwrap();
+    }
+    add("admins", "amy", 1).unwrap(); // already a member: no quota, no change
+    assert_eq!(
+        add("b", "amy", 1).unwrap_err(),
+        IamError::LimitExceeded("Cannot exceed quota for GroupsPerUser: 1".into())
+    );
+    assert_eq!(
+        add("b", "nobody", 10).unwrap_err(),
+        IamError::NoSuchEntity("The user with name nobody cannot be found.".into())
+    );
+    assert_eq!(
+        add("nogroup", "amy", 10).unwrap_err(),
+        IamError::NoSuchEntity("The group with name nogroup cannot be found.".into())
+    );
+    add("b", "amy", 10).unwrap();
+    let range = |marker| ListRange {
+        path_prefix: "/",
+        marker,
+        max_items: 2,
+    };
+    let (found, first) = store.group_users(ACCOUNT, "Admins", range(None)).unwrap();
+    assert_eq!(found.name, "Admins");
+    assert_eq!(names(&first.items, |u| &u.name), ["amy", "Bob"]);
+    let (_, second) = store
+        .group_users(ACCOUNT, "Admins", range(first.marker.as_deref()))
+        .unwrap();
+    assert_eq!(names(&second.items, |u| &u.name), ["zed"]);
+    assert!(second.marker.is_none());
+    let of_amy = store.groups_for_user(ACCOUNT, "AMY", everything()).unwrap();
+    assert_eq!(names(&of_amy.items, |g| &g.name), ["Admins", "b"]);
+    assert_eq!(
+        store
+            .groups_for_user(ACCOUNT, "nobody", everything())
+            .unwrap_err(),
+        IamError::NoSuchEntity("The user with name nobody cannot be found.".into())
+    );
+
+    // Renaming a user keeps its memberships; renaming a group keeps its
+    // members and policies, and frees the old name.
+    store
+        .update_user(
+            ACCOUNT,
+            "amy",
+            UserChange::Rename {
+                new_name: Some("amelia".into()),
+                new_path: None,
+            },
+        )
+        .unwrap();
+    let rename = |name: &str, new_name: &str| {
+        store.update_group(
+            ACCOUNT,
+            name,
+            GroupChange::Rename {
+                new_name: Some(new_name.into()),
+                new_path: Some("/".into()),
+            },
+        )
+    };
+    assert_eq!(
+        rename("admins", "B").unwrap_err(),
+        IamError::EntityAlreadyExists("Group with name B already exists.".into())
+    );
+    let renamed = rename("admins", "Operators").unwrap();
+    assert_eq!(renamed.group_id, g.group_id);
+    assert_eq!(renamed.attached_policies, g.attached_policies);
+    assert_eq!(
+        renamed.arn(),
+        format!("arn:aws:iam::{ACCOUNT}:group/Operators")
+    );
+    assert_eq!(
+        store.get_group(ACCOUNT, "admins").unwrap_err(),
+        IamError::NoSuchEntity("The group with name admins cannot be found.".into())
+    );
+    // A new case of the same name is no conflict with itself.
+    rename("operators", "OPERATORS").unwrap();
+    let (_, members) = store
+        .group_users(ACCOUNT, "operators", everything())
+        .unwrap();
+    assert_eq!(names(&members.items, |u| &u.name), ["amelia", "Bob", "zed"]);
+    let of_amelia = store
+        .groups_for_user(ACCOUNT, "amelia", everything())
+        .unwrap();
+    assert_eq!(names(&of_amelia.items, |g| &g.name), ["b", "OPERATORS"]);
+
+    // Attached to a group counts as an attachment.
+    let usage = store.policy_usage(ACCOUNT).unwrap();
+    assert_eq!(usage[SSM_CORE].attached_groups[0].name, "OPERATORS");
+    assert_eq!(usage[SSM_CORE].attachment_count(), 1);
+    let p = store.create_policy(policy("Mine"), 10).unwrap();
+    store
+        .update_holder(
+            ACCOUNT,
+            PrincipalKind::Group,
+            "b",
+            HolderChange::AttachPolicy {
+                arn: p.arn(),
+                max_attached: 10,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        store.delete_policy(ACCOUNT, &p.arn()).unwrap_err(),
+        IamError::DeleteConflict("Cannot delete a policy attached to entities.".into())
+    );
+
+    // DeleteGroup: users first, then policies.
+    let conflict = |m: &str| IamError::DeleteConflict(m.to_string());
+    assert_eq!(
+        store.delete_group(ACCOUNT, "operators").unwrap_err(),
+        conflict("Cannot delete entity, must remove users from group first.")
+    );
+    for name in ["amelia", "bob", "ZED"] {
+        store
+            .update_group(ACCOUNT, "operators", GroupChange::RemoveUser(name.into()))
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .update_group(ACCOUNT, "operators", GroupChange::RemoveUser("zed".into()))
+            .unwrap_err(),
+        IamError::NoSuchEntity("User zed not in group OPERATORS".into())
+    );
+    assert_eq!(
+        store.delete_group(ACCOUNT, "operators").unwrap_err(),
+        conflict("Cannot delete entity, must detach all policies first.")
+    );
+    let change = |c| store.update_holder(ACCOUNT, PrincipalKind::Group, "operators", c);
+    change(HolderChange::DetachPolicy(SSM_CORE.into())).unwrap();
+    assert_eq!(
+        store.delete_group(ACCOUNT, "operators").unwrap_err(),
+        conflict("Cannot delete entity, must delete policies first.")
+    );
+    change(HolderChange::DeleteInlinePolicy("p".into())).unwrap();
+    store.delete_group(ACCOUNT, "operators").unwrap();
+    assert!(store
+        .groups_for_user(ACCOUNT, "zed", everything())
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(
+        store.delete_group(ACCOUNT, "operators").unwrap_err(),
+        IamError::NoSuchEntity("The group with name operators cannot be found.".into())
+    );
+    store.reset().unwrap();
+    assert!(store
+        .list_groups(ACCOUNT, everything())
+        .unwrap()
+        .items
+        .is_empty());
+}
+
 /// Declares one `#[test]` per conformance check for a backend. `$make` is an
 /// expression giving a fresh, empty `Arc<dyn Store>` each time it is evaluated.
 #[macro_export]
@@ -1668,6 +1837,22 @@ macro_rules! store_conformance_tests {
         #[test]
         fn conformance_role_changes() {
             $crate::conformance::role_changes(&*$make);
+        }
+        #[test]
+        fn conformance_holder_changes_of_users() {
+            $crate::conformance::holder_changes(&*$make, $crate::holders::PrincipalKind::User);
+        }
+        #[test]
+        fn conformance_holder_changes_of_roles() {
+            $crate::conformance::holder_changes(&*$make, $crate::holders::PrincipalKind::Role);
+        }
+        #[test]
+        fn conformance_holder_changes_of_groups() {
+            $crate::conformance::holder_changes(&*$make, $crate::holders::PrincipalKind::Group);
+        }
+        #[test]
+        fn conformance_groups() {
+            $crate::conformance::groups(&*$make);
         }
         #[test]
         fn conformance_customer_policies() {

@@ -62,12 +62,6 @@ impl Role {
             self.account_id, self.path, self.name
         )
     }
-
-    /// Total characters of inline policy documents, as AWS counts them
-    /// against `RolePolicySizeQuota` (whitespace excluded).
-    pub fn inline_policy_size(&self) -> usize {
-        self.inline_policies.values().map(|d| policy_size(d)).sum()
-    }
 }
 
 /// An IAM user or role that a stored policy's `Principal` names by ARN,
@@ -204,11 +198,46 @@ impl User {
             self.account_id, self.path, self.name
         )
     }
+}
 
-    /// Total characters of inline policy documents, as AWS counts them
-    /// against `UserPolicySizeQuota` (whitespace excluded).
-    pub fn inline_policy_size(&self) -> usize {
-        self.inline_policies.values().map(|d| policy_size(d)).sum()
+/// An IAM group: a name for a set of users that share its policies. One
+/// aggregate with its policies and its members, stored and replaced as a
+/// whole. AWS's groups have no tags and no permissions boundary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Owning account.
+    pub account_id: String,
+    /// `AGPA…`.
+    pub group_id: String,
+    /// Name as created (or renamed); unique per account ignoring case.
+    pub name: String,
+    /// Path such as `/` or `/admins/`.
+    pub path: String,
+    /// Creation time, epoch seconds.
+    pub create_date: i64,
+    /// Inline policies by name, documents exactly as sent.
+    pub inline_policies: BTreeMap<String, String>,
+    /// ARNs of attached managed policies, in attachment order.
+    pub attached_policies: Vec<String>,
+    /// The unique ids (`AIDA…`) of its users, in the order they were added.
+    // INVARIANT: each is the id of an existing user of the account: a user
+    // in a group cannot be deleted (DeleteConflict). Ids, not names, so
+    // that renaming a user (UpdateUser) keeps its memberships.
+    pub members: Vec<String>,
+}
+
+impl Group {
+    /// `arn:aws:iam::ACCOUNT:group/PATH/NAME`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:group{}{}",
+            self.account_id, self.path, self.name
+        )
+    }
+
+    /// Whether the user with unique id `user_id` is a member.
+    pub fn has_member(&self, user_id: &str) -> bool {
+        self.members.iter().any(|m| m == user_id)
     }
 }
 

@@ -9,6 +9,8 @@ pub mod credentials;
 pub mod crypto;
 pub mod entities;
 pub mod error;
+pub mod groups;
+pub mod holders;
 pub mod ids;
 pub mod instance_profiles;
 pub mod login;

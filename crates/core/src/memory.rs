@@ -13,17 +13,17 @@ use parking_lot::RwLock;
 use parking_lot::Mutex;
 
 use crate::entities::{
-    name_key, AccessKeyUse, CustomerPolicy, InstanceProfile, OidcProvider, Page, Role,
+    name_key, AccessKeyUse, CustomerPolicy, Group, InstanceProfile, OidcProvider, Page, Role,
     RoleLastUsed, User,
 };
 use crate::error::{IamError, IamResult};
-use crate::instance_profiles;
+use crate::holders::{self, Applied, HolderChange, PolicyHolderMut, PrincipalKind};
 use crate::password::PasswordPolicy;
 use crate::store::{
-    InstanceProfileChange, ListRange, OidcChange, PolicyChange, PolicyUsage, RoleChange, Store,
-    UserChange,
+    GroupChange, InstanceProfileChange, ListRange, OidcChange, PolicyChange, PolicyUsage,
+    RoleChange, Store, UserChange,
 };
-use crate::tags::TagChange;
+use crate::{groups, instance_profiles};
 
 /// One change to make durable.
 #[derive(Debug)]
@@ -48,6 +48,10 @@ pub enum Change<'a> {
     PutInstanceProfile(&'a InstanceProfile),
     /// Delete an instance profile.
     DeleteInstanceProfile(&'a InstanceProfile),
+    /// Insert or replace a group (keyed by its id), members included.
+    PutGroup(&'a Group),
+    /// Delete a group.
+    DeleteGroup(&'a Group),
     /// Set (replace) an account's password policy.
     PutPasswordPolicy {
         /// The account.
@@ -110,6 +114,8 @@ struct AccountState {
     password_policy: Option<PasswordPolicy>,
     /// Keyed by lowercased name.
     instance_profiles: BTreeMap<String, Arc<InstanceProfile>>,
+    /// Keyed by lowercased name.
+    groups: BTreeMap<String, Arc<Group>>,
 }
 
 #[derive(Debug, Default)]
@@ -174,6 +180,8 @@ pub struct Snapshot {
     pub password_policies: Vec<(String, PasswordPolicy)>,
     /// Instance profiles.
     pub instance_profiles: Vec<InstanceProfile>,
+    /// Groups, members included.
+    pub groups: Vec<Group>,
 }
 
 /// The in-memory store.
@@ -214,6 +222,7 @@ impl<J: Journal> MemoryStore<J> {
             oidc_providers,
             password_policies,
             instance_profiles,
+            groups,
         } = snapshot;
         let mut accounts: HashMap<String, AccountState> = HashMap::new();
         let mut keys = HashMap::new();
@@ -261,6 +270,13 @@ impl<J: Journal> MemoryStore<J> {
                 .instance_profiles
                 .insert(name_key(&profile.name), Arc::new(profile));
         }
+        for group in groups {
+            accounts
+                .entry(group.account_id.clone())
+                .or_default()
+                .groups
+                .insert(name_key(&group.name), Arc::new(group));
+        }
         let role_ids: std::collections::HashSet<&str> =
             roles.iter().map(|r| r.role_id.as_str()).collect();
         let role_uses = role_uses
@@ -305,7 +321,30 @@ impl<J: Journal> MemoryStore<J> {
 }
 
 fn no_such_role(name: &str) -> IamError {
-    IamError::NoSuchEntity(format!("The role with name {name} cannot be found."))
+    PrincipalKind::Role.no_such(name)
+}
+
+/// Applies a [`HolderChange`] to the entity `name` of `entities` through
+/// [`holders::apply_change`], and keeps the result once `journal` made it
+/// durable: one path for users, roles and groups.
+fn update_holder_in<T: PolicyHolderMut>(
+    entities: &mut BTreeMap<String, Arc<T>>,
+    name: &str,
+    change: HolderChange,
+    customer_policy_exists: impl Fn(&str) -> bool,
+    journal: impl FnOnce(&T) -> IamResult<()>,
+) -> IamResult<()> {
+    let key = name_key(name);
+    let current = entities.get(&key).ok_or_else(|| T::KIND.no_such(name))?;
+    let mut entity = T::clone(current);
+    if holders::apply_change(T::KIND, entity.parts(), change, customer_policy_exists)?
+        == Applied::Unchanged
+    {
+        return Ok(());
+    }
+    journal(&entity)?;
+    entities.insert(key, Arc::new(entity));
+    Ok(())
 }
 
 /// The name part of a policy ARN (`…:policy/path/NAME`).
@@ -318,10 +357,6 @@ fn find_policy<'a>(state: Option<&'a AccountState>, arn: &str) -> Option<&'a Arc
         .policies
         .get(&name_key(policy_name_of(arn)))
         .filter(|p| p.arn() == arn)
-}
-
-fn not_attachable(arn: &str) -> IamError {
-    IamError::NoSuchEntity(format!("Policy {arn} does not exist or is not attachable."))
 }
 
 /// Markers are opaque to clients; ours carry the sort key of the last item
@@ -381,17 +416,8 @@ impl<J: Journal> Store for MemoryStore<J> {
         let accounts = &mut guard.accounts;
         let state = accounts.entry(role.account_id.clone()).or_default();
         let key = name_key(&role.name);
-        if state.roles.contains_key(&key) {
-            return Err(IamError::EntityAlreadyExists(format!(
-                "Role with name {} already exists.",
-                role.name
-            )));
-        }
-        if state.roles.len() >= max_roles {
-            return Err(IamError::LimitExceeded(format!(
-                "Cannot exceed quota for RolesPerAccount: {max_roles}"
-            )));
-        }
+        let taken = state.roles.contains_key(&key);
+        PrincipalKind::Role.check_create(&role.name, taken, state.roles.len(), max_roles)?;
         self.journal.record(Change::PutRole(&role))?;
         let role = Arc::new(role);
         state.roles.insert(key, role.clone());
@@ -449,75 +475,49 @@ impl<J: Journal> Store for MemoryStore<J> {
                 role.assume_role_policy_document = document;
                 role.trust_principals = principals;
             }
-            RoleChange::Tag { tags, max_tags } => crate::tags::apply(
-                &mut role.tags,
-                TagChange::Tag { tags, max_tags },
-                "TagsPerRole",
-            )?,
-            RoleChange::Untag(keys) => {
-                crate::tags::apply(&mut role.tags, TagChange::Untag(keys), "TagsPerRole")?
-            }
-            RoleChange::PutInlinePolicy {
-                name: policy_name,
-                document,
-                max_total_size,
-            } => {
-                role.inline_policies.insert(policy_name, document);
-                if role.inline_policy_size() > max_total_size {
-                    return Err(IamError::LimitExceeded(format!(
-                        "Maximum policy size of {max_total_size} bytes exceeded for role {}",
-                        role.name
-                    )));
-                }
-            }
-            RoleChange::DeleteInlinePolicy(policy_name) => {
-                if role.inline_policies.remove(&policy_name).is_none() {
-                    return Err(IamError::NoSuchEntity(format!(
-                        "The role policy with name {policy_name} cannot be found."
-                    )));
-                }
-            }
-            RoleChange::AttachPolicy { arn, max_attached } => {
-                let is_aws = arn.starts_with("arn:aws:iam::aws:policy/");
-                if !is_aws && find_policy(Some(state), &arn).is_none() {
-                    return Err(not_attachable(&arn));
-                }
-                if role.attached_policies.contains(&arn) {
-                    // Attaching twice is a no-op in AWS.
-                    return Ok(current.clone());
-                }
-                if role.attached_policies.len() >= max_attached {
-                    return Err(IamError::LimitExceeded(format!(
-                        "Cannot exceed quota for PoliciesPerRole: {max_attached}"
-                    )));
-                }
-                role.attached_policies.push(arn);
-            }
-            RoleChange::DetachPolicy(arn) => {
-                let before = role.attached_policies.len();
-                role.attached_policies.retain(|a| *a != arn);
-                if role.attached_policies.len() == before {
-                    return Err(IamError::NoSuchEntity(format!(
-                        "Policy {arn} was not found."
-                    )));
-                }
-            }
-            RoleChange::Boundary(arn) => {
-                if let Some(arn) = &arn {
-                    let is_aws = arn.starts_with("arn:aws:iam::aws:policy/");
-                    if !is_aws && find_policy(Some(state), arn).is_none() {
-                        return Err(IamError::NoSuchEntity(format!(
-                            "Scope ARN: {arn} does not exist or is not attachable."
-                        )));
-                    }
-                }
-                role.permissions_boundary = arn;
-            }
         }
         self.journal.record(Change::PutRole(&role))?;
         let role = Arc::new(role);
         state.roles.insert(key, role.clone());
         Ok(role)
+    }
+
+    fn update_holder(
+        &self,
+        account: &str,
+        kind: PrincipalKind,
+        name: &str,
+        change: HolderChange,
+    ) -> IamResult<()> {
+        let mut guard = self.state.write();
+        let state = guard
+            .accounts
+            .get_mut(account)
+            .ok_or_else(|| kind.no_such(name))?;
+        let AccountState {
+            roles,
+            users,
+            groups,
+            policies,
+            ..
+        } = state;
+        let exists = |arn: &str| {
+            policies
+                .get(&name_key(policy_name_of(arn)))
+                .is_some_and(|p| p.arn() == arn)
+        };
+        let journal = &self.journal;
+        match kind {
+            PrincipalKind::Role => update_holder_in(roles, name, change, exists, |r| {
+                journal.record(Change::PutRole(r))
+            }),
+            PrincipalKind::User => update_holder_in(users, name, change, exists, |u| {
+                journal.record(Change::PutUser(u))
+            }),
+            PrincipalKind::Group => update_holder_in(groups, name, change, exists, |g| {
+                journal.record(Change::PutGroup(g))
+            }),
+        }
     }
 
     fn delete_role(&self, account: &str, name: &str) -> IamResult<()> {
@@ -528,16 +528,7 @@ impl<J: Journal> Store for MemoryStore<J> {
             .get_mut(account)
             .ok_or_else(|| no_such_role(name))?;
         let role = state.roles.get(&key).ok_or_else(|| no_such_role(name))?;
-        if !role.attached_policies.is_empty() {
-            return Err(IamError::DeleteConflict(
-                "Cannot delete entity, must detach all policies first.".to_string(),
-            ));
-        }
-        if !role.inline_policies.is_empty() {
-            return Err(IamError::DeleteConflict(
-                "Cannot delete entity, must delete policies first.".to_string(),
-            ));
-        }
+        holders::check_no_policies(&**role)?;
         instance_profiles::check_role_deletable(
             &role.name,
             state.instance_profiles.values().map(|p| &**p),
@@ -678,6 +669,10 @@ impl<J: Journal> Store for MemoryStore<J> {
                 .users
                 .values()
                 .any(|u| u.attached_policies.iter().any(|a| a == arn))
+            || state
+                .groups
+                .values()
+                .any(|g| g.attached_policies.iter().any(|a| a == arn))
         {
             return Err(IamError::DeleteConflict(
                 "Cannot delete a policy attached to entities.".to_string(),
@@ -717,6 +712,15 @@ impl<J: Journal> Store for MemoryStore<J> {
                     usage.entry(arn.clone()).or_default().boundary_count += 1;
                 }
             }
+            for group in state.groups.values() {
+                for arn in &group.attached_policies {
+                    usage
+                        .entry(arn.clone())
+                        .or_default()
+                        .attached_groups
+                        .push(group.clone());
+                }
+            }
         }
         Ok(usage)
     }
@@ -725,17 +729,8 @@ impl<J: Journal> Store for MemoryStore<J> {
         let mut guard = self.state.write();
         let state = guard.accounts.entry(user.account_id.clone()).or_default();
         let key = name_key(&user.name);
-        if state.users.contains_key(&key) {
-            return Err(IamError::EntityAlreadyExists(format!(
-                "User with name {} already exists.",
-                user.name
-            )));
-        }
-        if state.users.len() >= max_users {
-            return Err(IamError::LimitExceeded(format!(
-                "Cannot exceed quota for UsersPerAccount: {max_users}"
-            )));
-        }
+        let taken = state.users.contains_key(&key);
+        PrincipalKind::User.check_create(&user.name, taken, state.users.len(), max_users)?;
         self.journal.record(Change::PutUser(&user))?;
         let user = Arc::new(user);
         state.users.insert(key.clone(), user.clone());
@@ -796,79 +791,13 @@ impl<J: Journal> Store for MemoryStore<J> {
                 if let Some(new_name) = new_name {
                     new_key = name_key(&new_name);
                     if new_key != key && state.users.contains_key(&new_key) {
-                        return Err(IamError::EntityAlreadyExists(format!(
-                            "User with name {new_name} already exists."
-                        )));
+                        return Err(PrincipalKind::User.already_exists(&new_name));
                     }
                     user.name = new_name;
                 }
                 if let Some(path) = new_path {
                     user.path = path;
                 }
-            }
-            UserChange::Tag { tags, max_tags } => crate::tags::apply(
-                &mut user.tags,
-                TagChange::Tag { tags, max_tags },
-                "TagsPerUser",
-            )?,
-            UserChange::Untag(keys) => {
-                crate::tags::apply(&mut user.tags, TagChange::Untag(keys), "TagsPerUser")?
-            }
-            UserChange::PutInlinePolicy {
-                name: policy_name,
-                document,
-                max_total_size,
-            } => {
-                user.inline_policies.insert(policy_name, document);
-                if user.inline_policy_size() > max_total_size {
-                    return Err(IamError::LimitExceeded(format!(
-                        "Maximum policy size of {max_total_size} bytes exceeded for user {}",
-                        user.name
-                    )));
-                }
-            }
-            UserChange::DeleteInlinePolicy(policy_name) => {
-                if user.inline_policies.remove(&policy_name).is_none() {
-                    return Err(IamError::NoSuchEntity(format!(
-                        "The user policy with name {policy_name} cannot be found."
-                    )));
-                }
-            }
-            UserChange::AttachPolicy { arn, max_attached } => {
-                let is_aws = arn.starts_with("arn:aws:iam::aws:policy/");
-                if !is_aws && find_policy(Some(state), &arn).is_none() {
-                    return Err(not_attachable(&arn));
-                }
-                if user.attached_policies.contains(&arn) {
-                    // Attaching twice is a no-op in AWS.
-                    return Ok(current.clone());
-                }
-                if user.attached_policies.len() >= max_attached {
-                    return Err(IamError::LimitExceeded(format!(
-                        "Cannot exceed quota for PoliciesPerUser: {max_attached}"
-                    )));
-                }
-                user.attached_policies.push(arn);
-            }
-            UserChange::DetachPolicy(arn) => {
-                let before = user.attached_policies.len();
-                user.attached_policies.retain(|a| *a != arn);
-                if user.attached_policies.len() == before {
-                    return Err(IamError::NoSuchEntity(format!(
-                        "Policy {arn} was not found."
-                    )));
-                }
-            }
-            UserChange::Boundary(arn) => {
-                if let Some(arn) = &arn {
-                    let is_aws = arn.starts_with("arn:aws:iam::aws:policy/");
-                    if !is_aws && find_policy(Some(state), arn).is_none() {
-                        return Err(IamError::NoSuchEntity(format!(
-                            "Scope ARN: {arn} does not exist or is not attachable."
-                        )));
-                    }
-                }
-                user.permissions_boundary = arn;
             }
             UserChange::AddAccessKey {
                 key: access_key,
@@ -985,16 +914,10 @@ impl<J: Journal> Store for MemoryStore<J> {
                 "Cannot delete entity, must delete access keys first.".to_string(),
             ));
         }
-        if !user.attached_policies.is_empty() {
-            return Err(IamError::DeleteConflict(
-                "Cannot delete entity, must detach all policies first.".to_string(),
-            ));
-        }
-        if !user.inline_policies.is_empty() {
-            return Err(IamError::DeleteConflict(
-                "Cannot delete entity, must delete policies first.".to_string(),
-            ));
-        }
+        holders::check_no_policies(&**user)?;
+        // DeleteUser's documentation lists group memberships last among
+        // what to remove first; where AWS checks them is unverified.
+        groups::check_user_deletable(user, state.groups.values().map(|g| &**g))?;
         self.journal.record(Change::DeleteUser(user))?;
         for k in &user.access_keys {
             keys.remove(&k.access_key_id);
@@ -1268,6 +1191,144 @@ impl<J: Journal> Store for MemoryStore<J> {
         Ok(())
     }
 
+    fn create_group(&self, group: Group, max_groups: usize) -> IamResult<Arc<Group>> {
+        let mut guard = self.state.write();
+        let state = guard.accounts.entry(group.account_id.clone()).or_default();
+        let key = name_key(&group.name);
+        let taken = state.groups.contains_key(&key);
+        PrincipalKind::Group.check_create(&group.name, taken, state.groups.len(), max_groups)?;
+        self.journal.record(Change::PutGroup(&group))?;
+        let group = Arc::new(group);
+        state.groups.insert(key, group.clone());
+        Ok(group)
+    }
+
+    fn get_group(&self, account: &str, name: &str) -> IamResult<Arc<Group>> {
+        self.state
+            .read()
+            .accounts
+            .get(account)
+            .and_then(|s| s.groups.get(&name_key(name)).cloned())
+            .ok_or_else(|| groups::no_such_group(name))
+    }
+
+    fn list_groups(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<Group>>> {
+        let guard = self.state.read();
+        let Some(state) = guard.accounts.get(account) else {
+            return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
+        };
+        paginate(
+            state.groups.iter(),
+            |g: &Arc<Group>| g.path.starts_with(range.path_prefix),
+            range.marker,
+            range.max_items,
+        )
+    }
+
+    fn update_group(
+        &self,
+        account: &str,
+        name: &str,
+        change: GroupChange,
+    ) -> IamResult<Arc<Group>> {
+        let mut guard = self.state.write();
+        let key = name_key(name);
+        let state = guard
+            .accounts
+            .get_mut(account)
+            .ok_or_else(|| groups::no_such_group(name))?;
+        let current = state
+            .groups
+            .get(&key)
+            .ok_or_else(|| groups::no_such_group(name))?;
+        let mut group = Group::clone(current);
+        let all = &state.groups;
+        let users = &state.users;
+        groups::apply_change(
+            &mut group,
+            change,
+            |new_name| {
+                let new_key = name_key(new_name);
+                new_key != key && all.contains_key(&new_key)
+            },
+            |user| users.get(&name_key(user)).map(|u| &**u),
+            |user_id| all.values().filter(|g| g.has_member(user_id)).count(),
+        )?;
+        if group == **current {
+            return Ok(current.clone());
+        }
+        self.journal.record(Change::PutGroup(&group))?;
+        let group = Arc::new(group);
+        state.groups.remove(&key);
+        state.groups.insert(name_key(&group.name), group.clone());
+        Ok(group)
+    }
+
+    fn delete_group(&self, account: &str, name: &str) -> IamResult<()> {
+        let mut guard = self.state.write();
+        let key = name_key(name);
+        let state = guard
+            .accounts
+            .get_mut(account)
+            .ok_or_else(|| groups::no_such_group(name))?;
+        let group = state
+            .groups
+            .get(&key)
+            .ok_or_else(|| groups::no_such_group(name))?;
+        groups::check_delete(group)?;
+        self.journal.record(Change::DeleteGroup(group))?;
+        state.groups.remove(&key);
+        Ok(())
+    }
+
+    fn group_users(
+        &self,
+        account: &str,
+        name: &str,
+        range: ListRange<'_>,
+    ) -> IamResult<(Arc<Group>, Page<Arc<User>>)> {
+        let guard = self.state.read();
+        let group = guard
+            .accounts
+            .get(account)
+            .and_then(|s| s.groups.get(&name_key(name)))
+            .ok_or_else(|| groups::no_such_group(name))?;
+        let state = guard
+            .accounts
+            .get(account)
+            .ok_or_else(|| groups::no_such_group(name))?;
+        let page = paginate(
+            state.users.iter(),
+            |u: &Arc<User>| u.path.starts_with(range.path_prefix) && group.has_member(&u.user_id),
+            range.marker,
+            range.max_items,
+        )?;
+        Ok((group.clone(), page))
+    }
+
+    fn groups_for_user(
+        &self,
+        account: &str,
+        user_name: &str,
+        range: ListRange<'_>,
+    ) -> IamResult<Page<Arc<Group>>> {
+        let guard = self.state.read();
+        let state = guard
+            .accounts
+            .get(account)
+            .ok_or_else(|| no_such_user(user_name))?;
+        let user = state
+            .users
+            .get(&name_key(user_name))
+            .ok_or_else(|| no_such_user(user_name))?;
+        paginate(
+            state.groups.iter(),
+            |g: &Arc<Group>| g.path.starts_with(range.path_prefix) && g.has_member(&user.user_id),
+            range.marker,
+            range.max_items,
+        )
+    }
+
     fn get_password_policy(&self, account: &str) -> IamResult<Option<PasswordPolicy>> {
         Ok(self
             .state
@@ -1326,7 +1387,7 @@ fn no_such_oidc_provider(arn: &str) -> IamError {
 }
 
 fn no_such_user(name: &str) -> IamError {
-    IamError::NoSuchEntity(format!("The user with name {name} cannot be found."))
+    PrincipalKind::User.no_such(name)
 }
 
 /// AWS's answer when a user has no login profile (GetLoginProfile,

@@ -30,6 +30,14 @@ pub struct Quotas {
     pub access_keys_per_user: usize,
     /// `InstanceProfilesPerAccount`.
     pub instance_profiles_per_account: usize,
+    /// `GroupsPerAccount`.
+    pub groups_per_account: usize,
+    /// `GroupsPerUser`: groups one user may belong to.
+    pub groups_per_user: usize,
+    /// `PoliciesPerGroup`: managed policies attached to one group.
+    pub managed_policies_per_group: usize,
+    /// `GroupPolicySizeQuota`: all inline policies of one group together.
+    pub group_inline_policy_size: usize,
 }
 
 impl Default for Quotas {
@@ -48,6 +56,10 @@ impl Default for Quotas {
             user_inline_policy_size: 2048,
             access_keys_per_user: 2,
             instance_profiles_per_account: 1000,
+            groups_per_account: 300,
+            groups_per_user: 10,
+            managed_policies_per_group: 10,
+            group_inline_policy_size: 5120,
         }
     }
 }

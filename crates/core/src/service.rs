@@ -12,6 +12,7 @@ use crate::clock::{iso8601, Clock};
 use crate::crypto::{SecretKey, ServerKey};
 use crate::entities::{policy_size, CustomerPolicy, Page, PolicyVersion, Role, Tag};
 use crate::error::{IamError, IamResult};
+use crate::holders::PrincipalKind;
 use crate::ids::unique_id;
 use crate::memory::{decode_marker, encode_marker};
 use crate::quotas::Quotas;
@@ -463,14 +464,13 @@ impl IamService {
     pub fn create_role(&self, caller: &Caller, input: NewRole) -> IamResult<Arc<Role>> {
         self.check_trust_policy(&input.trust_policy)?;
         let trust_principals = self.bind_trust_principals(&input.trust_policy)?;
-        crate::tags::check_new(&input.tags, self.quotas().tags_per_resource, "TagsPerRole")?;
+        crate::tags::check_new(
+            &input.tags,
+            self.quotas().tags_per_resource,
+            &PrincipalKind::Role.tag_quota(),
+        )?;
         if let Some(b) = &input.permissions_boundary {
-            check_policy_arn(b)?;
-            self.check_attachable(&caller.account_id, b).map_err(|_| {
-                IamError::NoSuchEntity(format!(
-                    "Scope ARN: {b} does not exist or is not attachable."
-                ))
-            })?;
+            self.check_boundary(caller, b)?;
         }
         let role = Role {
             account_id: caller.account_id.clone(),
@@ -556,189 +556,6 @@ impl IamService {
     /// DeleteRole.
     pub fn delete_role(&self, caller: &Caller, name: &str) -> IamResult<()> {
         self.store.delete_role(&caller.account_id, name)
-    }
-
-    /// TagRole.
-    pub fn tag_role(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> IamResult<()> {
-        crate::tags::check_no_duplicate_keys(&tags)?;
-        let max_tags = self.quotas().tags_per_resource;
-        self.store
-            .update_role(&caller.account_id, name, RoleChange::Tag { tags, max_tags })
-            .map(|_| ())
-    }
-
-    /// UntagRole.
-    pub fn untag_role(&self, caller: &Caller, name: &str, keys: Vec<String>) -> IamResult<()> {
-        self.store
-            .update_role(&caller.account_id, name, RoleChange::Untag(keys))
-            .map(|_| ())
-    }
-
-    /// ListRoleTags.
-    pub fn list_role_tags(
-        &self,
-        caller: &Caller,
-        name: &str,
-        marker: Option<&str>,
-        max_items: Option<i64>,
-    ) -> IamResult<Page<Tag>> {
-        let role = self.get_role(caller, name)?;
-        // Tags keep their insertion order; the marker is the position reached.
-        paginate_indexed(&role.tags, marker, max_items)
-    }
-
-    /// PutRolePolicy.
-    pub fn put_role_policy(
-        &self,
-        caller: &Caller,
-        role: &str,
-        policy_name: String,
-        document: String,
-    ) -> IamResult<()> {
-        validate_policy(&document, PolicyKind::Identity)?;
-        let max_total_size = self.quotas().role_inline_policy_size;
-        self.store
-            .update_role(
-                &caller.account_id,
-                role,
-                RoleChange::PutInlinePolicy {
-                    name: policy_name,
-                    document,
-                    max_total_size,
-                },
-            )
-            .map(|_| ())
-    }
-
-    /// GetRolePolicy: the document as stored.
-    pub fn get_role_policy(
-        &self,
-        caller: &Caller,
-        role: &str,
-        policy_name: &str,
-    ) -> IamResult<(Arc<Role>, String)> {
-        let r = self.get_role(caller, role)?;
-        let doc = r.inline_policies.get(policy_name).cloned().ok_or_else(|| {
-            IamError::NoSuchEntity(format!(
-                "The role policy with name {policy_name} cannot be found."
-            ))
-        })?;
-        Ok((r, doc))
-    }
-
-    /// DeleteRolePolicy.
-    pub fn delete_role_policy(
-        &self,
-        caller: &Caller,
-        role: &str,
-        policy_name: &str,
-    ) -> IamResult<()> {
-        self.store
-            .update_role(
-                &caller.account_id,
-                role,
-                RoleChange::DeleteInlinePolicy(policy_name.to_string()),
-            )
-            .map(|_| ())
-    }
-
-    /// ListRolePolicies: inline policy names, sorted.
-    pub fn list_role_policies(
-        &self,
-        caller: &Caller,
-        role: &str,
-        marker: Option<&str>,
-        max_items: Option<i64>,
-    ) -> IamResult<Page<String>> {
-        let r = self.get_role(caller, role)?;
-        let names: Vec<String> = r.inline_policies.keys().cloned().collect();
-        paginate_slice(
-            &names,
-            |n| n.clone(),
-            marker,
-            max_items.unwrap_or(100).clamp(1, 1000) as usize,
-        )
-    }
-
-    /// AttachRolePolicy.
-    pub fn attach_role_policy(&self, caller: &Caller, role: &str, arn: &str) -> IamResult<()> {
-        self.check_attachable(&caller.account_id, arn)?;
-        let max_attached = self.quotas().managed_policies_per_role;
-        self.store
-            .update_role(
-                &caller.account_id,
-                role,
-                RoleChange::AttachPolicy {
-                    arn: arn.to_string(),
-                    max_attached,
-                },
-            )
-            .map(|_| ())
-    }
-
-    /// DetachRolePolicy.
-    pub fn detach_role_policy(&self, caller: &Caller, role: &str, arn: &str) -> IamResult<()> {
-        check_policy_arn(arn)?;
-        self.store
-            .update_role(
-                &caller.account_id,
-                role,
-                RoleChange::DetachPolicy(arn.to_string()),
-            )
-            .map(|_| ())
-    }
-
-    /// ListAttachedRolePolicies.
-    pub fn list_attached_role_policies(
-        &self,
-        caller: &Caller,
-        role: &str,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max_items: Option<i64>,
-    ) -> IamResult<Page<AttachedPolicy>> {
-        let r = self.get_role(caller, role)?;
-        let prefix = path_prefix.unwrap_or("/");
-        let attached: Vec<AttachedPolicy> = r
-            .attached_policies
-            .iter()
-            .filter(|arn| policy_path_of(arn).starts_with(prefix))
-            .map(|arn| AttachedPolicy {
-                name: arn.rsplit('/').next().unwrap_or(arn).to_string(),
-                arn: arn.clone(),
-            })
-            .collect();
-        paginate_indexed(&attached, marker, max_items)
-    }
-
-    /// PutRolePermissionsBoundary.
-    pub fn put_role_permissions_boundary(
-        &self,
-        caller: &Caller,
-        role: &str,
-        arn: &str,
-    ) -> IamResult<()> {
-        check_policy_arn(arn)?;
-        self.check_attachable(&caller.account_id, arn)
-            .map_err(|_| {
-                IamError::NoSuchEntity(format!(
-                    "Scope ARN: {arn} does not exist or is not attachable."
-                ))
-            })?;
-        self.store
-            .update_role(
-                &caller.account_id,
-                role,
-                RoleChange::Boundary(Some(arn.to_string())),
-            )
-            .map(|_| ())
-    }
-
-    /// DeleteRolePermissionsBoundary.
-    pub fn delete_role_permissions_boundary(&self, caller: &Caller, role: &str) -> IamResult<()> {
-        self.store
-            .update_role(&caller.account_id, role, RoleChange::Boundary(None))
-            .map(|_| ())
     }
 
     // ----- managed policies -----

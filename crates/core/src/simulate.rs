@@ -10,6 +10,7 @@ use ironiam_policy::{
 
 use crate::authorize::budget_message;
 use crate::error::{IamError, IamResult};
+use crate::holders::{Holder, PolicyHolder, PrincipalKind};
 use crate::service::{Caller, IamService};
 
 /// A policy taking part in a simulation, and how results name it.
@@ -357,66 +358,64 @@ pub fn context_keys_of(documents: &[SourcePolicy]) -> IamResult<Vec<String>> {
 }
 
 impl IamService {
-    /// The policies of a principal (a role or a user; groups with their
-    /// issue): inline, attached managed, and its permissions boundary.
+    /// The policies of a user, role or group (SimulatePrincipalPolicy's
+    /// PolicySourceArn): inline, attached managed, and its permissions
+    /// boundary; a user's also include those of its groups, as AWS's do.
     pub fn principal_policies(
         &self,
         caller: &Caller,
         policy_source_arn: &str,
     ) -> IamResult<(Vec<SourcePolicy>, Vec<SourcePolicy>)> {
-        let name_after = |marker: &str| {
-            policy_source_arn
-                .split_once(marker)
-                .map(|(_, rest)| rest.rsplit('/').next().unwrap_or(rest).to_string())
-        };
-        let (inline, attached, boundary, source_type) =
-            if let Some(role_name) = name_after(":role/") {
-                let role = self.get_role(caller, &role_name)?;
-                if role.arn() != policy_source_arn {
-                    return Err(IamError::NoSuchEntity(format!(
-                        "The role with name {role_name} cannot be found."
-                    )));
-                }
-                (
-                    role.inline_policies.clone(),
-                    role.attached_policies.clone(),
-                    role.permissions_boundary.clone(),
-                    "role",
-                )
-            } else if let Some(user_name) = name_after(":user/") {
-                let user = self.user(caller, &user_name)?;
-                if user.arn() != policy_source_arn {
-                    return Err(IamError::NoSuchEntity(format!(
-                        "The user with name {user_name} cannot be found."
-                    )));
-                }
-                (
-                    user.inline_policies.clone(),
-                    user.attached_policies.clone(),
-                    user.permissions_boundary.clone(),
-                    "user",
-                )
-            } else {
-                return Err(IamError::NoSuchEntity(format!(
-                    "The entity {policy_source_arn} cannot be found."
-                )));
-            };
-        let mut identity: Vec<SourcePolicy> = inline
-            .into_iter()
-            .map(|(name, document)| SourcePolicy {
-                id: name,
-                source_type: Some(source_type),
-                document,
-            })
-            .collect();
-        for arn in &attached {
-            identity.push(self.managed_source(caller, arn)?);
+        let (kind, name) = [
+            (PrincipalKind::Role, ":role/"),
+            (PrincipalKind::User, ":user/"),
+            (PrincipalKind::Group, ":group/"),
+        ]
+        .into_iter()
+        .find_map(|(kind, marker)| {
+            let (_, rest) = policy_source_arn.split_once(marker)?;
+            Some((kind, rest.rsplit('/').next().unwrap_or(rest)))
+        })
+        .ok_or_else(|| {
+            IamError::NoSuchEntity(format!("The entity {policy_source_arn} cannot be found."))
+        })?;
+        let holder = self.holder(caller, kind, name)?;
+        if holder.get().arn() != policy_source_arn {
+            return Err(kind.no_such(name));
         }
-        let boundaries = match &boundary {
+        let mut identity = Vec::new();
+        self.holder_sources(caller, kind, holder.get(), &mut identity)?;
+        if let Holder::User(user) = &holder {
+            for group in self.groups_of(user)? {
+                self.holder_sources(caller, PrincipalKind::Group, &*group, &mut identity)?;
+            }
+        }
+        let boundaries = match holder.get().permissions_boundary() {
             Some(arn) => vec![self.managed_source(caller, arn)?],
             None => Vec::new(),
         };
         Ok((identity, boundaries))
+    }
+
+    /// The inline and attached policies of one holder, as simulation sources.
+    fn holder_sources(
+        &self,
+        caller: &Caller,
+        kind: PrincipalKind,
+        holder: &dyn PolicyHolder,
+        sources: &mut Vec<SourcePolicy>,
+    ) -> IamResult<()> {
+        for (name, document) in holder.inline_policies() {
+            sources.push(SourcePolicy {
+                id: name.clone(),
+                source_type: Some(kind.noun()),
+                document: document.clone(),
+            });
+        }
+        for arn in holder.attached_policies() {
+            sources.push(self.managed_source(caller, arn)?);
+        }
+        Ok(())
     }
 
     fn managed_source(&self, caller: &Caller, arn: &str) -> IamResult<SourcePolicy> {

@@ -8,13 +8,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, Group, InstanceProfile, LoginProfile,
     OidcProvider, Page, PrincipalBinding, Role, RoleLastUsed, Tag, User,
 };
 use crate::error::IamResult;
+use crate::holders::{HolderChange, PrincipalKind};
 use crate::password::{PasswordHash, PasswordPolicy};
 
-/// A change to one role, applied atomically by the store.
+/// A change to one role, applied atomically by the store. Its policies and
+/// tags change through [`HolderChange`], as every holder's do.
 #[derive(Debug, Clone)]
 pub enum RoleChange {
     /// UpdateRole / UpdateRoleDescription.
@@ -32,37 +34,6 @@ pub enum RoleChange {
         /// The users and roles it names.
         principals: Vec<PrincipalBinding>,
     },
-    /// TagRole: adds or overwrites, failing past `max_tags`.
-    Tag {
-        /// Tags to add or overwrite.
-        tags: Vec<Tag>,
-        /// Quota of tags per role.
-        max_tags: usize,
-    },
-    /// UntagRole: removes keys; absent keys are ignored as AWS does.
-    Untag(Vec<String>),
-    /// PutRolePolicy: creates or replaces, failing past `max_total_size`.
-    PutInlinePolicy {
-        /// Policy name.
-        name: String,
-        /// Document as sent.
-        document: String,
-        /// `RolePolicySizeQuota`.
-        max_total_size: usize,
-    },
-    /// DeleteRolePolicy.
-    DeleteInlinePolicy(String),
-    /// AttachRolePolicy; a customer policy must exist in the same store.
-    AttachPolicy {
-        /// Policy ARN.
-        arn: String,
-        /// `PoliciesPerRole`.
-        max_attached: usize,
-    },
-    /// DetachRolePolicy.
-    DetachPolicy(String),
-    /// PutRolePermissionsBoundary / DeleteRolePermissionsBoundary.
-    Boundary(Option<String>),
 }
 
 /// A change to one customer managed policy, applied atomically by the
@@ -100,7 +71,8 @@ pub enum PolicyChange {
     Untag(Vec<String>),
 }
 
-/// A change to one user, applied atomically by the store.
+/// A change to one user, applied atomically by the store. Its policies and
+/// tags change through [`HolderChange`], as every holder's do.
 #[derive(Debug, Clone)]
 pub enum UserChange {
     /// UpdateUser: a new name and/or path. A new name must be free
@@ -111,37 +83,6 @@ pub enum UserChange {
         /// NewPath.
         new_path: Option<String>,
     },
-    /// TagUser: adds or overwrites, failing past `max_tags`.
-    Tag {
-        /// Tags to add or overwrite.
-        tags: Vec<Tag>,
-        /// Quota of tags per user.
-        max_tags: usize,
-    },
-    /// UntagUser: removes keys; absent keys are ignored as AWS does.
-    Untag(Vec<String>),
-    /// PutUserPolicy: creates or replaces, failing past `max_total_size`.
-    PutInlinePolicy {
-        /// Policy name.
-        name: String,
-        /// Document as sent.
-        document: String,
-        /// `UserPolicySizeQuota`.
-        max_total_size: usize,
-    },
-    /// DeleteUserPolicy.
-    DeleteInlinePolicy(String),
-    /// AttachUserPolicy; a customer policy must exist in the same store.
-    AttachPolicy {
-        /// Policy ARN.
-        arn: String,
-        /// `PoliciesPerUser`.
-        max_attached: usize,
-    },
-    /// DetachUserPolicy.
-    DetachPolicy(String),
-    /// PutUserPermissionsBoundary / DeleteUserPermissionsBoundary.
-    Boundary(Option<String>),
     /// CreateAccessKey, failing past `max_keys`.
     AddAccessKey {
         /// The new key (secret sealed).
@@ -228,6 +169,30 @@ pub enum InstanceProfileChange {
     Untag(Vec<String>),
 }
 
+/// A change to one group, applied atomically by the store through the
+/// rules of [`crate::groups`]. Its policies change through [`HolderChange`].
+#[derive(Debug, Clone)]
+pub enum GroupChange {
+    /// UpdateGroup: a new name and/or path. A new name must be free
+    /// (ignoring case) in the account; members and policies stay.
+    Rename {
+        /// NewGroupName.
+        new_name: Option<String>,
+        /// NewPath.
+        new_path: Option<String>,
+    },
+    /// AddUserToGroup: the user must exist; `LimitExceeded` once the user
+    /// is in `max_groups_per_user` groups.
+    AddUser {
+        /// UserName.
+        user_name: String,
+        /// `GroupsPerUser`.
+        max_groups_per_user: usize,
+    },
+    /// RemoveUserFromGroup.
+    RemoveUser(String),
+}
+
 /// How much a policy is used in one account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolicyUsage {
@@ -235,6 +200,8 @@ pub struct PolicyUsage {
     pub attached_roles: Vec<Arc<Role>>,
     /// Users it is attached to.
     pub attached_users: Vec<Arc<User>>,
+    /// Groups it is attached to.
+    pub attached_groups: Vec<Arc<Group>>,
     /// Entities (roles and users) using it as permissions boundary.
     pub boundary_count: usize,
 }
@@ -242,7 +209,7 @@ pub struct PolicyUsage {
 impl PolicyUsage {
     /// `AttachmentCount`: users, groups and roles it is attached to.
     pub fn attachment_count(&self) -> usize {
-        self.attached_roles.len() + self.attached_users.len()
+        self.attached_roles.len() + self.attached_users.len() + self.attached_groups.len()
     }
 }
 
@@ -268,6 +235,16 @@ pub trait Store: Send + Sync + 'static {
     fn list_roles(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<Role>>>;
     /// Applies one change atomically and returns the new role.
     fn update_role(&self, account: &str, name: &str, change: RoleChange) -> IamResult<Arc<Role>>;
+    /// Applies one change to the policies or tags of the user, role or
+    /// group `name` (ignoring case), atomically, through
+    /// [`crate::holders::apply_change`].
+    fn update_holder(
+        &self,
+        account: &str,
+        kind: PrincipalKind,
+        name: &str,
+        change: HolderChange,
+    ) -> IamResult<()>;
     /// Deletes a role with no policies attached or embedded and in no
     /// instance profile (`DeleteConflict` otherwise), and its recorded last use.
     fn delete_role(&self, account: &str, name: &str) -> IamResult<()>;
@@ -320,8 +297,8 @@ pub trait Store: Send + Sync + 'static {
     fn list_users(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<User>>>;
     /// Applies one change atomically and returns the new user.
     fn update_user(&self, account: &str, name: &str, change: UserChange) -> IamResult<Arc<User>>;
-    /// Deletes a user with no login profile, no access keys and no policies
-    /// (`DeleteConflict` otherwise).
+    /// Deletes a user with no login profile, no access keys, no policies
+    /// and in no group (`DeleteConflict` otherwise).
     fn delete_user(&self, account: &str, name: &str) -> IamResult<()>;
     /// The user owning access key `access_key_id`, in any account.
     fn find_access_key(&self, access_key_id: &str) -> IamResult<Option<Arc<User>>>;
@@ -380,6 +357,35 @@ pub trait Store: Send + Sync + 'static {
     ) -> IamResult<Arc<InstanceProfile>>;
     /// Deletes an instance profile without roles (`DeleteConflict` otherwise).
     fn delete_instance_profile(&self, account: &str, name: &str) -> IamResult<()>;
+
+    /// Inserts a new group; `EntityAlreadyExists` if the name is taken
+    /// ignoring case, `LimitExceeded` past `max_groups`.
+    fn create_group(&self, group: Group, max_groups: usize) -> IamResult<Arc<Group>>;
+    /// A group by name, ignoring case.
+    fn get_group(&self, account: &str, name: &str) -> IamResult<Arc<Group>>;
+    /// Groups ordered by name ignoring case.
+    fn list_groups(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<Group>>>;
+    /// Applies one change atomically and returns the new group.
+    fn update_group(&self, account: &str, name: &str, change: GroupChange)
+        -> IamResult<Arc<Group>>;
+    /// Deletes a group without users and policies (`DeleteConflict` otherwise).
+    fn delete_group(&self, account: &str, name: &str) -> IamResult<()>;
+    /// The group `name` and one page of its users, ordered by name ignoring
+    /// case (`range.path_prefix` filters the users' paths).
+    fn group_users(
+        &self,
+        account: &str,
+        name: &str,
+        range: ListRange<'_>,
+    ) -> IamResult<(Arc<Group>, Page<Arc<User>>)>;
+    /// The groups the user `user_name` (which must exist) is in, ordered by
+    /// name ignoring case.
+    fn groups_for_user(
+        &self,
+        account: &str,
+        user_name: &str,
+        range: ListRange<'_>,
+    ) -> IamResult<Page<Arc<Group>>>;
 
     /// The account's password policy, if one is set.
     fn get_password_policy(&self, account: &str) -> IamResult<Option<PasswordPolicy>>;

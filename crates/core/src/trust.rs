@@ -25,16 +25,8 @@ use serde_json::Value;
 
 use crate::entities::{PrincipalBinding, Role, User};
 use crate::error::{IamError, IamResult};
+use crate::holders::PrincipalKind;
 use crate::service::IamService;
-
-/// What a user or role ARN names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PrincipalKind {
-    /// `…:user/PATH/NAME`.
-    User,
-    /// `…:role/PATH/NAME`.
-    Role,
-}
 
 /// `arn:aws:iam::ACCOUNT:user/PATH/NAME` (or `role/`) → (kind, account, name).
 pub(crate) fn parse_principal_arn(arn: &str) -> Option<(PrincipalKind, &str, &str)> {
@@ -175,6 +167,8 @@ impl IamService {
                     .ok()
                     .filter(|r| r.arn() == arn)
                     .map(|r| r.role_id.clone()),
+                // A group is no principal (parse_principal_arn never answers one).
+                PrincipalKind::Group => None,
             }
         })
         .map_err(|arn| {
@@ -196,6 +190,7 @@ impl IamService {
             PrincipalKind::Role => self
                 .role_with_id(account, name, &binding.id)?
                 .map(|r| r.arn()),
+            PrincipalKind::Group => None,
         })
     }
 
@@ -319,6 +314,8 @@ mod tests {
 mod deleted_principals {
     use std::sync::Arc;
 
+    use crate::holders::PrincipalKind;
+
     use ironiam_policy::Context;
 
     use crate::authorize::AuthzRequest;
@@ -359,7 +356,7 @@ mod deleted_principals {
                 },
             )
             .unwrap();
-        s.put_user_policy(&root, name, "p".into(), policy.into())
+        s.put_inline_policy(&root, PrincipalKind::User, name, "p".into(), policy.into())
             .unwrap();
         Caller::user(&u)
     }
@@ -412,8 +409,14 @@ mod deleted_principals {
             "worker",
             trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")),
         );
-        s.put_role_policy(&root, "worker", "p".into(), ALLOW_LIST_ROLES.into())
-            .unwrap();
+        s.put_inline_policy(
+            &root,
+            PrincipalKind::Role,
+            "worker",
+            "p".into(),
+            ALLOW_LIST_ROLES.into(),
+        )
+        .unwrap();
         let new = assume(&s, &caller, "worker").unwrap();
         assert!(s.verdict(&new, &list_roles()).unwrap().is_allowed());
         assert!(
@@ -442,7 +445,8 @@ mod deleted_principals {
             .resolve_credentials(&id, Some(&issued.session_token))
             .unwrap()
             .is_ok());
-        s.delete_user_policy(&root, "bob", "p").unwrap();
+        s.delete_inline_policy(&root, PrincipalKind::User, "bob", "p")
+            .unwrap();
         s.delete_user(&root, "bob").unwrap();
         user(&s, "bob", ALLOW_LIST_ROLES);
         assert_eq!(
@@ -519,7 +523,8 @@ mod deleted_principals {
         assert!(assume(&s, &robert, "trusting").is_ok());
 
         // Deleted, he shows as his id; a new bob is not him.
-        s.delete_user_policy(&root, "robert", "p").unwrap();
+        s.delete_inline_policy(&root, PrincipalKind::User, "robert", "p")
+            .unwrap();
         s.delete_user(&root, "robert").unwrap();
         let new_bob = user(&s, "bob", ALLOW_ASSUME);
         let shown = s.trust_policy_document(&stored).unwrap();
@@ -560,8 +565,14 @@ mod deleted_principals {
             "worker",
             trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")),
         );
-        s.put_role_policy(&root, "worker", "p".into(), ALLOW_LIST_ROLES.into())
-            .unwrap();
+        s.put_inline_policy(
+            &root,
+            PrincipalKind::Role,
+            "worker",
+            "p".into(),
+            ALLOW_LIST_ROLES.into(),
+        )
+        .unwrap();
         let with_arns = |arns: &[&str]| {
             let input = AssumeRoleInput {
                 role_arn: format!("arn:aws:iam::{ACCOUNT}:role/worker"),

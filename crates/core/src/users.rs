@@ -3,17 +3,13 @@
 
 use std::sync::Arc;
 
-use ironiam_policy::PolicyKind;
-
 use crate::clock::iso8601;
 use crate::crypto::{Purpose, SecretKey};
-use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, Page, Role, Tag, User};
+use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, Group, Page, Role, Tag, User};
 use crate::error::{IamError, IamResult};
+use crate::holders::{PolicyHolder, PrincipalKind};
 use crate::ids::{access_key_id, secret_access_key, unique_id};
-use crate::service::{
-    check_policy_arn, paginate_indexed, paginate_slice, policy_path_of, validate_policy,
-    AttachedPolicy, Caller, IamService, Identity, UsageFilter,
-};
+use crate::service::{paginate_indexed, paginate_slice, Caller, IamService, Identity, UsageFilter};
 use crate::store::{ListRange, UserChange};
 
 /// Input of CreateUser.
@@ -69,6 +65,8 @@ pub struct NewAccessKey {
 /// One entity a managed policy is attached to (ListEntitiesForPolicy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicyEntity {
+    /// A group (`PolicyGroups`).
+    Group(Arc<Group>),
     /// A user (`PolicyUsers`).
     User(Arc<User>),
     /// A role (`PolicyRoles`).
@@ -82,7 +80,7 @@ pub enum EntityFilter {
     User,
     /// Roles only.
     Role,
-    /// Groups only (ironiam has none yet, so nothing).
+    /// Groups only.
     Group,
 }
 
@@ -114,17 +112,12 @@ impl IamService {
         }
     }
 
-    fn check_boundary(&self, caller: &Caller, arn: &str) -> IamResult<()> {
-        check_policy_arn(arn)?;
-        self.check_attachable(&caller.account_id, arn).map_err(|_| {
-            IamError::NoSuchEntity(format!(
-                "Scope ARN: {arn} does not exist or is not attachable."
-            ))
-        })
-    }
-
     fn check_user_tags(&self, tags: &[Tag]) -> IamResult<()> {
-        crate::tags::check_new(tags, self.quotas().tags_per_resource, "TagsPerUser")
+        crate::tags::check_new(
+            tags,
+            self.quotas().tags_per_resource,
+            &PrincipalKind::User.tag_quota(),
+        )
     }
 
     /// CreateUser.
@@ -205,177 +198,6 @@ impl IamService {
     /// DeleteUser.
     pub fn delete_user(&self, caller: &Caller, name: &str) -> IamResult<()> {
         self.store.delete_user(&caller.account_id, name)
-    }
-
-    /// TagUser.
-    pub fn tag_user(&self, caller: &Caller, name: &str, tags: Vec<Tag>) -> IamResult<()> {
-        crate::tags::check_no_duplicate_keys(&tags)?;
-        let max_tags = self.quotas().tags_per_resource;
-        self.store
-            .update_user(&caller.account_id, name, UserChange::Tag { tags, max_tags })
-            .map(|_| ())
-    }
-
-    /// UntagUser.
-    pub fn untag_user(&self, caller: &Caller, name: &str, keys: Vec<String>) -> IamResult<()> {
-        self.store
-            .update_user(&caller.account_id, name, UserChange::Untag(keys))
-            .map(|_| ())
-    }
-
-    /// ListUserTags.
-    pub fn list_user_tags(
-        &self,
-        caller: &Caller,
-        name: &str,
-        marker: Option<&str>,
-        max: Option<i64>,
-    ) -> IamResult<Page<Tag>> {
-        let user = self.user(caller, name)?;
-        paginate_indexed(&user.tags, marker, max)
-    }
-
-    /// PutUserPolicy.
-    pub fn put_user_policy(
-        &self,
-        caller: &Caller,
-        user: &str,
-        policy_name: String,
-        document: String,
-    ) -> IamResult<()> {
-        validate_policy(&document, PolicyKind::Identity)?;
-        let max_total_size = self.quotas().user_inline_policy_size;
-        self.store
-            .update_user(
-                &caller.account_id,
-                user,
-                UserChange::PutInlinePolicy {
-                    name: policy_name,
-                    document,
-                    max_total_size,
-                },
-            )
-            .map(|_| ())
-    }
-
-    /// GetUserPolicy: the document as stored.
-    pub fn get_user_policy(
-        &self,
-        caller: &Caller,
-        user: &str,
-        policy_name: &str,
-    ) -> IamResult<(Arc<User>, String)> {
-        let u = self.user(caller, user)?;
-        let doc = u.inline_policies.get(policy_name).cloned().ok_or_else(|| {
-            IamError::NoSuchEntity(format!(
-                "The user policy with name {policy_name} cannot be found."
-            ))
-        })?;
-        Ok((u, doc))
-    }
-
-    /// DeleteUserPolicy.
-    pub fn delete_user_policy(
-        &self,
-        caller: &Caller,
-        user: &str,
-        policy_name: &str,
-    ) -> IamResult<()> {
-        self.store
-            .update_user(
-                &caller.account_id,
-                user,
-                UserChange::DeleteInlinePolicy(policy_name.to_string()),
-            )
-            .map(|_| ())
-    }
-
-    /// ListUserPolicies: inline policy names, sorted.
-    pub fn list_user_policies(
-        &self,
-        caller: &Caller,
-        user: &str,
-        marker: Option<&str>,
-        max: Option<i64>,
-    ) -> IamResult<Page<String>> {
-        let u = self.user(caller, user)?;
-        let names: Vec<String> = u.inline_policies.keys().cloned().collect();
-        paginate_slice(&names, |n| n.clone(), marker, max_items(max))
-    }
-
-    /// AttachUserPolicy.
-    pub fn attach_user_policy(&self, caller: &Caller, user: &str, arn: &str) -> IamResult<()> {
-        self.check_attachable(&caller.account_id, arn)?;
-        let max_attached = self.quotas().managed_policies_per_user;
-        self.store
-            .update_user(
-                &caller.account_id,
-                user,
-                UserChange::AttachPolicy {
-                    arn: arn.to_string(),
-                    max_attached,
-                },
-            )
-            .map(|_| ())
-    }
-
-    /// DetachUserPolicy.
-    pub fn detach_user_policy(&self, caller: &Caller, user: &str, arn: &str) -> IamResult<()> {
-        check_policy_arn(arn)?;
-        self.store
-            .update_user(
-                &caller.account_id,
-                user,
-                UserChange::DetachPolicy(arn.to_string()),
-            )
-            .map(|_| ())
-    }
-
-    /// ListAttachedUserPolicies.
-    pub fn list_attached_user_policies(
-        &self,
-        caller: &Caller,
-        user: &str,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max: Option<i64>,
-    ) -> IamResult<Page<AttachedPolicy>> {
-        let u = self.user(caller, user)?;
-        let prefix = path_prefix.unwrap_or("/");
-        let attached: Vec<AttachedPolicy> = u
-            .attached_policies
-            .iter()
-            .filter(|arn| policy_path_of(arn).starts_with(prefix))
-            .map(|arn| AttachedPolicy {
-                name: arn.rsplit('/').next().unwrap_or(arn).to_string(),
-                arn: arn.clone(),
-            })
-            .collect();
-        paginate_indexed(&attached, marker, max)
-    }
-
-    /// PutUserPermissionsBoundary.
-    pub fn put_user_permissions_boundary(
-        &self,
-        caller: &Caller,
-        user: &str,
-        arn: &str,
-    ) -> IamResult<()> {
-        self.check_boundary(caller, arn)?;
-        self.store
-            .update_user(
-                &caller.account_id,
-                user,
-                UserChange::Boundary(Some(arn.to_string())),
-            )
-            .map(|_| ())
-    }
-
-    /// DeleteUserPermissionsBoundary.
-    pub fn delete_user_permissions_boundary(&self, caller: &Caller, user: &str) -> IamResult<()> {
-        self.store
-            .update_user(&caller.account_id, user, UserChange::Boundary(None))
-            .map(|_| ())
     }
 
     // ----- access keys -----
@@ -549,8 +371,9 @@ impl IamService {
             .map_err(|_| IamError::Internal("a sealed secret is not UTF-8".to_string()))
     }
 
-    /// ListEntitiesForPolicy over users and roles: users first, then roles,
-    /// each by name ignoring case, paginated together.
+    /// ListEntitiesForPolicy: groups, then users, then roles, each by name
+    /// ignoring case, paginated together. Groups have no permissions
+    /// boundary, so a boundary usage lists none.
     pub fn policy_entities(
         &self,
         caller: &Caller,
@@ -563,44 +386,47 @@ impl IamService {
         // Existence check with AWS's error for an unknown policy.
         self.get_policy(caller, arn)?;
         let account = &caller.account_id;
-        let everything = |prefix| ListRange {
-            path_prefix: prefix,
+        let everything = ListRange {
+            path_prefix: "/",
             marker: None,
             max_items: usize::MAX,
         };
-        let mut entities: Vec<(String, PolicyEntity)> = Vec::new();
         let boundary = usage_filter == Some(UsageFilter::PermissionsBoundary);
+        let uses = |holder: &dyn PolicyHolder| {
+            if boundary {
+                holder.permissions_boundary() == Some(arn)
+            } else {
+                holder.attached_policies().iter().any(|a| a == arn)
+            }
+        };
         let wants = |kind: EntityFilter| entity_filter.is_none() || entity_filter == Some(kind);
+        // The sort key: the kind's rank, then the name ignoring case.
+        let key = |rank: char, holder: &dyn PolicyHolder| {
+            format!("{rank}\u{0}{}", holder.name().to_lowercase())
+        };
+        let mut entities: Vec<(String, PolicyEntity)> = Vec::new();
+        if wants(EntityFilter::Group) {
+            for g in self.store.list_groups(account, everything)?.items {
+                if uses(&*g) {
+                    entities.push((key('0', &*g), PolicyEntity::Group(g)));
+                }
+            }
+        }
         if wants(EntityFilter::User) {
-            for u in self.store.list_users(account, everything("/"))?.items {
-                let uses = if boundary {
-                    u.permissions_boundary.as_deref() == Some(arn)
-                } else {
-                    u.attached_policies.iter().any(|a| a == arn)
-                };
-                if uses {
-                    entities.push((
-                        format!("u\u{0}{}", u.name.to_lowercase()),
-                        PolicyEntity::User(u),
-                    ));
+            for u in self.store.list_users(account, everything)?.items {
+                if uses(&*u) {
+                    entities.push((key('1', &*u), PolicyEntity::User(u)));
                 }
             }
         }
         if wants(EntityFilter::Role) {
-            for r in self.store.list_roles(account, everything("/"))?.items {
-                let uses = if boundary {
-                    r.permissions_boundary.as_deref() == Some(arn)
-                } else {
-                    r.attached_policies.iter().any(|a| a == arn)
-                };
-                if uses {
-                    entities.push((
-                        format!("r\u{0}{}", r.name.to_lowercase()),
-                        PolicyEntity::Role(r),
-                    ));
+            for r in self.store.list_roles(account, everything)?.items {
+                if uses(&*r) {
+                    entities.push((key('2', &*r), PolicyEntity::Role(r)));
                 }
             }
         }
+        entities.sort_by(|a, b| a.0.cmp(&b.0));
         let page = paginate_slice(&entities, |(k, _)| k.clone(), marker, max_items(max))?;
         Ok(Page {
             items: page.items.into_iter().map(|(_, e)| e).collect(),

@@ -100,7 +100,8 @@ struct ServeArgs {
     /// tags-per-resource, roles-per-account, customer-policies-per-account,
     /// managed-policy-size, versions-per-policy, users-per-account,
     /// managed-policies-per-user, user-inline-policy-size, access-keys-per-user,
-    /// instance-profiles-per-account.
+    /// instance-profiles-per-account, groups-per-account, groups-per-user,
+    /// managed-policies-per-group, group-inline-policy-size.
     #[arg(long = "quota", value_name = "NAME=VALUE")]
     quotas: Vec<String>,
     /// The 256-bit key that seals access-key secrets at rest and session
@@ -250,6 +251,10 @@ fn parse_quotas(overrides: &[String]) -> Result<Quotas, String> {
             "user-inline-policy-size" => &mut q.user_inline_policy_size,
             "access-keys-per-user" => &mut q.access_keys_per_user,
             "instance-profiles-per-account" => &mut q.instance_profiles_per_account,
+            "groups-per-account" => &mut q.groups_per_account,
+            "groups-per-user" => &mut q.groups_per_user,
+            "managed-policies-per-group" => &mut q.managed_policies_per_group,
+            "group-inline-policy-size" => &mut q.group_inline_policy_size,
             other => return Err(format!("--quota: unknown quota {other}")),
         };
         *slot = value;

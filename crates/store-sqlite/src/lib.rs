@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use ironiam_core::crypto::{base64_decode, base64_encode};
 use ironiam_core::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, InstanceProfile, LoginProfile,
+    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, Group, InstanceProfile, LoginProfile,
     OidcProvider, PolicyVersion, PrincipalBinding, Role, RoleLastUsed, Tag, User,
 };
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
@@ -222,7 +222,20 @@ CREATE TABLE IF NOT EXISTS instance_profiles (
     tags TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS instance_profiles_by_name ON instance_profiles (account_id, lower(name));
-PRAGMA user_version = 7;
+-- schema 8: groups, a new table, so an older database gains it (empty) with every row kept
+CREATE TABLE IF NOT EXISTS groups (
+    group_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    create_date INTEGER NOT NULL,
+    inline_policies TEXT NOT NULL,
+    attached_policies TEXT NOT NULL,
+    -- JSON list of the unique ids (AIDA...) of its users, in the order they were added
+    members TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS groups_by_name ON groups (account_id, lower(name));
+PRAGMA user_version = 8;
 ";
 
 /// Brings a database made by an older ironiam up to [`SCHEMA`]: `CREATE …
@@ -394,6 +407,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
         .map_err(|e| OpenError(format!("cannot read password policies: {e}")))?;
     let instance_profiles = load_instance_profiles(&conn)
         .map_err(|e| OpenError(format!("cannot read instance profiles: {e}")))?;
+    let groups = load_groups(&conn).map_err(|e| OpenError(format!("cannot read groups: {e}")))?;
     // The writer waits (rather than fails) while a TRUNCATE checkpoint holds the lock.
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(|e| OpenError(format!("cannot prepare database: {e}")))?;
@@ -419,6 +433,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
             oidc_providers,
             password_policies,
             instance_profiles,
+            groups,
         },
     ))
 }
@@ -697,6 +712,25 @@ fn load_instance_profiles(conn: &Connection) -> rusqlite::Result<Vec<InstancePro
     rows.collect()
 }
 
+fn load_groups(conn: &Connection) -> rusqlite::Result<Vec<Group>> {
+    let mut stmt = conn.prepare(
+        "SELECT account_id, group_id, name, path, create_date, inline_policies, attached_policies, members FROM groups",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok(Group {
+            account_id: row.get(0)?,
+            group_id: row.get(1)?,
+            name: row.get(2)?,
+            path: row.get(3)?,
+            create_date: row.get(4)?,
+            inline_policies: json_column(5, &row.get::<_, String>(5)?)?,
+            attached_policies: json_column(6, &row.get::<_, String>(6)?)?,
+            members: json_column(7, &row.get::<_, String>(7)?)?,
+        })
+    })?;
+    rows.collect()
+}
+
 fn load_oidc_providers(conn: &Connection) -> rusqlite::Result<Vec<OidcProvider>> {
     let mut stmt = conn.prepare(
         "SELECT account_id, url, client_ids, thumbprints, tags, create_date FROM oidc_providers",
@@ -857,6 +891,26 @@ impl SqliteJournal {
             Change::DeleteInstanceProfile(p) => conn
                 .prepare_cached("DELETE FROM instance_profiles WHERE instance_profile_id = ?1")
                 .and_then(|mut s| s.execute(params![p.instance_profile_id])),
+            Change::PutGroup(g) => conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO groups (group_id, account_id, name, path, create_date, inline_policies,
+                     attached_policies, members) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        g.group_id,
+                        g.account_id,
+                        g.name,
+                        g.path,
+                        g.create_date,
+                        json!(g.inline_policies).to_string(),
+                        json!(g.attached_policies).to_string(),
+                        json!(g.members).to_string(),
+                    ])
+                }),
+            Change::DeleteGroup(g) => conn
+                .prepare_cached("DELETE FROM groups WHERE group_id = ?1")
+                .and_then(|mut s| s.execute(params![g.group_id])),
             Change::PutPasswordPolicy { account_id, policy } => conn
                 .prepare_cached("INSERT OR REPLACE INTO password_policies (account_id, policy) VALUES (?1, ?2)")
                 .and_then(|mut s| s.execute(params![account_id, password_policy_json(policy)])),
@@ -872,7 +926,7 @@ impl SqliteJournal {
                 .prepare_cached("INSERT OR REPLACE INTO role_uses (role_id, date, region) VALUES (?1, ?2, ?3)")
                 .and_then(|mut s| s.execute(params![role_id, used.date, used.region])),
             Change::Reset => conn
-                .execute_batch("DELETE FROM roles; DELETE FROM role_uses; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers; DELETE FROM password_policies; DELETE FROM instance_profiles;")
+                .execute_batch("DELETE FROM roles; DELETE FROM role_uses; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers; DELETE FROM password_policies; DELETE FROM instance_profiles; DELETE FROM groups;")
                 .map(|_| 0),
         }
         .map(|_| ())
@@ -883,7 +937,8 @@ impl SqliteJournal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ironiam_core::store::{RoleChange, Store};
+    use ironiam_core::holders::{HolderChange, PrincipalKind};
+    use ironiam_core::store::Store;
     use std::sync::Arc;
 
     fn fresh() -> Arc<dyn Store> {
@@ -939,10 +994,11 @@ mod tests {
             let store = open(dir.path(), Durability::Full).unwrap();
             store.create_role(role.clone(), 1000).unwrap();
             store
-                .update_role(
+                .update_holder(
                     "123456789012",
+                    PrincipalKind::Role,
                     "durable",
-                    RoleChange::AttachPolicy {
+                    HolderChange::AttachPolicy {
                         arn: "arn:aws:iam::aws:policy/X".into(),
                         max_attached: 10,
                     },
@@ -1246,7 +1302,7 @@ mod tests {
             let conn = Connection::open(dir.path().join("ironiam.sqlite3")).unwrap();
             let old_schema = SCHEMA
                 .replace(",\n    -- JSON list of [ARN as the trust policy names it, unique id it was bound to on save]\n    trust_principals TEXT NOT NULL DEFAULT '[]'", "")
-                .replace("PRAGMA user_version = 7;", "PRAGMA user_version = 5;");
+                .replace("PRAGMA user_version = 8;", "PRAGMA user_version = 5;");
             assert!(!old_schema.contains("trust_principals"));
             conn.execute_batch(&old_schema).unwrap();
             conn.execute(
@@ -1356,7 +1412,7 @@ mod tests {
                 .lock()
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .unwrap();
-            assert_eq!(version, 7);
+            assert_eq!(version, 8);
         }
         let store = open(dir.path(), Durability::Process).unwrap();
         profile.roles = vec!["Old".into()];
@@ -1398,6 +1454,88 @@ mod tests {
                 .unwrap(),
             provider
         );
+    }
+
+    /// A data directory written before groups (schema 7, no `groups`
+    /// table) opens with its users kept; then groups, their policies and
+    /// their memberships survive a reopen, a user renamed keeps its groups,
+    /// and a group deleted stays deleted.
+    #[test]
+    fn a_schema_7_database_gains_groups_that_survive_reopen() {
+        use ironiam_core::store::{GroupChange, UserChange};
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join("ironiam.sqlite3")).unwrap();
+            let start = SCHEMA.find("-- schema 8").unwrap();
+            let old_schema = format!("{}PRAGMA user_version = 7;", &SCHEMA[..start]);
+            assert!(!old_schema.contains("groups"));
+            conn.execute_batch(&old_schema).unwrap();
+            conn.execute(
+                "INSERT INTO users (user_id, account_id, name, path, create_date, tags, inline_policies, attached_policies, access_keys)
+                 VALUES ('AIDABOB', '123456789012', 'bob', '/', 1, '[]', '{}', '[]', '[]')",
+                [],
+            )
+            .unwrap();
+        }
+        let account = "123456789012";
+        let mut group = ironiam_core::conformance::group("Admins");
+        {
+            let store = open(dir.path(), Durability::Process).unwrap();
+            store.create_group(group.clone(), 10).unwrap();
+            let add = GroupChange::AddUser {
+                user_name: "BOB".into(),
+                max_groups_per_user: 10,
+            };
+            store.update_group(account, "admins", add).unwrap();
+            let change = |c| store.update_holder(account, PrincipalKind::Group, "admins", c);
+            change(HolderChange::PutInlinePolicy {
+                name: "p".into(),
+                document: "{\"Statement\":[]}".into(),
+                max_total_size: 5120,
+            })
+            .unwrap();
+            change(HolderChange::AttachPolicy {
+                arn: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+                max_attached: 10,
+            })
+            .unwrap();
+        }
+        group.members = vec!["AIDABOB".into()];
+        group
+            .inline_policies
+            .insert("p".into(), "{\"Statement\":[]}".into());
+        group.attached_policies = vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()];
+        {
+            let store = open(dir.path(), Durability::Process).unwrap();
+            assert_eq!(*store.get_group(account, "Admins").unwrap(), group);
+            let rename = UserChange::Rename {
+                new_name: Some("robert".into()),
+                new_path: None,
+            };
+            store.update_user(account, "bob", rename).unwrap();
+        }
+        let store = open(dir.path(), Durability::Process).unwrap();
+        let everything = ironiam_core::store::ListRange {
+            path_prefix: "/",
+            marker: None,
+            max_items: 100,
+        };
+        let (_, users) = store.group_users(account, "admins", everything).unwrap();
+        assert_eq!(users.items[0].name, "robert");
+        store
+            .update_group(account, "admins", GroupChange::RemoveUser("robert".into()))
+            .unwrap();
+        let change = |c| store.update_holder(account, PrincipalKind::Group, "admins", c);
+        change(HolderChange::DeleteInlinePolicy("p".into())).unwrap();
+        change(HolderChange::DetachPolicy(
+            "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+        ))
+        .unwrap();
+        store.delete_group(account, "admins").unwrap();
+        drop(store);
+        let store = open(dir.path(), Durability::Process).unwrap();
+        assert!(store.get_group(account, "admins").is_err());
+        assert!(store.delete_user(account, "robert").is_ok());
     }
 
     /// TagPolicy / UntagPolicy and their OIDC provider counterparts are

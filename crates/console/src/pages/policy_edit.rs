@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use ironiam_core::holders::PrincipalKind;
 use ironiam_core::service::{NewPolicy, UsageFilter};
 
 use super::Ctx;
@@ -245,7 +246,7 @@ pub(crate) fn delete(ctx: &Ctx) -> Out {
                     ctx.call(
                         "DetachRolePolicy",
                         &[("RoleName", r), ("PolicyArn", &arn)],
-                        |s, c| s.detach_role_policy(c, r, &arn),
+                        |s, c| s.detach_policy(c, PrincipalKind::Role, r, &arn),
                     )?;
                 }
                 let versions = ctx.call("ListPolicyVersions", &[("PolicyArn", &arn)], |s, c| {

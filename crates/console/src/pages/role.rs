@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use hyper::StatusCode;
 use ironiam_core::entities::{Role, RoleLastUsed, Tag};
+use ironiam_core::holders::PrincipalKind;
 
 use super::picker::{self, Picker};
 use super::{now, Ctx};
@@ -442,7 +443,7 @@ pub(crate) fn detach(ctx: &Ctx, name: &str) -> Out {
         let result = ctx.call(
             "DetachRolePolicy",
             &[("RoleName", &role.name), ("PolicyArn", arn)],
-            |s, c| s.detach_role_policy(c, &role.name, arn),
+            |s, c| s.detach_policy(c, PrincipalKind::Role, &role.name, arn),
         );
         match result {
             Ok(()) => redirect_role(&role.name, "permissions", "detached"),
@@ -462,8 +463,9 @@ pub(crate) fn add_tag(ctx: &Ctx, name: &str) -> Out {
             ("Tags.member.1.Value", value),
         ];
         let result = ctx.call("TagRole", &params, |s, c| {
-            s.tag_role(
+            s.tag(
                 c,
+                PrincipalKind::Role,
                 &role.name,
                 vec![Tag {
                     key: key.to_string(),
@@ -485,7 +487,7 @@ pub(crate) fn remove_tag(ctx: &Ctx, name: &str) -> Out {
         let result = ctx.call(
             "UntagRole",
             &[("RoleName", &role.name), ("TagKeys.member.1", key)],
-            |s, c| s.untag_role(c, &role.name, vec![key.to_string()]),
+            |s, c| s.untag(c, PrincipalKind::Role, &role.name, vec![key.to_string()]),
         );
         match result {
             Ok(()) => redirect_role(&role.name, "tags", "untagged"),
@@ -501,7 +503,7 @@ pub(crate) fn inline_delete(ctx: &Ctx, name: &str) -> Out {
         match ctx.call(
             "DeleteRolePolicy",
             &[("RoleName", &role.name), ("PolicyName", policy)],
-            |s, c| s.delete_role_policy(c, &role.name, policy),
+            |s, c| s.delete_inline_policy(c, PrincipalKind::Role, &role.name, policy),
         ) {
             Ok(()) => redirect_role(&role.name, "permissions", "inline-deleted"),
             Err(e) => fail(ctx, &role, "permissions", e),
@@ -614,7 +616,7 @@ pub(crate) fn attach(ctx: &Ctx, name: &str) -> Out {
             let result = ctx.call(
                 "AttachRolePolicy",
                 &[("RoleName", &role.name), ("PolicyArn", arn)],
-                |s, c| s.attach_role_policy(c, &role.name, arn),
+                |s, c| s.attach_policy(c, PrincipalKind::Role, &role.name, arn),
             );
             if let Err(e) = result {
                 let role = ctx
@@ -645,7 +647,7 @@ pub(crate) fn boundary(ctx: &Ctx, name: &str) -> Out {
                 ctx.call(
                     "DeleteRolePermissionsBoundary",
                     &[("RoleName", r)],
-                    |s, c| s.delete_role_permissions_boundary(c, r),
+                    |s, c| s.delete_permissions_boundary(c, PrincipalKind::Role, r),
                 )
                 .map(|()| "boundary-removed")
             } else {
@@ -660,7 +662,7 @@ pub(crate) fn boundary(ctx: &Ctx, name: &str) -> Out {
                         .call(
                             "PutRolePermissionsBoundary",
                             &[("RoleName", r), ("PermissionsBoundary", arn)],
-                            |s, c| s.put_role_permissions_boundary(c, r, arn),
+                            |s, c| s.put_permissions_boundary(c, PrincipalKind::Role, r, arn),
                         )
                         .map(|()| "boundary"),
                     _ => Err(ApiError {
@@ -834,7 +836,13 @@ pub(crate) fn inline(ctx: &Ctx, name: &str) -> Out {
                 ("PolicyDocument", &document),
             ];
             let result = ctx.call("PutRolePolicy", &params, |s, c| {
-                s.put_role_policy(c, &role.name, policy_name.clone(), document.clone())
+                s.put_inline_policy(
+                    c,
+                    PrincipalKind::Role,
+                    &role.name,
+                    policy_name.clone(),
+                    document.clone(),
+                )
             });
             match result {
                 Ok(()) => return redirect_role(&role.name, "permissions", "inline"),
@@ -927,14 +935,14 @@ pub(crate) fn delete(ctx: &Ctx, name: &str) -> Out {
                         ctx.call(
                             "DetachRolePolicy",
                             &[("RoleName", r), ("PolicyArn", arn)],
-                            |s, c| s.detach_role_policy(c, r, arn),
+                            |s, c| s.detach_policy(c, PrincipalKind::Role, r, arn),
                         )?;
                     }
                     for policy in role.inline_policies.keys() {
                         ctx.call(
                             "DeleteRolePolicy",
                             &[("RoleName", r), ("PolicyName", policy)],
-                            |s, c| s.delete_role_policy(c, r, policy),
+                            |s, c| s.delete_inline_policy(c, PrincipalKind::Role, r, policy),
                         )?;
                     }
                     remove_from_instance_profiles(ctx, r)?;

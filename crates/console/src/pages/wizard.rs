@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use hyper::{Method, StatusCode};
 use ironiam_core::entities::Tag;
+use ironiam_core::holders::PrincipalKind;
 use ironiam_core::instance_profiles::NewInstanceProfile;
 use ironiam_core::service::NewRole;
 use ironiam_policy::PolicyKind;
@@ -659,7 +660,10 @@ fn create(d: &Draft, trust: &str) -> Out {
         }
     }
     for arn in &selected {
-        if let Err(e) = ctx.service.attach_role_policy(&ctx.caller, &name, arn) {
+        if let Err(e) = ctx
+            .service
+            .attach_policy(&ctx.caller, PrincipalKind::Role, &name, arn)
+        {
             // The role exists now; show it with what could not be attached.
             let e = ApiError::from(e);
             tracing::warn!(role = %name, %arn, code = %e.code, "attaching a policy after CreateRole failed");

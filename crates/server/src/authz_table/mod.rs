@@ -17,6 +17,7 @@
 
 use ironiam_core::authorize::AuthzRequest;
 use ironiam_core::entities::{oidc_host_path, Tag};
+use ironiam_core::holders::PrincipalKind;
 use ironiam_core::service::{Caller, IamService, Identity};
 use ironiam_core::IamError;
 use ironiam_policy::Context;
@@ -400,18 +401,21 @@ struct Existing {
 /// it with path `/`, and the handler answers NoSuchEntity once allowed).
 fn existing(service: &IamService, caller: &Caller, kind: &str, name: &str) -> Option<Existing> {
     match kind {
-        "role" => service.get_role(caller, name).ok().map(|r| Existing {
-            name: r.name.clone(),
-            path: r.path.clone(),
-            tags: r.tags.clone(),
-            boundary: r.permissions_boundary.clone(),
-        }),
-        "user" => service.user(caller, name).ok().map(|u| Existing {
-            name: u.name.clone(),
-            path: u.path.clone(),
-            tags: u.tags.clone(),
-            boundary: u.permissions_boundary.clone(),
-        }),
+        "role" | "user" | "group" => {
+            let kind = match kind {
+                "role" => PrincipalKind::Role,
+                "user" => PrincipalKind::User,
+                _ => PrincipalKind::Group,
+            };
+            let holder = service.holder(caller, kind, name).ok()?;
+            let h = holder.get();
+            Some(Existing {
+                name: h.name().to_string(),
+                path: h.path().to_string(),
+                tags: h.tags().to_vec(),
+                boundary: h.permissions_boundary().map(str::to_string),
+            })
+        }
         "instance-profile" => service
             .store()
             .get_instance_profile(&caller.account_id, name)

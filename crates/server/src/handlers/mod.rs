@@ -3,6 +3,9 @@
 //! (`ironiam_protocol::dto`). Handlers know which members AWS's responses carry;
 //! the domain knows AWS's rules; neither reads a member by name nor writes XML.
 
+#[macro_use]
+pub(crate) mod holders;
+pub(crate) mod groups;
 pub(crate) mod instance_profiles;
 pub(crate) mod oidc;
 pub(crate) mod policies;
@@ -13,6 +16,7 @@ pub(crate) mod users;
 
 use ironiam_core::clock::iso8601;
 use ironiam_core::entities::{Page, Tag};
+use ironiam_core::holders::PrincipalKind;
 use ironiam_core::service::{AttachedPolicy, Caller, IamService};
 use ironiam_core::IamResult;
 use ironiam_protocol::dto::{iam, sts as sts_dto};
@@ -313,86 +317,6 @@ impl IamApi for Handlers {
     ) -> IamResult<iam::DeleteRoleOutput> {
         roles::delete_role(ctx, input)
     }
-    fn tag_role(&self, ctx: &Ctx<'_>, input: iam::TagRoleInput) -> IamResult<iam::TagRoleOutput> {
-        roles::tag_role(ctx, input)
-    }
-    fn untag_role(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::UntagRoleInput,
-    ) -> IamResult<iam::UntagRoleOutput> {
-        roles::untag_role(ctx, input)
-    }
-    fn list_role_tags(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::ListRoleTagsInput,
-    ) -> IamResult<iam::ListRoleTagsOutput> {
-        roles::list_role_tags(ctx, input)
-    }
-    fn put_role_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::PutRolePolicyInput,
-    ) -> IamResult<iam::PutRolePolicyOutput> {
-        roles::put_role_policy(ctx, input)
-    }
-    fn get_role_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::GetRolePolicyInput,
-    ) -> IamResult<iam::GetRolePolicyOutput> {
-        roles::get_role_policy(ctx, input)
-    }
-    fn delete_role_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::DeleteRolePolicyInput,
-    ) -> IamResult<iam::DeleteRolePolicyOutput> {
-        roles::delete_role_policy(ctx, input)
-    }
-    fn list_role_policies(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::ListRolePoliciesInput,
-    ) -> IamResult<iam::ListRolePoliciesOutput> {
-        roles::list_role_policies(ctx, input)
-    }
-    fn attach_role_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::AttachRolePolicyInput,
-    ) -> IamResult<iam::AttachRolePolicyOutput> {
-        roles::attach_role_policy(ctx, input)
-    }
-    fn detach_role_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::DetachRolePolicyInput,
-    ) -> IamResult<iam::DetachRolePolicyOutput> {
-        roles::detach_role_policy(ctx, input)
-    }
-    fn list_attached_role_policies(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::ListAttachedRolePoliciesInput,
-    ) -> IamResult<iam::ListAttachedRolePoliciesOutput> {
-        roles::list_attached_role_policies(ctx, input)
-    }
-    fn put_role_permissions_boundary(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::PutRolePermissionsBoundaryInput,
-    ) -> IamResult<iam::PutRolePermissionsBoundaryOutput> {
-        roles::put_role_permissions_boundary(ctx, input)
-    }
-    fn delete_role_permissions_boundary(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::DeleteRolePermissionsBoundaryInput,
-    ) -> IamResult<iam::DeleteRolePermissionsBoundaryOutput> {
-        roles::delete_role_permissions_boundary(ctx, input)
-    }
 
     fn create_instance_profile(
         &self,
@@ -525,86 +449,6 @@ impl IamApi for Handlers {
     ) -> IamResult<iam::DeleteUserOutput> {
         users::delete_user(ctx, input)
     }
-    fn tag_user(&self, ctx: &Ctx<'_>, input: iam::TagUserInput) -> IamResult<iam::TagUserOutput> {
-        users::tag_user(ctx, input)
-    }
-    fn untag_user(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::UntagUserInput,
-    ) -> IamResult<iam::UntagUserOutput> {
-        users::untag_user(ctx, input)
-    }
-    fn list_user_tags(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::ListUserTagsInput,
-    ) -> IamResult<iam::ListUserTagsOutput> {
-        users::list_user_tags(ctx, input)
-    }
-    fn put_user_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::PutUserPolicyInput,
-    ) -> IamResult<iam::PutUserPolicyOutput> {
-        users::put_user_policy(ctx, input)
-    }
-    fn get_user_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::GetUserPolicyInput,
-    ) -> IamResult<iam::GetUserPolicyOutput> {
-        users::get_user_policy(ctx, input)
-    }
-    fn delete_user_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::DeleteUserPolicyInput,
-    ) -> IamResult<iam::DeleteUserPolicyOutput> {
-        users::delete_user_policy(ctx, input)
-    }
-    fn list_user_policies(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::ListUserPoliciesInput,
-    ) -> IamResult<iam::ListUserPoliciesOutput> {
-        users::list_user_policies(ctx, input)
-    }
-    fn attach_user_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::AttachUserPolicyInput,
-    ) -> IamResult<iam::AttachUserPolicyOutput> {
-        users::attach_user_policy(ctx, input)
-    }
-    fn detach_user_policy(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::DetachUserPolicyInput,
-    ) -> IamResult<iam::DetachUserPolicyOutput> {
-        users::detach_user_policy(ctx, input)
-    }
-    fn list_attached_user_policies(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::ListAttachedUserPoliciesInput,
-    ) -> IamResult<iam::ListAttachedUserPoliciesOutput> {
-        users::list_attached_user_policies(ctx, input)
-    }
-    fn put_user_permissions_boundary(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::PutUserPermissionsBoundaryInput,
-    ) -> IamResult<iam::PutUserPermissionsBoundaryOutput> {
-        users::put_user_permissions_boundary(ctx, input)
-    }
-    fn delete_user_permissions_boundary(
-        &self,
-        ctx: &Ctx<'_>,
-        input: iam::DeleteUserPermissionsBoundaryInput,
-    ) -> IamResult<iam::DeleteUserPermissionsBoundaryOutput> {
-        users::delete_user_permissions_boundary(ctx, input)
-    }
     fn create_access_key(
         &self,
         ctx: &Ctx<'_>,
@@ -695,6 +539,110 @@ impl IamApi for Handlers {
         input: iam::DeleteAccountPasswordPolicyInput,
     ) -> IamResult<iam::DeleteAccountPasswordPolicyOutput> {
         users::delete_account_password_policy(ctx, input)
+    }
+
+    policy_holder_api! {
+        PrincipalKind::Role, role_name;
+        put_role_policy(PutRolePolicyInput);
+        get_role_policy(GetRolePolicyInput) -> GetRolePolicyOutput;
+        delete_role_policy(DeleteRolePolicyInput);
+        list_role_policies(ListRolePoliciesInput) -> ListRolePoliciesOutput;
+        attach_role_policy(AttachRolePolicyInput);
+        detach_role_policy(DetachRolePolicyInput);
+        list_attached_role_policies(ListAttachedRolePoliciesInput) -> ListAttachedRolePoliciesOutput;
+    }
+    tagged_holder_api! {
+        PrincipalKind::Role, role_name;
+        tag_role(TagRoleInput);
+        untag_role(UntagRoleInput);
+        list_role_tags(ListRoleTagsInput) -> ListRoleTagsOutput;
+        put_role_permissions_boundary(PutRolePermissionsBoundaryInput);
+        delete_role_permissions_boundary(DeleteRolePermissionsBoundaryInput);
+    }
+    policy_holder_api! {
+        PrincipalKind::User, user_name;
+        put_user_policy(PutUserPolicyInput);
+        get_user_policy(GetUserPolicyInput) -> GetUserPolicyOutput;
+        delete_user_policy(DeleteUserPolicyInput);
+        list_user_policies(ListUserPoliciesInput) -> ListUserPoliciesOutput;
+        attach_user_policy(AttachUserPolicyInput);
+        detach_user_policy(DetachUserPolicyInput);
+        list_attached_user_policies(ListAttachedUserPoliciesInput) -> ListAttachedUserPoliciesOutput;
+    }
+    tagged_holder_api! {
+        PrincipalKind::User, user_name;
+        tag_user(TagUserInput);
+        untag_user(UntagUserInput);
+        list_user_tags(ListUserTagsInput) -> ListUserTagsOutput;
+        put_user_permissions_boundary(PutUserPermissionsBoundaryInput);
+        delete_user_permissions_boundary(DeleteUserPermissionsBoundaryInput);
+    }
+    policy_holder_api! {
+        PrincipalKind::Group, group_name;
+        put_group_policy(PutGroupPolicyInput);
+        get_group_policy(GetGroupPolicyInput) -> GetGroupPolicyOutput;
+        delete_group_policy(DeleteGroupPolicyInput);
+        list_group_policies(ListGroupPoliciesInput) -> ListGroupPoliciesOutput;
+        attach_group_policy(AttachGroupPolicyInput);
+        detach_group_policy(DetachGroupPolicyInput);
+        list_attached_group_policies(ListAttachedGroupPoliciesInput) -> ListAttachedGroupPoliciesOutput;
+    }
+
+    fn create_group(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::CreateGroupInput,
+    ) -> IamResult<iam::CreateGroupOutput> {
+        groups::create_group(ctx, input)
+    }
+    fn get_group(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::GetGroupInput,
+    ) -> IamResult<iam::GetGroupOutput> {
+        groups::get_group(ctx, input)
+    }
+    fn list_groups(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListGroupsInput,
+    ) -> IamResult<iam::ListGroupsOutput> {
+        groups::list_groups(ctx, input)
+    }
+    fn update_group(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::UpdateGroupInput,
+    ) -> IamResult<iam::UpdateGroupOutput> {
+        groups::update_group(ctx, input)
+    }
+    fn delete_group(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::DeleteGroupInput,
+    ) -> IamResult<iam::DeleteGroupOutput> {
+        groups::delete_group(ctx, input)
+    }
+    fn add_user_to_group(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::AddUserToGroupInput,
+    ) -> IamResult<iam::AddUserToGroupOutput> {
+        groups::add_user_to_group(ctx, input)
+    }
+    fn remove_user_from_group(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::RemoveUserFromGroupInput,
+    ) -> IamResult<iam::RemoveUserFromGroupOutput> {
+        groups::remove_user_from_group(ctx, input)
+    }
+    fn list_groups_for_user(
+        &self,
+        ctx: &Ctx<'_>,
+        input: iam::ListGroupsForUserInput,
+    ) -> IamResult<iam::ListGroupsForUserOutput> {
+        groups::list_groups_for_user(ctx, input)
     }
 }
 

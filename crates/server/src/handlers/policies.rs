@@ -211,7 +211,7 @@ pub(crate) fn set_default_policy_version(
         .set_default_policy_version(ctx.caller, &input.policy_arn, &input.version_id)
 }
 
-/// ListEntitiesForPolicy: users and roles (ironiam has no groups yet).
+/// ListEntitiesForPolicy: groups, users and roles.
 pub(crate) fn list_entities_for_policy(
     ctx: &Ctx,
     input: iam::ListEntitiesForPolicyInput,
@@ -231,10 +231,15 @@ pub(crate) fn list_entities_for_policy(
         input.marker.as_deref(),
         input.max_items,
     )?;
+    let mut groups = Vec::new();
     let mut users = Vec::new();
     let mut roles = Vec::new();
     for e in &page.items {
         match e {
+            PolicyEntity::Group(g) => groups.push(iam::PolicyGroup {
+                group_name: Some(g.name.clone()),
+                group_id: Some(g.group_id.clone()),
+            }),
             PolicyEntity::User(u) => users.push(iam::PolicyUser {
                 user_name: Some(u.name.clone()),
                 user_id: Some(u.user_id.clone()),
@@ -246,7 +251,7 @@ pub(crate) fn list_entities_for_policy(
         }
     }
     Ok(iam::ListEntitiesForPolicyOutput {
-        policy_groups: Some(Vec::new()),
+        policy_groups: Some(groups),
         policy_users: Some(users),
         policy_roles: Some(roles),
         is_truncated: is_truncated(&page),

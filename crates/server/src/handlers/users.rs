@@ -6,13 +6,12 @@ use ironiam_core::password::PasswordPolicy;
 use ironiam_core::users::{AccessKeyInfo, NewUser, UserView};
 use ironiam_core::{IamError, IamResult};
 use ironiam_protocol::dto::iam;
-use ironiam_protocol::url_encode_policy;
 
-use super::{attached_policies, boundary, date, domain_tags, is_truncated, tag, tags_if_any, Ctx};
+use super::{boundary, date, domain_tags, is_truncated, tags_if_any, Ctx};
 
-/// The model's `User` for `user`. A listing (ListUsers) omits tags and the
-/// boundary, as AWS's does.
-fn user(user: &User, listing: bool) -> iam::User {
+/// The model's `User` for `user`. A listing (ListUsers, GetGroup's users)
+/// omits tags and the boundary, as AWS's does.
+pub(crate) fn user(user: &User, listing: bool) -> iam::User {
     iam::User {
         path: user.path.clone(),
         user_name: user.name.clone(),
@@ -103,137 +102,6 @@ pub(crate) fn update_user(ctx: &Ctx, input: iam::UpdateUserInput) -> IamResult<(
 /// DeleteUser.
 pub(crate) fn delete_user(ctx: &Ctx, input: iam::DeleteUserInput) -> IamResult<()> {
     ctx.service.delete_user(ctx.caller, &input.user_name)
-}
-
-/// TagUser.
-pub(crate) fn tag_user(ctx: &Ctx, input: iam::TagUserInput) -> IamResult<()> {
-    ctx.service
-        .tag_user(ctx.caller, &input.user_name, domain_tags(Some(input.tags)))
-}
-
-/// UntagUser.
-pub(crate) fn untag_user(ctx: &Ctx, input: iam::UntagUserInput) -> IamResult<()> {
-    ctx.service
-        .untag_user(ctx.caller, &input.user_name, input.tag_keys)
-}
-
-/// ListUserTags.
-pub(crate) fn list_user_tags(
-    ctx: &Ctx,
-    input: iam::ListUserTagsInput,
-) -> IamResult<iam::ListUserTagsOutput> {
-    let page = ctx.service.list_user_tags(
-        ctx.caller,
-        &input.user_name,
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
-    Ok(iam::ListUserTagsOutput {
-        tags: page.items.iter().map(tag).collect(),
-        is_truncated: is_truncated(&page),
-        marker: page.marker,
-    })
-}
-
-/// PutUserPolicy.
-pub(crate) fn put_user_policy(ctx: &Ctx, input: iam::PutUserPolicyInput) -> IamResult<()> {
-    ctx.service.put_user_policy(
-        ctx.caller,
-        &input.user_name,
-        input.policy_name,
-        input.policy_document,
-    )
-}
-
-/// GetUserPolicy.
-pub(crate) fn get_user_policy(
-    ctx: &Ctx,
-    input: iam::GetUserPolicyInput,
-) -> IamResult<iam::GetUserPolicyOutput> {
-    let (user, document) =
-        ctx.service
-            .get_user_policy(ctx.caller, &input.user_name, &input.policy_name)?;
-    Ok(iam::GetUserPolicyOutput {
-        user_name: user.name.clone(),
-        policy_name: input.policy_name,
-        policy_document: url_encode_policy(&document),
-    })
-}
-
-/// DeleteUserPolicy.
-pub(crate) fn delete_user_policy(ctx: &Ctx, input: iam::DeleteUserPolicyInput) -> IamResult<()> {
-    ctx.service
-        .delete_user_policy(ctx.caller, &input.user_name, &input.policy_name)
-}
-
-/// ListUserPolicies.
-pub(crate) fn list_user_policies(
-    ctx: &Ctx,
-    input: iam::ListUserPoliciesInput,
-) -> IamResult<iam::ListUserPoliciesOutput> {
-    let page = ctx.service.list_user_policies(
-        ctx.caller,
-        &input.user_name,
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
-    Ok(iam::ListUserPoliciesOutput {
-        is_truncated: is_truncated(&page),
-        policy_names: page.items,
-        marker: page.marker,
-    })
-}
-
-/// AttachUserPolicy.
-pub(crate) fn attach_user_policy(ctx: &Ctx, input: iam::AttachUserPolicyInput) -> IamResult<()> {
-    ctx.service
-        .attach_user_policy(ctx.caller, &input.user_name, &input.policy_arn)
-}
-
-/// DetachUserPolicy.
-pub(crate) fn detach_user_policy(ctx: &Ctx, input: iam::DetachUserPolicyInput) -> IamResult<()> {
-    ctx.service
-        .detach_user_policy(ctx.caller, &input.user_name, &input.policy_arn)
-}
-
-/// ListAttachedUserPolicies.
-pub(crate) fn list_attached_user_policies(
-    ctx: &Ctx,
-    input: iam::ListAttachedUserPoliciesInput,
-) -> IamResult<iam::ListAttachedUserPoliciesOutput> {
-    let page = ctx.service.list_attached_user_policies(
-        ctx.caller,
-        &input.user_name,
-        input.path_prefix.as_deref(),
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
-    Ok(iam::ListAttachedUserPoliciesOutput {
-        attached_policies: Some(attached_policies(&page)),
-        is_truncated: is_truncated(&page),
-        marker: page.marker,
-    })
-}
-
-/// PutUserPermissionsBoundary.
-pub(crate) fn put_user_permissions_boundary(
-    ctx: &Ctx,
-    input: iam::PutUserPermissionsBoundaryInput,
-) -> IamResult<()> {
-    ctx.service.put_user_permissions_boundary(
-        ctx.caller,
-        &input.user_name,
-        &input.permissions_boundary,
-    )
-}
-
-/// DeleteUserPermissionsBoundary.
-pub(crate) fn delete_user_permissions_boundary(
-    ctx: &Ctx,
-    input: iam::DeleteUserPermissionsBoundaryInput,
-) -> IamResult<()> {
-    ctx.service
-        .delete_user_permissions_boundary(ctx.caller, &input.user_name)
 }
 
 /// CreateAccessKey: the only response that ever carries the secret.
