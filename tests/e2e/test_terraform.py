@@ -413,8 +413,6 @@ class TestUsers(Lifecycle):
     one attached, an inline policy and an access key (`--auth off`)."""
 
     files = ["users.tf"]
-    # Deleting an aws_iam_user first removes it from its groups (ListGroupsForUser).
-    blocked = {"destroy": (("ListGroupsForUser",), "issue 11 item 4")}
 
     def check_applied(self, terraform, iam):
         alice = iam.get_user(UserName="alice")["User"]
@@ -449,8 +447,6 @@ class TestGroups(Lifecycle):
 
     files = ["groups.tf"]
     test_update_in_place = None
-    _missing = (("CreateGroup",), "issue 11 item 4")
-    blocked = {"apply": _missing, "plan": _missing, "destroy": _missing}
 
     def check_applied(self, terraform, iam):
         group = iam.get_group(GroupName="developers")

@@ -225,16 +225,9 @@ mod tests {
     use super::*;
 
     fn group(members: &[&str]) -> Group {
-        Group {
-            account_id: "123456789012".into(),
-            group_id: "AGPAEXAMPLE".into(),
-            name: "Admins".into(),
-            path: "/".into(),
-            create_date: 0,
-            inline_policies: Default::default(),
-            attached_policies: Vec::new(),
-            members: members.iter().map(|m| m.to_string()).collect(),
-        }
+        let mut g = crate::conformance::group("Admins");
+        g.members = members.iter().map(|m| m.to_string()).collect();
+        g
     }
 
     fn bob() -> User {

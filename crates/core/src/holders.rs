@@ -661,16 +661,7 @@ mod tests {
     use super::*;
 
     fn group() -> Group {
-        Group {
-            account_id: "123456789012".into(),
-            group_id: "AGPAEXAMPLE".into(),
-            name: "Admins".into(),
-            path: "/".into(),
-            create_date: 0,
-            inline_policies: BTreeMap::new(),
-            attached_policies: Vec::new(),
-            members: Vec::new(),
-        }
+        crate::conformance::group("Admins")
     }
 
     fn apply(g: &mut Group, change: HolderChange) -> IamResult<Applied> {

@@ -36,15 +36,14 @@ fn no_such_role(name: &str) -> IamError {
 /// CreateInstanceProfile's checks: the name is free ignoring case
 /// (`taken`), and the account holds fewer than `max_profiles`.
 pub fn check_create(
-    profile: &InstanceProfile,
+    name: &str,
     taken: bool,
     profiles_in_account: usize,
     max_profiles: usize,
 ) -> IamResult<()> {
     if taken {
         return Err(IamError::EntityAlreadyExists(format!(
-            "Instance Profile {} already exists.",
-            profile.name
+            "Instance Profile {name} already exists."
         )));
     }
     if profiles_in_account >= max_profiles {
@@ -442,19 +441,19 @@ mod tests {
 
     #[test]
     fn create_checks_name_then_quota() {
-        let p = instance_profile("P");
+        let p = "P";
         assert_eq!(
-            check_create(&p, true, 0, 10),
+            check_create(p, true, 0, 10),
             Err(IamError::EntityAlreadyExists(
                 "Instance Profile P already exists.".into()
             ))
         );
         assert_eq!(
-            check_create(&p, false, 1000, 1000),
+            check_create(p, false, 1000, 1000),
             Err(IamError::LimitExceeded(
                 "Cannot exceed quota for InstanceProfilesPerAccount: 1000".into()
             ))
         );
-        assert_eq!(check_create(&p, false, 999, 1000), Ok(()));
+        assert_eq!(check_create(p, false, 999, 1000), Ok(()));
     }
 }

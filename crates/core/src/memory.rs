@@ -17,7 +17,7 @@ use crate::entities::{
     RoleLastUsed, User,
 };
 use crate::error::{IamError, IamResult};
-use crate::holders::{self, Applied, HolderChange, PolicyHolderMut, PrincipalKind};
+use crate::holders::{self, HolderChange, PolicyHolderMut, PrincipalKind};
 use crate::password::PasswordPolicy;
 use crate::store::{
     GroupChange, InstanceProfileChange, ListRange, OidcChange, PolicyChange, PolicyUsage,
@@ -324,29 +324,6 @@ fn no_such_role(name: &str) -> IamError {
     PrincipalKind::Role.no_such(name)
 }
 
-/// Applies a [`HolderChange`] to the entity `name` of `entities` through
-/// [`holders::apply_change`], and keeps the result once `journal` made it
-/// durable: one path for users, roles and groups.
-fn update_holder_in<T: PolicyHolderMut>(
-    entities: &mut BTreeMap<String, Arc<T>>,
-    name: &str,
-    change: HolderChange,
-    customer_policy_exists: impl Fn(&str) -> bool,
-    journal: impl FnOnce(&T) -> IamResult<()>,
-) -> IamResult<()> {
-    let key = name_key(name);
-    let current = entities.get(&key).ok_or_else(|| T::KIND.no_such(name))?;
-    let mut entity = T::clone(current);
-    if holders::apply_change(T::KIND, entity.parts(), change, customer_policy_exists)?
-        == Applied::Unchanged
-    {
-        return Ok(());
-    }
-    journal(&entity)?;
-    entities.insert(key, Arc::new(entity));
-    Ok(())
-}
-
 /// The name part of a policy ARN (`…:policy/path/NAME`).
 fn policy_name_of(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
@@ -357,6 +334,132 @@ fn find_policy<'a>(state: Option<&'a AccountState>, arn: &str) -> Option<&'a Arc
         .policies
         .get(&name_key(policy_name_of(arn)))
         .filter(|p| p.arn() == arn)
+}
+
+/// What the store's name-keyed entities (roles, users, groups, instance
+/// profiles) have in common: the name they are keyed by, a path for
+/// listings by `PathPrefix`, the account's map that holds them, and the
+/// journal record that writes one.
+trait Named: Sized {
+    fn account(&self) -> &str;
+    fn name(&self) -> &str;
+    fn path(&self) -> &str;
+    fn table(state: &AccountState) -> &BTreeMap<String, Arc<Self>>;
+    fn table_mut(state: &mut AccountState) -> &mut BTreeMap<String, Arc<Self>>;
+    fn put(&self) -> Change<'_>;
+    fn missing(name: &str) -> IamError;
+}
+
+macro_rules! named {
+    ($($entity:ty: $table:ident, $put:ident, $missing:expr;)*) => {
+        $(impl Named for $entity {
+            fn account(&self) -> &str {
+                &self.account_id
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn path(&self) -> &str {
+                &self.path
+            }
+            fn table(state: &AccountState) -> &BTreeMap<String, Arc<Self>> {
+                &state.$table
+            }
+            fn table_mut(state: &mut AccountState) -> &mut BTreeMap<String, Arc<Self>> {
+                &mut state.$table
+            }
+            fn put(&self) -> Change<'_> {
+                Change::$put(self)
+            }
+            fn missing(name: &str) -> IamError {
+                $missing(name)
+            }
+        })*
+    };
+}
+named! {
+    Role: roles, PutRole, no_such_role;
+    User: users, PutUser, no_such_user;
+    Group: groups, PutGroup, groups::no_such_group;
+    InstanceProfile: instance_profiles, PutInstanceProfile, instance_profiles::no_such_instance_profile;
+}
+
+/// `get_X` and `list_Xs` of the Store trait for a [`Named`] entity.
+macro_rules! get_and_list {
+    ($get:ident, $list:ident: $entity:ty) => {
+        fn $get(&self, account: &str, name: &str) -> IamResult<Arc<$entity>> {
+            let guard = self.state.read();
+            let entities = guard.accounts.get(account).map(<$entity>::table);
+            find_named(entities, name, <$entity>::missing)
+        }
+        fn $list(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<$entity>>> {
+            let guard = self.state.read();
+            list_named(
+                guard.accounts.get(account).map(<$entity>::table),
+                range,
+                |_| true,
+            )
+        }
+    };
+}
+
+/// The entity `name` (ignoring case) of `entities` (one account's roles,
+/// users, groups or instance profiles; `None` for an account not seen yet).
+fn find_named<T>(
+    entities: Option<&BTreeMap<String, Arc<T>>>,
+    name: &str,
+    missing: impl FnOnce(&str) -> IamError,
+) -> IamResult<Arc<T>> {
+    entities
+        .and_then(|e| e.get(&name_key(name)).cloned())
+        .ok_or_else(|| missing(name))
+}
+
+/// One page of `entities` whose path starts with the range's prefix, and
+/// that pass `keep`.
+fn list_named<T: Named>(
+    entities: Option<&BTreeMap<String, Arc<T>>>,
+    range: ListRange<'_>,
+    keep: impl Fn(&T) -> bool,
+) -> IamResult<Page<Arc<T>>> {
+    let keep = |e: &Arc<T>| e.path().starts_with(range.path_prefix) && keep(e);
+    match entities {
+        Some(entities) => paginate(entities.iter(), keep, range.marker, range.max_items),
+        None => paginate(std::iter::empty(), keep, range.marker, range.max_items),
+    }
+}
+
+/// Inserts `entity`, named `name`, into `entities` once `check` (told
+/// whether the name is taken ignoring case, and how many there are) allows
+/// and `journal` made it durable.
+fn insert_named<T>(
+    entities: &mut BTreeMap<String, Arc<T>>,
+    name: &str,
+    entity: T,
+    check: impl FnOnce(bool, usize) -> IamResult<()>,
+    journal: impl FnOnce(&T) -> IamResult<()>,
+) -> IamResult<Arc<T>> {
+    let key = name_key(name);
+    check(entities.contains_key(&key), entities.len())?;
+    journal(&entity)?;
+    let entity = Arc::new(entity);
+    entities.insert(key, entity.clone());
+    Ok(entity)
+}
+
+/// Keeps `entity`, a changed copy of the one named `old_name`, under its
+/// (possibly new) name once `journal` made it durable.
+fn replace_named<T: Named>(
+    entities: &mut BTreeMap<String, Arc<T>>,
+    old_name: &str,
+    entity: T,
+    journal: impl FnOnce(&T) -> IamResult<()>,
+) -> IamResult<Arc<T>> {
+    journal(&entity)?;
+    let entity = Arc::new(entity);
+    entities.remove(&name_key(old_name));
+    entities.insert(name_key(entity.name()), entity.clone());
+    Ok(entity)
 }
 
 /// Markers are opaque to clients; ours carry the sort key of the last item
@@ -410,76 +513,126 @@ pub fn paginate<'a, T: Clone + 'a>(
     Ok(Page { items, marker })
 }
 
-impl<J: Journal> Store for MemoryStore<J> {
-    fn create_role(&self, role: Role, max_roles: usize) -> IamResult<Arc<Role>> {
+impl<J: Journal> MemoryStore<J> {
+    /// Changes the entity `name` of `account` through `change` (given a
+    /// copy, and the account's state to look other entities up in), and
+    /// keeps the copy, under its possibly new name, once the journal made it
+    /// durable. A change that changes nothing is not journaled.
+    fn update_named<T: Named + Clone + PartialEq>(
+        &self,
+        account: &str,
+        name: &str,
+        change: impl FnOnce(&mut T, &AccountState) -> IamResult<()>,
+    ) -> IamResult<Arc<T>> {
         let mut guard = self.state.write();
-        let accounts = &mut guard.accounts;
-        let state = accounts.entry(role.account_id.clone()).or_default();
-        let key = name_key(&role.name);
-        let taken = state.roles.contains_key(&key);
-        PrincipalKind::Role.check_create(&role.name, taken, state.roles.len(), max_roles)?;
-        self.journal.record(Change::PutRole(&role))?;
-        let role = Arc::new(role);
-        state.roles.insert(key, role.clone());
-        Ok(role)
-    }
-
-    fn get_role(&self, account: &str, name: &str) -> IamResult<Arc<Role>> {
-        self.state
-            .read()
+        let state = guard
             .accounts
-            .get(account)
-            .and_then(|s| s.roles.get(&name_key(name)).cloned())
-            .ok_or_else(|| no_such_role(name))
+            .get_mut(account)
+            .ok_or_else(|| T::missing(name))?;
+        let current = find_named(Some(T::table(state)), name, T::missing)?;
+        let mut entity = T::clone(&current);
+        change(&mut entity, state)?;
+        if entity == *current {
+            return Ok(current);
+        }
+        replace_named(T::table_mut(state), name, entity, |e| {
+            self.journal.record(e.put())
+        })
     }
 
-    fn list_roles(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<Role>>> {
-        let guard = self.state.read();
-        let accounts = &guard.accounts;
-        let Some(state) = accounts.get(account) else {
-            return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
-        };
-        paginate(
-            state.roles.iter(),
-            |r: &Arc<Role>| r.path.starts_with(range.path_prefix),
-            range.marker,
-            range.max_items,
-        )
+    /// Deletes the entity `name` of `account` once `check` (given it and
+    /// the account's state) allows and the journal recorded `delete`.
+    fn delete_named<T: Named>(
+        &self,
+        account: &str,
+        name: &str,
+        check: impl FnOnce(&T, &AccountState) -> IamResult<()>,
+        delete: impl FnOnce(&T) -> Change<'_>,
+    ) -> IamResult<()> {
+        let mut guard = self.state.write();
+        let state = guard
+            .accounts
+            .get_mut(account)
+            .ok_or_else(|| T::missing(name))?;
+        let entity = find_named(Some(T::table(state)), name, T::missing)?;
+        check(&entity, state)?;
+        self.journal.record(delete(&entity))?;
+        T::table_mut(state).remove(&name_key(name));
+        Ok(())
+    }
+
+    /// Applies a [`HolderChange`] to the user, role or group `name` through
+    /// [`holders::apply_change`]: one path for every kind of holder.
+    fn update_holder_of<T: PolicyHolderMut + Named + PartialEq>(
+        &self,
+        account: &str,
+        name: &str,
+        change: HolderChange,
+    ) -> IamResult<()> {
+        self.update_named(account, name, |entity: &mut T, state| {
+            let exists = |arn: &str| find_policy(Some(state), arn).is_some();
+            holders::apply_change(T::KIND, entity.parts(), change, exists).map(|_| ())
+        })
+        .map(|_| ())
+    }
+
+    /// Inserts `entity` once `check` (told its name, whether the name is
+    /// taken ignoring case, and how many of its kind the account holds)
+    /// allows, and the journal made it durable.
+    fn create_named<T: Named>(
+        &self,
+        entity: T,
+        check: impl FnOnce(&str, bool, usize) -> IamResult<()>,
+    ) -> IamResult<Arc<T>> {
+        let mut guard = self.state.write();
+        let state = guard
+            .accounts
+            .entry(entity.account().to_string())
+            .or_default();
+        let name = entity.name().to_string();
+        let check = |taken, count| check(&name, taken, count);
+        insert_named(T::table_mut(state), &name, entity, check, |e| {
+            self.journal.record(e.put())
+        })
+    }
+}
+
+impl<J: Journal> Store for MemoryStore<J> {
+    get_and_list!(get_role, list_roles: Role);
+    get_and_list!(get_user, list_users: User);
+    get_and_list!(get_group, list_groups: Group);
+    get_and_list!(get_instance_profile, list_instance_profiles: InstanceProfile);
+
+    fn create_role(&self, role: Role, max_roles: usize) -> IamResult<Arc<Role>> {
+        self.create_named(role, |name, taken, count| {
+            PrincipalKind::Role.check_create(name, taken, count, max_roles)
+        })
     }
 
     fn update_role(&self, account: &str, name: &str, change: RoleChange) -> IamResult<Arc<Role>> {
-        let mut guard = self.state.write();
-        let accounts = &mut guard.accounts;
-        let key = name_key(name);
-        let state = accounts
-            .get_mut(account)
-            .ok_or_else(|| no_such_role(name))?;
-        let current = state.roles.get(&key).ok_or_else(|| no_such_role(name))?;
-        let mut role = Role::clone(current);
-        match change {
-            RoleChange::Update {
-                description,
-                max_session_duration,
-            } => {
-                if let Some(d) = description {
-                    role.description = Some(d);
+        self.update_named(account, name, |role: &mut Role, _| {
+            match change {
+                RoleChange::Update {
+                    description,
+                    max_session_duration,
+                } => {
+                    if let Some(d) = description {
+                        role.description = Some(d);
+                    }
+                    if let Some(m) = max_session_duration {
+                        role.max_session_duration = m;
+                    }
                 }
-                if let Some(m) = max_session_duration {
-                    role.max_session_duration = m;
+                RoleChange::TrustPolicy {
+                    document,
+                    principals,
+                } => {
+                    role.assume_role_policy_document = document;
+                    role.trust_principals = principals;
                 }
             }
-            RoleChange::TrustPolicy {
-                document,
-                principals,
-            } => {
-                role.assume_role_policy_document = document;
-                role.trust_principals = principals;
-            }
-        }
-        self.journal.record(Change::PutRole(&role))?;
-        let role = Arc::new(role);
-        state.roles.insert(key, role.clone());
-        Ok(role)
+            Ok(())
+        })
     }
 
     fn update_holder(
@@ -489,53 +642,28 @@ impl<J: Journal> Store for MemoryStore<J> {
         name: &str,
         change: HolderChange,
     ) -> IamResult<()> {
-        let mut guard = self.state.write();
-        let state = guard
-            .accounts
-            .get_mut(account)
-            .ok_or_else(|| kind.no_such(name))?;
-        let AccountState {
-            roles,
-            users,
-            groups,
-            policies,
-            ..
-        } = state;
-        let exists = |arn: &str| {
-            policies
-                .get(&name_key(policy_name_of(arn)))
-                .is_some_and(|p| p.arn() == arn)
-        };
-        let journal = &self.journal;
         match kind {
-            PrincipalKind::Role => update_holder_in(roles, name, change, exists, |r| {
-                journal.record(Change::PutRole(r))
-            }),
-            PrincipalKind::User => update_holder_in(users, name, change, exists, |u| {
-                journal.record(Change::PutUser(u))
-            }),
-            PrincipalKind::Group => update_holder_in(groups, name, change, exists, |g| {
-                journal.record(Change::PutGroup(g))
-            }),
+            PrincipalKind::Role => self.update_holder_of::<Role>(account, name, change),
+            PrincipalKind::User => self.update_holder_of::<User>(account, name, change),
+            PrincipalKind::Group => self.update_holder_of::<Group>(account, name, change),
         }
     }
 
     fn delete_role(&self, account: &str, name: &str) -> IamResult<()> {
-        let mut guard = self.state.write();
-        let accounts = &mut guard.accounts;
-        let key = name_key(name);
-        let state = accounts
-            .get_mut(account)
-            .ok_or_else(|| no_such_role(name))?;
-        let role = state.roles.get(&key).ok_or_else(|| no_such_role(name))?;
-        holders::check_no_policies(&**role)?;
-        instance_profiles::check_role_deletable(
-            &role.name,
-            state.instance_profiles.values().map(|p| &**p),
+        let mut role_id = String::new();
+        self.delete_named(
+            account,
+            name,
+            |role: &Role, state| {
+                holders::check_no_policies(role)?;
+                let profiles = state.instance_profiles.values().map(|p| &**p);
+                instance_profiles::check_role_deletable(&role.name, profiles)?;
+                role_id = role.role_id.clone();
+                Ok(())
+            },
+            |role| Change::DeleteRole(role),
         )?;
-        self.journal.record(Change::DeleteRole(role))?;
-        self.role_uses.lock().remove(&role.role_id);
-        state.roles.remove(&key);
+        self.role_uses.lock().remove(&role_id);
         Ok(())
     }
 
@@ -727,29 +855,23 @@ impl<J: Journal> Store for MemoryStore<J> {
 
     fn create_user(&self, user: User, max_users: usize) -> IamResult<Arc<User>> {
         let mut guard = self.state.write();
-        let state = guard.accounts.entry(user.account_id.clone()).or_default();
-        let key = name_key(&user.name);
-        let taken = state.users.contains_key(&key);
-        PrincipalKind::User.check_create(&user.name, taken, state.users.len(), max_users)?;
-        self.journal.record(Change::PutUser(&user))?;
-        let user = Arc::new(user);
-        state.users.insert(key.clone(), user.clone());
+        let State { accounts, keys } = &mut *guard;
+        let state = accounts.entry(user.account_id.clone()).or_default();
+        let name = user.name.clone();
+        let user = insert_named(
+            &mut state.users,
+            &name,
+            user,
+            |taken, count| PrincipalKind::User.check_create(&name, taken, count, max_users),
+            |u| self.journal.record(Change::PutUser(u)),
+        )?;
         for k in &user.access_keys {
-            guard.keys.insert(
+            keys.insert(
                 k.access_key_id.clone(),
-                (user.account_id.clone(), key.clone()),
+                (user.account_id.clone(), name_key(&name)),
             );
         }
         Ok(user)
-    }
-
-    fn get_user(&self, account: &str, name: &str) -> IamResult<Arc<User>> {
-        self.state
-            .read()
-            .accounts
-            .get(account)
-            .and_then(|s| s.users.get(&name_key(name)).cloned())
-            .ok_or_else(|| no_such_user(name))
     }
 
     fn user_by_id(&self, account: &str, user_id: &str) -> IamResult<Option<Arc<User>>> {
@@ -761,19 +883,6 @@ impl<J: Journal> Store for MemoryStore<J> {
             .accounts
             .get(account)
             .and_then(|s| s.users.values().find(|u| u.user_id == user_id).cloned()))
-    }
-
-    fn list_users(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<User>>> {
-        let guard = self.state.read();
-        let Some(state) = guard.accounts.get(account) else {
-            return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
-        };
-        paginate(
-            state.users.iter(),
-            |u: &Arc<User>| u.path.starts_with(range.path_prefix),
-            range.marker,
-            range.max_items,
-        )
     }
 
     fn update_user(&self, account: &str, name: &str, change: UserChange) -> IamResult<Arc<User>> {
@@ -1077,49 +1186,9 @@ impl<J: Journal> Store for MemoryStore<J> {
         profile: InstanceProfile,
         max_profiles: usize,
     ) -> IamResult<Arc<InstanceProfile>> {
-        let mut guard = self.state.write();
-        let state = guard
-            .accounts
-            .entry(profile.account_id.clone())
-            .or_default();
-        let key = name_key(&profile.name);
-        let taken = state.instance_profiles.contains_key(&key);
-        instance_profiles::check_create(
-            &profile,
-            taken,
-            state.instance_profiles.len(),
-            max_profiles,
-        )?;
-        self.journal.record(Change::PutInstanceProfile(&profile))?;
-        let profile = Arc::new(profile);
-        state.instance_profiles.insert(key, profile.clone());
-        Ok(profile)
-    }
-
-    fn get_instance_profile(&self, account: &str, name: &str) -> IamResult<Arc<InstanceProfile>> {
-        self.state
-            .read()
-            .accounts
-            .get(account)
-            .and_then(|s| s.instance_profiles.get(&name_key(name)).cloned())
-            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))
-    }
-
-    fn list_instance_profiles(
-        &self,
-        account: &str,
-        range: ListRange<'_>,
-    ) -> IamResult<Page<Arc<InstanceProfile>>> {
-        let guard = self.state.read();
-        let Some(state) = guard.accounts.get(account) else {
-            return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
-        };
-        paginate(
-            state.instance_profiles.iter(),
-            |p: &Arc<InstanceProfile>| p.path.starts_with(range.path_prefix),
-            range.marker,
-            range.max_items,
-        )
+        self.create_named(profile, |name, taken, count| {
+            instance_profiles::check_create(name, taken, count, max_profiles)
+        })
     }
 
     fn list_instance_profiles_for_role(
@@ -1129,21 +1198,10 @@ impl<J: Journal> Store for MemoryStore<J> {
         range: ListRange<'_>,
     ) -> IamResult<Page<Arc<InstanceProfile>>> {
         let guard = self.state.read();
-        let state = guard
-            .accounts
-            .get(account)
-            .ok_or_else(|| no_such_role(role_name))?;
-        if !state.roles.contains_key(&name_key(role_name)) {
-            return Err(no_such_role(role_name));
-        }
-        paginate(
-            state.instance_profiles.iter(),
-            |p: &Arc<InstanceProfile>| {
-                p.path.starts_with(range.path_prefix) && p.has_role(role_name)
-            },
-            range.marker,
-            range.max_items,
-        )
+        let state = guard.accounts.get(account);
+        find_named(state.map(|s| &s.roles), role_name, no_such_role)?;
+        let profiles = state.map(|s| &s.instance_profiles);
+        list_named(profiles, range, |p| p.has_role(role_name))
     }
 
     fn update_instance_profile(
@@ -1152,77 +1210,26 @@ impl<J: Journal> Store for MemoryStore<J> {
         name: &str,
         change: InstanceProfileChange,
     ) -> IamResult<Arc<InstanceProfile>> {
-        let mut guard = self.state.write();
-        let key = name_key(name);
-        let state = guard
-            .accounts
-            .get_mut(account)
-            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
-        let current = state
-            .instance_profiles
-            .get(&key)
-            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
-        let mut profile = InstanceProfile::clone(current);
-        let roles = &state.roles;
-        instance_profiles::apply_change(&mut profile, change, |role| {
-            roles.get(&name_key(role)).map(|r| &**r)
-        })?;
-        self.journal.record(Change::PutInstanceProfile(&profile))?;
-        let profile = Arc::new(profile);
-        state.instance_profiles.insert(key, profile.clone());
-        Ok(profile)
+        self.update_named(account, name, |profile, state| {
+            instance_profiles::apply_change(profile, change, |role| {
+                state.roles.get(&name_key(role)).map(|r| &**r)
+            })
+        })
     }
 
     fn delete_instance_profile(&self, account: &str, name: &str) -> IamResult<()> {
-        let mut guard = self.state.write();
-        let key = name_key(name);
-        let state = guard
-            .accounts
-            .get_mut(account)
-            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
-        let profile = state
-            .instance_profiles
-            .get(&key)
-            .ok_or_else(|| instance_profiles::no_such_instance_profile(name))?;
-        instance_profiles::check_delete(profile)?;
-        self.journal
-            .record(Change::DeleteInstanceProfile(profile))?;
-        state.instance_profiles.remove(&key);
-        Ok(())
+        self.delete_named(
+            account,
+            name,
+            |profile: &InstanceProfile, _| instance_profiles::check_delete(profile),
+            |profile| Change::DeleteInstanceProfile(profile),
+        )
     }
 
     fn create_group(&self, group: Group, max_groups: usize) -> IamResult<Arc<Group>> {
-        let mut guard = self.state.write();
-        let state = guard.accounts.entry(group.account_id.clone()).or_default();
-        let key = name_key(&group.name);
-        let taken = state.groups.contains_key(&key);
-        PrincipalKind::Group.check_create(&group.name, taken, state.groups.len(), max_groups)?;
-        self.journal.record(Change::PutGroup(&group))?;
-        let group = Arc::new(group);
-        state.groups.insert(key, group.clone());
-        Ok(group)
-    }
-
-    fn get_group(&self, account: &str, name: &str) -> IamResult<Arc<Group>> {
-        self.state
-            .read()
-            .accounts
-            .get(account)
-            .and_then(|s| s.groups.get(&name_key(name)).cloned())
-            .ok_or_else(|| groups::no_such_group(name))
-    }
-
-    fn list_groups(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<Group>>> {
-        let guard = self.state.read();
-        let Some(state) = guard.accounts.get(account) else {
-            return paginate(std::iter::empty(), |_| true, range.marker, range.max_items);
-        };
-        paginate(
-            state.groups.iter(),
-            |g: &Arc<Group>| g.path.starts_with(range.path_prefix),
-            range.marker,
-            range.max_items,
-        )
+        self.create_named(group, |name, taken, count| {
+            PrincipalKind::Group.check_create(name, taken, count, max_groups)
+        })
     }
 
     fn update_group(
@@ -1231,54 +1238,29 @@ impl<J: Journal> Store for MemoryStore<J> {
         name: &str,
         change: GroupChange,
     ) -> IamResult<Arc<Group>> {
-        let mut guard = self.state.write();
         let key = name_key(name);
-        let state = guard
-            .accounts
-            .get_mut(account)
-            .ok_or_else(|| groups::no_such_group(name))?;
-        let current = state
-            .groups
-            .get(&key)
-            .ok_or_else(|| groups::no_such_group(name))?;
-        let mut group = Group::clone(current);
-        let all = &state.groups;
-        let users = &state.users;
-        groups::apply_change(
-            &mut group,
-            change,
-            |new_name| {
-                let new_key = name_key(new_name);
-                new_key != key && all.contains_key(&new_key)
-            },
-            |user| users.get(&name_key(user)).map(|u| &**u),
-            |user_id| all.values().filter(|g| g.has_member(user_id)).count(),
-        )?;
-        if group == **current {
-            return Ok(current.clone());
-        }
-        self.journal.record(Change::PutGroup(&group))?;
-        let group = Arc::new(group);
-        state.groups.remove(&key);
-        state.groups.insert(name_key(&group.name), group.clone());
-        Ok(group)
+        self.update_named(account, name, |group, state| {
+            let all = &state.groups;
+            groups::apply_change(
+                group,
+                change,
+                |new_name| {
+                    let new_key = name_key(new_name);
+                    new_key != key && all.contains_key(&new_key)
+                },
+                |user| state.users.get(&name_key(user)).map(|u| &**u),
+                |user_id| all.values().filter(|g| g.has_member(user_id)).count(),
+            )
+        })
     }
 
     fn delete_group(&self, account: &str, name: &str) -> IamResult<()> {
-        let mut guard = self.state.write();
-        let key = name_key(name);
-        let state = guard
-            .accounts
-            .get_mut(account)
-            .ok_or_else(|| groups::no_such_group(name))?;
-        let group = state
-            .groups
-            .get(&key)
-            .ok_or_else(|| groups::no_such_group(name))?;
-        groups::check_delete(group)?;
-        self.journal.record(Change::DeleteGroup(group))?;
-        state.groups.remove(&key);
-        Ok(())
+        self.delete_named(
+            account,
+            name,
+            |group: &Group, _| groups::check_delete(group),
+            |group| Change::DeleteGroup(group),
+        )
     }
 
     fn group_users(
@@ -1288,22 +1270,12 @@ impl<J: Journal> Store for MemoryStore<J> {
         range: ListRange<'_>,
     ) -> IamResult<(Arc<Group>, Page<Arc<User>>)> {
         let guard = self.state.read();
-        let group = guard
-            .accounts
-            .get(account)
-            .and_then(|s| s.groups.get(&name_key(name)))
-            .ok_or_else(|| groups::no_such_group(name))?;
-        let state = guard
-            .accounts
-            .get(account)
-            .ok_or_else(|| groups::no_such_group(name))?;
-        let page = paginate(
-            state.users.iter(),
-            |u: &Arc<User>| u.path.starts_with(range.path_prefix) && group.has_member(&u.user_id),
-            range.marker,
-            range.max_items,
-        )?;
-        Ok((group.clone(), page))
+        let state = guard.accounts.get(account);
+        let group = find_named(state.map(|s| &s.groups), name, groups::no_such_group)?;
+        let users = list_named(state.map(|s| &s.users), range, |u| {
+            group.has_member(&u.user_id)
+        })?;
+        Ok((group, users))
     }
 
     fn groups_for_user(
@@ -1313,20 +1285,11 @@ impl<J: Journal> Store for MemoryStore<J> {
         range: ListRange<'_>,
     ) -> IamResult<Page<Arc<Group>>> {
         let guard = self.state.read();
-        let state = guard
-            .accounts
-            .get(account)
-            .ok_or_else(|| no_such_user(user_name))?;
-        let user = state
-            .users
-            .get(&name_key(user_name))
-            .ok_or_else(|| no_such_user(user_name))?;
-        paginate(
-            state.groups.iter(),
-            |g: &Arc<Group>| g.path.starts_with(range.path_prefix) && g.has_member(&user.user_id),
-            range.marker,
-            range.max_items,
-        )
+        let state = guard.accounts.get(account);
+        let user = find_named(state.map(|s| &s.users), user_name, no_such_user)?;
+        list_named(state.map(|s| &s.groups), range, |g| {
+            g.has_member(&user.user_id)
+        })
     }
 
     fn get_password_policy(&self, account: &str) -> IamResult<Option<PasswordPolicy>> {

@@ -373,3 +373,126 @@ async fn policy_and_oidc_provider_tags_with_the_rust_sdk() {
         .unwrap_err();
     assert!(missing.into_service_error().is_no_such_entity_exception());
 }
+
+/// Issue 11 item 4: a group through the Rust SDK — created with a path,
+/// members listed by page with the SDK's paginator, its policies, the
+/// user's groups, DeleteConflict while it has users, and the typed
+/// NoSuchEntity once deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_round_trip_with_the_rust_sdk() {
+    let server = Server::on_disk();
+    let iam = iam(&server.endpoint);
+    let created = iam
+        .create_group()
+        .group_name("Admins")
+        .path("/ops/")
+        .send()
+        .await
+        .unwrap();
+    let group = created.group().unwrap();
+    assert!(group.group_id().starts_with("AGPA") && group.group_id().len() == 21);
+    assert_eq!(group.arn(), "arn:aws:iam::123456789012:group/ops/Admins");
+    for name in ["dan", "cat", "bob", "amy"] {
+        iam.create_user().user_name(name).send().await.unwrap();
+        iam.add_user_to_group()
+            .group_name("admins")
+            .user_name(name)
+            .send()
+            .await
+            .unwrap();
+    }
+    let members: Vec<String> = iam
+        .get_group()
+        .group_name("Admins")
+        .max_items(3)
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap()
+        .iter()
+        .flat_map(|page| page.users().iter().map(|u| u.user_name().to_string()))
+        .collect();
+    assert_eq!(members, ["amy", "bob", "cat", "dan"]);
+    iam.put_group_policy()
+        .group_name("Admins")
+        .policy_name("all")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_group_policy()
+        .group_name("Admins")
+        .policy_arn(SSM_CORE)
+        .send()
+        .await
+        .unwrap();
+    let got = iam
+        .get_group_policy()
+        .group_name("admins")
+        .policy_name("all")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.group_name(), "Admins");
+    assert!(percent_decode(got.policy_document()).contains(r#""Action":"*""#));
+    let groups = iam
+        .list_groups_for_user()
+        .user_name("amy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.groups()[0].group_name(), "Admins");
+    let entities = iam
+        .list_entities_for_policy()
+        .policy_arn(SSM_CORE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(entities.policy_groups()[0].group_name(), Some("Admins"));
+
+    let conflict = iam
+        .delete_group()
+        .group_name("Admins")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(conflict.meta().code(), Some("DeleteConflict"));
+    assert_eq!(
+        conflict.meta().message(),
+        Some("Cannot delete entity, must remove users from group first.")
+    );
+    for name in ["amy", "bob", "cat", "dan"] {
+        iam.remove_user_from_group()
+            .group_name("Admins")
+            .user_name(name)
+            .send()
+            .await
+            .unwrap();
+    }
+    iam.detach_group_policy()
+        .group_name("Admins")
+        .policy_arn(SSM_CORE)
+        .send()
+        .await
+        .unwrap();
+    iam.delete_group_policy()
+        .group_name("Admins")
+        .policy_name("all")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_group()
+        .group_name("Admins")
+        .send()
+        .await
+        .unwrap();
+    let gone = iam
+        .get_group()
+        .group_name("Admins")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(gone.into_service_error().is_no_such_entity_exception());
+}
