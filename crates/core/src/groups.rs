@@ -13,8 +13,8 @@ use crate::entities::{Group, Page, User};
 use crate::error::{IamError, IamResult};
 use crate::holders::{self, PrincipalKind};
 use crate::ids::unique_id;
-use crate::service::{Caller, IamService};
-use crate::store::{GroupChange, ListRange};
+use crate::service::{Caller, IamService, Paging};
+use crate::store::GroupChange;
 
 /// DeleteGroup of a group with users, and DeleteUser of a user in a group:
 /// AWS answers both with this `DeleteConflict`.
@@ -39,15 +39,11 @@ pub fn apply_change<'u>(
 ) -> IamResult<()> {
     match change {
         GroupChange::Rename { new_name, new_path } => {
-            if let Some(new_name) = new_name {
-                if name_taken(&new_name) {
-                    return Err(PrincipalKind::Group.already_exists(&new_name));
-                }
-                group.name = new_name;
+            if let Some(taken) = new_name.as_deref().filter(|n| name_taken(n)) {
+                return Err(PrincipalKind::Group.already_exists(taken));
             }
-            if let Some(path) = new_path {
-                group.path = path;
-            }
+            group.name = new_name.unwrap_or_else(|| group.name.clone());
+            group.path = new_path.unwrap_or_else(|| group.path.clone());
         }
         GroupChange::AddUser {
             user_name,
@@ -105,18 +101,6 @@ pub fn check_user_deletable<'g>(
     }
 }
 
-fn range<'a>(
-    path_prefix: Option<&'a str>,
-    marker: Option<&'a str>,
-    max: Option<i64>,
-) -> ListRange<'a> {
-    ListRange {
-        path_prefix: path_prefix.unwrap_or("/"),
-        marker,
-        max_items: max.unwrap_or(100).clamp(1, 1000) as usize,
-    }
-}
-
 impl IamService {
     /// CreateGroup.
     pub fn create_group(
@@ -145,23 +129,15 @@ impl IamService {
         &self,
         caller: &Caller,
         name: &str,
-        marker: Option<&str>,
-        max: Option<i64>,
+        paging: Paging<'_>,
     ) -> IamResult<(Arc<Group>, Page<Arc<User>>)> {
         self.store
-            .group_users(&caller.account_id, name, range(None, marker, max))
+            .group_users(&caller.account_id, name, paging.range())
     }
 
     /// ListGroups.
-    pub fn list_groups(
-        &self,
-        caller: &Caller,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max: Option<i64>,
-    ) -> IamResult<Page<Arc<Group>>> {
-        self.store
-            .list_groups(&caller.account_id, range(path_prefix, marker, max))
+    pub fn list_groups(&self, caller: &Caller, paging: Paging<'_>) -> IamResult<Page<Arc<Group>>> {
+        self.store.list_groups(&caller.account_id, paging.range())
     }
 
     /// UpdateGroup: a new name and/or path; members and policies stay.
@@ -212,11 +188,10 @@ impl IamService {
         &self,
         caller: &Caller,
         user: &str,
-        marker: Option<&str>,
-        max: Option<i64>,
+        paging: Paging<'_>,
     ) -> IamResult<Page<Arc<Group>>> {
         self.store
-            .groups_for_user(&caller.account_id, user, range(None, marker, max))
+            .groups_for_user(&caller.account_id, user, paging.range())
     }
 }
 

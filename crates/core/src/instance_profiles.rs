@@ -10,8 +10,8 @@ use std::sync::Arc;
 use crate::entities::{name_key, InstanceProfile, Page, Role, Tag};
 use crate::error::{IamError, IamResult};
 use crate::ids::unique_id;
-use crate::service::{paginate_indexed, Caller, IamService};
-use crate::store::{InstanceProfileChange, ListRange};
+use crate::service::{paginate_indexed, Caller, IamService, Paging};
+use crate::store::InstanceProfileChange;
 use crate::tags::{self, TagChange};
 
 /// Roles one instance profile may hold. AWS: "An instance profile can
@@ -153,10 +153,6 @@ pub struct InstanceProfileView {
     pub roles: Vec<Arc<Role>>,
 }
 
-fn max_items(max: Option<i64>) -> usize {
-    max.unwrap_or(100).clamp(1, 1000) as usize
-}
-
 impl IamService {
     /// The profile with its roles resolved. A role the profile names is
     /// always there (see [`InstanceProfile::roles`]); one that is not is
@@ -217,18 +213,11 @@ impl IamService {
     pub fn list_instance_profiles(
         &self,
         caller: &Caller,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max: Option<i64>,
+        paging: Paging<'_>,
     ) -> IamResult<Page<InstanceProfileView>> {
-        let range = ListRange {
-            path_prefix: path_prefix.unwrap_or("/"),
-            marker,
-            max_items: max_items(max),
-        };
         let page = self
             .store
-            .list_instance_profiles(&caller.account_id, range)?;
+            .list_instance_profiles(&caller.account_id, paging.range())?;
         Ok(self.instance_profile_page(page))
     }
 
@@ -237,14 +226,9 @@ impl IamService {
         &self,
         caller: &Caller,
         role_name: &str,
-        marker: Option<&str>,
-        max: Option<i64>,
+        paging: Paging<'_>,
     ) -> IamResult<Page<InstanceProfileView>> {
-        let range = ListRange {
-            path_prefix: "/",
-            marker,
-            max_items: max_items(max),
-        };
+        let range = paging.range();
         let page =
             self.store
                 .list_instance_profiles_for_role(&caller.account_id, role_name, range)?;

@@ -576,6 +576,23 @@ impl<J: Journal> MemoryStore<J> {
         .map(|_| ())
     }
 
+    /// The entity `owner` (which must exist) and one page of the entities
+    /// of another kind that are `related` to it: a role's instance
+    /// profiles, a group's users, a user's groups.
+    fn list_related<O: Named, T: Named>(
+        &self,
+        account: &str,
+        owner: &str,
+        range: ListRange<'_>,
+        related: impl Fn(&T, &O) -> bool,
+    ) -> IamResult<(Arc<O>, Page<Arc<T>>)> {
+        let guard = self.state.read();
+        let state = guard.accounts.get(account);
+        let owner = find_named(state.map(O::table), owner, O::missing)?;
+        let page = list_named(state.map(T::table), range, |t| related(t, &owner))?;
+        Ok((owner, page))
+    }
+
     /// Inserts `entity` once `check` (told its name, whether the name is
     /// taken ignoring case, and how many of its kind the account holds)
     /// allows, and the journal made it durable.
@@ -1197,11 +1214,9 @@ impl<J: Journal> Store for MemoryStore<J> {
         role_name: &str,
         range: ListRange<'_>,
     ) -> IamResult<Page<Arc<InstanceProfile>>> {
-        let guard = self.state.read();
-        let state = guard.accounts.get(account);
-        find_named(state.map(|s| &s.roles), role_name, no_such_role)?;
-        let profiles = state.map(|s| &s.instance_profiles);
-        list_named(profiles, range, |p| p.has_role(role_name))
+        let related = |p: &InstanceProfile, r: &Role| p.has_role(&r.name);
+        self.list_related(account, role_name, range, related)
+            .map(|(_, page)| page)
     }
 
     fn update_instance_profile(
@@ -1269,13 +1284,9 @@ impl<J: Journal> Store for MemoryStore<J> {
         name: &str,
         range: ListRange<'_>,
     ) -> IamResult<(Arc<Group>, Page<Arc<User>>)> {
-        let guard = self.state.read();
-        let state = guard.accounts.get(account);
-        let group = find_named(state.map(|s| &s.groups), name, groups::no_such_group)?;
-        let users = list_named(state.map(|s| &s.users), range, |u| {
-            group.has_member(&u.user_id)
-        })?;
-        Ok((group, users))
+        self.list_related(account, name, range, |u: &User, g: &Group| {
+            g.has_member(&u.user_id)
+        })
     }
 
     fn groups_for_user(
@@ -1284,12 +1295,9 @@ impl<J: Journal> Store for MemoryStore<J> {
         user_name: &str,
         range: ListRange<'_>,
     ) -> IamResult<Page<Arc<Group>>> {
-        let guard = self.state.read();
-        let state = guard.accounts.get(account);
-        let user = find_named(state.map(|s| &s.users), user_name, no_such_user)?;
-        list_named(state.map(|s| &s.groups), range, |g| {
-            g.has_member(&user.user_id)
-        })
+        let related = |g: &Group, u: &User| g.has_member(&u.user_id);
+        self.list_related(account, user_name, range, related)
+            .map(|(_, page)| page)
     }
 
     fn get_password_policy(&self, account: &str) -> IamResult<Option<PasswordPolicy>> {

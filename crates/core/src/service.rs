@@ -238,6 +238,29 @@ pub struct AttachedPolicy {
     pub arn: String,
 }
 
+/// Where a listing starts and how long it is, as a request gives it:
+/// `PathPrefix` (default `/`), `Marker`, `MaxItems` (default 100, at most 1000).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Paging<'a> {
+    /// PathPrefix, for the listings that take one.
+    pub path_prefix: Option<&'a str>,
+    /// Marker.
+    pub marker: Option<&'a str>,
+    /// MaxItems.
+    pub max_items: Option<i64>,
+}
+
+impl<'a> Paging<'a> {
+    /// The store's range for this paging.
+    pub fn range(self) -> ListRange<'a> {
+        ListRange {
+            path_prefix: self.path_prefix.unwrap_or("/"),
+            marker: self.marker,
+            max_items: self.max_items.unwrap_or(100).clamp(1, 1000) as usize,
+        }
+    }
+}
+
 /// Settings of the service.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -497,21 +520,8 @@ impl IamService {
     }
 
     /// ListRoles.
-    pub fn list_roles(
-        &self,
-        caller: &Caller,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max_items: Option<i64>,
-    ) -> IamResult<Page<Arc<Role>>> {
-        self.store.list_roles(
-            &caller.account_id,
-            ListRange {
-                path_prefix: path_prefix.unwrap_or("/"),
-                marker,
-                max_items: max_items.unwrap_or(100).clamp(1, 1000) as usize,
-            },
-        )
+    pub fn list_roles(&self, caller: &Caller, paging: Paging<'_>) -> IamResult<Page<Arc<Role>>> {
+        self.store.list_roles(&caller.account_id, paging.range())
     }
 
     /// UpdateRole / UpdateRoleDescription.

@@ -9,7 +9,9 @@ use crate::entities::{AccessKey, AccessKeyStatus, AccessKeyUse, Group, Page, Rol
 use crate::error::{IamError, IamResult};
 use crate::holders::{PolicyHolder, PrincipalKind};
 use crate::ids::{access_key_id, secret_access_key, unique_id};
-use crate::service::{paginate_indexed, paginate_slice, Caller, IamService, Identity, UsageFilter};
+use crate::service::{
+    paginate_indexed, paginate_slice, Caller, IamService, Identity, Paging, UsageFilter,
+};
 use crate::store::{ListRange, UserChange};
 
 /// Input of CreateUser.
@@ -163,21 +165,8 @@ impl IamService {
     }
 
     /// ListUsers.
-    pub fn list_users(
-        &self,
-        caller: &Caller,
-        path_prefix: Option<&str>,
-        marker: Option<&str>,
-        max: Option<i64>,
-    ) -> IamResult<Page<Arc<User>>> {
-        self.store.list_users(
-            &caller.account_id,
-            ListRange {
-                path_prefix: path_prefix.unwrap_or("/"),
-                marker,
-                max_items: max_items(max),
-            },
-        )
+    pub fn list_users(&self, caller: &Caller, paging: Paging<'_>) -> IamResult<Page<Arc<User>>> {
+        self.store.list_users(&caller.account_id, paging.range())
     }
 
     /// UpdateUser: a new name and/or path.

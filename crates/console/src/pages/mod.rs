@@ -22,7 +22,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::{Method, StatusCode};
 use ironiam_core::entities::Role;
-use ironiam_core::service::{Caller, IamService};
+use ironiam_core::service::{Caller, IamService, Paging};
 use ironiam_core::IamResult;
 use percent_encoding::percent_decode_str;
 
@@ -138,9 +138,12 @@ impl Ctx<'_> {
         let mut roles = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let page =
-                self.service
-                    .list_roles(&self.caller, None, marker.as_deref(), Some(1000))?;
+            let paging = Paging {
+                marker: marker.as_deref(),
+                max_items: Some(1000),
+                ..Paging::default()
+            };
+            let page = self.service.list_roles(&self.caller, paging)?;
             roles.extend(page.items);
             match page.marker {
                 Some(m) => marker = Some(m),

@@ -892,7 +892,12 @@ fn remove_from_instance_profiles(ctx: &Ctx, r: &str) -> Result<(), ApiError> {
             None => vec![("RoleName", r)],
         };
         let page = ctx.call("ListInstanceProfilesForRole", &params, |s, c| {
-            s.list_instance_profiles_for_role(c, r, m.as_deref(), Some(1000))
+            let paging = ironiam_core::service::Paging {
+                marker: m.as_deref(),
+                max_items: Some(1000),
+                ..Default::default()
+            };
+            s.list_instance_profiles_for_role(c, r, paging)
         })?;
         for view in &page.items {
             let p = view.profile.name.as_str();

@@ -5,7 +5,7 @@ use ironiam_core::entities::Group;
 use ironiam_core::IamResult;
 use ironiam_protocol::dto::iam;
 
-use super::{date, is_truncated, users, Ctx};
+use super::{date, listed, users, Ctx};
 
 /// The model's `Group`.
 fn group(g: &Group) -> iam::Group {
@@ -23,9 +23,8 @@ pub(crate) fn create_group(
     ctx: &Ctx,
     input: iam::CreateGroupInput,
 ) -> IamResult<iam::CreateGroupOutput> {
-    let created = ctx
-        .service
-        .create_group(ctx.caller, input.group_name, input.path)?;
+    let iam::CreateGroupInput { group_name, path } = input;
+    let created = ctx.service.create_group(ctx.caller, group_name, path)?;
     Ok(iam::CreateGroupOutput {
         group: group(&created),
     })
@@ -34,17 +33,16 @@ pub(crate) fn create_group(
 /// GetGroup: the group and a page of its users, shown as ListUsers shows
 /// them (AWS's example response has no tags or boundary on them).
 pub(crate) fn get_group(ctx: &Ctx, input: iam::GetGroupInput) -> IamResult<iam::GetGroupOutput> {
-    let (found, page) = ctx.service.get_group(
-        ctx.caller,
-        &input.group_name,
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
+    let paging = paging!(input, no_path);
+    let (found, page) = ctx
+        .service
+        .get_group(ctx.caller, &input.group_name, paging)?;
+    let (users, is_truncated, marker) = listed(page, |u| users::user(u, true));
     Ok(iam::GetGroupOutput {
         group: group(&found),
-        users: page.items.iter().map(|u| users::user(u, true)).collect(),
-        is_truncated: is_truncated(&page),
-        marker: page.marker,
+        users,
+        is_truncated,
+        marker,
     })
 }
 
@@ -53,16 +51,12 @@ pub(crate) fn list_groups(
     ctx: &Ctx,
     input: iam::ListGroupsInput,
 ) -> IamResult<iam::ListGroupsOutput> {
-    let page = ctx.service.list_groups(
-        ctx.caller,
-        input.path_prefix.as_deref(),
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
+    let page = ctx.service.list_groups(ctx.caller, paging!(input))?;
+    let (groups, is_truncated, marker) = listed(page, |g| group(g));
     Ok(iam::ListGroupsOutput {
-        groups: page.items.iter().map(|g| group(g)).collect(),
-        is_truncated: is_truncated(&page),
-        marker: page.marker,
+        groups,
+        is_truncated,
+        marker,
     })
 }
 
@@ -71,16 +65,15 @@ pub(crate) fn list_groups_for_user(
     ctx: &Ctx,
     input: iam::ListGroupsForUserInput,
 ) -> IamResult<iam::ListGroupsForUserOutput> {
-    let page = ctx.service.list_groups_for_user(
-        ctx.caller,
-        &input.user_name,
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
+    let paging = paging!(input, no_path);
+    let page = ctx
+        .service
+        .list_groups_for_user(ctx.caller, &input.user_name, paging)?;
+    let (groups, is_truncated, marker) = listed(page, |g| group(g));
     Ok(iam::ListGroupsForUserOutput {
-        groups: page.items.iter().map(|g| group(g)).collect(),
-        is_truncated: is_truncated(&page),
-        marker: page.marker,
+        groups,
+        is_truncated,
+        marker,
     })
 }
 

@@ -83,12 +83,9 @@ pub(crate) fn list_instance_profiles(
     ctx: &Ctx,
     input: iam::ListInstanceProfilesInput,
 ) -> IamResult<iam::ListInstanceProfilesOutput> {
-    let page = ctx.service.list_instance_profiles(
-        ctx.caller,
-        input.path_prefix.as_deref(),
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
+    let page = ctx
+        .service
+        .list_instance_profiles(ctx.caller, paging!(input))?;
     Ok(iam::ListInstanceProfilesResponse {
         instance_profiles: listed(ctx, &page.items)?,
         is_truncated: is_truncated(&page),
@@ -101,12 +98,10 @@ pub(crate) fn list_instance_profiles_for_role(
     ctx: &Ctx,
     input: iam::ListInstanceProfilesForRoleInput,
 ) -> IamResult<iam::ListInstanceProfilesForRoleOutput> {
-    let page = ctx.service.list_instance_profiles_for_role(
-        ctx.caller,
-        &input.role_name,
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
+    let paging = paging!(input, no_path);
+    let page = ctx
+        .service
+        .list_instance_profiles_for_role(ctx.caller, &input.role_name, paging)?;
     Ok(iam::ListInstanceProfilesForRoleResponse {
         instance_profiles: listed(ctx, &page.items)?,
         is_truncated: is_truncated(&page),

@@ -3,6 +3,24 @@
 //! (`ironiam_protocol::dto`). Handlers know which members AWS's responses carry;
 //! the domain knows AWS's rules; neither reads a member by name nor writes XML.
 
+/// The paging members of a listing's typed input (`PathPrefix` where it has
+/// one, `Marker`, `MaxItems`) as the domain takes them.
+macro_rules! paging {
+    ($input:expr) => {
+        ironiam_core::service::Paging {
+            path_prefix: $input.path_prefix.as_deref(),
+            ..paging!($input, no_path)
+        }
+    };
+    ($input:expr, no_path) => {
+        ironiam_core::service::Paging {
+            path_prefix: None,
+            marker: $input.marker.as_deref(),
+            max_items: $input.max_items,
+        }
+    };
+}
+
 #[macro_use]
 pub(crate) mod holders;
 pub(crate) mod groups;
@@ -75,6 +93,19 @@ pub(crate) fn domain_sts_tags(tags: Option<Vec<sts_dto::Tag>>) -> Vec<Tag> {
             value: t.value,
         })
         .collect()
+}
+
+/// A page as a listing's members: its items as `shown`, `IsTruncated`, `Marker`.
+pub(crate) fn listed<T, U>(
+    page: Page<T>,
+    shown: impl Fn(&T) -> U,
+) -> (Vec<U>, Option<bool>, Option<String>) {
+    let is_truncated = is_truncated(&page);
+    (
+        page.items.iter().map(shown).collect(),
+        is_truncated,
+        page.marker,
+    )
 }
 
 /// `IsTruncated` as AWS writes it after a listing.

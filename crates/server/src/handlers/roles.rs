@@ -145,12 +145,7 @@ pub(crate) fn get_role(ctx: &Ctx, input: iam::GetRoleInput) -> IamResult<iam::Ge
 
 /// ListRoles.
 pub(crate) fn list_roles(ctx: &Ctx, input: iam::ListRolesInput) -> IamResult<iam::ListRolesOutput> {
-    let page = ctx.service.list_roles(
-        ctx.caller,
-        input.path_prefix.as_deref(),
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
+    let page = ctx.service.list_roles(ctx.caller, paging!(input))?;
     Ok(iam::ListRolesOutput {
         roles: listed_roles(ctx, &page.items)?,
         is_truncated: is_truncated(&page),

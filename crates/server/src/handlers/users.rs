@@ -7,7 +7,7 @@ use ironiam_core::users::{AccessKeyInfo, NewUser, UserView};
 use ironiam_core::{IamError, IamResult};
 use ironiam_protocol::dto::iam;
 
-use super::{boundary, date, domain_tags, is_truncated, tags_if_any, Ctx};
+use super::{boundary, date, domain_tags, is_truncated, listed, tags_if_any, Ctx};
 
 /// The model's `User` for `user`. A listing (ListUsers, GetGroup's users)
 /// omits tags and the boundary, as AWS's does.
@@ -75,16 +75,12 @@ pub(crate) fn get_user(ctx: &Ctx, input: iam::GetUserInput) -> IamResult<iam::Ge
 
 /// ListUsers.
 pub(crate) fn list_users(ctx: &Ctx, input: iam::ListUsersInput) -> IamResult<iam::ListUsersOutput> {
-    let page = ctx.service.list_users(
-        ctx.caller,
-        input.path_prefix.as_deref(),
-        input.marker.as_deref(),
-        input.max_items,
-    )?;
+    let page = ctx.service.list_users(ctx.caller, paging!(input))?;
+    let (users, is_truncated, marker) = listed(page, |u| user(u, true));
     Ok(iam::ListUsersOutput {
-        users: page.items.iter().map(|u| user(u, true)).collect(),
-        is_truncated: is_truncated(&page),
-        marker: page.marker,
+        users,
+        is_truncated,
+        marker,
     })
 }
 
