@@ -373,6 +373,18 @@ mod deleted_principals {
         .unwrap();
     }
 
+    /// The role `worker`, trusting the user `caller`, allowed iam:ListRoles.
+    fn worker_trusting_caller(s: &IamService) {
+        role(
+            s,
+            "worker",
+            trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")),
+        );
+        let (root, kind) = (s.default_caller(), PrincipalKind::Role);
+        s.put_inline_policy(&root, kind, "worker", "p".into(), ALLOW_LIST_ROLES.into())
+            .unwrap();
+    }
+
     fn assume(s: &IamService, caller: &Caller, role: &str) -> Result<Caller, IamError> {
         let input = AssumeRoleInput {
             role_arn: format!("arn:aws:iam::{ACCOUNT}:role/{role}"),
@@ -404,19 +416,7 @@ mod deleted_principals {
         );
         let old = assume(&s, &caller, "worker").unwrap();
         s.delete_role(&root, "worker").unwrap();
-        role(
-            &s,
-            "worker",
-            trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")),
-        );
-        s.put_inline_policy(
-            &root,
-            PrincipalKind::Role,
-            "worker",
-            "p".into(),
-            ALLOW_LIST_ROLES.into(),
-        )
-        .unwrap();
+        worker_trusting_caller(&s);
         let new = assume(&s, &caller, "worker").unwrap();
         assert!(s.verdict(&new, &list_roles()).unwrap().is_allowed());
         assert!(
@@ -560,19 +560,7 @@ mod deleted_principals {
         let s = service();
         let root = s.default_caller();
         let caller = user(&s, "caller", ALLOW_ASSUME);
-        role(
-            &s,
-            "worker",
-            trust(&format!("arn:aws:iam::{ACCOUNT}:user/caller")),
-        );
-        s.put_inline_policy(
-            &root,
-            PrincipalKind::Role,
-            "worker",
-            "p".into(),
-            ALLOW_LIST_ROLES.into(),
-        )
-        .unwrap();
+        worker_trusting_caller(&s);
         let with_arns = |arns: &[&str]| {
             let input = AssumeRoleInput {
                 role_arn: format!("arn:aws:iam::{ACCOUNT}:role/worker"),
