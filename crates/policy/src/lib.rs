@@ -78,7 +78,7 @@ pub use eval::{
 };
 pub use normalize::{PrincipalSet, ValueSet};
 pub use reference::{access_level, access_levels_matching, AccessLevel, SERVICE_REFERENCE_SOURCE};
-pub use values::format_iso8601;
+pub use values::{format_iso8601, iso8601_ascii};
 
 use checks::Issue;
 

@@ -188,6 +188,17 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 /// Epoch seconds as AWS writes `aws:CurrentTime`: `2026-01-02T03:04:05Z`.
 pub fn format_iso8601(epoch_seconds: i64) -> String {
+    match iso8601_ascii(epoch_seconds) {
+        Ok(text) => text.iter().map(|&byte| char::from(byte)).collect(),
+        Err(text) => text,
+    }
+}
+
+/// [`format_iso8601`] without allocating for the years 0–9999 (the 20
+/// ASCII bytes); other years come formatted in `Err`. Every request's
+/// context and audit record carries the time: digits are written in place,
+/// without the formatting machinery.
+pub fn iso8601_ascii(epoch_seconds: i64) -> Result<[u8; 20], String> {
     let days = epoch_seconds.div_euclid(86_400);
     let second_of_day = epoch_seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
@@ -197,10 +208,10 @@ pub fn format_iso8601(epoch_seconds: i64) -> String {
         second_of_day % 60,
     );
     if !(0..=9999).contains(&year) {
-        return format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z");
+        return Err(format!(
+            "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z"
+        ));
     }
-    // Every request's context carries the time: digits written in place,
-    // without the formatting machinery.
     let mut text = *b"0000-00-00T00:00:00Z";
     for (at, value, width) in [
         (0, year, 4),
@@ -218,7 +229,7 @@ pub fn format_iso8601(epoch_seconds: i64) -> String {
             rest /= 10;
         }
     }
-    text.iter().map(|&byte| char::from(byte)).collect()
+    Ok(text)
 }
 
 /// A CIDR block: an address and how many leading bits must match.

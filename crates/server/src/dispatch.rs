@@ -13,7 +13,7 @@ use ironiam_protocol::{
     decode_input, parse_form, resolve_operation, Input, OperationDef, Service, XmlWriter,
 };
 
-use crate::audit::{AuditEvent, AuditLog};
+use crate::audit::{AuditLog, AuditRecord};
 use crate::auth::{AuthMode, Authenticated};
 use crate::authz::authorize;
 use crate::handlers::Ctx;
@@ -109,39 +109,39 @@ impl Outcome {
         let (Some(audit), Some(op)) = (audit, self.op) else {
             return;
         };
-        let (result_xml, error) = match self.answer {
+        let (result_xml, error) = match &self.answer {
             Answer::Ok { result, .. } => (
                 result
+                    .as_ref()
                     .filter(|_| crate::audit::has_response_elements(op))
-                    .map(XmlWriter::into_string),
+                    .map(XmlWriter::as_str),
                 None,
             ),
-            Answer::Err { code, message, .. } => (None, Some((code, message))),
+            Answer::Err { code, message, .. } => (None, Some((*code, message.as_str()))),
         };
-        let (caller, region) = match self.authenticated {
-            Some(a) => (Some(a.caller), a.region),
-            None => (None, None),
+        let caller = self.authenticated.as_ref().map(|a| &a.caller);
+        let account_id = match caller {
+            Some(c) if !c.account_id.is_empty() => c.account_id.as_str(),
+            _ => service.settings().default_account.as_str(),
         };
-        let account_id = match &caller {
-            Some(c) if !c.account_id.is_empty() => c.account_id.clone(),
-            _ => service.settings().default_account.clone(),
-        };
-        audit.submit(AuditEvent {
+        audit.submit(&AuditRecord {
             time: service.clock().now(),
             op,
-            region,
+            region: self
+                .authenticated
+                .as_ref()
+                .and_then(|a| a.region.as_deref()),
             source_ip: facts.peer.map(|p| p.ip()),
             user_agent: facts
                 .headers
                 .get(hyper::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
+                .and_then(|v| v.to_str().ok()),
             caller,
             access_key_id: access_key_id(facts.headers, facts.query),
-            input: self.input,
+            input: self.input.as_ref(),
             result_xml,
             error,
-            request_id: facts.request_id.to_string(),
+            request_id: facts.request_id,
             account_id,
         });
     }
@@ -160,19 +160,19 @@ pub(crate) struct RequestFacts<'a> {
 
 /// The access key id a request is signed with (Authorization header or
 /// presigned `X-Amz-Credential`); an id, never a secret.
-fn access_key_id(headers: &hyper::HeaderMap, query: Option<&str>) -> Option<String> {
+fn access_key_id<'a>(headers: &'a hyper::HeaderMap, query: Option<&'a str>) -> Option<&'a str> {
     if let Some(auth) = headers
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
         let credential = auth.split("Credential=").nth(1)?;
-        return credential.split('/').next().map(str::to_string);
+        return credential.split('/').next();
     }
     let credential = query?
         .split('&')
         .find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
     let id = credential.split(['/', '%']).next()?;
-    (!id.is_empty()).then(|| id.to_string())
+    (!id.is_empty()).then_some(id)
 }
 
 impl Answer {

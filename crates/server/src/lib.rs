@@ -16,6 +16,7 @@ mod handlers;
 mod http;
 mod metrics;
 mod render_cache;
+mod thread_shard;
 
 pub use audit::AuditLog;
 pub use auth::AuthMode;

@@ -31,6 +31,7 @@ use ironiam_protocol::{write_error, OperationDef, Service};
 use ironiam_sigv4::HttpRequest;
 
 use crate::auth::{AuthMode, Authenticator};
+use crate::thread_shard::{self, Padded};
 
 /// The action a principal's policies must allow to read the metrics.
 pub const GET_METRICS_ACTION: &str = "ironiam:GetMetrics";
@@ -105,16 +106,37 @@ impl Histogram {
         self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 
-    fn count(&self) -> u64 {
-        self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum()
+    /// The counts so far, to add up across slots and render.
+    fn snapshot(&self) -> HistogramSnapshot {
+        let mut snapshot = HistogramSnapshot::default();
+        snapshot.add(self);
+        snapshot
+    }
+}
+
+/// A histogram's counts read at one moment, summed over thread slots.
+#[derive(Default, Clone, Copy)]
+struct HistogramSnapshot {
+    buckets: [u64; BUCKETS_SECONDS.len() + 1],
+    sum_nanos: u64,
+}
+
+impl HistogramSnapshot {
+    fn add(&mut self, histogram: &Histogram) {
+        for (total, bucket) in self.buckets.iter_mut().zip(&histogram.buckets) {
+            *total += bucket.load(Ordering::Relaxed);
+        }
+        self.sum_nanos += histogram.sum_nanos.load(Ordering::Relaxed);
     }
 
-    /// Writes the `_bucket`, `_sum` and `_count` series; `labels` is empty or
-    /// ends with a comma.
+    fn count(&self) -> u64 {
+        self.buckets.iter().sum()
+    }
+
     fn render(&self, out: &mut String, name: &str, labels: &str) {
         let mut cumulative = 0;
         for (i, bucket) in self.buckets.iter().enumerate() {
-            cumulative += bucket.load(Ordering::Relaxed);
+            cumulative += bucket;
             let _ = match BUCKETS_SECONDS.get(i) {
                 Some(bound) => {
                     writeln!(out, "{name}_bucket{{{labels}le=\"{bound}\"}} {cumulative}")
@@ -122,7 +144,7 @@ impl Histogram {
                 None => writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {cumulative}"),
             };
         }
-        let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
+        let sum = self.sum_nanos as f64 / 1e9;
         let labels = labels.trim_end_matches(',');
         let set = if labels.is_empty() {
             String::new()
@@ -134,13 +156,34 @@ impl Histogram {
     }
 }
 
-/// Every metric ironiam keeps. Recording is a few relaxed atomic additions.
-pub struct Metrics {
+/// Slots of the per-request counters: one per runtime worker on this
+/// machine's two cores, and room for the threads `block_in_place` adds.
+const COUNTER_SLOTS: usize = 4;
+
+/// The counters every request updates, one set per thread slot (see
+/// [`crate::thread_shard`]); the metrics page adds the slots up.
+struct RequestCounters {
     /// `slot(op) * STATUSES.len() + status slot`.
     requests: Box<[AtomicU64]>,
     /// One histogram per operation slot.
     latency: Box<[Histogram]>,
     decisions: [AtomicU64; 4],
+}
+
+impl RequestCounters {
+    fn new() -> Self {
+        let n = slots();
+        RequestCounters {
+            requests: (0..n * STATUSES.len()).map(|_| AtomicU64::new(0)).collect(),
+            latency: (0..n).map(|_| Histogram::new()).collect(),
+            decisions: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+}
+
+/// Every metric ironiam keeps. Recording is a few relaxed atomic additions.
+pub struct Metrics {
+    per_thread: Box<[Padded<RequestCounters>]>,
     commits: Histogram,
     audit_written: AtomicU64,
     audit_dropped: AtomicU64,
@@ -172,8 +215,16 @@ fn slot_of(op: Option<&OperationDef>) -> usize {
         Service::Iam => 0,
         Service::Sts => Service::Iam.operations().len(),
     };
-    ops.binary_search_by(|o| o.name.cmp(op.name))
-        .map_or(unknown, |i| base + i)
+    // The model's operations are one static table, so an operation's place
+    // is its address's offset in it: no name comparisons per request.
+    let offset = (op as *const OperationDef as usize).wrapping_sub(ops.as_ptr() as usize)
+        / std::mem::size_of::<OperationDef>().max(1);
+    match ops.get(offset) {
+        Some(found) if std::ptr::eq(found, op) => base + offset,
+        _ => ops
+            .binary_search_by(|o| o.name.cmp(op.name))
+            .map_or(unknown, |i| base + i),
+    }
 }
 
 /// The operation of slot `slot`, `None` for the unknown slot.
@@ -186,29 +237,34 @@ fn op_at(slot: usize) -> Option<&'static OperationDef> {
 impl Metrics {
     /// Every counter at zero.
     pub fn new() -> Self {
-        let n = slots();
         Metrics {
-            requests: (0..n * STATUSES.len()).map(|_| AtomicU64::new(0)).collect(),
-            latency: (0..n).map(|_| Histogram::new()).collect(),
-            decisions: std::array::from_fn(|_| AtomicU64::new(0)),
+            per_thread: (0..COUNTER_SLOTS)
+                .map(|_| Padded(RequestCounters::new()))
+                .collect(),
             commits: Histogram::new(),
             audit_written: AtomicU64::new(0),
             audit_dropped: AtomicU64::new(0),
         }
     }
 
+    /// The current thread's counters.
+    fn mine(&self) -> &RequestCounters {
+        &self.per_thread[thread_shard::of_current_thread(self.per_thread.len())].0
+    }
+
     /// One answered API request: its operation (if known), HTTP status and
     /// time from the headers' arrival to the answer.
     pub(crate) fn record_request(&self, op: Option<&OperationDef>, status: u16, elapsed: Duration) {
+        let counters = self.mine();
         let slot = slot_of(op);
         let status_slot = STATUSES
             .iter()
             .position(|&s| s == status)
             .unwrap_or(STATUSES.len() - 1);
-        if let Some(counter) = self.requests.get(slot * STATUSES.len() + status_slot) {
+        if let Some(counter) = counters.requests.get(slot * STATUSES.len() + status_slot) {
             counter.fetch_add(1, Ordering::Relaxed);
         }
-        if let Some(histogram) = self.latency.get(slot) {
+        if let Some(histogram) = counters.latency.get(slot) {
             histogram.observe(elapsed);
         }
     }
@@ -219,7 +275,7 @@ impl Metrics {
             .iter()
             .position(|&o| o == outcome)
             .unwrap_or(0);
-        self.decisions[i].fetch_add(1, Ordering::Relaxed);
+        self.mine().decisions[i].fetch_add(1, Ordering::Relaxed);
     }
 
     /// One storage commit (the SQLite journal's write of a change, commit
@@ -247,10 +303,12 @@ impl Metrics {
         for slot in 0..slots() {
             let (service, operation) = labels_of(slot);
             for (i, status) in STATUSES.iter().enumerate() {
-                let n = self
-                    .requests
-                    .get(slot * STATUSES.len() + i)
-                    .map_or(0, |c| c.load(Ordering::Relaxed));
+                let n: u64 = self
+                    .per_thread
+                    .iter()
+                    .filter_map(|c| c.0.requests.get(slot * STATUSES.len() + i))
+                    .map(|c| c.load(Ordering::Relaxed))
+                    .sum();
                 if n == 0 {
                     continue;
                 }
@@ -267,7 +325,13 @@ impl Metrics {
         }
         out.push_str("# HELP ironiam_request_duration_seconds Time from a request's headers to its answer, by operation.\n");
         out.push_str("# TYPE ironiam_request_duration_seconds histogram\n");
-        for (slot, histogram) in self.latency.iter().enumerate() {
+        for slot in 0..slots() {
+            let mut histogram = HistogramSnapshot::default();
+            for counters in self.per_thread.iter() {
+                if let Some(h) = counters.0.latency.get(slot) {
+                    histogram.add(h);
+                }
+            }
             if histogram.count() == 0 {
                 continue;
             }
@@ -280,17 +344,22 @@ impl Metrics {
         }
         out.push_str("# HELP ironiam_authorization_decisions_total Decisions of the authorize step (--auth soft|enforce), by outcome.\n");
         out.push_str("# TYPE ironiam_authorization_decisions_total counter\n");
-        for (outcome, counter) in AuthzOutcome::ALL.iter().zip(&self.decisions) {
+        for (i, outcome) in AuthzOutcome::ALL.iter().enumerate() {
+            let n: u64 = self
+                .per_thread
+                .iter()
+                .map(|c| c.0.decisions[i].load(Ordering::Relaxed))
+                .sum();
             let _ = writeln!(
                 out,
-                "ironiam_authorization_decisions_total{{outcome=\"{}\"}} {}",
+                "ironiam_authorization_decisions_total{{outcome=\"{}\"}} {n}",
                 outcome.label(),
-                counter.load(Ordering::Relaxed)
             );
         }
         out.push_str("# HELP ironiam_storage_commit_duration_seconds Time the durable journal takes to write and commit one change.\n");
         out.push_str("# TYPE ironiam_storage_commit_duration_seconds histogram\n");
         self.commits
+            .snapshot()
             .render(&mut out, "ironiam_storage_commit_duration_seconds", "");
         out.push_str(
             "# HELP ironiam_audit_events_written_total Audit log records written (--audit-log).\n",
