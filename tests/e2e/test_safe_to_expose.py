@@ -257,6 +257,40 @@ def test_slow_headers_are_cut_off_and_connections_are_bounded():
         server.stop()
 
 
+def test_a_body_that_arrives_after_its_headers_is_still_read():
+    # The body is taken at once when it came with the headers, and waited
+    # for (up to a timeout) when it did not: both paths answer.
+    server = Server("--header-read-timeout", "2", in_memory=True)
+    port = int(server.endpoint.rsplit(":", 1)[1])
+    try:
+        body = b"Action=ListRoles&Version=2010-05-08"
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+            time.sleep(0.5)
+            s.sendall(body[10:])
+            answer = s.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+        assert b"<ListRolesResult>" in answer
+    finally:
+        server.stop()
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_the_limit():
+    server = Server("--header-read-timeout", "1", in_memory=True)
+    port = int(server.endpoint.rsplit(":", 1)[1])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET /_ironiam/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert s.recv(65536).startswith(b"HTTP/1.1 200")
+            started = time.monotonic()
+            # Between one and one and a half limits after the answer.
+            assert read_until_closed(s, timeout=5) == b""
+            assert 0.9 <= time.monotonic() - started < 3
+    finally:
+        server.stop()
+
+
 # --- 5. Owner-only files -------------------------------------------------------------------------
 
 def test_the_data_directory_and_database_are_owner_only():

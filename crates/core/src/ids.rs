@@ -68,7 +68,8 @@ pub fn secret_access_key() -> String {
 /// every request, so it is written into one buffer without formatting machinery.
 pub fn request_id() -> String {
     let text = uuid_text(rand::thread_rng().gen());
-    text.iter().map(|&b| char::from(b)).collect()
+    // Hex digits and dashes: always UTF-8.
+    String::from_utf8(text.to_vec()).unwrap_or_default()
 }
 
 /// A random (version 4, RFC 4122 variant) UUID as 36 ASCII bytes, without

@@ -189,7 +189,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// Epoch seconds as AWS writes `aws:CurrentTime`: `2026-01-02T03:04:05Z`.
 pub fn format_iso8601(epoch_seconds: i64) -> String {
     match iso8601_ascii(epoch_seconds) {
-        Ok(text) => text.iter().map(|&byte| char::from(byte)).collect(),
+        // Digits and punctuation: always UTF-8.
+        Ok(text) => String::from_utf8(text.to_vec()).unwrap_or_default(),
         Err(text) => text,
     }
 }

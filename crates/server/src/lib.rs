@@ -13,6 +13,7 @@ mod authz;
 mod authz_table;
 mod dispatch;
 mod handlers;
+mod head_watch;
 mod http;
 mod metrics;
 mod render_cache;
