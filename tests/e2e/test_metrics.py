@@ -81,6 +81,17 @@ def test_open_with_auth_off_and_counts_move():
         server.stop()
 
 
+def test_no_metrics_serves_no_page_and_the_api_still_answers():
+    server = Server("--no-metrics", in_memory=True)
+    try:
+        server.client("iam").list_roles()
+        status, content_type, body = fetch(server)
+        assert status == 404 and content_type == "application/json"
+        assert json.loads(body)["error"]["code"] == "NotFound"
+    finally:
+        server.stop()
+
+
 def test_durable_commits_are_timed():
     server = Server()  # SQLite under a temporary data directory
     try:

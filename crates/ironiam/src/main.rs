@@ -91,6 +91,10 @@ struct ServeArgs {
     /// Connections served at once; more wait until one closes.
     #[arg(long, default_value_t = ironiam_server::DEFAULT_MAX_CONNECTIONS, env = "IRONIAM_MAX_CONNECTIONS")]
     max_connections: usize,
+    /// Keep no metrics: nothing is counted and `/_ironiam/metrics` answers
+    /// 404 (to measure what metrics cost, or to serve no such page at all).
+    #[arg(long, env = "IRONIAM_NO_METRICS")]
+    no_metrics: bool,
     /// Close a connection whose request headers (or TLS handshake) take
     /// longer than this many seconds, idle keep-alive waits included.
     #[arg(long, default_value_t = ironiam_server::DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -302,7 +306,11 @@ fn run_server(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let metrics = Arc::new(Metrics::new());
+    let metrics = Arc::new(if args.no_metrics {
+        Metrics::disabled()
+    } else {
+        Metrics::new()
+    });
     let store: Arc<dyn Store> = if args.in_memory {
         Arc::new(MemoryStore::new())
     } else {

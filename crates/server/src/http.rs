@@ -166,12 +166,17 @@ fn credential_scope_service<'a>(
     req_headers: &'a hyper::HeaderMap,
     query: Option<&'a str>,
 ) -> Option<std::borrow::Cow<'a, str>> {
-    if let Some(auth) = req_headers
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        let credential = auth.split("Credential=").nth(1)?.split([',', ' ']).next()?;
-        return credential.split('/').nth(3).map(std::borrow::Cow::Borrowed);
+    if let Some(auth) = req_headers.get(hyper::header::AUTHORIZATION) {
+        // Every request carries this header: searched as bytes (no UTF-8
+        // or visible-ASCII pass over the whole header first).
+        let auth = auth.as_bytes();
+        let start = memchr::memmem::find(auth, b"Credential=")? + "Credential=".len();
+        let credential = &auth[start..];
+        let end = memchr::memchr2(b',', b' ', credential).unwrap_or(credential.len());
+        let service = credential[..end].split(|&b| b == b'/').nth(3)?;
+        return std::str::from_utf8(service)
+            .ok()
+            .map(std::borrow::Cow::Borrowed);
     }
     let encoded = query?
         .split('&')
@@ -382,6 +387,13 @@ impl App {
             return json_response(StatusCode::OK, "{\"status\":\"ok\"}");
         }
         if req.method() == Method::GET && req.uri().path() == "/_ironiam/metrics" {
+            if !self.config.metrics.enabled() {
+                return json_error(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    "metrics are off (--no-metrics)",
+                );
+            }
             return crate::metrics::endpoint(
                 &self.service,
                 &self.authenticator,
@@ -821,5 +833,52 @@ where
         .await
     {
         tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope_of(authorization: Option<&str>, query: Option<&str>) -> Option<String> {
+        let mut headers = hyper::HeaderMap::new();
+        if let Some(value) = authorization {
+            headers.insert(
+                hyper::header::AUTHORIZATION,
+                hyper::header::HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        credential_scope_service(&headers, query).map(|s| s.into_owned())
+    }
+
+    #[test]
+    fn the_credential_scope_names_the_service() {
+        let signed = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261206/us-east-1/iam/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
+        assert_eq!(scope_of(Some(signed), None).as_deref(), Some("iam"));
+        let s3 = signed.replace("/iam/", "/s3/");
+        assert_eq!(scope_of(Some(&s3), None).as_deref(), Some("s3"));
+        // Scope ended by a space rather than a comma; too few parts; none.
+        assert_eq!(
+            scope_of(
+                Some("AWS4-HMAC-SHA256 Credential=K/D/R/sts/aws4_request SignedHeaders=host"),
+                None
+            )
+            .as_deref(),
+            Some("sts")
+        );
+        assert_eq!(
+            scope_of(Some("AWS4-HMAC-SHA256 Credential=K/D/R, Signature=x"), None),
+            None
+        );
+        assert_eq!(scope_of(Some("Bearer token"), None), None);
+        assert_eq!(
+            scope_of(
+                None,
+                Some("Action=GetRole&X-Amz-Credential=K%2FD%2FR%2Fiam%2Faws4_request")
+            )
+            .as_deref(),
+            Some("iam")
+        );
+        assert_eq!(scope_of(None, Some("Action=GetRole")), None);
     }
 }

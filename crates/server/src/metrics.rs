@@ -183,6 +183,8 @@ impl RequestCounters {
 
 /// Every metric ironiam keeps. Recording is a few relaxed atomic additions.
 pub struct Metrics {
+    /// `false` with `--no-metrics`: nothing is counted, the page is 404.
+    enabled: bool,
     per_thread: Box<[Padded<RequestCounters>]>,
     commits: Histogram,
     audit_written: AtomicU64,
@@ -238,6 +240,7 @@ impl Metrics {
     /// Every counter at zero.
     pub fn new() -> Self {
         Metrics {
+            enabled: true,
             per_thread: (0..COUNTER_SLOTS)
                 .map(|_| Padded(RequestCounters::new()))
                 .collect(),
@@ -245,6 +248,21 @@ impl Metrics {
             audit_written: AtomicU64::new(0),
             audit_dropped: AtomicU64::new(0),
         }
+    }
+
+    /// Metrics that count nothing (`--no-metrics`): the audit log's own
+    /// counters aside, which it keeps anyway.
+    pub fn disabled() -> Self {
+        Metrics {
+            enabled: false,
+            per_thread: Box::new([]),
+            ..Metrics::new()
+        }
+    }
+
+    /// Whether metrics are kept (and served).
+    pub fn enabled(&self) -> bool {
+        self.enabled
     }
 
     /// The current thread's counters.
@@ -255,6 +273,9 @@ impl Metrics {
     /// One answered API request: its operation (if known), HTTP status and
     /// time from the headers' arrival to the answer.
     pub(crate) fn record_request(&self, op: Option<&OperationDef>, status: u16, elapsed: Duration) {
+        if !self.enabled {
+            return;
+        }
         let counters = self.mine();
         let slot = slot_of(op);
         let status_slot = STATUSES
@@ -275,13 +296,17 @@ impl Metrics {
             .iter()
             .position(|&o| o == outcome)
             .unwrap_or(0);
-        self.mine().decisions[i].fetch_add(1, Ordering::Relaxed);
+        if self.enabled {
+            self.mine().decisions[i].fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// One storage commit (the SQLite journal's write of a change, commit
     /// included) and how long it took.
     pub fn record_commit(&self, elapsed: Duration) {
-        self.commits.observe(elapsed);
+        if self.enabled {
+            self.commits.observe(elapsed);
+        }
     }
 
     pub(crate) fn audit_written(&self, n: u64) {
