@@ -20,7 +20,7 @@ use ironiam_policy::{
 use parking_lot::RwLock;
 
 use crate::entities::{Group, Tag, User};
-use crate::error::{IamError, IamResult};
+use crate::error::{Found, IamError, IamResult};
 use crate::service::{Caller, IamService, Identity};
 use crate::store::ListRange;
 
@@ -229,15 +229,25 @@ impl IamService {
                 ));
             }
             for arn in attached {
-                // A policy deleted since it was attached cannot be: the store
-                // refuses to delete attached policies. Skip rather than fail.
-                if let Ok(e) = self.managed_entry(account, arn) {
+                // Only a policy that is not there is left out. A customer
+                // policy cannot be deleted while attached (the store refuses),
+                // so this is an AWS managed policy this build's catalog does
+                // not know (attached under another build): AWS keeps a
+                // deprecated policy attached, and one that is not there has
+                // nothing to allow or deny. A policy that could not be *read*
+                // is another thing: it may hold a Deny, so the request fails
+                // (`ServiceFailure`), never goes on without it.
+                if let Some(e) = self.managed_entry(account, arn).found()? {
                     identity.push((e.id, e.compiled));
                 }
             }
             if let Some(arn) = bound {
-                let e = self.managed_entry(account, arn)?;
-                boundary = Some((e.id, e.compiled));
+                boundary = Some(match self.managed_entry(account, arn).found()? {
+                    Some(e) => (e.id, e.compiled),
+                    // A boundary naming a policy that is not there (as
+                    // above) allows nothing: a boundary only ever narrows.
+                    None => (PolicyId::new(arn), self.compiled_inline(GRANTS_NOTHING)?),
+                });
             }
             Ok(())
         };
@@ -298,12 +308,13 @@ impl IamService {
                 ));
             }
             for arn in &claims.policy_arns {
-                match self.managed_entry(account, arn) {
-                    Ok(e) => session.push((e.id, e.compiled)),
+                match self.managed_entry(account, arn).found()? {
+                    Some(e) => session.push((e.id, e.compiled)),
                     // A managed session policy deleted since: AWS would no
                     // longer find it, and a session policy that is missing
-                    // allows nothing.
-                    Err(_) => session.push((
+                    // allows nothing. (One that could not be read fails the
+                    // request instead.)
+                    None => session.push((
                         PolicyId::new(arn.as_str()),
                         self.compiled_inline(GRANTS_NOTHING)?,
                     )),
@@ -357,7 +368,10 @@ impl IamService {
     /// every other principal needs its policies to allow.
     ///
     /// Fails closed: an evaluation that needs more work than
-    /// [`budget::DEFAULT_LIMIT`] is an implicit denial (see [`budget_denial`]).
+    /// [`budget::DEFAULT_LIMIT`] is an implicit denial (see [`budget_denial`]),
+    /// and a policy, group or boundary of the caller that the store cannot
+    /// read is the store's error (`ServiceFailure`), never a decision made
+    /// without it (issue 12 item 3).
     pub fn authorize(&self, caller: &Caller, request: &AuthzRequest) -> IamResult<Decision> {
         let verdict = budget_denial();
         self.decide_with(caller, request, evaluate, || Decision {
@@ -450,8 +464,13 @@ impl IamService {
             return Ok(Caller::root(account));
         }
         let name = resource.rsplit('/').next().ok_or_else(missing)?;
+        // Not found is the caller's answer; a store failure is the store's.
         if resource.starts_with("user/") {
-            let user = self.store.get_user(account, name).map_err(|_| missing())?;
+            let user = self
+                .store
+                .get_user(account, name)
+                .found()?
+                .ok_or_else(missing)?;
             return if user.arn() == arn {
                 Ok(Caller::user(&user))
             } else {
@@ -459,7 +478,11 @@ impl IamService {
             };
         }
         if resource.starts_with("role/") {
-            let role = self.store.get_role(account, name).map_err(|_| missing())?;
+            let role = self
+                .store
+                .get_role(account, name)
+                .found()?
+                .ok_or_else(missing)?;
             if role.arn() != arn {
                 return Err(missing());
             }

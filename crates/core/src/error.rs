@@ -43,12 +43,45 @@ pub enum IamError {
     PasswordPolicyViolation(String),
     /// `InvalidUserType` (400): ChangePassword by anything but an IAM user.
     InvalidUserType(String),
-    /// `ServiceFailure` (500). The detail is logged, never sent to the caller.
+    /// `ServiceFailure` (500): ironiam failed, not the caller — above all a
+    /// store that cannot be read or written (a database that is down). The
+    /// detail is logged, never sent to the caller ([`SERVICE_FAILURE_MESSAGE`]).
     Internal(String),
 }
 
+/// What a caller is told of an internal failure (`500 ServiceFailure`):
+/// AWS's description of IAM's `ServiceFailureException` in its API model.
+/// AWS documents no message of its own for the error, so its description
+/// serves; it names nothing of the failure (which is logged instead).
+pub const SERVICE_FAILURE_MESSAGE: &str =
+    "The request processing has failed because of an unknown error, exception or failure.";
+
 /// Shorthand for domain results.
 pub type IamResult<T> = Result<T, IamError>;
+
+/// A look-up that may find nothing, told apart from one that failed.
+///
+/// `NoSuchEntity` is a domain fact a caller may act on (deny like a
+/// forbidden role, leave out a policy that is not there); any other error,
+/// above all a store failure ([`IamError::Internal`]), must surface as it
+/// is. Mapping *every* error of a look-up to "not there" would turn a
+/// database outage into a silently skipped policy, or a 400 or 403 that
+/// blames the caller (issue 12 item 3).
+pub trait Found<T> {
+    /// `Ok(None)` where the look-up answered `NoSuchEntity`; other errors
+    /// unchanged.
+    fn found(self) -> IamResult<Option<T>>;
+}
+
+impl<T> Found<T> for IamResult<T> {
+    fn found(self) -> IamResult<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(IamError::NoSuchEntity(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
 
 impl IamError {
     /// AWS's error code for this error.
@@ -106,10 +139,12 @@ impl IamError {
         !matches!(self, IamError::Internal(_) | IamError::NotImplemented(_))
     }
 
-    /// The message sent to the caller. Internal details are never exposed.
+    /// The message sent to the caller. Internal details are never exposed:
+    /// an internal failure (a store that cannot be read or written, above
+    /// all) answers [`SERVICE_FAILURE_MESSAGE`], and its detail is logged.
     pub fn message(&self) -> &str {
         match self {
-            IamError::Internal(_) => "We encountered an internal error. Please try again.",
+            IamError::Internal(_) => SERVICE_FAILURE_MESSAGE,
             IamError::NoSuchEntity(m)
             | IamError::EntityAlreadyExists(m)
             | IamError::LimitExceeded(m)

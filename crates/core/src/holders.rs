@@ -469,7 +469,11 @@ impl IamService {
     pub(crate) fn check_boundary(&self, caller: &Caller, arn: &str) -> IamResult<()> {
         check_policy_arn(arn)?;
         self.check_attachable(&caller.account_id, arn)
-            .map_err(|_| no_such_boundary(arn))
+            .map_err(|e| match e {
+                IamError::NoSuchEntity(_) => no_such_boundary(arn),
+                // A store failure stays one.
+                other => other,
+            })
     }
 
     /// Tag{Kind}.

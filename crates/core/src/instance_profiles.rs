@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use crate::entities::{name_key, InstanceProfile, Page, Role, Tag};
-use crate::error::{IamError, IamResult};
+use crate::error::{Found, IamError, IamResult};
 use crate::ids::unique_id;
 use crate::service::{paginate_indexed, Caller, IamService, Paging};
 use crate::store::InstanceProfileChange;
@@ -156,25 +156,31 @@ pub struct InstanceProfileView {
 impl IamService {
     /// The profile with its roles resolved. A role the profile names is
     /// always there (see [`InstanceProfile::roles`]); one that is not is
-    /// left out rather than failing the read.
-    fn instance_profile_view(&self, profile: Arc<InstanceProfile>) -> InstanceProfileView {
-        let roles = profile
-            .roles
-            .iter()
-            .filter_map(|name| self.store.get_role(&profile.account_id, name).ok())
-            .collect();
-        InstanceProfileView { profile, roles }
+    /// left out rather than failing the read. A role that cannot be read
+    /// fails it: never an answer with part of the profile missing.
+    fn instance_profile_view(
+        &self,
+        profile: Arc<InstanceProfile>,
+    ) -> IamResult<InstanceProfileView> {
+        let mut roles = Vec::with_capacity(profile.roles.len());
+        for name in &profile.roles {
+            roles.extend(self.store.get_role(&profile.account_id, name).found()?);
+        }
+        Ok(InstanceProfileView { profile, roles })
     }
 
-    fn instance_profile_page(&self, page: Page<Arc<InstanceProfile>>) -> Page<InstanceProfileView> {
-        Page {
+    fn instance_profile_page(
+        &self,
+        page: Page<Arc<InstanceProfile>>,
+    ) -> IamResult<Page<InstanceProfileView>> {
+        Ok(Page {
             items: page
                 .items
                 .into_iter()
                 .map(|p| self.instance_profile_view(p))
-                .collect(),
+                .collect::<IamResult<_>>()?,
             marker: page.marker,
-        }
+        })
     }
 
     /// CreateInstanceProfile.
@@ -196,7 +202,7 @@ impl IamService {
         let profile = self
             .store
             .create_instance_profile(profile, self.quotas().instance_profiles_per_account)?;
-        Ok(self.instance_profile_view(profile))
+        self.instance_profile_view(profile)
     }
 
     /// GetInstanceProfile.
@@ -206,7 +212,7 @@ impl IamService {
         name: &str,
     ) -> IamResult<InstanceProfileView> {
         let profile = self.store.get_instance_profile(&caller.account_id, name)?;
-        Ok(self.instance_profile_view(profile))
+        self.instance_profile_view(profile)
     }
 
     /// ListInstanceProfiles.
@@ -218,7 +224,7 @@ impl IamService {
         let page = self
             .store
             .list_instance_profiles(&caller.account_id, paging.range())?;
-        Ok(self.instance_profile_page(page))
+        self.instance_profile_page(page)
     }
 
     /// ListInstanceProfilesForRole.
@@ -232,7 +238,7 @@ impl IamService {
         let page =
             self.store
                 .list_instance_profiles_for_role(&caller.account_id, role_name, range)?;
-        Ok(self.instance_profile_page(page))
+        self.instance_profile_page(page)
     }
 
     /// DeleteInstanceProfile.

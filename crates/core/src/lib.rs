@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod crypto;
 pub mod entities;
 pub mod error;
+pub mod faulty;
 pub mod groups;
 pub mod holders;
 pub mod ids;
@@ -28,4 +29,4 @@ pub mod tags;
 pub mod trust;
 pub mod users;
 
-pub use error::{IamError, IamResult};
+pub use error::{Found, IamError, IamResult};

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::entities::LoginProfile;
-use crate::error::{IamError, IamResult};
+use crate::error::{Found, IamError, IamResult};
 use crate::memory::no_such_login_profile;
 use crate::password::{self, PasswordHash, PasswordPolicy, PasswordRequirement};
 use crate::service::{Caller, IamService, Identity};
@@ -261,7 +261,9 @@ impl IamService {
         user_name: &str,
         password: &str,
     ) -> IamResult<SignedIn> {
-        let user = self.store.get_user(account_id, user_name).ok();
+        // An unknown user fails like a wrong password; a store failure is
+        // the store's error, not a failed sign-in.
+        let user = self.store.get_user(account_id, user_name).found()?;
         let profile = user.as_ref().and_then(|u| u.login_profile.as_ref());
         let hash: &PasswordHash = match profile {
             Some(p) => &p.password_hash,

@@ -15,7 +15,7 @@ use ironiam_policy::{evaluate, Context, PolicyId, PolicySet, Principal, Request}
 use serde_json::Value;
 
 use crate::entities::{oidc_host_path, OidcProvider, Page, Tag};
-use crate::error::{IamError, IamResult};
+use crate::error::{Found, IamError, IamResult};
 use crate::service::{paginate_indexed, Caller, IamService};
 use crate::session::SessionClaims;
 use crate::store::OidcChange;
@@ -408,10 +408,11 @@ impl IamService {
                     &role_account,
                     input.role_arn.rsplit('/').next().unwrap_or_default(),
                 )
-                .map_err(|_| denied())?;
-            if role.arn() != input.role_arn {
-                return Err(denied());
-            }
+                // A missing role is denied like a forbidden one; a store
+                // failure is the store's error.
+                .found()?
+                .filter(|r| r.arn() == input.role_arn)
+                .ok_or_else(denied)?;
             let trust = self.compiled_trust(&self.trust_policy_document(&role)?)?;
             let context = Context::new()
                 .with_time(now)
@@ -438,7 +439,7 @@ impl IamService {
                 &role_account,
                 input.role_arn.rsplit('/').next().unwrap_or_default(),
             )
-            .ok()
+            .found()?
             .filter(|r| r.arn() == input.role_arn)
             .ok_or_else(|| {
                 IamError::AccessDenied(

@@ -11,7 +11,7 @@ use ironiam_policy::PolicyKind;
 use crate::clock::{iso8601, Clock};
 use crate::crypto::{SecretKey, ServerKey};
 use crate::entities::{policy_size, CustomerPolicy, Page, PolicyVersion, Role, Tag};
-use crate::error::{IamError, IamResult};
+use crate::error::{Found, IamError, IamResult};
 use crate::holders::PrincipalKind;
 use crate::ids::unique_id;
 use crate::memory::{decode_marker, encode_marker};
@@ -474,10 +474,13 @@ impl IamService {
                 _ => Err(not_attachable()),
             }
         } else {
+            // A policy that cannot be read is the store's failure, not
+            // the caller's NoSuchEntity.
             self.store
                 .get_policy(account, arn)
+                .found()?
                 .map(|_| ())
-                .map_err(|_| not_attachable())
+                .ok_or_else(not_attachable)
         }
     }
 

@@ -18,7 +18,7 @@ use crate::authorize::{
 use crate::clock::iso8601;
 use crate::crypto::{Purpose, SecretKey};
 use crate::entities::{policy_size, Role, Tag};
-use crate::error::{IamError, IamResult};
+use crate::error::{Found, IamError, IamResult};
 use crate::ids::{access_key_id, account_of_access_key, secret_access_key};
 use crate::service::{check_policy_arn, Caller, IamService, Identity};
 use crate::session::{SessionClaims, SessionKind};
@@ -209,7 +209,9 @@ impl IamService {
             } else {
                 arn.strip_prefix("arn:aws:iam::")
                     .is_some_and(|rest| rest.starts_with(account))
-                    && self.store().get_policy(account, arn).is_ok()
+                    // A policy that cannot be read is the store's failure,
+                    // not the caller's MalformedPolicyDocument.
+                    && self.store().get_policy(account, arn).found()?.is_some()
             };
             if !exists {
                 return Err(IamError::MalformedPolicyDocument(format!(
@@ -220,13 +222,17 @@ impl IamService {
         Ok(())
     }
 
-    /// The role an AssumeRole names, if it exists with exactly that ARN.
-    fn role_to_assume(&self, arn: &str) -> Option<Arc<Role>> {
-        let (account, name) = parse_role_arn(arn)?;
-        self.store()
+    /// The role an AssumeRole names, if it exists with exactly that ARN; a
+    /// store failure is an error, never "no such role" (which is denied).
+    fn role_to_assume(&self, arn: &str) -> IamResult<Option<Arc<Role>>> {
+        let Some((account, name)) = parse_role_arn(arn) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store()
             .get_role(account, name)
-            .ok()
-            .filter(|r| r.arn() == arn)
+            .found()?
+            .filter(|r| r.arn() == arn))
     }
 
     /// The condition keys of an AssumeRole request.
@@ -376,7 +382,7 @@ impl IamService {
         input: AssumeRoleInput,
         check: AssumeCheck,
     ) -> IamResult<(IssuedCredentials, Option<SoftDenial>)> {
-        let role = self.role_to_assume(&input.role_arn);
+        let role = self.role_to_assume(&input.role_arn)?;
         let policies = self.caller_policies(caller)?;
         let context = self.assume_role_context(caller, &input, &policies.tags);
         let soft = self.check_assume_role(
@@ -505,7 +511,7 @@ impl IamService {
             IamError::AccessDenied(message)
         };
         let role = self
-            .role_to_assume(&request.role_arn)
+            .role_to_assume(&request.role_arn)?
             .ok_or_else(|| denied(None))?;
         let trust = self.compiled_trust(&self.trust_policy_document(&role)?)?;
         let mut context = Context::new()

@@ -24,7 +24,7 @@ use ironiam_policy::{PrincipalType, PrincipalValue};
 use serde_json::Value;
 
 use crate::entities::{PrincipalBinding, Role, User};
-use crate::error::{IamError, IamResult};
+use crate::error::{Found, IamError, IamResult};
 use crate::holders::PrincipalKind;
 use crate::service::IamService;
 
@@ -71,19 +71,21 @@ pub fn named_principals(document: &str) -> Vec<String> {
 }
 
 /// Binds every user and role ARN `document` names to the unique id
-/// `lookup` finds for it. `Err(arn)` names the first ARN `lookup` finds no
-/// principal for.
+/// `lookup` finds for it. `Ok(Err(arn))` names the first ARN `lookup` finds
+/// no principal for; an error of `lookup` (the store failed) is answered as
+/// it is, never taken for a principal that does not exist.
 pub fn bind_principals(
     document: &str,
-    mut lookup: impl FnMut(&str) -> Option<String>,
-) -> Result<Vec<PrincipalBinding>, String> {
-    named_principals(document)
-        .into_iter()
-        .map(|arn| match lookup(&arn) {
-            Some(id) => Ok(PrincipalBinding { arn, id }),
-            None => Err(arn),
-        })
-        .collect()
+    mut lookup: impl FnMut(&str) -> IamResult<Option<String>>,
+) -> IamResult<Result<Vec<PrincipalBinding>, String>> {
+    let mut bindings = Vec::new();
+    for arn in named_principals(document) {
+        match lookup(&arn)? {
+            Some(id) => bindings.push(PrincipalBinding { arn, id }),
+            None => return Ok(Err(arn)),
+        }
+    }
+    Ok(Ok(bindings))
 }
 
 /// `document` with the `AWS` principal values equal to a replacement's
@@ -153,24 +155,26 @@ impl IamService {
     /// `MalformedPolicyDocument` "Invalid principal in policy".
     pub(crate) fn bind_trust_principals(&self, document: &str) -> IamResult<Vec<PrincipalBinding>> {
         bind_principals(document, |arn| {
-            let (kind, account, name) = parse_principal_arn(arn)?;
-            match kind {
+            let Some((kind, account, name)) = parse_principal_arn(arn) else {
+                return Ok(None);
+            };
+            Ok(match kind {
                 PrincipalKind::User => self
                     .store
                     .get_user(account, name)
-                    .ok()
+                    .found()?
                     .filter(|u| u.arn() == arn)
                     .map(|u| u.user_id.clone()),
                 PrincipalKind::Role => self
                     .store
                     .get_role(account, name)
-                    .ok()
+                    .found()?
                     .filter(|r| r.arn() == arn)
                     .map(|r| r.role_id.clone()),
                 // A group is no principal (parse_principal_arn never answers one).
                 PrincipalKind::Group => None,
-            }
-        })
+            })
+        })?
         .map_err(|arn| {
             IamError::MalformedPolicyDocument(format!(
                 "Invalid principal in policy: \"AWS\":\"{arn}\""
@@ -298,13 +302,22 @@ mod tests {
         assert!(rewrite_principals(&single, &[(BOB, "AIDABOB".into())])
             .unwrap()
             .contains(r#""AWS":"AIDABOB""#));
-        assert_eq!(bind_principals(&single, |_| None), Err(BOB.to_string()));
         assert_eq!(
-            bind_principals(&single, |_| Some("AIDABOB".into())),
-            Ok(vec![PrincipalBinding {
+            bind_principals(&single, |_| Ok(None)),
+            Ok(Err(BOB.to_string()))
+        );
+        assert_eq!(
+            bind_principals(&single, |_| Ok(Some("AIDABOB".into()))),
+            Ok(Ok(vec![PrincipalBinding {
                 arn: BOB.into(),
                 id: "AIDABOB".into()
-            }])
+            }]))
+        );
+        let failed = IamError::Internal("the store is down".into());
+        assert_eq!(
+            bind_principals(&single, |_| Err(failed.clone())),
+            Err(failed),
+            "a failed look-up is no missing principal"
         );
     }
 }

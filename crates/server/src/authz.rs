@@ -57,6 +57,9 @@ impl ironiam_console::Authorizer for ConsoleAuthorizer {
 /// refuse it, with what was decided (for the metrics: `None` when the mode
 /// does not authorize, or evaluation failed). The root user is never
 /// denied; in soft mode a denial is logged and the request goes on.
+/// A policy, group or resource the store cannot read fails the request with
+/// the store's error (`Err(Internal)`, answered `500 ServiceFailure`), in
+/// soft mode too: it is never a decision made without what it could not read.
 /// With `encode`, a denial's message ends with an encoded authorization
 /// failure message that DecodeAuthorizationMessage explains.
 #[allow(clippy::too_many_arguments)]
@@ -79,6 +82,9 @@ pub(crate) fn authorize(
     let requests = match requests_of(service, caller, op, input, RequestFacts { region, secure }) {
         Ok(Some(requests)) => requests,
         Ok(None) => return (Some(AuthzOutcome::Allowed), Ok(())),
+        // A resource the store could not read: the request fails
+        // (ServiceFailure), in every mode; it is no denial to log and let by.
+        Err(e @ IamError::Internal(_)) => return (None, Err(e)),
         // An operation the table lacks: refused, never allowed (soft mode
         // logs it and lets it through, as it does every denial).
         Err(e) if mode == AuthMode::Soft => {

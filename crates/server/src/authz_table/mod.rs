@@ -14,12 +14,18 @@
 //! (its path, as stored, its tags and its permissions boundary): roles,
 //! users and instance profiles by name, customer policies and OIDC
 //! providers by ARN. Every other kind is named from the request alone.
+//!
+//! A resource that is not there is named with path `/` and no tags (the
+//! handler then answers NoSuchEntity once allowed); one that cannot be read
+//! (the store failed) fails the request: its path, tags and boundary may be
+//! what a `Deny` matches, so deciding without them could allow what the
+//! policies deny (issue 12 item 3).
 
 use ironiam_core::authorize::AuthzRequest;
 use ironiam_core::entities::{oidc_host_path, Tag};
 use ironiam_core::holders::PrincipalKind;
 use ironiam_core::service::{Caller, IamService, Identity};
-use ironiam_core::IamError;
+use ironiam_core::{Found as _, IamError, IamResult};
 use ironiam_policy::Context;
 use ironiam_protocol::{Input, OperationDef, Service, Value};
 
@@ -182,7 +188,7 @@ pub(crate) fn requests_of(
             checks
                 .iter()
                 .map(|check| request_of_check(service, caller, input, facts, check))
-                .collect(),
+                .collect::<IamResult<_>>()?,
         )),
     }
 }
@@ -202,15 +208,18 @@ fn request_of_check(
     input: &Input,
     facts: RequestFacts<'_>,
     check: &Check,
-) -> AuthzRequest {
-    let found = check
-        .resources
-        .iter()
-        .find_map(|resource| resolve(service, caller, input, resource))
-        .unwrap_or_else(|| Found {
-            arn: "*".to_string(),
-            ..Found::default()
-        });
+) -> IamResult<AuthzRequest> {
+    let mut found = None;
+    for resource in check.resources {
+        found = resolve(service, caller, input, resource)?;
+        if found.is_some() {
+            break;
+        }
+    }
+    let found = found.unwrap_or_else(|| Found {
+        arn: "*".to_string(),
+        ..Found::default()
+    });
     let mut context = Context::new().with(
         "aws:SecureTransport",
         if facts.secure { "true" } else { "false" },
@@ -221,12 +230,12 @@ fn request_of_check(
     for (key, source) in check.keys {
         context = with_key(context, key, source, caller, input, &found);
     }
-    AuthzRequest {
+    Ok(AuthzRequest {
         action: check.action.to_string(),
         resource: found.arn,
         resource_account: None,
         context,
-    }
+    })
 }
 
 fn with_key(
@@ -307,54 +316,62 @@ fn substitute_globals(template: &str, account: &str) -> String {
 }
 
 /// The resource `resource` names in this request, `None` when the request
-/// does not fill it.
+/// does not fill it; an error when the store cannot tell what it is.
 fn resolve(
     service: &IamService,
     caller: &Caller,
     input: &Input,
     resource: &Resource,
-) -> Option<Found> {
-    match resource.fill {
+) -> IamResult<Option<Found>> {
+    Ok(match resource.fill {
         Fill::Unfilled => None,
         Fill::Caller => caller_user(caller),
         Fill::AccessKeyOwner(member) => {
             // A key of another account, or no key: `*`, and the handler
             // answers NoSuchEntity once allowed.
-            let owner = member_str(input, member)
-                .and_then(|id| service.store().find_access_key(id).ok().flatten())
-                .filter(|owner| owner.account_id == caller.account_id)?;
-            Some(Found {
-                arn: owner.arn(),
-                tags: owner.tags.clone(),
-                boundary: owner.permissions_boundary.clone(),
-            })
+            let Some(id) = member_str(input, member) else {
+                return Ok(None);
+            };
+            service
+                .store()
+                .find_access_key(id)?
+                .filter(|owner| owner.account_id == caller.account_id)
+                .map(|owner| Found {
+                    arn: owner.arn(),
+                    tags: owner.tags.clone(),
+                    boundary: owner.permissions_boundary.clone(),
+                })
         }
-        Fill::Arn(member) => {
-            let arn = member_str(input, member)?;
-            Some(Found {
+        Fill::Arn(member) => match member_str(input, member) {
+            Some(arn) => Some(Found {
                 arn: arn.to_string(),
-                tags: tags_by_arn(service, caller, resource.kind, arn),
+                tags: tags_by_arn(service, caller, resource.kind, arn)?,
                 boundary: None,
-            })
-        }
+            }),
+            None => None,
+        },
         Fill::Template(vars) => {
             let mut found = Found::default();
             let mut arn = resource.arn.to_string();
             for (var, source) in vars {
                 let value = match source {
-                    Var::Member(member) => member_str(input, member)?.to_string(),
-                    Var::UrlHostPath(member) => {
-                        oidc_host_path(member_str(input, member)?).to_string()
-                    }
+                    Var::Member(member) => match member_str(input, member) {
+                        Some(value) => value.to_string(),
+                        None => return Ok(None),
+                    },
+                    Var::UrlHostPath(member) => match member_str(input, member) {
+                        Some(url) => oidc_host_path(url).to_string(),
+                        None => return Ok(None),
+                    },
                     Var::NameWithPath { name, path } => match member_str(input, name) {
-                        None if resource.defaults_to_caller => return caller_user(caller),
-                        None => return None,
+                        None if resource.defaults_to_caller => return Ok(caller_user(caller)),
+                        None => return Ok(None),
                         Some(name) => match path {
                             // Creating: the path asked for ("/" by default).
                             Some(path) => {
                                 name_with_path(member_str(input, path).unwrap_or("/"), name)
                             }
-                            None => match existing(service, caller, resource.kind, name) {
+                            None => match existing(service, caller, resource.kind, name)? {
                                 Some(entity) => {
                                     found.tags = entity.tags;
                                     found.boundary = entity.boundary;
@@ -370,7 +387,7 @@ fn resolve(
             found.arn = substitute_globals(&arn, &caller.account_id);
             Some(found)
         }
-    }
+    })
 }
 
 /// `${XNameWithPath}`: the path without its leading `/`, then the name
@@ -399,27 +416,33 @@ struct Existing {
 /// The existing `kind` named `name` in the caller's account, for the kinds
 /// ironiam stores by name; `None` when there is none (the request then names
 /// it with path `/`, and the handler answers NoSuchEntity once allowed).
-fn existing(service: &IamService, caller: &Caller, kind: &str, name: &str) -> Option<Existing> {
-    match kind {
+fn existing(
+    service: &IamService,
+    caller: &Caller,
+    kind: &str,
+    name: &str,
+) -> IamResult<Option<Existing>> {
+    Ok(match kind {
         "role" | "user" | "group" => {
             let kind = match kind {
                 "role" => PrincipalKind::Role,
                 "user" => PrincipalKind::User,
                 _ => PrincipalKind::Group,
             };
-            let holder = service.holder(caller, kind, name).ok()?;
-            let h = holder.get();
-            Some(Existing {
-                name: h.name().to_string(),
-                path: h.path().to_string(),
-                tags: h.tags().to_vec(),
-                boundary: h.permissions_boundary().map(str::to_string),
+            service.holder(caller, kind, name).found()?.map(|holder| {
+                let h = holder.get();
+                Existing {
+                    name: h.name().to_string(),
+                    path: h.path().to_string(),
+                    tags: h.tags().to_vec(),
+                    boundary: h.permissions_boundary().map(str::to_string),
+                }
             })
         }
         "instance-profile" => service
             .store()
             .get_instance_profile(&caller.account_id, name)
-            .ok()
+            .found()?
             .map(|p| Existing {
                 name: p.name.clone(),
                 path: p.path.clone(),
@@ -427,29 +450,34 @@ fn existing(service: &IamService, caller: &Caller, kind: &str, name: &str) -> Op
                 boundary: None,
             }),
         _ => None,
-    }
+    })
 }
 
 /// The tags of the existing `kind` whose ARN is `arn`, for the kinds ironiam
 /// finds by ARN (customer managed policies, OIDC providers); none otherwise.
-fn tags_by_arn(service: &IamService, caller: &Caller, kind: &str, arn: &str) -> Vec<Tag> {
+fn tags_by_arn(
+    service: &IamService,
+    caller: &Caller,
+    kind: &str,
+    arn: &str,
+) -> IamResult<Vec<Tag>> {
     let account = &caller.account_id;
     let tags = match kind {
         "policy" if arn.starts_with(&format!("arn:aws:iam::{account}:policy/")) => service
             .store()
             .get_policy(account, arn)
-            .ok()
+            .found()?
             .map(|p| p.tags.clone()),
         "oidc-provider" if arn.starts_with(&format!("arn:aws:iam::{account}:oidc-provider/")) => {
             service
                 .store()
                 .get_oidc_provider(account, arn)
-                .ok()
+                .found()?
                 .map(|p| p.tags.clone())
         }
         _ => None,
     };
-    tags.unwrap_or_default()
+    Ok(tags.unwrap_or_default())
 }
 
 #[cfg(test)]
