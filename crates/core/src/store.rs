@@ -3,6 +3,22 @@
 //! (unique names, quotas, no dangling attachments) under concurrency.
 //!
 //! Every backend runs the one conformance suite in [`crate::conformance`].
+//!
+//! # Errors: "not there" versus "could not tell"
+//!
+//! A backend answers `NoSuchEntity` only for what is not there. Anything
+//! that keeps it from answering (a database that is unreachable, a
+//! serialization failure or deadlock it could not retry, a row it cannot
+//! decode) is [`IamError::Internal`](crate::IamError::Internal), with the
+//! detail for the log. The code above the store relies on the difference
+//! (issue 12 item 3): `NoSuchEntity` is a domain fact it may act on (an
+//! attached policy that is not there is left out, a missing role is denied
+//! like a forbidden one), through [`Found::found`](crate::Found::found);
+//! every other error fails the request with `500 ServiceFailure`, so an
+//! authorization never goes on without a policy, group, boundary or
+//! resource it could not read. A backend that answered `NoSuchEntity` for
+//! a failure would make authorization fail open. [`crate::faulty`] injects
+//! such failures in tests.
 
 use std::collections::HashMap;
 use std::sync::Arc;
