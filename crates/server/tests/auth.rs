@@ -645,39 +645,35 @@ async fn a_store_failure_answers_service_failure_and_never_allows() {
                 assert_eq!(status, 403, "{denied}: {body}");
             }
         }
-        let failed = |status: u16, body: &str| {
-            assert_eq!(status, 500, "{mode:?}: {body}");
+        let root_signer = root();
+        let unreadable = [
+            // The policy holding the Deny.
+            ("get_policy", deny_arn, &alice, get_role),
+            // The role whose tags the Deny reads (TagRole itself writes
+            // through another call, which still works).
+            ("get_role", "x", &alice, tag_role),
+            // A listing's entities, for root (never authorized) too.
+            (
+                "list_users",
+                "123456789012",
+                &root_signer,
+                "Action=ListUsers&Version=2010-05-08",
+            ),
+        ];
+        for (store_call, key, signer, request) in unreadable {
+            store.fail(store_call, key);
+            let (status, body) = call(&app, Some(signer), "iam", request).await;
+            assert_eq!(status, 500, "{mode:?} {request}: {body}");
             assert!(
                 body.contains(&format!("<Type>Receiver</Type><Code>ServiceFailure</Code><Message>{SERVICE_FAILURE_MESSAGE}</Message>")),
-                "{mode:?}: {body}"
+                "{mode:?} {request}: {body}"
             );
             assert!(
                 !body.contains(FAULT_DETAIL) && !body.contains("/var/lib"),
                 "{body}"
             );
-        };
-        // The policy holding the Deny cannot be read.
-        store.fail("get_policy", deny_arn);
-        let (status, body) = call(&app, Some(&alice), "iam", get_role).await;
-        failed(status, &body);
-        store.heal();
-        // The role whose tags the Deny reads cannot be (TagRole itself
-        // writes through another call, which still works).
-        store.fail("get_role", "x");
-        let (status, body) = call(&app, Some(&alice), "iam", tag_role).await;
-        failed(status, &body);
-        store.heal();
-        // A listing whose store fails, for root (never authorized) too.
-        store.fail("list_users", "123456789012");
-        let (status, body) = call(
-            &app,
-            Some(&root()),
-            "iam",
-            "Action=ListUsers&Version=2010-05-08",
-        )
-        .await;
-        failed(status, &body);
-        store.heal();
+            store.heal();
+        }
         if mode == AuthMode::Enforce {
             let (status, _) = call(&app, Some(&alice), "iam", get_role).await;
             assert_eq!(status, 403, "denied again once the store answers");
