@@ -6,6 +6,9 @@ use crate::sign::Service;
 pub const BENCH_ROLE: &str = "bench-role";
 /// The ARN of [`BENCH_ROLE`] in the default account (what the `assume-role` scenario assumes).
 pub const BENCH_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/bench-role";
+/// The group the `get-group` scenario reads; `loadgen setup --bench-group-members N` creates it
+/// with N members.
+pub const BENCH_GROUP: &str = "bench-group";
 /// The session name the `assume-role` scenario asks for.
 pub const BENCH_SESSION_NAME: &str = "bench-session";
 /// The managed policy whose availability marks "ready" in the start-up measurement.
@@ -31,6 +34,9 @@ pub enum Scenario {
     AssumeRole,
     /// `CreateRole` of a unique name then `DeleteRole` of it: one pair; every request signed.
     CreateDeleteRole,
+    /// `GetGroup` of `bench-group` (its members listed, default page of 100), pre-signed once per
+    /// connection.
+    GetGroup,
 }
 
 impl Scenario {
@@ -49,6 +55,14 @@ impl Scenario {
             Scenario::AssumeRole => Some((
                 Service::Sts,
                 assume_role(BENCH_ROLE_ARN, BENCH_SESSION_NAME),
+            )),
+            Scenario::GetGroup => Some((
+                Service::Iam,
+                form(&[
+                    ("Action", "GetGroup"),
+                    ("Version", IAM_VERSION),
+                    ("GroupName", BENCH_GROUP),
+                ]),
             )),
             Scenario::CreateDeleteRole => None,
         }
@@ -100,6 +114,13 @@ pub fn delete_role(name: &str) -> String {
         ("Version", IAM_VERSION),
         ("RoleName", name),
     ])
+}
+
+/// An IAM request naming one entity: `Action` plus `(member, value)` pairs.
+pub fn iam_request(action: &str, members: &[(&str, &str)]) -> String {
+    let mut pairs = vec![("Action", action), ("Version", IAM_VERSION)];
+    pairs.extend_from_slice(members);
+    form(&pairs)
 }
 
 /// `GetPolicy` of the AWS managed policy [`PROBE_POLICY_ARN`].

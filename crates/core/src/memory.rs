@@ -1284,9 +1284,17 @@ impl<J: Journal> Store for MemoryStore<J> {
         name: &str,
         range: ListRange<'_>,
     ) -> IamResult<(Arc<Group>, Page<Arc<User>>)> {
-        self.list_related(account, name, range, |u: &User, g: &Group| {
-            g.has_member(&u.user_id)
-        })
+        let guard = self.state.read();
+        let state = guard.accounts.get(account);
+        let group = find_named(state.map(Group::table), name, Group::missing)?;
+        // A set of the members' ids: a scan of the member list per user
+        // made GetGroup of 100 members quadratic.
+        let members: std::collections::HashSet<&str> =
+            group.members.iter().map(String::as_str).collect();
+        let page = list_named(state.map(User::table), range, |u| {
+            members.contains(u.user_id.as_str())
+        })?;
+        Ok((group, page))
     }
 
     fn groups_for_user(

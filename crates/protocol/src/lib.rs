@@ -39,6 +39,7 @@ pub mod dto;
 mod error;
 mod form;
 pub mod model;
+pub mod scan;
 pub mod xml;
 
 pub use decode::{decode_input, resolve_operation, Input, Value, PROTOCOL_PARAMETERS};

@@ -446,8 +446,8 @@ fn raw_string(out: &mut Vec<u8>, text: &[u8]) {
 
 /// Appends `value` as a JSON string: `"` and `\` escaped, control
 /// characters as `\n`, `\t`, … or `\u00XX`; everything else (UTF-8
-/// included) copied as it is, in runs. Eight bytes are checked at a time:
-/// most text (names, ARNs, user agents) has nothing to escape.
+/// included) copied as it is, in runs. Eight bytes are checked at a time
+/// ([`ironiam_protocol::scan`]): most text has nothing to escape.
 fn string_into(out: &mut Vec<u8>, value: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = value.as_bytes();
@@ -456,8 +456,7 @@ fn string_into(out: &mut Vec<u8>, value: &str) {
     let mut run_start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(word) = bytes.get(i..i + 8) {
-            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+        if let Some(word) = ironiam_protocol::scan::word_at(bytes, i) {
             if !needs_escape(word) {
                 i += 8;
                 continue;
@@ -493,18 +492,10 @@ fn string_into(out: &mut Vec<u8>, value: &str) {
     out.push(b'"');
 }
 
-/// Whether any of the eight bytes of `word` is a control character, `"`
-/// or `\` (the classic "has a zero byte" test: a byte's borrow can only
-/// flag a byte after one that really matches, so there are no false
-/// answers for the word as a whole).
+/// Whether a word of eight bytes holds a control character, `"` or `\`.
 fn needs_escape(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
-    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
-    below_space | quote | backslash != 0
+    use ironiam_protocol::scan::{has_byte, has_byte_below};
+    has_byte_below(word, 0x20) || has_byte(word, b'"') || has_byte(word, b'\\')
 }
 
 /// An address as its usual text (`127.0.0.1`), digits written in place

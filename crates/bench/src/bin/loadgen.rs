@@ -99,6 +99,10 @@ struct SetupArgs {
     roles: u64,
     #[arg(long, default_value = "bench-list-")]
     prefix: String,
+    /// Create group `bench-group` (the GetGroup scenario's) with this many members, users named
+    /// bench-member-0000, bench-member-0001, ... (at most 1,000).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1000))]
+    bench_group_members: u64,
     /// Connections used for creating.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
     connections: u64,
@@ -450,53 +454,45 @@ fn run(args: RunArgs) -> Result<()> {
 
 async fn setup(args: SetupArgs) -> Result<()> {
     let (host, addr) = parse_target(&args.target.target)?;
-    let mut names: Vec<String> = Vec::new();
+    let mut roles: Vec<(String, String)> = Vec::new();
     if args.bench_role {
-        names.push(scenario::BENCH_ROLE.to_string());
+        let name = scenario::BENCH_ROLE.to_string();
+        roles.push((name.clone(), scenario::create_role(&name)));
     }
-    names.extend((0..args.roles).map(|i| format!("{}{i:04}", args.prefix)));
-    let names = Arc::new(names);
+    roles.extend((0..args.roles).map(|i| {
+        let name = format!("{}{i:04}", args.prefix);
+        let body = scenario::create_role(&name);
+        (name, body)
+    }));
+    // The group, then each member: created then added (in that order: one connection).
+    let mut group: Vec<(String, String)> = Vec::new();
+    if args.bench_group_members > 0 {
+        let name = scenario::BENCH_GROUP;
+        group.push((
+            name.into(),
+            scenario::iam_request("CreateGroup", &[("GroupName", name)]),
+        ));
+        for i in 0..args.bench_group_members {
+            let user = format!("bench-member-{i:04}");
+            group.push((
+                user.clone(),
+                scenario::iam_request("CreateUser", &[("UserName", &user)]),
+            ));
+            group.push((
+                format!("{user} in {name}"),
+                scenario::iam_request(
+                    "AddUserToGroup",
+                    &[("GroupName", name), ("UserName", &user)],
+                ),
+            ));
+        }
+    }
     let signer = Arc::new(args.target.signer(&host));
     let started = Instant::now();
-    let workers = args.connections;
-    let tasks: Vec<_> = (0..workers)
-        .map(|w| {
-            let names = names.clone();
-            let signer = signer.clone();
-            tokio::spawn(async move {
-                let mut conn = Conn::new(addr);
-                let mut created = 0u64;
-                let mut failures = Vec::new();
-                for name in names.iter().skip(w as usize).step_by(workers as usize) {
-                    let request = match signer.signed_post(
-                        Service::Iam,
-                        &scenario::create_role(name),
-                        SystemTime::now(),
-                    ) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            failures.push(e.to_string());
-                            continue;
-                        }
-                    };
-                    match conn.send(&request).await {
-                        Ok(status) if is_success(status) => created += 1,
-                        Ok(status) => failures
-                            .push(format!("{name}: {}", describe_failure(status, conn.body()))),
-                        Err(e) => failures.push(format!("{name}: I/O: {e}")),
-                    }
-                }
-                (created, failures)
-            })
-        })
-        .collect();
-    let mut created = 0;
-    let mut failures = Vec::new();
-    for task in tasks {
-        let (c, f) = task.await.map_err(|e| format!("setup task failed: {e}"))?;
-        created += c;
-        failures.extend(f);
-    }
+    let (mut created, mut failures) = send_all(addr, &signer, roles, args.connections).await?;
+    let (group_created, group_failures) = send_all(addr, &signer, group, 1).await?;
+    created += group_created;
+    failures.extend(group_failures);
     let seconds = started.elapsed().as_secs_f64();
     let errors = failures.len();
     failures.truncate(5);
@@ -505,9 +501,59 @@ async fn setup(args: SetupArgs) -> Result<()> {
         json!({ "created": created, "errors": errors, "error_samples": failures, "seconds": seconds })
     );
     if errors > 0 {
-        return Err(format!("{errors} role creations failed"));
+        return Err(format!("{errors} set-up requests failed"));
     }
     Ok(())
+}
+
+/// Sends each `(what, body)` IAM request, signed, spread over `connections`; how many succeeded,
+/// and a description of each failure.
+async fn send_all(
+    addr: SocketAddr,
+    signer: &Arc<Signer>,
+    requests: Vec<(String, String)>,
+    connections: u64,
+) -> Result<(u64, Vec<String>)> {
+    let requests = Arc::new(requests);
+    let tasks: Vec<_> = (0..connections)
+        .map(|w| {
+            let requests = requests.clone();
+            let signer = signer.clone();
+            tokio::spawn(async move {
+                let mut conn = Conn::new(addr);
+                let mut done = 0u64;
+                let mut failures = Vec::new();
+                for (what, body) in requests
+                    .iter()
+                    .skip(w as usize)
+                    .step_by(connections as usize)
+                {
+                    let request = match signer.signed_post(Service::Iam, body, SystemTime::now()) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            failures.push(e.to_string());
+                            continue;
+                        }
+                    };
+                    match conn.send(&request).await {
+                        Ok(status) if is_success(status) => done += 1,
+                        Ok(status) => failures
+                            .push(format!("{what}: {}", describe_failure(status, conn.body()))),
+                        Err(e) => failures.push(format!("{what}: I/O: {e}")),
+                    }
+                }
+                (done, failures)
+            })
+        })
+        .collect();
+    let mut done = 0;
+    let mut failures = Vec::new();
+    for task in tasks {
+        let (d, f) = task.await.map_err(|e| format!("set-up task failed: {e}"))?;
+        done += d;
+        failures.extend(f);
+    }
+    Ok((done, failures))
 }
 
 async fn request(args: RequestArgs) -> Result<()> {
