@@ -149,6 +149,12 @@ impl XmlWriter {
         self.buf.push_str(xml);
     }
 
+    /// Makes room for `additional` more bytes at once (one allocation for a
+    /// large result copied in, rather than growth by doubling).
+    pub fn reserve(&mut self, additional: usize) {
+        self.buf.reserve(additional);
+    }
+
     /// The document so far.
     pub fn as_str(&self) -> &str {
         &self.buf

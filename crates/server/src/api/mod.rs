@@ -60,7 +60,8 @@ pub(crate) fn decode<T: FromInput>(input: &Input) -> IamResult<T> {
 
 /// The XML inside `<{Op}Result>` for a typed output.
 pub(crate) fn encode<O: WriteMembers>(output: O) -> HandlerResult {
-    let mut w = XmlWriter::with_capacity(512);
+    // Most results fit; a listing grows from here by doubling.
+    let mut w = XmlWriter::with_capacity(2048);
     output.write_members(&mut w);
     Ok(Some(w))
 }
