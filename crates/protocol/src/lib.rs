@@ -46,4 +46,4 @@ pub use decode::{decode_input, resolve_operation, Input, Value, PROTOCOL_PARAMET
 pub use error::QueryError;
 pub use form::parse_form;
 pub use model::{common_error_status, error_status, operation, ErrorDef, OperationDef, Service};
-pub use xml::{url_encode_policy, write_error, write_success, XmlWriter};
+pub use xml::{url_encode_policy, write_error, write_success, SuccessBody, XmlWriter};

@@ -31,6 +31,25 @@ use crate::model::{self, Service};
 #[derive(Debug, Default, Clone)]
 pub struct XmlWriter {
     buf: String,
+    /// Bytes kept free before the content (see [`XmlWriter::for_result`]);
+    /// they are not part of the document.
+    room: usize,
+}
+
+/// Room kept before a result for its response's opening elements: an
+/// operation's name twice, the service's namespace and punctuation.
+const ENVELOPE_ROOM: usize = 192;
+
+/// A success response built around a result without copying it (see
+/// [`XmlWriter::into_success`]).
+#[derive(Debug)]
+pub struct SuccessBody {
+    /// The buffer; the response is `buf[start..]`.
+    pub buf: String,
+    /// Where the response starts in `buf`.
+    pub start: usize,
+    /// Where the result (inside `<{Op}Result>`) lies in `buf`.
+    pub result: std::ops::Range<usize>,
 }
 
 impl XmlWriter {
@@ -43,7 +62,63 @@ impl XmlWriter {
     pub fn with_capacity(capacity: usize) -> Self {
         XmlWriter {
             buf: String::with_capacity(capacity),
+            room: 0,
         }
+    }
+
+    /// An empty writer for an operation's result, keeping room before it
+    /// for the response's opening elements: [`XmlWriter::into_success`]
+    /// then wraps the result where it lies instead of copying it into a
+    /// new document (a ListRoles page is ~60 KB).
+    pub fn for_result(capacity: usize) -> Self {
+        let mut buf = String::with_capacity(ENVELOPE_ROOM + capacity);
+        buf.extend(std::iter::repeat_n(' ', ENVELOPE_ROOM));
+        XmlWriter {
+            buf,
+            room: ENVELOPE_ROOM,
+        }
+    }
+
+    /// The success response of `operation` with this writer as its result,
+    /// as [`write_success`] writes it with a result that appends this one.
+    pub fn into_success(self, service: Service, operation: &str, request_id: &str) -> SuccessBody {
+        let wrapper = match model::operation(Some(service), operation) {
+            Some(op) => op.result_wrapper.map(std::borrow::Cow::Borrowed),
+            None => Some(std::borrow::Cow::Owned(format!("{operation}Result"))),
+        };
+        let mut open = String::with_capacity(ENVELOPE_ROOM);
+        if let Some(wrapper) = &wrapper {
+            open_response(&mut open, service, operation);
+            open.push('<');
+            open.push_str(wrapper);
+            open.push('>');
+        }
+        let (Some(wrapper), false, true) = (wrapper, self.is_empty(), open.len() <= self.room)
+        else {
+            // No wrapper (the result is dropped, as write_success drops it),
+            // nothing inside, or a name too long for the room: copied.
+            let buf = write_success(
+                service,
+                operation,
+                request_id,
+                Some(&|w| w.append(self.as_str())),
+            );
+            let len = buf.len();
+            return SuccessBody {
+                buf,
+                start: 0,
+                result: len..len,
+            };
+        };
+        let mut buf = self.buf;
+        let start = self.room - open.len();
+        buf.replace_range(start..self.room, &open);
+        let result = self.room..buf.len();
+        buf.push_str("</");
+        buf.push_str(&wrapper);
+        buf.push('>');
+        close_response(&mut buf, operation, request_id);
+        SuccessBody { buf, start, result }
     }
 
     /// `<tag>`.
@@ -157,22 +232,25 @@ impl XmlWriter {
 
     /// The document so far.
     pub fn as_str(&self) -> &str {
-        &self.buf
+        &self.buf[self.room..]
     }
 
     /// Bytes written so far.
     pub fn len(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.room
     }
 
     /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.buf.len() == self.room
     }
 
     /// The document.
     pub fn into_string(self) -> String {
-        self.buf
+        match self.room {
+            0 => self.buf,
+            room => self.buf[room..].to_string(),
+        }
     }
 }
 
@@ -235,12 +313,7 @@ pub fn write_success(
     result: Option<&dyn Fn(&mut XmlWriter)>,
 ) -> String {
     let mut w = XmlWriter::with_capacity(512);
-    // `<{Op}Response xmlns="…">`, written piecewise: this runs on every request.
-    w.buf.push('<');
-    w.buf.push_str(operation);
-    w.buf.push_str("Response xmlns=\"");
-    w.buf.push_str(service.xmlns());
-    w.buf.push_str("\">");
+    open_response(&mut w.buf, service, operation);
 
     let known = model::operation(Some(service), operation);
     let generic_wrapper;
@@ -267,12 +340,26 @@ pub fn write_success(
         }
     }
 
-    w.buf.push_str("<ResponseMetadata><RequestId>");
-    escape_into(&mut w.buf, request_id);
-    w.buf.push_str("</RequestId></ResponseMetadata></");
-    w.buf.push_str(operation);
-    w.buf.push_str("Response>");
+    close_response(&mut w.buf, operation, request_id);
     w.into_string()
+}
+
+/// `<{Op}Response xmlns="…">`, written piecewise: this runs on every request.
+fn open_response(out: &mut String, service: Service, operation: &str) {
+    out.push('<');
+    out.push_str(operation);
+    out.push_str("Response xmlns=\"");
+    out.push_str(service.xmlns());
+    out.push_str("\">");
+}
+
+/// `<ResponseMetadata>…</{Op}Response>`.
+fn close_response(out: &mut String, operation: &str, request_id: &str) {
+    out.push_str("<ResponseMetadata><RequestId>");
+    escape_into(out, request_id);
+    out.push_str("</RequestId></ResponseMetadata></");
+    out.push_str(operation);
+    out.push_str("Response>");
 }
 
 /// Writes an error response.
@@ -355,6 +442,37 @@ mod tests {
             "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Resource%22%3A%20%22arn%3Aaws%3As3%3A%3A%3Ab%2F%2A~%22%7D"
         );
         assert_eq!(url_encode_policy("é\n"), "%C3%A9%0A");
+    }
+
+    /// A result wrapped where it lies reads exactly as write_success
+    /// writes it, for operations with and without a result wrapper, unknown
+    /// ones, empty results and names too long for the room.
+    #[test]
+    fn a_result_is_wrapped_as_write_success_wraps_it() {
+        let long = "X".repeat(300);
+        for (service, op) in [
+            (Service::Iam, "ListRoles"),
+            (Service::Iam, "DeleteRole"),
+            (Service::Sts, "GetCallerIdentity"),
+            (Service::Iam, "NoSuchOperation"),
+            (Service::Iam, long.as_str()),
+        ] {
+            for content in [
+                "",
+                "<Roles><member><RoleName>a&amp;b</RoleName></member></Roles>",
+            ] {
+                let mut w = XmlWriter::for_result(16);
+                w.append(content);
+                assert_eq!(w.as_str(), content);
+                assert_eq!(w.len(), content.len());
+                let expected = write_success(service, op, "req-1", Some(&|x| x.append(content)));
+                let body = w.into_success(service, op, "req-1");
+                assert_eq!(&body.buf[body.start..], expected, "{op} {content:?}");
+                if body.start > 0 {
+                    assert_eq!(&body.buf[body.result.clone()], content);
+                }
+            }
+        }
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub(crate) struct Outcome {
     pub authenticated: Option<Authenticated>,
     /// What the authorize step decided, if it ran.
     pub decision: Option<AuthzOutcome>,
+    /// The result XML once the HTTP layer has taken it out of `answer` to
+    /// wrap it: a slice of the response (no copy), for the audit log.
+    pub result_xml: Option<bytes::Bytes>,
 }
 
 impl From<Answer> for Outcome {
@@ -62,6 +65,7 @@ impl From<Answer> for Outcome {
             input: None,
             authenticated: None,
             decision: None,
+            result_xml: None,
         }
     }
 }
@@ -79,6 +83,7 @@ impl Outcome {
             input: None,
             authenticated: None,
             decision: None,
+            result_xml: None,
         }
     }
 
@@ -111,10 +116,15 @@ impl Outcome {
         };
         let (result_xml, error) = match &self.answer {
             Answer::Ok { result, .. } => (
-                result
-                    .as_ref()
-                    .filter(|_| crate::audit::has_response_elements(op))
-                    .map(XmlWriter::as_str),
+                crate::audit::has_response_elements(op)
+                    .then(|| match (&self.result_xml, result) {
+                        // Taken out of the answer and wrapped: read it in the
+                        // response (it is the handler's UTF-8 XML).
+                        (Some(bytes), _) => std::str::from_utf8(bytes).ok(),
+                        (None, Some(xml)) => Some(xml.as_str()),
+                        (None, None) => None,
+                    })
+                    .flatten(),
                 None,
             ),
             Answer::Err { code, message, .. } => (None, Some((*code, message.as_str()))),
@@ -231,6 +241,7 @@ pub(crate) fn dispatch(
             input: None,
             authenticated: Some(authenticated),
             decision: None,
+            result_xml: None,
         };
     let params = match parse_form(raw_params) {
         Ok(p) => p,
@@ -261,6 +272,7 @@ pub(crate) fn dispatch(
         input: Some(input),
         authenticated: Some(authenticated),
         decision,
+        result_xml: None,
     }
 }
 

@@ -17,7 +17,7 @@ use ironiam_core::clock::OffsetClock;
 use ironiam_core::ids::request_id;
 use ironiam_core::service::IamService;
 use ironiam_core::service::{Caller, Identity};
-use ironiam_protocol::{write_error, write_success, Service, XmlWriter};
+use ironiam_protocol::{write_error, write_success, Service, SuccessBody};
 use ironiam_sigv4::{AuthError, HttpRequest};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -75,8 +75,8 @@ pub struct App {
 
 type Reply = Response<Full<Bytes>>;
 
-fn xml_response(status: u16, request_id: &str, body: String) -> Reply {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+fn xml_response(status: u16, request_id: &str, body: Bytes) -> Reply {
+    let mut response = Response::new(Full::new(body));
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
@@ -453,7 +453,7 @@ impl App {
                 CROSS_SITE_MESSAGE,
                 &request_id,
             );
-            return xml_response(403, &request_id, body);
+            return xml_response(403, &request_id, body.into());
         }
         let (parts, body) = req.into_parts();
         let scope_name = credential_scope_service(&parts.headers, parts.uri.query());
@@ -484,7 +484,7 @@ impl App {
             },
             _ => Err(Answer::error(405, true, "MethodNotAllowed", "Only GET and POST requests are supported.")),
         };
-        let outcome: Outcome = match body {
+        let mut outcome: Outcome = match body {
             Err(answer) => answer.into(),
             Ok(body) => {
                 // Header values that are not text cannot have been signed by
@@ -559,25 +559,25 @@ impl App {
                 }
             }
         };
-        let reply = match &outcome.answer {
+        let reply = match &mut outcome.answer {
             Answer::Ok {
                 service,
                 operation,
                 result,
             } => {
-                let body = match result {
-                    Some(xml) => write_success(
-                        *service,
-                        operation,
-                        &request_id,
-                        Some(&|w: &mut XmlWriter| {
-                            // The result and the envelope's closing elements,
-                            // in one allocation (a ListRoles page is ~60 KB).
-                            w.reserve(xml.len() + 256);
-                            w.append(xml.as_str())
-                        }),
-                    ),
-                    None => write_success(*service, operation, &request_id, None),
+                let body = match result.take() {
+                    // Wrapped where it lies: a result is never copied.
+                    Some(xml) => {
+                        let SuccessBody {
+                            buf,
+                            start,
+                            result: range,
+                        } = xml.into_success(*service, operation, &request_id);
+                        let whole = Bytes::from(buf);
+                        outcome.result_xml = Some(whole.slice(range));
+                        whole.slice(start..)
+                    }
+                    None => Bytes::from(write_success(*service, operation, &request_id, None)),
                 };
                 xml_response(200, &request_id, body)
             }
@@ -595,7 +595,7 @@ impl App {
                     message,
                     &request_id,
                 );
-                xml_response(*status, &request_id, body)
+                xml_response(*status, &request_id, body.into())
             }
         };
         let facts = RequestFacts {

@@ -12141,8 +12141,8 @@ pub mod iam {
     /// new version of the entity.
     #[derive(Clone, PartialEq, Debug)]
     pub enum CachedRole {
-        /// Every member typed.
-        Typed(Role),
+        /// Every member typed (boxed: a listing of fragments then moves small values).
+        Typed(Box<Role>),
         /// A cached fragment, then the volatile members.
         Fragment {
             /// XML written by [`Role::write_cacheable_members`].
@@ -12152,13 +12152,13 @@ pub mod iam {
         },
     }
     impl Default for CachedRole {
-        fn default() -> Self { CachedRole::Typed(Role::default()) }
+        fn default() -> Self { CachedRole::Typed(Box::default()) }
     }
     impl From<Role> for CachedRole {
-        fn from(value: Role) -> Self { CachedRole::Typed(value) }
+        fn from(value: Role) -> Self { CachedRole::Typed(Box::new(value)) }
     }
     impl FromValue for CachedRole {
-        fn from_value(value: &Value) -> Option<Self> { Role::from_value(value).map(CachedRole::Typed) }
+        fn from_value(value: &Value) -> Option<Self> { Role::from_value(value).map(|v| CachedRole::Typed(Box::new(v))) }
     }
     impl WriteMembers for CachedRole {
         fn write_members(&self, w: &mut XmlWriter) {

@@ -368,7 +368,7 @@ mod tests {
         };
         let (mut a, mut b) = (XmlWriter::new(), XmlWriter::new());
         fragment.write_xml(&mut a, "Role");
-        iam::CachedRole::Typed(typed).write_xml(&mut b, "Role");
+        iam::CachedRole::Typed(Box::new(typed)).write_xml(&mut b, "Role");
         assert_eq!(a.as_str(), b.as_str());
     }
 

@@ -60,8 +60,9 @@ pub(crate) fn decode<T: FromInput>(input: &Input) -> IamResult<T> {
 
 /// The XML inside `<{Op}Result>` for a typed output.
 pub(crate) fn encode<O: WriteMembers>(output: O) -> HandlerResult {
-    // Most results fit; a listing grows from here by doubling.
-    let mut w = XmlWriter::with_capacity(2048);
+    // Most results fit; a listing grows from here by doubling. Room is kept
+    // before it for the response's opening, so it is never copied again.
+    let mut w = XmlWriter::for_result(2048);
     output.write_members(&mut w);
     Ok(Some(w))
 }

@@ -69,10 +69,10 @@ pub(crate) fn cached_role(
                 role_last_used,
             }
         }
-        Cow::Owned(document) => iam::CachedRole::Typed(iam::Role {
+        Cow::Owned(document) => iam::CachedRole::Typed(Box::new(iam::Role {
             role_last_used,
             ..role_members(role, view, &document)
-        }),
+        })),
     }
 }
 
