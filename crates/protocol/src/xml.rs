@@ -38,7 +38,13 @@ pub struct XmlWriter {
 
 /// Room kept before a result for its response's opening elements: an
 /// operation's name twice, the service's namespace and punctuation.
-const ENVELOPE_ROOM: usize = 192;
+const ENVELOPE_ROOM: usize = ROOM.len();
+/// What fills that room until the envelope is written into it.
+const ROOM: &str = concat!(
+    "                                                                ",
+    "                                                                ",
+    "                                                                ",
+);
 
 /// A success response built around a result without copying it (see
 /// [`XmlWriter::into_success`]).
@@ -72,7 +78,7 @@ impl XmlWriter {
     /// new document (a ListRoles page is ~60 KB).
     pub fn for_result(capacity: usize) -> Self {
         let mut buf = String::with_capacity(ENVELOPE_ROOM + capacity);
-        buf.extend(std::iter::repeat_n(' ', ENVELOPE_ROOM));
+        buf.push_str(ROOM);
         XmlWriter {
             buf,
             room: ENVELOPE_ROOM,

@@ -29,7 +29,7 @@
 //! writes it to the file with one system call. An earlier design queued
 //! one boxed record per request to the writer: the allocations freed on
 //! another thread and the queue cost 22 % of GetRole's throughput on two
-//! cores (bench/RESULTS.md).
+//! cores (`bench/run --only audit` at 2a54827, in that commit's RESULTS.md).
 //!
 //! **Order.** Records of one worker thread are in order; those of different
 //! threads interleave by buffer. CloudTrail does not order its log files
@@ -1257,6 +1257,28 @@ mod tests {
         }
     }
 
+    /// A record of `op` with only a request id and, if given, an input.
+    fn bare<'a>(
+        op: &'static OperationDef,
+        input: Option<&'a Input>,
+        request_id: &'a str,
+    ) -> AuditRecord<'a> {
+        AuditRecord {
+            time: 0,
+            op,
+            region: None,
+            source_ip: None,
+            user_agent: None,
+            caller: None,
+            access_key_id: None,
+            input,
+            result_xml: None,
+            error: None,
+            request_id,
+            account_id: "123456789012",
+        }
+    }
+
     fn read_lines(path: &Path) -> Vec<Value> {
         std::fs::read_to_string(path)
             .unwrap()
@@ -1281,20 +1303,7 @@ mod tests {
                 std::thread::spawn(move || {
                     for i in 0..500 {
                         let id = format!("{t}-{i}");
-                        log.submit(&AuditRecord {
-                            time: 1_795_998_080,
-                            op,
-                            region: None,
-                            source_ip: None,
-                            user_agent: Some("t"),
-                            caller: None,
-                            access_key_id: None,
-                            input: Some(&get),
-                            result_xml: None,
-                            error: None,
-                            request_id: &id,
-                            account_id: "123456789012",
-                        });
+                        log.submit(&bare(op, Some(&get), &id));
                     }
                 })
             })
@@ -1319,20 +1328,7 @@ mod tests {
         let expected: Vec<String> = (0..500).map(|i| format!("3-{i}")).collect();
         assert_eq!(of_thread_3, expected);
         // After the stop, records are dropped and counted, never half-written.
-        log.submit(&AuditRecord {
-            time: 0,
-            op,
-            region: None,
-            source_ip: None,
-            user_agent: None,
-            caller: None,
-            access_key_id: None,
-            input: None,
-            result_xml: None,
-            error: None,
-            request_id: "late",
-            account_id: "123456789012",
-        });
+        log.submit(&bare(op, None, "late"));
         assert_eq!(read_lines(&path).len(), lines.len());
         let text = metrics.render();
         assert!(
@@ -1359,20 +1355,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let log = AuditLog::open(&path, Arc::new(Metrics::new())).unwrap();
         let (op, get) = input(Service::Iam, "GetRole", &[("RoleName", "r")]);
-        log.submit(&AuditRecord {
-            time: 0,
-            op,
-            region: None,
-            source_ip: None,
-            user_agent: None,
-            caller: None,
-            access_key_id: None,
-            input: Some(&get),
-            result_xml: None,
-            error: None,
-            request_id: "live",
-            account_id: "123456789012",
-        });
+        log.submit(&bare(op, Some(&get), "live"));
         // Bounded wait: 100 hand-over periods.
         let mut lines = Vec::new();
         for _ in 0..100 {

@@ -2,9 +2,8 @@
 //!
 //! Counters and buffers that every request updates (metrics, the audit
 //! log) are split into slots so that the runtime's worker threads, each on
-//! its own core, never write to the same cache line: on two cores, one
-//! shared atomic per request moving between them cost more than the
-//! counting itself. Readers (the metrics page, the audit writer) visit
+//! its own core, never write to the same cache line (a shared line moves
+//! between the cores on every request). Readers (the metrics page, the audit writer) visit
 //! every slot.
 
 use std::cell::Cell;
