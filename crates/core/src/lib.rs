@@ -20,6 +20,7 @@ pub mod oidc;
 pub mod password;
 pub mod policies;
 pub mod quotas;
+pub mod rows;
 pub mod service;
 pub mod session;
 pub mod simulate;

@@ -320,6 +320,155 @@ impl<J: Journal> MemoryStore<J> {
     }
 }
 
+/// An entity as another writer left it in a shared database (another
+/// replica on the same PostgreSQL database): its state there now, or `None`
+/// where it is gone. [`MemoryStore::sync`] applies it without journaling it,
+/// since it is durable already.
+#[derive(Debug, Clone)]
+pub enum Synced {
+    /// The role with this id.
+    Role(String, Option<Role>),
+    /// The customer managed policy with this id.
+    Policy(String, Option<CustomerPolicy>),
+    /// The user with this id, access keys included.
+    User(String, Option<User>),
+    /// The group with this id, members included.
+    Group(String, Option<Group>),
+    /// The instance profile with this id.
+    InstanceProfile(String, Option<InstanceProfile>),
+    /// The OpenID Connect provider with this ARN.
+    OidcProvider(String, Option<OidcProvider>),
+    /// The account's password policy.
+    PasswordPolicy(Option<PasswordPolicy>),
+    /// The account emptied (a reset).
+    Emptied,
+}
+
+impl<J: Journal> MemoryStore<J> {
+    /// Applies what another writer made durable in `account` (see
+    /// [`Synced`]), if `current` — called first, with the write lock held,
+    /// so that no local write slips in between — still allows: a backend
+    /// checks there that its view is still at the version the states were
+    /// read after, and records the version they bring. Answers whether they
+    /// were applied.
+    ///
+    /// States are keyed by id, so a renamed user or group moves to its new
+    /// name; an entity whose name another now holds is replaced. Finding an
+    /// entity by id where its name does not lead to it is a scan of its
+    /// kind in the account.
+    pub fn sync(
+        &self,
+        account: &str,
+        states: Vec<Synced>,
+        current: impl FnOnce(&J) -> bool,
+    ) -> bool {
+        let mut guard = self.state.write();
+        if !current(&self.journal) {
+            return false;
+        }
+        let State { accounts, keys } = &mut *guard;
+        let state = accounts.entry(account.to_string()).or_default();
+        let mut gone_roles = Vec::new();
+        for synced in states {
+            match synced {
+                Synced::Role(id, now) => {
+                    let replaced =
+                        sync_entity(&mut state.roles, &id, now, |r| &r.role_id, |r| &r.name);
+                    gone_roles.extend(replaced.into_iter().map(|r| r.role_id.clone()));
+                }
+                Synced::Policy(id, now) => {
+                    sync_entity(&mut state.policies, &id, now, |p| &p.policy_id, |p| &p.name);
+                }
+                Synced::User(id, now) => {
+                    let added: Vec<String> = now
+                        .iter()
+                        .flat_map(|u| u.access_keys.iter().map(|k| k.access_key_id.clone()))
+                        .collect();
+                    let key = now.as_ref().map(|u| name_key(&u.name));
+                    for old in sync_entity(&mut state.users, &id, now, |u| &u.user_id, |u| &u.name)
+                    {
+                        for k in &old.access_keys {
+                            keys.remove(&k.access_key_id);
+                        }
+                    }
+                    if let Some(key) = key {
+                        for k in added {
+                            keys.insert(k, (account.to_string(), key.clone()));
+                        }
+                    }
+                }
+                Synced::Group(id, now) => {
+                    sync_entity(&mut state.groups, &id, now, |g| &g.group_id, |g| &g.name);
+                }
+                Synced::InstanceProfile(id, now) => {
+                    sync_entity(
+                        &mut state.instance_profiles,
+                        &id,
+                        now,
+                        |p| &p.instance_profile_id,
+                        |p| &p.name,
+                    );
+                }
+                Synced::OidcProvider(arn, now) => match now {
+                    Some(p) => {
+                        state.oidc_providers.insert(arn, Arc::new(p));
+                    }
+                    None => {
+                        state.oidc_providers.remove(&arn);
+                    }
+                },
+                Synced::PasswordPolicy(now) => state.password_policy = now,
+                Synced::Emptied => {
+                    for user in state.users.values() {
+                        for k in &user.access_keys {
+                            keys.remove(&k.access_key_id);
+                        }
+                    }
+                    gone_roles.extend(state.roles.values().map(|r| r.role_id.clone()));
+                    *state = AccountState::default();
+                }
+            }
+        }
+        // A role still here under its id keeps its last use.
+        let live: std::collections::HashSet<&str> =
+            state.roles.values().map(|r| r.role_id.as_str()).collect();
+        let mut uses = self.role_uses.lock();
+        for id in gone_roles.iter().filter(|id| !live.contains(id.as_str())) {
+            uses.remove(id);
+        }
+        true
+    }
+}
+
+/// Puts `now` (or nothing) where the entity with `id` was in `table`, keyed
+/// by lowercased name. Answers the entries it removed: the entity's old
+/// version, and any other entity whose name `now` took.
+fn sync_entity<T>(
+    table: &mut BTreeMap<String, Arc<T>>,
+    id: &str,
+    now: Option<T>,
+    id_of: impl Fn(&T) -> &String,
+    name_of: impl Fn(&T) -> &String,
+) -> Vec<Arc<T>> {
+    let mut removed = Vec::new();
+    let at_name = now.as_ref().map(|n| name_key(name_of(n)));
+    let in_place = at_name
+        .as_ref()
+        .and_then(|k| table.get(k))
+        .is_some_and(|e| id_of(e) == id);
+    if !in_place {
+        let old = table
+            .iter()
+            .find(|(_, e)| id_of(e) == id)
+            .map(|(k, _)| k.clone());
+        removed.extend(old.and_then(|k| table.remove(&k)));
+    }
+    if let (Some(key), Some(now)) = (at_name, now) {
+        removed.extend(table.insert(key, Arc::new(now)));
+    }
+    removed
+}
+
 fn no_such_role(name: &str) -> IamError {
     PrincipalKind::Role.no_such(name)
 }

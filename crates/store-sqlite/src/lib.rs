@@ -16,17 +16,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use ironiam_core::crypto::{base64_decode, base64_encode};
 use ironiam_core::entities::{
-    AccessKey, AccessKeyStatus, AccessKeyUse, CustomerPolicy, Group, InstanceProfile, LoginProfile,
-    OidcProvider, PolicyVersion, PrincipalBinding, Role, RoleLastUsed, Tag, User,
+    AccessKeyUse, CustomerPolicy, Group, InstanceProfile, OidcProvider, PrincipalBinding, Role,
+    RoleLastUsed, Tag, User,
 };
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
-use ironiam_core::password::{PasswordHash, PasswordPolicy};
+use ironiam_core::password::PasswordPolicy;
+use ironiam_core::rows::{
+    self, access_keys_json, login_profile_json, password_policy_json, principals_json, tags_json,
+};
 use ironiam_core::{IamError, IamResult};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// How hard each commit tries to reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -310,10 +312,6 @@ fn bind_legacy_trusts(
     tx.commit()
 }
 
-fn principals_json(principals: &[PrincipalBinding]) -> String {
-    Value::Array(principals.iter().map(|p| json!([p.arn, p.id])).collect()).to_string()
-}
-
 fn sql_err(e: rusqlite::Error) -> IamError {
     IamError::Internal(format!("sqlite: {e}"))
 }
@@ -438,10 +436,6 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     ))
 }
 
-fn tags_json(tags: &[Tag]) -> String {
-    Value::Array(tags.iter().map(|t| json!([t.key, t.value])).collect()).to_string()
-}
-
 /// A stored JSON column that does not parse is corruption: refuse to start
 /// rather than silently drop data.
 fn json_column<T: serde::de::DeserializeOwned>(column: usize, text: &str) -> rusqlite::Result<T> {
@@ -450,12 +444,14 @@ fn json_column<T: serde::de::DeserializeOwned>(column: usize, text: &str) -> rus
     })
 }
 
+/// A column decoded by the shared row codec ([`rows`]); what does not
+/// parse is corruption, as with [`json_column`].
+fn decoded<T>(column: usize, parsed: Result<T, rows::Corrupt>) -> rusqlite::Result<T> {
+    parsed.map_err(|what| corrupt(column, &what))
+}
+
 fn parse_tags(column: usize, text: &str) -> rusqlite::Result<Vec<Tag>> {
-    let pairs: Vec<(String, String)> = json_column(column, text)?;
-    Ok(pairs
-        .into_iter()
-        .map(|(key, value)| Tag { key, value })
-        .collect())
+    decoded(column, rows::parse_tags(text))
 }
 
 fn load_roles(conn: &Connection) -> rusqlite::Result<Vec<Role>> {
@@ -473,10 +469,7 @@ fn load_roles(conn: &Connection) -> rusqlite::Result<Vec<Role>> {
             path: row.get(3)?,
             create_date: row.get(4)?,
             assume_role_policy_document: row.get(5)?,
-            trust_principals: json_column::<Vec<(String, String)>>(12, &row.get::<_, String>(12)?)?
-                .into_iter()
-                .map(|(arn, id)| PrincipalBinding { arn, id })
-                .collect(),
+            trust_principals: decoded(12, rows::parse_principals(&row.get::<_, String>(12)?))?,
             description: row.get(6)?,
             max_session_duration: row.get(7)?,
             permissions_boundary: row.get(8)?,
@@ -488,20 +481,13 @@ fn load_roles(conn: &Connection) -> rusqlite::Result<Vec<Role>> {
     rows.collect()
 }
 
-#[derive(serde::Deserialize)]
-struct StoredVersion {
-    id: String,
-    document: String,
-    created: i64,
-}
-
 fn load_policies(conn: &Connection) -> rusqlite::Result<Vec<CustomerPolicy>> {
     let mut stmt = conn.prepare(
         "SELECT account_id, policy_id, name, path, description, create_date, update_date, default_version_id,
                 next_version, versions, tags FROM policies",
     )?;
     let rows = stmt.query_map([], |row| {
-        let versions: Vec<StoredVersion> = json_column(9, &row.get::<_, String>(9)?)?;
+        let versions = decoded(9, rows::parse_versions(&row.get::<_, String>(9)?))?;
         Ok(CustomerPolicy {
             account_id: row.get(0)?,
             policy_id: row.get(1)?,
@@ -512,102 +498,18 @@ fn load_policies(conn: &Connection) -> rusqlite::Result<Vec<CustomerPolicy>> {
             update_date: row.get(6)?,
             default_version_id: row.get(7)?,
             next_version: row.get(8)?,
-            versions: versions
-                .into_iter()
-                .map(|v| PolicyVersion {
-                    version_id: v.id,
-                    document: v.document,
-                    create_date: v.created,
-                })
-                .collect(),
+            versions,
             tags: parse_tags(10, &row.get::<_, String>(10)?)?,
         })
     })?;
     rows.collect()
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
-struct StoredAccessKey {
-    id: String,
-    /// Sealed under the server key, base64.
-    secret: String,
-    status: String,
-    created: i64,
-}
-
-fn access_keys_json(keys: &[AccessKey]) -> String {
-    let stored: Vec<StoredAccessKey> = keys
-        .iter()
-        .map(|k| StoredAccessKey {
-            id: k.access_key_id.clone(),
-            secret: base64_encode(&k.sealed_secret),
-            status: k.status.as_str().to_string(),
-            created: k.create_date,
-        })
-        .collect();
-    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_string())
-}
-
-#[derive(serde::Deserialize, serde::Serialize)]
-struct StoredLoginProfile {
-    /// The Argon2id PHC string.
-    hash: String,
-    created: i64,
-    reset_required: bool,
-}
-
-fn login_profile_json(profile: Option<&LoginProfile>) -> Option<String> {
-    profile.map(|p| {
-        json!({"hash": p.password_hash.phc(), "created": p.create_date, "reset_required": p.password_reset_required}).to_string()
-    })
-}
-
-#[derive(serde::Deserialize, serde::Serialize)]
-struct StoredPasswordPolicy {
-    minimum_password_length: i64,
-    require_symbols: bool,
-    require_numbers: bool,
-    require_uppercase_characters: bool,
-    require_lowercase_characters: bool,
-    allow_users_to_change_password: bool,
-    max_password_age: Option<i64>,
-    password_reuse_prevention: Option<i64>,
-    hard_expiry: Option<bool>,
-}
-
-fn password_policy_json(p: &PasswordPolicy) -> String {
-    let stored = StoredPasswordPolicy {
-        minimum_password_length: p.minimum_password_length,
-        require_symbols: p.require_symbols,
-        require_numbers: p.require_numbers,
-        require_uppercase_characters: p.require_uppercase_characters,
-        require_lowercase_characters: p.require_lowercase_characters,
-        allow_users_to_change_password: p.allow_users_to_change_password,
-        max_password_age: p.max_password_age,
-        password_reuse_prevention: p.password_reuse_prevention,
-        hard_expiry: p.hard_expiry,
-    };
-    serde_json::to_string(&stored).unwrap_or_default()
-}
-
 fn load_password_policies(conn: &Connection) -> rusqlite::Result<Vec<(String, PasswordPolicy)>> {
     let mut stmt = conn.prepare("SELECT account_id, policy FROM password_policies")?;
     let rows = stmt.query_map([], |row| {
-        let p: StoredPasswordPolicy = json_column(1, &row.get::<_, String>(1)?)?;
-        Ok((
-            row.get(0)?,
-            PasswordPolicy {
-                minimum_password_length: p.minimum_password_length,
-                require_symbols: p.require_symbols,
-                require_numbers: p.require_numbers,
-                require_uppercase_characters: p.require_uppercase_characters,
-                require_lowercase_characters: p.require_lowercase_characters,
-                allow_users_to_change_password: p.allow_users_to_change_password,
-                max_password_age: p.max_password_age,
-                password_reuse_prevention: p.password_reuse_prevention,
-                hard_expiry: p.hard_expiry,
-            },
-        ))
+        let policy = decoded(1, rows::parse_password_policy(&row.get::<_, String>(1)?))?;
+        Ok((row.get(0)?, policy))
     })?;
     rows.collect()
 }
@@ -626,29 +528,11 @@ fn load_users(conn: &Connection) -> rusqlite::Result<Vec<User>> {
                 attached_policies, access_keys, login_profile FROM users",
     )?;
     let rows = stmt.query_map([], |row| {
-        let stored: Vec<StoredAccessKey> = json_column(9, &row.get::<_, String>(9)?)?;
-        let access_keys = stored
-            .into_iter()
-            .map(|k| {
-                Ok(AccessKey {
-                    sealed_secret: base64_decode(&k.secret)
-                        .ok_or_else(|| corrupt(9, "sealed secret is not base64"))?,
-                    status: AccessKeyStatus::parse(&k.status)
-                        .ok_or_else(|| corrupt(9, "unknown access key status"))?,
-                    access_key_id: k.id,
-                    create_date: k.created,
-                })
-            })
-            .collect::<rusqlite::Result<Vec<AccessKey>>>()?;
+        let access_keys = decoded(9, rows::parse_access_keys(&row.get::<_, String>(9)?))?;
         let login_profile = row
             .get::<_, Option<String>>(10)?
-            .map(|text| json_column::<StoredLoginProfile>(10, &text))
-            .transpose()?
-            .map(|p| LoginProfile {
-                create_date: p.created,
-                password_hash: PasswordHash::from_phc(p.hash),
-                password_reset_required: p.reset_required,
-            });
+            .map(|text| decoded(10, rows::parse_login_profile(&text)))
+            .transpose()?;
         Ok(User {
             account_id: row.get(0)?,
             user_id: row.get(1)?,
@@ -802,11 +686,6 @@ impl SqliteJournal {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .and_then(|mut s| {
-                    let versions: Vec<Value> = p
-                        .versions
-                        .iter()
-                        .map(|v| json!({"id": v.version_id, "document": v.document, "created": v.create_date}))
-                        .collect();
                     s.execute(params![
                         p.policy_id,
                         p.account_id,
@@ -817,7 +696,7 @@ impl SqliteJournal {
                         p.update_date,
                         p.default_version_id,
                         p.next_version,
-                        Value::Array(versions).to_string(),
+                        rows::versions_json(&p.versions),
                         tags_json(&p.tags),
                     ])
                 }),
