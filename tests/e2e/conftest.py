@@ -35,8 +35,10 @@ class Server:
 
     def __init__(self, *extra: str, data_dir: str | None = None, in_memory: bool = False,
                  log_path: str | None = None, env: dict | None = None, test_endpoints: bool = True,
-                 ca_file: str | None = None):
+                 ca_file: str | None = None, database: str | None = None):
         self.extra = list(extra)
+        # With a PostgreSQL URL: `--database URL` instead of a data directory.
+        self.database = database
         # With --tls-cert: the certificate clients are to trust.
         self.ssl = ssl.create_default_context(cafile=ca_file) if ca_file else None
         # With --auth on, the test-suite endpoints are closed unless asked
@@ -61,7 +63,10 @@ class Server:
 
     def start(self) -> None:
         args = [binary(), "serve", "--listen", "127.0.0.1:0", *self.extra]
-        args += ["--in-memory"] if self.in_memory else ["--data-dir", self.data_dir]
+        if self.database:
+            args += ["--database", self.database]
+        else:
+            args += ["--in-memory"] if self.in_memory else ["--data-dir", self.data_dir]
         env = dict(os.environ, **self.env) if self.env else None
         if self.log_path:
             with open(self.log_path, "a") as log:
@@ -131,6 +136,23 @@ class Server:
             aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             config=Config(retries={"max_attempts": 1}, **config),
         )
+
+
+_databases = iter(range(1_000_000))
+
+
+def fresh_database() -> str:
+    """The URL of a new, empty database on the test PostgreSQL server
+    (`IRONIAM_TEST_DATABASE_URL`, which scripts/test starts). Without one
+    the test skips, or fails under scripts/test (`IRONIAM_REQUIRE_POSTGRES`)."""
+    base = os.environ.get("IRONIAM_TEST_DATABASE_URL")
+    if not base:
+        if os.environ.get("IRONIAM_REQUIRE_POSTGRES"):
+            pytest.fail("IRONIAM_REQUIRE_POSTGRES is set but IRONIAM_TEST_DATABASE_URL is not (scripts/test starts a server)")
+        pytest.skip("IRONIAM_TEST_DATABASE_URL is not set: no PostgreSQL to test against")
+    name = f"e2e_{os.getpid()}_{next(_databases)}"
+    subprocess.run(["psql", base, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")

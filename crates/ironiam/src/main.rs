@@ -32,7 +32,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the IAM/STS server (AWS Query protocol on one port).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check or set up the ECS Anywhere IAM role against any IAM endpoint.
     EcsAnywhere(ironiam_ecs_anywhere::EcsAnywhereArgs),
     /// Validate, compare and simulate IAM policies, offline.
@@ -55,6 +55,18 @@ struct ServeArgs {
     /// Keep everything in memory; nothing is written to disk.
     #[arg(long, env = "IRONIAM_IN_MEMORY")]
     in_memory: bool,
+    /// Keep everything in this PostgreSQL database
+    /// (`postgres://USER[:PASSWORD]@HOST:PORT/DB`) instead of `--data-dir`.
+    /// Any number of servers may share one database, each answering any
+    /// request; a write on one is seen by the others within about 25 ms.
+    /// Connections are made without TLS: loopback or a trusted network.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "IRONIAM_DATABASE_URL",
+        conflicts_with_all = ["in_memory", "data_dir"]
+    )]
+    database: Option<String>,
     /// `process` survives kill -9; `full` also survives power loss (fsync per write).
     #[arg(long, default_value = "process", value_parser = ["process", "full"], env = "IRONIAM_DURABILITY")]
     durability: String,
@@ -111,8 +123,10 @@ struct ServeArgs {
     /// The 256-bit key that seals access-key secrets at rest and session
     /// tokens (base64 or 64 hex digits). Default: `<data-dir>/server.key`,
     /// created (mode 0600) on first start; with `--in-memory`, a random key
-    /// per process unless this is given. Servers that share this key accept
-    /// each other's session tokens.
+    /// per process unless this is given; with `--database`, a key kept in
+    /// the database (in the clear) that the first server stores and every
+    /// other one reads. Servers that share this key accept each other's
+    /// session tokens.
     #[arg(long, value_name = "PATH", env = "IRONIAM_SERVER_KEY_FILE")]
     server_key_file: Option<PathBuf>,
     /// A root user's access key: `AKID:SECRET` for the `--account-id`
@@ -278,7 +292,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve(args) => run_server(args),
+        Command::Serve(args) => run_server(*args),
         Command::EcsAnywhere(args) => ironiam_ecs_anywhere::run(args),
         Command::Policy(args) => policy_cli::run(args),
     }
@@ -311,7 +325,20 @@ fn run_server(args: ServeArgs) -> ExitCode {
     } else {
         Metrics::new()
     });
-    let store: Arc<dyn Store> = if args.in_memory {
+    let mut postgres = None;
+    let store: Arc<dyn Store> = if let Some(url) = &args.database {
+        match ironiam_store_postgres::open(url) {
+            Ok(s) => {
+                let s = Arc::new(s);
+                postgres = Some(s.clone());
+                s
+            }
+            Err(e) => {
+                eprintln!("ironiam: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else if args.in_memory {
         Arc::new(MemoryStore::new())
     } else {
         let durability = if args.durability == "full" {
@@ -332,10 +359,16 @@ fn run_server(args: ServeArgs) -> ExitCode {
             }
         }
     };
-    let server_key = match (&args.server_key_file, args.in_memory) {
-        (Some(path), _) => load_or_create_server_key(path),
-        (None, true) => Ok(ServerKey::generate()),
-        (None, false) => load_or_create_server_key(&args.data_dir.join("server.key")),
+    let server_key = match (&args.server_key_file, &postgres, args.in_memory) {
+        (Some(path), _, _) => load_or_create_server_key(path),
+        (None, Some(db), _) => db
+            .shared_server_key(&ServerKey::generate().to_text())
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                ServerKey::parse(&text).map_err(|e| format!("the database's server key: {e}"))
+            }),
+        (None, None, true) => Ok(ServerKey::generate()),
+        (None, None, false) => load_or_create_server_key(&args.data_dir.join("server.key")),
     };
     let server_key = match server_key {
         Ok(k) => Arc::new(k),

@@ -75,11 +75,24 @@ fn is_stale(e: &IamError) -> bool {
     matches!(e, IamError::ConcurrentModification(m) if m == CONCURRENT_MODIFICATION)
 }
 
+/// An error with its causes ("error connecting to server: Connection
+/// refused"): the client's own message alone leaves out why.
+fn detail(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// A database error as the domain sees it. A unique index refusing a row,
 /// a serialization failure or a deadlock means another writer got there
 /// first: the write is recomputed on a fresh view. Anything else (the
 /// database unreachable, above all) is a `ServiceFailure`, logged in full
-/// and answered with a generic message.
+/// where it surfaces and answered with a generic message.
 fn db_err(e: postgres::Error) -> IamError {
     let retry = e.code().is_some_and(|c| {
         *c == SqlState::UNIQUE_VIOLATION
@@ -89,8 +102,9 @@ fn db_err(e: postgres::Error) -> IamError {
     if retry {
         return stale();
     }
-    tracing::error!(error = %e, "postgres");
-    IamError::Internal(format!("postgres: {e}"))
+    // Logged where it surfaces (the server logs a ServiceFailure's detail;
+    // the follower logs the first failure of a run).
+    IamError::Internal(format!("postgres: {}", detail(&e)))
 }
 
 /// Errors opening the database.
@@ -111,9 +125,10 @@ impl std::error::Error for OpenError {}
 /// Portable to CockroachDB and YugabyteDB: text and bigint columns, JSON
 /// kept as text (the same documents SQLite stores, [`rows`]), expression
 /// indexes for names unique ignoring case, no sequences.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "
 CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY,
     -- moves by one with every change of the account's entities (optimistic concurrency)
@@ -221,10 +236,22 @@ CREATE TABLE IF NOT EXISTS groups (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS groups_by_name ON groups (account_id, lower(name));
 ",
-)];
+    ),
+    (
+        2,
+        "
+-- the server key every replica shares when none is given (--server-key-file);
+-- one row, written by the first replica to start
+CREATE TABLE IF NOT EXISTS server_key (
+    id BIGINT PRIMARY KEY,
+    key TEXT NOT NULL
+);
+",
+    ),
+];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Runs the migrations the database has not seen. Replicas starting at the
 /// same moment may race here; each migration is idempotent (`IF NOT
@@ -1074,14 +1101,15 @@ fn open_here(config: Config, poll_interval: Duration) -> Result<PostgresStore, O
     let connect = || {
         config
             .connect(NoTls)
-            .map_err(|e| OpenError(format!("cannot connect to the database: {e}")))
+            .map_err(|e| OpenError(format!("cannot connect to the database: {}", detail(&e))))
     };
     let mut client = connect()?;
     // Replicas starting together race to migrate; the loser tries again.
     if let Err(first) = migrate(&mut client) {
         tracing::info!(error = %first, "migration raced; retrying");
         std::thread::sleep(Duration::from_millis(200));
-        migrate(&mut client).map_err(|e| OpenError(format!("cannot migrate the database: {e}")))?;
+        migrate(&mut client)
+            .map_err(|e| OpenError(format!("cannot migrate the database: {}", detail(&e))))?;
     }
     let (snapshot, versions) =
         load_all(&mut client).map_err(|e| OpenError(format!("cannot load the database: {e}")))?;
@@ -1235,6 +1263,33 @@ impl PostgresStore {
         }
         tracing::warn!("a write lost every race for its account's version");
         Err(stale())
+    }
+
+    /// The server key every replica on this database shares: the one a
+    /// replica stored first, or `candidate` (in the key file's text form)
+    /// if none has yet. It is kept in the database in the clear, so that
+    /// anyone who can read the database can unseal what it seals: give
+    /// every replica the same `--server-key-file` instead where that
+    /// matters.
+    pub fn shared_server_key(&self, candidate: &str) -> IamResult<String> {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut reader = self.reader.lock();
+                let client = reader.client()?;
+                client
+                    .execute(
+                        "INSERT INTO server_key (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+                        &[&candidate],
+                    )
+                    .map_err(db_err)?;
+                client
+                    .query_one("SELECT key FROM server_key WHERE id = 1", &[])
+                    .map(|row| row.get(0))
+                    .map_err(db_err)
+            })
+            .join()
+            .unwrap_or_else(|_| Err(IamError::Internal("postgres: reading the server key panicked".into())))
+        })
     }
 
     /// Brings the view up to date now, rather than at the next poll.
@@ -1605,5 +1660,15 @@ mod tests {
         b.create_role(role("Kept"), 100).unwrap();
         a.refresh().unwrap();
         assert!(a.get_role(ACCOUNT, "Kept").is_ok());
+    }
+
+    /// Every replica gets the server key the first one stored.
+    #[test]
+    fn replicas_share_the_first_server_key_stored() {
+        let Some(config) = fresh_config() else { return };
+        let a = open_with(config.clone(), POLL_INTERVAL).unwrap();
+        let b = open_with(config, POLL_INTERVAL).unwrap();
+        assert_eq!(a.shared_server_key("first").unwrap(), "first");
+        assert_eq!(b.shared_server_key("second").unwrap(), "first");
     }
 }
