@@ -155,9 +155,24 @@ def fresh_database() -> str:
     return base.rsplit("/", 1)[0] + "/" + name
 
 
+# The modules whose `server` fixture also runs on PostgreSQL (`--database`),
+# each test once per backend: the guide's CLI steps and the boto3 suites of
+# every entity family, with AWS's errors.
+ON_POSTGRES = {"test_guide_cli", "test_boto3_roles", "test_users", "test_groups",
+               "test_instance_profiles", "test_errors", "test_resource_tags", "test_login_profiles"}
+
+
+def pytest_generate_tests(metafunc):
+    if "server" in metafunc.fixturenames and metafunc.module.__name__ in ON_POSTGRES:
+        metafunc.parametrize("server", ["sqlite", "postgres"], indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def server():
-    s = Server()
+def server(request):
+    """The shared server: embedded SQLite, or (for the modules in
+    ON_POSTGRES, a second time) PostgreSQL on a fresh database."""
+    backend = getattr(request, "param", "sqlite")
+    s = Server(database=fresh_database()) if backend == "postgres" else Server()
     yield s
     s.stop()
 
