@@ -5,8 +5,10 @@ one (access keys, session tokens) are accepted by the other under
 `--auth enforce`."""
 
 import json
+import socket
 import threading
 import time
+import urllib.parse
 
 import pytest
 from botocore.exceptions import ClientError
@@ -190,3 +192,151 @@ def test_credentials_from_one_replica_work_on_the_other(enforcing_pair):
 
     until(lambda: fails_with(alice_b.get_user, (
         "InvalidClientTokenId", "The security token included in the request is invalid.", 403)))
+
+
+def test_kill_9_of_a_replica_under_writes_loses_nothing_acknowledged(pair):
+    a, b = pair
+    policy = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    acknowledged: dict[str, bool] = {}  # role → whether its attach was acknowledged too
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(server, t):
+        iam = server.client("iam")
+        for i in range(10_000):
+            if stop.is_set():
+                return
+            name = f"w{t}-{i}"
+            try:
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)
+                with lock:
+                    acknowledged[name] = False
+                iam.attach_role_policy(RoleName=name, PolicyArn=policy)
+                with lock:
+                    acknowledged[name] = True
+            except Exception:  # the replica was killed under this writer
+                return
+
+    threads = [threading.Thread(target=writer, args=(s, t)) for t, s in enumerate([a, a, a, b, b, b])]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    a.kill9()
+    time.sleep(0.3)
+    stop.set()
+    for t in threads:
+        t.join()
+    a_writes = [n for n in acknowledged if int(n[1:].split("-")[0]) < 3]
+    assert len(a_writes) > 10, "A acknowledged writes before it was killed"
+
+    a.start()  # a new process on the same database
+    for server in (a, b):
+        iam = server.client("iam")
+
+        def all_there():
+            roles = {r["RoleName"] for p in iam.get_paginator("list_roles").paginate() for r in p["Roles"]}
+            assert set(acknowledged) <= roles, sorted(set(acknowledged) - roles)[:5]
+        until(all_there)
+        for name, attached in acknowledged.items():
+            if attached:
+                got = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
+                assert got == [policy], (server.endpoint, name)
+
+
+class CuttableProxy:
+    """A TCP proxy to the test PostgreSQL server that a test can cut (every
+    connection closed, new ones refused) and restore: the database becomes
+    unreachable for the replica behind it, as in an outage."""
+
+    def __init__(self, upstream_host, upstream_port):
+        self.upstream = (upstream_host, upstream_port)
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.sockets = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                if not self.up:
+                    client.close()
+                    continue
+                server = socket.create_connection(self.upstream)
+                self.sockets += [client, server]
+            for src, dst in ((client, server), (server, client)):
+                threading.Thread(target=self.pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def pump(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        with self.lock:
+            self.up = False
+            for s in self.sockets:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+            self.sockets = []
+
+    def restore(self):
+        with self.lock:
+            self.up = True
+
+    def close(self):
+        self.cut()
+        self.listener.close()
+
+
+def test_a_database_outage_answers_service_failure_and_recovers():
+    database = fresh_database()
+    url = urllib.parse.urlsplit(database)
+    proxy = CuttableProxy(url.hostname, url.port)
+    through_proxy = f"{url.scheme}://{url.username}@127.0.0.1:{proxy.port}{url.path}"
+    a = Server(database=through_proxy)
+    b = Server(database=database)
+    try:
+        iam_a, iam_b = a.client("iam"), b.client("iam")
+        iam_a.create_role(RoleName="before", AssumeRolePolicyDocument=TRUST)
+        proxy.cut()
+        # Writes fail with AWS's generic ServiceFailure, and nothing of the cause.
+        for i in range(3):
+            with pytest.raises(ClientError) as e:
+                iam_a.create_role(RoleName=f"during-{i}", AssumeRolePolicyDocument=TRUST)
+            assert error(e) == ("ServiceFailure", "The request processing has failed because of an unknown error, "
+                                "exception or failure.", 500)
+        # Reads answer from the replica's view; the other replica writes on.
+        assert iam_a.get_role(RoleName="before")["Role"]["RoleName"] == "before"
+        iam_b.create_role(RoleName="elsewhere", AssumeRolePolicyDocument=TRUST)
+        assert a.proc.poll() is None, "the replica is still running"
+        proxy.restore()
+        # It recovers by itself: it reconnects, catches up, and writes again.
+        until(lambda: iam_a.get_role(RoleName="elsewhere"), bound=5)
+        until(lambda: iam_a.create_role(RoleName="after", AssumeRolePolicyDocument=TRUST), bound=5)
+        until(lambda: iam_b.get_role(RoleName="after"))
+        names = {r["RoleName"] for r in iam_b.list_roles()["Roles"]}
+        assert names == {"before", "elsewhere", "after"}
+    finally:
+        a.stop()
+        b.stop()
+        proxy.close()
