@@ -1546,6 +1546,74 @@ mod tests {
         }
     }
 
+    /// States synced from another writer land by id: a renamed user moves
+    /// (with its access keys), a deleted role goes (with its last use), a
+    /// name another entity took is replaced, an emptied account is empty,
+    /// and nothing is applied when the backend's check refuses.
+    #[test]
+    fn sync_applies_states_by_id() {
+        let account = "123456789012";
+        let store = MemoryStore::new();
+        let mut alice = crate::conformance::user("alice");
+        alice
+            .access_keys
+            .push(crate::conformance::access_key("AKIASYNC000000000001"));
+        store.create_user(alice.clone(), 10).unwrap();
+        let old = store
+            .create_role(crate::conformance::role("Old"), 10)
+            .unwrap();
+        store
+            .record_role_use(
+                account,
+                "Old",
+                &old.role_id,
+                RoleLastUsed {
+                    date: 1,
+                    region: "us-east-1".into(),
+                },
+            )
+            .unwrap();
+        let mut renamed = alice.clone();
+        renamed.name = "bob".into();
+        let mut taker = crate::conformance::role("Old");
+        taker.role_id = "AROANEWOWNER".into();
+        assert!(!store.sync(account, vec![Synced::Emptied], |_| false));
+        assert!(
+            store.get_user(account, "alice").is_ok(),
+            "refused: unchanged"
+        );
+        assert!(store.sync(
+            account,
+            vec![
+                Synced::User(alice.user_id.clone(), Some(renamed)),
+                Synced::Role(old.role_id.clone(), None),
+                Synced::Role(taker.role_id.clone(), Some(taker)),
+            ],
+            |_| true,
+        ));
+        assert!(store.get_user(account, "alice").is_err());
+        assert_eq!(
+            store
+                .find_access_key("AKIASYNC000000000001")
+                .unwrap()
+                .unwrap()
+                .name,
+            "bob"
+        );
+        assert_eq!(
+            store.get_role(account, "old").unwrap().role_id,
+            "AROANEWOWNER"
+        );
+        assert_eq!(store.role_last_used(&old.role_id).unwrap(), None);
+        assert!(store.sync(account, vec![Synced::Emptied], |_| true));
+        assert!(store.get_user(account, "bob").is_err());
+        assert!(store
+            .find_access_key("AKIASYNC000000000001")
+            .unwrap()
+            .is_none());
+        assert!(store.get_role(account, "old").is_err());
+    }
+
     /// Names are looked up under [`name_key`], which folds more than ASCII
     /// case: the Kelvin sign finds user `kate`. The console's sign-in brake
     /// keys on the same function, so it cannot be got around that way.

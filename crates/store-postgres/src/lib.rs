@@ -29,7 +29,7 @@
 //! or a network you trust.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -519,6 +519,9 @@ pub struct PgJournal {
     /// Last uses go to a thread of their own: authentication records them,
     /// possibly on an async worker that must not block on the database.
     uses: Mutex<mpsc::Sender<UseWrite>>,
+    /// How many changes this replica committed: a write that moved it
+    /// committed (or raced one that did).
+    commits: AtomicU64,
 }
 
 impl std::fmt::Debug for PgJournal {
@@ -831,6 +834,7 @@ impl PgJournal {
         .map_err(db_err)?;
         tx.commit().map_err(db_err)?;
         versions.insert(account.to_string(), version);
+        self.commits.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
@@ -863,6 +867,7 @@ impl PgJournal {
         .map_err(db_err)?;
         tx.commit().map_err(db_err)?;
         versions.extend(moved);
+        self.commits.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 }
@@ -1050,6 +1055,19 @@ fn catch_up(store: &MemoryStore<PgJournal>, conn: &mut Connection) -> IamResult<
     Ok(applied)
 }
 
+/// Whether no account in the database is past `store`'s view of it.
+fn view_is_current(store: &MemoryStore<PgJournal>, conn: &mut Connection) -> IamResult<bool> {
+    let accounts = conn
+        .client()?
+        .query("SELECT id, version FROM accounts", &[])
+        .map_err(db_err)?;
+    let versions = store.journal().versions.lock();
+    Ok(accounts.iter().all(|row| {
+        let (id, version): (String, i64) = (row.get(0), row.get(1));
+        versions.get(&id).copied().unwrap_or(0) >= version
+    }))
+}
+
 /// Writes last uses in order, on their own connection.
 fn write_uses(config: Config, uses: mpsc::Receiver<UseWrite>) {
     let mut conn = Connection {
@@ -1140,6 +1158,7 @@ fn open_here(config: Config, poll_interval: Duration) -> Result<PostgresStore, O
             }),
             versions: Mutex::new(versions),
             uses: Mutex::new(uses),
+            commits: AtomicU64::new(0),
         },
         snapshot,
     ));
@@ -1264,14 +1283,29 @@ impl PostgresStore {
     /// Runs `write` on the view; where another replica wrote to the account
     /// first, brings the view up to date and runs it again, so that the
     /// core rules decide on a current view.
+    ///
+    /// A write that commits was checked against a current view by its
+    /// transaction. One that does not commit — refused by a rule
+    /// (`EntityAlreadyExists`, `NoSuchEntity`…) or changing nothing — is
+    /// answered only once the database confirms that no account moved past
+    /// the view; otherwise it too runs again on a refreshed view. So a name
+    /// freed on another replica a moment ago can be taken at once, and a tag
+    /// another replica just removed is put back, not found already there.
     fn retrying<T>(&self, mut write: impl FnMut() -> IamResult<T>) -> IamResult<T> {
+        let journal = self.inner.journal();
         for _ in 0..MAX_ATTEMPTS {
-            match write() {
-                Err(e) if is_stale(&e) => {
-                    off_runtime(|| catch_up(&self.inner, &mut self.reader.lock()))?;
-                }
-                other => return other,
+            let commits = journal.commits.load(Ordering::Relaxed);
+            let result = write();
+            let confirmed = match &result {
+                Err(e) if is_stale(e) => false,
+                Err(IamError::Internal(_)) => true,
+                _ if journal.commits.load(Ordering::Relaxed) != commits => true,
+                _ => off_runtime(|| view_is_current(&self.inner, &mut self.reader.lock()))?,
+            };
+            if confirmed {
+                return result;
             }
+            off_runtime(|| catch_up(&self.inner, &mut self.reader.lock()))?;
         }
         tracing::warn!("a write lost every race for its account's version");
         Err(stale())
@@ -1695,5 +1729,57 @@ mod tests {
             store.reset().unwrap();
         });
         assert!(store.get_role(ACCOUNT, "Async").is_err());
+    }
+
+    /// A write that a stale view would refuse, or find already done, is
+    /// checked against the database before it is answered: B takes a name
+    /// A has just freed, and puts back a tag A has just removed.
+    #[test]
+    fn a_refusal_or_a_no_op_is_confirmed_against_the_database() {
+        let Some((a, b)) = pair() else { return };
+        a.create_role(role("Freed"), 100).unwrap();
+        let tag = |store: &PostgresStore, change| {
+            store.update_holder(
+                ACCOUNT,
+                PrincipalKind::Role,
+                "Freed",
+                HolderChange::Tags(change),
+            )
+        };
+        let k = ironiam_core::entities::Tag {
+            key: "k".into(),
+            value: "v".into(),
+        };
+        tag(
+            &a,
+            ironiam_core::tags::TagChange::Tag {
+                tags: vec![k.clone()],
+                max_tags: 50,
+            },
+        )
+        .unwrap();
+        b.refresh().unwrap();
+        tag(&a, ironiam_core::tags::TagChange::Untag(vec!["k".into()])).unwrap();
+        // In B's view the tag is still there: without the check, B would
+        // answer success and leave the role untagged.
+        tag(
+            &b,
+            ironiam_core::tags::TagChange::Tag {
+                tags: vec![k.clone()],
+                max_tags: 50,
+            },
+        )
+        .unwrap();
+        a.refresh().unwrap();
+        assert_eq!(a.get_role(ACCOUNT, "Freed").unwrap().tags, vec![k]);
+        a.delete_role(ACCOUNT, "Freed").unwrap();
+        // B's view still holds the role; the name is free in the database.
+        assert!(b.get_role(ACCOUNT, "Freed").is_ok());
+        assert_eq!(b.create_role(role("Freed"), 100).unwrap().name, "Freed");
+        // A refusal on a current view stays a refusal, with AWS's message.
+        assert_eq!(
+            b.create_role(role("FREED"), 100).unwrap_err(),
+            IamError::EntityAlreadyExists("Role with name FREED already exists.".into())
+        );
     }
 }
