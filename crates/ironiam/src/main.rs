@@ -329,6 +329,8 @@ fn run_server(args: ServeArgs) -> ExitCode {
     let store: Arc<dyn Store> = if let Some(url) = &args.database {
         match ironiam_store_postgres::open(url) {
             Ok(s) => {
+                let observed = metrics.clone();
+                s.observe_commits(Box::new(move |elapsed| observed.record_commit(elapsed)));
                 let s = Arc::new(s);
                 postgres = Some(s.clone());
                 s

@@ -31,7 +31,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use ironiam_core::entities::{
@@ -294,6 +294,16 @@ fn migrate(client: &mut Client) -> Result<(), postgres::Error> {
     Ok(())
 }
 
+/// The newest schema version the database has seen (0 for a new one).
+fn newest_schema(client: &mut Client) -> Result<i64, postgres::Error> {
+    client
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .map(|row| row.get(0))
+}
+
 /// A row's column, decoded by the shared row codec; what does not parse is
 /// corruption, and start-up refuses rather than drop data.
 fn decoded<T>(
@@ -522,7 +532,13 @@ pub struct PgJournal {
     /// How many changes this replica committed: a write that moved it
     /// committed (or raced one that did).
     commits: AtomicU64,
+    /// Told how long each commit took; set once at start.
+    on_commit: OnceLock<CommitObserver>,
 }
+
+/// Told how long each commit took (its statements and round trips): how the
+/// server's metrics see storage latency without this crate knowing them.
+pub type CommitObserver = Box<dyn Fn(Duration) + Send + Sync>;
 
 impl std::fmt::Debug for PgJournal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -802,7 +818,14 @@ impl Journal for PgJournal {
                 self.send_use(UseWrite::Role(role_id.to_string(), used.clone()))
             }
             Change::Reset => off_runtime(|| self.reset()),
-            change => off_runtime(|| self.commit(&change)),
+            change => {
+                let started = std::time::Instant::now();
+                let committed = off_runtime(|| self.commit(&change));
+                if let Some(observer) = self.on_commit.get() {
+                    observer(started.elapsed());
+                }
+                committed
+            }
         }
     }
 }
@@ -1142,6 +1165,14 @@ fn open_here(config: Config, poll_interval: Duration) -> Result<PostgresStore, O
         migrate(&mut client)
             .map_err(|e| OpenError(format!("cannot migrate the database: {}", detail(&e))))?;
     }
+    // A newer ironiam may store what this one would misread or drop.
+    let newest = newest_schema(&mut client)
+        .map_err(|e| OpenError(format!("cannot read the schema version: {}", detail(&e))))?;
+    if newest > SCHEMA_VERSION {
+        return Err(OpenError(format!(
+            "the database's schema is version {newest}, newer than this ironiam's ({SCHEMA_VERSION}): run a newer ironiam"
+        )));
+    }
     let (snapshot, versions) =
         load_all(&mut client).map_err(|e| OpenError(format!("cannot load the database: {e}")))?;
     let (uses, pending) = mpsc::channel();
@@ -1159,6 +1190,7 @@ fn open_here(config: Config, poll_interval: Duration) -> Result<PostgresStore, O
             versions: Mutex::new(versions),
             uses: Mutex::new(uses),
             commits: AtomicU64::new(0),
+            on_commit: OnceLock::new(),
         },
         snapshot,
     ));
@@ -1332,6 +1364,12 @@ impl PostgresStore {
                 .map(|row| row.get(0))
                 .map_err(db_err)
         })
+    }
+
+    /// Calls `observer` after every commit (or failed attempt) with the
+    /// time it took. One observer per store; `false` if one was already set.
+    pub fn observe_commits(&self, observer: CommitObserver) -> bool {
+        self.inner.journal().on_commit.set(observer).is_ok()
     }
 
     /// Brings the view up to date now, rather than at the next poll.
@@ -1780,6 +1818,43 @@ mod tests {
         assert_eq!(
             b.create_role(role("FREED"), 100).unwrap_err(),
             IamError::EntityAlreadyExists("Role with name FREED already exists.".into())
+        );
+    }
+
+    /// Migrations are versioned: a database left at schema 1 gains schema
+    /// 2 at start with every row kept, and one from a newer ironiam is
+    /// refused rather than misread.
+    #[test]
+    fn migrations_run_once_and_a_newer_schema_is_refused() {
+        let Some(config) = fresh_config() else { return };
+        let store = open_with(config.clone(), POLL_INTERVAL).unwrap();
+        store.create_role(role("Kept"), 10).unwrap();
+        drop(store);
+        let mut admin = config.connect(NoTls).unwrap();
+        admin
+            .batch_execute("DROP TABLE server_key; DELETE FROM schema_migrations WHERE version = 2")
+            .unwrap();
+        let store = open_with(config.clone(), POLL_INTERVAL).unwrap();
+        assert_eq!(store.get_role(ACCOUNT, "kept").unwrap().name, "Kept");
+        assert_eq!(store.shared_server_key("k").unwrap(), "k");
+        let versions: Vec<i64> = admin
+            .query(
+                "SELECT version FROM schema_migrations ORDER BY version",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(versions, vec![1, 2]);
+        drop(store);
+        admin
+            .batch_execute("INSERT INTO schema_migrations (version) VALUES (99)")
+            .unwrap();
+        let refused = open_with(config, POLL_INTERVAL).unwrap_err();
+        assert_eq!(
+            refused.0,
+            format!("the database's schema is version 99, newer than this ironiam's ({SCHEMA_VERSION}): run a newer ironiam")
         );
     }
 }
