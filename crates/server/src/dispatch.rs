@@ -175,7 +175,11 @@ fn access_key_id<'a>(headers: &'a hyper::HeaderMap, query: Option<&'a str>) -> O
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
-        let credential = auth.split("Credential=").nth(1)?;
+        // Every SDK writes the credential first: no search for it then.
+        let credential = match auth.strip_prefix("AWS4-HMAC-SHA256 Credential=") {
+            Some(rest) => rest,
+            None => auth.split("Credential=").nth(1)?,
+        };
         return credential.split('/').next();
     }
     let credential = query?

@@ -32,6 +32,7 @@ use crate::dispatch::{dispatch, Answer, Outcome, RequestFacts};
 use crate::head_watch::{self, Progress};
 use crate::metrics::Metrics;
 use crate::render_cache::RoleXmlCache;
+use crate::writer::Writer;
 
 /// Largest request body accepted. AWS's own limit for Query requests is not
 /// documented; the largest legitimate IAM body (a 131,072-character policy,
@@ -71,6 +72,8 @@ pub struct App {
     authenticator: Authenticator,
     console: ironiam_console::Console,
     config: AppConfig,
+    /// Runs the requests that may write (see [`crate::writer`]).
+    writer: Writer,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -239,6 +242,7 @@ impl App {
             authenticator: Authenticator::default(),
             console,
             config,
+            writer: Writer::start().expect("the writer thread could not be started"),
         })
     }
 
@@ -367,7 +371,7 @@ impl App {
 
     /// Answers one HTTP request that came without a socket (tests): peer
     /// unknown, plain HTTP.
-    pub async fn handle<B>(&self, req: Request<B>) -> Reply
+    pub async fn handle<B>(self: &Arc<Self>, req: Request<B>) -> Reply
     where
         B: hyper::body::Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -378,7 +382,7 @@ impl App {
     /// Answers one HTTP request that arrived on the connection `conn`.
     /// (Handed in, not put in the request's extensions: that would cost an
     /// allocation per request.)
-    pub async fn handle_from<B>(&self, req: Request<B>, conn: Option<ConnInfo>) -> Reply
+    pub async fn handle_from<B>(self: &Arc<Self>, req: Request<B>, conn: Option<ConnInfo>) -> Reply
     where
         B: hyper::body::Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -539,21 +543,40 @@ impl App {
                     ),
                     Ok(mut authenticated) => {
                         authenticated.secure = conn.is_some_and(|c| c.secure);
-                        let run = move || {
+                        let app = self.clone();
+                        let run = move |params: &[u8]| {
                             dispatch(
-                                &self.service,
-                                &self.roles_xml,
-                                self.config.auth,
-                                self.config.encode_denials,
+                                &app.service,
+                                &app.roles_xml,
+                                app.config.auth,
+                                app.config.encode_denials,
                                 authenticated,
                                 scope,
                                 params,
                             )
                         };
-                        if may_block(params) {
-                            blocking(run)
-                        } else {
-                            run()
+                        match blocks_on(params) {
+                            Blocks::No => run(params),
+                            Blocks::OnHashing => blocking(|| run(params)),
+                            Blocks::OnStorage => {
+                                let owned = if body.is_empty() {
+                                    Bytes::copy_from_slice(params)
+                                } else {
+                                    body.clone()
+                                };
+                                self.writer
+                                    .run(move || run(&owned))
+                                    .await
+                                    .unwrap_or_else(|| {
+                                        Answer::error(
+                                            500,
+                                            false,
+                                            "ServiceFailure",
+                                            ironiam_core::error::SERVICE_FAILURE_MESSAGE,
+                                        )
+                                        .into()
+                                    })
+                            }
                         }
                     }
                 }
@@ -644,7 +667,7 @@ fn multi_threaded() -> bool {
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
-/// Runs `f`, which may block its thread (a durable commit, an Argon2 hash),
+/// Runs `f`, which may block its thread (an Argon2 hash),
 /// without stalling the other connections of this runtime worker: the
 /// worker's queue moves to another thread meanwhile. Inline where that is
 /// impossible (a single-threaded runtime, as in unit tests).
@@ -656,12 +679,23 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
-/// Whether the request's operation may block on storage or hashing: any
-/// that is not a read. Reads (Get…, List…, Simulate…, GetCallerIdentity…)
-/// stay on the worker: they never touch the disk, and handing the worker
-/// over costs more than they do. (Authenticating may record a key's or
-/// role's last use, journaled at most once a minute: left inline.)
-fn may_block(params: &[u8]) -> bool {
+/// What a request's operation may block on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Blocks {
+    /// Nothing: reads (Get…, List…, Simulate…, GetCallerIdentity…) never
+    /// touch the disk, and handing them elsewhere costs more than they do.
+    /// (Authenticating may record a key's or role's last use, journaled at
+    /// most once a minute: left inline.)
+    No,
+    /// A password hash (Argon2id, tens of milliseconds): on a thread of its
+    /// own, so that it holds up neither the workers nor other writes.
+    OnHashing,
+    /// A durable commit: on the writer thread ([`crate::writer`]).
+    OnStorage,
+}
+
+/// What the request's operation may block on, from its `Action`.
+fn blocks_on(params: &[u8]) -> Blocks {
     let action = params
         .split(|&b| b == b'&')
         .find_map(|pair| pair.strip_prefix(b"Action="))
@@ -673,7 +707,18 @@ fn may_block(params: &[u8]) -> bool {
         b"AssumeRole",
         b"DecodeAuthorizationMessage",
     ];
-    !READS.iter().any(|prefix| action.starts_with(prefix))
+    const HASHING: [&[u8]; 3] = [
+        b"CreateLoginProfile",
+        b"UpdateLoginProfile",
+        b"ChangePassword",
+    ];
+    if READS.iter().any(|prefix| action.starts_with(prefix)) {
+        Blocks::No
+    } else if HASHING.contains(&action) {
+        Blocks::OnHashing
+    } else {
+        Blocks::OnStorage
+    }
 }
 
 /// Whether the request is `AssumeRoleWithWebIdentity`, which AWS accepts unsigned.

@@ -18,6 +18,7 @@ mod http;
 mod metrics;
 mod render_cache;
 mod thread_shard;
+mod writer;
 
 pub use audit::AuditLog;
 pub use auth::AuthMode;

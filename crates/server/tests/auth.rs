@@ -65,13 +65,18 @@ fn root() -> Signer<'static> {
     }
 }
 
-async fn call(app: &App, signer: Option<&Signer<'_>>, service: &str, body: &str) -> (u16, String) {
+async fn call(
+    app: &Arc<App>,
+    signer: Option<&Signer<'_>>,
+    service: &str,
+    body: &str,
+) -> (u16, String) {
     call_in(app, signer, service, "us-east-1", body).await
 }
 
 /// [`call`], signed for `region`.
 async fn call_in(
-    app: &App,
+    app: &Arc<App>,
     signer: Option<&Signer<'_>>,
     service: &str,
     region: &str,
@@ -143,7 +148,7 @@ fn error_of(body: &str) -> (&str, &str) {
 const WHO: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 
 /// Creates user `name` with an access key, as root; returns (id, secret).
-async fn user_with_key(app: &App, name: &str) -> (String, String) {
+async fn user_with_key(app: &Arc<App>, name: &str) -> (String, String) {
     let (status, body) = call(
         app,
         Some(&root()),

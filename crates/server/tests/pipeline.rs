@@ -27,7 +27,7 @@ fn app() -> Arc<App> {
     )
 }
 
-async fn post(app: &App, body: &str) -> (u16, String) {
+async fn post(app: &Arc<App>, body: &str) -> (u16, String) {
     let req = Request::post("/")
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Full::new(Bytes::from(body.to_string())))

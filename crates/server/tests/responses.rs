@@ -22,7 +22,7 @@ fn app() -> Arc<App> {
     App::new(Arc::new(service), AppConfig::default())
 }
 
-async fn post(app: &App, body: &str) -> String {
+async fn post(app: &Arc<App>, body: &str) -> String {
     let req = Request::post("/")
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Full::new(Bytes::from(body.to_string())))

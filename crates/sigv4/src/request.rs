@@ -89,6 +89,9 @@ pub struct SignedRequest<'a> {
     /// `AKID/20150830/us-east-1/service/aws4_request`, trailing slashes removed.
     // INVARIANT: exactly five '/'-separated parts (checked by `parse`).
     credential: Cow<'a, str>,
+    /// Where the credential's four slashes are: its parts are read on
+    /// every request, several times, without splitting it again.
+    slashes: [usize; 4],
     signed_headers: Cow<'a, str>,
     signature: Cow<'a, str>,
     /// The request date in Unix seconds, from `X-Amz-Date` (or the `Date` header).
@@ -123,7 +126,16 @@ impl<'a> SignedRequest<'a> {
     }
 
     fn credential_part(&self, index: usize) -> &str {
-        self.credential.split('/').nth(index).unwrap_or("")
+        let start = match index {
+            0 => 0,
+            i => self.slashes[i - 1] + 1,
+        };
+        let end = self
+            .slashes
+            .get(index)
+            .copied()
+            .unwrap_or(self.credential.len());
+        self.credential.get(start..end).unwrap_or("")
     }
 
     /// The access key id (`AKIA…` or `ASIA…`), to look the secret up with.
@@ -421,7 +433,7 @@ fn parse_header<'a>(
     let signed_headers = signed_headers.unwrap_or_default();
     check_host_signed(signed_headers)?;
     check_algorithm(algorithm)?;
-    let credential = credential_parts(credential.unwrap_or_default())?;
+    let (credential, slashes) = credential_parts(credential.unwrap_or_default())?;
 
     let mut tokens = req.header_values("x-amz-security-token");
     let security_token = tokens.next();
@@ -431,6 +443,7 @@ fn parse_header<'a>(
     Ok(SignedRequest {
         location: AuthLocation::Header,
         credential: Cow::Borrowed(credential),
+        slashes,
         signed_headers: Cow::Borrowed(signed_headers),
         signature: Cow::Borrowed(signature.unwrap_or_default()),
         timestamp,
@@ -470,9 +483,15 @@ fn parse_query<'a>(mut q: QueryAuth<'a>) -> Result<SignedRequest<'a>, AuthError>
         None => None,
         Some(e) => Some(parse_expires(e)?),
     };
-    let credential = match q.credential.unwrap_or_default() {
-        Cow::Borrowed(c) => Cow::Borrowed(credential_parts(c)?),
-        Cow::Owned(c) => Cow::Owned(credential_parts(&c)?.to_owned()),
+    let (credential, slashes) = match q.credential.unwrap_or_default() {
+        Cow::Borrowed(c) => {
+            let (c, slashes) = credential_parts(c)?;
+            (Cow::Borrowed(c), slashes)
+        }
+        Cow::Owned(c) => {
+            let (c, slashes) = credential_parts(&c)?;
+            (Cow::Owned(c.to_owned()), slashes)
+        }
     };
     let security_token = if q.tokens.is_empty() {
         None
@@ -485,6 +504,7 @@ fn parse_query<'a>(mut q: QueryAuth<'a>) -> Result<SignedRequest<'a>, AuthError>
     Ok(SignedRequest {
         location: AuthLocation::Query,
         credential,
+        slashes,
         signed_headers,
         signature: q.signature.unwrap_or_default(),
         timestamp,
@@ -523,11 +543,22 @@ fn check_algorithm(algorithm: &str) -> Result<(), AuthError> {
     }
 }
 
-/// The credential without trailing slashes (AWS ignores them), if it has exactly five parts.
-fn credential_parts(credential: &str) -> Result<&str, AuthError> {
+/// The credential without trailing slashes (AWS ignores them), and where
+/// its four slashes are, if it has exactly five parts.
+fn credential_parts(credential: &str) -> Result<(&str, [usize; 4]), AuthError> {
     let trimmed = credential.trim_end_matches('/');
-    if trimmed.split('/').count() == 5 {
-        Ok(trimmed)
+    let mut slashes = [0; 4];
+    let mut found = 0;
+    for (i, _) in trimmed.match_indices('/') {
+        if found == slashes.len() {
+            found += 1;
+            break;
+        }
+        slashes[found] = i;
+        found += 1;
+    }
+    if found == slashes.len() {
+        Ok((trimmed, slashes))
     } else {
         Err(AuthError::IncompleteSignature(format!(
             "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'"
