@@ -226,20 +226,15 @@ impl<J: Journal> MemoryStore<J> {
         } = snapshot;
         let mut accounts: HashMap<String, AccountState> = HashMap::new();
         let mut keys = HashMap::new();
-        for user in users {
-            let name = name_key(&user.name);
+        for user in &users {
             for key in &user.access_keys {
                 keys.insert(
                     key.access_key_id.clone(),
-                    (user.account_id.clone(), name.clone()),
+                    (user.account_id.clone(), name_key(&user.name)),
                 );
             }
-            accounts
-                .entry(user.account_id.clone())
-                .or_default()
-                .users
-                .insert(name, Arc::new(user));
         }
+        load_named(&mut accounts, users);
         let key_uses = key_uses
             .into_iter()
             .filter(|(id, _)| keys.contains_key(id))
@@ -263,20 +258,8 @@ impl<J: Journal> MemoryStore<J> {
         for (account, policy) in password_policies {
             accounts.entry(account).or_default().password_policy = Some(policy);
         }
-        for profile in instance_profiles {
-            accounts
-                .entry(profile.account_id.clone())
-                .or_default()
-                .instance_profiles
-                .insert(name_key(&profile.name), Arc::new(profile));
-        }
-        for group in groups {
-            accounts
-                .entry(group.account_id.clone())
-                .or_default()
-                .groups
-                .insert(name_key(&group.name), Arc::new(group));
-        }
+        load_named(&mut accounts, instance_profiles);
+        load_named(&mut accounts, groups);
         let role_ids: std::collections::HashSet<&str> =
             roles.iter().map(|r| r.role_id.as_str()).collect();
         let role_uses = role_uses
@@ -292,13 +275,7 @@ impl<J: Journal> MemoryStore<J> {
                 )
             })
             .collect();
-        for role in roles {
-            accounts
-                .entry(role.account_id.clone())
-                .or_default()
-                .roles
-                .insert(name_key(&role.name), Arc::new(role));
-        }
+        load_named(&mut accounts, roles);
         for policy in policies {
             accounts
                 .entry(policy.account_id.clone())
@@ -533,6 +510,14 @@ named! {
     InstanceProfile: instance_profiles, PutInstanceProfile, instance_profiles::no_such_instance_profile;
 }
 
+/// Puts loaded entities of one kind in their accounts' tables.
+fn load_named<T: Named>(accounts: &mut HashMap<String, AccountState>, entities: Vec<T>) {
+    for entity in entities {
+        let state = accounts.entry(entity.account().to_string()).or_default();
+        T::table_mut(state).insert(name_key(entity.name()), Arc::new(entity));
+    }
+}
+
 /// `get_X` and `list_Xs` of the Store trait for a [`Named`] entity.
 macro_rules! get_and_list {
     ($get:ident, $list:ident: $entity:ty) => {
@@ -609,6 +594,23 @@ fn replace_named<T: Named>(
     entities.remove(&name_key(old_name));
     entities.insert(name_key(entity.name()), entity.clone());
     Ok(entity)
+}
+
+/// Adds `holders`' attachments and permissions boundaries (groups have
+/// none) to `usage`, each holder to the list `list` picks.
+fn count_usage<T: holders::PolicyHolder>(
+    usage: &mut HashMap<String, PolicyUsage>,
+    holders: &BTreeMap<String, Arc<T>>,
+    list: impl Fn(&mut PolicyUsage) -> &mut Vec<Arc<T>>,
+) {
+    for holder in holders.values() {
+        for arn in holder.attached_policies() {
+            list(usage.entry(arn.clone()).or_default()).push(holder.clone());
+        }
+        if let Some(arn) = holder.permissions_boundary() {
+            usage.entry(arn.to_string()).or_default().boundary_count += 1;
+        }
+    }
 }
 
 /// Markers are opaque to clients; ours carry the sort key of the last item
@@ -982,39 +984,9 @@ impl<J: Journal> Store for MemoryStore<J> {
         let accounts = &guard.accounts;
         let mut usage: HashMap<String, PolicyUsage> = HashMap::new();
         if let Some(state) = accounts.get(account) {
-            for role in state.roles.values() {
-                for arn in &role.attached_policies {
-                    usage
-                        .entry(arn.clone())
-                        .or_default()
-                        .attached_roles
-                        .push(role.clone());
-                }
-                if let Some(arn) = &role.permissions_boundary {
-                    usage.entry(arn.clone()).or_default().boundary_count += 1;
-                }
-            }
-            for user in state.users.values() {
-                for arn in &user.attached_policies {
-                    usage
-                        .entry(arn.clone())
-                        .or_default()
-                        .attached_users
-                        .push(user.clone());
-                }
-                if let Some(arn) = &user.permissions_boundary {
-                    usage.entry(arn.clone()).or_default().boundary_count += 1;
-                }
-            }
-            for group in state.groups.values() {
-                for arn in &group.attached_policies {
-                    usage
-                        .entry(arn.clone())
-                        .or_default()
-                        .attached_groups
-                        .push(group.clone());
-                }
-            }
+            count_usage(&mut usage, &state.roles, |u| &mut u.attached_roles);
+            count_usage(&mut usage, &state.users, |u| &mut u.attached_users);
+            count_usage(&mut usage, &state.groups, |u| &mut u.attached_groups);
         }
         Ok(usage)
     }
