@@ -151,7 +151,7 @@ impl AuditLog {
             drop(pending);
             let before = self.metrics.audit_dropped();
             // One warning per thousand drops: the log must not flood too.
-            if before % 1000 == 0 {
+            if before.is_multiple_of(1000) {
                 tracing::warn!(
                     dropped = before + 1,
                     "the audit log writer is behind: records dropped"
