@@ -111,15 +111,12 @@ fn splitmix64(mut z: u64) -> u64 {
 /// 16 bytes in UUID layout: `8-4-4-4-12` lowercase hex digits.
 fn uuid_text(bytes: [u8; 16]) -> [u8; 36] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Where each byte's two digits go: 8-4-4-4-12, dashes between.
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
     let mut out = [b'-'; 36];
-    let mut at = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            at += 1;
-        }
+    for (b, at) in bytes.iter().zip(AT) {
         out[at] = HEX[usize::from(b >> 4)];
         out[at + 1] = HEX[usize::from(b & 0x0f)];
-        at += 2;
     }
     out
 }

@@ -288,17 +288,11 @@ impl AuditRecord<'_> {
     /// newline. Written field by field, without allocating (no
     /// intermediate document): it runs on the request path.
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
-        let source = match self.op.service {
-            Service::Iam => "iam.amazonaws.com",
-            Service::Sts => "sts.amazonaws.com",
-        };
+        let fixed = fixed_runs(self.op);
         out.extend_from_slice(b"{\"eventVersion\":\"1.08\",\"userIdentity\":");
         self.write_user_identity_memoized(out);
         write_event_time(out, self.time);
-        // The source and the operation's name (from AWS's model) are
-        // letters and dots: nothing to escape.
-        raw_field(out, "eventSource", source.as_bytes());
-        raw_field(out, "eventName", self.op.name.as_bytes());
+        out.extend_from_slice(&fixed.source_and_name);
         // IAM is global: CloudTrail records its calls in us-east-1.
         field(out, "awsRegion", self.region.unwrap_or("us-east-1"));
         match self.source_ip {
@@ -331,13 +325,8 @@ impl AuditRecord<'_> {
         // Our own: hex digits and dashes.
         raw_field(out, "requestID", self.request_id.as_bytes());
         raw_field(out, "eventID", &ironiam_core::ids::uuid_v4());
-        out.extend_from_slice(if is_read_only(self.op) {
-            b",\"readOnly\":true"
-        } else {
-            b",\"readOnly\":false"
-        });
-        out.extend_from_slice(b",\"eventType\":\"AwsApiCall\",\"managementEvent\":true");
-        field(out, "recipientAccountId", self.account_id);
+        out.extend_from_slice(&fixed.read_only_to_recipient);
+        string_into(out, self.account_id);
         out.extend_from_slice(b",\"eventCategory\":\"Management\"}");
     }
 
@@ -444,6 +433,52 @@ impl AuditRecord<'_> {
         }
         out.push(b'}');
     }
+}
+
+/// The runs of a record that depend only on its operation, made once.
+struct FixedRuns {
+    /// `,"eventSource":"…","eventName":"…"`: the source and the model's
+    /// operation name are letters and dots, nothing to escape.
+    source_and_name: Box<[u8]>,
+    /// `,"readOnly":…,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":`.
+    read_only_to_recipient: Box<[u8]>,
+}
+
+fn fixed_runs(op: &OperationDef) -> &'static FixedRuns {
+    static RUNS: std::sync::OnceLock<Vec<FixedRuns>> = std::sync::OnceLock::new();
+    let runs = RUNS.get_or_init(|| {
+        let ops = Service::Iam.operations().iter().chain(Service::Sts.operations());
+        // Metrics' slots: IAM's operations, then STS's, then one unknown.
+        ops.map(Some)
+            .chain([None])
+            .map(|op| {
+                let (source, name, read_only) = match op {
+                    Some(op) => (
+                        match op.service {
+                            Service::Iam => "iam.amazonaws.com",
+                            Service::Sts => "sts.amazonaws.com",
+                        },
+                        op.name,
+                        is_read_only(op),
+                    ),
+                    None => ("iam.amazonaws.com", "", false),
+                };
+                FixedRuns {
+                    source_and_name: format!(
+                        ",\"eventSource\":\"{source}\",\"eventName\":\"{name}\""
+                    )
+                    .into_bytes()
+                    .into(),
+                    read_only_to_recipient: format!(
+                        ",\"readOnly\":{read_only},\"eventType\":\"AwsApiCall\",\"managementEvent\":true,\"recipientAccountId\":"
+                    )
+                    .into_bytes()
+                    .into(),
+                }
+            })
+            .collect()
+    });
+    &runs[crate::metrics::slot_of(Some(op)).min(runs.len() - 1)]
 }
 
 /// The `userIdentity` a thread wrote last, and whom for.

@@ -205,11 +205,11 @@ impl Default for Metrics {
 
 /// Operation slots: IAM's operations in model order, then STS's, then one
 /// for requests whose operation is unknown (unreadable or unsigned ones).
-fn slots() -> usize {
+pub(crate) fn slots() -> usize {
     Service::Iam.operations().len() + Service::Sts.operations().len() + 1
 }
 
-fn slot_of(op: Option<&OperationDef>) -> usize {
+pub(crate) fn slot_of(op: Option<&OperationDef>) -> usize {
     let unknown = slots() - 1;
     let Some(op) = op else { return unknown };
     let ops = op.service.operations();
