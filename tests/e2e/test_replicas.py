@@ -214,7 +214,8 @@ def test_kill_9_of_a_replica_under_writes_loses_nothing_acknowledged(pair):
                 iam.attach_role_policy(RoleName=name, PolicyArn=policy)
                 with lock:
                     acknowledged[name] = True
-            except Exception:  # the replica was killed under this writer
+            except Exception as e:  # the replica was killed under this writer
+                print("writer", t, "stopped:", repr(e)[:200])
                 return
 
     threads = [threading.Thread(target=writer, args=(s, t)) for t, s in enumerate([a, a, a, b, b, b])]

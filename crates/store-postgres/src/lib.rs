@@ -50,7 +50,7 @@ use ironiam_core::{IamError, IamResult};
 use parking_lot::Mutex;
 use postgres::error::SqlState;
 use postgres::types::ToSql;
-use postgres::{Client, Config, IsolationLevel, NoTls, Row, Transaction};
+use postgres::{Client, Config, GenericClient, IsolationLevel, NoTls, Row, Transaction};
 
 /// How often a replica looks for other replicas' writes. A write acknowledged
 /// by one replica is seen by the others within this plus the time to read
@@ -107,12 +107,17 @@ fn db_err(e: postgres::Error) -> IamError {
     IamError::Internal(format!("postgres: {}", detail(&e)))
 }
 
-/// Runs `f` on a thread of its own. The synchronous client drives a runtime
-/// of its own, which cannot start on a thread that already drives one: the
-/// server calls most writes inside `block_in_place`, but not all (its
-/// test-suite reset, for one), and a store must not care. A thread costs
-/// tens of microseconds, against a commit's round trips to the database.
+/// Runs `f` where the synchronous client may block: inline on a plain
+/// thread, or on a thread of its own when called from one that runs an
+/// async runtime. The client drives a runtime of its own, which cannot
+/// start on a thread that already drives one (the server's test-suite
+/// reset calls the store on an async worker), and a store must not care
+/// who calls it. The extra thread costs tens of microseconds, against a
+/// commit's round trips to the database.
 fn off_runtime<R: Send>(f: impl FnOnce() -> IamResult<R> + Send) -> IamResult<R> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
     std::thread::scope(|s| s.spawn(f).join()).unwrap_or_else(|_| {
         Err(IamError::Internal(
             "postgres: a database call panicked".into(),
@@ -534,6 +539,11 @@ pub struct PgJournal {
     commits: AtomicU64,
     /// Told how long each commit took; set once at start.
     on_commit: OnceLock<CommitObserver>,
+    /// Whether the writer connection has a transaction open that holds an
+    /// account's version row ([`PgJournal::hold`]).
+    held: AtomicBool,
+    /// The account of the last commit that lost a race.
+    last_stale: Mutex<Option<String>>,
 }
 
 /// Told how long each commit took (its statements and round trips): how the
@@ -563,7 +573,7 @@ fn account_of<'a>(change: &Change<'a>) -> Option<&'a str> {
 
 /// Moves `account` from version `expected` to the next, inside `tx`;
 /// `Err(stale)` if another writer moved it first.
-fn claim_version(tx: &mut Transaction<'_>, account: &str, expected: i64) -> IamResult<i64> {
+fn claim_version(tx: &mut impl GenericClient, account: &str, expected: i64) -> IamResult<i64> {
     let moved = tx
         .execute(
             "UPDATE accounts SET version = version + 1 WHERE id = $1 AND version = $2",
@@ -589,8 +599,8 @@ fn claim_version(tx: &mut Transaction<'_>, account: &str, expected: i64) -> IamR
 
 /// Writes the entity rows of one change; answers its kind and id for the
 /// change log.
-fn write_rows(tx: &mut Transaction<'_>, change: &Change<'_>) -> IamResult<(Kind, String)> {
-    let exec = |tx: &mut Transaction<'_>, sql: &str, params: &[&(dyn ToSql + Sync)]| {
+fn write_rows<C: GenericClient>(tx: &mut C, change: &Change<'_>) -> IamResult<(Kind, String)> {
+    let exec = |tx: &mut C, sql: &str, params: &[&(dyn ToSql + Sync)]| {
         tx.execute(sql, params).map_err(db_err)
     };
     Ok(match change {
@@ -838,33 +848,99 @@ impl PgJournal {
             .map_err(|_| IamError::Internal("postgres: the last-use writer stopped".into()))
     }
 
-    /// Commits one entity change under its account's version.
+    /// Commits one entity change under its account's version: in the
+    /// transaction [`PgJournal::hold`] opened, if one is open, else in a
+    /// new one.
     fn commit(&self, change: &Change<'_>) -> IamResult<()> {
         let account = account_of(change)
             .ok_or_else(|| IamError::Internal("postgres: a change of no account".into()))?;
         let mut versions = self.versions.lock();
         let expected = versions.get(account).copied().unwrap_or(0);
         let mut writer = self.writer.lock();
-        let mut tx = writer.client()?.transaction().map_err(db_err)?;
-        // The version first: it is the row every writer of this account
-        // waits on, so the entity rows below are never raced.
-        let version = claim_version(&mut tx, account, expected)?;
-        let (kind, id) = write_rows(&mut tx, change)?;
-        tx.execute(
-            "INSERT INTO change_log (account, version, kind, entity_id) VALUES ($1, $2, $3, $4)",
-            &[&account, &version, &kind.as_str(), &id],
-        )
-        .map_err(db_err)?;
-        tx.commit().map_err(db_err)?;
+        let held = self.held.swap(false, Ordering::SeqCst);
+        let client = if held {
+            // Never a new connection here: statements outside the held
+            // transaction would each commit on their own.
+            writer
+                .client
+                .as_mut()
+                .filter(|c| !c.is_closed())
+                .ok_or_else(|| IamError::Internal("postgres: the connection closed".into()))?
+        } else {
+            let client = writer.client()?;
+            client.batch_execute("BEGIN").map_err(db_err)?;
+            client
+        };
+        let written = (|| {
+            // The version first: it is the row every writer of this account
+            // waits on, so the entity rows below are never raced.
+            let version = claim_version(client, account, expected)?;
+            let (kind, id) = write_rows(client, change)?;
+            client
+                .execute(
+                    "INSERT INTO change_log (account, version, kind, entity_id) VALUES ($1, $2, $3, $4)",
+                    &[&account, &version, &kind.as_str(), &id],
+                )
+                .map_err(db_err)?;
+            Ok(version)
+        })();
+        let version = match written {
+            Ok(version) => version,
+            Err(e) => {
+                let _ = client.batch_execute("ROLLBACK");
+                if is_stale(&e) {
+                    *self.last_stale.lock() = Some(account.to_string());
+                }
+                return Err(e);
+            }
+        };
+        client.batch_execute("COMMIT").map_err(db_err)?;
         versions.insert(account.to_string(), version);
         self.commits.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Opens a transaction that holds `account`'s version row (`SELECT …
+    /// FOR UPDATE`): until the next commit (or [`PgJournal::release`]), no
+    /// other replica can change the account, so a view brought up to date
+    /// meanwhile stays current. Taken after a lost race, so that a replica
+    /// another one keeps writing to the same account is not starved.
+    fn hold(&self, account: &str) -> IamResult<()> {
+        let mut writer = self.writer.lock();
+        let client = writer.client()?;
+        client.batch_execute("BEGIN").map_err(db_err)?;
+        let locked = client.query(
+            "SELECT version FROM accounts WHERE id = $1 FOR UPDATE",
+            &[&account],
+        );
+        if let Err(e) = locked {
+            let _ = client.batch_execute("ROLLBACK");
+            return Err(db_err(e));
+        }
+        self.held.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Ends a held transaction no commit used (the write was refused, or
+    /// changed nothing); answers whether one was held.
+    fn release(&self) -> IamResult<bool> {
+        if !self.held.swap(false, Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let mut writer = self.writer.lock();
+        if let Some(client) = writer.client.as_mut().filter(|c| !c.is_closed()) {
+            client.batch_execute("ROLLBACK").map_err(db_err)?;
+        }
+        Ok(true)
     }
 
     /// Empties every account: each account's rows go, and its change log
     /// says so (`reset`) under its next version, so other replicas empty
     /// their view of it too. A stale view of any account refuses.
     fn reset(&self) -> IamResult<()> {
+        // A reset that lost a race retries without holding a row.
+        *self.last_stale.lock() = None;
+        self.release()?;
         let mut versions = self.versions.lock();
         let mut writer = self.writer.lock();
         let mut tx = writer.client()?.transaction().map_err(db_err)?;
@@ -1013,6 +1089,9 @@ pub struct PostgresStore {
     inner: Arc<MemoryStore<PgJournal>>,
     /// Reads the change log, for a refresh before a retry.
     reader: Mutex<Connection>,
+    /// One write at a time, refresh and retries included: a transaction
+    /// held open for a retry belongs to that write alone.
+    gate: Mutex<()>,
     stop: Arc<AtomicBool>,
     poller: Option<std::thread::JoinHandle<()>>,
 }
@@ -1191,6 +1270,8 @@ fn open_here(config: Config, poll_interval: Duration) -> Result<PostgresStore, O
             uses: Mutex::new(uses),
             commits: AtomicU64::new(0),
             on_commit: OnceLock::new(),
+            held: AtomicBool::new(false),
+            last_stale: Mutex::new(None),
         },
         snapshot,
     ));
@@ -1230,6 +1311,7 @@ fn open_here(config: Config, poll_interval: Duration) -> Result<PostgresStore, O
     };
     Ok(PostgresStore {
         inner,
+        gate: Mutex::new(()),
         reader: Mutex::new(Connection {
             config,
             client: None,
@@ -1323,21 +1405,42 @@ impl PostgresStore {
     /// the view; otherwise it too runs again on a refreshed view. So a name
     /// freed on another replica a moment ago can be taken at once, and a tag
     /// another replica just removed is put back, not found already there.
+    ///
+    /// After a lost race the account's version row is held (see
+    /// [`PgJournal::hold`]) while the view is refreshed and the write runs
+    /// again, so the retry cannot lose: without it, a replica that keeps
+    /// writing to an account starved another's writes to it (seen in the
+    /// `kill -9` end-to-end test: ConcurrentModification after 16 tries).
     fn retrying<T>(&self, mut write: impl FnMut() -> IamResult<T>) -> IamResult<T> {
+        let _gate = self.gate.lock();
         let journal = self.inner.journal();
         for _ in 0..MAX_ATTEMPTS {
             let commits = journal.commits.load(Ordering::Relaxed);
             let result = write();
+            // A held row the write did not commit under: the view was
+            // current while it was held, so the answer stands.
+            let was_held = off_runtime(|| journal.release())?;
             let confirmed = match &result {
                 Err(e) if is_stale(e) => false,
                 Err(IamError::Internal(_)) => true,
+                _ if was_held => true,
                 _ if journal.commits.load(Ordering::Relaxed) != commits => true,
                 _ => off_runtime(|| view_is_current(&self.inner, &mut self.reader.lock()))?,
             };
             if confirmed {
                 return result;
             }
-            off_runtime(|| catch_up(&self.inner, &mut self.reader.lock()))?;
+            let account = journal.last_stale.lock().take();
+            let refreshed = off_runtime(|| {
+                if let Some(account) = &account {
+                    journal.hold(account)?;
+                }
+                catch_up(&self.inner, &mut self.reader.lock())
+            });
+            if let Err(e) = refreshed {
+                off_runtime(|| journal.release())?;
+                return Err(e);
+            }
         }
         tracing::warn!("a write lost every race for its account's version");
         Err(stale())
@@ -1856,5 +1959,36 @@ mod tests {
             refused.0,
             format!("the database's schema is version 99, newer than this ironiam's ({SCHEMA_VERSION}): run a newer ironiam")
         );
+    }
+
+    /// A replica that keeps writing to an account does not starve another
+    /// writing to it: a retry after a lost race holds the account's version
+    /// row, so it cannot lose again.
+    #[test]
+    fn a_busy_replica_does_not_starve_another() {
+        let Some((a, b)) = pair() else { return };
+        let (a, b) = (Arc::new(a), Arc::new(b));
+        let stop = Arc::new(AtomicBool::new(false));
+        let busy: Vec<_> = (0..4)
+            .map(|t| {
+                let (a, stop) = (a.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut i = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        a.create_role(role(&format!("busy{t}-{i}")), 100_000)
+                            .unwrap();
+                        i += 1;
+                    }
+                    i
+                })
+            })
+            .collect();
+        for i in 0..100 {
+            b.create_role(role(&format!("patient{i}")), 100_000)
+                .unwrap_or_else(|e| panic!("write {i} on B: {e:?}"));
+        }
+        stop.store(true, Ordering::Relaxed);
+        let busy_writes: usize = busy.into_iter().map(|t| t.join().unwrap()).sum();
+        assert!(busy_writes > 0);
     }
 }
