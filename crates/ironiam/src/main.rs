@@ -172,7 +172,8 @@ struct ServeArgs {
     /// Append a CloudTrail-format record (one JSON object per line) of every
     /// IAM and STS API request to PATH, or write them to standard output
     /// with `-`. Secrets (secret keys, passwords, session tokens) are never
-    /// written. Buffered: flushed every second and on a clean stop.
+    /// written. Buffered: handed to the operating system every 20 ms and on
+    /// a clean stop.
     #[arg(long, value_name = "PATH", env = "IRONIAM_AUDIT_LOG")]
     audit_log: Option<PathBuf>,
 }
