@@ -74,8 +74,16 @@ pub const ALSO_SECRET: &[&str] = &["SessionToken"];
 /// Tokio's workers plus the threads `block_in_place` hands work to.
 pub const SHARDS: usize = 16;
 
-/// How often the writer takes the buffers and writes them out.
+/// How often the writer takes the buffers and writes them out, at the
+/// most: a record reaches the operating system within this.
 pub const HAND_OVER_EVERY: Duration = Duration::from_millis(20);
+
+/// How often it does while records keep coming. Small buffers are still in
+/// the cache when the writer copies them out: handed over every 20 ms under
+/// full load, each buffer grew past a megabyte, and writing records cost
+/// GetRole about 2 µs of CPU a request; every 2 ms, too little to tell from
+/// the machine's noise (bench/RESULTS.md, "Audit log and metrics cost").
+const HAND_OVER_WHILE_BUSY: Duration = Duration::from_millis(2);
 
 /// Bytes one buffer may hold before new records are dropped: about a
 /// second of GetRole records at full speed on two cores.
@@ -226,7 +234,11 @@ fn write_records(
         if stop {
             break;
         }
-        std::thread::park_timeout(HAND_OVER_EVERY);
+        std::thread::park_timeout(if written > 0 {
+            HAND_OVER_WHILE_BUSY
+        } else {
+            HAND_OVER_EVERY
+        });
     }
 }
 
