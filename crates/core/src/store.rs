@@ -240,6 +240,19 @@ pub struct ListRange<'a> {
     pub max_items: usize,
 }
 
+/// Why a storage backend could not open (a data directory, a database):
+/// said to the operator at start-up, before anything is served.
+#[derive(Debug)]
+pub struct OpenError(pub String);
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OpenError {}
+
 /// The domain storage interface.
 pub trait Store: Send + Sync + 'static {
     /// Inserts a new role; `EntityAlreadyExists` if the name is taken ignoring case,

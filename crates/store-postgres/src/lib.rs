@@ -125,16 +125,8 @@ fn off_runtime<R: Send>(f: impl FnOnce() -> IamResult<R> + Send) -> IamResult<R>
     })
 }
 
-/// Errors opening the database.
-#[derive(Debug)]
-pub struct OpenError(pub String);
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for OpenError {}
+/// Errors opening the database: one type for every backend.
+pub use ironiam_core::store::OpenError;
 
 /// The schema, one migration per version; `schema_migrations` records
 /// which have run. A migration only ever adds: a database of an older

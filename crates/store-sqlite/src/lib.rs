@@ -127,16 +127,8 @@ impl std::fmt::Debug for SqliteJournal {
     }
 }
 
-/// Errors opening a data directory.
-#[derive(Debug)]
-pub struct OpenError(pub String);
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for OpenError {}
+/// Errors opening a data directory: one type for every backend.
+pub use ironiam_core::store::OpenError;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS roles (
