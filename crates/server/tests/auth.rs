@@ -56,13 +56,18 @@ struct Signer<'a> {
     at: i64,
 }
 
-fn root() -> Signer<'static> {
+/// A signer with long-term credentials, signing at `NOW`.
+fn signer<'a>(id: &'a str, secret: &'a str) -> Signer<'a> {
     Signer {
-        id: ROOT_ID,
-        secret: ROOT_SECRET,
+        id,
+        secret,
         token: None,
         at: NOW,
     }
+}
+
+fn root() -> Signer<'static> {
+    signer(ROOT_ID, ROOT_SECRET)
 }
 
 async fn call(
@@ -186,12 +191,7 @@ async fn verify_mode_rejects_each_bad_signature_with_aws_error() {
         )
     );
 
-    let unknown = Signer {
-        id: "AKIAUNKNOWNUNKNOWN00",
-        secret: "x",
-        token: None,
-        at: NOW,
-    };
+    let unknown = signer("AKIAUNKNOWNUNKNOWN00", "x");
     let (status, body) = call(&app, Some(&unknown), "sts", WHO).await;
     assert_eq!(
         (status, error_of(&body)),
@@ -232,12 +232,7 @@ async fn verify_mode_rejects_each_bad_signature_with_aws_error() {
 
     // A user's key verifies; an inactive one no longer does.
     let (id, secret) = user_with_key(&app, "alice").await;
-    let alice = Signer {
-        id: &id,
-        secret: &secret,
-        token: None,
-        at: NOW,
-    };
+    let alice = signer(&id, &secret);
     let (status, body) = call(&app, Some(&alice), "sts", WHO).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -275,12 +270,7 @@ async fn verify_mode_rejects_each_bad_signature_with_aws_error() {
 async fn enforce_mode_denies_until_a_policy_allows_and_a_boundary_narrows() {
     let (app, _) = app(AuthMode::Enforce);
     let (id, secret) = user_with_key(&app, "alice").await;
-    let alice = Signer {
-        id: &id,
-        secret: &secret,
-        token: None,
-        at: NOW,
-    };
+    let alice = signer(&id, &secret);
     let create = "Action=CreateRole&Version=2010-05-08&RoleName=x&AssumeRolePolicyDocument=%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ssm.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%7D";
     let (status, body) = call(&app, Some(&alice), "iam", create).await;
     assert_eq!(status, 403, "{body}");
@@ -331,12 +321,7 @@ async fn enforce_mode_denies_until_a_policy_allows_and_a_boundary_narrows() {
 async fn enforce_mode_reads_request_and_resource_tags() {
     let (app, _) = app(AuthMode::Enforce);
     let (id, secret) = user_with_key(&app, "tagger").await;
-    let tagger = Signer {
-        id: &id,
-        secret: &secret,
-        token: None,
-        at: NOW,
-    };
+    let tagger = signer(&id, &secret);
     // May create users only when tagging them team=blue.
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:CreateUser","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"blue"}}},{"Effect":"Allow","Action":"iam:DeleteUser","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"}}}]}"#;
     let put = format!(
@@ -379,12 +364,7 @@ async fn enforce_mode_reads_request_and_resource_tags() {
 async fn soft_mode_allows_what_enforce_denies() {
     let (app, _) = app(AuthMode::Soft);
     let (id, secret) = user_with_key(&app, "alice").await;
-    let alice = Signer {
-        id: &id,
-        secret: &secret,
-        token: None,
-        at: NOW,
-    };
+    let alice = signer(&id, &secret);
     let (status, body) = call(
         &app,
         Some(&alice),
@@ -396,12 +376,7 @@ async fn soft_mode_allows_what_enforce_denies() {
     // Signatures are still verified.
     let wrong = Signer {
         secret: "wrong",
-        ..Signer {
-            id: &id,
-            secret: &secret,
-            token: None,
-            at: NOW,
-        }
+        ..signer(&id, &secret)
     };
     let (status, _) = call(
         &app,
@@ -429,12 +404,7 @@ async fn off_mode_identifies_known_keys_without_verifying() {
         between(&body, "Arn"),
         "arn:aws:iam::123456789012:user/alice"
     );
-    let stranger = Signer {
-        id: "AKIAIOSFODNN7EXAMPLE",
-        secret: "x",
-        token: None,
-        at: NOW,
-    };
+    let stranger = signer("AKIAIOSFODNN7EXAMPLE", "x");
     let (_, body) = call(&app, Some(&stranger), "sts", WHO).await;
     assert_eq!(between(&body, "Arn"), "arn:aws:iam::123456789012:root");
     let (_, body) = call(&app, None, "sts", WHO).await;
@@ -449,12 +419,7 @@ async fn off_mode_identifies_known_keys_without_verifying() {
 async fn role_last_used_follows_assume_role_and_session_requests() {
     let (app, clock) = app(AuthMode::Verify);
     let (id, secret) = user_with_key(&app, "alice").await;
-    let alice = Signer {
-        id: &id,
-        secret: &secret,
-        token: None,
-        at: NOW,
-    };
+    let alice = signer(&id, &secret);
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
     let create = format!(
         "Action=CreateRole&Version=2010-05-08&RoleName=worker&AssumeRolePolicyDocument={}",
@@ -548,12 +513,7 @@ fn urlencode(text: &str) -> String {
 async fn enforce_mode_needs_every_check_of_an_operation() {
     let (app, _) = app(AuthMode::Enforce);
     let (id, secret) = user_with_key(&app, "ops").await;
-    let ops = Signer {
-        id: &id,
-        secret: &secret,
-        token: None,
-        at: NOW,
-    };
+    let ops = signer(&id, &secret);
     let profiles = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*InstanceProfile*","iam:AddRoleToInstanceProfile"],"Resource":"*"}]}"#;
     let put = format!("Action=PutUserPolicy&Version=2010-05-08&UserName=ops&PolicyName=profiles&PolicyDocument={}", urlencode(profiles));
     let (status, body) = call(&app, Some(&root()), "iam", &put).await;
@@ -613,12 +573,7 @@ async fn a_store_failure_answers_service_failure_and_never_allows() {
         let store = Arc::new(FaultyStore::new());
         let (app, _) = app_on(store.clone(), mode);
         let (id, secret) = user_with_key(&app, "alice").await;
-        let alice = Signer {
-            id: &id,
-            secret: &secret,
-            token: None,
-            at: NOW,
-        };
+        let alice = signer(&id, &secret);
         let as_root = |body: String| {
             let app = app.clone();
             async move {
