@@ -80,9 +80,10 @@ pub const HAND_OVER_EVERY: Duration = Duration::from_millis(20);
 
 /// How often it does while records keep coming. Small buffers are still in
 /// the cache when the writer copies them out: handed over every 20 ms under
-/// full load, each buffer grew past a megabyte, and writing records cost
-/// GetRole about 2 µs of CPU a request; every 2 ms, too little to tell from
-/// the machine's noise (bench/RESULTS.md, "Audit log and metrics cost").
+/// full load, each buffer grew past a megabyte, and the audit log cost
+/// GetRole about 2 µs of CPU a request (`bench/run --only audit`, 0.90× of
+/// neither with `--rev 95b1541`); every 2 ms, 1.02× (`--rev a91496a`), the
+/// figure in bench/RESULTS.md, "Audit log and metrics cost".
 const HAND_OVER_WHILE_BUSY: Duration = Duration::from_millis(2);
 
 /// Bytes one buffer may hold before new records are dropped: about a

@@ -6,8 +6,10 @@
 //! `block_in_place` avoided that but cost a worker hand-off and several
 //! thread wake-ups per write: perf showed 8 % of the server's CPU in context
 //! switches, and durable CreateRole+DeleteRole ran at 0.67× of the build
-//! that committed inline. One thread fed by a queue keeps the workers free
-//! and costs one wake-up per write, none while writes queue up.
+//! that committed inline (2e67176), 1.15× with this thread (`bench/run
+//! --only versus --baseline-bin <2e67176 build>`, run with `--rev` on
+//! a87b236 and on 7f12ca8). One thread fed by a queue keeps the workers
+//! free and costs one wake-up per write, none while writes queue up.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{channel, Sender};
