@@ -8,7 +8,9 @@ import json
 import socket
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -316,29 +318,71 @@ class CuttableProxy:
         self.listener.close()
 
 
-def test_a_database_outage_answers_service_failure_and_recovers():
+def health(server):
+    """(status, body as JSON) of the server's health endpoint."""
+    try:
+        with urllib.request.urlopen(server.endpoint + "/_ironiam/health", timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def raw_get(server, path):
+    """(status, body) of an unsigned GET."""
+    try:
+        with urllib.request.urlopen(server.endpoint + path, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+UNAVAILABLE = ("ServiceUnavailable", "The request has failed due to a temporary failure of the server.", 503)
+SERVICE_FAILURE = ("ServiceFailure", "The request processing has failed because of an unknown error, "
+                   "exception or failure.", 500)
+
+
+def test_a_database_outage_answers_service_failure_and_recovers(tmp_path):
     database = fresh_database()
     url = urllib.parse.urlsplit(database)
     proxy = CuttableProxy(url.hostname, url.port)
     through_proxy = f"{url.scheme}://{url.username}@127.0.0.1:{proxy.port}{url.path}"
-    a = Server(database=through_proxy)
+    log = tmp_path / "a.log"
+    a = Server("--max-staleness", "500ms", database=through_proxy, log_path=str(log))
     b = Server(database=database)
     try:
         iam_a, iam_b = a.client("iam"), b.client("iam")
         iam_a.create_role(RoleName="before", AssumeRolePolicyDocument=TRUST)
+        status, body = health(a)
+        assert status == 200 and body["status"] == "ok" and body["max_staleness_ms"] == 500, body
         proxy.cut()
         # Writes fail with AWS's generic ServiceFailure, and nothing of the cause.
         for i in range(3):
             with pytest.raises(ClientError) as e:
                 iam_a.create_role(RoleName=f"during-{i}", AssumeRolePolicyDocument=TRUST)
-            assert error(e) == ("ServiceFailure", "The request processing has failed because of an unknown error, "
-                                "exception or failure.", 500)
-        # Reads answer from the replica's view; the other replica writes on.
-        assert iam_a.get_role(RoleName="before")["Role"]["RoleName"] == "before"
+            assert error(e) in (SERVICE_FAILURE, UNAVAILABLE)
+        # Past --max-staleness the health check says so (a load balancer
+        # takes the replica out) and every request is refused, reads and
+        # STS included: the view may miss a revocation made on B.
+        until(lambda: health_is(a, 503), bound=10)
+        status, body = health(a)
+        assert body["status"] == "stale" and body["lag_ms"] > 500, body
+        with pytest.raises(ClientError) as e:
+            iam_a.get_role(RoleName="before")
+        assert error(e) == UNAVAILABLE
+        with pytest.raises(ClientError) as e:
+            a.client("sts").get_caller_identity()
+        assert error(e) == UNAVAILABLE
+        assert e.value.response["Error"]["Type"] == "Receiver"
+        status, text = raw_get(a, "/?Action=ListRoles&Version=2010-05-08")
+        assert status == 503 and "<Code>ServiceUnavailable</Code>" in text, text
+        status, text = raw_get(a, "/console/")
+        assert status == 503 and "<Code>ServiceUnavailable</Code>" in text, text
+        # The other replica writes on.
         iam_b.create_role(RoleName="elsewhere", AssumeRolePolicyDocument=TRUST)
         assert a.proc.poll() is None, "the replica is still running"
         proxy.restore()
         # It recovers by itself: it reconnects, catches up, and writes again.
+        until(lambda: health_is(a, 200), bound=5)
         until(lambda: iam_a.get_role(RoleName="elsewhere"), bound=5)
         until(lambda: iam_a.create_role(RoleName="after", AssumeRolePolicyDocument=TRUST), bound=5)
         until(lambda: iam_b.get_role(RoleName="after"))
@@ -348,3 +392,11 @@ def test_a_database_outage_answers_service_failure_and_recovers():
         a.stop()
         b.stop()
         proxy.close()
+    # One line when the bound was crossed and one at recovery: no flood.
+    text = log.read_text()
+    assert text.count("older than --max-staleness") == 1, text
+    assert text.count("is current again") == 1, text
+
+
+def health_is(server, status):
+    assert health(server)[0] == status

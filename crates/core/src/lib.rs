@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod entities;
 pub mod error;
 pub mod faulty;
+pub mod freshness;
 pub mod groups;
 pub mod holders;
 pub mod ids;

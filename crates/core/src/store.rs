@@ -435,4 +435,13 @@ pub trait Store: Send + Sync + 'static {
     fn flush_uses(&self) -> IamResult<()> {
         Ok(())
     }
+
+    /// How current this store's view is proven to be, for a store that
+    /// follows a database other processes write to (PostgreSQL); `None` for
+    /// one that is its own source of truth (memory, SQLite), which is never
+    /// stale. Past its bound the server refuses every request rather than
+    /// answer or authorize from the view.
+    fn freshness(&self) -> Option<Arc<crate::freshness::Freshness>> {
+        None
+    }
 }

@@ -67,6 +67,14 @@ struct ServeArgs {
         conflicts_with_all = ["in_memory", "data_dir"]
     )]
     database: Option<String>,
+    /// With `--database`: how old this server's view of the database may
+    /// grow, when the database cannot be read, before it refuses every
+    /// request (503 ServiceUnavailable, and `/_ironiam/health` answers 503)
+    /// rather than answer or authorize from it: a key deleted or a `Deny`
+    /// added through another server is ignored at most this long.
+    /// `500ms`, `2s`…
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_staleness, env = "IRONIAM_MAX_STALENESS")]
+    max_staleness: std::time::Duration,
     /// `process` survives kill -9; `full` also survives power loss (fsync per write).
     #[arg(long, default_value = "process", value_parser = ["process", "full"], env = "IRONIAM_DURABILITY")]
     durability: String,
@@ -247,6 +255,28 @@ fn load_or_create_server_key(path: &std::path::Path) -> Result<ServerKey, String
     }
 }
 
+/// `--max-staleness`: milliseconds (`500ms`) or seconds (`2s`), from 100 ms
+/// (a few polls: less would refuse requests on an ordinary slow poll) to an hour.
+fn parse_staleness(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match text.strip_suffix("ms") {
+        Some(n) => (n, 1),
+        None => (
+            text.strip_suffix('s')
+                .ok_or("expected a duration such as 500ms or 2s")?,
+            1000,
+        ),
+    };
+    let ms = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or("expected a duration such as 500ms or 2s")?;
+    if !(100..=3_600_000).contains(&ms) {
+        return Err("must be between 100ms and 3600s".into());
+    }
+    Ok(std::time::Duration::from_millis(ms))
+}
+
 fn parse_quotas(overrides: &[String]) -> Result<Quotas, String> {
     let mut q = Quotas::default();
     for o in overrides {
@@ -328,7 +358,7 @@ fn run_server(args: ServeArgs) -> ExitCode {
     });
     let mut postgres = None;
     let store: Arc<dyn Store> = if let Some(url) = &args.database {
-        match ironiam_store_postgres::open(url) {
+        match ironiam_store_postgres::open(url, args.max_staleness) {
             Ok(s) => {
                 let observed = metrics.clone();
                 s.observe_commits(Box::new(move |elapsed| observed.record_commit(elapsed)));

@@ -74,6 +74,9 @@ pub struct App {
     config: AppConfig,
     /// Runs the requests that may write (see [`crate::writer`]).
     writer: Writer,
+    /// How current the store's view is, for a replica of a shared database
+    /// (`None`: the store is its own source of truth).
+    freshness: Option<Arc<ironiam_core::freshness::Freshness>>,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -152,6 +155,32 @@ fn is_cross_site(headers: &hyper::HeaderMap) -> bool {
         (Some(authority), Some(host)) => !authority.eq_ignore_ascii_case(host),
         _ => true,
     }
+}
+
+/// AWS's message for `ServiceUnavailable` (its common errors: "The request
+/// has failed due to a temporary failure of the server.").
+const SERVICE_UNAVAILABLE_MESSAGE: &str =
+    "The request has failed due to a temporary failure of the server.";
+
+/// What every request but the health check gets from a replica whose view
+/// is past its bound: AWS's `503 ServiceUnavailable`, generic (the lag is
+/// in the log), in the envelope of the service the credential scope names
+/// (IAM's otherwise) — console pages included, which answer from the same
+/// view.
+fn unavailable<B>(req: &Request<B>) -> Reply {
+    let service = credential_scope_service(req.headers(), req.uri().query())
+        .as_deref()
+        .and_then(scoped_service)
+        .unwrap_or(Service::Iam);
+    let request_id = request_id();
+    let body = write_error(
+        service,
+        false,
+        "ServiceUnavailable",
+        SERVICE_UNAVAILABLE_MESSAGE,
+        &request_id,
+    );
+    xml_response(503, &request_id, body.into())
 }
 
 fn json_response(status: StatusCode, body: &'static str) -> Reply {
@@ -236,7 +265,9 @@ impl App {
         } else {
             ironiam_console::Console::local()
         };
+        let freshness = service.store().freshness();
         Arc::new(App {
+            freshness,
             service,
             roles_xml: RoleXmlCache::new(),
             authenticator: Authenticator::default(),
@@ -369,6 +400,32 @@ impl App {
         response
     }
 
+    /// `GET /_ironiam/health`: 200, or — for a replica whose view of the
+    /// database is past its bound — 503 with the lag, so that a load
+    /// balancer takes it out until it follows the database again.
+    fn health(&self) -> Reply {
+        let Some(freshness) = &self.freshness else {
+            return json_response(StatusCode::OK, "{\"status\":\"ok\"}");
+        };
+        let stale = freshness.is_stale();
+        let body = serde_json::json!({
+            "status": if stale { "stale" } else { "ok" },
+            "lag_ms": u64::try_from(freshness.age().as_millis()).unwrap_or(u64::MAX),
+            "max_staleness_ms": u64::try_from(freshness.bound().as_millis()).unwrap_or(u64::MAX),
+        });
+        let status = if stale {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        };
+        let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+        *response.status_mut() = status;
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    }
+
     /// Answers one HTTP request that came without a socket (tests): peer
     /// unknown, plain HTTP.
     pub async fn handle<B>(self: &Arc<Self>, req: Request<B>) -> Reply
@@ -388,7 +445,14 @@ impl App {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         if req.method() == Method::GET && req.uri().path() == "/_ironiam/health" {
-            return json_response(StatusCode::OK, "{\"status\":\"ok\"}");
+            return self.health();
+        }
+        // A replica whose view is past its bound fails closed: no request
+        // is answered or authorized from a view that may miss a revocation
+        // made on another replica (one atomic load; the flag is flipped by
+        // the store's watcher, which also logs the lag once).
+        if self.freshness.as_ref().is_some_and(|f| f.is_stale()) {
+            return unavailable(&req);
         }
         if req.method() == Method::GET && req.uri().path() == "/_ironiam/metrics" {
             if !self.config.metrics.enabled() {

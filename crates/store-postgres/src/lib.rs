@@ -32,12 +32,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ironiam_core::entities::{
     AccessKeyUse, CustomerPolicy, Group, InstanceProfile, OidcProvider, Page, Role, RoleLastUsed,
     User,
 };
+use ironiam_core::freshness::{Flip, Freshness};
 use ironiam_core::holders::{HolderChange, PrincipalKind};
 use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot, Synced};
 use ironiam_core::password::PasswordPolicy;
@@ -56,6 +57,46 @@ use postgres::{Client, Config, GenericClient, IsolationLevel, NoTls, Row, Transa
 /// by one replica is seen by the others within this plus the time to read
 /// and apply it (see ARCHITECTURE.md, "Storage").
 pub const POLL_INTERVAL: Duration = Duration::from_millis(25);
+
+/// How old a replica's proof that its view is current may grow before it
+/// refuses every request (`--max-staleness`). The follower proves the view
+/// current every [`POLL_INTERVAL`] (a write propagates in 25–33 ms), so 2 s
+/// is some 60 polls missed in a row: no scheduling stall or slow poll of a
+/// loaded machine gets there, only a database that cannot be read. And 2 s
+/// stays within what AWS clients already live with: IAM documents that its
+/// changes take time to become visible everywhere (eventual consistency),
+/// so a revocation made on another replica is ignored at most this long.
+pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(2);
+
+/// How often the watcher compares the age of the view's last proof with
+/// the bound: a replica is refused at most this long after the bound.
+const WATCH_INTERVAL: Duration = Duration::from_millis(25);
+
+/// How long the follower waits for the database to accept a connection, or
+/// to acknowledge what it sent, before it gives the connection up: a
+/// database that stopped answering (a network cut without a reset) must
+/// not hold the follower past the bound without the view being refused,
+/// and it reconnects once the database answers again.
+const FOLLOWER_NETWORK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How a replica follows the database.
+#[derive(Debug, Clone, Copy)]
+pub struct Follow {
+    /// How often it looks for other replicas' writes.
+    pub poll_interval: Duration,
+    /// How old its view's last proof of being current may be before every
+    /// request is refused ([`Store::freshness`]).
+    pub max_staleness: Duration,
+}
+
+impl Default for Follow {
+    fn default() -> Self {
+        Follow {
+            poll_interval: POLL_INTERVAL,
+            max_staleness: DEFAULT_MAX_STALENESS,
+        }
+    }
+}
 
 /// How many times a write is computed again on a refreshed view after
 /// another replica wrote first, before the caller is told to retry.
@@ -536,6 +577,9 @@ pub struct PgJournal {
     held: AtomicBool,
     /// The account of the last commit that lost a race.
     last_stale: Mutex<Option<String>>,
+    /// When the view was last proven current: by every catch-up that read
+    /// all accounts' versions.
+    freshness: Arc<Freshness>,
 }
 
 /// Told how long each commit took (its statements and round trips): how the
@@ -1085,7 +1129,8 @@ pub struct PostgresStore {
     /// held open for a retry belongs to that write alone.
     gate: Mutex<()>,
     stop: Arc<AtomicBool>,
-    poller: Option<std::thread::JoinHandle<()>>,
+    /// The follower and the watcher of its freshness.
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -1097,7 +1142,7 @@ impl std::fmt::Debug for PostgresStore {
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.poller.take() {
+        for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
@@ -1107,6 +1152,9 @@ impl Drop for PostgresStore {
 /// whose version moved past the view's are read and applied. Answers how
 /// many accounts it brought up to date.
 fn catch_up(store: &MemoryStore<PgJournal>, conn: &mut Connection) -> IamResult<usize> {
+    // Taken before the database is asked: the view is proven current as of
+    // this moment, not of the answer's.
+    let asked = Instant::now();
     let client = conn.client()?;
     let accounts = client
         .query("SELECT id, version FROM accounts", &[])
@@ -1146,7 +1194,31 @@ fn catch_up(store: &MemoryStore<PgJournal>, conn: &mut Connection) -> IamResult<
         });
         applied += usize::from(done);
     }
+    log_flip(
+        &store.journal().freshness,
+        store.journal().freshness.proven(asked),
+    );
     Ok(applied)
+}
+
+/// One log line when the view crosses its bound, and one when it is
+/// current again: not one per poll or per refused request.
+fn log_flip(freshness: &Freshness, flip: Flip) {
+    let lag_ms = freshness.age().as_millis();
+    let bound_ms = freshness.bound().as_millis();
+    match flip {
+        Flip::BecameStale => tracing::error!(
+            lag_ms,
+            bound_ms,
+            "this replica's view of the database is older than --max-staleness: \
+             every request is refused (503 ServiceUnavailable) until it follows the database again"
+        ),
+        Flip::Recovered => tracing::info!(
+            lag_ms,
+            "this replica's view of the database is current again: serving requests"
+        ),
+        Flip::None => {}
+    }
 }
 
 /// Whether no account in the database is past `store`'s view of it.
@@ -1203,26 +1275,50 @@ fn write_uses(config: Config, uses: mpsc::Receiver<UseWrite>) {
 /// Opens the database at `url` (`postgres://user@host:port/db`), runs the
 /// migrations it has not seen, loads every account, and starts following
 /// other replicas' writes.
-pub fn open(url: &str) -> Result<PostgresStore, OpenError> {
+///
+/// Requests are refused once the view's last proof of being current is
+/// older than `max_staleness` ([`DEFAULT_MAX_STALENESS`]).
+pub fn open(url: &str, max_staleness: Duration) -> Result<PostgresStore, OpenError> {
     let config: Config = url
         .parse()
         .map_err(|e| OpenError(format!("invalid database URL: {e}")))?;
-    open_with(config, POLL_INTERVAL)
+    open_following(
+        config,
+        Follow {
+            max_staleness,
+            ..Follow::default()
+        },
+    )
 }
 
 /// [`open`] with a parsed configuration, looking for other replicas'
 /// writes every `poll_interval` (tests make it long, to race on purpose).
 pub fn open_with(config: Config, poll_interval: Duration) -> Result<PostgresStore, OpenError> {
+    open_following(
+        config,
+        Follow {
+            poll_interval,
+            ..Follow::default()
+        },
+    )
+}
+
+/// [`open`] with a parsed configuration and how to follow the database.
+pub fn open_following(config: Config, follow: Follow) -> Result<PostgresStore, OpenError> {
     // The synchronous client runs its own runtime; a thread of its own keeps
     // it clear of any runtime the caller is in.
     std::thread::scope(|s| {
-        s.spawn(|| open_here(config, poll_interval))
+        s.spawn(|| open_here(config, follow))
             .join()
             .unwrap_or_else(|_| Err(OpenError("opening the database panicked".into())))
     })
 }
 
-fn open_here(config: Config, poll_interval: Duration) -> Result<PostgresStore, OpenError> {
+fn open_here(config: Config, follow: Follow) -> Result<PostgresStore, OpenError> {
+    let Follow {
+        poll_interval,
+        max_staleness,
+    } = follow;
     let connect = || {
         config
             .connect(NoTls)
@@ -1264,14 +1360,35 @@ fn open_here(config: Config, poll_interval: Duration) -> Result<PostgresStore, O
             on_commit: OnceLock::new(),
             held: AtomicBool::new(false),
             last_stale: Mutex::new(None),
+            // Loaded just now, in one snapshot: current.
+            freshness: Arc::new(Freshness::new(max_staleness)),
         },
         snapshot,
     ));
     let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (freshness, stop) = (inner.journal().freshness.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("ironiam-pg-watch".into())
+            .spawn(move || {
+                // Apart from the follower, which may be blocked on the
+                // database this watches for.
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(WATCH_INTERVAL);
+                    log_flip(&freshness, freshness.check());
+                }
+            })
+            .map_err(|e| OpenError(format!("cannot start a thread: {e}")))?
+    };
     let poller = {
         let (inner, stop) = (inner.clone(), stop.clone());
+        let mut follower_config = config.clone();
+        if follower_config.get_connect_timeout().is_none() {
+            follower_config.connect_timeout(FOLLOWER_NETWORK_TIMEOUT);
+        }
+        follower_config.tcp_user_timeout(FOLLOWER_NETWORK_TIMEOUT);
         let mut conn = Connection {
-            config: config.clone(),
+            config: follower_config,
             client: None,
         };
         std::thread::Builder::new()
@@ -1309,7 +1426,7 @@ fn open_here(config: Config, poll_interval: Duration) -> Result<PostgresStore, O
             client: None,
         }),
         stop,
-        poller: Some(poller),
+        threads: vec![poller, watcher],
     })
 }
 
@@ -1546,6 +1663,10 @@ impl Store for PostgresStore {
         fn put_password_policy(&self, account: &str, policy: PasswordPolicy) -> IamResult<()>;
         fn delete_password_policy(&self, account: &str) -> IamResult<()>;
         fn reset(&self) -> IamResult<()>;
+    }
+
+    fn freshness(&self) -> Option<Arc<Freshness>> {
+        Some(self.inner.journal().freshness.clone())
     }
 
     fn flush_uses(&self) -> IamResult<()> {
@@ -1951,6 +2072,83 @@ mod tests {
             refused.0,
             format!("the database's schema is version 99, newer than this ironiam's ({SCHEMA_VERSION}): run a newer ironiam")
         );
+    }
+
+    /// Waits (boundedly) until `done` holds.
+    fn eventually(what: &str, done: impl Fn() -> bool) {
+        let started = Instant::now();
+        while !done() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{what}: not within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// A replica whose database cannot be reached says it is stale once its
+    /// view's last proof of being current is older than the bound (the
+    /// server then refuses requests), and fresh again once it follows the
+    /// database again. The database is cut off for real: the replica's role
+    /// may no longer log in and its connections are ended.
+    #[test]
+    fn a_replica_cut_off_from_the_database_goes_stale_and_recovers() {
+        let Some(config) = fresh_config() else { return };
+        let login = format!("cut_{}", std::process::id());
+        let mut admin = config.connect(NoTls).unwrap();
+        admin
+            .batch_execute(&format!("CREATE ROLE {login} SUPERUSER LOGIN"))
+            .unwrap();
+        let mut as_role = config.clone();
+        as_role.user(&login);
+        let bound = Duration::from_millis(300);
+        let store = open_following(
+            as_role,
+            Follow {
+                poll_interval: POLL_INTERVAL,
+                max_staleness: bound,
+            },
+        )
+        .unwrap();
+        let freshness = store.freshness().unwrap();
+        store.create_role(role("Before"), 100).unwrap();
+        assert!(!freshness.is_stale());
+
+        admin
+            .batch_execute(&format!("ALTER ROLE {login} NOLOGIN"))
+            .unwrap();
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+                &[&login],
+            )
+            .unwrap();
+        eventually("stale once cut off", || freshness.is_stale());
+        assert!(freshness.age() > bound, "{:?}", freshness.age());
+        // A write cannot commit either: a ServiceFailure, not an answer.
+        assert!(matches!(
+            store.create_role(role("During"), 100),
+            Err(IamError::Internal(_))
+        ));
+
+        admin
+            .batch_execute(&format!("ALTER ROLE {login} LOGIN"))
+            .unwrap();
+        eventually("fresh once the database answers again", || {
+            !freshness.is_stale()
+        });
+        assert!(freshness.age() <= bound, "{:?}", freshness.age());
+        store.create_role(role("After"), 100).unwrap();
+        drop(store);
+        admin
+            .batch_execute(&format!("DROP OWNED BY {login}; DROP ROLE {login}"))
+            .unwrap();
+    }
+
+    /// SQLite and memory stores are their own source of truth: never stale.
+    #[test]
+    fn a_store_of_its_own_is_never_stale() {
+        assert!(MemoryStore::new().freshness().is_none());
     }
 
     /// A replica that keeps writing to an account does not starve another
