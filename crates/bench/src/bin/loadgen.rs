@@ -6,6 +6,8 @@
 //! * `setup`: create roles (the harness seeds `bench-role` and the roles ListRoles pages over).
 //! * `request`: send one signed request and print the answer (sanity checks).
 //! * `startup`: spawn a server repeatedly and time spawn → first successful answer to a real call.
+//! * `propagation`: create a role on one replica, poll another until it reads it; the delay between
+//!   the first's acknowledgement and the second's first answer, over many writes.
 //!
 //! Every loop is bounded in time and count, and only loopback targets are accepted.
 
@@ -43,6 +45,8 @@ enum Cmd {
     Request(RequestArgs),
     /// Time server start-up: spawn → first 2xx answer to a signed GetPolicy of an AWS managed policy.
     Startup(StartupArgs),
+    /// Time how long a role created on one replica takes to be readable on another.
+    Propagation(PropagationArgs),
 }
 
 #[derive(Args)]
@@ -68,6 +72,10 @@ impl Target {
 struct RunArgs {
     #[command(flatten)]
     target: Target,
+    /// More servers to spread the connections over (connection i goes to the (i mod n)-th of
+    /// `--target` and these): replicas sharing one database. Repeatable.
+    #[arg(long = "also-target")]
+    also_targets: Vec<String>,
     #[arg(long, value_enum)]
     scenario: Scenario,
     /// Concurrent keep-alive connections (each runs a closed loop).
@@ -126,6 +134,30 @@ enum ServiceArg {
 }
 
 #[derive(Args)]
+struct PropagationArgs {
+    /// The replica the roles are created (and deleted) on.
+    #[command(flatten)]
+    target: Target,
+    /// The replica polled with GetRole until it reads each role (loopback only).
+    #[arg(long)]
+    observer: String,
+    /// Roles to create, one after another.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    writes: u64,
+    /// Give up on one write after this many seconds (it counts as an error).
+    #[arg(long, default_value_t = 5.0)]
+    timeout: f64,
+    /// Microseconds between two polls of the observer.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(100..=100_000))]
+    poll_us: u64,
+    /// Before each write, wait a uniformly random time below this many milliseconds, so writes do
+    /// not fall at one phase of the observer's own polling of the database (the next write would
+    /// otherwise start just after the observer's poll that found the last one).
+    #[arg(long, default_value_t = 25.0)]
+    jitter_ms: f64,
+}
+
+#[derive(Args)]
 struct StartupArgs {
     /// Number of spawns (at most 100).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
@@ -148,6 +180,7 @@ fn main() -> ExitCode {
         Cmd::Setup(args) => block_on(1, setup(args)),
         Cmd::Request(args) => block_on(1, request(args)),
         Cmd::Startup(args) => block_on(1, startup(args)),
+        Cmd::Propagation(args) => block_on(1, propagation(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -223,10 +256,16 @@ fn describe_failure(status: u16, body: &[u8]) -> String {
     format!("HTTP {status}: {snippet}")
 }
 
-struct RunPlan {
-    scenario: Scenario,
+/// One server a run sends to, and the signer for its `Host`.
+struct Endpoint {
     signer: Signer,
     addr: SocketAddr,
+}
+
+struct RunPlan {
+    scenario: Scenario,
+    /// Connection `i` talks to `endpoints[i % len]`.
+    endpoints: Vec<Endpoint>,
     measure_from: Instant,
     end: Instant,
     max_requests: u64,
@@ -246,18 +285,24 @@ impl RunPlan {
 
 async fn connection_loop(plan: Arc<RunPlan>, id: u64) -> ConnResult {
     let mut out = ConnResult::default();
-    let mut conn = Conn::new(plan.addr);
+    let endpoint = &plan.endpoints[id as usize % plan.endpoints.len()];
+    let mut conn = Conn::new(endpoint.addr);
     let presigned = match plan.scenario.read_request() {
-        Some((service, body)) => match plan.signer.signed_post(service, &body, SystemTime::now()) {
-            Ok(r) => {
-                out.signatures += 1;
-                Some(r)
+        Some((service, body)) => {
+            match endpoint
+                .signer
+                .signed_post(service, &body, SystemTime::now())
+            {
+                Ok(r) => {
+                    out.signatures += 1;
+                    Some(r)
+                }
+                Err(e) => {
+                    out.error(e.to_string());
+                    return out;
+                }
             }
-            Err(e) => {
-                out.error(e.to_string());
-                return out;
-            }
-        },
+        }
         None => None,
     };
     let mut seq: u64 = 0;
@@ -286,7 +331,8 @@ async fn connection_loop(plan: Arc<RunPlan>, id: u64) -> ConnResult {
                 seq += 1;
                 let name = format!("bench-cd-{}-{id}-{seq}", plan.nonce);
                 let outcome =
-                    create_delete_pair(&plan, &mut conn, &name, &mut out.signatures).await;
+                    create_delete_pair(&endpoint.signer, &mut conn, &name, &mut out.signatures)
+                        .await;
                 let done = Instant::now();
                 match outcome {
                     Ok(elapsed) => {
@@ -311,15 +357,14 @@ async fn connection_loop(plan: Arc<RunPlan>, id: u64) -> ConnResult {
 /// CreateRole then DeleteRole of `name`, each freshly signed; the time spent on the wire (signing
 /// excluded) on success.
 async fn create_delete_pair(
-    plan: &RunPlan,
+    signer: &Signer,
     conn: &mut Conn,
     name: &str,
     signatures: &mut u64,
 ) -> std::result::Result<Duration, String> {
     let mut wire = Duration::ZERO;
     for body in [scenario::create_role(name), scenario::delete_role(name)] {
-        let request = plan
-            .signer
+        let request = signer
             .signed_post(Service::Iam, &body, SystemTime::now())
             .map_err(|e| e.to_string())?;
         *signatures += 1;
@@ -337,6 +382,8 @@ async fn create_delete_pair(
 struct RunReport {
     scenario: Scenario,
     target: String,
+    /// Every server the connections were spread over (`target` first).
+    targets: Vec<String>,
     connections: u64,
     client_threads: u64,
     warmup_s: f64,
@@ -361,13 +408,22 @@ fn run(args: RunArgs) -> Result<()> {
     if !(0.0..=30.0).contains(&args.warmup) {
         return Err("--warmup must be in [0, 30]".into());
     }
-    let (host, addr) = parse_target(&args.target.target)?;
+    let targets: Vec<String> = std::iter::once(args.target.target.clone())
+        .chain(args.also_targets.iter().cloned())
+        .collect();
+    let mut endpoints = Vec::with_capacity(targets.len());
+    for url in &targets {
+        let (host, addr) = parse_target(url)?;
+        endpoints.push(Endpoint {
+            signer: args.target.signer(&host),
+            addr,
+        });
+    }
     let cpu_before = stats::process_cpu_seconds();
     let threads = args.threads;
     let connections = args.connections;
     let scenario = args.scenario;
     let nonce = format!("{:08x}", rand::random::<u32>());
-    let signer = args.target.signer(&host);
     let results = {
         let runtime = if threads <= 1 {
             tokio::runtime::Builder::new_current_thread()
@@ -385,8 +441,7 @@ fn run(args: RunArgs) -> Result<()> {
             let measure_from = now + Duration::from_secs_f64(args.warmup);
             let plan = Arc::new(RunPlan {
                 scenario,
-                signer,
-                addr,
+                endpoints,
                 measure_from,
                 end: measure_from + Duration::from_secs_f64(args.duration),
                 max_requests: args.max_requests,
@@ -412,6 +467,7 @@ fn run(args: RunArgs) -> Result<()> {
     let mut report = RunReport {
         scenario,
         target: args.target.target.clone(),
+        targets,
         connections,
         client_threads: threads,
         warmup_s: args.warmup,
@@ -576,6 +632,123 @@ async fn request(args: RequestArgs) -> Result<()> {
     Ok(())
 }
 
+/// Sends one freshly signed IAM request on `conn`; its status.
+async fn send_signed(conn: &mut Conn, signer: &Signer, body: &str) -> Result<u16> {
+    let request = signer
+        .signed_post(Service::Iam, body, SystemTime::now())
+        .map_err(|e| e.to_string())?;
+    conn.send(&request).await.map_err(|e| format!("I/O: {e}"))
+}
+
+async fn propagation(args: PropagationArgs) -> Result<()> {
+    if !(args.timeout > 0.0 && args.timeout <= 60.0) {
+        return Err("--timeout must be in (0, 60]".into());
+    }
+    if !(0.0..=1000.0).contains(&args.jitter_ms) {
+        return Err("--jitter-ms must be in [0, 1000]".into());
+    }
+    let (writer_host, writer_addr) = parse_target(&args.target.target)?;
+    let (observer_host, observer_addr) = parse_target(&args.observer)?;
+    let writer_signer = args.target.signer(&writer_host);
+    let observer_signer = args.target.signer(&observer_host);
+    let mut writer = Conn::new(writer_addr);
+    let mut observer = Conn::new(observer_addr);
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let poll = Duration::from_micros(args.poll_us);
+    let nonce = format!("{:08x}", rand::random::<u32>());
+    let mut delays_ns = Vec::with_capacity(args.writes as usize);
+    let mut result = ConnResult::default();
+    let mut polls: u64 = 0;
+    for i in 0..args.writes {
+        std::thread::sleep(Duration::from_secs_f64(
+            args.jitter_ms * 1e-3 * rand::random::<f64>(),
+        ));
+        let name = format!("bench-prop-{nonce}-{i}");
+        match send_signed(&mut writer, &writer_signer, &scenario::create_role(&name)).await {
+            Ok(status) if is_success(status) => {}
+            Ok(status) => {
+                result.error(format!(
+                    "CreateRole on the writer: {}",
+                    describe_failure(status, writer.body())
+                ));
+                continue;
+            }
+            Err(e) => {
+                result.error(format!("CreateRole on the writer: {e}"));
+                continue;
+            }
+        }
+        // The clock starts at the writer's acknowledgement: what the bound is about.
+        let acknowledged = Instant::now();
+        // One signature per role, replayed: signing is not part of the delay.
+        let get = observer_signer
+            .signed_post(Service::Iam, &scenario::get_role(&name), SystemTime::now())
+            .map_err(|e| e.to_string())?;
+        // Bounded by `timeout`: each turn either ends the loop or sleeps `poll`.
+        loop {
+            polls += 1;
+            match observer.send(&get).await {
+                Ok(status) if is_success(status) => {
+                    delays_ns.push(acknowledged.elapsed().as_nanos() as u64);
+                    break;
+                }
+                // NoSuchEntity: not there yet.
+                Ok(404) => {}
+                Ok(status) => {
+                    result.error(format!(
+                        "GetRole on the observer: {}",
+                        describe_failure(status, observer.body())
+                    ));
+                    break;
+                }
+                Err(e) => {
+                    result.error(format!("GetRole on the observer: I/O: {e}"));
+                    break;
+                }
+            }
+            if acknowledged.elapsed() > timeout {
+                result.error(format!(
+                    "{name} not readable on the observer within {timeout:?}"
+                ));
+                break;
+            }
+            std::thread::sleep(poll);
+        }
+        match send_signed(&mut writer, &writer_signer, &scenario::delete_role(&name)).await {
+            Ok(status) if is_success(status) => {}
+            Ok(status) => result.error(format!(
+                "DeleteRole on the writer: {}",
+                describe_failure(status, writer.body())
+            )),
+            Err(e) => result.error(format!("DeleteRole on the writer: {e}")),
+        }
+    }
+    let seen = delays_ns.len();
+    let latency = stats::latency(&mut delays_ns);
+    println!(
+        "{}",
+        json!({
+            "writer": args.target.target,
+            "observer": args.observer,
+            "writes": args.writes,
+            "seen": seen,
+            "errors": result.errors,
+            "error_samples": result.error_samples,
+            "polls": polls,
+            "poll_us": args.poll_us,
+            "jitter_ms": args.jitter_ms,
+            "delay": latency,
+        })
+    );
+    if result.errors > 0 {
+        return Err(format!(
+            "{} of {} writes failed",
+            result.errors, args.writes
+        ));
+    }
+    Ok(())
+}
+
 fn free_loopback_port() -> Result<u16> {
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot find a free port: {e}"))?;
@@ -662,4 +835,90 @@ async fn startup(args: StartupArgs) -> Result<()> {
         json!({ "samples_ms": samples_ms, "median_ms": median, "min_ms": min, "max_ms": max })
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// The length of the first complete request in `buf` (head and `Content-Length` body), if any.
+    fn complete_request(buf: &[u8]) -> Option<usize> {
+        let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        (buf.len() >= head_end + length).then_some(head_end + length)
+    }
+
+    /// A loopback server that answers every request with 200 and counts them.
+    async fn counting_server() -> (SocketAddr, Arc<AtomicU64>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let count = Arc::new(AtomicU64::new(0));
+        let counted = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let counted = counted.clone();
+                tokio::spawn(async move {
+                    let mut pending = Vec::new();
+                    let mut buf = vec![0u8; 16 * 1024];
+                    while let Ok(n @ 1..) = socket.read(&mut buf).await {
+                        pending.extend_from_slice(&buf[..n]);
+                        while let Some(end) = complete_request(&pending) {
+                            pending.drain(..end);
+                            counted.fetch_add(1, Ordering::Relaxed);
+                            let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                            if socket.write_all(answer).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (addr, count)
+    }
+
+    #[tokio::test]
+    async fn connections_are_spread_over_every_endpoint() {
+        let (a, at_a) = counting_server().await;
+        let (b, at_b) = counting_server().await;
+        let now = Instant::now();
+        let plan = Arc::new(RunPlan {
+            scenario: Scenario::GetRole,
+            endpoints: [a, b]
+                .into_iter()
+                .map(|addr| Endpoint {
+                    signer: Signer::new(&addr.to_string()),
+                    addr,
+                })
+                .collect(),
+            measure_from: now,
+            end: now + Duration::from_secs(10),
+            // The cap ends the run: 50 requests on each of 4 connections, at most.
+            max_requests: 200,
+            issued: AtomicU64::new(0),
+            nonce: "test".into(),
+        });
+        let tasks: Vec<_> = (0..4)
+            .map(|id| tokio::spawn(connection_loop(plan.clone(), id)))
+            .collect();
+        let mut by_connection = Vec::new();
+        for task in tasks {
+            let r = task.await.expect("connection task");
+            assert_eq!(r.errors, 0, "{:?}", r.error_samples);
+            by_connection.push(r.requests);
+        }
+        assert_eq!(by_connection.iter().sum::<u64>(), 200);
+        // Connections 0 and 2 talk to A, 1 and 3 to B.
+        let (at_a, at_b) = (at_a.load(Ordering::Relaxed), at_b.load(Ordering::Relaxed));
+        assert_eq!(at_a, by_connection[0] + by_connection[2]);
+        assert_eq!(at_b, by_connection[1] + by_connection[3]);
+        assert!(at_a > 0 && at_b > 0, "A answered {at_a}, B {at_b}");
+    }
 }
