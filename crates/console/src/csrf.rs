@@ -4,16 +4,16 @@
 //! (`HttpOnly; SameSite=Strict; Path=/console`). Pages embed
 //! `HMAC-SHA-256(secret, nonce)` as the token: in a hidden `_csrf` field of
 //! every form and in `<meta name="csrf-token">` for the script, which sends it
-//! as `X-CSRF-Token`. The secret is drawn once per process, so tokens die
-//! with the process and a token is worthless without the cookie it was made
-//! for. A `POST` is accepted only when the cookie came with it, the token
+//! as `X-CSRF-Token`. The secret comes from the console's `SharedState`:
+//! drawn once per process alone (tokens die with the process), or with
+//! `--database` derived from the server key every replica shares, so a form
+//! rendered by one replica is accepted when posted to another. A token is
+//! worthless without the cookie it was made for. A `POST` is accepted only when the cookie came with it, the token
 //! matches in constant time, and the browser did not report another site as
 //! its origin (`Origin`, `Sec-Fetch-Site`).
 //!
 //! When sign-in lands, the nonce becomes part of the session and the same
 //! check stays.
-
-use std::sync::OnceLock;
 
 use hmac::{Hmac, KeyInit, Mac};
 use rand::RngCore;
@@ -23,15 +23,6 @@ use crate::request::Req;
 
 /// The cookie holding the browser's nonce.
 pub(crate) const COOKIE: &str = "ironiam_console";
-
-fn secret() -> &'static [u8; 32] {
-    static SECRET: OnceLock<[u8; 32]> = OnceLock::new();
-    SECRET.get_or_init(|| {
-        let mut s = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut s);
-        s
-    })
-}
 
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -58,16 +49,16 @@ pub(crate) fn is_nonce(value: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn mac(nonce: &str) -> Option<Hmac<Sha256>> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret()).ok()?;
+fn mac(secret: &[u8; 32], nonce: &str) -> Option<Hmac<Sha256>> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).ok()?;
     mac.update(b"ironiam-console-csrf\0");
     mac.update(nonce.as_bytes());
     Some(mac)
 }
 
 /// The token forms of the browser holding `nonce` must carry.
-pub(crate) fn token(nonce: &str) -> String {
-    mac(nonce)
+pub(crate) fn token(secret: &[u8; 32], nonce: &str) -> String {
+    mac(secret, nonce)
         .map(|m| hex(&m.finalize().into_bytes()))
         .unwrap_or_default()
 }
@@ -122,7 +113,7 @@ pub(crate) fn check(req: &Req) -> Result<(), Refusal> {
     let Some(sent) = sent.and_then(|s| unhex(&s)) else {
         return Err(Refusal::BadToken);
     };
-    let Some(m) = mac(&req.nonce) else {
+    let Some(m) = mac(&req.csrf_secret, &req.nonce) else {
         return Err(Refusal::BadToken);
     };
     // `verify_slice` compares in constant time.

@@ -19,7 +19,8 @@
 //!   unsigned API calls do: **that console is for local use**.
 //! * Every state-changing request (every `POST`) carries a CSRF token: the
 //!   browser holds a random nonce in an `HttpOnly; SameSite=Strict` cookie and
-//!   forms carry `HMAC-SHA-256(per-process secret, nonce)`; a request whose
+//!   forms carry `HMAC-SHA-256(secret, nonce)` (a per-process secret, or one
+//!   derived from the shared server key with `--database`); a request whose
 //!   `Origin` is another site is refused as well (see [`csrf`]). The sign-in
 //!   form is protected the same way, and a new nonce is minted at sign-in.
 //! * Every user-controlled value is escaped where it is written
@@ -38,6 +39,7 @@ mod html;
 mod pages;
 mod request;
 mod session;
+mod shared;
 mod svg;
 mod throttle;
 mod trust;
@@ -52,6 +54,7 @@ use ironiam_core::service::{Caller, IamService};
 use ironiam_core::IamError;
 
 use request::Req;
+pub use shared::{csrf_secret_from_server_key, InProcess, SharedError, SharedState, StoredSession};
 
 /// The path every console page lives under.
 pub const PREFIX: &str = "/console";
@@ -112,12 +115,12 @@ impl Authorizer for AllowAll {
     }
 }
 
-/// The console: its sessions and how it authorizes.
+/// The console: how it authorizes, and where its sessions, sign-in brake
+/// and CSRF secret live ([`SharedState`]).
 pub struct Console {
     sign_in: bool,
     authorizer: Box<dyn Authorizer>,
-    sessions: session::Sessions,
-    throttle: throttle::Throttle,
+    shared: std::sync::Arc<dyn SharedState>,
 }
 
 impl Console {
@@ -127,8 +130,7 @@ impl Console {
         Console {
             sign_in: false,
             authorizer: Box::new(AllowAll),
-            sessions: Default::default(),
-            throttle: Default::default(),
+            shared: std::sync::Arc::new(InProcess::default()),
         }
     }
 
@@ -138,9 +140,15 @@ impl Console {
         Console {
             sign_in: true,
             authorizer,
-            sessions: Default::default(),
-            throttle: Default::default(),
+            shared: std::sync::Arc::new(InProcess::default()),
         }
+    }
+
+    /// The same console keeping its sessions, sign-in brake and CSRF secret
+    /// in `shared` instead of this process alone (replicas on one database).
+    pub fn with_shared_state(mut self, shared: std::sync::Arc<dyn SharedState>) -> Console {
+        self.shared = shared;
+        self
     }
 
     /// Answers one console request.
@@ -166,7 +174,7 @@ impl Console {
         } else {
             Bytes::new()
         };
-        let req = Req::from_parts(&parts, body);
+        let req = Req::from_parts(&parts, body, self.shared.csrf_secret());
         let mut cookies = Vec::new();
         if req.fresh_nonce {
             cookies.push(csrf::cookie(&req.nonce));

@@ -23,6 +23,8 @@ pub(crate) struct Req {
     pub nonce: String,
     /// Whether `nonce` was minted for this request (no valid cookie came).
     pub fresh_nonce: bool,
+    /// The secret CSRF tokens are made with (the console's shared state's).
+    pub csrf_secret: [u8; 32],
     /// `X-CSRF-Token`, sent by the script with JSON requests.
     pub header_token: Option<String>,
     /// `Origin`, when the browser sent one.
@@ -53,7 +55,7 @@ fn decode_pairs(bytes: &[u8]) -> Vec<(String, String)> {
 
 impl Req {
     /// Reads `parts` and `body`.
-    pub fn from_parts(parts: &Parts, body: Bytes) -> Req {
+    pub fn from_parts(parts: &Parts, body: Bytes, csrf_secret: [u8; 32]) -> Req {
         let path = parts
             .uri
             .path()
@@ -96,6 +98,7 @@ impl Req {
             body,
             nonce,
             fresh_nonce,
+            csrf_secret,
             header_token: header(parts, "x-csrf-token"),
             origin: header(parts, "origin"),
             host: header(parts, "host"),
@@ -150,6 +153,6 @@ impl Req {
 
     /// The CSRF token this browser's forms must carry.
     pub fn token(&self) -> String {
-        csrf::token(&self.nonce)
+        csrf::token(&self.csrf_secret, &self.nonce)
     }
 }

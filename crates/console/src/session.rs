@@ -2,24 +2,27 @@
 //!
 //! A session is a random 256-bit token in the `ironiam_session` cookie
 //! (`HttpOnly; SameSite=Strict; Path=/console`, and `Secure` unless the
-//! console is reached over plain HTTP on a loopback address). The server
-//! keeps only the SHA-256 of each token, so neither a memory dump nor a
-//! `Debug` print reveals a usable session. Sessions live in memory: a
-//! restart signs everyone out, as rotating the server's key would.
+//! console is reached over plain HTTP on a loopback address). Only the
+//! SHA-256 of each token is stored, so neither a memory dump, a database
+//! dump nor a `Debug` print reveals a usable session. Where sessions are
+//! stored is the console's [`SharedState`]: in this process alone (a
+//! restart signs everyone out, as rotating the server's key would), or in
+//! the database every replica shares (`--database`), which every console
+//! request reads — so a sign-out on one replica ends the session on every
+//! other at once, with no cache to wait out.
 //!
 //! A session lasts 12 hours, as an AWS console session of an IAM user does
 //! by default, and ends earlier when its owner signs out.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ironiam_core::service::Caller;
-use parking_lot::Mutex;
+use ironiam_core::service::{Caller, Identity};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::request::Req;
+use crate::shared::{SharedError, SharedState, StoredSession};
 
 /// The cookie holding the session token.
 pub(crate) const COOKIE: &str = "ironiam_session";
@@ -27,9 +30,13 @@ pub(crate) const COOKIE: &str = "ironiam_session";
 /// How long a session lasts.
 pub(crate) const LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
-/// Sessions kept at most; past it, expired ones are dropped and then the
-/// oldest, so a flood of sign-ins cannot grow memory without bound.
-const CAPACITY: usize = 10_000;
+/// Now, in epoch seconds (the wall clock: sessions and the brake must
+/// agree across replicas, which share no monotonic clock).
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
 
 /// A signed-in principal.
 #[derive(Clone)]
@@ -38,8 +45,6 @@ pub(crate) struct Session {
     pub caller: Caller,
     /// An IAM user whose password must be changed before anything else.
     pub password_reset_required: bool,
-    /// When the session was created.
-    pub created: Instant,
 }
 
 impl fmt::Debug for Session {
@@ -49,12 +54,6 @@ impl fmt::Debug for Session {
             .field("password_reset_required", &self.password_reset_required)
             .finish()
     }
-}
-
-/// Every live session, keyed by the SHA-256 of its token.
-#[derive(Default)]
-pub(crate) struct Sessions {
-    live: Mutex<HashMap<[u8; 32], Session>>,
 }
 
 fn key(token: &str) -> [u8; 32] {
@@ -69,67 +68,86 @@ fn is_token(value: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-impl Sessions {
-    /// Starts a session for `caller`; returns its token.
-    pub(crate) fn start(&self, caller: Caller, password_reset_required: bool) -> String {
-        let mut raw = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut raw);
-        let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-        let mut live = self.live.lock();
-        if live.len() >= CAPACITY {
-            live.retain(|_, s| s.created.elapsed() < LIFETIME);
-        }
-        if live.len() >= CAPACITY {
-            if let Some(oldest) = live.iter().min_by_key(|(_, s)| s.created).map(|(k, _)| *k) {
-                live.remove(&oldest);
-            }
-        }
-        live.insert(
-            key(&token),
-            Session {
-                caller,
-                password_reset_required,
-                created: Instant::now(),
-            },
-        );
-        token
-    }
+/// The request's token, if it has the shape of one.
+fn token_of(req: &Req) -> Option<&str> {
+    req.cookie(COOKIE).filter(|t| is_token(t))
+}
 
-    /// The live session of the request's cookie, if any.
-    pub(crate) fn of(&self, req: &Req) -> Option<Session> {
-        let token = req.cookie(COOKIE).filter(|t| is_token(t))?;
-        let k = key(token);
-        let mut live = self.live.lock();
-        match live.get(&k) {
-            Some(s) if s.created.elapsed() < LIFETIME => Some(s.clone()),
-            Some(_) => {
-                live.remove(&k);
-                None
-            }
-            None => None,
+/// Starts a session for `caller` (the root user or an IAM user: the only
+/// principals the console signs in); returns its token.
+pub(crate) fn start(
+    shared: &dyn SharedState,
+    caller: &Caller,
+    password_reset_required: bool,
+) -> Result<String, SharedError> {
+    let mut raw = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let user_name = match &caller.identity {
+        Identity::Root => None,
+        Identity::User { name } => Some(name.clone()),
+        // Sign-in yields nothing else; refuse rather than store a session
+        // that would come back as someone else.
+        _ => {
+            return Err(SharedError(
+                "a console session is for a root or IAM user".into(),
+            ))
         }
-    }
+    };
+    let lifetime = i64::try_from(LIFETIME.as_secs()).unwrap_or(i64::MAX);
+    let now = now();
+    shared.put_session(
+        &key(&token),
+        &StoredSession {
+            account_id: caller.account_id.clone(),
+            arn: caller.arn.clone(),
+            user_id: caller.user_id.clone(),
+            user_name,
+            password_reset_required,
+            expires: now.saturating_add(lifetime),
+        },
+        now,
+    )?;
+    Ok(token)
+}
 
-    /// Ends the request's session.
-    pub(crate) fn end(&self, req: &Req) {
-        if let Some(token) = req.cookie(COOKIE) {
-            self.live.lock().remove(&key(token));
-        }
-    }
+/// The live session of the request's cookie, if any.
+pub(crate) fn of(shared: &dyn SharedState, req: &Req) -> Result<Option<Session>, SharedError> {
+    let Some(token) = token_of(req) else {
+        return Ok(None);
+    };
+    let Some(stored) = shared.session(&key(token), now())? else {
+        return Ok(None);
+    };
+    let identity = match stored.user_name {
+        Some(name) => Identity::User { name },
+        None => Identity::Root,
+    };
+    Ok(Some(Session {
+        caller: Caller {
+            account_id: stored.account_id,
+            arn: stored.arn,
+            user_id: stored.user_id,
+            identity,
+            session: None,
+        },
+        password_reset_required: stored.password_reset_required,
+    }))
+}
 
-    /// Marks the request's session as no longer needing a new password.
-    pub(crate) fn password_changed(&self, req: &Req) {
-        if let Some(token) = req.cookie(COOKIE) {
-            if let Some(s) = self.live.lock().get_mut(&key(token)) {
-                s.password_reset_required = false;
-            }
-        }
+/// Ends the request's session.
+pub(crate) fn end(shared: &dyn SharedState, req: &Req) -> Result<(), SharedError> {
+    match token_of(req) {
+        Some(token) => shared.end_session(&key(token)),
+        None => Ok(()),
     }
+}
 
-    /// How many sessions are live (tests).
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.live.lock().len()
+/// Marks the request's session as no longer needing a new password.
+pub(crate) fn password_changed(shared: &dyn SharedState, req: &Req) -> Result<(), SharedError> {
+    match token_of(req) {
+        Some(token) => shared.clear_password_reset(&key(token)),
+        None => Ok(()),
     }
 }
 

@@ -691,7 +691,9 @@ async fn sign_in_is_required_and_a_wrong_password_says_only_what_aws_says() {
 #[tokio::test]
 async fn root_signs_in_with_a_root_key_and_next_never_leaves_the_console() {
     let s = service_with_user();
-    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec![])));
+    let state = std::sync::Arc::new(crate::InProcess::default());
+    let console =
+        crate::Console::with_sign_in(Box::new(DenyOps(vec![]))).with_shared_state(state.clone());
     let mut b = Browser::with_console(&s, &console);
     b.get("/console/signin").await;
     let account = s.default_caller().account_id;
@@ -735,15 +737,7 @@ async fn root_signs_in_with_a_root_key_and_next_never_leaves_the_console() {
         b.post("/console/signout", &[]).await;
         b.get("/console/signin").await;
     }
-    assert_eq!(
-        console_sessions(&console),
-        0,
-        "every sign-out ended its session"
-    );
-}
-
-fn console_sessions(console: &crate::Console) -> usize {
-    console.sessions.len()
+    assert_eq!(state.len(), 0, "every sign-out ended its session");
 }
 
 async fn sign_in_alice<'a>(s: &'a IamService, console: &'a crate::Console) -> Browser<'a> {
@@ -1096,4 +1090,123 @@ async fn wizard_ec2_use_case_creates_the_instance_profile() {
     assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
     assert!(s.get_role(&caller, "WebServer").is_err());
     assert!(s.get_instance_profile(&caller, "WebServer").is_err());
+}
+
+/// Two consoles over one shared state stand for two replicas on one
+/// database: a session signed in on one is used on the other, a sign-out on
+/// one ends it on the other, and the other's forms are accepted.
+#[tokio::test]
+async fn consoles_sharing_a_state_share_sessions_and_sign_outs() {
+    let s = service_with_user();
+    let state = std::sync::Arc::new(crate::InProcess::default());
+    let a =
+        crate::Console::with_sign_in(Box::new(DenyOps(vec![]))).with_shared_state(state.clone());
+    let b =
+        crate::Console::with_sign_in(Box::new(DenyOps(vec![]))).with_shared_state(state.clone());
+    let mut on_a = sign_in_alice(&s, &a).await;
+    let mut on_b = Browser::with_console(&s, &b);
+    on_b.jar = on_a.jar.clone();
+    on_b.cookie = on_a.cookie.clone();
+    let page = on_b.get("/console/roles").await;
+    assert_eq!(page.status, StatusCode::OK, "the session of A is good on B");
+    // A form rendered by B is accepted by A (one CSRF secret).
+    on_a.token = on_b.token.clone();
+    let out = on_a.post("/console/signout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(state.len(), 0);
+    let page = on_b.get("/console/roles").await;
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "signed out on A, out on B"
+    );
+}
+
+/// A shared state that cannot be reached: every call fails.
+#[derive(Debug)]
+struct Unreachable;
+
+impl crate::SharedState for Unreachable {
+    fn csrf_secret(&self) -> [u8; 32] {
+        [1; 32]
+    }
+    fn put_session(
+        &self,
+        _: &[u8; 32],
+        _: &crate::StoredSession,
+        _: i64,
+    ) -> Result<(), crate::SharedError> {
+        Err(crate::SharedError("connection refused".into()))
+    }
+    fn session(
+        &self,
+        _: &[u8; 32],
+        _: i64,
+    ) -> Result<Option<crate::StoredSession>, crate::SharedError> {
+        Err(crate::SharedError("connection refused".into()))
+    }
+    fn end_session(&self, _: &[u8; 32]) -> Result<(), crate::SharedError> {
+        Err(crate::SharedError("connection refused".into()))
+    }
+    fn clear_password_reset(&self, _: &[u8; 32]) -> Result<(), crate::SharedError> {
+        Err(crate::SharedError("connection refused".into()))
+    }
+    fn failures(&self, _: &str, _: i64, _: i64) -> Result<u32, crate::SharedError> {
+        Err(crate::SharedError("connection refused".into()))
+    }
+    fn add_failure(&self, _: &str, _: i64, _: i64) -> Result<(), crate::SharedError> {
+        Err(crate::SharedError("connection refused".into()))
+    }
+    fn clear_failures(&self, _: &str) -> Result<(), crate::SharedError> {
+        Err(crate::SharedError("connection refused".into()))
+    }
+}
+
+/// A store that cannot be reached answers 503 with a generic message:
+/// never a sign-in without a stored session, never a page as someone
+/// signed out, and the detail stays out of the page.
+#[tokio::test]
+async fn an_unreachable_state_answers_503_never_a_silent_sign_in() {
+    let s = service_with_user();
+    let console = crate::Console::with_sign_in(Box::new(DenyOps(vec![])))
+        .with_shared_state(std::sync::Arc::new(Unreachable));
+    let mut b = Browser::with_console(&s, &console);
+    // The sign-in page needs no session (none is read without a cookie).
+    assert_eq!(b.get("/console/signin").await.status, StatusCode::OK);
+    let account = s.default_caller().account_id;
+    let a = b
+        .post(
+            "/console/signin",
+            &[
+                ("kind", "user"),
+                ("account", &account),
+                ("username", "alice"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(a.body.contains("ServiceUnavailable"));
+    assert!(!a.body.contains("connection refused"), "no detail");
+    assert!(
+        !a.headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("ironiam_session=")),
+        "no session cookie"
+    );
+    // A browser with a session cookie is neither served nor sent to sign
+    // in: the console is unavailable.
+    b.jar.push(("ironiam_session".into(), "ab".repeat(32)));
+    b.cookie = Some(
+        b.jar
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    let a = b.get("/console/roles").await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    let a = b.get("/console/api/roles").await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
 }

@@ -16,6 +16,7 @@ use ironiam_core::store::Store;
 use ironiam_server::{serve, App, AppConfig, AuditLog, AuthMode, Metrics, ServeOptions};
 use ironiam_store_sqlite::Durability;
 
+mod console_state;
 mod policy_cli;
 
 #[derive(Parser)]
@@ -410,6 +411,30 @@ fn run_server(args: ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Replicas on one database share the console's sessions, sign-in brake
+    // and CSRF secret (derived from the server key they share), and see
+    // each other's last uses of keys and roles.
+    let console_state: Option<Arc<dyn ironiam_console::SharedState>> =
+        match (&postgres, &args.database) {
+            (Some(db), Some(url)) => {
+                let shared = db
+                    .follow_last_uses(ironiam_store_postgres::USES_POLL_INTERVAL)
+                    .and_then(|()| ironiam_store_postgres::PgShared::open(url));
+                match shared {
+                    Ok(shared) => Some(Arc::new(console_state::Database {
+                        db: shared,
+                        csrf_secret: ironiam_console::csrf_secret_from_server_key(
+                            &server_key.to_text(),
+                        ),
+                    })),
+                    Err(e) => {
+                        eprintln!("ironiam: {e}");
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+            _ => None,
+        };
     let settings = Settings {
         default_account: args.account_id,
         quotas,
@@ -475,6 +500,7 @@ fn run_server(args: ServeArgs) -> ExitCode {
         console_without_sign_in: args.console_without_sign_in,
         test_clock: Some(clock),
         encode_denials: args.encode_denials,
+        console_state,
     };
     let app = App::new(service.clone(), config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

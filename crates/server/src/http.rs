@@ -63,6 +63,10 @@ pub struct AppConfig {
     pub metrics: Arc<Metrics>,
     /// The CloudTrail-format audit log (`--audit-log`), if any.
     pub audit: Option<Arc<AuditLog>>,
+    /// Where the console keeps sessions, the sign-in brake and its CSRF
+    /// secret when they must be shared with other replicas (`--database`);
+    /// `None` keeps them in this process.
+    pub console_state: Option<Arc<dyn ironiam_console::SharedState>>,
 }
 
 /// Everything a request needs.
@@ -264,6 +268,10 @@ impl App {
             }))
         } else {
             ironiam_console::Console::local()
+        };
+        let console = match &config.console_state {
+            Some(state) => console.with_shared_state(state.clone()),
+            None => console,
         };
         let freshness = service.store().freshness();
         Arc::new(App {

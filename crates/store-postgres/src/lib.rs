@@ -53,6 +53,9 @@ use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, Config, GenericClient, IsolationLevel, NoTls, Row, Transaction};
 
+mod shared;
+pub use shared::{PgShared, SessionRow, USES_POLL_INTERVAL};
+
 /// How often a replica looks for other replicas' writes. A write acknowledged
 /// by one replica is seen by the others within this plus the time to read
 /// and apply it (see ARCHITECTURE.md, "Storage").
@@ -856,6 +859,12 @@ fn write_rows<C: GenericClient>(tx: &mut C, change: &Change<'_>) -> IamResult<(K
 impl Journal for PgJournal {
     fn record(&self, change: Change<'_>) -> IamResult<()> {
         match change {
+            // A use another replica recorded, read back from the database.
+            Change::AccessKeyUsed { .. } | Change::RoleUsed { .. }
+                if shared::applying_read_uses() =>
+            {
+                Ok(())
+            }
             Change::AccessKeyUsed {
                 access_key_id,
                 used,
@@ -1234,7 +1243,8 @@ fn view_is_current(store: &MemoryStore<PgJournal>, conn: &mut Connection) -> Iam
     }))
 }
 
-/// Writes last uses in order, on their own connection.
+/// Writes last uses in order, on their own connection. A date never moves
+/// back: replicas write the uses of one key in no particular order.
 fn write_uses(config: Config, uses: mpsc::Receiver<UseWrite>) {
     let mut conn = Connection {
         config,
@@ -1246,7 +1256,8 @@ fn write_uses(config: Config, uses: mpsc::Receiver<UseWrite>) {
                 c.execute(
                     "INSERT INTO access_key_uses (access_key_id, date, service, region) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (access_key_id) DO UPDATE SET date = excluded.date,
-                     service = excluded.service, region = excluded.region",
+                     service = excluded.service, region = excluded.region
+                     WHERE access_key_uses.date <= excluded.date",
                     &[id, &used.date, &used.service, &used.region],
                 )
                 .map_err(db_err)
@@ -1254,7 +1265,8 @@ fn write_uses(config: Config, uses: mpsc::Receiver<UseWrite>) {
             UseWrite::Role(id, used) => conn.client().and_then(|c| {
                 c.execute(
                     "INSERT INTO role_uses (role_id, date, region) VALUES ($1, $2, $3)
-                     ON CONFLICT (role_id) DO UPDATE SET date = excluded.date, region = excluded.region",
+                     ON CONFLICT (role_id) DO UPDATE SET date = excluded.date, region = excluded.region
+                     WHERE role_uses.date <= excluded.date",
                     &[id, &used.date, &used.region],
                 )
                 .map_err(db_err)

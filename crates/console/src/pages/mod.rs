@@ -207,6 +207,34 @@ fn refused(ctx: &Ctx, why: Refusal) -> Out {
     )
 }
 
+/// What a console request answers when the sessions or the sign-in brake
+/// cannot be read or written (the shared database unreachable): 503 with a
+/// generic message, the detail in the log. Never a sign-in that silently
+/// succeeded, nor a sign-out that silently did not happen.
+pub(crate) fn unavailable(ctx: &Ctx, e: &crate::shared::SharedError) -> Out {
+    tracing::error!(error = %e, "console: the shared session store failed");
+    const MESSAGE: &str =
+        "The console cannot reach its session store right now. Try again in a moment.";
+    if ctx.req.path.starts_with("/api/") {
+        return Out::Json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"error": "ServiceUnavailable", "message": MESSAGE}).to_string(),
+        );
+    }
+    ctx.page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        Page {
+            title: "Service unavailable",
+            nav: Nav::Dashboard,
+            crumbs: vec![("Service unavailable".into(), None)],
+            body: format!(
+                "<h1>Service unavailable</h1>{}",
+                alert(Alert::Error, "ServiceUnavailable", MESSAGE)
+            ),
+        },
+    )
+}
+
 /// Where an unauthenticated browser is sent: the sign-in page, coming back
 /// to `path` (and its query) afterwards.
 fn to_sign_in(req: &Req) -> Out {
@@ -266,9 +294,24 @@ pub(crate) fn route(
         _ => {}
     }
     let session = if console.sign_in {
-        console.sessions.of(req)
+        crate::session::of(&*console.shared, req)
     } else {
-        None
+        Ok(None)
+    };
+    let session = match session {
+        Ok(session) => session,
+        Err(e) => {
+            // Never treated as signed out either: the page says the console
+            // is unavailable and the browser keeps its cookie.
+            let ctx = Ctx {
+                service,
+                caller: service.default_caller(),
+                req,
+                console,
+                session: None,
+            };
+            return unavailable(&ctx, &e);
+        }
     };
     let caller = session
         .as_ref()

@@ -14,7 +14,7 @@ use ironiam_core::service::Identity;
 use super::Ctx;
 use crate::html::{alert, csrf_field, esc, Alert, Nav, Page};
 use crate::validate::ApiError;
-use crate::{csrf, session, Out};
+use crate::{csrf, session, throttle, Out};
 
 /// AWS's sign-in page's answer to any wrong account, name, password or key.
 pub(crate) const INCORRECT: &str =
@@ -126,8 +126,14 @@ pub(crate) fn submit(ctx: &Ctx, cookies: &mut Vec<String>) -> Out {
             )
         }
     };
-    let throttle = &ctx.console.throttle;
-    let signed_in = if throttle.is_braked(account, name) {
+    let shared = &*ctx.console.shared;
+    // The brake is read before the password is checked; a store that
+    // cannot say answers 503 rather than skipping the brake.
+    let braked = match throttle::is_braked(shared, account, name) {
+        Ok(braked) => braked,
+        Err(e) => return super::unavailable(ctx, &e),
+    };
+    let signed_in = if braked {
         Err(ironiam_core::IamError::AccessDenied(
             "too many failed sign-ins".into(),
         ))
@@ -142,10 +148,17 @@ pub(crate) fn submit(ctx: &Ctx, cookies: &mut Vec<String>) -> Out {
     };
     match signed_in {
         Ok((caller, reset)) => {
-            throttle.succeeded(account, name);
+            // Signed in only once the session is stored everywhere it must
+            // be; any failure on the way is a 503, never a session that
+            // other replicas would not know.
+            let token = throttle::succeeded(shared, account, name)
+                .and_then(|()| session::end(shared, req))
+                .and_then(|()| session::start(shared, &caller, reset));
+            let token = match token {
+                Ok(token) => token,
+                Err(e) => return super::unavailable(ctx, &e),
+            };
             tracing::info!(target: "ironiam::audit", principal = %caller.arn, "console sign-in");
-            ctx.console.sessions.end(req);
-            let token = ctx.console.sessions.start(caller, reset);
             cookies.push(session::cookie(req, &token));
             // A fresh CSRF nonce for the new session: tokens minted before
             // sign-in stop working.
@@ -156,7 +169,11 @@ pub(crate) fn submit(ctx: &Ctx, cookies: &mut Vec<String>) -> Out {
             Out::Redirect(destination(req.f_or_empty("next")))
         }
         Err(e) => {
-            throttle.failed(account, name);
+            // A failure that cannot be counted would let guesses past the
+            // brake: 503 rather than the usual answer.
+            if let Err(store) = throttle::failed(shared, account, name) {
+                return super::unavailable(ctx, &store);
+            }
             // The reason stays in the log (never the password or secret);
             // the page says only what AWS's says.
             tracing::warn!(target: "ironiam::audit", account = %account, kind = %kind, reason = %e.message(), "console sign-in refused");
@@ -167,7 +184,11 @@ pub(crate) fn submit(ctx: &Ctx, cookies: &mut Vec<String>) -> Out {
 
 /// `POST /console/signout`.
 pub(crate) fn sign_out(ctx: &Ctx, cookies: &mut Vec<String>) -> Out {
-    ctx.console.sessions.end(ctx.req);
+    // The browser keeps its cookie until the session is ended where every
+    // replica looks, so that signing out again is possible.
+    if let Err(e) = session::end(&*ctx.console.shared, ctx.req) {
+        return super::unavailable(ctx, &e);
+    }
     cookies.push(session::clear_cookie(ctx.req));
     Out::Redirect(format!("{}/signin?done=signedout", crate::PREFIX))
 }
@@ -247,10 +268,10 @@ pub(crate) fn change_password(ctx: &Ctx) -> Out {
         &[("OldPassword", old), ("NewPassword", new)],
         |s, c| s.change_password(c, old, new),
     ) {
-        Ok(()) => {
-            ctx.console.sessions.password_changed(ctx.req);
-            Out::Redirect(format!("{}?done=password", crate::PREFIX))
-        }
+        Ok(()) => match session::password_changed(&*ctx.console.shared, ctx.req) {
+            Ok(()) => Out::Redirect(format!("{}?done=password", crate::PREFIX)),
+            Err(e) => super::unavailable(ctx, &e),
+        },
         Err(e) => change_password_page(ctx, StatusCode::BAD_REQUEST, Some(e)),
     }
 }
