@@ -29,10 +29,30 @@ export const GUIDE_TRUST = `{
 export const EC2_ROLE_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role';
 export const SSM_CORE_ARN = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
 
-/** Starts `ironiam serve --listen 127.0.0.1:0 --in-memory ...extra`; resolves to {url, stop}. */
+/**
+ * The storage the suite's servers run on: `--in-memory`, or with
+ * IRONIAM_CONSOLE_BACKEND=postgres a fresh database on the test PostgreSQL
+ * server (IRONIAM_TEST_DATABASE_URL, which scripts/with-postgres starts), so
+ * that sessions, the sign-in brake and CSRF tokens go through the database.
+ */
+export const BACKEND = process.env.IRONIAM_CONSOLE_BACKEND || 'memory';
+let databases = 0;
+
+function storageArgs() {
+  if (BACKEND !== 'postgres') return ['--in-memory'];
+  const base = process.env.IRONIAM_TEST_DATABASE_URL;
+  if (!base) throw new Error('IRONIAM_CONSOLE_BACKEND=postgres needs IRONIAM_TEST_DATABASE_URL (scripts/with-postgres)');
+  databases += 1;
+  const name = `console_${process.pid}_${databases}`;
+  const made = spawnSync('psql', [base, '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`cannot create database ${name}: ${made.stderr}`);
+  return ['--database', `${base.slice(0, base.lastIndexOf('/'))}/${name}`];
+}
+
+/** Starts `ironiam serve --listen 127.0.0.1:0 --in-memory ...extra` (or `--database`, see BACKEND); resolves to {url, stop}. */
 export async function startServer(extra = []) {
   if (!existsSync(BIN)) throw new Error(`ironiam binary not found at ${BIN}; build it first (cargo build -p ironiam)`);
-  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--in-memory', ...extra], { stdio: ['ignore', 'pipe', process.env.IRONIAM_LOG ? 'inherit' : 'ignore'] });
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', ...storageArgs(), ...extra], { stdio: ['ignore', 'pipe', process.env.IRONIAM_LOG ? 'inherit' : 'ignore'] });
   const lines = createInterface({ input: proc.stdout });
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('server did not start in 10 s')), 10_000);
@@ -92,7 +112,7 @@ export function iam1(url, op, args = {}, credentials) {
 
 /** Numbered full-page screenshots of one suite. */
 export function screenshots(suite) {
-  const dir = join(ROOT, 'test-output', 'console', suite);
+  const dir = join(ROOT, 'test-output', 'console', BACKEND === 'memory' ? suite : `${suite}-${BACKEND}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   let n = 0;
