@@ -55,6 +55,17 @@ CREATE INDEX IF NOT EXISTS access_key_uses_by_date ON access_key_uses (date);
 CREATE INDEX IF NOT EXISTS role_uses_by_date ON role_uses (date);
 ";
 
+/// `config` giving up on a database that stops answering, as the
+/// follower's does: a console request waits at most this long (then 503)
+/// on a silent network, and the connection is made again afterwards.
+fn bounded(mut config: Config) -> Config {
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(crate::FOLLOWER_NETWORK_TIMEOUT);
+    }
+    config.tcp_user_timeout(crate::FOLLOWER_NETWORK_TIMEOUT);
+    config
+}
+
 /// A console session as stored.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -110,6 +121,7 @@ impl PgShared {
 
     /// [`PgShared::open`] with a parsed configuration.
     pub fn open_with(config: Config) -> Result<PgShared, OpenError> {
+        let config = bounded(config);
         std::thread::scope(|s| {
             s.spawn(|| {
                 let mut client = config.connect(postgres::NoTls).map_err(|e| {
@@ -140,7 +152,8 @@ impl PgShared {
         })
     }
 
-    /// Runs `f` on the connection, off any async runtime.
+    /// Runs `f` on the connection, off any async runtime. Console requests
+    /// take turns on it: each holds it for one statement.
     fn with<R: Send>(
         &self,
         f: impl FnOnce(&mut postgres::Client) -> Result<R, postgres::Error> + Send,
@@ -298,8 +311,18 @@ struct UsesCursor {
     roles: i64,
 }
 
+/// Now, epoch seconds.
+fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Reads the uses dated from a little before the newest seen, and applies
-/// those newer than the view's. Answers how many it applied.
+/// those newer than the view's. Answers how many it applied. The cursor
+/// never passes the wall clock: a use dated ahead of it (a service clock
+/// moved forward through the test endpoint) must not hide the uses dated
+/// now that come after it.
 fn catch_up_uses(
     store: &MemoryStore<PgJournal>,
     conn: &mut Connection,
@@ -364,6 +387,9 @@ fn catch_up_uses(
         Ok(applied)
     })();
     APPLYING_READ_USES.with(|a| a.set(false));
+    let now = wall_clock();
+    cursor.keys = cursor.keys.min(now);
+    cursor.roles = cursor.roles.min(now);
     result
 }
 
@@ -377,7 +403,7 @@ impl PostgresStore {
     /// is dropped.
     pub fn follow_last_uses(&self, interval: Duration) -> Result<(), OpenError> {
         let (inner, stop) = (self.inner.clone(), self.stop.clone());
-        let config = self.reader.lock().config.clone();
+        let config = bounded(self.reader.lock().config.clone());
         std::thread::Builder::new()
             .name("ironiam-pg-uses-follow".into())
             .spawn(move || {
@@ -391,9 +417,10 @@ impl PostgresStore {
                     let mut newest = |sql: &str| {
                         c.query_one(sql, &[]).map(|r| r.get::<_, i64>(0)).unwrap_or(0)
                     };
+                    let now = wall_clock();
                     cursor = UsesCursor {
-                        keys: newest("SELECT COALESCE(MAX(date), 0) FROM access_key_uses"),
-                        roles: newest("SELECT COALESCE(MAX(date), 0) FROM role_uses"),
+                        keys: newest("SELECT COALESCE(MAX(date), 0) FROM access_key_uses").min(now),
+                        roles: newest("SELECT COALESCE(MAX(date), 0) FROM role_uses").min(now),
                     };
                 }
                 let mut failing = false;
