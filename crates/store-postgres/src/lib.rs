@@ -71,6 +71,15 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(25);
 /// so a revocation made on another replica is ignored at most this long.
 pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(2);
 
+/// How long change-log entries are kept. A replica following the others
+/// needs the entries after its view's version: normally those of the last
+/// poll (25 ms); after a lost connection, those of the outage. Ten minutes
+/// covers any outage a replica is expected to ride out; one cut off longer
+/// (or down: a starting replica reads everything anyway) reads the account
+/// whole instead of its missed entries. Without pruning the table grew by
+/// one row per write forever.
+pub const CHANGE_LOG_RETENTION: Duration = Duration::from_secs(600);
+
 /// How often the watcher compares the age of the view's last proof with
 /// the bound: a replica is refused at most this long after the bound.
 const WATCH_INTERVAL: Duration = Duration::from_millis(25);
@@ -90,6 +99,8 @@ pub struct Follow {
     /// How old its view's last proof of being current may be before every
     /// request is refused ([`Store::freshness`]).
     pub max_staleness: Duration,
+    /// How long change-log entries are kept ([`CHANGE_LOG_RETENTION`]).
+    pub change_log_retention: Duration,
 }
 
 impl Default for Follow {
@@ -97,6 +108,7 @@ impl Default for Follow {
         Follow {
             poll_interval: POLL_INTERVAL,
             max_staleness: DEFAULT_MAX_STALENESS,
+            change_log_retention: CHANGE_LOG_RETENTION,
         }
     }
 }
@@ -1106,20 +1118,38 @@ fn read_missed(client: &mut Client, account: &str, after: i64) -> IamResult<Opti
         .read_only(true)
         .start()
         .map_err(db_err)?;
+    let to: Option<i64> = tx
+        .query_opt("SELECT version FROM accounts WHERE id = $1", &[&account])
+        .map_err(db_err)?
+        .map(|row| row.get(0));
+    let Some(to) = to.filter(|&to| to > after) else {
+        return Ok(None);
+    };
     let entries = tx
         .query(
             "SELECT version, kind, entity_id FROM change_log WHERE account = $1 AND version > $2 ORDER BY version",
             &[&account, &after],
         )
         .map_err(db_err)?;
-    let Some(last) = entries.last() else {
-        return Ok(None);
-    };
-    let to: i64 = last.get(0);
-    if to - after != entries.len() as i64 {
-        return Err(IamError::Internal(format!(
-            "postgres: change log of account {account} has gaps after version {after}"
-        )));
+    // Entries this view needs were pruned (it was cut off for longer than
+    // the change log is kept): the account is read whole instead, as a
+    // replica that starts reads it.
+    let first: Option<i64> = entries.first().map(|row| row.get(0));
+    if first != Some(after + 1) || to - after != entries.len() as i64 {
+        let states = read_account(&mut tx, account)?;
+        tx.commit().map_err(db_err)?;
+        tracing::info!(
+            account,
+            after,
+            to,
+            "change log pruned past this view: the account was read whole"
+        );
+        return Ok(Some(Missed {
+            account: account.to_string(),
+            after,
+            to,
+            states,
+        }));
     }
     // Only what changed after the last reset matters: the reset empties the rest.
     let mut emptied = false;
@@ -1195,6 +1225,133 @@ fn read_missed(client: &mut Client, account: &str, after: i64) -> IamResult<Opti
         to,
         states,
     }))
+}
+
+/// Every entity of `account` as it is in `tx`'s snapshot, after emptying
+/// the view's account: what a view too far behind the change log syncs.
+fn read_account(tx: &mut Transaction<'_>, account: &str) -> IamResult<Vec<Synced>> {
+    fn all<T>(
+        tx: &mut Transaction<'_>,
+        kind: Kind,
+        account: &str,
+        decode: impl Fn(&Row) -> Result<T, String>,
+    ) -> IamResult<Vec<T>> {
+        let Some((table, _)) = kind.table() else {
+            return Ok(Vec::new());
+        };
+        tx.query(
+            &format!("SELECT * FROM {table} WHERE account_id = $1"),
+            &[&account],
+        )
+        .map_err(db_err)?
+        .iter()
+        .map(|row| {
+            decode(row)
+                .map_err(|e| IamError::Internal(format!("postgres: corrupt row in {table}: {e}")))
+        })
+        .collect()
+    }
+    let mut states = vec![Synced::Emptied];
+    states.extend(
+        all(tx, Kind::Role, account, role_of)?
+            .into_iter()
+            .map(|r| Synced::Role(r.role_id.clone(), Some(r))),
+    );
+    states.extend(
+        all(tx, Kind::Policy, account, policy_of)?
+            .into_iter()
+            .map(|p| Synced::Policy(p.policy_id.clone(), Some(p))),
+    );
+    states.extend(
+        all(tx, Kind::User, account, user_of)?
+            .into_iter()
+            .map(|u| Synced::User(u.user_id.clone(), Some(u))),
+    );
+    states.extend(
+        all(tx, Kind::Group, account, group_of)?
+            .into_iter()
+            .map(|g| Synced::Group(g.group_id.clone(), Some(g))),
+    );
+    states.extend(
+        all(tx, Kind::InstanceProfile, account, instance_profile_of)?
+            .into_iter()
+            .map(|p| Synced::InstanceProfile(p.instance_profile_id.clone(), Some(p))),
+    );
+    states.extend(
+        all(tx, Kind::OidcProvider, account, oidc_provider_of)?
+            .into_iter()
+            .map(|p| Synced::OidcProvider(p.arn(), Some(p))),
+    );
+    let policy = tx
+        .query_opt(
+            "SELECT policy FROM password_policies WHERE account_id = $1",
+            &[&account],
+        )
+        .map_err(db_err)?
+        .map(|row| decoded(&row, "policy", rows::parse_password_policy))
+        .transpose()
+        .map_err(IamError::Internal)?;
+    states.push(Synced::PasswordPolicy(policy));
+    Ok(states)
+}
+
+/// Deletes the change-log entries no replica can still need, at a low
+/// rate, from the follower thread. Every `retention / 10` it notes the
+/// versions its view is at (each committed before that moment); once such
+/// a note is `retention` old, the entries up to those versions are
+/// deleted — a prefix of each account's log, committed at least
+/// `retention` ago. Every replica prunes (the deletes are idempotent), so
+/// it needs no coordination, and it uses only this process's monotonic
+/// clock: replicas' clocks may disagree. A replica whose view falls behind
+/// a pruned entry reads the account whole ([`read_missed`]), so pruning
+/// never costs a change, only, for a replica cut off that long, a bigger
+/// read.
+struct Pruner {
+    retention: Duration,
+    notes: std::collections::VecDeque<(Instant, HashMap<String, i64>)>,
+}
+
+impl Pruner {
+    fn new(retention: Duration) -> Self {
+        Pruner {
+            retention,
+            notes: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Notes the view's versions when due, and prunes what a note `retention`
+    /// old allows; answers how many entries it deleted.
+    fn tick(&mut self, store: &MemoryStore<PgJournal>, conn: &mut Connection) -> IamResult<u64> {
+        let now = Instant::now();
+        let due = self
+            .notes
+            .back()
+            .is_none_or(|(at, _)| now.duration_since(*at) >= self.retention / 10);
+        if due {
+            let versions = store.journal().versions.lock().clone();
+            self.notes.push_back((now, versions));
+        }
+        let mut deleted = 0;
+        while self
+            .notes
+            .front()
+            .is_some_and(|(at, _)| now.duration_since(*at) >= self.retention)
+        {
+            let Some((_, versions)) = self.notes.pop_front() else {
+                break;
+            };
+            let client = conn.client()?;
+            for (account, version) in &versions {
+                deleted += client
+                    .execute(
+                        "DELETE FROM change_log WHERE account = $1 AND version <= $2",
+                        &[account, version],
+                    )
+                    .map_err(db_err)?;
+            }
+        }
+        Ok(deleted)
+    }
 }
 
 /// The PostgreSQL-backed store: a [`MemoryStore`] view of the database that
@@ -1400,6 +1557,7 @@ fn open_here(config: Config, follow: Follow) -> Result<PostgresStore, OpenError>
     let Follow {
         poll_interval,
         max_staleness,
+        change_log_retention,
     } = follow;
     let connect = || {
         config
@@ -1478,6 +1636,7 @@ fn open_here(config: Config, follow: Follow) -> Result<PostgresStore, OpenError>
             .name("ironiam-pg-follow".into())
             .spawn(move || {
                 let mut failing = false;
+                let mut pruner = Pruner::new(change_log_retention);
                 let mut last = std::time::Instant::now();
                 while !stop.load(Ordering::Relaxed) {
                     std::thread::sleep(poll_interval.min(Duration::from_millis(100)));
@@ -1496,6 +1655,12 @@ fn open_here(config: Config, follow: Follow) -> Result<PostgresStore, OpenError>
                             failing = true;
                         }
                         Err(_) => {}
+                    }
+                    if !failing {
+                        // Not a failure of following: the next note prunes.
+                        if let Err(e) = pruner.tick(&inner, &mut conn) {
+                            tracing::warn!(error = %e, "cannot prune the change log");
+                        }
                     }
                 }
             })
@@ -2158,7 +2323,7 @@ mod tests {
     }
 
     /// Waits (boundedly) until `done` holds.
-    fn eventually(what: &str, done: impl Fn() -> bool) {
+    fn eventually(what: &str, mut done: impl FnMut() -> bool) {
         let started = Instant::now();
         while !done() {
             assert!(
@@ -2188,8 +2353,8 @@ mod tests {
         let store = open_following(
             as_role,
             Follow {
-                poll_interval: POLL_INTERVAL,
                 max_staleness: bound,
+                ..Follow::default()
             },
         )
         .unwrap();
@@ -2226,6 +2391,73 @@ mod tests {
         admin
             .batch_execute(&format!("DROP OWNED BY {login}; DROP ROLE {login}"))
             .unwrap();
+    }
+
+    /// The change log is pruned once its entries are older than the
+    /// retention, and a replica whose view is older than the oldest kept
+    /// entry reads the account whole rather than miss a change: a delete, a
+    /// new role and a rename it never saw as entries all reach it.
+    #[test]
+    fn the_change_log_is_pruned_and_a_replica_behind_it_reads_the_account_whole() {
+        let Some(config) = fresh_config() else { return };
+        let a = open_following(
+            config.clone(),
+            Follow {
+                change_log_retention: Duration::from_millis(100),
+                ..Follow::default()
+            },
+        )
+        .unwrap();
+        // B never polls (so never prunes): it falls behind on purpose.
+        let b = open_with(config.clone(), Duration::from_secs(3600)).unwrap();
+        let mut user = ironiam_core::conformance::user("Kept");
+        user.access_keys.push(ironiam_core::conformance::access_key(
+            "AKIAPRUNE00000000001",
+        ));
+        a.create_user(user, 100).unwrap();
+        a.create_role(role("Gone"), 100).unwrap();
+        a.put_password_policy(ACCOUNT, PasswordPolicy::default())
+            .unwrap();
+        b.refresh().unwrap();
+        assert!(b.get_role(ACCOUNT, "Gone").is_ok());
+
+        a.delete_role(ACCOUNT, "Gone").unwrap();
+        a.create_role(role("New"), 100).unwrap();
+        a.update_user(
+            ACCOUNT,
+            "Kept",
+            UserChange::Rename {
+                new_name: Some("Moved".into()),
+                new_path: None,
+            },
+        )
+        .unwrap();
+        a.delete_password_policy(ACCOUNT).unwrap();
+        let mut admin = config.connect(NoTls).unwrap();
+        eventually("A prunes every entry", || {
+            admin
+                .query_one("SELECT count(*) FROM change_log", &[])
+                .unwrap()
+                .get::<_, i64>(0)
+                == 0
+        });
+
+        b.refresh().unwrap();
+        assert!(b.get_role(ACCOUNT, "Gone").is_err());
+        assert_eq!(b.get_role(ACCOUNT, "new").unwrap().name, "New");
+        assert!(b.get_user(ACCOUNT, "Kept").is_err());
+        assert_eq!(
+            b.find_access_key("AKIAPRUNE00000000001")
+                .unwrap()
+                .unwrap()
+                .name,
+            "Moved"
+        );
+        assert_eq!(b.get_password_policy(ACCOUNT).unwrap(), None);
+        // B's view is current: it writes on, and A follows.
+        b.create_role(role("FromB"), 100).unwrap();
+        a.refresh().unwrap();
+        assert!(a.get_role(ACCOUNT, "FromB").is_ok());
     }
 
     /// SQLite and memory stores are their own source of truth: never stale.
