@@ -452,6 +452,7 @@ impl PostgresStore {
 mod tests {
     use std::sync::atomic::AtomicUsize;
 
+    use ironiam_core::IamError;
     use postgres::NoTls;
 
     use super::*;
@@ -544,6 +545,33 @@ mod tests {
             })
             .unwrap();
         assert_eq!(left, 1, "the expired session was dropped");
+    }
+
+    /// A connection the database dropped is an error for the call that
+    /// finds it (the console answers 503), never an empty answer; the next
+    /// call connects again.
+    #[test]
+    fn a_dropped_connection_fails_the_call_then_reconnects() {
+        let Some(config) = fresh_config() else { return };
+        let _store = crate::open_with(config.clone(), crate::POLL_INTERVAL).unwrap();
+        let shared = PgShared::open_with(config.clone()).unwrap();
+        let key = [3u8; 32];
+        shared
+            .put_session(&key, &session(None, 2_000), 1_000)
+            .unwrap();
+        let pid: i32 = shared
+            .with(|c| {
+                c.query_one("SELECT pg_backend_pid()", &[])
+                    .map(|r| r.get(0))
+            })
+            .unwrap();
+        let mut admin = config.connect(NoTls).unwrap();
+        admin
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .unwrap();
+        let first = shared.session(&key, 1_500);
+        assert!(matches!(first, Err(IamError::Internal(_))), "{first:?}");
+        assert!(shared.session(&key, 1_500).unwrap().is_some());
     }
 
     /// Failures counted on two replicas add up; the window restarts the
