@@ -178,3 +178,27 @@ def test_last_uses_recorded_on_one_replica_are_seen_on_the_other(pair):
     assert r["Region"] == "eu-west-1"
     # The same dates as A reports.
     assert root_a.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]["LastUsedDate"] == k["LastUsedDate"]
+
+
+def test_a_new_password_chosen_on_one_replica_frees_the_session_on_the_other(pair):
+    a, b = pair
+    root = client(a, "iam", ROOT_ID, ROOT_SECRET)
+    root.create_user(UserName="renewing")
+    root.put_user_policy(UserName="renewing", PolicyName="p", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": ["iam:ChangePassword", "iam:ListRoles"], "Resource": "*"}))
+    root.create_login_profile(UserName="renewing", Password=PASSWORD, PasswordResetRequired=True)
+    browser = Browser()
+    browser.request(a, "/console/signin")
+    status, _, location = browser.request(a, "/console/signin", sign_in_form("renewing", PASSWORD))
+    assert (status, location) == (303, "/console/change-password?required=1")
+    # B knows the session, and that a new password is due first.
+    status, _, location = browser.request(b, "/console/roles")
+    assert (status, location) == (303, "/console/change-password?required=1")
+    browser.request(b, "/console/change-password?required=1")
+    new = "Renewed-Passw0rd-2!"
+    status, _, location = browser.request(b, "/console/change-password", {"old": PASSWORD, "new": new, "confirm": new})
+    assert (status, location) == (303, "/console?done=password")
+    # A serves the same session without asking again.
+    status, body, _ = browser.request(a, "/console/roles")
+    assert status == 200
+    assert f"arn:aws:iam::{ACCOUNT}:user/renewing" in body
