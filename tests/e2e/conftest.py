@@ -157,9 +157,12 @@ def fresh_database() -> str:
 
 # The modules whose `server` fixture also runs on PostgreSQL (`--database`),
 # each test once per backend: the guide's CLI steps and the boto3 suites of
-# every entity family, with AWS's errors.
+# every entity family, with AWS's errors. test_ecs_anywhere, whose `backend`
+# fixture picks its server itself (ironiam or moto), adds `postgres_server`
+# to its backends when it is listed here.
 ON_POSTGRES = {"test_guide_cli", "test_boto3_roles", "test_users", "test_groups",
-               "test_instance_profiles", "test_errors", "test_resource_tags", "test_login_profiles"}
+               "test_instance_profiles", "test_errors", "test_resource_tags", "test_login_profiles",
+               "test_ecs_anywhere"}
 
 
 def pytest_generate_tests(metafunc):
@@ -173,6 +176,15 @@ def server(request):
     ON_POSTGRES, a second time) PostgreSQL on a fresh database."""
     backend = getattr(request, "param", "sqlite")
     s = Server(database=fresh_database()) if backend == "postgres" else Server()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A shared server on a fresh PostgreSQL database, for modules that
+    choose their server in a fixture of their own (test_ecs_anywhere)."""
+    s = Server(database=fresh_database())
     yield s
     s.stop()
 

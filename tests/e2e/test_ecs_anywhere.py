@@ -27,7 +27,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from conftest import binary
+from conftest import ON_POSTGRES, binary
 
 ROLE = "ecsAnywhereRole"
 ACCOUNT = "123456789012"  # ironiam's and moto's default account
@@ -147,10 +147,13 @@ def moto():
     proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module", params=["ironiam", "moto"])
+@pytest.fixture(scope="module", params=["ironiam", "moto"] + (["ironiam-postgres"] if __name__ in ON_POSTGRES else []))
 def backend(request):
     if request.param == "ironiam":
         server = request.getfixturevalue("server")
+        return Backend("ironiam", server.endpoint, "/_ironiam/reset")
+    if request.param == "ironiam-postgres":
+        server = request.getfixturevalue("postgres_server")
         return Backend("ironiam", server.endpoint, "/_ironiam/reset")
     return request.getfixturevalue("moto")
 

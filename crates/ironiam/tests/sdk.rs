@@ -1,5 +1,7 @@
 //! The AWS SDK for Rust against the real binary on a free loopback port:
-//! the founding guide's flow, paginators included.
+//! the founding guide's flow, paginators included. Every flow runs on a
+//! SQLite-backed server and again on a `--database` one (`on_postgres::`)
+//! when `IRONIAM_TEST_DATABASE_URL` names a PostgreSQL server.
 
 mod common;
 
@@ -46,12 +48,47 @@ const TRUST: &str = r#"{
     "Action": "sts:AssumeRole"
   }
 }"#;
+/// Each flow as two tests: on a fresh data directory (SQLite), and in
+/// `on_postgres` on a fresh PostgreSQL database (skipped without
+/// `IRONIAM_TEST_DATABASE_URL`; a failure under `IRONIAM_REQUIRE_POSTGRES=1`,
+/// as `scripts/test` sets).
+macro_rules! on_both_backends {
+    ($($flow:ident),* $(,)?) => {
+        mod on_sqlite {
+            use super::*;
+            $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $flow() {
+                super::$flow(Server::on_disk()).await
+            }
+            )*
+        }
+        mod on_postgres {
+            use super::*;
+            $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $flow() {
+                if let Some(server) = Server::on_postgres() {
+                    super::$flow(server).await
+                }
+            }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    guide_flow_with_the_rust_sdk,
+    sdk_paginators_walk_every_page,
+    instance_profile_round_trip_with_the_rust_sdk,
+    policy_and_oidc_provider_tags_with_the_rust_sdk,
+    group_round_trip_with_the_rust_sdk,
+);
+
 const SSM_CORE: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 const ECS_EC2: &str = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn guide_flow_with_the_rust_sdk() {
-    let server = Server::on_disk();
+async fn guide_flow_with_the_rust_sdk(server: Server) {
     let iam = iam(&server.endpoint);
 
     let created = iam
@@ -121,9 +158,7 @@ async fn guide_flow_with_the_rust_sdk() {
     assert_eq!(who.arn(), Some("arn:aws:iam::123456789012:root"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sdk_paginators_walk_every_page() {
-    let server = Server::on_disk();
+async fn sdk_paginators_walk_every_page(server: Server) {
     let iam = iam(&server.endpoint);
     for i in 0..37 {
         iam.create_role()
@@ -178,9 +213,7 @@ fn percent_decode(s: &str) -> String {
 
 /// Issue 11 item 5: one instance profile round trip through the Rust SDK
 /// (create with tags, add the role, get, list for the role, remove, delete).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn instance_profile_round_trip_with_the_rust_sdk() {
-    let server = Server::on_disk();
+async fn instance_profile_round_trip_with_the_rust_sdk(server: Server) {
     let iam = iam(&server.endpoint);
     iam.create_role()
         .role_name("Ec2Role")
@@ -283,10 +316,8 @@ async fn instance_profile_round_trip_with_the_rust_sdk() {
 /// Issue 11 item 6: tags of a customer managed policy and of an OIDC
 /// provider through the Rust SDK (given on create, added, listed by page,
 /// removed, and the SDK's typed NoSuchEntity for a missing provider).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn policy_and_oidc_provider_tags_with_the_rust_sdk() {
+async fn policy_and_oidc_provider_tags_with_the_rust_sdk(server: Server) {
     use aws_sdk_iam::types::Tag;
-    let server = Server::on_disk();
     let iam = iam(&server.endpoint);
     let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
     let keys = |tags: &[Tag]| tags.iter().map(|t| t.key().to_string()).collect::<Vec<_>>();
@@ -378,9 +409,7 @@ async fn policy_and_oidc_provider_tags_with_the_rust_sdk() {
 /// members listed by page with the SDK's paginator, its policies, the
 /// user's groups, DeleteConflict while it has users, and the typed
 /// NoSuchEntity once deleted.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn group_round_trip_with_the_rust_sdk() {
-    let server = Server::on_disk();
+async fn group_round_trip_with_the_rust_sdk(server: Server) {
     let iam = iam(&server.endpoint);
     let created = iam
         .create_group()

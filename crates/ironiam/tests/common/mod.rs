@@ -24,6 +24,41 @@ impl Server {
         Server::spawn(&["--data-dir", &path], Some(dir))
     }
 
+    /// A server on a fresh database of the PostgreSQL server named by
+    /// `IRONIAM_TEST_DATABASE_URL` (created with `psql`, as the e2e tests
+    /// do); `None` without one, and a failure instead under
+    /// `IRONIAM_REQUIRE_POSTGRES=1` (`scripts/test`).
+    #[allow(dead_code)]
+    pub fn on_postgres() -> Option<Server> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let base = match std::env::var("IRONIAM_TEST_DATABASE_URL") {
+            Ok(url) => url,
+            Err(_) if std::env::var_os("IRONIAM_REQUIRE_POSTGRES").is_some() => panic!(
+                "IRONIAM_REQUIRE_POSTGRES is set but IRONIAM_TEST_DATABASE_URL is not: \
+                 the PostgreSQL runs need a server (scripts/test starts one)"
+            ),
+            Err(_) => {
+                eprintln!("skipped: IRONIAM_TEST_DATABASE_URL is not set");
+                return None;
+            }
+        };
+        let name = format!(
+            "sdk_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let created = Command::new("psql")
+            .args([base.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
+            .status()
+            .expect("psql runs");
+        assert!(created.success(), "CREATE DATABASE {name}");
+        let (server, _) = base.rsplit_once('/').expect("a URL ending in /DATABASE");
+        Some(Server::spawn(
+            &["--database", &format!("{server}/{name}")],
+            None,
+        ))
+    }
+
     /// A server with `--in-memory` and `args`.
     #[allow(dead_code)]
     pub fn in_memory(args: &[&str]) -> Server {
