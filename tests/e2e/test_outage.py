@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 import boto3
 from botocore.config import Config
 
-from conftest import Server
+from conftest import Server, binary
 from helpers import doc, make_user
 
 ACCOUNT = "123456789012"
@@ -280,3 +280,11 @@ def test_postgres_stopped_and_restarted_under_load(cluster, tmp_path):
     finally:
         for s in replicas:
             s.stop()
+
+
+@pytest.mark.parametrize("value", ["2", "2m", "50ms", "3601s", "-1s", "s", "1.5s"])
+def test_a_max_staleness_that_is_not_a_duration_in_range_is_refused(value):
+    r = subprocess.run([binary(), "serve", "--in-memory", "--listen", "127.0.0.1:0", f"--max-staleness={value}"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, r
+    assert "--max-staleness" in r.stderr and ("500ms or 2s" in r.stderr or "between 100ms and 3600s" in r.stderr), r.stderr
