@@ -84,11 +84,15 @@ pub const CHANGE_LOG_RETENTION: Duration = Duration::from_secs(600);
 /// the bound: a replica is refused at most this long after the bound.
 const WATCH_INTERVAL: Duration = Duration::from_millis(25);
 
-/// How long the follower waits for the database to accept a connection, or
-/// to acknowledge what it sent, before it gives the connection up: a
-/// database that stopped answering (a network cut without a reset) must
-/// not hold the follower past the bound without the view being refused,
-/// and it reconnects once the database answers again.
+/// How long any connection (the follower's, the writer's, the reader's,
+/// the last uses') waits for the database to accept it, or to acknowledge
+/// what it sent, before it gives the connection up: a database that stopped
+/// answering (a network cut without a reset) must not hold a thread until
+/// the operating system's own timeout (about 15 minutes). A commit stuck so
+/// holds the view's versions, which the follower needs too: it would keep
+/// the replica refusing requests long after the database came back. A
+/// query the database is slow to answer is not cut: what was sent was
+/// acknowledged.
 const FOLLOWER_NETWORK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How a replica follows the database.
@@ -1553,12 +1557,16 @@ pub fn open_following(config: Config, follow: Follow) -> Result<PostgresStore, O
     })
 }
 
-fn open_here(config: Config, follow: Follow) -> Result<PostgresStore, OpenError> {
+fn open_here(mut config: Config, follow: Follow) -> Result<PostgresStore, OpenError> {
     let Follow {
         poll_interval,
         max_staleness,
         change_log_retention,
     } = follow;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(FOLLOWER_NETWORK_TIMEOUT);
+    }
+    config.tcp_user_timeout(FOLLOWER_NETWORK_TIMEOUT);
     let connect = || {
         config
             .connect(NoTls)
@@ -1623,13 +1631,8 @@ fn open_here(config: Config, follow: Follow) -> Result<PostgresStore, OpenError>
     };
     let poller = {
         let (inner, stop) = (inner.clone(), stop.clone());
-        let mut follower_config = config.clone();
-        if follower_config.get_connect_timeout().is_none() {
-            follower_config.connect_timeout(FOLLOWER_NETWORK_TIMEOUT);
-        }
-        follower_config.tcp_user_timeout(FOLLOWER_NETWORK_TIMEOUT);
         let mut conn = Connection {
-            config: follower_config,
+            config: config.clone(),
             client: None,
         };
         std::thread::Builder::new()
