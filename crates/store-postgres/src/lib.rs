@@ -1686,6 +1686,7 @@ fn open_here(mut config: Config, follow: Follow) -> Result<PostgresStore, OpenEr
             })
             .map_err(|e| OpenError(format!("cannot start a thread: {e}")))?
     };
+    let watcher_stop = stop.clone();
     let poller = {
         let (inner, stop) = (inner.clone(), stop.clone());
         let mut conn = Connection {
@@ -1724,7 +1725,11 @@ fn open_here(mut config: Config, follow: Follow) -> Result<PostgresStore, OpenEr
                     }
                 }
             })
-            .map_err(|e| OpenError(format!("cannot start a thread: {e}")))?
+            .map_err(|e| {
+                // The watcher stops too.
+                watcher_stop.store(true, Ordering::Relaxed);
+                OpenError(format!("cannot start a thread: {e}"))
+            })?
     };
     Ok(PostgresStore {
         inner,
