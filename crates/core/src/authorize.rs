@@ -217,7 +217,7 @@ impl IamService {
         let mut identity = Vec::new();
         let mut boundary = None;
         // The policies of the user or role, borrowed from the stored entity.
-        let mut add = |inline: &std::collections::BTreeMap<String, String>,
+        let mut add = |inline: &crate::entities::InlinePolicies,
                        attached: &[String],
                        bound: Option<&str>|
          -> IamResult<()> {

@@ -13,12 +13,11 @@
 //! group ones follow the same pattern and are unverified where a comment
 //! says so.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ironiam_policy::PolicyKind;
 
-use crate::entities::{policy_size, Group, Page, Role, Tag, User};
+use crate::entities::{policy_size, Group, InlinePolicies, Page, Role, Tag, User};
 use crate::error::{IamError, IamResult};
 use crate::quotas::Quotas;
 use crate::service::{
@@ -156,7 +155,7 @@ pub struct HolderParts<'a> {
     /// The entity's name, for messages.
     pub name: &'a str,
     /// Its inline policies.
-    pub inline_policies: &'a mut BTreeMap<String, String>,
+    pub inline_policies: &'a mut InlinePolicies,
     /// Its attached managed policies.
     pub attached_policies: &'a mut Vec<String>,
     /// Its permissions boundary; `None` for a kind without one.
@@ -174,7 +173,7 @@ pub trait PolicyHolder {
     /// Its ARN.
     fn arn(&self) -> String;
     /// Inline policies by name.
-    fn inline_policies(&self) -> &BTreeMap<String, String>;
+    fn inline_policies(&self) -> &InlinePolicies;
     /// ARNs of attached managed policies, in attachment order.
     fn attached_policies(&self) -> &[String];
     /// The permissions boundary's ARN.
@@ -204,7 +203,7 @@ macro_rules! full_policy_holder {
             fn arn(&self) -> String {
                 <$entity>::arn(self)
             }
-            fn inline_policies(&self) -> &BTreeMap<String, String> {
+            fn inline_policies(&self) -> &InlinePolicies {
                 &self.inline_policies
             }
             fn attached_policies(&self) -> &[String] {
@@ -245,7 +244,7 @@ impl PolicyHolder for Group {
     fn arn(&self) -> String {
         Group::arn(self)
     }
-    fn inline_policies(&self) -> &BTreeMap<String, String> {
+    fn inline_policies(&self) -> &InlinePolicies {
         &self.inline_policies
     }
     fn attached_policies(&self) -> &[String] {

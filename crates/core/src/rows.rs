@@ -9,13 +9,11 @@
 //! column that does not parse is corruption, and a backend refuses to start
 //! rather than silently drop data.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Value};
 
 use crate::crypto::{base64_decode, base64_encode};
 use crate::entities::{
-    AccessKey, AccessKeyStatus, LoginProfile, PolicyVersion, PrincipalBinding, Tag,
+    AccessKey, AccessKeyStatus, InlinePolicies, LoginProfile, PolicyVersion, PrincipalBinding, Tag,
 };
 use crate::password::{PasswordHash, PasswordPolicy};
 
@@ -66,6 +64,15 @@ fn parse_pairs(text: &str) -> Result<Vec<(String, String)>, Corrupt> {
     serde_json::from_str(text).map_err(|e| e.to_string())
 }
 
+/// `list` without spare room. A list parsed from JSON grows by doubling
+/// (serde cannot know its length), so 3 tags held room for 4; a loaded
+/// entity keeps its lists for the process's life (about 12 MB each for
+/// tags and attachments at 100,000 roles and 100,000 users).
+fn exact<T>(mut list: Vec<T>) -> Vec<T> {
+    list.shrink_to_fit();
+    list
+}
+
 /// Tags: `[[key, value], …]`.
 pub fn tags_json(tags: &[Tag]) -> String {
     pairs_json(tags.iter().map(|t| (t.key.as_str(), t.value.as_str())))
@@ -73,10 +80,12 @@ pub fn tags_json(tags: &[Tag]) -> String {
 
 /// The inverse of [`tags_json`].
 pub fn parse_tags(text: &str) -> Result<Vec<Tag>, Corrupt> {
-    Ok(parse_pairs(text)?
-        .into_iter()
-        .map(|(key, value)| Tag { key, value })
-        .collect())
+    Ok(exact(
+        parse_pairs(text)?
+            .into_iter()
+            .map(|(key, value)| Tag { key, value })
+            .collect(),
+    ))
 }
 
 /// A trust policy's bound principals: `[[ARN as the policy names it, unique
@@ -87,19 +96,21 @@ pub fn principals_json(principals: &[PrincipalBinding]) -> String {
 
 /// The inverse of [`principals_json`].
 pub fn parse_principals(text: &str) -> Result<Vec<PrincipalBinding>, Corrupt> {
-    Ok(parse_pairs(text)?
-        .into_iter()
-        .map(|(arn, id)| PrincipalBinding { arn, id })
-        .collect())
+    Ok(exact(
+        parse_pairs(text)?
+            .into_iter()
+            .map(|(arn, id)| PrincipalBinding { arn, id })
+            .collect(),
+    ))
 }
 
 /// Inline policies: `{name: document, …}`.
-pub fn inline_policies_json(policies: &BTreeMap<String, String>) -> String {
+pub fn inline_policies_json(policies: &InlinePolicies) -> String {
     json!(policies).to_string()
 }
 
 /// The inverse of [`inline_policies_json`].
-pub fn parse_inline_policies(text: &str) -> Result<BTreeMap<String, String>, Corrupt> {
+pub fn parse_inline_policies(text: &str) -> Result<InlinePolicies, Corrupt> {
     serde_json::from_str(text).map_err(|e| e.to_string())
 }
 
@@ -111,7 +122,9 @@ pub fn strings_json(items: &[String]) -> String {
 
 /// The inverse of [`strings_json`].
 pub fn parse_strings(text: &str) -> Result<Vec<String>, Corrupt> {
-    serde_json::from_str(text).map_err(|e| e.to_string())
+    serde_json::from_str(text)
+        .map(exact)
+        .map_err(|e| e.to_string())
 }
 
 /// A managed policy's versions: `[{id, document, created}, …]`.

@@ -1743,6 +1743,89 @@ fn open_here(mut config: Config, follow: Follow) -> Result<PostgresStore, OpenEr
     })
 }
 
+/// Writes `snapshot` into the database at `url` in one transaction, for an
+/// offline bulk load (`crates/bench`'s `seed`: 100,000 roles through one
+/// transaction per change would take many minutes). `snapshot` was built
+/// by the core rules (an `IamService` over a `MemoryStore`); each entity is
+/// written by the journal's own row writer and logged in `change_log`
+/// under its own version, as the journal would have, so a replica that is
+/// already running follows the import like any other writes. Refused for
+/// an account the database has seen (an import never merges); a replica
+/// writing to the same account meanwhile makes the import fail (the
+/// `accounts` row is inserted, not upserted). Last uses are not imported
+/// (a seeded account has none). Answers how many entities were written.
+pub fn import(url: &str, snapshot: &Snapshot) -> Result<usize, OpenError> {
+    let config: Config = url
+        .parse()
+        .map_err(|e| OpenError(format!("invalid database URL: {e}")))?;
+    import_with(config, snapshot)
+}
+
+/// [`import`] with a parsed configuration.
+pub fn import_with(config: Config, snapshot: &Snapshot) -> Result<usize, OpenError> {
+    if !snapshot.key_uses.is_empty() || !snapshot.role_uses.is_empty() {
+        return Err(OpenError("cannot import last uses".into()));
+    }
+    std::thread::scope(|s| {
+        s.spawn(|| import_here(config, snapshot))
+            .join()
+            .unwrap_or_else(|_| Err(OpenError("importing panicked".into())))
+    })
+}
+
+fn import_here(config: Config, snapshot: &Snapshot) -> Result<usize, OpenError> {
+    let failed = |e: postgres::Error| OpenError(format!("cannot import: {}", detail(&e)));
+    let mut client = config
+        .connect(NoTls)
+        .map_err(|e| OpenError(format!("cannot connect to the database: {}", detail(&e))))?;
+    migrate(&mut client)
+        .map_err(|e| OpenError(format!("cannot migrate the database: {}", detail(&e))))?;
+    let newest = newest_schema(&mut client).map_err(failed)?;
+    if newest > SCHEMA_VERSION {
+        return Err(OpenError(format!(
+            "the database's schema is version {newest}, newer than this ironiam's ({SCHEMA_VERSION})"
+        )));
+    }
+    let mut tx = client.transaction().map_err(failed)?;
+    // Per account: its change-log entries (version, kind, entity id).
+    let mut logs: BTreeMap<String, Vec<(i64, &'static str, String)>> = BTreeMap::new();
+    for change in snapshot.changes() {
+        let account = account_of(&change)
+            .ok_or_else(|| OpenError("cannot import: a change of no account".into()))?;
+        let (kind, id) =
+            write_rows(&mut tx, &change).map_err(|e| OpenError(format!("cannot import: {e}")))?;
+        let log = logs.entry(account.to_string()).or_default();
+        log.push((log.len() as i64 + 1, kind.as_str(), id));
+    }
+    for (account, log) in &logs {
+        tx.execute(
+            "INSERT INTO accounts (id, version) VALUES ($1, $2)",
+            &[account, &(log.len() as i64)],
+        )
+        .map_err(|e| match e.code() {
+            Some(&SqlState::UNIQUE_VIOLATION) => OpenError(format!(
+                "cannot import: the database already has account {account}"
+            )),
+            _ => failed(e),
+        })?;
+        // Many rows a statement (arrays, which CockroachDB and YugabyteDB
+        // also take): one round trip per entry would be most of the import.
+        for chunk in log.chunks(10_000) {
+            let versions: Vec<i64> = chunk.iter().map(|e| e.0).collect();
+            let kinds: Vec<&str> = chunk.iter().map(|e| e.1).collect();
+            let ids: Vec<&str> = chunk.iter().map(|e| e.2.as_str()).collect();
+            tx.execute(
+                "INSERT INTO change_log (account, version, kind, entity_id)
+                 SELECT $1, v, k, i FROM unnest($2::BIGINT[], $3::TEXT[], $4::TEXT[]) AS t (v, k, i)",
+                &[account, &versions, &kinds, &ids],
+            )
+            .map_err(failed)?;
+        }
+    }
+    tx.commit().map_err(failed)?;
+    Ok(snapshot.entities())
+}
+
 /// Every row, and each account's version, in one snapshot.
 fn load_all(client: &mut Client) -> Result<(Snapshot, HashMap<String, i64>), String> {
     let mut tx = client
@@ -2048,6 +2131,42 @@ mod tests {
         Some(store) => store,
         None => return,
     });
+
+    /// The seeder's bulk path: what `import` writes is what a replica
+    /// loads, a replica already running follows it through the change
+    /// log, and an account the database has seen is refused.
+    #[test]
+    fn an_imported_snapshot_is_what_replicas_load() {
+        use ironiam_core::conformance::{group, policy, role, user};
+        let Some(config) = fresh_config() else { return };
+        let running = open_with(config.clone(), Duration::from_secs(3600)).unwrap();
+        let source = MemoryStore::new();
+        let mut r = role("Imported");
+        r.tags.push(ironiam_core::entities::Tag {
+            key: "team".into(),
+            value: "blue".into(),
+        });
+        r.inline_policies.insert("inline".into(), "{}".into());
+        r.attached_policies.push("arn:aws:iam::aws:policy/X".into());
+        source.create_role(r, 10).unwrap();
+        source.create_user(user("Someone"), 10).unwrap();
+        source.create_policy(policy("Pol"), 10).unwrap();
+        let mut g = group("Team");
+        g.members.push(user("Someone").user_id);
+        source.create_group(g, 10).unwrap();
+        let snapshot = source.snapshot();
+        assert_eq!(import_with(config.clone(), &snapshot).unwrap(), 4);
+        let again = import_with(config.clone(), &snapshot).unwrap_err();
+        assert!(again.0.contains("already has account"), "{again:?}");
+        let loaded = open_with(config, POLL_INTERVAL).unwrap().inner.snapshot();
+        assert_eq!(loaded.roles, snapshot.roles);
+        assert_eq!(loaded.users, snapshot.users);
+        assert_eq!(loaded.policies, snapshot.policies);
+        assert_eq!(loaded.groups, snapshot.groups);
+        running.refresh().unwrap();
+        let followed = running.get_role("123456789012", "imported").unwrap();
+        assert_eq!(*followed, snapshot.roles[0]);
+    }
 
     /// Two replicas on one database; `b` never polls, so that it writes on
     /// a stale view unless a test refreshes it.
