@@ -347,13 +347,13 @@ def test_a_database_outage_answers_service_failure_and_recovers(tmp_path):
     proxy = CuttableProxy(url.hostname, url.port)
     through_proxy = f"{url.scheme}://{url.username}@127.0.0.1:{proxy.port}{url.path}"
     log = tmp_path / "a.log"
-    a = Server("--max-staleness", "500ms", database=through_proxy, log_path=str(log))
+    a = Server("--max-staleness", "1s", database=through_proxy, log_path=str(log))
     b = Server(database=database)
     try:
         iam_a, iam_b = a.client("iam"), b.client("iam")
         iam_a.create_role(RoleName="before", AssumeRolePolicyDocument=TRUST)
         status, body = health(a)
-        assert status == 200 and body["status"] == "ok" and body["max_staleness_ms"] == 500, body
+        assert status == 200 and body["status"] == "ok" and body["max_staleness_ms"] == 1000, body
         proxy.cut()
         # Writes fail with AWS's generic ServiceFailure, and nothing of the cause.
         for i in range(3):
@@ -365,7 +365,7 @@ def test_a_database_outage_answers_service_failure_and_recovers(tmp_path):
         # STS included: the view may miss a revocation made on B.
         until(lambda: health_is(a, 503), bound=10)
         status, body = health(a)
-        assert body["status"] == "stale" and body["lag_ms"] > 500, body
+        assert body["status"] == "stale" and body["lag_ms"] > 1000, body
         with pytest.raises(ClientError) as e:
             iam_a.get_role(RoleName="before")
         assert error(e) == UNAVAILABLE
