@@ -857,6 +857,15 @@ mod tests {
 
     /// A loopback server that answers every request with 200 and counts them.
     async fn counting_server() -> (SocketAddr, Arc<AtomicU64>) {
+        scripted_server(|_| true).await
+    }
+
+    /// A loopback server that counts requests and answers the `n`-th (from 0) with 200 if
+    /// `found(n)`, else with a 404.
+    async fn scripted_server(
+        found: impl Fn(u64) -> bool + Send + Sync + 'static,
+    ) -> (SocketAddr, Arc<AtomicU64>) {
+        let found = Arc::new(found);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let count = Arc::new(AtomicU64::new(0));
@@ -864,6 +873,7 @@ mod tests {
         tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let counted = counted.clone();
+                let found = found.clone();
                 tokio::spawn(async move {
                     let mut pending = Vec::new();
                     let mut buf = vec![0u8; 16 * 1024];
@@ -871,8 +881,12 @@ mod tests {
                         pending.extend_from_slice(&buf[..n]);
                         while let Some(end) = complete_request(&pending) {
                             pending.drain(..end);
-                            counted.fetch_add(1, Ordering::Relaxed);
-                            let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                            let n = counted.fetch_add(1, Ordering::Relaxed);
+                            let answer: &[u8] = if found(n) {
+                                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                            } else {
+                                b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno"
+                            };
                             if socket.write_all(answer).await.is_err() {
                                 return;
                             }
@@ -920,5 +934,46 @@ mod tests {
         assert_eq!(at_a, by_connection[0] + by_connection[2]);
         assert_eq!(at_b, by_connection[1] + by_connection[3]);
         assert!(at_a > 0 && at_b > 0, "A answered {at_a}, B {at_b}");
+    }
+
+    #[tokio::test]
+    async fn propagation_polls_the_observer_until_it_reads_each_write() {
+        let (writer, at_writer) = counting_server().await;
+        // Each role is found by the third poll: two 404s, then a 200.
+        let (observer, at_observer) = scripted_server(|n| n % 3 == 2).await;
+        let args = PropagationArgs {
+            target: Target {
+                target: format!("http://{writer}"),
+                access_key_id: ironiam_bench::sign::ACCESS_KEY_ID.into(),
+                secret_access_key: ironiam_bench::sign::SECRET_ACCESS_KEY.into(),
+            },
+            observer: format!("http://{observer}"),
+            writes: 5,
+            timeout: 5.0,
+            poll_us: 100,
+            jitter_ms: 0.0,
+        };
+        propagation(args).await.expect("every write seen");
+        // CreateRole and DeleteRole for each write; three GetRoles for each.
+        assert_eq!(at_writer.load(Ordering::Relaxed), 10);
+        assert_eq!(at_observer.load(Ordering::Relaxed), 15);
+    }
+
+    #[tokio::test]
+    async fn propagation_refuses_an_observer_off_loopback() {
+        let args = PropagationArgs {
+            target: Target {
+                target: "http://127.0.0.1:9".into(),
+                access_key_id: ironiam_bench::sign::ACCESS_KEY_ID.into(),
+                secret_access_key: ironiam_bench::sign::SECRET_ACCESS_KEY.into(),
+            },
+            observer: "http://192.0.2.1:80".into(),
+            writes: 1,
+            timeout: 1.0,
+            poll_us: 1000,
+            jitter_ms: 0.0,
+        };
+        let e = propagation(args).await.expect_err("not loopback");
+        assert!(e.contains("only loopback"), "{e}");
     }
 }
