@@ -329,6 +329,13 @@ impl Store for FaultyStore {
         self.check("flush_uses", "*")?;
         self.inner.flush_uses()
     }
+
+    /// The writes run; then the group's commit fails if told to (a
+    /// group commit whose `COMMIT` failed).
+    fn in_one_commit(&self, writes: &mut dyn FnMut()) -> IamResult<()> {
+        self.inner.in_one_commit(writes)?;
+        self.check("in_one_commit", "*")
+    }
 }
 
 /// Issue 12 item 3: a store failure on the authorization and credential

@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
-use parking_lot::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::entities::{
     name_key, AccessKeyUse, CustomerPolicy, Group, InstanceProfile, OidcProvider, Page, Role,
@@ -85,10 +85,38 @@ pub enum Change<'a> {
 }
 
 /// Makes changes durable. Called with the write lock held; returns only once
-/// the change would survive the process being killed.
+/// the change would survive the process being killed — or, inside a group
+/// ([`MemoryStore::in_one_commit`]), once the group's commit will include it.
 pub trait Journal: Send + Sync + 'static {
     /// Persists one change atomically.
     fn record(&self, change: Change<'_>) -> IamResult<()>;
+
+    /// The journal's group commit, if it has one: several changes made
+    /// durable by one commit (issue 12: SQLite commits dominate a durable
+    /// write's cost, and most of a commit is per commit, not per change).
+    fn group_commit(&self) -> Option<&dyn GroupCommit> {
+        None
+    }
+}
+
+/// Group commit: the changes recorded by one thread between [`begin`] and
+/// [`commit`] become durable together.
+///
+/// A change recorded by another thread meanwhile (a key's last use, a
+/// console write) must still be durable when its `record` returns: the
+/// journal then commits what the group wrote so far with it. Committing a
+/// group's changes early is always safe; none of them has been answered.
+///
+/// [`begin`]: GroupCommit::begin
+/// [`commit`]: GroupCommit::commit
+pub trait GroupCommit {
+    /// Later changes recorded by this thread join the group.
+    fn begin(&self);
+    /// Commits the group. On an error no change of the group is known to
+    /// be durable, and memory may hold changes the disk does not.
+    fn commit(&self) -> IamResult<()>;
+    /// What is durable: memory's state after a failed group.
+    fn reload(&self) -> IamResult<Snapshot>;
 }
 
 /// No durability: `--in-memory`.
@@ -233,6 +261,10 @@ impl Snapshot {
 /// The in-memory store.
 pub struct MemoryStore<J: Journal = NoJournal> {
     state: RwLock<State>,
+    /// The thread ([`this_thread`]) that holds `state`'s write lock for a
+    /// group commit, 0 when none: that thread reaches the state through
+    /// the lock it holds (see [`MemoryStore::read_state`]).
+    group_owner: AtomicUsize,
     /// Kept apart from `state`: authentication records a use on every
     /// request and must not wait for, or block, writers.
     key_uses: Mutex<HashMap<String, KeyUse>>,
@@ -331,6 +363,7 @@ impl<J: Journal> MemoryStore<J> {
         }
         MemoryStore {
             state: RwLock::new(State { accounts, keys }),
+            group_owner: AtomicUsize::new(0),
             key_uses: Mutex::new(key_uses),
             role_uses: Mutex::new(role_uses),
             journal,
@@ -346,7 +379,7 @@ impl<J: Journal> MemoryStore<J> {
     /// what a bulk import ([`Snapshot`] into an empty data directory or
     /// database) writes. Entities are copied under the read lock.
     pub fn snapshot(&self) -> Snapshot {
-        let state = self.state.read();
+        let state = self.read_state();
         let mut snapshot = Snapshot::default();
         for (account, s) in &state.accounts {
             snapshot
@@ -425,7 +458,7 @@ impl<J: Journal> MemoryStore<J> {
         states: Vec<Synced>,
         current: impl FnOnce(&J) -> bool,
     ) -> bool {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         if !current(&self.journal) {
             return false;
         }
@@ -532,6 +565,142 @@ fn sync_entity<T>(
     removed
 }
 
+/// A token for the calling thread, unique among live threads (the address
+/// of a thread-local), never 0. Cheaper than `thread::current().id()`,
+/// which clones an `Arc`. A journal's group commit tells its owner's
+/// changes apart with it.
+pub fn this_thread() -> usize {
+    thread_local!(static TOKEN: u8 = const { 0 });
+    TOKEN.with(|t| t as *const u8 as usize)
+}
+
+/// Read access to the state: a guard of its lock, or, on the thread that
+/// holds the lock for a group commit, the state itself.
+enum StateRead<'a> {
+    Locked(RwLockReadGuard<'a, State>),
+    Held(&'a State),
+}
+
+impl std::ops::Deref for StateRead<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        match self {
+            StateRead::Locked(guard) => guard,
+            StateRead::Held(state) => state,
+        }
+    }
+}
+
+/// Write access to the state, as [`StateRead`].
+enum StateWrite<'a> {
+    Locked(RwLockWriteGuard<'a, State>),
+    Held(&'a mut State),
+}
+
+impl std::ops::Deref for StateWrite<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        match self {
+            StateWrite::Locked(guard) => guard,
+            StateWrite::Held(state) => state,
+        }
+    }
+}
+
+impl std::ops::DerefMut for StateWrite<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        match self {
+            StateWrite::Locked(guard) => guard,
+            StateWrite::Held(state) => state,
+        }
+    }
+}
+
+/// Clears [`MemoryStore::group_owner`] however a group ends.
+struct GroupOwner<'a>(&'a AtomicUsize);
+
+impl Drop for GroupOwner<'_> {
+    fn drop(&mut self) {
+        self.0.store(0, Ordering::Release);
+    }
+}
+
+impl<J: Journal> MemoryStore<J> {
+    /// Whether this thread holds the state's lock for a group commit.
+    fn holds_group(&self) -> bool {
+        self.group_owner.load(Ordering::Acquire) == this_thread()
+    }
+
+    fn read_state(&self) -> StateRead<'_> {
+        if self.holds_group() {
+            // SAFETY: this thread holds `state`'s write lock (taken in
+            // `in_one_commit`, which does not touch the state while
+            // `writes` runs), so no other thread can reach the state. On
+            // this thread every method takes one `StateRead` or
+            // `StateWrite` at a time and drops it before returning — with
+            // the real lock, holding two would deadlock — so this
+            // reference is never aliased by a mutable one.
+            StateRead::Held(unsafe { &*self.state.data_ptr() })
+        } else {
+            StateRead::Locked(self.state.read())
+        }
+    }
+
+    fn write_state(&self) -> StateWrite<'_> {
+        if self.holds_group() {
+            // SAFETY: as in `read_state`: the lock is this thread's, and
+            // no other reference to the state is alive on it.
+            StateWrite::Held(unsafe { &mut *self.state.data_ptr() })
+        } else {
+            StateWrite::Locked(self.state.write())
+        }
+    }
+
+    /// Runs `writes` (store calls on this thread) as one group commit when
+    /// the journal has one: their changes reach the disk in one commit.
+    ///
+    /// Until that commit, nothing of the group is visible to another
+    /// thread: this thread holds the state's write lock throughout, so a
+    /// read elsewhere waits (as it waits for any write's commit) and never
+    /// sees a change that is not yet durable. `Err` if the commit failed:
+    /// memory is then rebuilt from what the journal holds, and no write of
+    /// the group may be acknowledged.
+    pub fn in_one_commit(&self, writes: &mut dyn FnMut()) -> IamResult<()> {
+        let Some(group) = self.journal.group_commit() else {
+            writes();
+            return Ok(());
+        };
+        if self.holds_group() {
+            // Already inside a group (a nested call): it commits for both.
+            writes();
+            return Ok(());
+        }
+        let mut held = self.state.write();
+        let owner = GroupOwner(&self.group_owner);
+        self.group_owner.store(this_thread(), Ordering::Release);
+        group.begin();
+        writes();
+        let committed = group.commit();
+        drop(owner);
+        if let Err(e) = &committed {
+            // Every reference `writes` took is gone; the guard is ours again.
+            tracing::error!(error = %e, "group commit failed: reloading the state from storage");
+            match group.reload() {
+                Ok(snapshot) => {
+                    *held = MemoryStore::with_journal(NoJournal, snapshot)
+                        .state
+                        .into_inner();
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "reloading the state failed: memory may hold changes storage does not")
+                }
+            }
+        }
+        drop(held);
+        committed
+    }
+}
+
 fn no_such_role(name: &str) -> IamError {
     PrincipalKind::Role.no_such(name)
 }
@@ -632,12 +801,12 @@ fn load_named<T: Named>(accounts: &mut HashMap<String, AccountState>, entities: 
 macro_rules! get_and_list {
     ($get:ident, $list:ident: $entity:ty) => {
         fn $get(&self, account: &str, name: &str) -> IamResult<Arc<$entity>> {
-            let guard = self.state.read();
+            let guard = self.read_state();
             let entities = guard.accounts.get(account).map(<$entity>::table);
             find_named(entities, name, <$entity>::missing)
         }
         fn $list(&self, account: &str, range: ListRange<'_>) -> IamResult<Page<Arc<$entity>>> {
-            let guard = self.state.read();
+            let guard = self.read_state();
             list_named(
                 guard.accounts.get(account).map(<$entity>::table),
                 range,
@@ -795,7 +964,7 @@ impl<J: Journal> MemoryStore<J> {
         name: &str,
         change: impl FnOnce(&mut T, &AccountState) -> IamResult<()>,
     ) -> IamResult<Arc<T>> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let state = guard
             .accounts
             .get_mut(account)
@@ -820,7 +989,7 @@ impl<J: Journal> MemoryStore<J> {
         check: impl FnOnce(&T, &AccountState) -> IamResult<()>,
         delete: impl FnOnce(&T) -> Change<'_>,
     ) -> IamResult<()> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let state = guard
             .accounts
             .get_mut(account)
@@ -857,7 +1026,7 @@ impl<J: Journal> MemoryStore<J> {
         range: ListRange<'_>,
         related: impl Fn(&T, &O) -> bool,
     ) -> IamResult<(Arc<O>, Page<Arc<T>>)> {
-        let guard = self.state.read();
+        let guard = self.read_state();
         let state = guard.accounts.get(account);
         let owner = find_named(state.map(O::table), owner, O::missing)?;
         let page = list_named(state.map(T::table), range, |t| related(t, &owner))?;
@@ -872,7 +1041,7 @@ impl<J: Journal> MemoryStore<J> {
         entity: T,
         check: impl FnOnce(&str, bool, usize) -> IamResult<()>,
     ) -> IamResult<Arc<T>> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let state = guard
             .accounts
             .entry(entity.account().to_string())
@@ -973,7 +1142,7 @@ impl<J: Journal> Store for MemoryStore<J> {
         // lock keeps DeleteRole (which removes the entry under the write
         // lock) from slipping in between this check and the journal write,
         // which would leave the use of a deleted role behind.
-        let guard = self.state.read();
+        let guard = self.read_state();
         let exists = guard
             .accounts
             .get(account)
@@ -1006,7 +1175,7 @@ impl<J: Journal> Store for MemoryStore<J> {
         policy: CustomerPolicy,
         max_policies: usize,
     ) -> IamResult<Arc<CustomerPolicy>> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let accounts = &mut guard.accounts;
         let state = accounts.entry(policy.account_id.clone()).or_default();
         let key = name_key(&policy.name);
@@ -1028,7 +1197,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn get_policy(&self, account: &str, arn: &str) -> IamResult<Arc<CustomerPolicy>> {
-        find_policy(self.state.read().accounts.get(account), arn)
+        find_policy(self.read_state().accounts.get(account), arn)
             .cloned()
             .ok_or_else(|| IamError::NoSuchEntity(format!("Policy {arn} was not found.")))
     }
@@ -1049,7 +1218,7 @@ impl<J: Journal> Store for MemoryStore<J> {
         arn: &str,
         change: PolicyChange,
     ) -> IamResult<Arc<CustomerPolicy>> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let accounts = &mut guard.accounts;
         let state = accounts.get_mut(account);
         let current = find_policy(state.as_deref(), arn)
@@ -1068,7 +1237,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn delete_policy(&self, account: &str, arn: &str) -> IamResult<()> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let accounts = &mut guard.accounts;
         let state = accounts.get_mut(account);
         let policy = find_policy(state.as_deref(), arn)
@@ -1100,7 +1269,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn policy_usage(&self, account: &str) -> IamResult<HashMap<String, PolicyUsage>> {
-        let guard = self.state.read();
+        let guard = self.read_state();
         let accounts = &guard.accounts;
         let mut usage: HashMap<String, PolicyUsage> = HashMap::new();
         if let Some(state) = accounts.get(account) {
@@ -1112,7 +1281,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn create_user(&self, user: User, max_users: usize) -> IamResult<Arc<User>> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let State { accounts, keys } = &mut *guard;
         let state = accounts.entry(user.account_id.clone()).or_default();
         let name = user.name.clone();
@@ -1144,7 +1313,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn update_user(&self, account: &str, name: &str, change: UserChange) -> IamResult<Arc<User>> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let State { accounts, keys } = &mut *guard;
         let key = name_key(name);
         let state = accounts
@@ -1261,7 +1430,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn delete_user(&self, account: &str, name: &str) -> IamResult<()> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let State { accounts, keys } = &mut *guard;
         let key = name_key(name);
         let state = accounts
@@ -1294,7 +1463,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn find_access_key(&self, access_key_id: &str) -> IamResult<Option<Arc<User>>> {
-        let guard = self.state.read();
+        let guard = self.read_state();
         let Some((account, name)) = guard.keys.get(access_key_id) else {
             return Ok(None);
         };
@@ -1362,7 +1531,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn create_oidc_provider(&self, provider: OidcProvider) -> IamResult<Arc<OidcProvider>> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let state = guard
             .accounts
             .entry(provider.account_id.clone())
@@ -1405,7 +1574,7 @@ impl<J: Journal> Store for MemoryStore<J> {
         arn: &str,
         change: OidcChange,
     ) -> IamResult<Arc<OidcProvider>> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let state = guard
             .accounts
             .get_mut(account)
@@ -1425,7 +1594,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn delete_oidc_provider(&self, account: &str, arn: &str) -> IamResult<()> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let state = guard
             .accounts
             .get_mut(account)
@@ -1525,7 +1694,7 @@ impl<J: Journal> Store for MemoryStore<J> {
         name: &str,
         range: ListRange<'_>,
     ) -> IamResult<(Arc<Group>, Page<Arc<User>>)> {
-        let guard = self.state.read();
+        let guard = self.read_state();
         let state = guard.accounts.get(account);
         let group = find_named(state.map(Group::table), name, Group::missing)?;
         // A set of the members' ids: a scan of the member list per user
@@ -1559,7 +1728,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn put_password_policy(&self, account: &str, policy: PasswordPolicy) -> IamResult<()> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         self.journal.record(Change::PutPasswordPolicy {
             account_id: account,
             policy: &policy,
@@ -1573,7 +1742,7 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn delete_password_policy(&self, account: &str) -> IamResult<()> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let state = guard
             .accounts
             .get_mut(account)
@@ -1592,13 +1761,17 @@ impl<J: Journal> Store for MemoryStore<J> {
     }
 
     fn reset(&self) -> IamResult<()> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         self.journal.record(Change::Reset)?;
         guard.accounts.clear();
         guard.keys.clear();
         self.key_uses.lock().clear();
         self.role_uses.lock().clear();
         Ok(())
+    }
+
+    fn in_one_commit(&self, writes: &mut dyn FnMut()) -> IamResult<()> {
+        MemoryStore::in_one_commit(self, writes)
     }
 }
 

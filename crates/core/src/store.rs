@@ -429,6 +429,17 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets everything (the test-suite reset endpoint).
     fn reset(&self) -> IamResult<()>;
 
+    /// Runs `writes` (calls of this store on this thread) so that their
+    /// changes become durable in one commit where the backend can (SQLite's
+    /// group commit, [`crate::memory::MemoryStore::in_one_commit`]); none
+    /// is visible elsewhere before that commit. `Err` if that commit failed:
+    /// then none of the writes may be acknowledged. By default each write
+    /// commits on its own.
+    fn in_one_commit(&self, writes: &mut dyn FnMut()) -> IamResult<()> {
+        writes();
+        Ok(())
+    }
+
     /// Journals the last uses of access keys and roles that are known in
     /// memory but not journaled yet (their journal writes are throttled), so
     /// that a clean shutdown loses none of them.

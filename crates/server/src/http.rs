@@ -274,6 +274,8 @@ impl App {
             None => console,
         };
         let freshness = service.store().freshness();
+        let writer =
+            Writer::start(service.store().clone()).expect("the writer thread could not be started");
         Arc::new(App {
             freshness,
             service,
@@ -281,7 +283,7 @@ impl App {
             authenticator: Authenticator::default(),
             console,
             config,
-            writer: Writer::start().expect("the writer thread could not be started"),
+            writer,
         })
     }
 

@@ -20,7 +20,7 @@ use ironiam_core::entities::{
     AccessKeyUse, CustomerPolicy, Group, InstanceProfile, OidcProvider, PrincipalBinding, Role,
     RoleLastUsed, Tag, User,
 };
-use ironiam_core::memory::{Change, Journal, MemoryStore, Snapshot};
+use ironiam_core::memory::{this_thread, Change, GroupCommit, Journal, MemoryStore, Snapshot};
 use ironiam_core::password::PasswordPolicy;
 use ironiam_core::rows::{
     self, access_keys_json, login_profile_json, password_policy_json, principals_json, tags_json,
@@ -51,6 +51,8 @@ pub type CommitObserver = Box<dyn Fn(Duration) + Send + Sync>;
 /// Writes changes to SQLite.
 pub struct SqliteJournal {
     conn: Mutex<Connection>,
+    /// The group commit under way, if any. Locked only while `conn` is.
+    group: Mutex<OpenGroup>,
     _checkpointer: Option<Checkpointer>,
     _lock: File,
     /// Set once at start; read without a lock on every commit.
@@ -423,6 +425,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
     Ok(MemoryStore::with_journal(
         SqliteJournal {
             conn: Mutex::new(conn),
+            group: Mutex::new(OpenGroup::default()),
             _checkpointer: checkpointer,
             _lock: lock,
             on_commit: OnceLock::new(),
@@ -692,14 +695,146 @@ impl Journal for SqliteJournal {
         }
         written
     }
+
+    fn group_commit(&self) -> Option<&dyn GroupCommit> {
+        Some(self)
+    }
+}
+
+/// A group commit under way ([`GroupCommit`]).
+#[derive(Debug, Default)]
+struct OpenGroup {
+    /// The thread whose changes join the group (`this_thread`), 0 when none.
+    owner: usize,
+    /// A transaction is open on the connection for the group's changes.
+    open: bool,
+    /// A change or an early commit failed: the group must not commit.
+    failed: bool,
+}
+
+impl GroupCommit for SqliteJournal {
+    fn begin(&self) {
+        let _conn = self.conn.lock();
+        *self.group.lock() = OpenGroup {
+            owner: this_thread(),
+            ..OpenGroup::default()
+        };
+    }
+
+    fn commit(&self) -> IamResult<()> {
+        let started = Instant::now();
+        let conn = self.conn.lock();
+        let group = std::mem::take(&mut *self.group.lock());
+        if group.failed {
+            return Err(IamError::Internal(
+                "a change of this group could not be written".into(),
+            ));
+        }
+        if !group.open {
+            return Ok(());
+        }
+        let committed = end(&conn, "COMMIT");
+        if let Some(observer) = self.on_commit.get() {
+            observer(started.elapsed());
+        }
+        committed
+    }
+
+    fn reload(&self) -> IamResult<Snapshot> {
+        load_snapshot(&self.conn.lock()).map_err(sql_err)
+    }
+}
+
+/// Ends the open transaction with `COMMIT` (or `ROLLBACK`); a failed
+/// commit is rolled back, so the connection is never left inside one.
+fn end(conn: &Connection, how: &str) -> IamResult<()> {
+    conn.execute_batch(how).map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        sql_err(e)
+    })
+}
+
+/// Everything the database holds, as [`open`] loads it (after a failed
+/// group commit, memory starts over from it).
+fn load_snapshot(conn: &Connection) -> rusqlite::Result<Snapshot> {
+    Ok(Snapshot {
+        roles: load_roles(conn)?,
+        policies: load_policies(conn)?,
+        users: load_users(conn)?,
+        key_uses: load_key_uses(conn)?,
+        role_uses: load_role_uses(conn)?,
+        oidc_providers: load_oidc_providers(conn)?,
+        password_policies: load_password_policies(conn)?,
+        instance_profiles: load_instance_profiles(conn)?,
+        groups: load_groups(conn)?,
+    })
 }
 
 impl SqliteJournal {
-    /// Writes one change in its own transaction (SQLite's autocommit, or an
-    /// explicit one for changes of several statements).
+    /// Writes one change. In the group under way, if the change is its
+    /// owner's: inside the group's transaction (a failure there rolls the
+    /// whole group back). Otherwise in a transaction of its own, after
+    /// committing what another thread's group wrote so far, so that this
+    /// change is durable when `record` returns, as always.
     fn write(&self, change: Change<'_>) -> IamResult<()> {
         let conn = self.conn.lock();
-        match change {
+        let mut group = self.group.lock();
+        if group.owner != 0 && group.owner == this_thread() {
+            if group.failed {
+                return Err(IamError::Internal(
+                    "an earlier change of this group could not be written".into(),
+                ));
+            }
+            let written = if group.open {
+                Ok(())
+            } else {
+                conn.execute_batch("BEGIN")
+            }
+            .and_then(|_| {
+                group.open = true;
+                statements(&conn, change)
+            });
+            return written.map_err(|e| {
+                if group.open {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                group.open = false;
+                group.failed = true;
+                sql_err(e)
+            });
+        }
+        if group.open {
+            // Committing a group early is safe: none of its changes has
+            // been answered yet, and its owner commits the rest later.
+            group.open = false;
+            if end(&conn, "COMMIT").is_err() {
+                group.failed = true;
+            }
+        }
+        drop(group);
+        if matches!(
+            change,
+            Change::DeleteRole(_) | Change::DeleteUser(_) | Change::Reset
+        ) {
+            // Several statements: one transaction, so that none is half done
+            // (and no last use outlives its role or key).
+            conn.execute_batch("BEGIN").map_err(sql_err)?;
+            return match statements(&conn, change) {
+                Ok(()) => end(&conn, "COMMIT"),
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    Err(sql_err(e))
+                }
+            };
+        }
+        // One statement: SQLite's autocommit is its transaction.
+        statements(&conn, change).map_err(sql_err)
+    }
+}
+
+/// The statements of one change, inside whatever transaction is open.
+fn statements(conn: &Connection, change: Change<'_>) -> rusqlite::Result<()> {
+    match change {
             Change::PutRole(r) => conn
                 .prepare_cached(
                     "INSERT OR REPLACE INTO roles (role_id, account_id, name, path, create_date, trust_policy, description,
@@ -723,11 +858,9 @@ impl SqliteJournal {
                         principals_json(&r.trust_principals),
                     ])
                 }),
-            // One transaction: one commit, and no last use outlives its role.
-            Change::DeleteRole(r) => conn.unchecked_transaction().and_then(|tx| {
-                let n = tx.prepare_cached("DELETE FROM roles WHERE role_id = ?1")?.execute(params![r.role_id])?;
-                tx.prepare_cached("DELETE FROM role_uses WHERE role_id = ?1")?.execute(params![r.role_id])?;
-                tx.commit()?;
+            Change::DeleteRole(r) => conn.prepare_cached("DELETE FROM roles WHERE role_id = ?1").and_then(|mut s| {
+                let n = s.execute(params![r.role_id])?;
+                conn.prepare_cached("DELETE FROM role_uses WHERE role_id = ?1")?.execute(params![r.role_id])?;
                 Ok(n)
             }),
             Change::PutPolicy(p) => conn
@@ -858,10 +991,8 @@ impl SqliteJournal {
             Change::Reset => conn
                 .execute_batch("DELETE FROM roles; DELETE FROM role_uses; DELETE FROM policies; DELETE FROM users; DELETE FROM access_key_uses; DELETE FROM oidc_providers; DELETE FROM password_policies; DELETE FROM instance_profiles; DELETE FROM groups;")
                 .map(|_| 0),
-        }
-        .map(|_| ())
-        .map_err(sql_err)
     }
+    .map(|_| ())
 }
 
 #[cfg(test)]
@@ -952,6 +1083,162 @@ mod tests {
         assert_eq!(policies.len(), 1);
         assert_eq!(policies[0].tags[0].key, "a");
         assert_eq!(policies[0].versions[0].document, "{}");
+    }
+
+    const ACCOUNT: &str = "123456789012";
+
+    /// The role names on disk: what a second connection sees committed.
+    fn on_disk(dir: &Path) -> Vec<String> {
+        let conn = Connection::open_with_flags(
+            dir.join("ironiam.sqlite3"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let mut names: Vec<String> = conn
+            .prepare("SELECT name FROM roles")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        names.sort();
+        names
+    }
+
+    fn create(store: &SqliteStore, name: &str) -> IamResult<()> {
+        store
+            .create_role(ironiam_core::conformance::role(name), 1000)
+            .map(|_| ())
+    }
+
+    /// Issue 12 (group commit): a group's changes reach the disk together,
+    /// at its commit, and survive a reopen.
+    #[test]
+    fn a_group_commits_its_changes_together() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(dir.path(), Durability::Process).unwrap();
+            store
+                .in_one_commit(&mut || {
+                    create(&store, "a").unwrap();
+                    create(&store, "b").unwrap();
+                    // Inside the group its own changes are visible to it.
+                    store.delete_role(ACCOUNT, "a").unwrap();
+                    create(&store, "c").unwrap();
+                    assert!(
+                        on_disk(dir.path()).is_empty(),
+                        "nothing is durable before the commit"
+                    );
+                })
+                .unwrap();
+            assert_eq!(on_disk(dir.path()), ["b", "c"]);
+        }
+        let store = open(dir.path(), Durability::Process).unwrap();
+        let names: Vec<String> = store
+            .list_roles(
+                ACCOUNT,
+                ironiam_core::store::ListRange {
+                    path_prefix: "/",
+                    marker: None,
+                    max_items: 100,
+                },
+            )
+            .unwrap()
+            .items
+            .iter()
+            .map(|r| r.name.clone())
+            .collect();
+        assert_eq!(names, ["b", "c"]);
+    }
+
+    /// A reader on another thread never sees a change of a group before
+    /// the group's commit made it durable: it waits for the group.
+    #[test]
+    fn a_reader_elsewhere_sees_a_groups_change_only_once_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(open(dir.path(), Durability::Process).unwrap());
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let mut reader = None;
+        store
+            .in_one_commit(&mut || {
+                create(&store, "seen").unwrap();
+                let (elsewhere, path, done_tx) =
+                    (store.clone(), dir.path().to_owned(), done_tx.clone());
+                reader = Some(std::thread::spawn(move || {
+                    let found = elsewhere.get_role(ACCOUNT, "seen").is_ok();
+                    // Whatever it saw must already be on disk.
+                    let durable = on_disk(&path).contains(&"seen".to_string());
+                    let _ = done_tx.send(());
+                    (found, durable)
+                }));
+                // With the group's lock held the reader cannot finish; were
+                // it not held, it would within this bound and fail above.
+                let finished = done_rx.recv_timeout(Duration::from_millis(300)).is_ok();
+                assert!(!finished, "a reader finished while the group was open");
+            })
+            .unwrap();
+        let (found, durable) = reader.unwrap().join().unwrap();
+        assert!(found && durable);
+    }
+
+    /// A change another thread records while a group is open (a key's last
+    /// use) is durable when its `record` returns: it commits the group's
+    /// changes so far with it, which is safe, since none was answered yet.
+    #[test]
+    fn another_threads_change_during_a_group_is_durable_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(open(dir.path(), Durability::Process).unwrap());
+        store
+            .in_one_commit(&mut || {
+                create(&store, "early").unwrap();
+                let (elsewhere, path) = (store.clone(), dir.path().to_owned());
+                std::thread::spawn(move || {
+                    let other = ironiam_core::conformance::role("other");
+                    elsewhere.journal().record(Change::PutRole(&other)).unwrap();
+                    assert_eq!(on_disk(&path), ["early", "other"]);
+                })
+                .join()
+                .unwrap();
+                create(&store, "late").unwrap();
+            })
+            .unwrap();
+        assert_eq!(on_disk(dir.path()), ["early", "late", "other"]);
+    }
+
+    /// A group that fails (here a statement: a trigger refuses one row,
+    /// as a full disk or an I/O error would) is rolled back whole, reports
+    /// the failure, and memory starts over from the disk: nothing of it
+    /// stays visible, and the store goes on.
+    #[test]
+    fn a_failed_group_is_rolled_back_and_memory_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path(), Durability::Process).unwrap();
+        create(&store, "before").unwrap();
+        Connection::open(dir.path().join("ironiam.sqlite3"))
+            .unwrap()
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON roles WHEN NEW.name = 'doomed'
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+            )
+            .unwrap();
+        let mut results = Vec::new();
+        let committed = store.in_one_commit(&mut || {
+            results.push(create(&store, "kept-in-memory-only"));
+            results.push(create(&store, "doomed"));
+            results.push(create(&store, "after"));
+        });
+        assert!(committed.is_err());
+        assert!(results[0].is_ok());
+        assert!(matches!(results[1], Err(IamError::Internal(_))));
+        assert!(
+            matches!(results[2], Err(IamError::Internal(_))),
+            "a failed group takes no more changes"
+        );
+        assert_eq!(on_disk(dir.path()), ["before"]);
+        assert!(store.get_role(ACCOUNT, "kept-in-memory-only").is_err());
+        assert!(store.get_role(ACCOUNT, "before").is_ok());
+        create(&store, "later").unwrap();
+        assert_eq!(on_disk(dir.path()), ["before", "later"]);
     }
 
     #[test]
