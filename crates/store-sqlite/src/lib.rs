@@ -389,8 +389,7 @@ pub fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, OpenError
             // No mutex: this connection is one thread's (SQLite otherwise
             // locks one around every column read, 8 % of a load's CPU).
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            Connection::open_with_flags(&db_path, flags)
-                .and_then(|c| load_roles(&c))
+            Connection::open_with_flags(&db_path, flags).and_then(|c| load_roles(&c))
         });
         let users = load_users(&conn);
         (roles.join(), users)
@@ -477,18 +476,17 @@ pub fn import(dir: &Path, snapshot: &Snapshot) -> Result<usize, OpenError> {
             dir.display()
         )));
     }
-    // Each `Put…` of the journal is one statement (SQLite's autocommit);
-    // inside this transaction they all commit together.
-    journal.conn.lock().execute_batch("BEGIN").map_err(failed)?;
+    // The journal's own statements for each change, all in one transaction.
+    let conn = journal.conn.lock();
+    conn.execute_batch("BEGIN").map_err(failed)?;
     let written = snapshot
         .changes()
-        .try_for_each(|change| journal.write(change));
-    let conn = journal.conn.lock();
+        .try_for_each(|change| statements(&conn, change));
     match written {
-        Ok(()) => conn.execute_batch("COMMIT").map_err(failed)?,
+        Ok(()) => end(&conn, "COMMIT").map_err(|e| OpenError(format!("cannot import: {e}")))?,
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
-            return Err(OpenError(format!("cannot import: {e}")));
+            return Err(failed(e));
         }
     }
     Ok(snapshot.entities())
