@@ -570,10 +570,32 @@ struct Connection {
     client: Option<Client>,
 }
 
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // The client's own drop closes the connection by blocking on the
+        // client's runtime, which panics on a thread that drives one
+        // ("Cannot start a runtime from within a runtime"): a server drops
+        // its store and the console's state at the end of its async main,
+        // so a SIGTERM exited 101. Closed on a plain thread there, whoever
+        // holds the connection (writer, reader, console, last uses).
+        if let Some(client) = self.client.take() {
+            close(client);
+        }
+    }
+}
+
+/// Drops `client` where its drop may block (see [`off_runtime`]).
+fn close(client: Client) {
+    let _ = off_runtime(move || {
+        drop(client);
+        Ok(())
+    });
+}
+
 impl Connection {
     fn client(&mut self) -> IamResult<&mut Client> {
-        if self.client.as_ref().is_some_and(Client::is_closed) {
-            self.client = None;
+        if let Some(broken) = self.client.take_if(|c| c.is_closed()) {
+            close(broken);
         }
         if self.client.is_none() {
             self.client = Some(self.config.connect(NoTls).map_err(db_err)?);
