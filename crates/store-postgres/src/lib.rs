@@ -1275,11 +1275,10 @@ fn read_missed(
 
 /// Every entity of `account` as it is in `tx`'s snapshot, and the end of
 /// every one the view holds that is no longer there: what a view too far
-/// behind the change log syncs. Not "empty the account, then every row":
-/// an entity synced where its name does not lead to it costs a scan of
-/// its kind in the view (`MemoryStore::sync`), which for every entity of
-/// an account of 100,000 would be quadratic; an unchanged entity lands in
-/// place, so only what changed scans.
+/// behind the change log syncs. Not "empty the account, then every row",
+/// which would rebuild every table of the account under the view's write
+/// lock: synced in place (`MemoryStore::sync` finds each by id), an
+/// unchanged entity is only put back where it was.
 fn read_account(
     tx: &mut Transaction<'_>,
     view: &MemoryStore<PgJournal>,
