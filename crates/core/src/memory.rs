@@ -2103,6 +2103,53 @@ mod tests {
         assert_indexed(&store);
     }
 
+    /// A journal with a group commit that commits nothing anywhere.
+    struct Grouping;
+
+    impl Journal for Grouping {
+        fn record(&self, _: Change<'_>) -> IamResult<()> {
+            Ok(())
+        }
+        fn group_commit(&self) -> Option<&dyn GroupCommit> {
+            Some(self)
+        }
+    }
+
+    impl GroupCommit for Grouping {
+        fn begin(&self) {}
+        fn commit(&self) -> IamResult<()> {
+            Ok(())
+        }
+        fn reload(&self) -> IamResult<Snapshot> {
+            Ok(Snapshot::default())
+        }
+    }
+
+    /// Every read reaches the state through `read_state`: inside a group
+    /// the thread already holds the state's write lock, and taking its
+    /// read lock again never returned (CreateLoginProfile reads the
+    /// password policy; five reads took the lock directly).
+    #[test]
+    fn reads_inside_a_group_commit_do_not_wait_on_their_own_lock() {
+        let account = "123456789012";
+        let store = MemoryStore::with_journal(Grouping, Snapshot::default());
+        let alice = crate::conformance::user("alice");
+        let mut seen = None;
+        store
+            .in_one_commit(&mut || {
+                store.create_user(alice.clone(), 10).unwrap();
+                seen = Some((
+                    store.get_password_policy(account).unwrap(),
+                    store.list_policies(account).unwrap().len(),
+                    store.user_by_id(account, &alice.user_id).unwrap().is_some(),
+                    store.list_oidc_providers(account).unwrap().len(),
+                    store.get_oidc_provider(account, "arn:none").is_err(),
+                ));
+            })
+            .unwrap();
+        assert_eq!(seen, Some((None, 0, true, 0, true)));
+    }
+
     /// Loaded rows that repeat an id (no backend writes such, but a table
     /// must not break its index on them) keep one entity for it.
     #[test]
