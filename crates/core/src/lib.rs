@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod authorize;
 pub mod clock;
 pub mod conformance;
+pub mod console_session;
 pub mod credentials;
 pub mod crypto;
 pub mod entities;

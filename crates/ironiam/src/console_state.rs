@@ -4,7 +4,7 @@
 
 use ironiam_console::{SharedError, SharedState, StoredSession};
 use ironiam_core::IamError;
-use ironiam_store_postgres::{PgShared, SessionRow};
+use ironiam_store_postgres::PgShared;
 
 /// Sessions and the sign-in brake in the database; the CSRF secret derived
 /// from the server key every replica shares.
@@ -25,30 +25,11 @@ impl SharedState for Database {
     }
 
     fn put_session(&self, key: &[u8; 32], s: &StoredSession, now: i64) -> Result<(), SharedError> {
-        let row = SessionRow {
-            account_id: s.account_id.clone(),
-            arn: s.arn.clone(),
-            user_id: s.user_id.clone(),
-            user_name: s.user_name.clone(),
-            password_reset_required: s.password_reset_required,
-            expires: s.expires,
-        };
-        self.db.put_session(key, &row, now).map_err(failed)
+        self.db.put_session(key, s, now).map_err(failed)
     }
 
     fn session(&self, key: &[u8; 32], now: i64) -> Result<Option<StoredSession>, SharedError> {
-        Ok(self
-            .db
-            .session(key, now)
-            .map_err(failed)?
-            .map(|r| StoredSession {
-                account_id: r.account_id,
-                arn: r.arn,
-                user_id: r.user_id,
-                user_name: r.user_name,
-                password_reset_required: r.password_reset_required,
-                expires: r.expires,
-            }))
+        self.db.session(key, now).map_err(failed)
     }
 
     fn end_session(&self, key: &[u8; 32]) -> Result<(), SharedError> {

@@ -55,7 +55,7 @@ use postgres::types::ToSql;
 use postgres::{Client, Config, GenericClient, IsolationLevel, NoTls, Row, Statement, Transaction};
 
 mod shared;
-pub use shared::{PgShared, SessionRow, USES_POLL_INTERVAL};
+pub use shared::{PgShared, StoredSession, USES_POLL_INTERVAL};
 
 /// How often a replica looks for other replicas' writes. A write acknowledged
 /// by one replica is seen by the others within this plus the time to read
@@ -2141,7 +2141,7 @@ mod tests {
 
     /// A configuration for a schema of its own on the test server: each
     /// test (and each pair of replicas) starts from an empty database.
-    fn fresh_config() -> Option<Config> {
+    pub(crate) fn fresh_config() -> Option<Config> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let url = database_url()?;
         let config: Config = url.parse().expect("IRONIAM_TEST_DATABASE_URL parses");

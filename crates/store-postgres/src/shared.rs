@@ -66,31 +66,7 @@ fn bounded(mut config: Config) -> Config {
     config
 }
 
-/// A console session as stored.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SessionRow {
-    /// The account signed in to.
-    pub account_id: String,
-    /// The principal's ARN.
-    pub arn: String,
-    /// The principal's unique id.
-    pub user_id: String,
-    /// The IAM user's name; `None` for the root user.
-    pub user_name: Option<String>,
-    /// Whether the user must change its password first.
-    pub password_reset_required: bool,
-    /// When the session ends, epoch seconds.
-    pub expires: i64,
-}
-
-impl std::fmt::Debug for SessionRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionRow")
-            .field("arn", &self.arn)
-            .field("expires", &self.expires)
-            .finish_non_exhaustive()
-    }
-}
+pub use ironiam_core::console_session::StoredSession;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -166,7 +142,7 @@ impl PgShared {
 
     /// Stores a new session under `key` (the token's SHA-256), dropping the
     /// expired ones on the way (an indexed delete).
-    pub fn put_session(&self, key: &[u8; 32], row: &SessionRow, now: i64) -> IamResult<()> {
+    pub fn put_session(&self, key: &[u8; 32], row: &StoredSession, now: i64) -> IamResult<()> {
         let key = hex(key);
         self.with(|c| {
             c.execute("DELETE FROM console_sessions WHERE expires <= $1", &[&now])?;
@@ -189,7 +165,7 @@ impl PgShared {
 
     /// The session stored under `key`, unless it has expired by `now`: one
     /// primary-key read.
-    pub fn session(&self, key: &[u8; 32], now: i64) -> IamResult<Option<SessionRow>> {
+    pub fn session(&self, key: &[u8; 32], now: i64) -> IamResult<Option<StoredSession>> {
         let key = hex(key);
         self.with(|c| {
             let row = c.query_opt(
@@ -197,7 +173,7 @@ impl PgShared {
                  FROM console_sessions WHERE token_sha256 = $1 AND expires > $2",
                 &[&key, &now],
             )?;
-            Ok(row.map(|r| SessionRow {
+            Ok(row.map(|r| StoredSession {
                 account_id: r.get(0),
                 arn: r.get(1),
                 user_id: r.get(2),
@@ -450,44 +426,18 @@ impl PostgresStore {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
 
     use ironiam_core::IamError;
     use postgres::NoTls;
 
     use super::*;
 
-    /// A schema of its own on the test server (`IRONIAM_TEST_DATABASE_URL`,
-    /// as the store's own tests); `None` skips where there is no server.
-    fn fresh_config() -> Option<Config> {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let url = match std::env::var("IRONIAM_TEST_DATABASE_URL") {
-            Ok(url) => url,
-            Err(_) if std::env::var_os("IRONIAM_REQUIRE_POSTGRES").is_some() => {
-                panic!("IRONIAM_REQUIRE_POSTGRES is set but IRONIAM_TEST_DATABASE_URL is not")
-            }
-            Err(_) => {
-                eprintln!("skipped: IRONIAM_TEST_DATABASE_URL is not set");
-                return None;
-            }
-        };
-        let config: Config = url.parse().expect("IRONIAM_TEST_DATABASE_URL parses");
-        let schema = format!(
-            "s{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut admin = config.connect(NoTls).expect("the test server answers");
-        admin
-            .batch_execute(&format!("CREATE SCHEMA {schema}"))
-            .expect("a fresh schema");
-        let mut config = config;
-        config.options(&format!("-c search_path={schema}"));
-        Some(config)
-    }
+    /// A schema of its own on the test server, as the store's own tests
+    /// have; `None` skips where there is no server.
+    use crate::tests::fresh_config;
 
-    fn session(user: Option<&str>, expires: i64) -> SessionRow {
-        SessionRow {
+    fn session(user: Option<&str>, expires: i64) -> StoredSession {
+        StoredSession {
             account_id: "123456789012".into(),
             arn: "arn:aws:iam::123456789012:user/alice".into(),
             user_id: "AIDAEXAMPLE".into(),

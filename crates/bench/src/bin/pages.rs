@@ -111,11 +111,18 @@ async fn run(args: Args) -> Result<(), String> {
     let mut items = 0usize;
     let walk_started = Instant::now();
     for _ in 0..args.max_pages {
-        let request = sign(&body(&args.action, args.page_size, markers.last().map(String::as_str)))?;
+        let request = sign(&body(
+            &args.action,
+            args.page_size,
+            markers.last().map(String::as_str),
+        ))?;
         let status = conn.send(&request).await.map_err(|e| e.to_string())?;
         let text = String::from_utf8_lossy(conn.body()).into_owned();
         if status != 200 {
-            return Err(format!("walk: HTTP {status}: {}", &text[..text.len().min(300)]));
+            return Err(format!(
+                "walk: HTTP {status}: {}",
+                &text[..text.len().min(300)]
+            ));
         }
         items += text.matches(name_tag).count();
         match element(&text, "Marker") {
@@ -130,7 +137,8 @@ async fn run(args: Args) -> Result<(), String> {
     let markers = Arc::new(markers);
     let mut tasks = Vec::new();
     for c in 0..args.concurrency {
-        let share = args.requests / args.concurrency + u32::from(c < args.requests % args.concurrency);
+        let share =
+            args.requests / args.concurrency + u32::from(c < args.requests % args.concurrency);
         let (markers, signer, action) = (markers.clone(), signer.clone(), args.action.clone());
         let (target, page_size) = (args.target, args.page_size);
         tasks.push(tokio::spawn(async move {
