@@ -381,7 +381,7 @@ impl Metrics {
                 outcome.label(),
             );
         }
-        out.push_str("# HELP ironiam_storage_commit_duration_seconds Time the durable journal takes to write and commit one change.\n");
+        out.push_str("# HELP ironiam_storage_commit_duration_seconds Time the durable journal takes per commit: writing one change, or a group of changes committed together, and committing it.\n");
         out.push_str("# TYPE ironiam_storage_commit_duration_seconds histogram\n");
         self.commits
             .snapshot()

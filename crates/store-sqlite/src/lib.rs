@@ -60,8 +60,9 @@ pub struct SqliteJournal {
 }
 
 impl SqliteJournal {
-    /// Calls `observer` after every change is committed, with the time the
-    /// write took. One observer per journal; `false` if one was already set.
+    /// Calls `observer` after every commit (of one change, or of a group's
+    /// changes together), with the time its writes and commit took. One
+    /// observer per journal; `false` if one was already set.
     pub fn observe_commits(&self, observer: CommitObserver) -> bool {
         self.on_commit.set(observer).is_ok()
     }
@@ -689,12 +690,7 @@ fn load_oidc_providers(conn: &Connection) -> rusqlite::Result<Vec<OidcProvider>>
 
 impl Journal for SqliteJournal {
     fn record(&self, change: Change<'_>) -> IamResult<()> {
-        let started = Instant::now();
-        let written = self.write(change);
-        if let Some(observer) = self.on_commit.get() {
-            observer(started.elapsed());
-        }
-        written
+        self.write(change)
     }
 
     fn group_commit(&self) -> Option<&dyn GroupCommit> {
@@ -711,6 +707,9 @@ struct OpenGroup {
     open: bool,
     /// A change or an early commit failed: the group must not commit.
     failed: bool,
+    /// Time spent writing the group's changes so far: with its `COMMIT`,
+    /// what the commit observer is told (once per group, as one commit).
+    spent: Duration,
 }
 
 impl GroupCommit for SqliteJournal {
@@ -735,9 +734,7 @@ impl GroupCommit for SqliteJournal {
             return Ok(());
         }
         let committed = end(&conn, "COMMIT");
-        if let Some(observer) = self.on_commit.get() {
-            observer(started.elapsed());
-        }
+        self.observe(group.spent + started.elapsed());
         committed
     }
 
@@ -778,6 +775,7 @@ impl SqliteJournal {
     /// committing what another thread's group wrote so far, so that this
     /// change is durable when `record` returns, as always.
     fn write(&self, change: Change<'_>) -> IamResult<()> {
+        let started = Instant::now();
         let conn = self.conn.lock();
         let mut group = self.group.lock();
         if group.owner != 0 && group.owner == this_thread() {
@@ -795,6 +793,7 @@ impl SqliteJournal {
                 group.open = true;
                 statements(&conn, change)
             });
+            group.spent += started.elapsed();
             return written.map_err(|e| {
                 if group.open {
                     let _ = conn.execute_batch("ROLLBACK");
@@ -813,23 +812,34 @@ impl SqliteJournal {
             }
         }
         drop(group);
-        if matches!(
+        let written = if matches!(
             change,
             Change::DeleteRole(_) | Change::DeleteUser(_) | Change::Reset
         ) {
             // Several statements: one transaction, so that none is half done
             // (and no last use outlives its role or key).
-            conn.execute_batch("BEGIN").map_err(sql_err)?;
-            return match statements(&conn, change) {
-                Ok(()) => end(&conn, "COMMIT"),
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(sql_err(e))
+            conn.execute_batch("BEGIN").map_err(sql_err).and_then(|_| {
+                match statements(&conn, change) {
+                    Ok(()) => end(&conn, "COMMIT"),
+                    Err(e) => {
+                        let _ = conn.execute_batch("ROLLBACK");
+                        Err(sql_err(e))
+                    }
                 }
-            };
+            })
+        } else {
+            // One statement: SQLite's autocommit is its transaction.
+            statements(&conn, change).map_err(sql_err)
+        };
+        self.observe(started.elapsed());
+        written
+    }
+
+    /// Tells the commit observer, if any, how long one commit took.
+    fn observe(&self, took: Duration) {
+        if let Some(observer) = self.on_commit.get() {
+            observer(took);
         }
-        // One statement: SQLite's autocommit is its transaction.
-        statements(&conn, change).map_err(sql_err)
     }
 }
 
@@ -1150,6 +1160,29 @@ mod tests {
             .map(|r| r.name.clone())
             .collect();
         assert_eq!(names, ["b", "c"]);
+    }
+
+    /// The commit observer (the storage latency metric) is told once per
+    /// commit: once for a whole group, once for a lone change.
+    #[test]
+    fn a_group_is_observed_as_one_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path(), Durability::Process).unwrap();
+        let commits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = commits.clone();
+        assert!(store.journal().observe_commits(Box::new(move |_| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })));
+        store
+            .in_one_commit(&mut || {
+                for name in ["g1", "g2", "g3"] {
+                    create(&store, name).unwrap();
+                }
+            })
+            .unwrap();
+        assert_eq!(commits.load(std::sync::atomic::Ordering::Relaxed), 1);
+        create(&store, "alone").unwrap();
+        assert_eq!(commits.load(std::sync::atomic::Ordering::Relaxed), 2);
     }
 
     /// A reader on another thread never sees a change of a group before
