@@ -319,10 +319,13 @@ CREATE TABLE IF NOT EXISTS server_key (
 );
 ",
     ),
+    // The console's sessions and sign-in brake, and indexes of last uses
+    // by date (what replicas share beside the entities: `shared`).
+    (3, shared::SCHEMA),
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Runs the migrations the database has not seen. Replicas starting at the
 /// same moment may race here; each migration is idempotent (`IF NOT
@@ -2530,7 +2533,7 @@ mod tests {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        assert_eq!(versions, vec![1, 2]);
+        assert_eq!(versions, vec![1, 2, 3]);
         drop(store);
         admin
             .batch_execute("INSERT INTO schema_migrations (version) VALUES (99)")

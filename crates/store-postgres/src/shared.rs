@@ -9,12 +9,10 @@
 //! other at once. The brake's counts are one row per name, counted with one
 //! upsert, so guesses spread over replicas meet one brake.
 //!
-//! The tables are created here, idempotently, when a replica opens them
-//! (`CREATE … IF NOT EXISTS`): they are additive, hold nothing the entity
-//! schema refers to, and stay out of `schema_migrations`' numbering, which
-//! describes the entities a replica loads. Portable SQL only (text, bigint
-//! and boolean columns, `ON CONFLICT … DO UPDATE`): what CockroachDB and
-//! YugabyteDB also accept.
+//! The tables are schema version 3 of the versioned migrations
+//! ([`SCHEMA`], run by `crate::migrate` at start-up like the entities').
+//! Portable SQL only (text, bigint and boolean columns, `ON CONFLICT … DO
+//! UPDATE`): what CockroachDB and YugabyteDB also accept.
 
 use std::cell::Cell;
 use std::sync::atomic::Ordering;
@@ -30,8 +28,8 @@ use postgres::Config;
 use crate::{db_err, detail, off_runtime, Connection, OpenError, PgJournal, PostgresStore};
 
 /// The console's tables, and the indexes that let a replica read only the
-/// last uses recorded lately.
-const SCHEMA: &str = "
+/// last uses recorded lately: migration 3.
+pub(crate) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS console_sessions (
     -- SHA-256 of the session token, hex; never the token
     token_sha256 TEXT PRIMARY KEY,
@@ -103,13 +101,15 @@ impl PgShared {
                 let mut client = config.connect(postgres::NoTls).map_err(|e| {
                     OpenError(format!("cannot connect to the database: {}", detail(&e)))
                 })?;
+                // The store's open has run the migrations already; run on
+                // its own (tests), this brings the schema up to date too.
                 // Replicas starting together may race on `IF NOT EXISTS`
                 // (PostgreSQL can then report a duplicate); once more is
-                // enough, as for the entity migrations.
-                if let Err(first) = client.batch_execute(SCHEMA) {
+                // enough, as for the store's open.
+                if let Err(first) = crate::migrate(&mut client) {
                     tracing::info!(error = %first, "creating the console's tables raced; retrying");
                     std::thread::sleep(Duration::from_millis(200));
-                    client.batch_execute(SCHEMA).map_err(|e| {
+                    crate::migrate(&mut client).map_err(|e| {
                         OpenError(format!(
                             "cannot create the console's tables: {}",
                             detail(&e)
