@@ -91,6 +91,28 @@ pub fn group(name: &str) -> Group {
     }
 }
 
+/// A small account holding one entity of each kind a bulk import carries
+/// (a role with a tag, an inline and an attached policy; a user; a
+/// customer managed policy; a group with the user as member), as the
+/// snapshot the backends' import tests write and read back.
+pub fn small_account() -> crate::memory::Snapshot {
+    let source = crate::memory::MemoryStore::new();
+    let mut r = role("Imported");
+    r.tags.push(Tag {
+        key: "team".into(),
+        value: "blue".into(),
+    });
+    r.inline_policies.insert("inline".into(), "{}".into());
+    r.attached_policies.push("arn:aws:iam::aws:policy/X".into());
+    source.create_role(r, 10).unwrap();
+    let someone = source.create_user(user("Someone"), 10).unwrap();
+    source.create_policy(policy("Pol"), 10).unwrap();
+    let mut g = group("Team");
+    g.members.push(someone.user_id.clone());
+    source.create_group(g, 10).unwrap();
+    source.snapshot()
+}
+
 /// An access key with an opaque "sealed" secret (the store never opens it).
 pub fn access_key(id: &str) -> AccessKey {
     AccessKey {

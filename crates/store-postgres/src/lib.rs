@@ -2176,24 +2176,9 @@ mod tests {
     /// log, and an account the database has seen is refused.
     #[test]
     fn an_imported_snapshot_is_what_replicas_load() {
-        use ironiam_core::conformance::{group, policy, role, user};
         let Some(config) = fresh_config() else { return };
         let running = open_with(config.clone(), Duration::from_secs(3600)).unwrap();
-        let source = MemoryStore::new();
-        let mut r = role("Imported");
-        r.tags.push(ironiam_core::entities::Tag {
-            key: "team".into(),
-            value: "blue".into(),
-        });
-        r.inline_policies.insert("inline".into(), "{}".into());
-        r.attached_policies.push("arn:aws:iam::aws:policy/X".into());
-        source.create_role(r, 10).unwrap();
-        source.create_user(user("Someone"), 10).unwrap();
-        source.create_policy(policy("Pol"), 10).unwrap();
-        let mut g = group("Team");
-        g.members.push(user("Someone").user_id);
-        source.create_group(g, 10).unwrap();
-        let snapshot = source.snapshot();
+        let snapshot = ironiam_core::conformance::small_account();
         assert_eq!(import_with(config.clone(), &snapshot).unwrap(), 4);
         let again = import_with(config.clone(), &snapshot).unwrap_err();
         assert!(again.0.contains("already has account"), "{again:?}");

@@ -1848,22 +1848,7 @@ mod tests {
     /// and a directory that already holds entities is refused.
     #[test]
     fn an_imported_snapshot_is_what_opens() {
-        use ironiam_core::conformance::{group, policy, role, user};
-        let source = MemoryStore::new();
-        let mut r = role("Imported");
-        r.tags.push(Tag {
-            key: "team".into(),
-            value: "blue".into(),
-        });
-        r.inline_policies.insert("inline".into(), "{}".into());
-        r.attached_policies.push("arn:aws:iam::aws:policy/X".into());
-        source.create_role(r, 10).unwrap();
-        source.create_user(user("Someone"), 10).unwrap();
-        source.create_policy(policy("Pol"), 10).unwrap();
-        let mut g = group("Team");
-        g.members.push(user("Someone").user_id);
-        source.create_group(g, 10).unwrap();
-        let snapshot = source.snapshot();
+        let snapshot = ironiam_core::conformance::small_account();
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(import(dir.path(), &snapshot).unwrap(), 4);
         let again = import(dir.path(), &snapshot).unwrap_err();
