@@ -114,6 +114,8 @@ test('check again: everything is in place, so the trust editor is cancelled', as
   await page.fill('#role-search', 'ecsAnywhereRole');
   await page.waitForFunction(() => document.querySelectorAll('#roles-table tbody tr').length === 1);
   await page.getByRole('link', { name: 'ecsAnywhereRole', exact: true }).click();
+  // The click starts the navigation; the counts below do not wait for it.
+  await page.waitForURL(/\/console\/roles\/ecsAnywhereRole/);
   // Both managed policies are attached: the role is properly configured.
   for (const name of ['AmazonEC2ContainerServiceforEC2Role', 'AmazonSSMManagedInstanceCore']) {
     assert.equal(await page.locator(`#permissions-table tr[data-policy="${name}"]`).count(), 1, name);
