@@ -2,6 +2,8 @@
 policy documents, and the test clock."""
 
 import json
+import urllib.error
+import urllib.request
 
 import boto3
 from botocore.config import Config
@@ -66,3 +68,13 @@ def read_until_closed(sock, timeout=10):
             return received
         received += chunk
     raise AssertionError(f"the connection was not closed: {received[:200]!r}")
+
+
+def health(server):
+    """(status, body as JSON) of the server's health endpoint (503 with the
+    lag on a replica past --max-staleness)."""
+    try:
+        with urllib.request.urlopen(server.endpoint + "/_ironiam/health", timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())

@@ -31,7 +31,7 @@ import boto3
 from botocore.config import Config
 
 from conftest import Server, binary
-from helpers import doc, make_user
+from helpers import doc, health, make_user
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTOUTAGE000001", "root/Secret+Outage"
@@ -124,14 +124,6 @@ def cluster():
     c = Cluster()
     yield c
     c.destroy()
-
-
-def health(server):
-    try:
-        with urllib.request.urlopen(server.endpoint + "/_ironiam/health", timeout=5) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 def wait_for(what, check, bound):

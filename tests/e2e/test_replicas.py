@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import Server, fresh_database
-from helpers import client, doc, error, make_user
+from helpers import client, doc, error, health, make_user
 
 ACCOUNT = "123456789012"
 ROOT_ID, ROOT_SECRET = "AKIAROOTREPLICAS0001", "root/Secret+Replicas"
@@ -316,15 +316,6 @@ class CuttableProxy:
     def close(self):
         self.cut()
         self.listener.close()
-
-
-def health(server):
-    """(status, body as JSON) of the server's health endpoint."""
-    try:
-        with urllib.request.urlopen(server.endpoint + "/_ironiam/health", timeout=5) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 def raw_get(server, path):

@@ -229,33 +229,6 @@ fn root_keys(args: &ServeArgs) -> Result<Vec<RootKey>, String> {
     Ok(keys)
 }
 
-/// Reads the server key from `path`, creating it (readable by the owner
-/// only) if it does not exist.
-fn load_or_create_server_key(path: &std::path::Path) -> Result<ServerKey, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => ServerKey::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = ServerKey::generate();
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            }
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options
-                .open(path)
-                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-            std::io::Write::write_all(&mut file, key.to_text().as_bytes())
-                .and_then(|()| file.sync_all())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Ok(key)
-        }
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-    }
-}
-
 /// `--max-staleness`: milliseconds (`500ms`) or seconds (`2s`), from 100 ms
 /// (a few polls: less would refuse requests on an ordinary slow poll) to an hour.
 fn parse_staleness(text: &str) -> Result<std::time::Duration, String> {
@@ -394,7 +367,7 @@ fn run_server(args: ServeArgs) -> ExitCode {
         }
     };
     let server_key = match (&args.server_key_file, &postgres, args.in_memory) {
-        (Some(path), _, _) => load_or_create_server_key(path),
+        (Some(path), _, _) => ironiam_store_sqlite::load_or_create_server_key(path),
         (None, Some(db), _) => db
             .shared_server_key(&ServerKey::generate().to_text())
             .map_err(|e| e.to_string())
@@ -402,7 +375,9 @@ fn run_server(args: ServeArgs) -> ExitCode {
                 ServerKey::parse(&text).map_err(|e| format!("the database's server key: {e}"))
             }),
         (None, None, true) => Ok(ServerKey::generate()),
-        (None, None, false) => load_or_create_server_key(&args.data_dir.join("server.key")),
+        (None, None, false) => {
+            ironiam_store_sqlite::load_or_create_server_key(&args.data_dir.join("server.key"))
+        }
     };
     let server_key = match server_key {
         Ok(k) => Arc::new(k),

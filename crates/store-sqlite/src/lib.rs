@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use ironiam_core::crypto::ServerKey;
 use ironiam_core::entities::{
     AccessKeyUse, CustomerPolicy, Group, InstanceProfile, OidcProvider, PrincipalBinding, Role,
     RoleLastUsed, Tag, User,
@@ -341,6 +342,34 @@ fn make_private_file(path: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads the server key from `path` (`<data-dir>/server.key`, or
+/// `--server-key-file`), creating it (readable by the owner only) if it
+/// does not exist: what `ironiam serve` and the `seed` tool both use.
+pub fn load_or_create_server_key(path: &Path) -> Result<ServerKey, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => ServerKey::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = ServerKey::generate();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options
+                .open(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            std::io::Write::write_all(&mut file, key.to_text().as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(key)
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
 }
 
 /// Opens (creating if needed) the store in `dir`.

@@ -26,7 +26,7 @@
 //!
 //! Prints one line of JSON: what was made and how long each step took.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -88,36 +88,12 @@ fn main() {
     }
 }
 
-/// The key `ironiam serve` reads from `path`, made (owner-only) if missing.
-fn key_file(path: &Path) -> Result<ServerKey, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => ServerKey::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = ServerKey::generate();
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            }
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options
-                .open(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            std::io::Write::write_all(&mut file, key.to_text().as_bytes())
-                .and_then(|()| file.sync_all())
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(key)
-        }
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
-}
-
 fn server_key(args: &Args) -> Result<ServerKey, String> {
     if let Some(path) = &args.server_key_file {
-        return key_file(path);
+        return ironiam_store_sqlite::load_or_create_server_key(path);
     }
     if let Some(dir) = &args.data_dir {
-        return key_file(&dir.join("server.key"));
+        return ironiam_store_sqlite::load_or_create_server_key(&dir.join("server.key"));
     }
     // The key the replicas share: the first to start stores it, so open
     // the database as a replica would, ask, and close it again.
