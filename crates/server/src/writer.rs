@@ -97,12 +97,12 @@ fn write_all(store: &dyn Store, jobs: Receiver<Job>) {
         }
         if group.len() == 1 {
             // Alone: each of its changes commits as it is written.
-            answers.extend(run(group.pop()));
+            answers.extend(group.drain(..).filter_map(run));
             deliver(&mut answers, true);
             continue;
         }
         let committed = store
-            .in_one_commit(&mut || answers.extend(group.drain(..).filter_map(|job| run(Some(job)))))
+            .in_one_commit(&mut || answers.extend(group.drain(..).filter_map(run)))
             .is_ok();
         deliver(&mut answers, committed);
     }
@@ -110,8 +110,8 @@ fn write_all(store: &dyn Store, jobs: Receiver<Job>) {
 
 /// Runs a job. A job that panics drops its answer's sender, so its request
 /// is answered 500; the next job still runs.
-fn run(job: Option<Job>) -> Option<Deliver> {
-    std::panic::catch_unwind(AssertUnwindSafe(job?)).ok()
+fn run(job: Job) -> Option<Deliver> {
+    std::panic::catch_unwind(AssertUnwindSafe(job)).ok()
 }
 
 fn deliver(answers: &mut Vec<Deliver>, durable: bool) {
@@ -142,10 +142,12 @@ mod tests {
         (release, writer.run(move || held.recv().is_ok()))
     }
 
-    /// Writes queued behind a held one run as one group: every one is
-    /// answered, in order; a lone write is answered too.
+    /// Writes queued behind a held one (one group) are all answered, and
+    /// run in the order queued; a lone write is answered too. (That they
+    /// share a commit: `a_failed_group_commit_answers_none_of_its_writes`
+    /// here, and store-sqlite's `a_group_is_observed_as_one_commit`.)
     #[tokio::test]
-    async fn queued_writes_run_as_a_group_and_all_are_answered() {
+    async fn queued_writes_are_all_answered_in_order() {
         let writer = writer();
         let (release, held) = hold(&writer);
         let order = Arc::new(parking_lot::Mutex::new(Vec::new()));
